@@ -1,0 +1,80 @@
+/* netctl: the command-line client of netd. An HTTP client only. */
+#include "cli/netctl.h"
+
+static const struct cli_cmd top_cmds[] = {
+	{ "version", "Show the netctl and netd versions", cmd_version, NULL },
+	{ "info", "Show what netd runs and how", cmd_info, NULL },
+	{ NULL },
+};
+
+static void usage(FILE *out, const char *prog, const struct cli_cmd *cmds, bool top)
+{
+	if (top)
+		fprintf(out,
+			"Usage: netctl [-H unix:///path/to/netd.sock] COMMAND [ARGS...]\n"
+			"\n"
+			"netctl talks to netd, the container network daemon: networks, sandboxes,\n"
+			"endpoints and containers, with Docker's names for things.\n"
+			"\n"
+			"Global options:\n"
+			"  -H, --host URL   netd's socket (default $NETD_HOST, else unix:///run/netd/netd.sock)\n"
+			"  -h, --help       this help\n"
+			"  -v, --version    netctl's version\n"
+			"\n"
+			"Commands:\n");
+	else
+		fprintf(out, "Usage: %s COMMAND [ARGS...]\n\nCommands:\n", prog);
+	for (const struct cli_cmd *c = cmds; c->name; c++)
+		fprintf(out, "  %-12s %s\n", c->name, c->summary);
+	fprintf(out, "\nRun '%s COMMAND --help' for more on a command.\n", prog);
+}
+
+static int dispatch(struct cli *cli, const struct cli_cmd *cmds, const char *prog, int argc, char **argv,
+		    bool top)
+{
+	if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0 ||
+	    strcmp(argv[0], "help") == 0) {
+		usage(argc < 1 ? stderr : stdout, prog, cmds, top);
+		return argc < 1 ? 2 : 0;
+	}
+	for (const struct cli_cmd *c = cmds; c->name; c++) {
+		if (strcmp(c->name, argv[0]) != 0)
+			continue;
+		char sub[256];
+		snprintf(sub, sizeof(sub), "%s %s", prog, c->name);
+		if (c->sub)
+			return dispatch(cli, c->sub, sub, argc - 1, argv + 1, false);
+		cli->prog = sub;
+		return c->fn(cli, argc, argv);
+	}
+	fprintf(stderr, "%s: unknown command \"%s\" (see '%s --help')\n", prog, argv[0], prog);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	const char *host = NULL;
+	int i = 1;
+	for (; i < argc; i++) {
+		if ((strcmp(argv[i], "-H") == 0 || strcmp(argv[i], "--host") == 0) && i + 1 < argc) {
+			host = argv[++i];
+		} else if (nd_str_has_prefix(argv[i], "--host=")) {
+			host = argv[i] + 7;
+		} else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--version") == 0) {
+			printf("netctl version %s\n", NETD_VERSION);
+			return 0;
+		} else if (argv[i][0] == '-' && strcmp(argv[i], "-h") != 0 && strcmp(argv[i], "--help") != 0) {
+			fprintf(stderr, "netctl: unknown option \"%s\" (see 'netctl --help')\n", argv[i]);
+			return 2;
+		} else {
+			break;
+		}
+	}
+	struct cli cli = { .prog = "netctl" };
+	struct nd_error err = { 0 };
+	if (client_new(host, &cli.client, &err) < 0)
+		return cli_fail(&err);
+	int rc = dispatch(&cli, top_cmds, "netctl", argc - i, argv + i, true);
+	client_free(cli.client);
+	return rc;
+}

@@ -1,0 +1,105 @@
+/* drivers: libnetwork's driver API as a const vtable. netd calls drivers only
+ * through struct nd_driver_ops and never switches on a driver name.
+ *
+ * All strings are plain C strings that netd owns for the duration of a call.
+ * Every operation is idempotent in the kernel: "already exists" on create and
+ * "not found" on delete are success when the intent is the same, so netd can
+ * replay any step after a crash. Operations run on the caller's thread in the
+ * caller's (netd's) network namespace; a driver that needs to act inside a
+ * sandbox opens a netlink socket there from a short-lived thread. */
+#pragma once
+
+#include "common/common.h"
+
+#include <net/if.h>
+#include <limits.h>
+
+struct nd_fw; /* proxy/'s firewall handle: netd's own nftables table */
+
+#define ND_DRV_MAX_SUBNETS 4
+
+/* One subnet of a network, as IPAM settled it. */
+struct nd_drv_subnet {
+	char subnet[64];    /* CIDR, e.g. "172.18.0.0/16", "fd00:1::/64" */
+	char gateway[64];   /* address without prefix, e.g. "172.18.0.1"; "" = none */
+	bool ipv6;
+};
+
+struct nd_drv_network {
+	const char *id;          /* 64 hex */
+	const char *name;
+	const json_t *options;   /* driver options (-o k=v): object of strings, never NULL */
+	bool internal;           /* no way out of the network */
+	bool ipv6;
+	int nsubnets;
+	struct nd_drv_subnet subnets[ND_DRV_MAX_SUBNETS];
+	json_t *data;            /* driver-private persistent state (object, owned by
+	                          * netd, stored with the network); drivers may
+	                          * read and add keys in network_create */
+};
+
+struct nd_drv_endpoint {
+	const char *id;
+	const char *network_id;
+	char mac[18];            /* "02:42:ac:12:00:02"; the driver fills it if empty */
+	char ipv4[64];           /* CIDR "172.18.0.2/16" or "" */
+	char ipv6[64];           /* CIDR or "" */
+	json_t *data;            /* driver-private persistent state (object) */
+};
+
+struct nd_drv_sandbox {
+	const char *id;
+	const char *netns_path;  /* bind-mounted netns file under the exec root */
+	char ifname[IFNAMSIZ];   /* name inside the sandbox: "eth0", "eth1", ... */
+	bool default_route;      /* install default route(s) through this endpoint */
+};
+
+/* What a driver gets from netd: shared handles, no globals. */
+struct nd_drv_ctx {
+	struct nd_fw *fw;        /* may be NULL in unit tests */
+	const char *exec_root;
+};
+
+struct nd_driver_ops {
+	const char *name;        /* "bridge", "macvlan", "vxlan" */
+	const char *scope;       /* "local" or "global" */
+
+	/* Reject unknown or malformed options before anything changes. */
+	int (*options_validate)(const json_t *options, struct nd_error *err);
+
+	int (*network_create)(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_error *err);
+	int (*network_delete)(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_error *err);
+	/* Re-create whatever of the network is missing in the kernel (restart,
+	 * reconcile). Must be cheap when everything is in place. */
+	int (*network_restore)(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_error *err);
+
+	int (*endpoint_create)(struct nd_drv_ctx *ctx, struct nd_drv_network *net,
+			       struct nd_drv_endpoint *ep, struct nd_error *err);
+	int (*endpoint_delete)(struct nd_drv_ctx *ctx, struct nd_drv_network *net,
+			       struct nd_drv_endpoint *ep, struct nd_error *err);
+
+	int (*join)(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_drv_endpoint *ep,
+		    struct nd_drv_sandbox *sb, struct nd_error *err);
+	int (*leave)(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_drv_endpoint *ep,
+		     struct nd_drv_sandbox *sb, struct nd_error *err);
+	/* Is this endpoint fully in place (kernel objects present)? For reconcile. */
+	bool (*endpoint_ok)(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_drv_endpoint *ep,
+			    struct nd_drv_sandbox *sb);
+
+	int (*program_external_connectivity)(struct nd_drv_ctx *ctx, struct nd_drv_network *net,
+					     struct nd_drv_endpoint *ep, struct nd_error *err);
+	int (*revoke_external_connectivity)(struct nd_drv_ctx *ctx, struct nd_drv_network *net,
+					    struct nd_drv_endpoint *ep, struct nd_error *err);
+
+	/* Names of host interfaces this driver owns for a network and its
+	 * endpoints, so reconcile can delete owned interfaces no longer recorded
+	 * and never touch anything else. May be NULL. */
+	bool (*owns_ifname)(const char *ifname);
+};
+
+/* The registry: a const table, looked up by name. */
+const struct nd_driver_ops *nd_driver_find(const char *name);
+/* NULL-terminated list of all drivers. */
+const struct nd_driver_ops *const *nd_driver_all(void);
+
+extern const struct nd_driver_ops nd_bridge_driver;

@@ -1,0 +1,50 @@
+/* The daemon's context: one struct passed down everywhere, no globals. */
+#pragma once
+
+#include "common/common.h"
+#include "netd/http.h"
+#include "netd/store.h"
+
+#include <limits.h>
+#include <uv.h>
+
+struct netd_config {
+	char *root;                  /* --root, default /var/lib/netd */
+	char *exec_root;             /* --exec-root, default /run/netd */
+	char *socket;                /* --socket, default /run/netd/netd.sock */
+	char *config_file;           /* --config */
+	enum nd_log_level log_level;
+	json_t *file;                /* the parsed config file (object), never NULL */
+};
+
+struct netd {
+	uv_loop_t *loop;
+	struct netd_config cfg;
+	struct store *store;
+	struct http_server *http;
+	uv_signal_t sig_term, sig_int;
+	int lock_fd;
+	char id[ND_ID_LEN + 1];      /* this daemon's identity, kept in the store */
+	time_t started;
+	bool shutting_down;
+	void *net;                   /* networking state (netd/network.c), opaque here */
+};
+
+/* config.c */
+int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_error *err);
+void netd_config_free(struct netd_config *cfg);
+void netd_usage(FILE *out);
+
+/* net.c: the networking side of the daemon (networks, sandboxes, endpoints) */
+int netd_net_start(struct netd *d, struct nd_error *err);
+void netd_net_stop(struct netd *d);
+void netd_net_info(struct netd *d, json_t *info);
+
+/* routes.c */
+extern const struct http_route netd_routes[];
+extern const size_t netd_nroutes;
+
+/* api_system.c */
+void api_ping(struct http_req *req, void *ctx);
+void api_version(struct http_req *req, void *ctx);
+void api_info(struct http_req *req, void *ctx);

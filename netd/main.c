@@ -1,0 +1,176 @@
+/* netd: one libuv loop serving the REST API. */
+#include "netd/daemon.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static int mkdir_p(const char *path, mode_t mode, struct nd_error *err)
+{
+	char buf[PATH_MAX];
+	if (nd_snprintf(buf, sizeof(buf), "%s", path) < 0)
+		return nd_error_set(err, -ENAMETOOLONG, "path too long: %s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return nd_error_set(err, -errno, "mkdir %s: %s", buf, strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return nd_error_set(err, -errno, "mkdir %s: %s", buf, strerror(errno));
+	return 0;
+}
+
+/* One netd per root: an exclusive flock held for the daemon's life. */
+static int lock_root(struct netd *d, struct nd_error *err)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/netd.lock", d->cfg.root);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return nd_error_set(err, -errno, "open %s: %s", path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		char pid[32] = "";
+		ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+		if (n > 0)
+			pid[strcspn(pid, "\n")] = '\0';
+		close(fd);
+		if (e == EWOULDBLOCK)
+			return nd_error_set(err, -EBUSY, "another netd%s%s is already running with root %s",
+					    pid[0] ? " (pid " : "", pid[0] ? strcat(pid, ")") : "", d->cfg.root);
+		return nd_error_set(err, -e, "lock %s: %s", path, strerror(e));
+	}
+	char pid[32];
+	int n = snprintf(pid, sizeof(pid), "%d\n", getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) < 0)
+		log_warn("cannot record pid in %s: %s", path, strerror(errno));
+	d->lock_fd = fd;
+	return 0;
+}
+
+static int daemon_identity(struct netd *d, struct nd_error *err)
+{
+	_cleanup_free_ char *id = NULL;
+	struct nd_error e2 = { 0 };
+	if (store_meta_get(d->store, "daemon-id", &id, &e2) == 0 && nd_id_valid(id)) {
+		snprintf(d->id, sizeof(d->id), "%s", id);
+		return 0;
+	}
+	int rc = nd_id_new(d->id);
+	if (rc < 0)
+		return nd_error_set(err, rc, "generating daemon id: %s", strerror(-rc));
+	return store_meta_set(d->store, "daemon-id", d->id, err);
+}
+
+static void on_walk_close(uv_handle_t *h, void *arg)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+	struct netd *d = s->data;
+	if (d->shutting_down)
+		return;
+	d->shutting_down = true;
+	log_info("shutting down signal=%s", strsignal(signum));
+	http_server_close(d->http);
+	d->http = NULL;
+	uv_signal_stop(&d->sig_term);
+	uv_signal_stop(&d->sig_int);
+	uv_walk(d->loop, on_walk_close, NULL);
+}
+
+
+int main(int argc, char **argv)
+{
+	struct netd d = { .lock_fd = -1 };
+	struct nd_error err = { 0 };
+	int rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	if ((rc = netd_config_parse(&d.cfg, argc, argv, &err)) < 0) {
+		fprintf(stderr, "netd: %s\n", err.msg);
+		return 2;
+	}
+	nd_log_set_level(d.cfg.log_level);
+	/* containers' monitors are our children; reap them ourselves */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+	char path[PATH_MAX];
+	char spool[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/netd.db", d.cfg.root);
+	snprintf(spool, sizeof(spool), "%s/tmp", d.cfg.root);
+	if ((rc = mkdir_p(d.cfg.root, 0700, &err)) < 0 ||
+	    (rc = mkdir_p(d.cfg.exec_root, 0700, &err)) < 0 ||
+	    (rc = mkdir_p(spool, 0700, &err)) < 0 ||
+	    (rc = lock_root(&d, &err)) < 0 ||
+	    (rc = store_open(path, &d.store, &err)) < 0 ||
+	    (rc = daemon_identity(&d, &err)) < 0)
+		goto fail;
+
+	char sockdir[PATH_MAX];
+	snprintf(sockdir, sizeof(sockdir), "%s", d.cfg.socket);
+	char *slash = strrchr(sockdir, '/');
+	if (slash && slash != sockdir) {
+		*slash = '\0';
+		if ((rc = mkdir_p(sockdir, 0755, &err)) < 0)
+			goto fail;
+	}
+
+	d.loop = uv_default_loop();
+	d.started = time(NULL);
+	if ((rc = netd_net_start(&d, &err)) < 0)
+		goto fail;
+
+	struct http_server_config hc = {
+		.socket_path = d.cfg.socket,
+		.socket_mode = 0660,
+		.spool_dir = spool,
+		.routes = netd_routes,
+		.nroutes = netd_nroutes,
+		.ctx = &d,
+	};
+	if ((rc = http_server_new(d.loop, &hc, &d.http, &err)) < 0)
+		goto fail;
+
+	uv_signal_init(d.loop, &d.sig_term);
+	uv_signal_init(d.loop, &d.sig_int);
+	d.sig_term.data = d.sig_int.data = &d;
+	uv_signal_start(&d.sig_term, on_signal, SIGTERM);
+	uv_signal_start(&d.sig_int, on_signal, SIGINT);
+
+	log_info("netd started version=%s id=%.12s root=%s exec-root=%s socket=%s pid=%d", NETD_VERSION,
+		 d.id, d.cfg.root, d.cfg.exec_root, d.cfg.socket, getpid());
+	uv_run(d.loop, UV_RUN_DEFAULT);
+
+	netd_net_stop(&d);
+	uv_loop_close(d.loop);
+	store_close(d.store);
+	if (d.lock_fd >= 0)
+		close(d.lock_fd);
+	log_info("netd stopped");
+	netd_config_free(&d.cfg);
+	return 0;
+
+fail:
+	log_error("netd: %s", err.msg);
+	if (d.loop) {
+		netd_net_stop(&d);
+		uv_walk(d.loop, on_walk_close, NULL);
+		uv_run(d.loop, UV_RUN_DEFAULT);
+		uv_loop_close(d.loop);
+	}
+	store_close(d.store);
+	if (d.lock_fd >= 0)
+		close(d.lock_fd);
+	netd_config_free(&d.cfg);
+	return 1;
+}

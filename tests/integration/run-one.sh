@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs one integration test script in its own network namespace (the test's
+# "host") and its own private mount namespace, so that every interface, nft
+# table, netns and mount the test makes dies with it even if cleanup fails.
+set -u
+script=$1
+if [ "$(id -u)" != 0 ]; then
+  echo "SKIP: integration tests need root (network namespaces, netlink, mounts)"
+  exit 77
+fi
+command -v unshare >/dev/null || { echo "SKIP: unshare (util-linux) missing"; exit 77; }
+mkdir -p /run/netns
+exec unshare --net --mount --propagation private -- bash -c '
+  set -e
+  # our own view of named namespaces: nothing of the host is visible or touched
+  mount -t tmpfs -o mode=0755 netd-test-netns /run/netns
+  ip link set lo up
+  exec bash "$0"
+' "$script"

@@ -1,0 +1,67 @@
+/* drivers: a thin layer over libnl-route-3 shared by the drivers. Internal to
+ * drivers/ (not a public header). Every function returns 0 or a negative
+ * errno: libnl's -NLE_* codes are converted here, and the kernel's own errno
+ * and extended-ACK text are captured from the NLMSG_ERROR reply so that
+ * messages read "create bridge br-3f2a: File exists (kernel: ...)".
+ *
+ * One struct nd_nl is one NETLINK_ROUTE socket in the network namespace of
+ * the thread that opened it. Never keep one across namespaces. */
+#pragma once
+
+#include "common/common.h"
+
+#include <net/if.h>
+
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+#include <netlink/route/addr.h>
+
+#define ND_NL_EXTACK_MAX 256
+
+struct nd_nl {
+	struct nl_sock *sk;
+	int kerrno;                      /* errno of the last NLMSG_ERROR (positive), 0 if none */
+	char extack[ND_NL_EXTACK_MAX];   /* kernel's extended-ACK text for it, "" if none */
+};
+
+int nd_nl_open(struct nd_nl *nl, struct nd_error *err);
+void nd_nl_close(struct nd_nl *nl);
+
+/* Forget the last kernel error; call before each request. */
+void nd_nl_reset(struct nd_nl *nl);
+/* Turns a libnl return value into 0 / -errno, preferring the kernel's errno. */
+int nd_nl_rc(struct nd_nl *nl, int nlret);
+/* Runs EXPR (a libnl call) and converts its result with the kernel's errno. */
+#define ND_NL(nl, expr) (nd_nl_reset(nl), nd_nl_rc((nl), (expr)))
+/* Sets err from code with "what: strerror (kernel: extack)". Returns code. */
+int nd_nl_fail(struct nd_nl *nl, int code, struct nd_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* libnl error code (negative NLE_*) to negative errno. */
+int nd_nl_errno(int nlret);
+
+/* Link by name: 0 and *out (rtnl_link_put it), -ENODEV when absent. */
+int nd_nl_link_get(struct nd_nl *nl, const char *name, struct rtnl_link **out);
+/* Deletes a link by name; absent = 0. */
+int nd_nl_link_del(struct nd_nl *nl, const char *name, struct nd_error *err);
+/* Adds "addr/prefixlen" (IPv6 with IFA_F_NODAD) on ifindex; already there = 0. */
+int nd_nl_addr_add(struct nd_nl *nl, int ifindex, const char *cidr, struct nd_error *err);
+/* Does ifindex carry this exact local address (prefix length ignored)? */
+int nd_nl_addr_has(struct nd_nl *nl, int ifindex, const char *cidr, bool *out);
+/* Default route of gw's family via gw on ifindex; already there = 0. */
+int nd_nl_route_default_add(struct nd_nl *nl, int ifindex, const char *gw, struct nd_error *err);
+/* Brings a link up (by ifindex); already up = cheap no-op when link given. */
+int nd_nl_link_up(struct nd_nl *nl, struct rtnl_link *link, struct nd_error *err);
+/* Sets a bridge port's flag attribute (IFLA_BRPORT_*, u8) with a raw
+ * RTM_SETLINK/AF_BRIDGE + nested IFLA_PROTINFO: libnl 3.7 has no setter for
+ * e.g. IFLA_BRPORT_ISOLATED. */
+int nd_nl_brport_set_u8(struct nd_nl *nl, int ifindex, int attr, uint8_t value, struct nd_error *err);
+
+/* Runs fn in the network namespace netns_fd from a short-lived thread that
+ * setns()es, opens its own socket, runs fn and exits; the caller's thread
+ * never changes namespace. Returns fn's result; fn fills err. */
+typedef int (*nd_nl_ns_fn)(struct nd_nl *nl, void *arg, struct nd_error *err);
+int nd_nl_in_netns(int netns_fd, nd_nl_ns_fn fn, void *arg, struct nd_error *err);
+
+/* Writes value to /proc/sys/<path> of the calling thread's network namespace
+ * unless it already holds it. A missing file is -ENOENT. */
+int nd_sysctl_set(const char *path, const char *value, struct nd_error *err);

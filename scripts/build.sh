@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Configures and builds netd into build/ (and, with --asan, a sanitizer
+# build into build-asan/). Usage: scripts/build.sh [--asan]
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+jobs=$(nproc)
+cmake -S "$src" -B "$src/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$src/build" -j"$jobs"
+if [ "${1-}" = "--asan" ]; then
+  cmake -S "$src" -B "$src/build-asan" -DCMAKE_BUILD_TYPE=Debug -DNETD_SANITIZE=ON >/dev/null
+  cmake --build "$src/build-asan" -j"$jobs"
+fi

@@ -201,8 +201,9 @@ size_t ipam_space_entries(const struct ipam_space *space, const struct ipam_spac
 /* The first candidate subnet, in entry order, that overlaps none of in_use
  * (subnets of existing networks; netd may add host routes). Prefixes of the
  * other family are ignored. -ENOSPC "all predefined address pools have been
- * fully subnetted". Cost O(entries + n_in_use^2) at worst, never a walk over
- * every candidate (an IPv6 entry may hold 2^56 of them). */
+ * fully subnetted". Cost O(n_in_use log n_in_use + entries * log n_in_use +
+ * in-use prefixes crossed), never a walk over every candidate (an IPv6 entry
+ * may hold 2^56 of them). */
 int ipam_space_pick(const struct ipam_space *space, const struct ipam_prefix *in_use, size_t n_in_use,
 		    struct ipam_prefix *out, struct nd_error *err);
 /* The same, restricted to one family (AF_INET or AF_INET6). */

@@ -96,35 +96,76 @@ size_t ipam_space_entries(const struct ipam_space *space, const struct ipam_spac
 	return space->n;
 }
 
-/* First subnet of entry e overlapping none of in_use. Each step either
- * returns or moves past one in-use prefix for good, so it takes at most
- * n_in_use + 1 steps whatever the number of candidates. */
-static bool pick_in_entry(const struct ipam_space_entry *e, const struct ipam_prefix *in_use, size_t n_in_use,
+/* The in-use prefixes of one family as sorted, merged, disjoint spans. */
+struct span {
+	ipam__u128 first, last;
+};
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+static size_t spans_build(int family, const struct ipam_prefix *in_use, size_t n_in_use, struct span *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < n_in_use; i++) {
+		int bits = ipam_family_bits(in_use[i].addr.family);
+		if (in_use[i].addr.family != family || in_use[i].len < 0 || in_use[i].len > bits)
+			continue;
+		ipam__prefix_bounds(&in_use[i], &out[n].first, &out[n].last);
+		n++;
+	}
+	if (!n)
+		return 0;
+	qsort(out, n, sizeof(*out), span_cmp);
+	size_t m = 0;
+	for (size_t i = 1; i < n; i++) {
+		if (out[i].first <= out[m].last || (out[m].last != IPAM__U128_MAX && out[i].first == out[m].last + 1)) {
+			if (out[i].last > out[m].last)
+				out[m].last = out[i].last;
+		} else {
+			out[++m] = out[i];
+		}
+	}
+	return m + 1;
+}
+
+/* First subnet of entry e overlapping none of the spans. Each step either
+ * returns or moves past one span for good, so the cost is O(log n + spans
+ * crossed) whatever the number of candidates (an IPv6 /8 cut into /64s has
+ * 2^56 of them). */
+static bool pick_in_entry(const struct ipam_space_entry *e, const struct span *spans, size_t n,
 			  struct ipam_prefix *out)
 {
-	int family = e->base.addr.family;
-	ipam__u128 base_first, base_last, c;
+	int family = e->base.addr.family, bits = ipam_family_bits(family);
+	ipam__u128 base_first, base_last;
 	ipam__prefix_bounds(&e->base, &base_first, &base_last);
-	c = base_first;
-	for (;;) {
-		struct ipam_prefix cand = { .len = e->size };
-		ipam__u128_to_addr(family, c, &cand.addr);
-		ipam__u128 cand_first, cand_last;
-		ipam__prefix_bounds(&cand, &cand_first, &cand_last);
+	ipam__u128 hostmask = ipam__mask(bits, bits) & ~ipam__mask(bits, e->size);
 
-		const struct ipam_prefix *hit = NULL;
-		for (size_t i = 0; i < n_in_use && !hit; i++)
-			if (in_use[i].addr.family == family && ipam_prefix_overlaps(&cand, &in_use[i]))
-				hit = &in_use[i];
-		if (!hit) {
-			*out = cand;
+	/* The first span that ends at or after the base: lasts are sorted too. */
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (spans[mid].last < base_first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t j = lo;
+	ipam__u128 c = base_first;
+	for (;;) {
+		ipam__u128 cand_last = c | hostmask;
+		while (j < n && spans[j].last < c)
+			j++;
+		if (j == n || spans[j].first > cand_last) {
+			out->len = e->size;
+			ipam__u128_to_addr(family, c, &out->addr);
 			return true;
 		}
-		/* hit lies inside cand (skip cand) or contains it (skip hit; its
-		 * end is a candidate boundary since it is the larger prefix). */
-		ipam__u128 hit_first, hit_last;
-		ipam__prefix_bounds(hit, &hit_first, &hit_last);
-		ipam__u128 end = hit_last > cand_last ? hit_last : cand_last;
+		/* Skip to the candidate after the block holding the span's end. */
+		ipam__u128 end = spans[j].last | hostmask;
 		if (end >= base_last)
 			return false;
 		c = end + 1;
@@ -136,12 +177,25 @@ static int pick(const struct ipam_space *space, int family, const struct ipam_pr
 {
 	if (n_in_use && !in_use)
 		return nd_error_set(err, -EINVAL, "in-use subnets: %zu announced but none given", n_in_use);
+	_cleanup_free_ struct span *spans = NULL;
+	if (n_in_use) {
+		spans = calloc(n_in_use, sizeof(*spans));
+		if (!spans)
+			return nd_error_set(err, -ENOMEM, "out of memory picking a subnet");
+	}
+	int built = AF_UNSPEC;
+	size_t n = 0;
 	bool any = false;
 	for (size_t i = 0; i < space->n; i++) {
-		if (family != AF_UNSPEC && space->e[i].base.addr.family != family)
+		int fam = space->e[i].base.addr.family;
+		if (family != AF_UNSPEC && fam != family)
 			continue;
 		any = true;
-		if (pick_in_entry(&space->e[i], in_use, n_in_use, out))
+		if (built != fam) {
+			n = spans_build(fam, in_use, n_in_use, spans);
+			built = fam;
+		}
+		if (pick_in_entry(&space->e[i], spans, n, out))
 			return 0;
 	}
 	if (!any && family != AF_UNSPEC)

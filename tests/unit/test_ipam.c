@@ -755,6 +755,69 @@ static void test_space_custom(void **state)
 	ipam_space_free(s);
 }
 
+static void test_space_pick_model(void **state)
+{
+	/* Random in-use prefixes against a brute-force walk of every candidate. */
+	struct ipam_space_entry e[] = { { P("10.0.0.0/16"), 24 }, { P("10.0.0.0/16"), 26 },
+					{ P("192.168.0.0/16"), 20 }, { P("fd00::/120"), 124 } };
+	struct ipam_space *s = NULL;
+	struct nd_error err = { 0 };
+	assert_int_equal(ipam_space_new(e, ARRAY_SIZE(e), &s, &err), 0);
+	uint32_t rng = 777;
+	for (int round = 0; round < 300; round++) {
+		struct ipam_prefix used[40];
+		size_t n = 0;
+		rng = rng * 1103515245u + 12345u;
+		size_t want_n = (rng >> 8) % ARRAY_SIZE(used);
+		while (n < want_n) {
+			rng = rng * 1103515245u + 12345u;
+			uint32_t r = rng >> 4;
+			struct ipam_addr a;
+			int len;
+			switch (r % 3) {
+			case 0: ipam_addr_from_ipv4(&a, 0x0a000000u | ((r >> 2) & 0x1ffff)); len = 12 + (int)((r >> 20) % 17); break;
+			case 1: ipam_addr_from_ipv4(&a, 0xc0a80000u | ((r >> 2) & 0xffff)); len = 14 + (int)((r >> 20) % 12); break;
+			default: ipam__u128_to_addr(AF_INET6, ((ipam__u128)0xfd00 << 112) | ((r >> 2) & 0x1ff), &a);
+				 len = 118 + (int)((r >> 20) % 10); break;
+			}
+			assert_int_equal(ipam_prefix_make(&a, len, &used[n], NULL), 0);
+			n++;
+		}
+		/* Brute force. */
+		struct ipam_prefix want = { 0 };
+		bool found = false;
+		for (size_t k = 0; k < ARRAY_SIZE(e) && !found; k++) {
+			ipam__u128 f, l;
+			ipam__prefix_bounds(&e[k].base, &f, &l);
+			int bits = ipam_family_bits(e[k].base.addr.family);
+			ipam__u128 bs = (ipam__u128)1 << (bits - e[k].size);
+			for (ipam__u128 c = f; c <= l && !found; c += bs) {
+				struct ipam_prefix cand = { .len = e[k].size };
+				ipam__u128_to_addr(e[k].base.addr.family, c, &cand.addr);
+				bool clash = false;
+				for (size_t i = 0; i < n && !clash; i++)
+					clash = ipam_prefix_overlaps(&cand, &used[i]);
+				if (!clash) {
+					want = cand;
+					found = true;
+				}
+			}
+		}
+		struct ipam_prefix got;
+		int r = ipam_space_pick(s, used, n, &got, &err);
+		if (!found) {
+			assert_int_equal(r, -ENOSPC);
+		} else {
+			char b1[IPAM_PREFIX_STRLEN], b2[IPAM_PREFIX_STRLEN];
+			assert_int_equal(r, 0);
+			if (!ipam_prefix_equal(&got, &want))
+				fail_msg("round %d: got %s, want %s", round, ipam_prefix_format(&got, b1),
+					 ipam_prefix_format(&want, b2));
+		}
+	}
+	ipam_space_free(s);
+}
+
 /* ---- the taken-address set against a brute-force model ----------------------------------- */
 
 static int check_tree(const struct ipam__run *n, ipam__u128 *prev_last, bool *have_prev, size_t *count)
@@ -845,6 +908,7 @@ int main(void)
 		cmocka_unit_test(test_cursor_persistence),
 		cmocka_unit_test(test_space_default),
 		cmocka_unit_test(test_space_custom),
+		cmocka_unit_test(test_space_pick_model),
 		cmocka_unit_test(test_runset_model),
 	};
 	return cmocka_run_group_tests_name("ipam", tests, NULL, NULL);

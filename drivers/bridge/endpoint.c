@@ -252,7 +252,9 @@ static int bridge__sb_configure(struct nd_nl *nl, void *arg, struct nd_error *er
 	if ((r = nd_nl_link_up(nl, lo, err)) < 0)
 		goto out;
 
-	if (j->sb->default_route) {
+	/* internal networks have no way out: no default route (Docker's Join
+	 * sets no gateway for them) */
+	if (j->sb->default_route && !j->net->internal) {
 		for (int i = 0; i < j->net->nsubnets; i++) {
 			const struct nd_drv_subnet *s = &j->net->subnets[i];
 			if (!s->gateway[0])

@@ -176,13 +176,14 @@ int bridge__network_delete(struct nd_drv_ctx *ctx, struct nd_drv_network *net, s
 		}
 		nd_nl_close(&nl);
 	}
-	if (rfw < 0 && r < 0) {
+	if (rfw < 0 && r < 0 && err) {
 		char both[ND_ERROR_MSG_MAX];
 		snprintf(both, sizeof(both), "%s", err->msg);
 		return nd_error_set(err, r, "%s; %s", fwerr.msg, both);
 	}
-	if (rfw < 0) {
-		*err = fwerr;
+	if (rfw < 0 && r == 0) {
+		if (err)
+			*err = fwerr;
 		return rfw;
 	}
 	return r;

@@ -129,6 +129,17 @@ for e in "$F1" "$F2"; do drv ep-delete "$N2" "$e"; done
 drv net-delete "$N2"
 no_owned_links || fail "icc network left interfaces behind"
 
+log "internal network: gateway on the bridge, no default route in the sandbox"
+N4=$(rid); G1=$(rid)
+drv net-create "$N4" inside 172.28.0.0/24 172.28.0.1 --internal
+drv ep-create "$N4" "$G1" 172.28.0.2/24
+drv join "$N4" "$G1" /run/netns/b eth2
+ip -n b -4 addr show dev eth2 | grep -q 'inet 172.28.0.2/24' || fail "internal: address"
+ip -n b route show default | grep -q eth2 && fail "internal network got a default route"
+in_ns b ping -c1 -W2 172.28.0.1 >/dev/null || fail "internal: b -> bridge address"
+drv ep-delete "$N4" "$G1"
+drv net-delete "$N4"
+
 log "a non-bridge in the way is refused, and never deleted"
 N3=$(rid)
 ip link add taken0 type veth peer name taken1

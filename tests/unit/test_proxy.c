@@ -1,0 +1,308 @@
+/* proxy: message builders, built then parsed back with libnftnl (no kernel,
+ * no root), and the input validation of proxy.h. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "proxy/fw_internal.h"
+
+#include <net/if.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <libnftnl/table.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/expr.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+
+
+/* libnftnl 1.2.x numbers the element nests 1, 2, 3... when it builds, but its
+ * parser accepts only NFTA_LIST_ELEM (1); the kernel ignores the nest type.
+ * Renumber a copy so more than one element can be parsed back. */
+static struct nlmsghdr *elems_copy(const struct nlmsghdr *src)
+{
+	struct nlmsghdr *nlh = malloc(src->nlmsg_len);
+	assert_non_null(nlh);
+	memcpy(nlh, src, src->nlmsg_len);
+	struct nlattr *a;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		struct nlattr *e;
+		mnl_attr_for_each_nested(e, a)
+			e->nla_type = (uint16_t)((e->nla_type & ~NLA_TYPE_MASK) | NFTA_LIST_ELEM);
+	}
+	return nlh;
+}
+
+/* Walks the batch: calls cb for every message between BEGIN and END. */
+typedef void (*msg_cb)(const struct nlmsghdr *nlh, void *data);
+
+static size_t walk(const struct fw__batch *b, msg_cb cb, void *data)
+{
+	const struct nlmsghdr *nlh = (const void *)b->buf;
+	int len = (int)b->len;
+	size_t n = 0;
+	assert_int_equal(nlh->nlmsg_type, NFNL_MSG_BATCH_BEGIN);
+	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		if (nlh->nlmsg_type == NFNL_MSG_BATCH_BEGIN || nlh->nlmsg_type == NFNL_MSG_BATCH_END)
+			continue;
+		assert_true(nlh->nlmsg_flags & NLM_F_ACK);
+		assert_true(nlh->nlmsg_flags & NLM_F_REQUEST);
+		assert_int_equal(nlh->nlmsg_type >> 8, NFNL_SUBSYS_NFTABLES);
+		if (cb)
+			cb(nlh, data);
+		n++;
+	}
+	assert_int_equal(len, 0);
+	return n;
+}
+
+static void test_elements_roundtrip(void **state)
+{
+	struct fw__batch b;
+	fw__batch_init(&b, 100);
+	const char *br[] = { "br-one", "br-two" };
+	fw__elems(&b, "netd", FW_SET_SELF, FW_ELEM_ADD, br, 2);
+	fw__batch_end(&b);
+	assert_int_equal(b.err, 0);
+	assert_int_equal(b.nmsgs, 1);
+
+	const struct nlmsghdr *nlh = (const void *)b.buf;
+	nlh = (const void *)((const char *)nlh + NLMSG_ALIGN(nlh->nlmsg_len)); /* skip BEGIN */
+	assert_int_equal(nlh->nlmsg_type & 0xff, NFT_MSG_NEWSETELEM);
+	assert_true(nlh->nlmsg_flags & NLM_F_CREATE);
+	assert_int_equal(nlh->nlmsg_seq, 101);
+
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *copy = elems_copy(nlh);
+	assert_int_equal(nftnl_set_elems_nlmsg_parse(copy, s), 0);
+	free(copy);
+	assert_string_equal(nftnl_set_get_str(s, NFTNL_SET_TABLE), "netd");
+	assert_string_equal(nftnl_set_get_str(s, NFTNL_SET_NAME), "self_pairs");
+	struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
+	int i = 0, found = 0; /* order is not part of the contract */
+	for (struct nftnl_set_elem *e; (e = nftnl_set_elems_iter_next(it)); i++) {
+		uint32_t len = 0;
+		const char *key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+		assert_int_equal(len, 2 * IFNAMSIZ);
+		int which = !strcmp(key, br[0]) ? 1 : !strcmp(key, br[1]) ? 2 : 0;
+		assert_true(which);
+		found |= which;
+		assert_string_equal(key + IFNAMSIZ, key);
+		assert_int_equal(key[IFNAMSIZ - 1], 0);
+	}
+	assert_int_equal(found, 3);
+	nftnl_set_elems_iter_destroy(it);
+	assert_int_equal(i, 2);
+	nftnl_set_free(s);
+	fw__batch_done(&b);
+}
+
+static void test_elements_chunked(void **state)
+{
+	/* 1000 networks: several messages, each parseable, every name once */
+	enum { N = 1000 };
+	static char names[N][IFNAMSIZ];
+	const char *ptr[N];
+	static bool got[N];
+	for (int i = 0; i < N; i++) {
+		snprintf(names[i], IFNAMSIZ, "nb%04d", i);
+		ptr[i] = names[i];
+	}
+	struct fw__batch b;
+	fw__batch_init(&b, 1);
+	fw__elems(&b, "netd", FW_SET_BRIDGES, FW_ELEM_DEL, ptr, N);
+	fw__batch_end(&b);
+	assert_int_equal(b.err, 0);
+	assert_true(b.nmsgs > 1);
+
+	const struct nlmsghdr *nlh = (const void *)b.buf;
+	int len = (int)b.len, seen = 0;
+	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		if ((nlh->nlmsg_type >> 8) != NFNL_SUBSYS_NFTABLES)
+			continue;
+		assert_int_equal(nlh->nlmsg_type & 0xff, NFT_MSG_DELSETELEM);
+		struct nftnl_set *s = nftnl_set_alloc();
+		struct nlmsghdr *copy = elems_copy(nlh);
+		assert_int_equal(nftnl_set_elems_nlmsg_parse(copy, s), 0);
+		free(copy);
+		struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
+		for (struct nftnl_set_elem *e; (e = nftnl_set_elems_iter_next(it));) {
+			uint32_t kl;
+			const char *key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &kl);
+			assert_int_equal(kl, IFNAMSIZ);
+			int idx = -1;
+			assert_int_equal(sscanf(key, "nb%04d", &idx), 1);
+			assert_true(idx >= 0 && idx < N);
+			assert_string_equal(key, names[idx]);
+			assert_false(got[idx]);
+			got[idx] = true;
+			seen++;
+		}
+		nftnl_set_elems_iter_destroy(it);
+		nftnl_set_free(s);
+	}
+	assert_int_equal(seen, N);
+	fw__batch_done(&b);
+}
+
+struct counts {
+	int tables, deltables, chains, sets, flushes, rules;
+	int per_chain[2];
+	bool masq_seen;
+};
+
+static int expr_cb(struct nftnl_expr *e, void *data)
+{
+	struct counts *c = data;
+	if (!strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "masq"))
+		c->masq_seen = true;
+	return 0;
+}
+
+static void count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct counts *c = data;
+	switch (nlh->nlmsg_type & 0xff) {
+	case NFT_MSG_NEWTABLE: {
+		struct nftnl_table *t = nftnl_table_alloc();
+		assert_int_equal(nftnl_table_nlmsg_parse(nlh, t), 0);
+		assert_string_equal(nftnl_table_get_str(t, NFTNL_TABLE_NAME), "netd");
+		nftnl_table_free(t);
+		c->tables++;
+		break;
+	}
+	case NFT_MSG_DELTABLE:
+		c->deltables++;
+		break;
+	case NFT_MSG_NEWCHAIN: {
+		struct nftnl_chain *ch = nftnl_chain_alloc();
+		assert_int_equal(nftnl_chain_nlmsg_parse(nlh, ch), 0);
+		const char *name = nftnl_chain_get_str(ch, NFTNL_CHAIN_NAME);
+		if (!strcmp(name, "postrouting")) {
+			assert_int_equal(nftnl_chain_get_u32(ch, NFTNL_CHAIN_HOOKNUM), NF_INET_POST_ROUTING);
+			assert_string_equal(nftnl_chain_get_str(ch, NFTNL_CHAIN_TYPE), "nat");
+			assert_int_equal(nftnl_chain_get_s32(ch, NFTNL_CHAIN_PRIO), 100);
+		} else {
+			assert_string_equal(name, "forward");
+			assert_int_equal(nftnl_chain_get_u32(ch, NFTNL_CHAIN_HOOKNUM), NF_INET_FORWARD);
+			assert_int_equal(nftnl_chain_get_u32(ch, NFTNL_CHAIN_POLICY), NF_ACCEPT);
+		}
+		nftnl_chain_free(ch);
+		c->chains++;
+		break;
+	}
+	case NFT_MSG_NEWSET: {
+		struct nftnl_set *s = nftnl_set_alloc();
+		assert_int_equal(nftnl_set_nlmsg_parse(nlh, s), 0);
+		uint32_t klen = nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN);
+		assert_true(klen == IFNAMSIZ || klen == 2 * IFNAMSIZ);
+		nftnl_set_free(s);
+		c->sets++;
+		break;
+	}
+	case NFT_MSG_DELRULE:
+		c->flushes++;
+		break;
+	case NFT_MSG_NEWRULE: {
+		struct nftnl_rule *r = nftnl_rule_alloc();
+		assert_int_equal(nftnl_rule_nlmsg_parse(nlh, r), 0);
+		const char *chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
+		c->per_chain[strcmp(chain, "forward") == 0]++;
+		nftnl_expr_foreach(r, expr_cb, c);
+		nftnl_rule_free(r);
+		c->rules++;
+		break;
+	}
+	default:
+		fail_msg("unexpected message type %d", nlh->nlmsg_type & 0xff);
+	}
+}
+
+static void test_ruleset_ensure(void **state)
+{
+	struct fw__batch b;
+	fw__batch_init(&b, 7);
+	fw__ruleset_build(&b, "netd", false);
+	fw__batch_end(&b);
+	struct counts c = { 0 };
+	size_t n = walk(&b, count_cb, &c);
+	assert_int_equal(n, b.nmsgs);
+	assert_int_equal(c.tables, 1);
+	assert_int_equal(c.deltables, 0);
+	assert_int_equal(c.chains, 2);
+	assert_int_equal(c.sets, FW_SET_COUNT);
+	assert_int_equal(c.flushes, 2); /* rules are rewritten, never appended twice */
+	assert_int_equal(c.per_chain[0], (int)fw__chains[0].nrules);
+	assert_int_equal(c.per_chain[1], (int)fw__chains[1].nrules);
+	assert_true(c.masq_seen);
+	fw__batch_done(&b);
+}
+
+static void test_ruleset_recreate(void **state)
+{
+	struct fw__batch b;
+	fw__batch_init(&b, 7);
+	fw__ruleset_build(&b, "netd", true);
+	fw__batch_end(&b);
+	struct counts c = { 0 };
+	walk(&b, count_cb, &c);
+	assert_int_equal(c.tables, 2);    /* add (so delete cannot fail), delete, add */
+	assert_int_equal(c.deltables, 1);
+	assert_int_equal(c.flushes, 0);
+	assert_int_equal(c.rules, 10);
+	/* error messages name what failed, by sequence number */
+	assert_string_equal(b.what[1], "add table inet netd");
+	assert_string_equal(b.what[2], "delete table inet netd");
+	fw__batch_done(&b);
+}
+
+static void test_validate(void **state)
+{
+	struct nd_error err = { 0 };
+	struct nd_fw_network n = { .bridge = "br-x", .icc = true, .masquerade = true,
+				   .subnets = { "172.18.0.0/16", "fd00:1::/64" }, .nsubnets = 2 };
+	assert_int_equal(nd_fw_network_validate(&n, &err), 0);
+	n.subnets[1] = "fd00:1::/129";
+	assert_int_equal(nd_fw_network_validate(&n, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "fd00:1::/129"));
+	n.subnets[1] = "10.0.0.0";
+	assert_int_equal(nd_fw_network_validate(&n, &err), -EINVAL);
+	n.nsubnets = 1;
+	n.bridge = "a-name-much-too-long";
+	assert_int_equal(nd_fw_network_validate(&n, &err), -EINVAL);
+	n.bridge = "bad/name";
+	assert_int_equal(nd_fw_network_validate(&n, &err), -EINVAL);
+	n.bridge = "";
+	assert_int_equal(nd_fw_network_validate(&n, &err), -EINVAL);
+	n.bridge = "br0";
+	n.nsubnets = 5;
+	assert_int_equal(nd_fw_network_validate(&n, &err), -EINVAL);
+}
+
+static void test_open_bad_table(void **state)
+{
+	struct nd_error err = { 0 };
+	struct nd_fw *fw = (void *)1;
+	assert_int_equal(nd_fw_open("", &fw, &err), -EINVAL);
+	assert_null(fw);
+	nd_fw_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_elements_roundtrip),
+		cmocka_unit_test(test_elements_chunked),
+		cmocka_unit_test(test_ruleset_ensure),
+		cmocka_unit_test(test_ruleset_recreate),
+		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_open_bad_table),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

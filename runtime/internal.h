@@ -1,0 +1,72 @@
+/* runtime internals shared between the library, the shim and nd-rt-test. */
+#pragma once
+
+#include "runtime/runtime.h"
+
+#include <limits.h>
+
+#define RT_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define RT_STATE_FILE "state.json"
+#define RT_EXIT_FILE "exit.json"
+#define RT_SPEC_FILE "spec.json"
+#define RT_ATTACH_SOCK "attach.sock"
+#define RT_SHIM_LOG "shim.log"
+
+/* files */
+int rt__read_file(const char *path, char **out, size_t *len);
+/* write to path.tmp, fsync, rename: readers see the old or the new file */
+int rt__write_file_atomic(const char *path, const char *data, size_t len);
+int rt__write_str(const char *path, const char *s);
+int rt__mkdir_p(const char *path, mode_t mode);
+/* /proc/PID/stat field 22; 0 when the process does not exist */
+uint64_t rt__proc_starttime(pid_t pid);
+bool rt__proc_alive(pid_t pid, uint64_t starttime);
+
+/* the process setup shared by container start and exec */
+int rt__caps_drop_bounding(uint64_t keep, struct nd_error *err);
+int rt__caps_set(uint64_t caps, struct nd_error *err);
+int rt__user_switch(const struct rt_user *u, struct nd_error *err);
+int rt__seccomp_load_default(struct nd_error *err);
+/* $PATH lookup; sets *exit_code to 127/126 on failure, as Docker */
+int rt__find_exec(const char *file, char *const *env, char out[PATH_MAX], int *exit_code,
+		  struct nd_error *err);
+int rt__init_run(pid_t child); /* the minimal PID 1: forwards signals, reaps */
+
+/* cgroup dirs in JSON (state.json) */
+json_t *rt__cgroup_to_json(const struct rt_cgroup *cg);
+int rt__cgroup_from_json(const json_t *j, struct rt_cgroup *out);
+
+/* log lines, Docker json-file style */
+size_t rt__json_escape(char *out, const char *in, size_t len);
+
+/* ---- the container process (container.c) ---------------------------------- */
+
+/* messages on the shim <-> container SOCK_SEQPACKET: 'G' go (shim -> child,
+ * after the cgroup join), 'E'+JSON error (child -> shim), 'T' + SCM_RIGHTS
+ * pty master (child -> shim). EOF without 'E' means exec succeeded. */
+struct rt__child_ctx {
+	const struct rt_spec *spec;
+	int sync_fd;
+	int netns_fd;   /* -1: stay in the host's netns */
+	int stdio[3];   /* non-tty: /dev/null, stdout pipe, stderr pipe */
+};
+__attribute__((noreturn)) void rt__container_child(struct rt__child_ctx *ctx);
+
+/* user, cwd, bounding set, user switch, caps, no_new_privs, $PATH lookup,
+ * seccomp, execve. Returns only on failure, with *exit_code 125/126/127. */
+struct rt__proc {
+	const char *user;
+	const char *cwd;
+	char *const *args;
+	char *const *env;
+	const char *hostname;
+	bool tty;
+};
+int rt__process_exec(const struct rt__proc *p, int *exit_code, struct nd_error *err);
+/* reports an error on a sync fd as 'E' + {"code","exit_code","message"} */
+void rt__report_error(int fd, const struct nd_error *err, int exit_code);
+/* parses such a report; 1 when it was an error */
+int rt__parse_error(const char *buf, size_t len, struct nd_error *err, int *exit_code);
+/* the env a container process sees: spec env + PATH, HOSTNAME, HOME, TERM */
+char **rt__build_env(char *const *env, const char *hostname, const char *home, bool tty);
+const char *rt__spec_hostname(const struct rt_spec *spec, char buf[65]);

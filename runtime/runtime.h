@@ -1,0 +1,227 @@
+/* runtime: start, watch, exec into, kill and delete containers.
+ *
+ * A container is a process in new pid/mnt/uts/ipc/cgroup namespaces, joined
+ * to an existing network namespace (or the host's), pivoted into a rootfs the
+ * caller already prepared, with Docker's default mounts, capabilities,
+ * no_new_privs and seccomp profile, and cgroup limits (v1, v2 or hybrid).
+ *
+ * Every running container is held by a monitor process, `netd-shim`, that
+ * rt_start() execs. The shim owns the container's stdio (log file, pty) and
+ * records its exit status in the state dir, so a daemon can die and come back
+ * and re-adopt its containers with rt_state_load(). The one public header of
+ * the runtime module. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/common.h"
+
+/* ---- the container spec -------------------------------------------------- */
+
+struct rt_mount {
+	char *source;       /* host path (file or dir) */
+	char *destination;  /* path inside the container */
+	bool readonly;
+};
+
+struct rt_limits {
+	int64_t memory;      /* bytes; 0 = unlimited */
+	uint64_t cpu_shares; /* v1 cpu.shares (2..262144); 0 = default */
+	int64_t cpu_quota;   /* microseconds per period; 0 = unlimited */
+	uint64_t cpu_period; /* microseconds; 0 = kernel default (100000) */
+	int64_t pids;        /* 0 = unlimited */
+};
+
+struct rt_spec {
+	char *id;            /* required; [a-zA-Z0-9][a-zA-Z0-9_.-]* */
+	char *rootfs;        /* required; an already mounted rootfs dir */
+	char *netns;         /* bind-mounted netns file, or NULL for the host's */
+	char **args;         /* NULL-terminated; args[0] looked up in $PATH */
+	char **env;          /* NULL-terminated "K=V"; PATH and HOME defaulted */
+	char *cwd;           /* NULL = "/"; created when missing, as Docker */
+	char *user;          /* NULL = root; "uid[:gid]" or "name[:group]" */
+	char *hostname;      /* NULL = first 12 characters of id */
+	bool tty;
+	bool init;           /* a minimal reaping PID 1 runs args as its child */
+	bool readonly_rootfs;
+	struct rt_limits limits;
+	struct rt_mount *mounts; /* extra binds: /etc/hosts, resolv.conf, hostname */
+	size_t n_mounts;
+	char *cgroup_parent; /* NULL = "netd"; relative to the shim's own cgroup
+	                      * in each hierarchy, or absolute with a leading '/' */
+	char *state_dir;     /* required; created by rt_start */
+	char *log_path;      /* NULL = <state_dir>/container.log */
+};
+
+void rt_spec_free(struct rt_spec *spec);   /* frees members and spec; NULL ok */
+void rt_spec_clear(struct rt_spec *spec);  /* frees members only */
+/* JSON round trip. to_json returns a new reference. */
+json_t *rt_spec_to_json(const struct rt_spec *spec);
+int rt_spec_from_json(const json_t *j, struct rt_spec **out, struct nd_error *err);
+int rt_spec_save(const struct rt_spec *spec, const char *path, struct nd_error *err);
+int rt_spec_load(const char *path, struct rt_spec **out, struct nd_error *err);
+int rt_spec_validate(const struct rt_spec *spec, struct nd_error *err);
+
+/* ---- state ------------------------------------------------------------------ */
+
+enum rt_status {
+	RT_STATUS_UNKNOWN = 0, /* no state.json, or the shim died without exit.json */
+	RT_STATUS_RUNNING,     /* shim and container alive */
+	RT_STATUS_STOPPED,     /* exit.json written */
+};
+
+struct rt_exit {
+	int exit_code;        /* as a shell reports it: code, or 128+signal */
+	int signal;           /* the killing signal, 0 when it exited */
+	bool oom_killed;      /* the cgroup's oom_kill counter moved */
+	char finished[40];    /* RFC 3339 nano */
+	char error[256];      /* start error message, when it never ran */
+};
+
+struct rt_state {
+	char id[ND_NAME_MAX + 1];
+	char state_dir[4096];
+	enum rt_status status;
+	pid_t shim_pid;
+	uint64_t shim_start;  /* /proc/PID/stat starttime, guards pid reuse */
+	pid_t pid;            /* container init pid in the host pid namespace */
+	uint64_t pid_start;
+	char started[40];
+	struct rt_exit exit;  /* valid when status == RT_STATUS_STOPPED, and after
+	                       * a failed rt_start (exit_code 125/126/127) */
+};
+
+const char *rt_status_name(enum rt_status s);
+
+/* Starts a container: creates spec->state_dir, writes spec.json there,
+ * execs `shim_path start <state_dir>` in a new session and waits until the
+ * container's command was exec'd or failed. On failure returns a negative
+ * errno with the exact startup error (e.g. `exec: "nope": executable file
+ * not found in $PATH`), sets out->exit.exit_code to Docker's code (127 not
+ * found, 126 not executable, 125 anything else) and leaves no cgroup, no
+ * process and no state dir behind. The shim is a child of the caller until
+ * the caller dies; reap it (rt_wait does, or waitpid on out->shim_pid). */
+int rt_start(const char *shim_path, const struct rt_spec *spec, struct rt_state *out,
+	     struct nd_error *err);
+
+/* Reads state.json and exit.json from a state dir and checks that the shim
+ * and the container are still the processes recorded (re-adoption after a
+ * daemon restart). -ENOENT when there is no such container. */
+int rt_state_load(const char *state_dir, struct rt_state *out, struct nd_error *err);
+/* The state as JSON (for `nd-rt-test state` and the daemon's inspect). */
+json_t *rt_state_to_json(const struct rt_state *st);
+
+/* Waits until the container exited and the shim wrote exit.json (or the
+ * shim died). timeout_ms < 0 waits forever; -ETIMEDOUT on timeout. Reaps the
+ * shim when it is the caller's child. Refreshes *st. */
+int rt_wait(struct rt_state *st, int timeout_ms, struct nd_error *err);
+
+/* Sends sig to the container's init process. -ESRCH when it is gone. */
+int rt_kill(const struct rt_state *st, int sig, struct nd_error *err);
+
+/* Kills what is left, removes the cgroups and the state dir. Idempotent:
+ * a missing state dir is success. */
+int rt_delete(const char *state_dir, struct nd_error *err);
+
+/* ---- exec into a running container ---------------------------------------- */
+
+struct rt_exec_spec {
+	char **args;         /* NULL-terminated */
+	char **env;          /* NULL = the container's env */
+	const char *cwd;     /* NULL = the container's cwd */
+	const char *user;    /* NULL = the container's user */
+	int stdio[3];        /* fds for the process; -1 = /dev/null */
+};
+
+/* Runs a process in all the container's namespaces and cgroup with the same
+ * user, capabilities, no_new_privs and seccomp. *pid_out is a child of the
+ * caller that exits with the process's status (a relay outside the pid
+ * namespace). Lookup errors come back here with the 126/127 code. */
+int rt_exec(const struct rt_state *st, const struct rt_exec_spec *xs, pid_t *pid_out,
+	    int *exit_code_on_error, struct nd_error *err);
+
+/* ---- tty attach ------------------------------------------------------------- */
+
+/* Connects to <state_dir>/attach.sock of a tty container. The shim sends the
+ * pty's output as raw bytes; the client sends frames written by the helpers
+ * below. */
+int rt_attach_connect(const char *state_dir, int *fd_out, struct nd_error *err);
+int rt_attach_send_input(int fd, const void *buf, size_t len);
+int rt_attach_send_resize(int fd, unsigned short rows, unsigned short cols);
+
+/* ---- pieces exposed for the daemon and the unit tests ------------------------ */
+
+/* user: "uid[:gid]" or "name[:group]" against passwd/group files. */
+#define RT_MAX_GROUPS 64
+struct rt_user {
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[RT_MAX_GROUPS]; /* supplementary */
+	size_t n_groups;
+	char home[256];
+};
+int rt_user_resolve(const char *spec, const char *passwd_path, const char *group_path,
+		    struct rt_user *out, struct nd_error *err);
+
+/* capabilities */
+int rt_cap_from_name(const char *name);     /* "NET_RAW" or "CAP_NET_RAW"; -EINVAL */
+const char *rt_cap_name(int cap);           /* "CAP_NET_RAW"; NULL when unknown */
+uint64_t rt_cap_default_mask(void);         /* Docker's default set */
+
+/* cgroups */
+enum rt_cgroup_mode {
+	RT_CGROUP_NONE = 0,
+	RT_CGROUP_V1,       /* only v1 hierarchies */
+	RT_CGROUP_V2,       /* cgroup2 on /sys/fs/cgroup */
+	RT_CGROUP_HYBRID,   /* v1 controllers + a cgroup2 tree elsewhere: v1 for limits */
+};
+#define RT_CGROUP_MAX_HIER 16
+struct rt_cgroup_layout {
+	enum rt_cgroup_mode mode;
+	char unified[256];             /* cgroup2 mount point, "" when none */
+	size_t n_v1;
+	struct {
+		char controllers[64];  /* "cpu,cpuacct", "memory", "name=systemd" */
+		char mountpoint[256];
+		char root[256];        /* the mount's root inside the hierarchy */
+	} v1[RT_CGROUP_MAX_HIER];
+};
+/* Parses /proc/self/mountinfo text. */
+int rt_cgroup_layout_parse(const char *mountinfo, struct rt_cgroup_layout *out,
+			   struct nd_error *err);
+int rt_cgroup_layout_detect(struct rt_cgroup_layout *out, struct nd_error *err);
+const char *rt_cgroup_mode_name(enum rt_cgroup_mode m);
+
+/* One container's cgroup: a directory per hierarchy it joined. */
+struct rt_cgroup {
+	const struct rt_cgroup_manager *mgr;
+	size_t n;
+	char *paths[RT_CGROUP_MAX_HIER];
+};
+void rt_cgroup_clear(struct rt_cgroup *cg);
+
+/* v1 and v2 behind one const vtable: callers never switch on the version. */
+struct rt_cgroup_manager {
+	const char *name; /* "v1" or "v2" */
+	/* Resolves and creates the container's dirs (nothing is left on failure).
+	 * own_cgroup is /proc/self/cgroup text, for relative parents. */
+	int (*create)(const struct rt_cgroup_layout *layout, const char *own_cgroup,
+		      const char *parent, const char *id, const struct rt_limits *limits,
+		      struct rt_cgroup *out, struct nd_error *err);
+	int (*set_limits)(const struct rt_cgroup *cg, const struct rt_limits *limits,
+			  struct nd_error *err);
+	int (*enter)(const struct rt_cgroup *cg, pid_t pid, struct nd_error *err);
+	bool (*oom_killed)(const struct rt_cgroup *cg);
+	/* Kills remaining processes and removes the dirs; missing dirs are fine. */
+	int (*destroy)(const struct rt_cgroup *cg, struct nd_error *err);
+};
+extern const struct rt_cgroup_manager rt_cgroup_v1;
+extern const struct rt_cgroup_manager rt_cgroup_v2;
+/* Hybrid and v1 give rt_cgroup_v1, v2 gives rt_cgroup_v2; NULL for none. */
+const struct rt_cgroup_manager *rt_cgroup_manager_for(const struct rt_cgroup_layout *layout);
+const struct rt_cgroup_manager *rt_cgroup_manager_by_name(const char *name);
+
+/* The shim's entry point (netd-shim's main calls this). */
+int rt_shim_main(int argc, char **argv);

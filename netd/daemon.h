@@ -44,6 +44,15 @@ void netd_net_info(struct netd *d, json_t *info);
 extern const struct http_route netd_routes[];
 extern const size_t netd_nroutes;
 
+/* apiutil.c: typed access to request bodies, Docker-style filters */
+int api_get_str(const json_t *obj, const char *key, const char **out, bool required, struct nd_error *err);
+int api_get_bool(const json_t *obj, const char *key, bool *out, struct nd_error *err);
+int api_get_strmap(const json_t *obj, const char *key, json_t **out, struct nd_error *err);
+int api_filters(struct http_req *req, const char *const *allowed, json_t **out, struct nd_error *err);
+bool api_labels_match(const json_t *labels, const char *spec);
+bool api_filter_any(const json_t *filters, const char *key, bool (*pred)(const char *val, void *data),
+		    void *data);
+
 /* api_system.c */
 void api_ping(struct http_req *req, void *ctx);
 void api_version(struct http_req *req, void *ctx);

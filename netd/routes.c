@@ -1,12 +1,26 @@
 /* The API: Docker Engine paths where Docker has the concept, netd-only
  * objects beside them. One table; handlers live in api_*.c. */
-#include "netd/daemon.h"
+#include "netd/net.h"
 
 const struct http_route netd_routes[] = {
 	{ "GET", "/_ping", api_ping, 0 },
 	{ "HEAD", "/_ping", api_ping, 0 },
 	{ "GET", "/version", api_version, 0 },
 	{ "GET", "/info", api_info, 0 },
+
+	{ "POST", "/networks/create", api_network_create, 0 },
+	{ "GET", "/networks", api_network_list, 0 },
+	{ "POST", "/networks/prune", api_network_prune, 0 },
+	{ "GET", "/networks/{id}", api_network_inspect, 0 },
+	{ "DELETE", "/networks/{id}", api_network_delete, 0 },
+	{ "POST", "/networks/{id}/connect", api_network_connect, 0 },
+	{ "POST", "/networks/{id}/disconnect", api_network_disconnect, 0 },
+
+	{ "POST", "/sandboxes", api_sandbox_create, 0 },
+	{ "GET", "/sandboxes", api_sandbox_list, 0 },
+	{ "GET", "/sandboxes/{id}", api_sandbox_inspect, 0 },
+	{ "DELETE", "/sandboxes/{id}", api_sandbox_delete, 0 },
+	{ "GET", "/endpoints", api_endpoint_list, 0 },
 };
 
 const size_t netd_nroutes = ARRAY_SIZE(netd_routes);

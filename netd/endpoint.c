@@ -1,0 +1,456 @@
+/* Endpoints: /networks/{id}/connect and /disconnect, and their repair. */
+#include "netd/net.h"
+
+void net_drv_endpoint(const json_t *ep, struct nd_drv_endpoint *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = nd_json_str(ep, "Id");
+	out->network_id = nd_json_str(ep, "NetworkID");
+	snprintf(out->mac, sizeof(out->mac), "%s", nd_json_str(ep, "MacAddress") ?: "");
+	snprintf(out->ipv4, sizeof(out->ipv4), "%s", nd_json_str(ep, "IPv4Address") ?: "");
+	snprintf(out->ipv6, sizeof(out->ipv6), "%s", nd_json_str(ep, "IPv6Address") ?: "");
+	out->data = json_object_get(ep, "DriverData");
+}
+
+void net_drv_sandbox(const json_t *sb, const json_t *ep, struct nd_drv_sandbox *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = nd_json_str(sb, "Id");
+	out->netns_path = nd_json_str(sb, "NetnsPath");
+	snprintf(out->ifname, sizeof(out->ifname), "%s", nd_json_str(ep, "Ifname") ?: "eth0");
+	out->default_route = json_is_true(json_object_get(ep, "DefaultRoute"));
+}
+
+/* "172.18.0.2/16" -> pool of the matching family containing it */
+static struct net_pool *pool_for(struct net_network *n, const char *cidr, struct ipam_addr *a)
+{
+	struct nd_error e = { 0 };
+	struct ipam_prefix p;
+	if (!cidr || !*cidr || ipam_prefix_parse(cidr, "address", IPAM_PREFIX_HOST_BITS_OK, &p, &e) < 0)
+		return NULL;
+	*a = p.addr;
+	for (int i = 0; i < n->npools; i++)
+		if (ipam_prefix_contains(ipam_pool_subnet(n->pools[i].pool), a))
+			return &n->pools[i];
+	return NULL;
+}
+
+void net_endpoint_release_pools(struct net_network *n, const json_t *ep)
+{
+	static const char *const keys[] = { "IPv4Address", "IPv6Address" };
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		struct ipam_addr a;
+		struct net_pool *p = pool_for(n, nd_json_str(ep, keys[i]), &a);
+		struct nd_error e = { 0 };
+		if (p)
+			ipam_pool_release(p->pool, &a, &e);
+	}
+}
+
+/* Resolve the target of connect/disconnect: a sandbox, or a container's sandbox. */
+static int resolve_target(struct netd *d, const char *ref, json_t **sb, json_t **container,
+			  struct nd_error *err)
+{
+	char id[ND_ID_LEN + 1];
+	*container = NULL;
+	if (net_sandbox_lookup(d, ref, id, sb, err) == 0)
+		return 0;
+	struct nd_error e2 = { 0 };
+	json_t *c = NULL;
+	if (store_obj_lookup(d->store, "container", ref, id, &c, &e2) == 0) {
+		const char *sbid = nd_json_str(c, "SandboxID");
+		if (sbid && net_sandbox_lookup(d, sbid, id, sb, err) == 0) {
+			*container = c;
+			return 0;
+		}
+		json_decref(c);
+		return nd_error_set(err, -ENOENT, "container %s has no network sandbox (is it running?)", ref);
+	}
+	return nd_error_set(err, -ENOENT, "no such sandbox or container: %s", ref);
+}
+
+static int pick_ifname(struct netd *d, const char *sbid, char out[IFNAMSIZ], bool *first,
+		       struct nd_error *err)
+{
+	_cleanup_json_ json_t *eps = NULL;
+	int rc = store_obj_list(d->store, "endpoint", NULL, sbid, &eps, err);
+	if (rc < 0)
+		return rc;
+	*first = true;
+	for (int i = 0; i < 1000; i++) {
+		snprintf(out, IFNAMSIZ, "eth%d", i);
+		bool used = false;
+		size_t k;
+		json_t *ep;
+		json_array_foreach(eps, k, ep) {
+			used |= strcmp(nd_json_str(ep, "Ifname") ?: "", out) == 0;
+			*first &= !json_is_true(json_object_get(ep, "DefaultRoute"));
+		}
+		if (!used)
+			return 0;
+	}
+	return nd_error_set(err, -ENOSPC, "sandbox %.12s has too many interfaces", sbid);
+}
+
+struct connect_req {
+	const char *target;
+	const char *ipv4, *ipv6, *mac;
+	json_t *aliases;            /* borrowed */
+};
+
+static int parse_connect(const json_t *body, struct connect_req *c, struct nd_error *err)
+{
+	int rc;
+	if ((rc = api_get_str(body, "Container", &c->target, true, err)) < 0)
+		return rc;
+	json_t *ec = json_object_get(body, "EndpointConfig");
+	if (ec && !json_is_null(ec)) {
+		if (!json_is_object(ec))
+			return nd_error_set(err, -EINVAL, "\"EndpointConfig\" must be an object");
+		json_t *ic = json_object_get(ec, "IPAMConfig");
+		if (ic && !json_is_null(ic)) {
+			if (!json_is_object(ic))
+				return nd_error_set(err, -EINVAL, "\"IPAMConfig\" must be an object");
+			if ((rc = api_get_str(ic, "IPv4Address", &c->ipv4, false, err)) < 0 ||
+			    (rc = api_get_str(ic, "IPv6Address", &c->ipv6, false, err)) < 0)
+				return rc;
+		}
+		if ((rc = api_get_str(ec, "MacAddress", &c->mac, false, err)) < 0)
+			return rc;
+		c->aliases = json_object_get(ec, "Aliases");
+		if (c->aliases && !json_is_null(c->aliases)) {
+			if (!json_is_array(c->aliases))
+				return nd_error_set(err, -EINVAL, "\"Aliases\" must be a list of names");
+			size_t i;
+			json_t *a;
+			json_array_foreach(c->aliases, i, a) {
+				if (!json_is_string(a) || !nd_name_valid(json_string_value(a)))
+					return nd_error_set(err, -EINVAL, "invalid alias in \"Aliases\"");
+			}
+		} else {
+			c->aliases = NULL;
+		}
+	}
+	if (c->mac && *c->mac) {
+		unsigned b[6];
+		char tail;
+		if (sscanf(c->mac, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6 ||
+		    strlen(c->mac) != 17 || (b[0] & 1))
+			return nd_error_set(err, -EINVAL, "invalid MAC address \"%s\" (want a unicast xx:xx:xx:xx:xx:xx)", c->mac);
+	}
+	return 0;
+}
+
+/* Allocates one address per pool family; static wishes must fit a pool. */
+static int alloc_addrs(struct net_network *n, const struct connect_req *c, char v4[64], char v6[64],
+		       struct nd_error *err)
+{
+	v4[0] = v6[0] = '\0';
+	struct ipam_addr want4, want6;
+	bool has4 = c->ipv4 && *c->ipv4, has6 = c->ipv6 && *c->ipv6;
+	int rc;
+	if (has4 && (rc = ipam_addr_parse(c->ipv4, "IPv4 address", &want4, err)) < 0)
+		return rc;
+	if (has6 && (rc = ipam_addr_parse(c->ipv6, "IPv6 address", &want6, err)) < 0)
+		return rc;
+	if (has4 && want4.family != AF_INET)
+		return nd_error_set(err, -EINVAL, "\"%s\" is not an IPv4 address", c->ipv4);
+	if (has6 && want6.family != AF_INET6)
+		return nd_error_set(err, -EINVAL, "\"%s\" is not an IPv6 address", c->ipv6);
+	struct net_pool *got[2] = { NULL, NULL };
+	struct ipam_addr addr[2];
+	for (int fam = 0; fam < 2; fam++) {
+		int family = fam ? AF_INET6 : AF_INET;
+		const struct ipam_addr *want = fam ? (has6 ? &want6 : NULL) : (has4 ? &want4 : NULL);
+		struct net_pool *p = NULL;
+		for (int i = 0; i < n->npools && !p; i++) {
+			if (n->pools[i].family != family)
+				continue;
+			if (!want || ipam_prefix_contains(ipam_pool_subnet(n->pools[i].pool), want))
+				p = &n->pools[i];
+		}
+		if (!p) {
+			if (want) {
+				char b[IPAM_ADDR_STRLEN];
+				rc = nd_error_set(err, -EINVAL, "address %s is not in any subnet of network %s",
+						  ipam_addr_format(want, b), n->name);
+				goto undo;
+			}
+			continue;
+		}
+		if ((rc = ipam_pool_alloc(p->pool, want, &addr[fam], err)) < 0) {
+			nd_error_wrap(err, "network %s", n->name);
+			goto undo;
+		}
+		got[fam] = p;
+		char b[IPAM_ADDR_STRLEN];
+		snprintf(fam ? v6 : v4, 64, "%s/%d", ipam_addr_format(&addr[fam], b), ipam_pool_subnet(p->pool)->len);
+	}
+	return 0;
+undo:
+	for (int fam = 0; fam < 2; fam++)
+		if (got[fam])
+			ipam_pool_release(got[fam]->pool, &addr[fam], &(struct nd_error){ 0 });
+	return rc;
+}
+
+static int claim_addrs(struct netd *d, struct net_network *n, const json_t *ep, struct nd_error *err)
+{
+	static const char *const keys[] = { "IPv4Address", "IPv6Address" };
+	json_t *cursors = json_object_get(n->doc, "Cursors");
+	bool cursor_moved = false;
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		struct ipam_addr a;
+		struct net_pool *p = pool_for(n, nd_json_str(ep, keys[i]), &a);
+		if (!p)
+			continue;
+		char b[IPAM_ADDR_STRLEN];
+		int rc = store_addr_claim(d->store, p->key, ipam_addr_format(&a, b), nd_json_str(ep, "Id"), err);
+		if (rc < 0)
+			return rc;
+		struct ipam_addr cur;
+		if (ipam_pool_cursor_get(p->pool, &cur)) {
+			char cb[IPAM_ADDR_STRLEN];
+			char sb[IPAM_PREFIX_STRLEN];
+			json_object_set_new(cursors, ipam_prefix_format(ipam_pool_subnet(p->pool), sb),
+					    json_string(ipam_addr_format(&cur, cb)));
+			cursor_moved = true;
+		}
+	}
+	if (cursor_moved) {
+		struct store_obj_ref ref = { .kind = "network", .id = n->id, .name = n->name };
+		return store_obj_put(d->store, &ref, n->doc, err);
+	}
+	return 0;
+}
+
+static int endpoint_save(struct netd *d, const json_t *ep, struct nd_error *err)
+{
+	struct store_obj_ref ref = {
+		.kind = "endpoint", .id = nd_json_str(ep, "Id"),
+		.parent = nd_json_str(ep, "NetworkID"), .owner = nd_json_str(ep, "SandboxID"),
+	};
+	return store_obj_put(d->store, &ref, ep, err);
+}
+
+/* Kernel side of an endpoint: create + join, idempotent. */
+static int endpoint_plumb(struct netd *d, struct net_network *n, json_t *ep, const json_t *sb,
+			  struct nd_error *err)
+{
+	struct net_state *ns = net_of(d);
+	struct nd_drv_network dn;
+	struct nd_drv_endpoint de;
+	struct nd_drv_sandbox ds;
+	net_drv_network(n, &dn);
+	net_drv_endpoint(ep, &de);
+	net_drv_sandbox(sb, ep, &ds);
+	int rc;
+	if ((rc = n->drv->endpoint_create(&ns->drv_ctx, &dn, &de, err)) < 0 ||
+	    (rc = n->drv->join(&ns->drv_ctx, &dn, &de, &ds, err)) < 0 ||
+	    (rc = n->drv->program_external_connectivity(&ns->drv_ctx, &dn, &de, err)) < 0)
+		return rc;
+	if (de.mac[0] && !nd_json_str(ep, "MacAddress"))
+		json_object_set_new(ep, "MacAddress", json_string(de.mac));
+	return 0;
+}
+
+static void endpoint_unplumb(struct netd *d, struct net_network *n, const json_t *ep, const json_t *sb)
+{
+	struct net_state *ns = net_of(d);
+	struct nd_drv_network dn;
+	struct nd_drv_endpoint de;
+	struct nd_drv_sandbox ds;
+	net_drv_network(n, &dn);
+	net_drv_endpoint(ep, &de);
+	struct nd_error e = { 0 };
+	if (n->drv->revoke_external_connectivity(&ns->drv_ctx, &dn, &de, &e) < 0)
+		log_warn("endpoint=%.12s: revoke connectivity: %s", de.id, e.msg);
+	if (sb) {
+		net_drv_sandbox(sb, ep, &ds);
+		nd_error_clear(&e);
+		if (n->drv->leave(&ns->drv_ctx, &dn, &de, &ds, &e) < 0)
+			log_warn("endpoint=%.12s: leave: %s", de.id, e.msg);
+	}
+	nd_error_clear(&e);
+	if (n->drv->endpoint_delete(&ns->drv_ctx, &dn, &de, &e) < 0)
+		log_warn("endpoint=%.12s: delete: %s", de.id, e.msg);
+}
+
+int net_endpoint_repair(struct netd *d, struct net_network *n, json_t *ep, json_t *sb, struct nd_error *err)
+{
+	struct net_state *ns = net_of(d);
+	struct nd_drv_network dn;
+	struct nd_drv_endpoint de;
+	struct nd_drv_sandbox ds;
+	net_drv_network(n, &dn);
+	net_drv_endpoint(ep, &de);
+	net_drv_sandbox(sb, ep, &ds);
+	if (n->drv->endpoint_ok && n->drv->endpoint_ok(&ns->drv_ctx, &dn, &de, &ds))
+		return 0;
+	log_info("endpoint=%.12s network=%s sandbox=%.12s: repairing", de.id, n->name, ds.id);
+	return endpoint_plumb(d, n, ep, sb, err);
+}
+
+static int endpoint_connect(struct netd *d, struct net_network *n, const struct connect_req *c, json_t **out,
+		   struct nd_error *err)
+{
+	_cleanup_json_ json_t *sb = NULL;
+	_cleanup_json_ json_t *container = NULL;
+	int rc = resolve_target(d, c->target, &sb, &container, err);
+	if (rc < 0)
+		return rc;
+	const char *sbid = nd_json_str(sb, "Id");
+	_cleanup_json_ json_t *existing = NULL;
+	if ((rc = store_obj_list(d->store, "endpoint", n->id, sbid, &existing, err)) < 0)
+		return rc;
+	if (json_array_size(existing) > 0)
+		return nd_error_set(err, -EEXIST, "%s is already connected to network %s", c->target, n->name);
+
+	char ifname[IFNAMSIZ];
+	bool first;
+	if ((rc = pick_ifname(d, sbid, ifname, &first, err)) < 0)
+		return rc;
+	char v4[64], v6[64], id[ND_ID_LEN + 1];
+	if ((rc = nd_id_new(id)) < 0)
+		return nd_error_set(err, rc, "generating id: %s", strerror(-rc));
+	if ((rc = alloc_addrs(n, c, v4, v6, err)) < 0)
+		return rc;
+	bool internal = json_is_true(json_object_get(n->doc, "Internal"));
+	const char *owner_name = container ? nd_json_str(container, "Name") : nd_json_str(sb, "Name");
+	json_t *ep = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:{}}",
+		"Id", id, "NetworkID", n->id, "SandboxID", sbid, "Ifname", ifname,
+		"OwnerName", owner_name ? owner_name : "",
+		"DefaultRoute", first && !internal,
+		"Aliases", c->aliases ? json_incref(c->aliases) : json_array(), "DriverData");
+	if (!ep)
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	if (container)
+		json_object_set_new(ep, "ContainerID", json_string(nd_json_str(container, "Id")));
+	if (v4[0])
+		json_object_set_new(ep, "IPv4Address", json_string(v4));
+	if (v6[0])
+		json_object_set_new(ep, "IPv6Address", json_string(v6));
+	if (c->mac && *c->mac)
+		json_object_set_new(ep, "MacAddress", json_string(c->mac));
+
+	/* intent: the endpoint and its addresses are recorded in one
+	 * transaction before the kernel is touched; reconcile finishes or
+	 * repairs a connect that a crash interrupted */
+	if ((rc = store_tx_begin(d->store, err)) < 0)
+		goto fail_pools;
+	if ((rc = endpoint_save(d, ep, err)) < 0 || (rc = claim_addrs(d, n, ep, err)) < 0) {
+		store_tx_rollback(d->store);
+		goto fail_pools;
+	}
+	if ((rc = store_tx_commit(d->store, err)) < 0)
+		goto fail_pools;
+
+	if ((rc = endpoint_plumb(d, n, ep, sb, err)) < 0) {
+		nd_error_wrap(err, "connect %s to network %s", c->target, n->name);
+		endpoint_unplumb(d, n, ep, sb);
+		struct nd_error e2 = { 0 };
+		if (store_tx_begin(d->store, &e2) == 0) {
+			if (store_obj_del(d->store, "endpoint", id, &e2) < 0 ||
+			    store_addr_release_owner(d->store, id, &e2) < 0)
+				store_tx_rollback(d->store);
+			else
+				store_tx_commit(d->store, &e2);
+		}
+		goto fail_pools;
+	}
+	struct nd_error e3 = { 0 };
+	if (endpoint_save(d, ep, &e3) < 0)   /* driver data: re-derivable from the id */
+		log_warn("endpoint=%.12s: saving driver data: %s", id, e3.msg);
+	log_info("endpoint connected id=%.12s network=%s sandbox=%.12s ifname=%s ipv4=%s", id, n->name, sbid,
+		 ifname, v4);
+	*out = ep;
+	return 0;
+
+fail_pools:
+	net_endpoint_release_pools(n, ep);
+	json_decref(ep);
+	return rc;
+}
+
+void api_network_connect(struct http_req *req, void *ctx)
+{
+	struct netd *d = ctx;
+	struct nd_error err = { 0 };
+	_cleanup_json_ json_t *body = http_req_json(req, &err);
+	struct connect_req c = { 0 };
+	struct net_network *n = NULL;
+	json_t *ep = NULL;
+	if (!body || !(n = net_network_find(d, req->params[0], &err)) || parse_connect(body, &c, &err) < 0 ||
+	    endpoint_connect(d, n, &c, &ep, &err) < 0) {
+		http_reply_error(req, &err);
+		return;
+	}
+	/* Docker answers an empty 200; we add what was allocated */
+	json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:s}", "EndpointID", nd_json_str(ep, "Id"),
+			      "IPv4Address", nd_json_str(ep, "IPv4Address") ?: "",
+			      "IPv6Address", nd_json_str(ep, "IPv6Address") ?: "",
+			      "MacAddress", nd_json_str(ep, "MacAddress") ?: "",
+			      "Ifname", nd_json_str(ep, "Ifname"));
+	json_decref(ep);
+	http_reply_json(req, 200, r);
+}
+
+void api_network_disconnect(struct http_req *req, void *ctx)
+{
+	struct netd *d = ctx;
+	struct nd_error err = { 0 };
+	_cleanup_json_ json_t *body = http_req_json(req, &err);
+	_cleanup_json_ json_t *sb = NULL;
+	_cleanup_json_ json_t *container = NULL;
+	_cleanup_json_ json_t *eps = NULL;
+	struct net_network *n = NULL;
+	const char *target = NULL;
+	bool force = false;
+	if (!body || !(n = net_network_find(d, req->params[0], &err)) ||
+	    api_get_str(body, "Container", &target, true, &err) < 0 ||
+	    api_get_bool(body, "Force", &force, &err) < 0 ||
+	    resolve_target(d, target, &sb, &container, &err) < 0 ||
+	    store_obj_list(d->store, "endpoint", n->id, nd_json_str(sb, "Id"), &eps, &err) < 0) {
+		http_reply_error(req, &err);
+		return;
+	}
+	json_t *ep = json_array_get(eps, 0);
+	if (!ep) {
+		nd_error_set(&err, -ENOTCONN, "%s is not connected to network %s", target, n->name);
+		http_reply_error(req, &err);
+		return;
+	}
+	const char *epid = nd_json_str(ep, "Id");
+	/* intent first: a crash after this commit leaves an owned veth that
+	 * nobody records, which reconcile deletes */
+	int rc = store_tx_begin(d->store, &err);
+	if (rc == 0 && ((rc = store_obj_del(d->store, "endpoint", epid, &err)) < 0 ||
+			(rc = store_addr_release_owner(d->store, epid, &err)) < 0))
+		store_tx_rollback(d->store);
+	else if (rc == 0)
+		rc = store_tx_commit(d->store, &err);
+	if (rc < 0) {
+		http_reply_error(req, &err);
+		return;
+	}
+	net_endpoint_release_pools(n, ep);
+	endpoint_unplumb(d, n, ep, sb);
+	log_info("endpoint disconnected id=%.12s network=%s", epid, n->name);
+	http_reply_empty(req, 200);
+}
+
+void api_endpoint_list(struct http_req *req, void *ctx)
+{
+	struct netd *d = ctx;
+	struct nd_error err = { 0 };
+	json_t *eps = NULL;
+	if (store_obj_list(d->store, "endpoint", NULL, NULL, &eps, &err) < 0) {
+		http_reply_error(req, &err);
+		return;
+	}
+	size_t i;
+	json_t *ep;
+	json_array_foreach(eps, i, ep)
+		json_object_del(ep, "DriverData");
+	http_reply_json(req, 200, eps);
+}

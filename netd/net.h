@@ -1,0 +1,75 @@
+/* netd's networking objects: networks, sandboxes, endpoints (internal). */
+#pragma once
+
+#include "drivers/driver.h"
+#include "ipam/ipam.h"
+#include "netd/daemon.h"
+
+struct net_pool {
+	struct ipam_pool *pool;
+	char key[IPAM_PREFIX_STRLEN + ND_ID_LEN + 2];   /* "<netid>/<subnet>": the store's pool key */
+	int family;
+};
+
+struct net_network {
+	char id[ND_ID_LEN + 1];
+	char name[ND_NAME_MAX + 1];
+	const struct nd_driver_ops *drv;
+	json_t *doc;                     /* the stored document, owned */
+	struct net_pool pools[ND_DRV_MAX_SUBNETS];
+	int npools;
+	bool builtin;                    /* the default "bridge" network */
+	struct net_network *next;
+};
+
+struct net_state {
+	struct nd_fw *fw;
+	struct nd_drv_ctx drv_ctx;
+	struct ipam_space *space;
+	struct net_network *networks;
+	char netns_dir[PATH_MAX];
+	uv_timer_t reconcile;
+	bool fw_foreign_drop;
+	char fw_foreign_where[256];
+};
+
+static inline struct net_state *net_of(struct netd *d) { return d->net; }
+
+/* netns.c: network namespaces bind-mounted under <exec-root>/netns */
+int netns_dir_prepare(const char *dir, struct nd_error *err);
+int netns_create(const char *path, struct nd_error *err);
+int netns_destroy(const char *path, struct nd_error *err);
+bool netns_alive(const char *path);
+
+/* network.c */
+struct net_network *net_network_find(struct netd *d, const char *ref, struct nd_error *err);
+void net_drv_network(const struct net_network *n, struct nd_drv_network *out);
+int net_network_load(struct netd *d, json_t *doc, struct net_network **out, struct nd_error *err);
+void net_network_free(struct net_network *n);
+int net_default_network(struct netd *d, struct nd_error *err);
+void api_network_create(struct http_req *req, void *ctx);
+void api_network_list(struct http_req *req, void *ctx);
+void api_network_inspect(struct http_req *req, void *ctx);
+void api_network_delete(struct http_req *req, void *ctx);
+void api_network_prune(struct http_req *req, void *ctx);
+
+/* endpoint.c */
+void net_drv_endpoint(const json_t *ep, struct nd_drv_endpoint *out);
+void net_drv_sandbox(const json_t *sb, const json_t *ep, struct nd_drv_sandbox *out);
+int net_endpoint_repair(struct netd *d, struct net_network *n, json_t *ep, json_t *sb, struct nd_error *err);
+/* Releases the endpoint's addresses from the in-memory pools. */
+void net_endpoint_release_pools(struct net_network *n, const json_t *ep);
+void api_network_connect(struct http_req *req, void *ctx);
+void api_network_disconnect(struct http_req *req, void *ctx);
+void api_endpoint_list(struct http_req *req, void *ctx);
+
+/* sandbox.c */
+int net_sandbox_lookup(struct netd *d, const char *ref, char id[ND_ID_LEN + 1], json_t **doc,
+		       struct nd_error *err);
+void api_sandbox_create(struct http_req *req, void *ctx);
+void api_sandbox_list(struct http_req *req, void *ctx);
+void api_sandbox_inspect(struct http_req *req, void *ctx);
+void api_sandbox_delete(struct http_req *req, void *ctx);
+
+/* net.c: reconcile */
+int net_reconcile(struct netd *d, bool startup, struct nd_error *err);

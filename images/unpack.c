@@ -242,7 +242,7 @@ static int unpack_entry(struct unpacker *u, struct archive *a, struct archive_en
 	if (!name)
 		name = archive_entry_pathname_utf8(e);
 	if (!name)
-		return nd_error_set(err, -EINVAL, "entry without a name");
+		return nd_error_set(err, -EINVAL, "corrupt layer archive: entry without a name");
 	char path[4096];
 	int r = images__path_clean(name, path, sizeof(path), err);
 	if (r < 0)
@@ -287,7 +287,7 @@ static int unpack_entry(struct unpacker *u, struct archive *a, struct archive_en
 
 	int pfd = open_parent(u, parent, err);
 	if (pfd < 0)
-		return nd_error_set(err, pfd, "entry \"%s\": %s", name, err->msg);
+		return nd_error_wrap(err, "entry \"%s\"", name);
 	bool is_dir = !hardlink && type == AE_IFDIR;
 	int kept = clear_slot(u, pfd, base, is_dir, err);
 	if (kept < 0)
@@ -399,6 +399,11 @@ int images__unpack(int destfd, const char *src_path, int tee_fd, struct images__
 	archive_read_support_filter_xz(raw);
 	archive_read_support_filter_bzip2(raw);
 	archive_read_support_format_raw(raw);
+	struct stat sst;
+	if (stat(src_path, &sst) < 0)
+		return nd_error_set(err, -errno, "open layer %s: %s", src_path, strerror(errno));
+	if (sst.st_size == 0)
+		return nd_error_set(err, -EINVAL, "layer %s is empty", src_path);
 	if (archive_read_open_filename(raw, src_path, 1 << 20) != ARCHIVE_OK)
 		return nd_error_set(err, -EINVAL, "open layer %s: %s", src_path, archive_error_string(raw));
 	struct archive_entry *re;

@@ -16,6 +16,7 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <linux/mount.h>
 
 /* Docker's masked and read-only paths (moby oci/defaults.go) */
 static const char *const masked_paths[] = {
@@ -287,7 +288,10 @@ void rt__container_child(struct rt__child_ctx *ctx)
 	/* bind sources are host paths: keep them as fds across pivot_root */
 	int *src_fds = calloc(spec->n_mounts + 1, sizeof(int));
 	for (size_t i = 0; i < spec->n_mounts; i++) {
-		src_fds[i] = open(spec->mounts[i].source, O_PATH | O_CLOEXEC);
+		/* a detached copy of the source mount, attached after pivot_root
+		 * with move_mount(): the destination then resolves inside the root */
+		src_fds[i] = (int)syscall(SYS_open_tree, AT_FDCWD, spec->mounts[i].source,
+					  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 		if (src_fds[i] < 0) {
 			nd_error_set(&err, -errno, "bind mount source %s: %m", spec->mounts[i].source);
 			child_fail(ctx, &err, 125);
@@ -304,13 +308,12 @@ void rt__container_child(struct rt__child_ctx *ctx)
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct rt_mount *m = &spec->mounts[i];
 		struct stat st;
-		char src[64];
-		snprintf(src, sizeof(src), "/proc/self/fd/%d", src_fds[i]);
 		if (fstat(src_fds[i], &st) < 0 || (r = make_target(m->destination, S_ISDIR(st.st_mode))) < 0) {
 			nd_error_set(&err, -errno, "create mount point %s: %m", m->destination);
 			child_fail(ctx, &err, 125);
 		}
-		if (mount(src, m->destination, NULL, MS_BIND | MS_REC, NULL) < 0) {
+		if (syscall(SYS_move_mount, src_fds[i], "", AT_FDCWD, m->destination,
+			    MOVE_MOUNT_F_EMPTY_PATH) < 0) {
 			nd_error_set(&err, -errno, "bind %s on %s: %m", m->source, m->destination);
 			child_fail(ctx, &err, 125);
 		}

@@ -135,10 +135,13 @@ int rt_user_resolve(const char *spec, const char *passwd_path, const char *group
 						    "unable to find group %s: no matching entries in group file",
 						    gpart);
 		}
-		return 0; /* an explicit group: no supplementary groups (runc) */
+		/* an explicit group: only that one (Docker: "groups=1000") */
+		out->groups[out->n_groups++] = out->gid;
+		return 0;
 	}
+	/* the primary group first, then every group that lists the user */
+	out->groups[out->n_groups++] = out->gid;
 
-	/* supplementary groups: every group that lists the user's name */
 	if (found && gr) {
 		char line[4096];
 		rewind(gr);

@@ -104,4 +104,6 @@ api_status() { # api_status METHOD PATH [JSON]: print the HTTP status only
   curl -s -o /dev/null -w '%{http_code}' --unix-socket "$ND_SOCK" -X "$m" ${d:+-H 'Content-Type: application/json' -d "$d"} "http://netd$p"
 }
 
+# Note: with pipefail, `cmd | grep -q` can fail when grep exits early and cmd
+# gets SIGPIPE; capture output first ("$(cmd)") and match on the string.
 assert_eq() { [ "$1" == "$2" ] || fail "${3:-values differ}: expected '$2', got '$1'"; }

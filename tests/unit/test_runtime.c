@@ -170,27 +170,30 @@ static void test_user_resolve(void **state)
 	assert_int_equal(u.uid, 0);
 	assert_int_equal(u.gid, 0);
 	assert_string_equal(u.home, "/root");
-	assert_int_equal(u.n_groups, 1); /* staff */
-	assert_int_equal(u.groups[0], 50);
+	assert_int_equal(u.n_groups, 2); /* root, staff */
+	assert_int_equal(u.groups[0], 0);
+	assert_int_equal(u.groups[1], 50);
 
 	assert_int_equal(rt_user_resolve("www-data", pw, gr, &u, &err), 0);
 	assert_int_equal(u.uid, 33);
 	assert_int_equal(u.gid, 33);
 	assert_string_equal(u.home, "/var/www");
-	assert_int_equal(u.n_groups, 2);
-	assert_int_equal(u.groups[0], 4);
-	assert_int_equal(u.groups[1], 44);
+	assert_int_equal(u.n_groups, 3);
+	assert_int_equal(u.groups[0], 33);
+	assert_int_equal(u.groups[1], 4);
+	assert_int_equal(u.groups[2], 44);
 
-	/* explicit group: no supplementary groups (runc) */
+	/* explicit group: that group only */
 	assert_int_equal(rt_user_resolve("www-data:video", pw, gr, &u, &err), 0);
 	assert_int_equal(u.uid, 33);
 	assert_int_equal(u.gid, 44);
-	assert_int_equal(u.n_groups, 0);
+	assert_int_equal(u.n_groups, 1);
+	assert_int_equal(u.groups[0], 44);
 
 	/* numeric, known and unknown */
 	assert_int_equal(rt_user_resolve("33", pw, gr, &u, &err), 0);
 	assert_int_equal(u.gid, 33);
-	assert_int_equal(u.n_groups, 2);
+	assert_int_equal(u.n_groups, 3);
 	assert_int_equal(rt_user_resolve("1234:5678", pw, gr, &u, &err), 0);
 	assert_int_equal(u.uid, 1234);
 	assert_int_equal(u.gid, 5678);

@@ -267,6 +267,7 @@ int images_commit(struct images *h, const char *dir, const char *base, const str
 	int r;
 	if (opts->ref && (r = images__normalize_tag(opts->ref, norm, sizeof(norm), err)) < 0)
 		return r;
+	_cleanup_close_ int fd = -1;
 	pthread_rwlock_rdlock(&h->gc);
 	struct images__image *bcopy = NULL;
 	_cleanup_free_ char *work = NULL, *stage = NULL, *cbuf = NULL;
@@ -299,7 +300,7 @@ int images_commit(struct images *h, const char *dir, const char *base, const str
 		goto out;
 	char blob[4096];
 	snprintf(blob, sizeof(blob), "%s/layer.tar", work);
-	_cleanup_close_ int fd = open(blob, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	fd = open(blob, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		r = nd_error_set(err, -errno, "create %s: %s", blob, strerror(errno));
 		goto out;

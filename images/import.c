@@ -13,13 +13,14 @@ int images_import(struct images *h, const char *tar_path, const struct images_im
 	int r;
 	if (opts->ref && (r = images__normalize_tag(opts->ref, norm, sizeof(norm), err)) < 0)
 		return r;
-	pthread_rwlock_rdlock(&h->gc);
 	_cleanup_free_ char *work = NULL, *stage = NULL;
+	_cleanup_close_ int fd = -1;
+	pthread_rwlock_rdlock(&h->gc);
 	if ((r = images__tmpdir(h, "import", &work, err)) < 0)
 		goto out;
 	char blob[4096];
 	snprintf(blob, sizeof(blob), "%s/layer.tar", work);
-	_cleanup_close_ int fd = open(blob, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	fd = open(blob, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		r = nd_error_set(err, -errno, "create %s: %s", blob, strerror(errno));
 		goto out;

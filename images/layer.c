@@ -84,6 +84,7 @@ int images__layer_stage(struct images *h, const char *blob_path, const char *par
 			char **stage_dir, struct images__unpack_result *res, struct nd_error *err)
 {
 	_cleanup_free_ char *dir = NULL;
+	_cleanup_close_ int fd = -1;
 	int r = images__tmpdir(h, "layer", &dir, err);
 	if (r < 0)
 		return r;
@@ -93,7 +94,7 @@ int images__layer_stage(struct images *h, const char *blob_path, const char *par
 		r = nd_error_set(err, -errno, "mkdir %s: %s", diff, strerror(errno));
 		goto err_rm;
 	}
-	_cleanup_close_ int fd = open(diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		r = nd_error_set(err, -errno, "open %s: %s", diff, strerror(errno));
 		goto err_rm;

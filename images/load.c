@@ -93,11 +93,15 @@ static int stream_archive(struct loader *L, const char *path)
 	archive_read_support_format_tar(a);
 	archive_read_support_format_gnutar(a);
 	int rc = 0;
+	_cleanup_free_ char *buf = malloc(1 << 20);
+	if (!buf) {
+		rc = nd_error_set(L->err, -ENOMEM, "out of memory");
+		goto out;
+	}
 	if (archive_read_open_filename(a, path, 1 << 20) != ARCHIVE_OK) {
 		rc = nd_error_set(L->err, -EINVAL, "open %s: %s", path, archive_error_string(a));
 		goto out;
 	}
-	_cleanup_free_ char *buf = malloc(1 << 20);
 	for (;;) {
 		struct archive_entry *e;
 		int r = archive_read_next_header(a, &e);
@@ -490,6 +494,7 @@ static int adopt_all(struct loader *L)
 int images_load(struct images *h, const char *archive_path, char ***loaded, struct nd_error *err)
 {
 	struct loader L = { .h = h, .err = err };
+	_cleanup_free_ char *buf = NULL;
 	int r;
 	pthread_rwlock_rdlock(&h->gc);
 	if ((r = images__tmpdir(h, "load", &L.work, err)) < 0)
@@ -497,7 +502,6 @@ int images_load(struct images *h, const char *archive_path, char ***loaded, stru
 	if ((r = stream_archive(&L, archive_path)) < 0)
 		goto out;
 	struct member *idx = lookup(&L, "index.json"), *dman = lookup(&L, "manifest.json");
-	_cleanup_free_ char *buf = NULL;
 	size_t len;
 	if (idx) {
 		if (!lookup(&L, "oci-layout"))

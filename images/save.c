@@ -127,6 +127,7 @@ int images_save(struct images *h, const char *const *names, size_t n, const char
 	pthread_mutex_unlock(&h->meta);
 	char tmp[4096];
 	struct archive *a = NULL;
+	_cleanup_free_ char *itxt = NULL, *dtxt = NULL;
 	if (r < 0)
 		goto out;
 	snprintf(tmp, sizeof(tmp), "%s.tmp-%d", out_path, (int)getpid());
@@ -138,7 +139,8 @@ int images_save(struct images *h, const char *const *names, size_t n, const char
 		goto out;
 	}
 	static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
-	_cleanup_free_ char *itxt = json_dumps(index, JSON_COMPACT), *dtxt = json_dumps(dman, JSON_COMPACT);
+	itxt = json_dumps(index, JSON_COMPACT);
+	dtxt = json_dumps(dman, JSON_COMPACT);
 	if ((r = add_buf(a, "oci-layout", layout, strlen(layout), err)) < 0 ||
 	    (r = add_buf(a, "index.json", itxt, strlen(itxt), err)) < 0 ||
 	    (r = add_buf(a, "manifest.json", dtxt, strlen(dtxt), err)) < 0)

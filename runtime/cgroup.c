@@ -252,7 +252,10 @@ int rt__cgroup_kill_rmdir(const char *dir, bool use_cgroup_kill, struct nd_error
 	char procs[PATH_MAX];
 	if (nd_snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir) < 0)
 		return nd_error_set(err, -ENAMETOOLONG, "cgroup path too long");
-	for (int attempt = 0; attempt < 500; attempt++) {
+	/* exiting tasks leave the cgroup a little after the wait: back off from
+	 * 100us to 20ms, about 5s in all */
+	long delay_ns = 100 * 1000;
+	for (uint64_t deadline = nd_now_ns() + 5000000000ull; nd_now_ns() < deadline;) {
 		if (rmdir(dir) == 0 || errno == ENOENT)
 			return 0;
 		if (errno != EBUSY)
@@ -285,7 +288,9 @@ int rt__cgroup_kill_rmdir(const char *dir, bool use_cgroup_kill, struct nd_error
 				}
 			closedir(d);
 		}
-		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+		nanosleep(&(struct timespec){ .tv_nsec = delay_ns }, NULL);
+		if (delay_ns < 20 * 1000 * 1000)
+			delay_ns *= 2;
 	}
 	return nd_error_set(err, -EBUSY, "rmdir %s: still busy after 5s", dir);
 }

@@ -14,7 +14,7 @@
 
 /* files */
 int rt__read_file(const char *path, char **out, size_t *len);
-/* write to path.tmp, fsync, rename: readers see the old or the new file */
+/* write to path.tmp, rename: readers see the old or the new file */
 int rt__write_file_atomic(const char *path, const char *data, size_t len);
 int rt__write_str(const char *path, const char *s);
 int rt__mkdir_p(const char *path, mode_t mode);

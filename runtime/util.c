@@ -65,9 +65,9 @@ int rt__write_file_atomic(const char *path, const char *data, size_t len)
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
+	/* no fsync: state dirs live under the exec root (/run, tmpfs) and do not
+	 * outlive a reboot; rename() is what makes readers see whole files */
 	int r = write_all(fd, data, len);
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
 	close(fd);
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;

@@ -321,11 +321,13 @@ static const char *oci_ref_name(json_t *desc)
 {
 	json_t *ann = json_object_get(desc, "annotations");
 	const char *full = nd_json_str(ann, "io.containerd.image.name");
-	if (full)
+	struct images_ref r;
+	struct nd_error e;
+	if (full && images_ref_parse(full, &r, &e) == 0 && !r.digest[0])
 		return full;
 	const char *rn = nd_json_str(ann, "org.opencontainers.image.ref.name");
 	/* a bare tag ("latest") names no repository: leave the image untagged */
-	if (rn && (strchr(rn, '/') || strchr(rn, ':')))
+	if (rn && (strchr(rn, '/') || strchr(rn, ':')) && images_ref_parse(rn, &r, &e) == 0 && !r.digest[0])
 		return rn;
 	return NULL;
 }
@@ -438,8 +440,15 @@ static int load_docker(struct loader *L, json_t *mj)
 			return r;
 		}
 		json_t *tags = json_object_get(ent, "RepoTags");
-		add_pending(L, dg, txt, NULL);
 		json_t *t;
+		json_array_foreach(tags, k, t) {
+			char norm[IMAGES_REF_MAX];
+			if (!json_is_string(t) || images__normalize_tag(json_string_value(t), norm, sizeof(norm), L->err) < 0) {
+				free(txt);
+				return nd_error_wrap(L->err, "manifest.json: RepoTags");
+			}
+		}
+		add_pending(L, dg, txt, NULL);
 		json_array_foreach(tags, k, t) if (json_is_string(t)) add_pending(L, dg, NULL, json_string_value(t));
 	}
 	return 0;

@@ -4,10 +4,12 @@
  * Commands: import TAR [REF] | load ARCHIVE | save OUT NAME... | ls | inspect NAME |
  *   history NAME | tag SRC DST | untag REF | rm [-f] NAME [IN-USE-ID...] |
  *   prune [-a] | gc | resolve NAME | mount CID NAME | umount CID |
- *   commit DIR BASE [REF] | commit-container CID [REF] | ref-parse REF */
+ *   commit DIR BASE [REF] | commit-container CID [REF] | ref-parse REF |
+ *   stress THREADS TAR (concurrent imports + reads on one handle) */
 #include "images/images.h"
 
 #include <getopt.h>
+#include <pthread.h>
 
 static int usage(void)
 {
@@ -25,6 +27,55 @@ static void print_json(json_t *j)
 	puts(s);
 	free(s);
 	json_decref(j);
+}
+
+struct stress {
+	struct images *h;
+	const char *tar;
+	int i;
+	int rc;
+	char id[IMAGES_DIGEST_LEN + 1];
+	char msg[ND_ERROR_MSG_MAX];
+};
+
+/* one thread: import the tar under its own tag, then read the store a little */
+static void *stress_thread(void *arg)
+{
+	struct stress *s = arg;
+	struct nd_error err = {0};
+	char tag[64];
+	snprintf(tag, sizeof(tag), "stress:%d", s->i);
+	struct images_import_opts o = { .ref = tag };
+	s->rc = images_import(s->h, s->tar, &o, s->id, &err);
+	for (int k = 0; s->rc == 0 && k < 20; k++) {
+		json_t *j = NULL;
+		if ((s->rc = images_list(s->h, &j, &err)) == 0)
+			json_decref(j);
+		if (s->rc == 0 && (s->rc = images_inspect(s->h, tag, &j, &err)) == 0)
+			json_decref(j);
+	}
+	snprintf(s->msg, sizeof(s->msg), "%s", err.msg);
+	return NULL;
+}
+
+static int stress(struct images *h, int n, const char *tar, struct nd_error *err)
+{
+	struct stress s[64];
+	pthread_t t[64];
+	if (n < 1 || n > 64)
+		return nd_error_set(err, -EINVAL, "1..64 threads");
+	for (int i = 0; i < n; i++) {
+		s[i] = (struct stress){ .h = h, .tar = tar, .i = i };
+		pthread_create(&t[i], NULL, stress_thread, &s[i]);
+	}
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < n; i++) {
+		if (s[i].rc < 0)
+			return nd_error_set(err, s[i].rc, "thread %d: %s", i, s[i].msg);
+	}
+	printf("%d threads imported %s ...\n", n, s[0].id); /* IDs differ: "created" is now */
+	return 0;
 }
 
 static char **in_use_ids;
@@ -132,6 +183,8 @@ int main(int argc, char **argv)
 		if ((r = images_gc(h, &rep, &err)) == 0)
 			printf("layers=%zu blobs=%zu reclaimed=%llu\n", rep.layers_deleted, rep.blobs_deleted,
 			       (unsigned long long)rep.space_reclaimed);
+	} else if (!strcmp(cmd, "stress") && nargs == 2) {
+		r = stress(h, atoi(args[0]), args[1], &err);
 	} else if (!strcmp(cmd, "resolve") && nargs == 1) {
 		if ((r = images_resolve(h, args[0], id, &err)) == 0)
 			puts(id);

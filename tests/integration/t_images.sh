@@ -194,6 +194,12 @@ assert_eq "$(ls "$S4/overlay2/l" | wc -l)" 0 "short links left"
 msg=$("$NDI" --root "$S4" rm nosuch:tag 2>&1) && fail "rm of a missing tag succeeded"
 echo "$msg" | grep >/dev/null 'no such image' || fail "rm of a missing tag: $msg"
 
+log "concurrent imports and reads on one handle"
+S6=$T/store6
+"$NDI" --root "$S6" stress 8 "$T/bb.tar" || fail "concurrent imports"
+[ "$(ls "$S6/overlay2" | grep -vc '^l$')" = 1 ] || fail "concurrent imports stored the layer more than once"
+[ -z "$(ls "$S6/tmp")" ] || fail "temp dirs left by concurrent imports"
+
 log "120 layers still mount (short l/ links)"
 S5=$T/store5
 prev=$("$NDI" --root "$S5" import "$T/bb.tar" deep:0)

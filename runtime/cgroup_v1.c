@@ -4,7 +4,16 @@
 
 #include <sys/stat.h>
 
-static const char *const wanted[] = { "memory", "cpu", "cpuacct", "pids", "freezer", "blkio" };
+static const char *const wanted[] = { "memory", "cpu", "cpuacct", "pids", "freezer", "blkio",
+				      "devices" };
+
+/* Docker's default device rules: mknod of anything (CAP_MKNOD is in the
+ * default set), access only to these; without them a container could mknod
+ * the host's disks and read them */
+static const char *const device_allow[] = {
+	"c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm",
+	"c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c 10:200 rwm",
+};
 
 static bool has_ctrl(const char *list, const char *c)
 {
@@ -67,6 +76,14 @@ static int v1_set_limits(const struct rt_cgroup *cg, const struct rt_limits *l, 
 				if ((r = rt__cgroup_write(d, "cpu.cfs_quota_us", v, err)) < 0)
 					return r;
 			}
+		}
+		snprintf(path, sizeof(path), "%s/devices.deny", d);
+		if (access(path, F_OK) == 0) {
+			if ((r = rt__cgroup_write(d, "devices.deny", "a", err)) < 0)
+				return r;
+			for (size_t k = 0; k < ARRAY_SIZE(device_allow); k++)
+				if ((r = rt__cgroup_write(d, "devices.allow", device_allow[k], err)) < 0)
+					return r;
 		}
 		snprintf(path, sizeof(path), "%s/pids.max", d);
 		if (l->pids && access(path, F_OK) == 0) {

@@ -82,6 +82,10 @@ assert_eq "$(awk '$1=="NoNewPrivs:" {print $2}' "$T/out")" 1 NoNewPrivs
 assert_eq "$(awk '$1=="Seccomp:" {print $2}' "$T/out")" 2 Seccomp
 run -- sh -c 'unshare -U true 2>/dev/null; echo $?; mount -t tmpfs t /mnt 2>/dev/null; echo $?'
 assert_eq "$(tr '\n' ' ' <"$T/out")" "1 1 " "unshare and mount are refused"
+if [ -d /sys/fs/cgroup/devices ]; then   # v1 devices cgroup: Docker's device rules
+  run -- sh -c 'mknod /tmp/blk b 7 0 && echo mknod-ok; head -c1 /tmp/blk >/dev/null 2>&1 || echo read-denied; echo x >/dev/null && echo null-ok; rm -f /tmp/blk'
+  assert_eq "$(tr '\n' ' ' <"$T/out")" "mknod-ok read-denied null-ok " "device access"
+fi
 
 log "mounts"
 printf '127.0.0.1 localhost\n10.1.2.3 web1\n' >"$T/hosts"

@@ -254,8 +254,8 @@ int rt_start(const char *shim_path, const struct rt_spec *spec, struct rt_state 
 		if (n <= 0)
 			break;
 		len += (size_t)n;
-		if (len == sizeof(buf) - 1)
-			break;
+		if (len == sizeof(buf) - 1 || memchr(buf, '\n', len))
+			break; /* the reply is one line */
 	}
 	close(p[0]);
 	buf[len] = '\0';

@@ -48,6 +48,7 @@ struct shim {
 	struct log_stream out, err;
 	int master;    /* tty */
 	int listen_fd; /* attach.sock */
+	int sfd;       /* signalfd for SIGCHLD */
 	struct client clients[MAX_CLIENTS];
 };
 
@@ -366,7 +367,15 @@ static int shim_start(struct shim *s, struct nd_error *err)
 	if (pid < 0)
 		return nd_error_set(err, -errno, "clone: %m");
 	if (pid == 0) {
+		/* the shim's own fds must not live on in a process that never
+		 * execs (the --init PID 1): the reply pipe would never see EOF */
 		close(sp[0]);
+		if (s->reply_fd >= 0)
+			close(s->reply_fd);
+		if (s->log_fd >= 0)
+			close(s->log_fd);
+		if (s->sfd >= 0)
+			close(s->sfd);
 		struct rt__child_ctx ctx = {
 			.spec = spec, .sync_fd = sp[1], .netns_fd = netns_fd,
 			.stdio = { devnull, outp[1], errp[1] },
@@ -424,7 +433,8 @@ int rt_shim_main(int argc, char **argv)
 		fprintf(stderr, "usage: netd-shim start STATE_DIR   (reply pipe on fd 3)\n");
 		return 2;
 	}
-	struct shim s = { .reply_fd = 3, .log_fd = -1, .pid = -1, .master = -1, .listen_fd = -1 };
+	struct shim s = { .reply_fd = 3, .log_fd = -1, .pid = -1, .master = -1, .listen_fd = -1,
+			  .sfd = -1 };
 	s.out = (struct log_stream){ .name = "stdout", .fd = -1 };
 	s.err = (struct log_stream){ .name = "stderr", .fd = -1 };
 	for (int i = 0; i < MAX_CLIENTS; i++)
@@ -469,6 +479,7 @@ int rt_shim_main(int argc, char **argv)
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 	int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	s.sfd = sfd;
 
 	int r = shim_start(&s, &err);
 	if (r != 0) {

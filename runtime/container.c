@@ -357,6 +357,13 @@ void rt__container_child(struct rt__child_ctx *ctx)
 		}
 		if (child > 0) {
 			close(ctx->sync_fd);
+			/* ps in the container shows "init", not the shim's
+			 * command line with the host's state dir */
+			if (ctx->argv_area && ctx->argv_len > 4) {
+				memset(ctx->argv_area, 0, ctx->argv_len);
+				memcpy(ctx->argv_area, "init", 4);
+			}
+			prctl(PR_SET_NAME, "init", 0, 0, 0);
 			/* the init keeps Docker's capabilities, never more */
 			rt__caps_drop_bounding(rt_cap_default_mask(), NULL);
 			prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);

@@ -49,6 +49,8 @@ struct rt__child_ctx {
 	int sync_fd;
 	int netns_fd;   /* -1: stay in the host's netns */
 	int stdio[3];   /* non-tty: /dev/null, stdout pipe, stderr pipe */
+	char *argv_area; /* the shim's argv strings: --init renames itself there */
+	size_t argv_len;
 };
 __attribute__((noreturn)) void rt__container_child(struct rt__child_ctx *ctx);
 

@@ -49,6 +49,8 @@ struct shim {
 	int master;    /* tty */
 	int listen_fd; /* attach.sock */
 	int sfd;       /* signalfd for SIGCHLD */
+	char *argv_area;
+	size_t argv_len;
 	struct client clients[MAX_CLIENTS];
 };
 
@@ -379,6 +381,7 @@ static int shim_start(struct shim *s, struct nd_error *err)
 		struct rt__child_ctx ctx = {
 			.spec = spec, .sync_fd = sp[1], .netns_fd = netns_fd,
 			.stdio = { devnull, outp[1], errp[1] },
+			.argv_area = s->argv_area, .argv_len = s->argv_len,
 		};
 		rt__container_child(&ctx);
 	}
@@ -440,6 +443,8 @@ int rt_shim_main(int argc, char **argv)
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		s.clients[i].fd = -1;
 	snprintf(s.state_dir, sizeof(s.state_dir), "%s", argv[2]);
+	s.argv_area = argv[0];
+	s.argv_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]);
 	/* nothing of the caller's leaks into us, and so into the container */
 	syscall(SYS_close_range, 4, ~0u, 0);
 	fcntl(3, F_SETFD, FD_CLOEXEC);

@@ -184,10 +184,11 @@ assert_no_cgroups $paths
 "$RT" delete "$sd"
 
 log "init: a reaping PID 1 that forwards signals"
-run --init -- sh -c 'echo $$; (sleep 0.1 &); sleep 0.4; ps -o stat | grep -c Z; exit 7'
+run --init -- sh -c 'echo $$; (sleep 0.1 &); sleep 0.4; ps -o stat | grep -c Z; tr -d "\0" </proc/1/cmdline; echo; exit 7'
 assert_eq "$rc" 7 "exit code through init"
 assert_eq "$(sed -n 1p "$T/out")" 2 "the command is not PID 1 under init"
 assert_eq "$(sed -n 2p "$T/out")" 0 "zombies under init"
+assert_eq "$(sed -n 3p "$T/out")" "init" "PID 1's command line under init"
 sd=$(start --init -- sh -c 'trap "exit 9" TERM; while :; do sleep 0.05; done')
 sleep 0.3
 "$RT" kill "$sd" TERM

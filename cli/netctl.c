@@ -2,6 +2,8 @@
 #include "cli/netctl.h"
 
 static const struct cli_cmd top_cmds[] = {
+	{ "network", "Manage networks", NULL, cli_network_cmds },
+	{ "sandbox", "Manage sandboxes (network namespaces)", NULL, cli_sandbox_cmds },
 	{ "version", "Show the netctl and netd versions", cmd_version, NULL },
 	{ "info", "Show what netd runs and how", cmd_info, NULL },
 	{ NULL },

@@ -37,6 +37,12 @@ void cli_table_print(struct cli_table *t);                  /* prints and frees 
 char *cli_path(struct cli *cli, const char *fmt, const char *arg);
 
 /* command groups */
+extern const struct cli_cmd cli_network_cmds[];
+extern const struct cli_cmd cli_sandbox_cmds[];
+int cli_list_opts(struct cli *cli, int argc, char **argv, const char *help, enum cli_format *fmt,
+		  bool *quiet);
+int cli_each_arg(struct cli *cli, int argc, char **argv, const char *help, const char *method,
+		 const char *fmt, bool print_json, bool print_name);
 extern const struct cli_cmd cli_system_cmds[];
 int cmd_version(struct cli *cli, int argc, char **argv);
 int cmd_info(struct cli *cli, int argc, char **argv);

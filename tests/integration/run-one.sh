@@ -10,7 +10,9 @@ if [ "$(id -u)" != 0 ]; then
 fi
 command -v unshare >/dev/null || { echo "SKIP: unshare (util-linux) missing"; exit 77; }
 mkdir -p /run/netns
-exec unshare --net --mount --propagation private -- bash -c '
+# own pid namespace too: when the test ends, every process it left dies with it
+exec timeout -k 10 "${NETD_TEST_TIMEOUT:-400}" \
+  unshare --net --mount --pid --fork --mount-proc --propagation private -- bash -c '
   set -e
   # our own view of named namespaces: nothing of the host is visible or touched
   mount -t tmpfs -o mode=0755 netd-test-netns /run/netns

@@ -307,7 +307,7 @@ static int endpoint_connect(struct netd *d, struct net_network *n, const struct 
 		return nd_error_set(err, -EEXIST, "%s is already connected to network %s", c->target, n->name);
 
 	char ifname[IFNAMSIZ];
-	bool first;
+	bool first = true;
 	if ((rc = pick_ifname(d, sbid, ifname, &first, err)) < 0)
 		return rc;
 	char v4[64], v6[64], id[ND_ID_LEN + 1];

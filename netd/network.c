@@ -139,7 +139,9 @@ int net_network_load(struct netd *d, json_t *doc, struct net_network **out, stru
 			goto fail;
 		n->npools++;
 		p->family = pc.subnet.addr.family;
-		snprintf(p->key, sizeof(p->key), "%s/%s", n->id, nd_json_str(c, "Subnet"));
+		char key[sizeof(p->key)];
+		snprintf(key, sizeof(key), "%s/%s", nd_json_str(doc, "Id"), nd_json_str(c, "Subnet"));
+		memcpy(p->key, key, sizeof(key));
 		if ((rc = store_addr_foreach(d->store, p->key, mark_addr, p, err)) < 0)
 			goto fail;
 		const char *cur = nd_json_str(cursors, nd_json_str(c, "Subnet"));

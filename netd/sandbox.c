@@ -16,6 +16,7 @@ void api_sandbox_create(struct http_req *req, void *ctx)
 	_cleanup_json_ json_t *body = http_req_json(req, &err);
 	const char *name = NULL;
 	_cleanup_json_ json_t *labels = NULL;
+	_cleanup_json_ json_t *doc = NULL;
 	if (!body || api_get_str(body, "Name", &name, false, &err) < 0 ||
 	    api_get_strmap(body, "Labels", &labels, &err) < 0)
 		goto fail;
@@ -32,7 +33,7 @@ void api_sandbox_create(struct http_req *req, void *ctx)
 	}
 	nd_time_rfc3339(now);
 	snprintf(path, sizeof(path), "%s/%s", net_of(d)->netns_dir, id);
-	_cleanup_json_ json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:O}", "Id", id, "Name", name ? name : "",
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:O}", "Id", id, "Name", name ? name : "",
 					       "Created", now, "NetnsPath", path, "Labels", labels);
 	struct store_obj_ref ref = { .kind = "sandbox", .id = id, .name = name };
 	/* intent first: a crash after this leaves a record whose netns reconcile creates */

@@ -181,6 +181,7 @@ int rt_delete(const char *state_dir, struct nd_error *err)
 int rt_start(const char *shim_path, const struct rt_spec *spec, struct rt_state *out,
 	     struct nd_error *err)
 {
+	_cleanup_json_ json_t *rep = NULL;
 	memset(out, 0, sizeof(*out));
 	int r = rt_spec_validate(spec, err);
 	if (r < 0) {
@@ -259,7 +260,7 @@ int rt_start(const char *shim_path, const struct rt_spec *spec, struct rt_state 
 	}
 	close(p[0]);
 	buf[len] = '\0';
-	_cleanup_json_ json_t *rep = json_loadb(buf, len, JSON_DISABLE_EOF_CHECK, NULL);
+	rep = json_loadb(buf, len, JSON_DISABLE_EOF_CHECK, NULL);
 	if (!rep || !json_is_true(json_object_get(rep, "ok"))) {
 		json_int_t code = -EIO, ec = 125;
 		const char *msg = "netd-shim exited without a reply (see shim.log)";

@@ -250,7 +250,7 @@ static void run_loop(struct shim *s, int sfd, int *status_out)
 		bool open_streams = s->out.fd >= 0 || s->err.fd >= 0 || s->master >= 0;
 		if (exited && (!open_streams || nd_now_ns() >= deadline))
 			break;
-		struct pollfd pf[4 + MAX_CLIENTS];
+		struct pollfd pf[5 + MAX_CLIENTS];
 		int n = 0;
 		pf[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		pf[n++] = (struct pollfd){ .fd = s->out.fd, .events = POLLIN };

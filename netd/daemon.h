@@ -8,6 +8,8 @@
 #include <limits.h>
 #include <uv.h>
 
+struct images;
+
 struct netd_config {
 	char *root;                  /* --root, default /var/lib/netd */
 	char *exec_root;             /* --exec-root, default /run/netd */
@@ -27,7 +29,9 @@ struct netd {
 	char id[ND_ID_LEN + 1];      /* this daemon's identity, kept in the store */
 	time_t started;
 	bool shutting_down;
-	void *net;                   /* networking state (netd/network.c), opaque here */
+	void *net;                   /* networking state (netd/net.c), opaque here */
+	struct images *images;       /* image store (images/), opened at start */
+	void *containers;            /* container state (netd/container*.c), opaque here */
 };
 
 /* config.c */

@@ -1,6 +1,8 @@
 /* netd: one libuv loop serving the REST API. */
 #include "netd/daemon.h"
 
+#include "images/images.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -125,6 +127,14 @@ int main(int argc, char **argv)
 			goto fail;
 	}
 
+	char imgroot[PATH_MAX];
+	snprintf(imgroot, sizeof(imgroot), "%s/images", d.cfg.root);
+	struct images_config ic = { .root = imgroot, .driver = nd_json_str(d.cfg.file, "storage-driver") };
+	if ((rc = images_open(&ic, &d.images, &err)) < 0) {
+		nd_error_wrap(&err, "image store");
+		goto fail;
+	}
+
 	d.loop = uv_default_loop();
 	d.started = time(NULL);
 	if ((rc = netd_net_start(&d, &err)) < 0)
@@ -153,6 +163,7 @@ int main(int argc, char **argv)
 
 	netd_net_stop(&d);
 	uv_loop_close(d.loop);
+	images_close(d.images);
 	store_close(d.store);
 	if (d.lock_fd >= 0)
 		close(d.lock_fd);
@@ -168,6 +179,7 @@ fail:
 		uv_run(d.loop, UV_RUN_DEFAULT);
 		uv_loop_close(d.loop);
 	}
+	images_close(d.images);
 	store_close(d.store);
 	if (d.lock_fd >= 0)
 		close(d.lock_fd);

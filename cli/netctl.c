@@ -4,6 +4,8 @@
 static const struct cli_cmd top_cmds[] = {
 	{ "network", "Manage networks", NULL, cli_network_cmds },
 	{ "sandbox", "Manage sandboxes (network namespaces)", NULL, cli_sandbox_cmds },
+	{ "image", "Manage images", NULL, cli_image_cmds },
+	{ "images", "List images (image ls)", cmd_images, NULL },
 	{ "version", "Show the netctl and netd versions", cmd_version, NULL },
 	{ "info", "Show what netd runs and how", cmd_info, NULL },
 	{ NULL },

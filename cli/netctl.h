@@ -39,6 +39,7 @@ char *cli_path(struct cli *cli, const char *fmt, const char *arg);
 /* command groups */
 extern const struct cli_cmd cli_network_cmds[];
 extern const struct cli_cmd cli_sandbox_cmds[];
+extern const struct cli_cmd cli_image_cmds[]; int cmd_images(struct cli *cli, int argc, char **argv);
 int cli_list_opts(struct cli *cli, int argc, char **argv, const char *help, enum cli_format *fmt,
 		  bool *quiet);
 int cli_each_arg(struct cli *cli, int argc, char **argv, const char *help, const char *method,

@@ -61,3 +61,15 @@ bool api_filter_any(const json_t *filters, const char *key, bool (*pred)(const c
 void api_ping(struct http_req *req, void *ctx);
 void api_version(struct http_req *req, void *ctx);
 void api_info(struct http_req *req, void *ctx);
+
+/* api_images.c: /images/... (import, load, save, list, inspect, history, tag, rm, prune) */
+void api_image_create(struct http_req *req, void *ctx);
+void api_image_load(struct http_req *req, void *ctx);
+void api_image_get(struct http_req *req, void *ctx);
+void api_image_get_one(struct http_req *req, void *ctx);
+void api_image_list(struct http_req *req, void *ctx);
+void api_image_prune(struct http_req *req, void *ctx);
+void api_image_inspect(struct http_req *req, void *ctx);
+void api_image_history(struct http_req *req, void *ctx);
+void api_image_tag(struct http_req *req, void *ctx);
+void api_image_delete(struct http_req *req, void *ctx);

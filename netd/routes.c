@@ -21,6 +21,18 @@ const struct http_route netd_routes[] = {
 	{ "GET", "/sandboxes/{id}", api_sandbox_inspect, 0 },
 	{ "DELETE", "/sandboxes/{id}", api_sandbox_delete, 0 },
 	{ "GET", "/endpoints", api_endpoint_list, 0 },
+
+	/* images: fixed paths before the greedy {name*} ones (names have slashes) */
+	{ "POST", "/images/create", api_image_create, HTTP_ROUTE_UPLOAD },
+	{ "POST", "/images/load", api_image_load, HTTP_ROUTE_UPLOAD },
+	{ "GET", "/images/get", api_image_get, 0 },
+	{ "GET", "/images/json", api_image_list, 0 },
+	{ "POST", "/images/prune", api_image_prune, 0 },
+	{ "GET", "/images/{name*}/json", api_image_inspect, 0 },
+	{ "GET", "/images/{name*}/history", api_image_history, 0 },
+	{ "GET", "/images/{name*}/get", api_image_get_one, 0 },
+	{ "POST", "/images/{name*}/tag", api_image_tag, 0 },
+	{ "DELETE", "/images/{name*}", api_image_delete, 0 },
 };
 
 const size_t netd_nroutes = ARRAY_SIZE(netd_routes);

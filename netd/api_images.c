@@ -52,6 +52,7 @@ struct img_work {
 	uv_fs_t fs;
 	char *buf;
 	bool gone;
+	bool draining;          /* waiting for the client to take what is queued */
 };
 
 static void img_work_free(struct img_work *w)
@@ -212,6 +213,7 @@ static void img_work_run(uv_work_t *uw)
 /* ---- back on the loop ---------------------------------------------------------- */
 
 static void save_read_next(struct img_work *w);
+static void save_on_drained(struct http_req *req, void *data);
 
 static void save_finish(struct img_work *w)
 {
@@ -227,13 +229,30 @@ static void save_on_read(uv_fs_t *fs)
 	struct img_work *w = fs->data;
 	ssize_t n = fs->result;
 	uv_fs_req_cleanup(fs);
-	if (w->gone || !w->req->conn || n <= 0) {
-		if (n < 0)
-			log_error("image save: read the archive: %s", uv_strerror((int)n));
-		save_finish(w);    /* a short stream tells the client it failed */
+	if (n < 0) {
+		log_error("image save: read the archive: %s", uv_strerror((int)n));
+		http_stream_abort(TAKE_PTR(w->req));   /* truncated, not complete */
+		img_work_free(w);
+		return;
+	}
+	if (w->gone || !w->req->conn || n == 0) {
+		save_finish(w);
 		return;
 	}
 	http_stream_write(w->req, w->buf, (size_t)n);
+	/* backpressure: never hold more than a few chunks for a slow client */
+	if (http_stream_queued(w->req) > 4 * SAVE_CHUNK) {
+		w->draining = true;
+		http_stream_when_drained(w->req, save_on_drained, w);
+		return;
+	}
+	save_read_next(w);
+}
+
+static void save_on_drained(struct http_req *req, void *data)
+{
+	struct img_work *w = data;
+	w->draining = false;
 	save_read_next(w);
 }
 
@@ -253,6 +272,10 @@ static void save_on_close(struct http_req *req, void *data)
 	struct img_work *w = data;
 	(void)req;
 	w->gone = true;        /* the pending read's callback ends the stream */
+	if (w->draining) {     /* no read pending: end it here */
+		w->draining = false;
+		save_finish(w);
+	}
 }
 
 static void save_stream(struct img_work *w)

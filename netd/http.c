@@ -158,6 +158,12 @@ static void on_write(uv_write_t *w, int status)
 		conn_close(c);
 		return;
 	}
+	struct http_req *r = c->req;
+	if (r && r->drain_fn && c->pending_writes == 0) {
+		void (*fn)(struct http_req *, void *) = TAKE_PTR(r->drain_fn);
+		fn(r, r->drain_data);
+		return;
+	}
 	if (c->close_after_write && c->pending_writes == 0)
 		conn_close(c);
 }
@@ -360,6 +366,36 @@ void http_stream_end(struct http_req *req)
 			conn_write(req->conn, buf, 5);
 	}
 	req_finish(req);
+}
+
+void http_stream_abort(struct http_req *req)
+{
+	if (req->replied)
+		return;
+	req->replied = true;
+	struct http_conn *c = req->conn;
+	if (c) {
+		req->conn = NULL;
+		c->req = NULL;
+		c->handling = false;
+		conn_close(c);
+	}
+	req_free(req);
+}
+
+size_t http_stream_queued(const struct http_req *req)
+{
+	return req->conn ? uv_stream_get_write_queue_size((uv_stream_t *)&req->conn->pipe) : 0;
+}
+
+void http_stream_when_drained(struct http_req *req, void (*fn)(struct http_req *req, void *data), void *data)
+{
+	if (!req->conn || req->conn->pending_writes == 0) {
+		fn(req, data);
+		return;
+	}
+	req->drain_fn = fn;
+	req->drain_data = data;
 }
 
 /* ---- parsing --------------------------------------------------------------- */

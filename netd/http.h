@@ -51,6 +51,8 @@ struct http_req {
 	void (*on_close)(struct http_req *req, void *data);
 	void *on_close_data;
 	/* internal */
+	void (*drain_fn)(struct http_req *req, void *data);
+	void *drain_data;
 	int early_status;
 	char early_msg[256];
 	uint64_t body_cap;
@@ -93,6 +95,13 @@ void http_reply_empty(struct http_req *req, int status);
 void http_stream_begin(struct http_req *req, int status, const char *content_type);
 void http_stream_write(struct http_req *req, const void *data, size_t len);
 void http_stream_end(struct http_req *req);
+/* Ends a stream as failed: the connection closes without the final chunk,
+ * so the client sees a truncated body rather than a complete one. */
+void http_stream_abort(struct http_req *req);
+/* Backpressure for streams: bytes queued to the client and not yet written,
+ * and a one-shot callback for when that queue has drained. */
+size_t http_stream_queued(const struct http_req *req);
+void http_stream_when_drained(struct http_req *req, void (*fn)(struct http_req *req, void *data), void *data);
 
 /* Route matching, exposed for unit tests: 0 and params filled on match;
  * -ENOENT when no pattern matches the path; -EOPNOTSUPP when a pattern

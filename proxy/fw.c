@@ -57,13 +57,19 @@ void nd_fw_free(struct nd_fw *fw)
 
 const char *nd_fw_table(const struct nd_fw *fw) { return fw->table; }
 
+void fw__set_extra(struct nd_fw *fw, void (*build)(struct fw__batch *, const char *, void *), void *data)
+{
+	fw->extra_build = build;
+	fw->extra_data = data;
+}
+
 /* Reserve a range of sequence numbers for one batch. */
-static void batch_start(struct nd_fw *fw, struct fw__batch *b)
+void fw__batch_start(struct nd_fw *fw, struct fw__batch *b)
 {
 	fw__batch_init(b, fw->seq);
 }
 
-static int batch_finish(struct nd_fw *fw, struct fw__batch *b, struct nd_error *err)
+int fw__batch_finish(struct nd_fw *fw, struct fw__batch *b, struct nd_error *err)
 {
 	fw__batch_end(b);
 	fw->seq = b->seq_next;
@@ -160,9 +166,9 @@ int nd_fw_network_add(struct nd_fw *fw, const struct nd_fw_network *n, struct nd
 	if (r < 0)
 		return r;
 	struct fw__batch b;
-	batch_start(fw, &b);
+	fw__batch_start(fw, &b);
 	network_elems(&b, fw->table, n, true);
-	r = batch_finish(fw, &b, err);
+	r = fw__batch_finish(fw, &b, err);
 	if (r < 0)
 		return nd_error_wrap(err, "firewall: add network on %s", n->bridge);
 	log_debug("firewall: network added bridge=%s internal=%d icc=%d masquerade=%d", n->bridge, n->internal,
@@ -176,9 +182,9 @@ int nd_fw_network_del(struct nd_fw *fw, const struct nd_fw_network *n, struct nd
 		return nd_error_set(err, -EINVAL, "firewall: invalid bridge name \"%s\"",
 				    n && n->bridge ? n->bridge : "");
 	struct fw__batch b;
-	batch_start(fw, &b);
+	fw__batch_start(fw, &b);
 	network_elems(&b, fw->table, n, false);
-	int r = batch_finish(fw, &b, err);
+	int r = fw__batch_finish(fw, &b, err);
 	if (r == -ENOENT && !nd_fw_present(fw))
 		return 0; /* no table, no elements: the intent holds */
 	if (r < 0)
@@ -197,7 +203,7 @@ int nd_fw_sync(struct nd_fw *fw, const struct nd_fw_network *nets, size_t n, str
 	if (!names)
 		return nd_error_set(err, -ENOMEM, "firewall: out of memory");
 	struct fw__batch b;
-	batch_start(fw, &b);
+	fw__batch_start(fw, &b);
 	fw__ruleset_build(&b, fw->table, true);
 	for (int s = 0; s < FW_SET_COUNT; s++) {
 		size_t k = 0;
@@ -208,7 +214,9 @@ int nd_fw_sync(struct nd_fw *fw, const struct nd_fw_network *nets, size_t n, str
 			fw__elems(&b, fw->table, (enum fw__set)s, FW_ELEM_ADD, names, k);
 	}
 	free(names);
-	int r = batch_finish(fw, &b, err);
+	if (fw->extra_build)
+		fw->extra_build(&b, fw->table, fw->extra_data);
+	int r = fw__batch_finish(fw, &b, err);
 	if (r < 0)
 		return nd_error_wrap(err, "firewall: sync %zu networks", n);
 	log_debug("firewall: synced table=%s networks=%zu", fw->table, n);
@@ -287,9 +295,9 @@ int nd_fw_ensure(struct nd_fw *fw, struct nd_error *err)
 	if (ruleset_complete(fw))
 		return 0;
 	struct fw__batch b;
-	batch_start(fw, &b);
+	fw__batch_start(fw, &b);
 	fw__ruleset_build(&b, fw->table, false);
-	int r = batch_finish(fw, &b, err);
+	int r = fw__batch_finish(fw, &b, err);
 	if (r < 0)
 		return nd_error_wrap(err, "firewall: ensure table inet %s", fw->table);
 	log_debug("firewall: table inet %s (re)built", fw->table);

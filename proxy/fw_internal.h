@@ -9,13 +9,24 @@
 
 struct mnl_socket;
 struct nlmsghdr;
+struct fw__batch;
 
 struct nd_fw {
 	struct mnl_socket *nl;
 	uint32_t portid;
 	uint32_t seq;
 	char table[NFT_TABLE_MAXNAMELEN];
+	/* Called by nd_fw_sync() to put extra elements (published ports) into
+	 * the batch that recreates the table, so that a sync never drops them. */
+	void (*extra_build)(struct fw__batch *b, const char *table, void *data);
+	void *extra_data;
 };
+
+/* proxy/ports.c registers itself here (NULL to unregister). */
+void fw__set_extra(struct nd_fw *fw, void (*build)(struct fw__batch *, const char *, void *), void *data);
+/* Reserve sequence numbers / send a finished batch (fw.c). */
+void fw__batch_start(struct nd_fw *fw, struct fw__batch *b);
+int fw__batch_finish(struct nd_fw *fw, struct fw__batch *b, struct nd_error *err);
 
 /* One transaction: BEGIN, messages, END in one growable buffer. Every
  * message asks for an ACK and carries a description for error messages
@@ -77,6 +88,7 @@ struct fw__chain_def {
 	int32_t prio;
 	unsigned nrules;      /* how many rules we keep in it */
 };
+enum { FW_CH_POSTROUTING = 0, FW_CH_FORWARD, FW_CH_PREROUTING };
 extern const struct fw__chain_def fw__chains[];
 extern const size_t fw__nchains;
 
@@ -86,9 +98,60 @@ extern const size_t fw__nchains;
 void fw__ruleset_build(struct fw__batch *b, const char *table, bool recreate);
 
 enum fw__elem_op { FW_ELEM_ADD, FW_ELEM_DEL };
+
+/* rule builders shared by fw_ruleset.c and fw_ports.c */
+struct nftnl_rule;
+struct nftnl_rule *fw__rule_new(const char *table, int chain);
+/* tags the rule with FW_RULE_TAG comment, appends it and frees it */
+void fw__put_rule(struct fw__batch *b, struct nftnl_rule *r, const char *comment);
+void fw__add_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
+void fw__add_lookup(struct nftnl_rule *r, enum fw__set set, bool inv);
+void fw__add_ct_mask(struct nftnl_rule *r, uint32_t key, uint32_t mask);
+void fw__add_pair(struct nftnl_rule *r);
 /* Appends NEWSETELEM/DELSETELEM messages for keys (each IFNAMSIZ * nfields
  * bytes, zero padded), in chunks. */
 void fw__elems(struct fw__batch *b, const char *table, enum fw__set set, enum fw__elem_op op,
 	       const char *const *bridges, size_t n);
 /* The key of one element: bridge (nfields 1) or bridge . bridge (2). */
 size_t fw__elem_key(enum fw__set set, const char *bridge, char key[2 * 16]);
+
+/* ---- published ports (fw_ports.c) ------------------------------------------
+ * Four maps, one element per published port:
+ *   ports4  inet_proto . inet_service             : ipv4_addr . inet_service
+ *   ports4a ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service
+ *   ports6, ports6a likewise with ipv6_addr. */
+enum fw__map { FW_MAP_P4 = 0, FW_MAP_P4A, FW_MAP_P6, FW_MAP_P6A, FW_MAP_COUNT };
+
+struct fw__map_def {
+	const char *name;
+	bool v6;
+	bool addr;            /* host address is part of the key */
+	uint32_t key_len, data_len;
+};
+extern const struct fw__map_def fw__maps[FW_MAP_COUNT];
+
+/* One published port in kernel byte order. */
+struct fw__port {
+	uint8_t proto;
+	bool v6;
+	bool any;             /* host address is "all" */
+	uint8_t host_addr[16];
+	uint16_t host_port;   /* host byte order */
+	uint8_t addr[16];
+	uint16_t port;        /* host byte order */
+};
+
+enum fw__map fw__port_map(const struct fw__port *p);
+/* key and data of one element; returns the key length (data length is the map's) */
+size_t fw__port_key(const struct fw__port *p, uint8_t key[24], uint8_t data[20]);
+/* Appends the four maps (NLM_F_CREATE) */
+void fw__maps_build(struct fw__batch *b, const char *table);
+/* Appends a flush of the four maps */
+void fw__maps_flush(struct fw__batch *b, const char *table);
+/* Appends the prerouting DNAT rules (4) and the hairpin masquerade (postrouting) */
+void fw__port_rules_build(struct fw__batch *b, const char *table);
+/* Elements: add, or delete. Chunked. For FW_ELEM_DEL with `sure` false an
+ * add of the same element precedes the delete, so that a missing element
+ * is no error (an element with the same key and other data fails: EBUSY). */
+void fw__port_elems(struct fw__batch *b, const char *table, enum fw__elem_op op, const struct fw__port *ports,
+		    size_t n);

@@ -25,11 +25,10 @@ const struct fw__set_def fw__sets[FW_SET_COUNT] = {
 	[FW_SET_NOICC] = { "noicc_pairs", 2 },
 };
 
-enum { CH_POSTROUTING, CH_FORWARD };
-
 const struct fw__chain_def fw__chains[] = {
-	[CH_POSTROUTING] = { "postrouting", "nat", NF_INET_POST_ROUTING, 100 /* srcnat */, 1 },
-	[CH_FORWARD] = { "forward", "filter", NF_INET_FORWARD, 0 /* filter */, 9 },
+	[FW_CH_POSTROUTING] = { "postrouting", "nat", NF_INET_POST_ROUTING, 100 /* srcnat */, 2 },
+	[FW_CH_FORWARD] = { "forward", "filter", NF_INET_FORWARD, 0 /* filter */, 9 },
+	[FW_CH_PREROUTING] = { "prerouting", "nat", NF_INET_PRE_ROUTING, -100 /* dstnat */, 4 },
 };
 const size_t fw__nchains = ARRAY_SIZE(fw__chains);
 
@@ -41,7 +40,7 @@ const size_t fw__nchains = ARRAY_SIZE(fw__chains);
 
 /* ---- expressions ----------------------------------------------------------- */
 
-static void add_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
+void fw__add_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("meta");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
@@ -49,7 +48,7 @@ static void add_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg)
 	nftnl_rule_add_expr(r, e);
 }
 
-static void add_lookup(struct nftnl_rule *r, enum fw__set set, bool inv)
+void fw__add_lookup(struct nftnl_rule *r, enum fw__set set, bool inv)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("lookup");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
@@ -61,7 +60,7 @@ static void add_lookup(struct nftnl_rule *r, enum fw__set set, bool inv)
 }
 
 /* ct <key> & mask != 0 */
-static void add_ct_mask(struct nftnl_rule *r, uint32_t key, uint32_t mask)
+void fw__add_ct_mask(struct nftnl_rule *r, uint32_t key, uint32_t mask)
 {
 	uint32_t zero = 0;
 	struct nftnl_expr *e = nftnl_expr_alloc("ct");
@@ -93,10 +92,10 @@ static void add_verdict(struct nftnl_rule *r, int verdict)
 }
 
 /* iifname . oifname into reg 1 (16 bytes) and reg 2 (16 bytes) */
-static void add_pair(struct nftnl_rule *r)
+void fw__add_pair(struct nftnl_rule *r)
 {
-	add_meta(r, NFT_META_IIFNAME, NFT_REG_1);
-	add_meta(r, NFT_META_OIFNAME, NFT_REG_2);
+	fw__add_meta(r, NFT_META_IIFNAME, NFT_REG_1);
+	fw__add_meta(r, NFT_META_OIFNAME, NFT_REG_2);
 }
 
 /* ---- messages ---------------------------------------------------------------- */
@@ -185,7 +184,7 @@ static void put_flush_chain(struct fw__batch *b, const char *table, const char *
 	nftnl_rule_free(r);
 }
 
-static struct nftnl_rule *rule_new(const char *table, int chain)
+struct nftnl_rule *fw__rule_new(const char *table, int chain)
 {
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
@@ -194,7 +193,7 @@ static struct nftnl_rule *rule_new(const char *table, int chain)
 	return r;
 }
 
-static void put_rule(struct fw__batch *b, struct nftnl_rule *r, const char *comment)
+void fw__put_rule(struct fw__batch *b, struct nftnl_rule *r, const char *comment)
 {
 	char text[128];
 	snprintf(text, sizeof(text), FW_RULE_TAG "%s", comment);
@@ -219,68 +218,68 @@ static void put_rules(struct fw__batch *b, const char *table)
 	struct nftnl_rule *r;
 
 	/* postrouting: iifname @masq_bridges oifname != @bridges masquerade */
-	r = rule_new(table, CH_POSTROUTING);
-	add_meta(r, NFT_META_IIFNAME, NFT_REG_1);
-	add_lookup(r, FW_SET_MASQ, false);
-	add_meta(r, NFT_META_OIFNAME, NFT_REG_1);
-	add_lookup(r, FW_SET_BRIDGES, true);
+	r = fw__rule_new(table, FW_CH_POSTROUTING);
+	fw__add_meta(r, NFT_META_IIFNAME, NFT_REG_1);
+	fw__add_lookup(r, FW_SET_MASQ, false);
+	fw__add_meta(r, NFT_META_OIFNAME, NFT_REG_1);
+	fw__add_lookup(r, FW_SET_BRIDGES, true);
 	nftnl_rule_add_expr(r, nftnl_expr_alloc("masq"));
-	put_rule(b, r, "masquerade");
+	fw__put_rule(b, r, "masquerade");
 
-	/* forward (9 rules; keep fw__chains[CH_FORWARD].nrules in step) */
-	r = rule_new(table, CH_FORWARD);
-	add_pair(r);
-	add_lookup(r, FW_SET_NOICC, false);
+	/* forward (9 rules; keep fw__chains[FW_CH_FORWARD].nrules in step) */
+	r = fw__rule_new(table, FW_CH_FORWARD);
+	fw__add_pair(r);
+	fw__add_lookup(r, FW_SET_NOICC, false);
 	add_verdict(r, NF_DROP);
-	put_rule(b, r, "icc off");
+	fw__put_rule(b, r, "icc off");
 
-	r = rule_new(table, CH_FORWARD);
-	add_pair(r);
-	add_lookup(r, FW_SET_SELF, false);
+	r = fw__rule_new(table, FW_CH_FORWARD);
+	fw__add_pair(r);
+	fw__add_lookup(r, FW_SET_SELF, false);
 	add_verdict(r, NF_ACCEPT);
-	put_rule(b, r, "intra-bridge");
+	fw__put_rule(b, r, "intra-bridge");
 
-	r = rule_new(table, CH_FORWARD);
-	add_meta(r, NFT_META_IIFNAME, NFT_REG_1);
-	add_lookup(r, FW_SET_INTERNAL, false);
+	r = fw__rule_new(table, FW_CH_FORWARD);
+	fw__add_meta(r, NFT_META_IIFNAME, NFT_REG_1);
+	fw__add_lookup(r, FW_SET_INTERNAL, false);
 	add_verdict(r, NF_DROP);
-	put_rule(b, r, "internal out");
+	fw__put_rule(b, r, "internal out");
 
-	r = rule_new(table, CH_FORWARD);
-	add_meta(r, NFT_META_OIFNAME, NFT_REG_1);
-	add_lookup(r, FW_SET_INTERNAL, false);
+	r = fw__rule_new(table, FW_CH_FORWARD);
+	fw__add_meta(r, NFT_META_OIFNAME, NFT_REG_1);
+	fw__add_lookup(r, FW_SET_INTERNAL, false);
 	add_verdict(r, NF_DROP);
-	put_rule(b, r, "internal in");
+	fw__put_rule(b, r, "internal in");
 
-	r = rule_new(table, CH_FORWARD);
-	add_ct_mask(r, NFT_CT_STATE, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED));
+	r = fw__rule_new(table, FW_CH_FORWARD);
+	fw__add_ct_mask(r, NFT_CT_STATE, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED));
 	add_verdict(r, NF_ACCEPT);
-	put_rule(b, r, "established");
+	fw__put_rule(b, r, "established");
 
-	r = rule_new(table, CH_FORWARD);
-	add_ct_mask(r, NFT_CT_STATUS, IPS_DST_NAT);
+	r = fw__rule_new(table, FW_CH_FORWARD);
+	fw__add_ct_mask(r, NFT_CT_STATUS, IPS_DST_NAT);
 	add_verdict(r, NF_ACCEPT);
-	put_rule(b, r, "published");
+	fw__put_rule(b, r, "published");
 
-	r = rule_new(table, CH_FORWARD);
-	add_meta(r, NFT_META_IIFNAME, NFT_REG_1);
-	add_lookup(r, FW_SET_BRIDGES, false);
-	add_meta(r, NFT_META_OIFNAME, NFT_REG_1);
-	add_lookup(r, FW_SET_BRIDGES, false);
+	r = fw__rule_new(table, FW_CH_FORWARD);
+	fw__add_meta(r, NFT_META_IIFNAME, NFT_REG_1);
+	fw__add_lookup(r, FW_SET_BRIDGES, false);
+	fw__add_meta(r, NFT_META_OIFNAME, NFT_REG_1);
+	fw__add_lookup(r, FW_SET_BRIDGES, false);
 	add_verdict(r, NF_DROP);
-	put_rule(b, r, "isolation");
+	fw__put_rule(b, r, "isolation");
 
-	r = rule_new(table, CH_FORWARD);
-	add_meta(r, NFT_META_IIFNAME, NFT_REG_1);
-	add_lookup(r, FW_SET_BRIDGES, false);
+	r = fw__rule_new(table, FW_CH_FORWARD);
+	fw__add_meta(r, NFT_META_IIFNAME, NFT_REG_1);
+	fw__add_lookup(r, FW_SET_BRIDGES, false);
 	add_verdict(r, NF_ACCEPT);
-	put_rule(b, r, "outbound");
+	fw__put_rule(b, r, "outbound");
 
-	r = rule_new(table, CH_FORWARD);
-	add_meta(r, NFT_META_OIFNAME, NFT_REG_1);
-	add_lookup(r, FW_SET_BRIDGES, false);
+	r = fw__rule_new(table, FW_CH_FORWARD);
+	fw__add_meta(r, NFT_META_OIFNAME, NFT_REG_1);
+	fw__add_lookup(r, FW_SET_BRIDGES, false);
 	add_verdict(r, NF_DROP);
-	put_rule(b, r, "no direct inbound");
+	fw__put_rule(b, r, "no direct inbound");
 }
 
 void fw__ruleset_build(struct fw__batch *b, const char *table, bool recreate)
@@ -294,10 +293,12 @@ void fw__ruleset_build(struct fw__batch *b, const char *table, bool recreate)
 		put_chain(b, table, &fw__chains[i]);
 	for (int s = 0; s < FW_SET_COUNT; s++)
 		put_set(b, table, (enum fw__set)s);
+	fw__maps_build(b, table);
 	if (!recreate)
 		for (size_t i = 0; i < fw__nchains; i++)
 			put_flush_chain(b, table, fw__chains[i].name);
 	put_rules(b, table);
+	fw__port_rules_build(b, table);
 }
 
 /* ---- elements ------------------------------------------------------------------ */

@@ -35,6 +35,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define ND_FW_TABLE_DEFAULT "netd"
 #define ND_FW_MAX_SUBNETS 4
@@ -90,22 +91,114 @@ int nd_fw_foreign_forward_drop(struct nd_fw *fw, char *where, size_t wsize, stru
 /* Validates a network description (ifname, CIDRs) without the kernel. */
 int nd_fw_network_validate(const struct nd_fw_network *n, struct nd_error *err);
 
-/* ---- port publishing: planned (next issue), not implemented ---------------
- * One published port = one map element, added/removed in one batch:
+/* ---- port publishing ------------------------------------------------------
+ * `netctl run -p [HOSTIP:]HOSTPORT:CPORT[/tcp|udp|sctp]`, without a proxy
+ * process per port, with the client's own address visible in the container.
+ *
+ * Traffic from other hosts (and from containers, hairpin included): DNAT in
+ * table inet netd through four maps, one element per published port, added
+ * and removed in one batch (never a rule reload):
  *
  *   map ports4  { type inet_proto . inet_service : ipv4_addr . inet_service }
- *   map ports4a { type ipv4_addr . inet_proto . inet_service
- *                 : ipv4_addr . inet_service }            (host address given)
+ *   map ports4a { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service }
  *   map ports6, ports6a likewise with ipv6_addr
- *   chain prerouting (nat, dstnat) and chain output (nat, dstnat):
- *     fib daddr type local dnat ip  to ip  daddr . meta l4proto . th dport map @ports4a
- *     fib daddr type local dnat ip  to meta l4proto . th dport map @ports4
- *     (and ip6 likewise; output adds `oifname "lo"`-aware hairpin handling)
- *   forward: the existing `ct status dnat accept` already lets them through;
- *   postrouting: hairpin masquerade for ct status dnat with iifname == oifname.
+ *   chain prerouting (nat, dstnat):
+ *     fib daddr type local dnat ip to ip daddr . meta l4proto . th dport map @ports4a
+ *     fib daddr type local meta nfproto ipv4 dnat ip to meta l4proto . th dport map @ports4
+ *     (ip6 likewise)
+ *   chain forward: the existing `ct status dnat accept` lets them through
+ *   chain postrouting: ct status dnat iifname . oifname @self_pairs masquerade
+ *     (hairpin inside one bridge: the reply must come back through the host;
+ *      only then is the source rewritten — outside clients keep theirs)
  *
- * struct nd_fw_port { int proto; const char *host_addr; uint16_t host_port;
- *                     const char *addr; uint16_t port; };
- * int nd_fw_port_add(struct nd_fw *, const struct nd_fw_port *, size_t n, struct nd_error *);
- * int nd_fw_port_del(struct nd_fw *, const struct nd_fw_port *, size_t n, struct nd_error *);
- */
+ * Traffic that starts on the host (127.0.0.1, ::1, any host address):
+ *   mode "ebpf": cgroup sock_addr programs (connect4/6, sendmsg4/6, recvmsg4/6,
+ *     getpeername4/6) on cfg->cgroup_path rewrite the destination at the
+ *     socket call — no NAT, no conntrack, no proxy. They act only on sockets
+ *     of the netns nd_ports_open() ran in (netns cookie) and only on
+ *     published ports; "all addresses" ports only for loopback and the
+ *     addresses of this netns (a map refreshed by nd_ports_add/_sync and
+ *     nd_ports_refresh_addrs). Maps and links are pinned under cfg->pin_dir
+ *     (bpffs), so a netd restart or crash keeps localhost working.
+ *   mode "userland": where eBPF cannot load, a libuv TCP/UDP proxy on
+ *     cfg->loop listens on the published ports (the DNAT path above is the
+ *     same); the container sees the host's bridge address for those.
+ *
+ * Reservations: every published host port holds a socket bound to it
+ * (SO_REUSEADDR off, not listening in ebpf mode; the proxy's own listener
+ * in userland mode), so no host process can take the port later. A port that
+ * is already published, or already bound by a host process, is refused
+ * before anything changes.
+ *
+ * Not thread-safe; call on one thread (netd's loop thread). */
+
+struct uv_loop_s;
+
+struct nd_port_map {
+	int proto;                 /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP */
+	char host_ip[46];          /* "" = all addresses of the family of container_ip */
+	uint16_t host_port;        /* 0 only in nd_ports_parse() output: pick one */
+	char container_ip[46];     /* v4 or v6, the family of host_ip when given */
+	uint16_t container_port;
+};
+
+/* Parses one -p value into 1..max mappings (a range gives one per port):
+ *   [HOSTIP:][HOSTPORT[-END]]:CPORT[-END][/tcp|udp|sctp]  or  CPORT[-END][/proto]
+ * HOSTIP may be [v6] in brackets; an empty or absent HOSTPORT gives
+ * host_port 0 (nd_ports_pick_free). container_ip is left "" for the caller. */
+int nd_ports_parse(const char *spec, struct nd_port_map *out, size_t max, size_t *n, struct nd_error *err);
+/* "8080:10.1.0.2:80/tcp"-style text for logs and errors ("[::1]:8080->[fd00::2]:80/udp"). */
+const char *nd_port_map_str(const struct nd_port_map *m, char *buf, size_t len);
+
+enum nd_ports_mode { ND_PORTS_AUTO = 0, ND_PORTS_EBPF, ND_PORTS_USERLAND };
+
+#define ND_PORTS_CGROUP_DEFAULT "/sys/fs/cgroup/unified"
+#define ND_PORTS_PIN_DEFAULT "/sys/fs/bpf/netd"
+
+struct nd_ports_config {
+	struct nd_fw *fw;              /* required, opened in the same netns; must outlive the handle */
+	const char *cgroup_path;       /* NULL: ND_PORTS_CGROUP_DEFAULT */
+	const char *pin_dir;           /* NULL: ND_PORTS_PIN_DEFAULT (made; must be on bpffs,
+	                                * /sys/fs/bpf is mounted when it is not) */
+	enum nd_ports_mode mode;       /* AUTO: ebpf, else userland */
+	struct uv_loop_s *loop;        /* the userland proxy runs here; required unless EBPF */
+};
+
+struct nd_ports;
+
+/* Opens the handle: the eBPF programs (or the userland proxy), attached and
+ * pinned, with whatever ports a previous netd left in the pinned maps kept
+ * until the first nd_ports_sync(). Publishes nothing by itself. */
+int nd_ports_open(const struct nd_ports_config *cfg, struct nd_ports **out, struct nd_error *err);
+/* Releases the handle: reservations and proxy sockets are closed; nft
+ * elements, pinned maps and links stay (a restart keeps them). Use
+ * nd_ports_sync(p, NULL, 0) first to unpublish everything. libuv handles
+ * are closed: run the loop once more before freeing it. */
+void nd_ports_free(struct nd_ports *p);
+/* Removes the pinned programs and maps of this handle's pin dir (uninstall,
+ * tests). The handle stays usable only for nd_ports_free(). */
+int nd_ports_purge(struct nd_ports *p, struct nd_error *err);
+
+/* Publishes maps[0..n): all or nothing. host_port must be set (pick with
+ * nd_ports_pick_free). A mapping already published exactly so is success;
+ * another one on the same host port is -EEXIST, a port bound by a host
+ * process -EADDRINUSE, both before anything changes. */
+int nd_ports_add(struct nd_ports *p, const struct nd_port_map *maps, size_t n, struct nd_error *err);
+/* Unpublishes; a mapping not published is success. Best effort: every
+ * mapping is tried, the first failure is returned. */
+int nd_ports_del(struct nd_ports *p, const struct nd_port_map *maps, size_t n, struct nd_error *err);
+/* Reconcile: makes the published set exactly all[0..n) in the kernel (nft
+ * maps in one batch, the table rebuilt when `nft flush ruleset` removed it;
+ * pinned maps re-pinned and rewritten; reservations re-bound). Best effort:
+ * failures are collected in err, the rest is still repaired. */
+int nd_ports_sync(struct nd_ports *p, const struct nd_port_map *all, size_t n, struct nd_error *err);
+/* "ebpf" | "userland" */
+const char *nd_ports_mode(const struct nd_ports *p);
+/* A free host port for proto on host_ip ("" = all): not published and
+ * bindable now, from ip_local_port_range. */
+int nd_ports_pick_free(struct nd_ports *p, int proto, const char *host_ip, uint16_t *port, struct nd_error *err);
+/* Re-reads the addresses of this netns for "all addresses" ports on the
+ * eBPF path (call on RTM_NEWADDR/RTM_DELADDR; add and sync do it too). */
+int nd_ports_refresh_addrs(struct nd_ports *p, struct nd_error *err);
+/* How many mappings are published. */
+size_t nd_ports_count(const struct nd_ports *p);

@@ -1,0 +1,55 @@
+/* proxy: internals of port publishing (not a public header). */
+#pragma once
+
+#include "proxy/fw_internal.h"
+
+#include <netinet/in.h>
+
+/* One published port. */
+struct ports__entry {
+	struct nd_port_map map;       /* canonical text */
+	struct fw__port k;            /* binary, kernel byte order for addresses */
+	int resv_fd;                  /* reservation socket, -1 if none (SCTP without the module) */
+	void *bk;                     /* backend state (the userland proxy's listener) */
+	bool mark;                    /* sync: wanted */
+	struct ports__entry *next;    /* hash chain: same proto, family and host port */
+};
+
+/* How traffic that starts on the host reaches published ports. */
+struct ports__backend_ops {
+	const char *name;             /* "ebpf", "userland" */
+	int (*open)(struct nd_ports *p, const struct nd_ports_config *cfg, struct nd_error *err);
+	void (*close)(struct nd_ports *p);
+	/* true: the reservation socket listens (TCP) and the backend takes it */
+	bool listen;
+	int (*add)(struct nd_ports *p, struct ports__entry *const *e, size_t n, struct nd_error *err);
+	void (*del)(struct nd_ports *p, struct ports__entry *const *e, size_t n);
+	/* makes the backend hold exactly these entries; repairs what is missing */
+	int (*sync)(struct nd_ports *p, struct ports__entry *const *e, size_t n, struct nd_error *err);
+	int (*refresh_addrs)(struct nd_ports *p, struct nd_error *err);
+	int (*purge)(struct nd_ports *p, struct nd_error *err);
+};
+
+extern const struct ports__backend_ops ports__ebpf_ops;      /* NULL-able: see ports__ebpf_available */
+extern const struct ports__backend_ops ports__userland_ops;
+bool ports__ebpf_available(void);
+
+#define PORTS_HASH_BUCKETS 4096
+
+struct nd_ports {
+	struct nd_fw *fw;
+	const struct ports__backend_ops *ops;
+	void *bk;                     /* backend handle */
+	struct uv_loop_s *loop;
+	char cgroup_path[256];
+	char pin_dir[256];
+	struct ports__entry *buckets[PORTS_HASH_BUCKETS];
+	size_t count;
+	uint16_t pick_cursor;
+};
+
+/* canonical binary form of a mapping; validates */
+int ports__canon(const struct nd_port_map *in, struct nd_port_map *out, struct fw__port *k, struct nd_error *err);
+/* the reservation: a socket bound to the host port (listening when `listen`) */
+int ports__reserve(const struct fw__port *k, bool listen, int *fd, struct nd_error *err);
+const char *ports__proto_name(int proto);

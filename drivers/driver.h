@@ -58,6 +58,15 @@ struct nd_drv_sandbox {
 struct nd_drv_ctx {
 	struct nd_fw *fw;        /* may be NULL in unit tests */
 	const char *exec_root;
+	/* false (netd, zero-initialised): leave and endpoint_delete return
+	 * as soon as the endpoint is cut off (down, renamed out of the way,
+	 * no connectivity, the sandbox's interface name free for reuse) and
+	 * the kernel's slow part of deleting the interface (~20 ms of
+	 * rcu_barrier per veth) finishes on a detached thread; a process that
+	 * exits at once may leave it to the next reconcile (owns_ifname names
+	 * it). true: they return when the interfaces are gone (one-shot
+	 * tools that exit right after the call). */
+	bool wait_teardown;
 };
 
 struct nd_driver_ops {

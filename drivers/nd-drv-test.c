@@ -5,7 +5,7 @@
  * files in the state dir (-s DIR, default $ND_DRV_STATE or "."), the way
  * netd keeps it in its store, so each step can run as its own process.
  *
- *   nd-drv-test [-s DIR] [-d DRIVER] [--fw] COMMAND ...
+ *   nd-drv-test [-s DIR] [-d DRIVER] [--fw] [--wait-teardown|--no-wait-teardown] COMMAND ...
  *     validate [-o k=v]...
  *     net-create NETID NAME SUBNET GATEWAY [SUBNET GATEWAY]... [-o k=v]... [--internal]
  *     net-restore NETID
@@ -16,11 +16,18 @@
  *     leave NETID EPID NETNS_PATH IFNAME
  *     ep-ok NETID EPID [NETNS_PATH IFNAME]        exit 0 = ok, 1 = not ok
  *     owns IFNAME                                 exit 0 = owned
+ *     orphan IFNAME                               delete an owned interface as netd's
+ *                                                 reconcile does (endpoint_delete, no id)
  *     bench NETID NETNS_PATH COUNT                endpoint create+join+leave+delete
+ *
+ * One-shot commands wait for interfaces to be deleted (wait_teardown), since
+ * the process exits right after; bench runs as netd does (no wait) and then
+ * waits for the background deletions before it exits. The flags override.
  */
 #include "drivers/driver.h"
 
 #include <getopt.h>
+#include <net/if.h>
 #include <time.h>
 
 #if defined(ND_HAVE_PROXY) && __has_include("proxy/proxy.h")
@@ -188,19 +195,46 @@ static int bench(struct nd_drv_ctx *ctx, const char *netid, const char *nspath, 
 		t[2][i] = t3 - t2;
 		t[3][i] = t4 - t3;
 	}
+	uint64_t *con = calloc((size_t)count, sizeof(uint64_t)), *dis = calloc((size_t)count, sizeof(uint64_t));
+	for (int i = 0; i < count; i++) {
+		con[i] = t[0][i] + t[1][i];
+		dis[i] = t[2][i] + t[3][i];
+	}
+	printf("teardown: %s\n", ctx->wait_teardown ? "waited for (wait_teardown)" : "in the background (as netd)");
 	report("create+join+leave+delete", tot, count);
+	report("connect (create+join)", con, count);
+	report("disconnect (leave+delete)", dis, count);
 	report("endpoint_create", t[0], count);
 	report("join", t[1], count);
 	report("leave", t[2], count);
 	report("endpoint_delete", t[3], count);
+	/* the background deletions must be done before we exit */
+	uint64_t w0 = nd_now_ns();
+	int left = 1;
+	while (left && nd_now_ns() - w0 < 30ull * 1000000000ull) {
+		left = 0;
+		struct if_nameindex *ix = if_nameindex();
+		for (struct if_nameindex *p = ix; p && p->if_index; p++)
+			left += drv->owns_ifname && drv->owns_ifname(p->if_name) && strncmp(p->if_name, "vdel", 4) == 0;
+		if_freenameindex(ix);
+		if (left)
+			nanosleep(&(struct timespec){ .tv_nsec = 2000000 }, NULL);
+	}
+	printf("background deletions drained in %.1f ms%s\n", ms(nd_now_ns() - w0), left ? " (NOT all: timeout)" : "");
+	for (int k = 0; k < 4; k++)
+		free(t[k]);
+	free(tot);
+	free(con);
+	free(dis);
 	json_decref(nj);
-	return 0;
+	return left ? 1 : 0;
 }
 
 int main(int argc, char **argv)
 {
 	const char *drvname = "bridge";
 	bool use_fw = false;
+	int wait_teardown = -1;
 	if (getenv("ND_DRV_STATE"))
 		state_dir = getenv("ND_DRV_STATE");
 	int i = 1;
@@ -211,6 +245,10 @@ int main(int argc, char **argv)
 			drvname = argv[++i];
 		else if (strcmp(argv[i], "--fw") == 0)
 			use_fw = true;
+		else if (strcmp(argv[i], "--wait-teardown") == 0)
+			wait_teardown = 1;
+		else if (strcmp(argv[i], "--no-wait-teardown") == 0)
+			wait_teardown = 0;
 		else
 			usage();
 	}
@@ -225,7 +263,8 @@ int main(int argc, char **argv)
 	char **av = argv + i;
 	int ac = argc - i;
 	struct nd_error e = { 0 };
-	struct nd_drv_ctx ctx = { .fw = NULL, .exec_root = state_dir };
+	struct nd_drv_ctx ctx = { .fw = NULL, .exec_root = state_dir,
+				  .wait_teardown = wait_teardown >= 0 ? wait_teardown : strcmp(cmd, "bench") != 0 };
 #if HAVE_FW
 	if (use_fw && nd_fw_open(NULL, &ctx.fw, &e) < 0)
 		die("open firewall", &e);
@@ -333,6 +372,19 @@ int main(int argc, char **argv)
 		json_decref(nj);
 	} else if (strcmp(cmd, "owns") == 0 && ac == 1) {
 		rc = drv->owns_ifname && drv->owns_ifname(av[0]) ? 0 : 1;
+	} else if (strcmp(cmd, "orphan") == 0 && ac == 1) {
+		/* what netd/net.c's remove_orphans passes */
+		json_t *opts = json_object();
+		struct nd_drv_network dn = { .id = "", .name = av[0], .options = opts };
+		struct nd_drv_endpoint de = { .id = "", .data = json_pack("{s:s}", "host_ifname", av[0]) };
+		if (!drv->owns_ifname || !drv->owns_ifname(av[0]) || strncmp(av[0], "br-", 3) == 0) {
+			fprintf(stderr, "nd-drv-test: %s is not an endpoint interface of this driver\n", av[0]);
+			rc = 2;
+		} else if (drv->endpoint_delete(&ctx, &dn, &de, &e) < 0) {
+			die("orphan", &e);
+		}
+		json_decref(de.data);
+		json_decref(opts);
 	} else if (strcmp(cmd, "bench") == 0 && ac == 3) {
 		rc = bench(&ctx, av[0], av[1], atoi(av[2]) > 0 ? atoi(av[2]) : 1);
 	} else {

@@ -171,6 +171,114 @@ int nd_nl_link_del(struct nd_nl *nl, const char *name, struct nd_error *err)
 	return 0;
 }
 
+int nd_nl_link_get_index(struct nd_nl *nl, int ifindex, struct rtnl_link **out)
+{
+	*out = NULL;
+	int r = ND_NL(nl, rtnl_link_get_kernel(nl->sk, ifindex, NULL, out));
+	if (r == -ENOENT)
+		r = -ENODEV;
+	return r;
+}
+
+int nd_nl_link_del_index(struct nd_nl *nl, int ifindex, struct nd_error *err)
+{
+	struct rtnl_link *link = rtnl_link_alloc();
+	if (!link)
+		return nd_error_set(err, -ENOMEM, "delete link %d: out of memory", ifindex);
+	rtnl_link_set_ifindex(link, ifindex);
+	int r = ND_NL(nl, rtnl_link_delete(nl->sk, link));
+	rtnl_link_put(link);
+	if (r == -ENODEV || r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return nd_nl_fail(nl, r, err, "delete link %d", ifindex);
+	return 0;
+}
+
+int nd_nl_link_down_rename(struct nd_nl *nl, struct rtnl_link *link, const char *newname,
+			   struct nd_error *err)
+{
+	const char *name = rtnl_link_get_name(link);
+	struct rtnl_link *ch = rtnl_link_alloc();
+	if (!ch)
+		return nd_error_set(err, -ENOMEM, "rename %s: out of memory", name);
+	rtnl_link_unset_flags(ch, IFF_UP);
+	rtnl_link_set_name(ch, newname);
+	int r = ND_NL(nl, rtnl_link_change(nl->sk, link, ch, 0));
+	if (r == -EBUSY && (rtnl_link_get_flags(link) & IFF_UP)) {
+		/* < 6.2: the kernel renames before it applies the flags and
+		 * refuses to rename an interface that is up */
+		struct rtnl_link *down = rtnl_link_alloc();
+		r = -ENOMEM;
+		if (down) {
+			rtnl_link_unset_flags(down, IFF_UP);
+			r = ND_NL(nl, rtnl_link_change(nl->sk, link, down, 0));
+			rtnl_link_put(down);
+		}
+		if (r == 0) {
+			struct rtnl_link *nm = rtnl_link_alloc();
+			r = -ENOMEM;
+			if (nm) {
+				rtnl_link_set_name(nm, newname);
+				r = ND_NL(nl, rtnl_link_change(nl->sk, link, nm, 0));
+				rtnl_link_put(nm);
+			}
+		}
+	}
+	rtnl_link_put(ch);
+	if (r < 0)
+		return nd_nl_fail(nl, r, err, "take %s down and rename it %s", name, newname);
+	return 0;
+}
+
+struct nd_nl__reap {
+	struct nd_nl nl;
+	int ifindex;
+};
+
+static void *nd_nl__reap_thread(void *p)
+{
+	struct nd_nl__reap *rp = p;
+	struct nd_error e = { 0 };
+	if (nd_nl_link_del_index(&rp->nl, rp->ifindex, &e) < 0)
+		log_debug("netlink: background delete of ifindex %d: %s", rp->ifindex, e.msg);
+	nd_nl_close(&rp->nl);
+	free(rp);
+	return NULL;
+}
+
+int nd_nl_link_del_index_bg(struct nd_nl *nl, int ifindex, struct nd_error *err)
+{
+	struct nd_nl__reap *rp = malloc(sizeof(*rp));
+	if (rp) {
+		/* the socket moves; its error callback must follow it */
+		rp->nl = *nl;
+		rp->ifindex = ifindex;
+		nl_socket_modify_err_cb(rp->nl.sk, NL_CB_CUSTOM, nd_nl__err_cb, &rp->nl);
+		nl->sk = NULL;
+		pthread_attr_t attr;
+		pthread_t t;
+		int r = pthread_attr_init(&attr);
+		if (r == 0) {
+			pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+			pthread_attr_setstacksize(&attr, 256 * 1024);
+			/* the new thread starts in the caller's network namespace;
+			 * the socket is bound to it anyway */
+			r = pthread_create(&t, &attr, nd_nl__reap_thread, rp);
+			pthread_attr_destroy(&attr);
+		}
+		if (r == 0)
+			return 0;
+		/* no thread: give the socket back and do it here */
+		*nl = rp->nl;
+		nl_socket_modify_err_cb(nl->sk, NL_CB_CUSTOM, nd_nl__err_cb, nl);
+		free(rp);
+	}
+	int r = nd_nl_link_del_index(nl, ifindex, err);
+	nd_nl_close(nl);
+	return r;
+}
+
 static int nd_nl__parse(const char *s, struct nl_addr **out, struct nd_error *err)
 {
 	int r = nl_addr_parse(s, AF_UNSPEC, out);

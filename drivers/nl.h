@@ -41,6 +41,22 @@ int nd_nl_errno(int nlret);
 
 /* Link by name: 0 and *out (rtnl_link_put it), -ENODEV when absent. */
 int nd_nl_link_get(struct nd_nl *nl, const char *name, struct rtnl_link **out);
+/* Link by ifindex: 0 and *out (rtnl_link_put it), -ENODEV when absent. */
+int nd_nl_link_get_index(struct nd_nl *nl, int ifindex, struct rtnl_link **out);
+/* Deletes a link by ifindex; absent = 0. */
+int nd_nl_link_del_index(struct nd_nl *nl, int ifindex, struct nd_error *err);
+/* Takes link down and renames it to newname (one RTM_SETLINK; two on
+ * kernels before 6.2, which refuse to rename an interface that is up).
+ * Neither waits for an RCU grace period of the normal kind. */
+int nd_nl_link_down_rename(struct nd_nl *nl, struct rtnl_link *link, const char *newname,
+			   struct nd_error *err);
+/* Deletes ifindex from a detached thread that takes over nl's socket (nl is
+ * closed on return, whatever happens). Unregistering a netdevice ends in an
+ * rcu_barrier() (~15-25 ms here) after the RTNL is released; this keeps the
+ * caller from waiting on it. Falls back to a synchronous delete when no
+ * thread can be started. Failures in the background are logged at debug
+ * level only: the interface is left for reconcile. */
+int nd_nl_link_del_index_bg(struct nd_nl *nl, int ifindex, struct nd_error *err);
 /* Deletes a link by name; absent = 0. */
 int nd_nl_link_del(struct nd_nl *nl, const char *name, struct nd_error *err);
 /* Adds "addr/prefixlen" (IPv6 with IFA_F_NODAD) on ifindex; already there = 0. */

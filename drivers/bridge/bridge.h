@@ -42,6 +42,11 @@ int bridge__mac_random(char out[18]);
  * lowest port MAC into a bridge whose address was not set). */
 int bridge__mac_from_id(const char *id, char out[18]);
 bool bridge__owns_ifname(const char *ifname);
+/* A retired endpoint interface waiting for deletion: "vdel" + its ifindex in
+ * hex (unique in its namespace while it exists). */
+#define BRIDGE_TOMB_PREFIX "vdel"
+void bridge__tomb_name(int ifindex, char out[IFNAMSIZ]);
+bool bridge__is_tomb(const char *ifname);
 
 /* firewall.c: ctx->fw when present (proxy/ built in), else a no-op. */
 int bridge__fw_add(struct nd_drv_ctx *ctx, const struct nd_drv_network *net,

@@ -1,18 +1,30 @@
 /* drivers/bridge: endpoints = veth pairs; the host end is a bridge port, the
- * peer is moved into the sandbox on join.
+ * other end is born inside the sandbox.
+ *
+ * Moving an interface into another namespace, and unregistering one, each
+ * end in an rcu_barrier() in the kernel (~15-25 ms on these machines; the
+ * move waits for it with the RTNL held). So the pair is never moved, and the
+ * caller never waits for a deletion unless it asks to.
  *
  * Lifecycle (every step idempotent):
- *   endpoint_create  veth<7hex> (bridge port, up) + vp<7hex> (MAC, MTU) in
- *                    netd's netns
- *   join             vp<7hex> moved into the sandbox and renamed to sb->ifname
- *                    in the same RTM_NEWLINK; then, from a thread inside the
- *                    sandbox: MAC, up, addresses, lo up, default routes.
- *                    If the pair is gone (after leave) it is created again.
- *   leave            deletes the pair (deleting the host end takes the peer in
- *                    the sandbox with it): one RTM_DELLINK, one synchronize_net
- *                    in the kernel, instead of a move back (another
- *                    synchronize_net) followed by a delete later.
- *   endpoint_delete  deletes the pair if still there.
+ *   endpoint_create  names and MAC only (recorded in ep->data): the pair
+ *                    needs the sandbox, which join brings.
+ *   join             one RTM_NEWLINK makes veth<7hex> (bridge port, up) and
+ *                    its peer directly inside the sandbox (IFLA_NET_NS_FD in
+ *                    VETH_INFO_PEER) with its final name, MAC and MTU; then,
+ *                    from a thread inside the sandbox: up, addresses, lo up,
+ *                    default routes. A pair already there (replay, repair) is
+ *                    checked and completed; one whose peer is not the
+ *                    sandbox's interface is replaced. A pair left by an older
+ *                    netd (peer vp<7hex> still in netd's namespace) is moved
+ *                    in, as before.
+ *   leave            inside the sandbox the interface goes down and becomes
+ *                    vdel<ifindex> (no connectivity; its name is free for the
+ *                    next join at once); the host end likewise; the deletion
+ *                    finishes on a detached thread (ctx->wait_teardown: the
+ *                    pair is deleted before leave returns).
+ *   endpoint_delete  the same for the host end (the peer loses its carrier),
+ *                    if the pair still exists.
  */
 #include "drivers/bridge/bridge.h"
 #include "drivers/nl.h"
@@ -29,10 +41,31 @@ static int bridge__ep_names(const struct nd_drv_endpoint *ep, char host[IFNAMSIZ
 	return 0;
 }
 
+/* The host end's name: from the id, else (reconcile's orphans, which have no
+ * id) the recorded host_ifname when it is one of ours. */
+static int bridge__ep_host_name(const struct nd_drv_endpoint *ep, char host[IFNAMSIZ], struct nd_error *err)
+{
+	char peer[IFNAMSIZ];
+	if (bridge__veth_names(ep->id, host, peer) == 0)
+		return 0;
+	const char *h = ep->data ? nd_json_str(ep->data, "host_ifname") : NULL;
+	if (h && bridge__owns_ifname(h) && !nd_str_has_prefix(h, "br-") && strlen(h) < IFNAMSIZ) {
+		snprintf(host, IFNAMSIZ, "%s", h);
+		return 0;
+	}
+	return nd_error_set(err, -EINVAL, "invalid endpoint id \"%s\"", ep->id ? ep->id : "");
+}
+
 static bool bridge__is_kind(struct rtnl_link *link, const char *kind)
 {
 	const char *k = rtnl_link_get_type(link);
 	return k && strcmp(k, kind) == 0;
+}
+
+/* Is link (seen in the sandbox) the veth whose other end is host_ifindex? */
+static bool bridge__is_peer_of(struct rtnl_link *link, int host_ifindex)
+{
+	return bridge__is_kind(link, "veth") && rtnl_link_get_link(link) == host_ifindex;
 }
 
 static int bridge__ep_fill_mac(struct nd_drv_endpoint *ep, struct nd_error *err)
@@ -45,7 +78,7 @@ static int bridge__ep_fill_mac(struct nd_drv_endpoint *ep, struct nd_error *err)
 	return 0;
 }
 
-/* the existing host end: make sure it is our bridge's port, up, isolated */
+/* the existing host end: make sure it is our bridge's port, up */
 static int bridge__port_fix(struct nd_nl *nl, struct rtnl_link *host, int brindex, struct nd_error *err)
 {
 	const char *name = rtnl_link_get_name(host);
@@ -70,109 +103,101 @@ static int bridge__port_fix(struct nd_nl *nl, struct rtnl_link *host, int brinde
 	return 0;
 }
 
-int bridge__endpoint_create(struct nd_drv_ctx *ctx, struct nd_drv_network *net,
-			    struct nd_drv_endpoint *ep, struct nd_error *err)
+/* One RTM_NEWLINK: host end on the bridge, up; peer born in the sandbox
+ * with its final name, MAC and MTU. -EEXIST untouched for the caller
+ * (either name may be taken). */
+static int bridge__pair_create(struct nd_nl *nl, const char *host, const struct nd_drv_sandbox *sb, int nsfd,
+			       const char *macs, unsigned mtu, int brindex, struct nd_error *err)
 {
-	char host[IFNAMSIZ], peer[IFNAMSIZ], br[IFNAMSIZ];
-	struct bridge_opts o;
-	int r;
-	if ((r = bridge__ep_names(ep, host, peer, err)) < 0 || (r = bridge__bridge_name_of(net, br, err)) < 0 ||
-	    (r = bridge__opts_parse(net->options, &o, err)) < 0 || (r = bridge__ep_fill_mac(ep, err)) < 0)
-		return r;
-
-	struct nd_nl nl;
-	if ((r = nd_nl_open(&nl, err)) < 0)
-		return r;
-	struct rtnl_link *brl = NULL, *hl = NULL, *veth = NULL;
+	struct rtnl_link *veth = rtnl_link_veth_alloc();
 	struct nl_addr *mac = NULL;
-	r = nd_nl_link_get(&nl, br, &brl);
-	if (r < 0) {
-		r = nd_nl_fail(&nl, r == -ENODEV ? -ENOENT : r, err, "bridge %s of network %s", br, net->id);
+	int r;
+	if (!veth || nl_addr_parse(macs, AF_LLC, &mac) < 0) {
+		r = nd_error_set(err, veth ? -EINVAL : -ENOMEM, "veth %s: bad MAC \"%s\" or out of memory", host, macs);
 		goto out;
 	}
-	int brindex = rtnl_link_get_ifindex(brl);
-	unsigned mtu = rtnl_link_get_mtu(brl);
-
-	r = nd_nl_link_get(&nl, host, &hl);
-	if (r == -ENODEV) {
-		veth = rtnl_link_veth_alloc();
-		if (!veth || nl_addr_parse(ep->mac, AF_LLC, &mac) < 0) {
-			r = nd_error_set(err, veth ? -EINVAL : -ENOMEM, "veth %s: bad MAC \"%s\" or out of memory",
-					 host, ep->mac);
-			goto out;
-		}
-		struct rtnl_link *pl = rtnl_link_veth_get_peer(veth);
-		rtnl_link_set_name(veth, host);
-		rtnl_link_set_mtu(veth, mtu);
-		rtnl_link_set_master(veth, brindex);
-		rtnl_link_set_flags(veth, IFF_UP);
-		rtnl_link_set_name(pl, peer);
-		rtnl_link_set_mtu(pl, mtu);
-		rtnl_link_set_addr(pl, mac);
-		rtnl_link_put(pl);
-		r = ND_NL(&nl, rtnl_link_add(nl.sk, veth, NLM_F_CREATE | NLM_F_EXCL));
-		if (r < 0 && r != -EEXIST) {
-			r = nd_nl_fail(&nl, r, err, "create veth pair %s/%s", host, peer);
-			goto out;
-		}
-		log_debug("bridge: created veth %s/%s endpoint=%s", host, peer, ep->id);
-		if (r == -EEXIST || !o.icc) /* raced, or we need its ifindex */
-			r = nd_nl_link_get(&nl, host, &hl);
-		else
-			r = 0;
-		if (r < 0) {
-			r = nd_nl_fail(&nl, r, err, "look up %s", host);
-			goto out;
-		}
-	} else if (r < 0) {
-		r = nd_nl_fail(&nl, r, err, "look up %s", host);
-		goto out;
-	}
-	if (hl && (r = bridge__port_fix(&nl, hl, brindex, err)) < 0)
-		goto out;
-
-	/* icc=false: an isolated port talks only to non-isolated ports, i.e. the
-	 * bridge itself (the gateway), never to another endpoint */
-	if (!o.icc && (r = nd_nl_brport_set_u8(&nl, rtnl_link_get_ifindex(hl), IFLA_BRPORT_ISOLATED, 1, err)) < 0)
-		goto out;
-
-	if (ep->data && json_is_object(ep->data)) {
-		json_object_set_new(ep->data, "host_ifname", json_string(host));
-		json_object_set_new(ep->data, "peer_ifname", json_string(peer));
-	}
-	r = 0;
+	struct rtnl_link *pl = rtnl_link_veth_get_peer(veth);
+	rtnl_link_set_name(veth, host);
+	rtnl_link_set_mtu(veth, mtu);
+	rtnl_link_set_master(veth, brindex);
+	rtnl_link_set_flags(veth, IFF_UP);
+	rtnl_link_set_name(pl, sb->ifname);
+	rtnl_link_set_mtu(pl, mtu);
+	rtnl_link_set_addr(pl, mac);
+	/* not up here: veth_open() of the peer runs before the pair is
+	 * linked and fails with ENOTCONN; the sandbox thread brings it up */
+	rtnl_link_set_ns_fd(pl, nsfd);
+	rtnl_link_put(pl);
+	r = ND_NL(nl, rtnl_link_add(nl->sk, veth, NLM_F_CREATE | NLM_F_EXCL));
+	if (r < 0 && r != -EEXIST)
+		nd_nl_fail(nl, r, err, "create veth pair %s / %s in sandbox %s", host, sb->ifname, sb->netns_path);
 out:
 	if (mac)
 		nl_addr_put(mac);
 	if (veth)
 		rtnl_link_veth_release(veth);
-	if (hl)
-		rtnl_link_put(hl);
-	if (brl)
-		rtnl_link_put(brl);
-	nd_nl_close(&nl);
 	return r;
+}
+
+/* Cuts the host end off and deletes the pair: down and renamed vdel<ifindex>
+ * (its name free at once), deleted on a detached thread, which takes nl's
+ * socket; with ctx->wait_teardown (or when the rename fails) deleted here.
+ * nl may be closed on return. */
+static int bridge__host_retire(struct nd_drv_ctx *ctx, struct nd_nl *nl, struct rtnl_link *hl,
+			       struct nd_error *err)
+{
+	int ifindex = rtnl_link_get_ifindex(hl);
+	if (ctx && ctx->wait_teardown)
+		return nd_nl_link_del_index(nl, ifindex, err);
+	if (!bridge__is_tomb(rtnl_link_get_name(hl))) {
+		char tomb[IFNAMSIZ];
+		bridge__tomb_name(ifindex, tomb);
+		struct nd_error e = { 0 };
+		if (nd_nl_link_down_rename(nl, hl, tomb, &e) < 0) {
+			log_debug("bridge: %s: %s; deleting it now", rtnl_link_get_name(hl), e.msg);
+			return nd_nl_link_del_index(nl, ifindex, err);
+		}
+	}
+	return nd_nl_link_del_index_bg(nl, ifindex, err);
+}
+
+int bridge__endpoint_create(struct nd_drv_ctx *ctx, struct nd_drv_network *net,
+			    struct nd_drv_endpoint *ep, struct nd_error *err)
+{
+	char host[IFNAMSIZ], peer[IFNAMSIZ];
+	struct bridge_opts o;
+	int r;
+	if ((r = bridge__ep_names(ep, host, peer, err)) < 0 || (r = bridge__opts_parse(net->options, &o, err)) < 0 ||
+	    (r = bridge__ep_fill_mac(ep, err)) < 0)
+		return r;
+	if (ep->data && json_is_object(ep->data) &&
+	    json_object_set_new(ep->data, "host_ifname", json_string(host)) < 0)
+		return nd_error_set(err, -ENOMEM, "endpoint %s: out of memory", ep->id);
+	return 0;
 }
 
 int bridge__endpoint_delete(struct nd_drv_ctx *ctx, struct nd_drv_network *net,
 			    struct nd_drv_endpoint *ep, struct nd_error *err)
 {
-	char host[IFNAMSIZ], peer[IFNAMSIZ];
-	int r = bridge__ep_names(ep, host, peer, err);
+	char host[IFNAMSIZ];
+	int r = bridge__ep_host_name(ep, host, err);
 	if (r < 0)
 		return r;
 	struct nd_nl nl;
 	if ((r = nd_nl_open(&nl, err)) < 0)
 		return r;
-	r = nd_nl_link_del(&nl, host, err); /* takes the peer with it, wherever it is */
+	struct rtnl_link *hl = NULL;
+	r = nd_nl_link_get(&nl, host, &hl);
+	if (r == 0) /* takes the peer with it, wherever it is */
+		r = bridge__host_retire(ctx, &nl, hl, err);
+	else if (r == -ENODEV)
+		r = 0;
+	else
+		nd_nl_fail(&nl, r, err, "look up %s", host);
+	if (hl)
+		rtnl_link_put(hl);
 	nd_nl_close(&nl);
 	return r;
-}
-
-int bridge__leave(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_drv_endpoint *ep,
-		  struct nd_drv_sandbox *sb, struct nd_error *err)
-{
-	return bridge__endpoint_delete(ctx, net, ep, err);
 }
 
 /* ---- inside the sandbox ------------------------------------------------- */
@@ -181,8 +206,10 @@ struct bridge__sb_job {
 	const struct nd_drv_network *net;
 	const struct nd_drv_endpoint *ep;
 	const struct nd_drv_sandbox *sb;
-	const char *peer;
-	bool ok; /* endpoint_ok's answer */
+	int host_ifindex;   /* > 0: sb->ifname must be this host end's peer */
+	bool ok;            /* endpoint_ok's answer */
+	bool stale;         /* configure: sb->ifname missing or not our peer */
+	int link_of;        /* inspect: the other end's ifindex of sb->ifname, 0 = not a veth */
 };
 
 static bool bridge__same_family(const char *a, const char *b)
@@ -197,13 +224,17 @@ static int bridge__sb_configure(struct nd_nl *nl, void *arg, struct nd_error *er
 	struct rtnl_link *link = NULL, *lo = NULL, *ch = NULL;
 	struct nl_addr *mac = NULL;
 	int r = nd_nl_link_get(nl, ifname, &link);
-	if (r == -ENODEV) {
-		r = nd_error_set(err, -ENOENT, "interface %s is neither in netd's namespace (%s) nor in the sandbox (%s)",
-				 j->peer, j->peer, ifname);
+	if (r == -ENODEV && j->host_ifindex > 0) {
+		j->stale = true;
+		r = 0;
 		goto out;
 	}
 	if (r < 0) {
 		r = nd_nl_fail(nl, r, err, "look up %s in the sandbox", ifname);
+		goto out;
+	}
+	if (j->host_ifindex > 0 && !bridge__is_peer_of(link, j->host_ifindex)) {
+		j->stale = true;
 		goto out;
 	}
 	int ifindex = rtnl_link_get_ifindex(link);
@@ -282,12 +313,76 @@ out:
 	return r;
 }
 
+/* leave: sb->ifname, if it is our peer, goes down and becomes vdel<ifindex> */
+static int bridge__sb_detach(struct nd_nl *nl, void *arg, struct nd_error *err)
+{
+	struct bridge__sb_job *j = arg;
+	struct rtnl_link *link = NULL;
+	int r = nd_nl_link_get(nl, j->sb->ifname, &link);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return nd_nl_fail(nl, r, err, "look up %s in the sandbox", j->sb->ifname);
+	if (bridge__is_peer_of(link, j->host_ifindex)) {
+		char tomb[IFNAMSIZ];
+		bridge__tomb_name(rtnl_link_get_ifindex(link), tomb);
+		r = nd_nl_link_down_rename(nl, link, tomb, err);
+	}
+	rtnl_link_put(link);
+	return r;
+}
+
+/* who holds sb->ifname: the other end's ifindex when it is a veth */
+static int bridge__sb_inspect(struct nd_nl *nl, void *arg, struct nd_error *err)
+{
+	struct bridge__sb_job *j = arg;
+	struct rtnl_link *link = NULL;
+	j->link_of = 0;
+	if (nd_nl_link_get(nl, j->sb->ifname, &link) < 0)
+		return 0;
+	if (bridge__is_kind(link, "veth"))
+		j->link_of = rtnl_link_get_link(link);
+	rtnl_link_put(link);
+	return 0;
+}
+
+/* The pair is there already (replayed join, repair, or an older netd's
+ * endpoint): complete the host end, move a legacy peer in. */
+static int bridge__join_existing(struct nd_nl *nl, struct rtnl_link *hl, int brindex, const char *peer,
+				 const struct nd_drv_sandbox *sb, int nsfd, struct nd_error *err)
+{
+	int r = bridge__port_fix(nl, hl, brindex, err);
+	if (r < 0)
+		return r;
+	struct rtnl_link *pl = NULL;
+	r = nd_nl_link_get(nl, peer, &pl);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return nd_nl_fail(nl, r, err, "look up %s", peer);
+	struct rtnl_link *ch = rtnl_link_alloc();
+	if (!ch) {
+		rtnl_link_put(pl);
+		return nd_error_set(err, -ENOMEM, "%s: out of memory", peer);
+	}
+	rtnl_link_set_ns_fd(ch, nsfd);
+	rtnl_link_set_name(ch, sb->ifname);
+	r = ND_NL(nl, rtnl_link_change(nl->sk, pl, ch, 0));
+	if (r < 0)
+		nd_nl_fail(nl, r, err, "move %s into sandbox %s as %s", peer, sb->netns_path, sb->ifname);
+	rtnl_link_put(ch);
+	rtnl_link_put(pl);
+	return r;
+}
+
 int bridge__join(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_drv_endpoint *ep,
 		 struct nd_drv_sandbox *sb, struct nd_error *err)
 {
-	char host[IFNAMSIZ], peer[IFNAMSIZ];
-	int r = bridge__ep_names(ep, host, peer, err);
-	if (r < 0)
+	char host[IFNAMSIZ], peer[IFNAMSIZ], br[IFNAMSIZ];
+	struct bridge_opts o;
+	int r;
+	if ((r = bridge__ep_names(ep, host, peer, err)) < 0 || (r = bridge__bridge_name_of(net, br, err)) < 0 ||
+	    (r = bridge__opts_parse(net->options, &o, err)) < 0)
 		return r;
 	if (!bridge__ifname_valid(sb->ifname))
 		return nd_error_set(err, -EINVAL, "invalid interface name \"%s\"", sb->ifname);
@@ -300,47 +395,138 @@ int bridge__join(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_d
 	struct nd_nl nl;
 	if ((r = nd_nl_open(&nl, err)) < 0)
 		return r;
-	struct rtnl_link *pl = NULL, *hl = NULL, *ch = NULL;
-	r = nd_nl_link_get(&nl, peer, &pl);
-	if (r == -ENODEV) {
-		/* already moved (replayed join), or the pair is gone (after leave) */
-		r = nd_nl_link_get(&nl, host, &hl);
-		if (r == -ENODEV) {
-			if ((r = bridge__endpoint_create(ctx, net, ep, err)) < 0)
-				goto out;
-			r = nd_nl_link_get(&nl, peer, &pl);
-		}
-	}
+	struct rtnl_link *brl = NULL, *hl = NULL, *other = NULL;
+	r = nd_nl_link_get(&nl, br, &brl);
 	if (r < 0) {
-		r = nd_nl_fail(&nl, r, err, "look up %s", pl || !hl ? peer : host);
+		r = nd_nl_fail(&nl, r == -ENODEV ? -ENOENT : r, err, "bridge %s of network %s", br, net->id);
 		goto out;
 	}
-	if (pl) {
-		ch = rtnl_link_alloc();
-		if (!ch) {
-			r = nd_error_set(err, -ENOMEM, "%s: out of memory", peer);
+	int brindex = rtnl_link_get_ifindex(brl);
+	unsigned mtu = rtnl_link_get_mtu(brl);
+	struct bridge__sb_job j = { .net = net, .ep = ep, .sb = sb };
+	bool replaced = false;
+	int reaped = 0;
+
+	for (;;) {
+		bool created = false;
+		r = bridge__pair_create(&nl, host, sb, nsfd, ep->mac, mtu, brindex, err);
+		if (r == 0) {
+			created = true;
+			log_debug("bridge: created veth %s / %s in %s endpoint=%s", host, sb->ifname, sb->netns_path, ep->id);
+		} else if (r != -EEXIST) {
 			goto out;
 		}
-		rtnl_link_set_ns_fd(ch, nsfd);
-		rtnl_link_set_name(ch, sb->ifname);
-		r = ND_NL(&nl, rtnl_link_change(nl.sk, pl, ch, 0));
-		if (r < 0) {
-			r = nd_nl_fail(&nl, r, err, "move %s into sandbox %s as %s", peer, sb->netns_path, sb->ifname);
+		if (!created || !o.icc) { /* who has the name / we need the ifindex */
+			r = nd_nl_link_get(&nl, host, &hl);
+			if (r == -ENODEV && !created) {
+				/* the sandbox's name is taken: by a pair on its way out? */
+				if ((r = nd_nl_in_netns(nsfd, bridge__sb_inspect, &j, err)) < 0)
+					goto out;
+				bool dying = j.link_of > 0 && nd_nl_link_get_index(&nl, j.link_of, &other) == 0 &&
+					     bridge__is_tomb(rtnl_link_get_name(other)) && bridge__is_kind(other, "veth");
+				if (other) {
+					rtnl_link_put(other);
+					other = NULL;
+				}
+				if (dying && ++reaped <= 3) {
+					/* a retired pair of ours (endpoint_delete
+					 * without leave; or its background delete
+					 * died with a netd that exited): finish it */
+					log_debug("bridge: %s in %s belongs to a retired pair, deleting it now",
+						  sb->ifname, sb->netns_path);
+					if ((r = nd_nl_link_del_index(&nl, j.link_of, err)) < 0)
+						goto out;
+					continue;
+				}
+				r = nd_error_set(err, -EEXIST, "interface %s already exists in sandbox %s",
+						 sb->ifname, sb->netns_path);
+				goto out;
+			}
+			if (r < 0) {
+				r = nd_nl_fail(&nl, r, err, "look up %s", host);
+				goto out;
+			}
+		}
+		if (!created && (r = bridge__join_existing(&nl, hl, brindex, peer, sb, nsfd, err)) < 0)
+			goto out;
+
+		/* icc=false: an isolated port talks only to non-isolated ports,
+		 * i.e. the bridge itself (the gateway), never to another endpoint */
+		if (!o.icc && (r = nd_nl_brport_set_u8(&nl, rtnl_link_get_ifindex(hl), IFLA_BRPORT_ISOLATED, 1, err)) < 0)
+			goto out;
+
+		j.host_ifindex = created ? 0 : rtnl_link_get_ifindex(hl);
+		j.stale = false;
+		r = nd_nl_in_netns(nsfd, bridge__sb_configure, &j, err);
+		if (r < 0 || !j.stale)
+			break;
+		/* the pair's other end is not the sandbox's interface (lost,
+		 * or another sandbox's): replace the pair, once */
+		if (replaced) {
+			r = nd_error_set(err, -EEXIST, "interface %s in sandbox %s is not the peer of %s",
+					 sb->ifname, sb->netns_path, host);
+			break;
+		}
+		log_debug("bridge: %s has no peer %s in %s, replacing the pair", host, sb->ifname, sb->netns_path);
+		if ((r = nd_nl_link_del_index(&nl, rtnl_link_get_ifindex(hl), err)) < 0)
+			break;
+		rtnl_link_put(hl);
+		hl = NULL;
+		replaced = true;
+	}
+out:
+	if (hl)
+		rtnl_link_put(hl);
+	if (brl)
+		rtnl_link_put(brl);
+	nd_nl_close(&nl);
+	if (r < 0)
+		nd_error_wrap(err, "endpoint %.12s join", ep->id);
+	return r;
+}
+
+int bridge__leave(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_drv_endpoint *ep,
+		  struct nd_drv_sandbox *sb, struct nd_error *err)
+{
+	char host[IFNAMSIZ], peer[IFNAMSIZ];
+	int r = bridge__ep_names(ep, host, peer, err);
+	if (r < 0)
+		return r;
+	struct nd_nl nl;
+	if ((r = nd_nl_open(&nl, err)) < 0)
+		return r;
+	struct rtnl_link *hl = NULL;
+	r = nd_nl_link_get(&nl, host, &hl);
+	if (r == -ENODEV) { /* left already */
+		r = 0;
+		goto out;
+	}
+	if (r < 0) {
+		r = nd_nl_fail(&nl, r, err, "look up %s", host);
+		goto out;
+	}
+	if (!(ctx && ctx->wait_teardown) && sb && sb->netns_path) {
+		/* the sandbox's side first: no connectivity, its name free */
+		_cleanup_close_ int nsfd = open(sb->netns_path, O_RDONLY | O_CLOEXEC);
+		struct bridge__sb_job j = { .net = net, .ep = ep, .sb = sb, .host_ifindex = rtnl_link_get_ifindex(hl) };
+		struct nd_error e = { 0 };
+		if (nsfd < 0 || nd_nl_in_netns(nsfd, bridge__sb_detach, &j, &e) < 0) {
+			/* sandbox gone, or cannot get in: the name must not
+			 * outlive the call, so delete now */
+			if (nsfd >= 0)
+				log_debug("bridge: leave %s: %s; deleting the pair now", host, e.msg);
+			r = nd_nl_link_del_index(&nl, rtnl_link_get_ifindex(hl), err);
 			goto out;
 		}
 	}
-	struct bridge__sb_job j = { .net = net, .ep = ep, .sb = sb, .peer = peer };
-	r = nd_nl_in_netns(nsfd, bridge__sb_configure, &j, err);
+	/* the host end, and with it the peer */
+	r = bridge__host_retire(ctx, &nl, hl, err);
 out:
-	if (ch)
-		rtnl_link_put(ch);
-	if (pl)
-		rtnl_link_put(pl);
 	if (hl)
 		rtnl_link_put(hl);
 	nd_nl_close(&nl);
 	if (r < 0)
-		nd_error_wrap(err, "endpoint %.12s join", ep->id);
+		nd_error_wrap(err, "endpoint %.12s leave", ep->id);
 	return r;
 }
 
@@ -352,7 +538,7 @@ static int bridge__sb_check(struct nd_nl *nl, void *arg, struct nd_error *err)
 	if (nd_nl_link_get(nl, j->sb->ifname, &link) < 0)
 		return 0;
 	int ifindex = rtnl_link_get_ifindex(link);
-	bool up = rtnl_link_get_flags(link) & IFF_UP;
+	bool up = (rtnl_link_get_flags(link) & IFF_UP) && bridge__is_peer_of(link, j->host_ifindex);
 	rtnl_link_put(link);
 	if (!up)
 		return 0;
@@ -379,6 +565,7 @@ bool bridge__endpoint_ok(struct nd_drv_ctx *ctx, struct nd_drv_network *net, str
 	bool ok = nd_nl_link_get(&nl, br, &brl) == 0 && nd_nl_link_get(&nl, host, &hl) == 0 &&
 		  bridge__is_kind(hl, "veth") && rtnl_link_get_master(hl) == rtnl_link_get_ifindex(brl) &&
 		  (rtnl_link_get_flags(hl) & IFF_UP);
+	int host_ifindex = ok ? rtnl_link_get_ifindex(hl) : 0;
 	if (hl)
 		rtnl_link_put(hl);
 	if (brl)
@@ -389,7 +576,7 @@ bool bridge__endpoint_ok(struct nd_drv_ctx *ctx, struct nd_drv_network *net, str
 	_cleanup_close_ int nsfd = open(sb->netns_path, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0)
 		return false;
-	struct bridge__sb_job j = { .net = net, .ep = ep, .sb = sb, .peer = peer };
+	struct bridge__sb_job j = { .net = net, .ep = ep, .sb = sb, .host_ifindex = host_ifindex };
 	struct nd_error e = { 0 };
 	return nd_nl_in_netns(nsfd, bridge__sb_check, &j, &e) == 0 && j.ok;
 }

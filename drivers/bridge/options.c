@@ -193,5 +193,18 @@ bool bridge__owns_ifname(const char *ifname)
 		return bridge__is_hex(ifname + 4, BRIDGE_VETH_HEX);
 	if (nd_str_has_prefix(ifname, "vp"))
 		return bridge__is_hex(ifname + 2, BRIDGE_VETH_HEX);
-	return false;
+	return bridge__is_tomb(ifname);
+}
+
+void bridge__tomb_name(int ifindex, char out[IFNAMSIZ])
+{
+	snprintf(out, IFNAMSIZ, BRIDGE_TOMB_PREFIX "%x", (unsigned)ifindex);
+}
+
+bool bridge__is_tomb(const char *ifname)
+{
+	if (!ifname || !nd_str_has_prefix(ifname, BRIDGE_TOMB_PREFIX))
+		return false;
+	size_t n = strlen(ifname + strlen(BRIDGE_TOMB_PREFIX));
+	return n >= 1 && n <= 8 && bridge__is_hex(ifname + strlen(BRIDGE_TOMB_PREFIX), n);
 }

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The bridge driver against the real kernel, through its vtable (nd-drv-test):
 # two sandboxes on one bridge ping each other over IPv4 and IPv6; names,
-# addresses, routes and MACs inside the sandbox are Docker's; every step is
-# idempotent; delete leaves nothing; icc=false isolates endpoints from each
-# other but not from the gateway; bad options and a non-bridge in the way are
-# refused with a clear message.
+# addresses, routes and MACs inside the sandbox are Docker's; the peer is born
+# in the sandbox (never moved); every step is idempotent; leave cuts the
+# sandbox off at once also when the deletion runs in the background (netd's
+# mode), and the interface name is free for the next join; an interrupted
+# background delete is finished by reconcile or by the next join; delete
+# leaves nothing; icc=false isolates endpoints from each other but not from
+# the gateway; bad options and a non-bridge in the way are refused with a
+# clear message.
 . "$(dirname "$0")/lib.sh"
 
 D=$NETD_BUILD/drivers/nd-drv-test
@@ -17,7 +21,8 @@ FW=()
 if [ "${ND_DRV_FW:-0}" = 1 ]; then FW=(--fw); fi
 drv() { "$D" "${FW[@]}" "$@"; }
 rid() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
-no_owned_links() { ! ip -o link show | grep -Eq ': (br-[0-9a-f]{12}|veth[0-9a-f]{7}|vp[0-9a-f]{7})[@:]'; }
+no_owned_links() { ! ip -o link show | grep -Eq ': (br-[0-9a-f]{12}|veth[0-9a-f]{7}|vp[0-9a-f]{7}|vdel[0-9a-f]{1,8})[@:]'; }
+tombs() { ip -o link show | grep -Eo ': vdel[0-9a-f]{1,8}[@:]' | tr -d ':@ ' || true; }
 
 N=$(rid); E1=$(rid); E2=$(rid)
 BR=br-${N:0:12}
@@ -47,22 +52,23 @@ assert_eq "$(jq -r .data.bridge "$ND_DRV_STATE/net-$N.json")" "$BR" "bridge reco
 drv net-create "$N" web 172.30.0.0/24 172.30.0.1 fd00:30::/64 fd00:30::1 || fail "net-create not idempotent"
 drv net-restore "$N" || fail "net-restore on a complete network"
 
-log "endpoints: veth pairs on the bridge"
+log "endpoints: names and MAC; the pair waits for the sandbox"
 drv ep-create "$N" "$E1" 172.30.0.2/24 fd00:30::2/64
 drv ep-create "$N" "$E2" 172.30.0.3/24 fd00:30::3/64
 H1=veth${E1:0:7}; P1=vp${E1:0:7}
-ip -d link show "$H1" | grep -q "master $BR" || fail "$H1 not a port of $BR"
-ip link show "$H1" | grep -q ',UP' || fail "$H1 not up"
-ip link show "$P1" | grep -q 'link/ether 02:42:ac:1e:00:02' || fail "peer MAC is not 02:42 + IPv4"
 assert_eq "$(jq -r .mac "$ND_DRV_STATE/ep-$E1.json")" 02:42:ac:1e:00:02 "endpoint MAC filled in"
 assert_eq "$(jq -r .data.host_ifname "$ND_DRV_STATE/ep-$E1.json")" "$H1" "host ifname recorded"
+ip link show "$H1" >/dev/null 2>&1 && fail "$H1 exists before join"
 drv ep-create "$N" "$E1" 172.30.0.2/24 fd00:30::2/64 || fail "ep-create not idempotent"
-drv ep-ok "$N" "$E1" >/dev/null || fail "ep-ok false after create"
+drv ep-ok "$N" "$E1" >/dev/null && fail "ep-ok true before join"
 
-log "join: interface moved, renamed, addressed, routed"
+log "join: peer born in the sandbox, named, addressed, routed"
 drv join "$N" "$E1" /run/netns/a eth0
 drv join "$N" "$E2" /run/netns/b eth0
-ip link show "$P1" >/dev/null 2>&1 && fail "$P1 still in the host namespace"
+ip -d link show "$H1" | grep -q "master $BR" || fail "$H1 not a port of $BR"
+ip link show "$H1" | grep -q ',UP' || fail "$H1 not up"
+ip link show "$P1" >/dev/null 2>&1 && fail "$P1 in the host namespace"
+ip -n a -d link show eth0 | grep -q 'veth' || fail "eth0 in sandbox is not a veth"
 ip -n a link show eth0 | grep -q 'link/ether 02:42:ac:1e:00:02' || fail "eth0 MAC in sandbox"
 ip -n a link show eth0 | grep -q ',UP' || fail "eth0 not up in sandbox"
 ip -n a link show lo | grep -q ',UP' || fail "lo not up in sandbox"
@@ -71,6 +77,8 @@ ip -n a -6 addr show dev eth0 | grep -q 'inet6 fd00:30::2/64 scope global nodad'
 ip -n a -4 route show default | grep -q 'default via 172.30.0.1 dev eth0' || fail "IPv4 default route"
 ip -n a -6 route show default | grep -q 'default via fd00:30::1 dev eth0' || fail "IPv6 default route"
 drv ep-ok "$N" "$E1" /run/netns/a eth0 >/dev/null || fail "ep-ok false after join"
+drv ep-ok "$N" "$E1" >/dev/null || fail "ep-ok (host side) false after join"
+drv ep-ok "$N" "$E1" /run/netns/b eth0 >/dev/null && fail "ep-ok true for another sandbox's eth0"
 
 log "real packets: v4 and v6 between sandboxes and to the gateway"
 in_ns a ping -c1 -W2 172.30.0.3 >/dev/null || fail "a -> b IPv4"
@@ -85,6 +93,18 @@ drv ep-create "$N" "$E1" 172.30.0.2/24 fd00:30::2/64 || fail "ep-create replay a
 drv join "$N" "$E1" /run/netns/a eth0 || fail "join replay"
 assert_eq "$(ip -n a -o -4 addr show dev eth0 | wc -l)" 1 "one IPv4 address after replay"
 in_ns a ping -c1 -W2 172.30.0.3 >/dev/null || fail "a -> b after replays"
+
+log "repair: a pair whose peer is lost is replaced; a down peer is brought up"
+ip -n a link set eth0 down
+drv ep-ok "$N" "$E1" /run/netns/a eth0 >/dev/null && fail "ep-ok true with eth0 down"
+drv join "$N" "$E1" /run/netns/a eth0 || fail "join (repair) of a down eth0"
+ip -n a link show eth0 | grep -q ',UP' || fail "repair: eth0 not up"
+ip -n a link set eth0 name stray0
+drv join "$N" "$E1" /run/netns/a eth0 || fail "join (repair) with the peer renamed away"
+ip -n a link show stray0 >/dev/null 2>&1 && fail "repair: the old pair survived"
+ip -n a -4 addr show dev eth0 | grep -q 'inet 172.30.0.2/24' || fail "repair: address"
+drv ep-ok "$N" "$E1" /run/netns/a eth0 >/dev/null || fail "ep-ok false after repair"
+in_ns a ping -c1 -W2 172.30.0.3 >/dev/null || fail "a -> b after repair"
 
 log "restore fills in what is missing"
 ip addr del 172.30.0.1/24 dev "$BR"
@@ -102,6 +122,30 @@ drv ep-ok "$N" "$E1" /run/netns/a eth0 >/dev/null && fail "ep-ok true after leav
 log "join after leave re-creates the pair"
 drv join "$N" "$E1" /run/netns/a eth0
 in_ns a ping -c1 -W2 172.30.0.3 >/dev/null || fail "a -> b after re-join"
+
+log "leave as netd does it (deletion in the background): cut off at once, name free"
+drv --no-wait-teardown leave "$N" "$E1" /run/netns/a eth0
+ip -n a link show eth0 >/dev/null 2>&1 && fail "eth0 still named eth0 in a after background leave"
+ip link show "$H1" >/dev/null 2>&1 && fail "$H1 still named so after background leave"
+! in_ns a ping -c1 -W1 172.30.0.3 >/dev/null 2>&1 || fail "a still reaches b after leave"
+! in_ns b ping -c1 -W1 172.30.0.2 >/dev/null 2>&1 || fail "b still reaches a after leave"
+for t in $(ip -n a -o link show | grep -Eo ': vdel[0-9a-f]+[@:]' | tr -d ':@ '); do
+  ip -n a link show "$t" | grep -q ',UP' && fail "retired $t still up in the sandbox"
+done
+drv join "$N" "$E1" /run/netns/a eth0 || fail "immediate re-join with the same id and name"
+in_ns a ping -c1 -W2 172.30.0.3 >/dev/null || fail "a -> b after background leave + re-join"
+# nd-drv-test exits right after the call: its background delete may have
+# died with it; what is left is ours by name and reconcile finishes it
+for t in $(tombs); do drv owns "$t" || fail "$t not owned"; drv orphan "$t"; done
+[ -z "$(tombs)" ] || fail "retired interfaces left: $(tombs)"
+
+log "endpoint_delete without leave (background): the next join into that name finishes it"
+drv --no-wait-teardown ep-delete "$N" "$E2"
+! in_ns a ping -c1 -W1 172.30.0.3 >/dev/null 2>&1 || fail "a still reaches b after ep-delete"
+drv ep-create "$N" "$E2" 172.30.0.3/24 fd00:30::3/64
+drv join "$N" "$E2" /run/netns/b eth0 || fail "join into a name held by a retired pair"
+in_ns a ping -c1 -W2 172.30.0.3 >/dev/null || fail "a -> b after re-join of b"
+for t in $(tombs); do drv orphan "$t"; done
 drv leave "$N" "$E1" /run/netns/a eth0
 drv ep-delete "$N" "$E1"
 drv ep-delete "$N" "$E2"

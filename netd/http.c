@@ -545,6 +545,14 @@ static int on_headers_complete(http_parser *p)
 		r->keep_alive = false;  /* we will not read it */
 		return 0;
 	}
+	/* clients that wait for "100 Continue" before a body (curl does for
+	 * large uploads) get it at once, unless the request is already refused */
+	const char *expect = http_req_header(r, "Expect");
+	if (expect && strcasecmp(expect, "100-continue") == 0 && !r->early_status) {
+		char *cont = strdup("HTTP/1.1 100 Continue\r\n\r\n");
+		if (cont)
+			conn_write(c, cont, strlen(cont));
+	}
 	if (upload && !r->early_status) {
 		r->body_fd = spool_open(srv);
 		if (r->body_fd < 0)

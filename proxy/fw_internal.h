@@ -146,7 +146,9 @@ enum fw__map fw__port_map(const struct fw__port *p);
 size_t fw__port_key(const struct fw__port *p, uint8_t key[24], uint8_t data[20]);
 /* Appends the four maps (NLM_F_CREATE) */
 void fw__maps_build(struct fw__batch *b, const char *table);
-/* Appends a flush of the four maps */
+/* hairpin self: element addr . addr in hairpin4/6 */
+void fw__hairpin_elems(struct fw__batch *b, const char *table, enum fw__elem_op op, bool v6, const uint8_t addr[16]);
+/* Appends a flush of the four maps and the two hairpin sets */
 void fw__maps_flush(struct fw__batch *b, const char *table);
 /* Appends the prerouting DNAT rules (4) and the hairpin masquerade (postrouting) */
 void fw__port_rules_build(struct fw__batch *b, const char *table);

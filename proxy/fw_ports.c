@@ -60,6 +60,8 @@ static struct nftnl_set *map_new(const char *table, enum fw__map m)
 /* set ids must not collide with fw__sets' (1..FW_SET_COUNT) */
 #define MAP_ID(m) (100u + (uint32_t)(m))
 
+static void hairpin_sets_build(struct fw__batch *b, const char *table);
+
 void fw__maps_build(struct fw__batch *b, const char *table)
 {
 	for (int m = 0; m < FW_MAP_COUNT; m++) {
@@ -79,10 +81,77 @@ void fw__maps_build(struct fw__batch *b, const char *table)
 		}
 		nftnl_set_free(s);
 	}
+	hairpin_sets_build(b, table);
+}
+
+/* hairpin4 { type ipv4_addr . ipv4_addr }, hairpin6 likewise: container . container
+ * for every container address with a published port */
+static const struct { const char *name; uint32_t type, len; } hairpin_sets[2] = {
+	{ "hairpin4", (TYPE_IPADDR << TYPE_BITS) | TYPE_IPADDR, 8 },
+	{ "hairpin6", (TYPE_IP6ADDR << TYPE_BITS) | TYPE_IP6ADDR, 32 },
+};
+#define HAIRPIN_ID(v6) (110u + (v6))
+
+static struct nftnl_set *hairpin_new(const char *table, bool v6)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, hairpin_sets[v6].name);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, FW_FAMILY);
+	return s;
+}
+
+static void hairpin_sets_build(struct fw__batch *b, const char *table)
+{
+	for (int v6 = 0; v6 < 2; v6++) {
+		struct nftnl_set *s = hairpin_new(table, v6);
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, hairpin_sets[v6].type);
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, hairpin_sets[v6].len);
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, 0);
+		nftnl_set_set_u32(s, NFTNL_SET_ID, HAIRPIN_ID(v6));
+		struct nlmsghdr *nlh = fw__batch_hdr(b, ROOM_OBJ, NFT_MSG_NEWSET, FW_FAMILY, NLM_F_CREATE,
+						     "add set %s", hairpin_sets[v6].name);
+		if (nlh) {
+			nftnl_set_nlmsg_build_payload(nlh, s);
+			fw__batch_put(b, nlh);
+		}
+		nftnl_set_free(s);
+	}
+}
+
+void fw__hairpin_elems(struct fw__batch *b, const char *table, enum fw__elem_op op, bool v6, const uint8_t addr[16])
+{
+	struct nftnl_set *s = hairpin_new(table, v6);
+	uint8_t key[32] = { 0 };
+	size_t alen = v6 ? 16 : 4;
+	memcpy(key, addr, alen);
+	memcpy(key + alen, addr, alen);
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, (uint32_t)(2 * alen));
+	nftnl_set_elem_add(s, e);
+	struct nlmsghdr *nlh = fw__batch_hdr(b, 512 + ROOM_ELEM, op == FW_ELEM_ADD ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
+					     FW_FAMILY, op == FW_ELEM_ADD ? NLM_F_CREATE : 0, "%s element %s set %s",
+					     op == FW_ELEM_ADD ? "add" : "delete", op == FW_ELEM_ADD ? "to" : "from",
+					     hairpin_sets[v6].name);
+	if (nlh) {
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		fw__batch_put(b, nlh);
+	}
+	nftnl_set_free(s);
 }
 
 void fw__maps_flush(struct fw__batch *b, const char *table)
 {
+	for (int v6 = 0; v6 < 2; v6++) {
+		struct nftnl_set *s = hairpin_new(table, v6);
+		struct nlmsghdr *nlh = fw__batch_hdr(b, ROOM_OBJ, NFT_MSG_DELSETELEM, FW_FAMILY, 0, "flush set %s",
+						     hairpin_sets[v6].name);
+		if (nlh) {
+			nftnl_set_elems_nlmsg_build_payload(nlh, s);
+			fw__batch_put(b, nlh);
+		}
+		nftnl_set_free(s);
+	}
 	for (int m = 0; m < FW_MAP_COUNT; m++) {
 		struct nftnl_set *s = map_new(table, (enum fw__map)m);
 		/* DELSETELEM without elements flushes the set */
@@ -184,6 +253,28 @@ void fw__port_rules_build(struct fw__batch *b, const char *table)
 	fw__add_lookup(r, FW_SET_SELF, false);
 	nftnl_rule_add_expr(r, nftnl_expr_alloc("masq"));
 	fw__put_rule(b, r, "hairpin");
+
+	/* hairpin to itself, also when br_netfilter bridges the DNATed packet
+	 * (no input interface in postrouting then): source == destination.
+	 *   ct status dnat meta nfproto ipv4 ip saddr . ip daddr @hairpin4 masquerade */
+	for (int v6 = 0; v6 < 2; v6++) {
+		r = fw__rule_new(table, FW_CH_POSTROUTING);
+		fw__add_ct_mask(r, NFT_CT_STATUS, IPS_DST_NAT);
+		fw__add_meta(r, NFT_META_NFPROTO, NFT_REG_1);
+		add_cmp_u32(r, NFT_REG_1, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, 1);
+		if (v6) {
+			add_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 8, 32, NFT_REG_1); /* saddr . daddr */
+		} else {
+			add_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 8, NFT_REG_1); /* saddr . daddr */
+		}
+		struct nftnl_expr *e = nftnl_expr_alloc("lookup");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, hairpin_sets[v6].name);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, HAIRPIN_ID(v6));
+		nftnl_rule_add_expr(r, e);
+		nftnl_rule_add_expr(r, nftnl_expr_alloc("masq"));
+		fw__put_rule(b, r, v6 ? "hairpin self6" : "hairpin self4");
+	}
 }
 
 /* ---- elements ------------------------------------------------------------------- */

@@ -26,7 +26,7 @@ const struct fw__set_def fw__sets[FW_SET_COUNT] = {
 };
 
 const struct fw__chain_def fw__chains[] = {
-	[FW_CH_POSTROUTING] = { "postrouting", "nat", NF_INET_POST_ROUTING, 100 /* srcnat */, 2 },
+	[FW_CH_POSTROUTING] = { "postrouting", "nat", NF_INET_POST_ROUTING, 100 /* srcnat */, 4 },
 	[FW_CH_FORWARD] = { "forward", "filter", NF_INET_FORWARD, 0 /* filter */, 9 },
 	[FW_CH_PREROUTING] = { "prerouting", "nat", NF_INET_PRE_ROUTING, -100 /* dstnat */, 4 },
 };

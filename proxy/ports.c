@@ -173,6 +173,8 @@ static void fw_extra(struct fw__batch *b, const char *table, void *data)
 		for (struct ports__entry *e = p->buckets[i]; e; e = e->next)
 			ks[k++] = e->k;
 	fw__port_elems(b, table, FW_ELEM_ADD, ks, k);
+	for (size_t i = 0; i < k; i++)
+		fw__hairpin_elems(b, table, FW_ELEM_ADD, ks[i].v6, ks[i].addr);
 	free(ks);
 }
 
@@ -244,6 +246,8 @@ int nd_ports_add(struct nd_ports *p, const struct nd_port_map *maps, size_t n, s
 	struct fw__batch b;
 	fw__batch_start(p->fw, &b);
 	fw__port_elems(&b, p->fw->table, FW_ELEM_ADD, ks, nn);
+	for (size_t i = 0; i < nn; i++)
+		fw__hairpin_elems(&b, p->fw->table, FW_ELEM_ADD, ks[i].v6, ks[i].addr);
 	if ((r = fw__batch_finish(p->fw, &b, err)) < 0) {
 		nd_error_wrap(err, "ports: publish %zu port%s", nn, nn == 1 ? "" : "s");
 		goto err_backend;
@@ -268,8 +272,25 @@ out:
 
 /* ---- del ----------------------------------------------------------------------------- */
 
+/* is a published port outside olds[0..n) aimed at this container address? */
+static bool target_used_but(struct nd_ports *p, const struct fw__port *k, struct ports__entry *const *olds, size_t n)
+{
+	for (unsigned b = 0; b < PORTS_HASH_BUCKETS; b++)
+		for (struct ports__entry *e = p->buckets[b]; e; e = e->next) {
+			if (e->k.v6 != k->v6 || memcmp(e->k.addr, k->addr, 16))
+				continue;
+			bool gone = false;
+			for (size_t i = 0; i < n && !gone; i++)
+				gone = olds[i] == e;
+			if (!gone)
+				return true;
+		}
+	return false;
+}
+
 /* add + delete in one transaction: an element that is not there is no error */
-static int fw_del(struct nd_ports *p, const struct fw__port *ks, size_t n, struct nd_error *err)
+static int fw_del(struct nd_ports *p, const struct fw__port *ks, size_t n, struct ports__entry *const *olds,
+		  size_t no, struct nd_error *err)
 {
 	if (!n)
 		return 0;
@@ -277,6 +298,18 @@ static int fw_del(struct nd_ports *p, const struct fw__port *ks, size_t n, struc
 	fw__batch_start(p->fw, &b);
 	fw__port_elems(&b, p->fw->table, FW_ELEM_ADD, ks, n);
 	fw__port_elems(&b, p->fw->table, FW_ELEM_DEL, ks, n);
+	for (size_t i = 0; i < no; i++) {
+		if (target_used_but(p, &olds[i]->k, olds, no))
+			continue;
+		/* the last port of this container address: its hairpin element goes too */
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = olds[j]->k.v6 == olds[i]->k.v6 && !memcmp(olds[j]->k.addr, olds[i]->k.addr, 16);
+		if (seen)
+			continue;
+		fw__hairpin_elems(&b, p->fw->table, FW_ELEM_ADD, olds[i]->k.v6, olds[i]->k.addr);
+		fw__hairpin_elems(&b, p->fw->table, FW_ELEM_DEL, olds[i]->k.v6, olds[i]->k.addr);
+	}
 	int r = fw__batch_finish(p->fw, &b, err);
 	if (r == -ENOENT && !nd_fw_present(p->fw))
 		return 0; /* no table: nothing is published through it */
@@ -312,7 +345,7 @@ int nd_ports_del(struct nd_ports *p, const struct nd_port_map *maps, size_t n, s
 			olds[no++] = e;
 	}
 	/* nft first: new connections stop being steered before the reservation goes */
-	if ((r = fw_del(p, ks, nk, err)) < 0)
+	if ((r = fw_del(p, ks, nk, olds, no, err)) < 0)
 		nd_error_wrap(err, "ports: unpublish %zu port%s", nk, nk == 1 ? "" : "s");
 	if (no)
 		p->ops->del(p, olds, no);
@@ -424,6 +457,8 @@ int nd_ports_sync(struct nd_ports *p, const struct nd_port_map *all, size_t n, s
 		fw__maps_build(&b, p->fw->table);
 	fw__maps_flush(&b, p->fw->table);
 	fw__port_elems(&b, p->fw->table, FW_ELEM_ADD, ks, nw);
+	for (size_t i = 0; i < nw; i++)
+		fw__hairpin_elems(&b, p->fw->table, FW_ELEM_ADD, ks[i].v6, ks[i].addr);
 	if (fw__batch_finish(p->fw, &b, &e) < 0) {
 		nd_error_wrap(&e, "ports: sync %zu ports", nw);
 		keep_first(err, &first, &e);

@@ -1,0 +1,271 @@
+#!/usr/bin/env bash
+# proxy/ port publishing against real traffic. Runs (via run-one.sh) in its
+# own network namespace, the test's "host"; containers and the outside host
+# are namespaces made here. The eBPF programs attach to a cgroup of this
+# test only and pin under a bpffs of this test's mount namespace.
+# PORTS_MODE=userland (t_ports_userland.sh) runs the same checks on the
+# userland fallback.
+. "$(dirname "$0")/lib.sh"
+
+PT=$NETD_BUILD/proxy/nd-ports-test
+MODE=${PORTS_MODE:-ebpf}
+[ -x "$PT" ] || skip "$PT not built"
+command -v nft >/dev/null || skip "nft (the witness) is not installed"
+command -v python3 >/dev/null || skip "python3 (servers and clients) is not installed"
+nft list tables >/dev/null 2>&1 || skip "nftables unavailable in this kernel"
+
+# ---- a cgroup and a bpffs of our own ------------------------------------------
+CGROOT=/sys/fs/cgroup/unified
+[ "$(stat -fc %T $CGROOT 2>/dev/null)" = cgroup2fs ] || CGROOT=/sys/fs/cgroup
+if [ "$MODE" = ebpf ]; then
+  [ "$(stat -fc %T $CGROOT 2>/dev/null)" = cgroup2fs ] || skip "no cgroup2 mount for the eBPF programs"
+fi
+CG=$CGROOT/netd-test-ports-$(basename "$T")
+mkdir -p "$T/bpf"
+mount -t bpf bpf "$T/bpf" || { [ "$MODE" = ebpf ] && skip "cannot mount bpffs"; }
+PIN=$T/bpf/netd
+if [ -d "$CGROOT" ] && mkdir "$CG" 2>/dev/null; then
+  orig_cg=$(awk -F: '$1=="0"{print $3}' /proc/self/cgroup)
+  echo $$ > "$CG/cgroup.procs"
+  on_exit "echo $$ > '$CGROOT$orig_cg/cgroup.procs'; rmdir '$CG'"
+else
+  [ "$MODE" = ebpf ] && skip "cannot make a cgroup under $CGROOT"
+fi
+
+# ---- helpers: servers print "<name> <peer address>"; the holder of the handle -
+cat > "$T/srv.py" <<'PY'
+import socket, sys, threading
+name, ports = sys.argv[1], [int(p) for p in sys.argv[2].split(',')]
+def norm(a): return a[7:] if a.startswith('::ffff:') else a
+def sock(kind, port):
+    s = socket.socket(socket.AF_INET6, kind)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(('::', port))
+    return s
+def tcp(port):
+    s = sock(socket.SOCK_STREAM, port); s.listen(4096)
+    while True:
+        c, a = s.accept()
+        try: c.sendall(f"{name} {norm(a[0])}\n".encode())
+        except OSError: pass
+        c.close()
+def udp(port):
+    s = sock(socket.SOCK_DGRAM, port)
+    while True:
+        d, a = s.recvfrom(2048)
+        s.sendto(f"{name} {norm(a[0])}\n".encode(), a)
+for p in ports:
+    threading.Thread(target=tcp, args=(p,), daemon=True).start()
+    threading.Thread(target=udp, args=(p,), daemon=True).start()
+print("ready", flush=True)
+threading.Event().wait()
+PY
+cat > "$T/cli.py" <<'PY'
+import socket, sys
+# cli.py tcp|udp HOST PORT  -> prints the server's line
+# cli.py many HOST FIRST N EXPECT -> checks N tcp ports answer with EXPECT, prints the count
+def one(kind, host, port, timeout=2):
+    fam = socket.AF_INET6 if ':' in host else socket.AF_INET
+    if kind == 'tcp':
+        with socket.create_connection((host, port), timeout=timeout) as c:
+            c.settimeout(timeout)
+            return c.makefile().readline().strip()
+    s = socket.socket(fam, socket.SOCK_DGRAM); s.settimeout(timeout)
+    for _ in range(3):
+        s.sendto(b'hi', (host, port))
+        try:
+            d, a = s.recvfrom(2048)
+            if (a[1], a[0]) != (port, host): return f"wrong source {a}"
+            return d.decode().strip()
+        except socket.timeout: pass
+    return ''
+if sys.argv[1] == 'many':
+    host, first, n, expect = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+    ok = 0
+    for p in range(first, first + n):
+        try:
+            if one('tcp', host, p).startswith(expect): ok += 1
+            else: print(f"port {p}: wrong answer", file=sys.stderr)
+        except OSError as e: print(f"port {p}: {e}", file=sys.stderr)
+    print(ok)
+else:
+    try: print(one(sys.argv[1], sys.argv[2], int(sys.argv[3])))
+    except OSError as e: print(f"error {e}"); sys.exit(1)
+PY
+
+HOLDER=
+holder_start() { # [extra args]
+  rm -f "$T/in" "$T/out"; mkfifo "$T/in" "$T/out"
+  "$PT" --cgroup "$CG" --pin "$PIN" --mode "$MODE" --log-level debug "$@" serve <"$T/in" >"$T/out" 2>>"$T/holder.log" &
+  HOLDER=$!
+  exec 3>"$T/in" 4<"$T/out"
+  local l; read -r -t 20 l <&4 || fail "nd-ports-test did not start: $(tail -3 "$T/holder.log")"
+  [[ "$l" == "ok ready mode=$MODE" ]] || fail "holder: $l"
+}
+holder_kill() { if [ -n "$HOLDER" ]; then kill -KILL "$HOLDER" 2>/dev/null || true; wait "$HOLDER" 2>/dev/null || true; fi; HOLDER=; exec 3>&- 4<&-; }
+on_exit 'holder_kill'
+REPLY_=
+cmd() { echo "$*" >&3; read -r -t 120 REPLY_ <&4 || fail "no reply to: $*"; }
+ok() { cmd "$@"; [[ "$REPLY_" == ok* ]] || fail "$*: $REPLY_"; }
+err() { cmd "$@"; [[ "$REPLY_" == err* ]] || fail "$* should fail: $REPLY_"; }
+
+ask() { python3 "$T/cli.py" "$@" 2>&1 || true; }            # from the host
+ask_in() { local ns=$1; shift; in_ns "$ns" python3 "$T/cli.py" "$@" 2>&1 || true; }
+expect() { # LABEL GOT WANT
+  [ "$2" == "$3" ] || fail "$1: expected '$3', got '$2'"
+}
+
+# ---- topology -------------------------------------------------------------------------
+# host: bridges nbA 10.10.1.1 (c1 .2, c2 .3) and nbB 10.10.2.1 (c3 .2), v6 fd10:N::1;
+# outside: 192.0.2.2 / 2001:db8::2 over a veth to the host's 192.0.2.1 / 2001:db8::1,
+# with no route to 10.10/16 (only the published ports reach the containers).
+sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+mk_bridge() { ip link add "$1" type bridge; ip addr add "10.10.$2.1/24" dev "$1"
+  ip addr add "fd10:$2::1/64" dev "$1" nodad; ip link set "$1" up; }
+mk_ctr() { # NS BRIDGE N HOST
+  mk_netns "$1"
+  ip link add "v$1" type veth peer name eth0 netns "$1"
+  ip link set "v$1" master "$2" up
+  ip -n "$1" addr add "10.10.$3.$4/24" dev eth0; ip -n "$1" addr add "fd10:$3::$4/64" dev eth0 nodad
+  ip -n "$1" link set eth0 up
+  ip -n "$1" route add default via "10.10.$3.1"; ip -n "$1" -6 route add default via "fd10:$3::1"
+}
+mk_bridge nbA 1; mk_bridge nbB 2
+mk_ctr c1 nbA 1 2; mk_ctr c2 nbA 1 3; mk_ctr c3 nbB 2 2
+# hairpin to itself through br_netfilter bridges the DNATed frame back out of
+# the port it came in: the bridge driver must set hairpin mode on endpoint ports
+for p in vc1 vc2 vc3; do ip link set "$p" type bridge_slave hairpin on; done
+mk_netns outside
+ip link add vout type veth peer name eth0 netns outside
+ip addr add 192.0.2.1/24 dev vout; ip addr add 2001:db8::1/64 dev vout nodad; ip link set vout up
+ip -n outside addr add 192.0.2.2/24 dev eth0; ip -n outside addr add 2001:db8::2/64 dev eth0 nodad
+ip -n outside link set eth0 up
+ip -n outside route add 10.10.0.0/16 via 192.0.2.1 2>/dev/null || true  # direct path, for contrast
+for c in c1 c2 c3; do
+  in_ns $c python3 "$T/srv.py" $c 80,81,82,5000 >"$T/srv-$c.log" 2>&1 &
+  on_exit "kill $!"
+done
+for c in c1 c2 c3; do poll 10 grep -q ready "$T/srv-$c.log" || fail "server in $c did not start"; done
+sleep 0.2
+
+NETS="nbA,10.10.1.0/24,fd10:1::/64 nbB,10.10.2.0/24,fd10:2::/64"
+holder_start
+ok fwsync $NETS
+cmd mode; expect mode "$REPLY_" "ok $MODE"
+
+# ---- publish ----------------------------------------------------------------------------
+ok add 8080:80/tcp 10.10.1.2 8080:80/udp 10.10.1.2 8080:80/tcp fd10:1::2 8080:80/udp fd10:1::2
+ok add 192.0.2.1:8081:81 10.10.1.3
+ok add 8090-8092:80-82 10.10.2.2
+ok add 8080:80/tcp 10.10.1.2        # the same again: idempotent
+log "published:"; nft list map inet netd ports4 >&2
+
+# from the outside host: the container sees the outside host's own address
+expect "outside tcp v4" "$(ask_in outside tcp 192.0.2.1 8080)" "c1 192.0.2.2"
+expect "outside udp v4" "$(ask_in outside udp 192.0.2.1 8080)" "c1 192.0.2.2"
+expect "outside tcp v6" "$(ask_in outside tcp 2001:db8::1 8080)" "c1 2001:db8::2"
+expect "outside udp v6" "$(ask_in outside udp 2001:db8::1 8080)" "c1 2001:db8::2"
+expect "outside host-ip port" "$(ask_in outside tcp 192.0.2.1 8081)" "c2 192.0.2.2"
+expect "outside range" "$(ask_in outside tcp 192.0.2.1 8092)" "c3 192.0.2.2"
+# from the host: loopback and host addresses
+expect "host 127.0.0.1 tcp" "$(ask tcp 127.0.0.1 8080 | cut -d' ' -f1)" c1
+expect "host 127.0.0.1 udp" "$(ask udp 127.0.0.1 8080 | cut -d' ' -f1)" c1
+expect "host ::1 tcp" "$(ask tcp ::1 8080 | cut -d' ' -f1)" c1
+expect "host ::1 udp" "$(ask udp ::1 8080 | cut -d' ' -f1)" c1
+expect "host 192.0.2.1 tcp" "$(ask tcp 192.0.2.1 8080 | cut -d' ' -f1)" c1
+expect "host 10.10.2.1 tcp" "$(ask tcp 10.10.2.1 8091 | cut -d' ' -f1)" c3
+expect "host 192.0.2.1:8081 (host-ip port)" "$(ask tcp 192.0.2.1 8081 | cut -d' ' -f1)" c2
+expect "host 127.0.0.1:8081 is not published" "$(ask tcp 127.0.0.1 8081 | cut -c1-5)" error
+# from containers, through host addresses (hairpin within a bridge, and across)
+expect "c3 -> its gateway" "$(ask_in c3 tcp 10.10.2.1 8080)" "c1 10.10.2.2"
+expect "c3 -> 192.0.2.1" "$(ask_in c3 tcp 192.0.2.1 8080)" "c1 10.10.2.2"
+expect "c2 -> hairpin to c1" "$(ask_in c2 tcp 10.10.1.1 8080 | cut -d' ' -f1)" c1
+expect "c1 -> hairpin to itself" "$(ask_in c1 tcp 10.10.1.1 8080)" "c1 10.10.1.1"
+expect "c1 -> hairpin udp" "$(ask_in c1 udp 10.10.1.1 8080 | cut -d' ' -f1)" c1
+expect "c3 v6 -> gateway" "$(ask_in c3 tcp fd10:2::1 8080)" "c1 fd10:2::2"
+# unpublished ports are not redirected, and non-local destinations never are
+expect "unpublished" "$(ask_in outside tcp 192.0.2.1 8099 | cut -c1-5)" error
+
+# ---- conflicts -----------------------------------------------------------------------------
+err add 8080:81/tcp 10.10.1.3
+[[ "$REPLY_" == *"already published"* ]] || fail "conflict message: $REPLY_"
+err add 192.0.2.1:8080:81/tcp 10.10.1.3    # overlaps the all-addresses port
+python3 -c 'import socket,time; s=socket.socket(); s.bind(("0.0.0.0",9090)); s.listen(); time.sleep(60)' &
+busy=$!; on_exit "kill $busy"
+poll 5 bash -c '[ -n "$(ss -Htln sport = :9090)" ]'
+err add 9100:80/tcp 10.10.1.2 9090:80/tcp 10.10.1.2
+[[ "$REPLY_" == *"already in use by a host process"* ]] || fail "busy message: $REPLY_"
+nft list map inet netd ports4 | grep -q 9100 && fail "all or nothing: 9100 published although 9090 failed"
+expect "9100 not published" "$(ask_in outside tcp 192.0.2.1 9100 | cut -c1-5)" error
+# a published port is reserved: host processes cannot take it
+python3 -c 'import socket; s=socket.socket(); s.bind(("0.0.0.0",8080))' 2>/dev/null && fail "host process bound published 8080/tcp"
+python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",8080))' 2>/dev/null && fail "host process bound [::1]:8080/tcp"
+python3 -c 'import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",8080))' 2>/dev/null && fail "host process bound 8080/udp"
+# bad input
+err add 8080:80/tcp 10.10.1.999
+err add 192.0.2.1:8085:80 fd10:1::2
+
+# ---- a free port ---------------------------------------------------------------------------
+ok add 80/tcp 10.10.1.3
+picked=$(echo "$REPLY_" | sed -E 's/^ok ([0-9]+)->.*/\1/')
+[[ "$picked" =~ ^[0-9]+$ ]] || fail "picked port: $REPLY_"
+expect "picked port from outside" "$(ask_in outside tcp 192.0.2.1 "$picked")" "c2 192.0.2.2"
+
+# ---- unpublish ------------------------------------------------------------------------------
+ok del 8080:80/udp 10.10.1.2
+ok del 8080:80/udp 10.10.1.2    # absent: success
+expect "deleted udp from outside" "$(ask_in outside udp 192.0.2.1 8080)" ""
+expect "deleted udp from host" "$(ask udp 127.0.0.1 8080)" ""
+expect "tcp still there" "$(ask_in outside tcp 192.0.2.1 8080)" "c1 192.0.2.2"
+python3 -c 'import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("0.0.0.0",8080))' || fail "8080/udp still reserved after del"
+ok del "$picked:80/tcp" 10.10.1.3
+
+ALL="8080:80/tcp 10.10.1.2 8080:80/tcp fd10:1::2 8080:80/udp fd10:1::2 192.0.2.1:8081:81 10.10.1.3 8090-8092:80-82 10.10.2.2"
+check_all() { # LABEL
+  expect "outside tcp ($1)" "$(ask_in outside tcp 192.0.2.1 8080)" "c1 192.0.2.2"
+  expect "outside v6 udp ($1)" "$(ask_in outside udp 2001:db8::1 8080)" "c1 2001:db8::2"
+  expect "outside range ($1)" "$(ask_in outside tcp 192.0.2.1 8090)" "c3 192.0.2.2"
+  expect "host 127.0.0.1 ($1)" "$(ask tcp 127.0.0.1 8080 | cut -d' ' -f1)" c1
+  expect "host ::1 ($1)" "$(ask tcp ::1 8080 | cut -d' ' -f1)" c1
+  expect "c3 via gateway ($1)" "$(ask_in c3 tcp 10.10.2.1 8080)" "c1 10.10.2.2"
+}
+ok sync $ALL
+check_all "after sync"
+
+# ---- nft flush ruleset, then netd's reconcile ----------------------------------------------
+nft flush ruleset
+expect "outside after flush" "$(ask_in outside tcp 192.0.2.1 8080 | cut -c1-5)" error
+ok fwsync $NETS
+check_all "after flush + fwsync"
+nft flush ruleset
+ok sync $ALL
+ok fwsync $NETS
+check_all "after flush + sync + fwsync"
+
+if [ "$MODE" = ebpf ]; then
+  # ---- a deleted pinned map is re-pinned by sync ---------------------------------------------
+  rm -f "$PIN/nd_ports"
+  ok sync $ALL
+  [ -e "$PIN/nd_ports" ] || fail "nd_ports not re-pinned by sync"
+  # ---- restart: a netd killed keeps localhost working; the next one takes over --------------
+  holder_kill
+  expect "host 127.0.0.1 with the holder dead" "$(ask tcp 127.0.0.1 8080 | cut -d' ' -f1)" c1
+  expect "outside with the holder dead" "$(ask_in outside tcp 192.0.2.1 8080)" "c1 192.0.2.2"
+  holder_start
+  ok sync $ALL
+  check_all "after restart"
+  python3 -c 'import socket; s=socket.socket(); s.bind(("0.0.0.0",8080))' 2>/dev/null && fail "8080 not reserved again after restart"
+  # programs were swapped in place: still one of each on our cgroup
+  n=$(bpftool cgroup show "$CG" | grep -c nd_connect4)
+  expect "one connect4 program after restart" "$n" 1
+  # nothing outside the test's cgroup is touched
+  bpftool cgroup show "$CGROOT" 2>/dev/null | grep -q nd_connect && fail "programs on the root cgroup"
+fi
+
+# ---- unpublish everything ------------------------------------------------------------------------
+ok sync
+expect "nothing published" "$(ask_in outside tcp 192.0.2.1 8080 | cut -c1-5)" error
+[ "$MODE" = ebpf ] && ok purge
+ok quit
+log "ok ($MODE)"

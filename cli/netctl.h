@@ -39,6 +39,9 @@ char *cli_path(struct cli *cli, const char *fmt, const char *arg);
 /* command groups */
 extern const struct cli_cmd cli_network_cmds[];
 extern const struct cli_cmd cli_sandbox_cmds[];
+extern const struct cli_cmd cli_container_cmds[];
+/* `netctl run ...` etc.: the container command named by argv[0] */
+int cli_container_alias(struct cli *cli, int argc, char **argv);
 extern const struct cli_cmd cli_image_cmds[]; int cmd_images(struct cli *cli, int argc, char **argv);
 int cli_list_opts(struct cli *cli, int argc, char **argv, const char *help, enum cli_format *fmt,
 		  bool *quiet);

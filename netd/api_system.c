@@ -1,5 +1,6 @@
 /* GET /_ping, /version, /info — with Docker Engine API field names. */
 #include "netd/daemon.h"
+#include "netd/container.h"
 
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
@@ -92,5 +93,6 @@ void api_info(struct http_req *req, void *ctx)
 		"Networks", count(d, "network"),
 		"Sandboxes", count(d, "sandbox"));
 	netd_net_info(d, info);
+	netd_containers_info(d, info);
 	http_reply_json(req, 200, info);
 }

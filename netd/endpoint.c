@@ -372,6 +372,24 @@ fail_pools:
 	return rc;
 }
 
+int net_endpoint_connect(struct netd *d, const char *network, const char *target, const char *ipv4,
+			 const json_t *aliases, json_t **ep_out, struct nd_error *err)
+{
+	struct net_network *n = net_network_find(d, network, err);
+	if (!n)
+		return err->code;
+	struct connect_req c = { .target = target, .ipv4 = ipv4, .aliases = (json_t *)aliases };
+	json_t *ep = NULL;
+	int rc = endpoint_connect(d, n, &c, &ep, err);
+	if (rc < 0)
+		return rc;
+	if (ep_out)
+		*ep_out = ep;
+	else
+		json_decref(ep);
+	return 0;
+}
+
 void api_network_connect(struct http_req *req, void *ctx)
 {
 	struct netd *d = ctx;

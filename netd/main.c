@@ -2,6 +2,7 @@
 #include "netd/daemon.h"
 
 #include "images/images.h"
+#include "netd/container.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -139,6 +140,8 @@ int main(int argc, char **argv)
 	d.started = time(NULL);
 	if ((rc = netd_net_start(&d, &err)) < 0)
 		goto fail;
+	if ((rc = netd_containers_start(&d, &err)) < 0)
+		goto fail;
 
 	struct http_server_config hc = {
 		.socket_path = d.cfg.socket,
@@ -161,6 +164,7 @@ int main(int argc, char **argv)
 		 d.id, d.cfg.root, d.cfg.exec_root, d.cfg.socket, getpid());
 	uv_run(d.loop, UV_RUN_DEFAULT);
 
+	netd_containers_stop(&d);
 	netd_net_stop(&d);
 	uv_loop_close(d.loop);
 	images_close(d.images);
@@ -174,9 +178,10 @@ int main(int argc, char **argv)
 fail:
 	log_error("netd: %s", err.msg);
 	if (d.loop) {
-		netd_net_stop(&d);
 		uv_walk(d.loop, on_walk_close, NULL);
 		uv_run(d.loop, UV_RUN_DEFAULT);
+		netd_containers_stop(&d);
+		netd_net_stop(&d);
 		uv_loop_close(d.loop);
 	}
 	images_close(d.images);

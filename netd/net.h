@@ -59,6 +59,10 @@ void net_drv_sandbox(const json_t *sb, const json_t *ep, struct nd_drv_sandbox *
 int net_endpoint_repair(struct netd *d, struct net_network *n, json_t *ep, json_t *sb, struct nd_error *err);
 /* Releases the endpoint's addresses from the in-memory pools. */
 void net_endpoint_release_pools(struct net_network *n, const json_t *ep);
+/* C-level connect (POST /networks/{id}/connect): target is a sandbox or a
+ * container ref; ipv4 may be NULL. *ep_out (may be NULL) gets the endpoint doc. */
+int net_endpoint_connect(struct netd *d, const char *network, const char *target, const char *ipv4,
+			 const json_t *aliases, json_t **ep_out, struct nd_error *err);
 void api_network_connect(struct http_req *req, void *ctx);
 void api_network_disconnect(struct http_req *req, void *ctx);
 void api_endpoint_list(struct http_req *req, void *ctx);
@@ -66,6 +70,10 @@ void api_endpoint_list(struct http_req *req, void *ctx);
 /* sandbox.c */
 int net_sandbox_lookup(struct netd *d, const char *ref, char id[ND_ID_LEN + 1], json_t **doc,
 		       struct nd_error *err);
+/* C-level create/delete (the same path as POST/DELETE /sandboxes), for containers. */
+int net_sandbox_create(struct netd *d, const char *name, const json_t *labels, char id_out[ND_ID_LEN + 1],
+		       json_t **doc_out, struct nd_error *err);
+int net_sandbox_delete(struct netd *d, const char *id, struct nd_error *err);
 void api_sandbox_create(struct http_req *req, void *ctx);
 void api_sandbox_list(struct http_req *req, void *ctx);
 void api_sandbox_inspect(struct http_req *req, void *ctx);

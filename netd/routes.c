@@ -1,6 +1,7 @@
 /* The API: Docker Engine paths where Docker has the concept, netd-only
  * objects beside them. One table; handlers live in api_*.c. */
 #include "netd/net.h"
+#include "netd/container.h"
 
 const struct http_route netd_routes[] = {
 	{ "GET", "/_ping", api_ping, 0 },
@@ -21,6 +22,18 @@ const struct http_route netd_routes[] = {
 	{ "GET", "/sandboxes/{id}", api_sandbox_inspect, 0 },
 	{ "DELETE", "/sandboxes/{id}", api_sandbox_delete, 0 },
 	{ "GET", "/endpoints", api_endpoint_list, 0 },
+
+	{ "POST", "/containers/create", api_container_create, 0 },
+	{ "GET", "/containers/json", api_container_list, 0 },
+	{ "GET", "/containers/{id}/json", api_container_inspect, 0 },
+	{ "GET", "/containers/{id}/logs", api_container_logs, 0 },
+	{ "POST", "/containers/{id}/attach", api_container_attach, 0 },
+	{ "POST", "/containers/{id}/start", api_container_start, 0 },
+	{ "POST", "/containers/{id}/stop", api_container_stop, 0 },
+	{ "POST", "/containers/{id}/kill", api_container_kill, 0 },
+	{ "POST", "/containers/{id}/restart", api_container_restart, 0 },
+	{ "POST", "/containers/{id}/wait", api_container_wait, 0 },
+	{ "DELETE", "/containers/{id}", api_container_delete, 0 },
 
 	/* images: fixed paths before the greedy {name*} ones (names have slashes) */
 	{ "POST", "/images/create", api_image_create, HTTP_ROUTE_UPLOAD },

@@ -1,0 +1,1146 @@
+/* netctl run|create|start|stop|kill|restart|rm|wait|ps|logs|inspect|exec
+ * (also as `netctl container COMMAND`).
+ *
+ * Streams (wait, attach, logs) use a small HTTP/1.1 client on the unix socket
+ * of its own, so that `run` can hold a wait and an attach open while it
+ * starts the container, as Docker's CLI does. `run -t` talks to the shim's
+ * attach socket (<StateDir>/attach.sock) directly for the pty (netctl runs as
+ * root on netd's host); `exec` enters the container's namespaces itself. */
+#include "cli/netctl.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+
+extern char **environ;
+
+/* ---- a raw HTTP client for streams ---------------------------------------------- */
+
+struct raw {
+	int fd;
+	int status;
+	bool chunked, tty_stream;
+	long long clen;         /* -1: until EOF */
+	size_t chunk_left;      /* bytes left in the current chunk */
+	char buf[65536];
+	size_t off, len;
+	bool done;
+};
+
+static const char *socket_path(struct cli *cli)
+{
+	const char *h = client_host(cli->client);
+	return nd_str_has_prefix(h, "unix://") ? h + 7 : h;
+}
+
+static int raw_fill(struct raw *r)
+{
+	if (r->off > 0) {
+		memmove(r->buf, r->buf + r->off, r->len - r->off);
+		r->len -= r->off;
+		r->off = 0;
+	}
+	if (r->len == sizeof(r->buf))
+		return -ENOBUFS;
+	ssize_t n;
+	do
+		n = read(r->fd, r->buf + r->len, sizeof(r->buf) - r->len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	r->len += (size_t)n;
+	return (int)n;
+}
+
+/* a line ending in CRLF from the buffer; NULL at EOF */
+static char *raw_line(struct raw *r)
+{
+	for (;;) {
+		char *s = r->buf + r->off;
+		char *nl = memmem(s, r->len - r->off, "\r\n", 2);
+		if (nl) {
+			*nl = '\0';
+			r->off = (size_t)(nl + 2 - r->buf);
+			return s;
+		}
+		if (raw_fill(r) <= 0)
+			return NULL;
+	}
+}
+
+static void raw_close(struct raw *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+}
+
+static int raw_request(struct cli *cli, const char *method, const char *path, const json_t *body, struct raw *r,
+		       struct nd_error *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->clen = -1;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", socket_path(cli));
+	r->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (r->fd < 0 || connect(r->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		nd_error_set(err, -errno, "cannot connect to netd at %s: %s", sa.sun_path, strerror(errno));
+		raw_close(r);
+		return err->code;
+	}
+	_cleanup_free_ char *payload = body ? nd_json_dump(body) : NULL;
+	_cleanup_free_ char *req = NULL;
+	int n = asprintf(&req, "%s %s HTTP/1.1\r\nHost: netd\r\nContent-Type: application/json\r\n"
+			 "Content-Length: %zu\r\n\r\n%s", method, path, payload ? strlen(payload) : 0,
+			 payload ? payload : "");
+	if (n < 0 || write(r->fd, req, (size_t)n) != n) {
+		raw_close(r);
+		return nd_error_set(err, -EIO, "sending a request to netd failed");
+	}
+	char *line = raw_line(r);
+	if (!line || sscanf(line, "HTTP/1.%*d %d", &r->status) != 1) {
+		raw_close(r);
+		return nd_error_set(err, -EBADMSG, "netd sent a malformed answer");
+	}
+	while ((line = raw_line(r)) && *line) {
+		if (strncasecmp(line, "Transfer-Encoding:", 18) == 0 && strcasestr(line, "chunked"))
+			r->chunked = true;
+		else if (strncasecmp(line, "Content-Length:", 15) == 0)
+			r->clen = atoll(line + 15);
+		else if (strncasecmp(line, "Content-Type:", 13) == 0 && strstr(line, "raw-stream"))
+			r->tty_stream = true;
+	}
+	if (!line) {
+		raw_close(r);
+		return nd_error_set(err, -EBADMSG, "netd closed the connection");
+	}
+	return 0;
+}
+
+/* Next piece of the body: *out points into the buffer (valid until the next
+ * call); 0 at the end of the body, < 0 on error. */
+static ssize_t raw_next(struct raw *r, const char **out)
+{
+	if (r->done)
+		return 0;
+	if (r->chunked) {
+		size_t left = r->chunk_left;
+		if (left == 0) {
+			char *line = raw_line(r);
+			if (!line)
+				return -EIO;
+			if (!*line && !(line = raw_line(r)))  /* CRLF after the previous chunk */
+				return -EIO;
+			left = strtoul(line, NULL, 16);
+			if (left == 0) {
+				r->done = true;
+				raw_line(r);
+				return 0;
+			}
+		}
+		if (r->off == r->len && raw_fill(r) <= 0)
+			return -EIO;
+		size_t n = r->len - r->off < left ? r->len - r->off : left;
+		*out = r->buf + r->off;
+		r->off += n;
+		r->chunk_left = left - n;
+		return (ssize_t)n;
+	}
+	if (r->clen == 0) {
+		r->done = true;
+		return 0;
+	}
+	if (r->off == r->len) {
+		int f = raw_fill(r);
+		if (f < 0)
+			return f;
+		if (f == 0) {
+			r->done = true;
+			return 0;
+		}
+	}
+	size_t n = r->len - r->off;
+	if (r->clen > 0 && (long long)n > r->clen)
+		n = (size_t)r->clen;
+	*out = r->buf + r->off;
+	r->off += n;
+	if (r->clen > 0)
+		r->clen -= (long long)n;
+	return (ssize_t)n;
+}
+
+static json_t *raw_json_body(struct raw *r)
+{
+	char *all = NULL;
+	size_t len = 0;
+	const char *p;
+	ssize_t n;
+	while ((n = raw_next(r, &p)) > 0) {
+		char *a = realloc(all, len + (size_t)n + 1);
+		if (!a)
+			break;
+		all = a;
+		memcpy(all + len, p, (size_t)n);
+		len += (size_t)n;
+	}
+	json_t *j = all ? json_loadb(all, len, 0, NULL) : NULL;
+	free(all);
+	return j;
+}
+
+static int raw_error(struct raw *r, struct nd_error *err)
+{
+	_cleanup_json_ json_t *j = raw_json_body(r);
+	const char *m = nd_json_str(j, "message");
+	return nd_error_set(err, nd_error_from_http_status(r->status), "%s", m ? m : "request failed");
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -errno;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Docker's multiplexed stream: [stream,0,0,0,len BE32] + payload */
+struct demux {
+	unsigned char hdr[8];
+	size_t hlen;
+	uint32_t left;
+	int fd;
+};
+
+static void demux_feed(struct demux *m, const char *p, size_t n, bool raw)
+{
+	if (raw) {
+		write_all(1, p, n);
+		return;
+	}
+	while (n) {
+		if (m->left == 0) {
+			size_t k = 8 - m->hlen < n ? 8 - m->hlen : n;
+			memcpy(m->hdr + m->hlen, p, k);
+			m->hlen += k;
+			p += k;
+			n -= k;
+			if (m->hlen == 8) {
+				m->left = (uint32_t)m->hdr[4] << 24 | (uint32_t)m->hdr[5] << 16 | (uint32_t)m->hdr[6] << 8 |
+					  m->hdr[7];
+				m->fd = m->hdr[0] == 2 ? 2 : 1;
+				m->hlen = 0;
+			}
+			continue;
+		}
+		size_t k = m->left < n ? m->left : n;
+		write_all(m->fd, p, k);
+		p += k;
+		n -= k;
+		m->left -= (uint32_t)k;
+	}
+}
+
+/* ---- signals --------------------------------------------------------------------------- */
+
+static volatile sig_atomic_t got_signal, got_winch;
+
+static void on_signal(int sig) { got_signal = sig; }
+static void on_winch(int sig) { got_winch = 1; }
+
+static void catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };   /* no SA_RESTART: reads return EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_winch;
+	sigaction(SIGWINCH, &sa, NULL);
+}
+
+static void forward_signal(struct cli *cli, const char *id)
+{
+	int sig = got_signal;
+	got_signal = 0;
+	if (!sig)
+		return;
+	char path[256];
+	snprintf(path, sizeof(path), "/containers/%s/kill?signal=%d", id, sig);
+	struct nd_error err = { 0 };
+	client_call(cli->client, "POST", path, NULL, NULL, &err);
+}
+
+/* ---- create / run options ------------------------------------------------------------- */
+
+static int parse_bytes(const char *s, long long *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s || v < 0)
+		return -EINVAL;
+	long long mul = 1;
+	switch (*end) {
+	case 'b': case 'B': case '\0': break;
+	case 'k': case 'K': mul = 1ll << 10; break;
+	case 'm': case 'M': mul = 1ll << 20; break;
+	case 'g': case 'G': mul = 1ll << 30; break;
+	default: return -EINVAL;
+	}
+	if (*end && end[1] && !((end[1] == 'b' || end[1] == 'B') && !end[2]))
+		return -EINVAL;
+	*out = (long long)(v * (double)mul);
+	return 0;
+}
+
+static const char create_help[] =
+	"Usage: netctl %s [OPTIONS] IMAGE [COMMAND] [ARG...]\n\n"
+	"%s\n\n"
+	"Options:\n"
+	"%s"
+	"      --name NAME         the container's name (unique)\n"
+	"      --net NET           network to connect to (repeatable: one endpoint each);\n"
+	"                          none, host, container:OTHER, or a network name (default: bridge)\n"
+	"      --ip IP             IPv4 address on the first network\n"
+	"      --hostname NAME     the container's hostname\n"
+	"      --dns IP            DNS server for /etc/resolv.conf (repeatable)\n"
+	"      --add-host H:IP     an /etc/hosts entry (repeatable)\n"
+	"  -e, --env K=V           environment variable (repeatable)\n"
+	"  -w, --workdir DIR       working directory\n"
+	"  -u, --user USER         user[:group] or uid[:gid]\n"
+	"      --entrypoint CMD    override the image's entrypoint\n"
+	"  -m, --memory SIZE       memory limit (e.g. 64m; at least 6m)\n"
+	"      --cpus N            CPUs (e.g. 0.5)\n"
+	"      --cpu-shares N      relative CPU weight\n"
+	"      --pids-limit N      maximum number of processes\n"
+	"      --init              run a reaping init as PID 1\n"
+	"      --restart POLICY    no, always, unless-stopped, on-failure[:N]\n"
+	"  -t, --tty               allocate a pseudo-terminal\n"
+	"  -i, --interactive       keep stdin open (with -t)\n";
+
+static const char run_only_help[] =
+	"  -d, --detach            run in the background and print the container ID\n"
+	"      --rm                remove the container when it exits\n";
+
+struct run_opts {
+	bool detach, rm, tty, interactive;
+	const char *image;
+	char **cmd;
+	int ncmd;
+};
+
+enum {
+	O_NAME = 1000, O_NET, O_IP, O_HOSTNAME, O_DNS, O_ADDHOST, O_ENTRYPOINT, O_CPUS, O_CPUSHARES, O_PIDS, O_INIT,
+	O_RESTART, O_RM, O_HELP,
+};
+
+static int parse_create(struct cli *cli, int argc, char **argv, bool run, struct run_opts *o, json_t **body_out,
+			char **name_out)
+{
+	static const struct option opts[] = {
+		{ "detach", no_argument, NULL, 'd' }, { "rm", no_argument, NULL, O_RM },
+		{ "tty", no_argument, NULL, 't' }, { "interactive", no_argument, NULL, 'i' },
+		{ "name", required_argument, NULL, O_NAME }, { "net", required_argument, NULL, O_NET },
+		{ "network", required_argument, NULL, O_NET }, { "ip", required_argument, NULL, O_IP },
+		{ "hostname", required_argument, NULL, O_HOSTNAME }, { "dns", required_argument, NULL, O_DNS },
+		{ "add-host", required_argument, NULL, O_ADDHOST }, { "env", required_argument, NULL, 'e' },
+		{ "workdir", required_argument, NULL, 'w' }, { "user", required_argument, NULL, 'u' },
+		{ "entrypoint", required_argument, NULL, O_ENTRYPOINT }, { "memory", required_argument, NULL, 'm' },
+		{ "cpus", required_argument, NULL, O_CPUS }, { "cpu-shares", required_argument, NULL, O_CPUSHARES },
+		{ "pids-limit", required_argument, NULL, O_PIDS }, { "init", no_argument, NULL, O_INIT },
+		{ "restart", required_argument, NULL, O_RESTART }, { "help", no_argument, NULL, O_HELP }, { 0 },
+	};
+	json_t *body = json_object();
+	json_t *hc = json_object();
+	json_t *env = json_array(), *dns = json_array(), *hosts = json_array(), *nets = json_array();
+	json_object_set_new(body, "HostConfig", hc);
+	json_object_set_new(body, "Env", env);
+	json_object_set_new(hc, "Dns", dns);
+	json_object_set_new(hc, "ExtraHosts", hosts);
+	*body_out = body;
+	_cleanup_json_ json_t *netlist = nets;
+	const char *ip = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, run ? "+dtie:w:u:m:" : "+tie:w:u:m:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->detach = true; break;
+		case O_RM: o->rm = true; break;
+		case 't': o->tty = true; break;
+		case 'i': o->interactive = true; break;
+		case O_NAME: *name_out = optarg; break;
+		case O_NET: json_array_append_new(nets, json_string(optarg)); break;
+		case O_IP: ip = optarg; break;
+		case O_HOSTNAME: json_object_set_new(body, "Hostname", json_string(optarg)); break;
+		case O_DNS: json_array_append_new(dns, json_string(optarg)); break;
+		case O_ADDHOST: json_array_append_new(hosts, json_string(optarg)); break;
+		case 'e':
+			if (!strchr(optarg, '=')) {
+				const char *v = getenv(optarg);   /* -e NAME: from our environment, as Docker */
+				if (!v)
+					break;
+				char kv[4096];
+				snprintf(kv, sizeof(kv), "%s=%s", optarg, v);
+				json_array_append_new(env, json_string(kv));
+			} else {
+				json_array_append_new(env, json_string(optarg));
+			}
+			break;
+		case 'w': json_object_set_new(body, "WorkingDir", json_string(optarg)); break;
+		case 'u': json_object_set_new(body, "User", json_string(optarg)); break;
+		case O_ENTRYPOINT: json_object_set_new(body, "Entrypoint", json_pack("[s]", optarg)); break;
+		case 'm': {
+			long long b;
+			if (parse_bytes(optarg, &b) < 0)
+				return cli_usage_error(cli->prog, "invalid memory size \"%s\" (e.g. 64m)", optarg);
+			json_object_set_new(hc, "Memory", json_integer(b));
+			break;
+		}
+		case O_CPUS: {
+			char *end;
+			double v = strtod(optarg, &end);
+			if (*end || v <= 0)
+				return cli_usage_error(cli->prog, "invalid --cpus \"%s\"", optarg);
+			json_object_set_new(hc, "NanoCpus", json_integer((json_int_t)(v * 1e9)));
+			break;
+		}
+		case O_CPUSHARES: json_object_set_new(hc, "CpuShares", json_integer(atoll(optarg))); break;
+		case O_PIDS: json_object_set_new(hc, "PidsLimit", json_integer(atoll(optarg))); break;
+		case O_INIT: json_object_set_new(hc, "Init", json_true()); break;
+		case O_RESTART: {
+			char name[64];
+			snprintf(name, sizeof(name), "%s", optarg);
+			char *colon = strchr(name, ':');
+			int max = 0;
+			if (colon) {
+				*colon = '\0';
+				max = atoi(colon + 1);
+			}
+			json_object_set_new(hc, "RestartPolicy", json_pack("{s:s, s:i}", "Name", name, "MaximumRetryCount", max));
+			break;
+		}
+		case O_HELP:
+			printf(create_help, run ? "run" : "create",
+			       run ? "Create and start a container; without -d, wait for it and exit with its code."
+				   : "Create a container (netctl start runs it).",
+			       run ? run_only_help : "");
+			return -1;
+		default: return cli_usage_error(cli->prog, "unknown option \"%s\"", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(cli->prog, "expects an IMAGE");
+	o->image = argv[optind];
+	o->cmd = argv + optind + 1;
+	o->ncmd = argc - optind - 1;
+	json_object_set_new(body, "Image", json_string(o->image));
+	if (o->ncmd > 0) {
+		json_t *cmd = json_array();
+		for (int i = 0; i < o->ncmd; i++)
+			json_array_append_new(cmd, json_string(o->cmd[i]));
+		json_object_set_new(body, "Cmd", cmd);
+	}
+	json_object_set_new(body, "Tty", json_boolean(o->tty));
+	json_object_set_new(body, "OpenStdin", json_boolean(o->interactive));
+	json_object_set_new(hc, "AutoRemove", json_boolean(o->rm));
+	if (json_array_size(nets) > 0) {
+		const char *first = json_string_value(json_array_get(nets, 0));
+		json_object_set_new(hc, "NetworkMode", json_string(first));
+		json_t *epc = json_object();
+		size_t i;
+		json_t *n;
+		json_array_foreach(nets, i, n) {
+			json_t *ec = json_object();
+			if (i == 0 && ip)
+				json_object_set_new(ec, "IPAMConfig", json_pack("{s:s}", "IPv4Address", ip));
+			json_object_set_new(epc, json_string_value(n), ec);
+		}
+		if (strcmp(first, "none") && strcmp(first, "host") && !nd_str_has_prefix(first, "container:"))
+			json_object_set_new(body, "NetworkingConfig", json_pack("{s:o}", "EndpointsConfig", epc));
+		else
+			json_decref(epc);
+	} else if (ip) {
+		json_object_set_new(body, "NetworkingConfig",
+				    json_pack("{s:{s:{s:{s:s}}}}", "EndpointsConfig", "bridge", "IPAMConfig", "IPv4Address", ip));
+	}
+	return 0;
+}
+
+static int do_create(struct cli *cli, json_t *body, const char *name, char id[65], struct nd_error *err)
+{
+	char path[512] = "/containers/create";
+	if (name) {
+		_cleanup_free_ char *e = client_escape(cli->client, name);
+		snprintf(path, sizeof(path), "/containers/create?name=%s", e ? e : "");
+	}
+	_cleanup_json_ json_t *resp = NULL;
+	int rc = client_call(cli->client, "POST", path, body, &resp, err);
+	if (rc < 0)
+		return rc;
+	snprintf(id, 65, "%s", nd_json_str(resp, "Id") ?: "");
+	return 0;
+}
+
+/* POST start; on failure the exit code Docker's CLI gives (126/127 or 125) */
+static int do_start(struct cli *cli, const char *id, struct nd_error *err, int *exit_code)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "/containers/%s/start", id);
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	long status = 0;
+	*exit_code = 125;
+	int rc = client_call_raw(cli->client, "POST", path, NULL, &data, &len, &status, err);
+	if (rc < 0)
+		return rc;
+	if (status < 400)
+		return 0;
+	_cleanup_json_ json_t *j = data ? json_loadb(data, len, 0, NULL) : NULL;
+	json_int_t ec = json_integer_value(json_object_get(j, "ExitCode"));
+	if (ec == 126 || ec == 127)
+		*exit_code = (int)ec;
+	return nd_error_set(err, nd_error_from_http_status((int)status), "%s",
+			    nd_json_str(j, "message") ?: "start failed");
+}
+
+static int fail125(const struct nd_error *err)
+{
+	cli_fail(err);
+	return 125;
+}
+
+/* ---- run -t: the shim's attach socket ---------------------------------------------------- */
+
+static int attach_frame(int fd, char type, const void *buf, uint32_t len)
+{
+	char hdr[5];
+	hdr[0] = type;
+	memcpy(hdr + 1, &len, 4);
+	if (write_all(fd, hdr, 5) < 0)
+		return -EIO;
+	return len ? write_all(fd, buf, len) : 0;
+}
+
+static void attach_resize(int sock)
+{
+	struct winsize ws;
+	if (ioctl(0, TIOCGWINSZ, &ws) < 0)
+		return;
+	unsigned short b[2] = { ws.ws_row, ws.ws_col };
+	attach_frame(sock, 'r', b, 4);
+}
+
+static int tty_session(struct cli *cli, const char *id, bool interactive, struct nd_error *err)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "/containers/%s/json", id);
+	_cleanup_json_ json_t *doc = NULL;
+	if (client_call(cli->client, "GET", path, NULL, &doc, err) < 0)
+		return err->code;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char sock_path[4096];
+	snprintf(sock_path, sizeof(sock_path), "%s/attach.sock", nd_json_str(doc, "StateDir") ?: "");
+	/* relative connect: the state dir may be longer than sun_path */
+	int dirfd = open(nd_json_str(doc, "StateDir") ?: "/nonexistent", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/attach.sock", dirfd);
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (dirfd < 0 || s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		if (dirfd >= 0)
+			close(dirfd);
+		if (s >= 0)
+			close(s);
+		/* it may simply have exited already: not an error, wait tells */
+		return e == ENOENT ? 0 : nd_error_set(err, -e, "attach %s: %s", sock_path, strerror(e));
+	}
+	close(dirfd);
+	struct termios saved;
+	bool raw = isatty(0) && tcgetattr(0, &saved) == 0;
+	if (raw) {
+		struct termios t = saved;
+		cfmakeraw(&t);
+		tcsetattr(0, TCSANOW, &t);
+		attach_resize(s);
+	}
+	bool in_open = interactive;
+	char buf[8192];
+	for (;;) {
+		if (got_winch) {
+			got_winch = 0;
+			if (raw)
+				attach_resize(s);
+		}
+		if (got_signal && !raw)
+			forward_signal(cli, id);
+		struct pollfd pf[2] = { { .fd = s, .events = POLLIN }, { .fd = in_open ? 0 : -1, .events = POLLIN } };
+		int pr = poll(pf, 2, -1);
+		if (pr < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pf[0].revents) {
+			ssize_t n = read(s, buf, sizeof(buf));
+			if (n <= 0)
+				break;
+			write_all(1, buf, (size_t)n);
+		}
+		if (pf[1].revents) {
+			ssize_t n = read(0, buf, sizeof(buf));
+			if (n <= 0)
+				in_open = false;   /* our stdin ended; the container's session goes on */
+			else if (attach_frame(s, 'i', buf, (uint32_t)n) < 0)
+				break;
+		}
+	}
+	if (raw)
+		tcsetattr(0, TCSANOW, &saved);
+	close(s);
+	return 0;
+}
+
+/* ---- run / create / start ------------------------------------------------------------------- */
+
+static int cmd_run(struct cli *cli, int argc, char **argv)
+{
+	struct run_opts o = { 0 };
+	_cleanup_json_ json_t *body = NULL;
+	char *name = NULL;
+	int rc = parse_create(cli, argc, argv, true, &o, &body, &name);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	struct nd_error err = { 0 };
+	char id[65];
+	if (do_create(cli, body, name, id, &err) < 0)
+		return fail125(&err);
+	int code;
+	if (o.detach) {
+		if (do_start(cli, id, &err, &code) < 0) {
+			cli_fail(&err);
+			return code;
+		}
+		printf("%s\n", id);
+		return 0;
+	}
+	catch_signals();
+	/* wait first (its headers come at once: it is registered), then
+	 * attach, then start: no output and no exit can be missed */
+	struct raw w, a = { .fd = -1 };
+	char path[256];
+	snprintf(path, sizeof(path), "/containers/%s/wait?condition=%s", id, o.rm ? "removed" : "next-exit");
+	if (raw_request(cli, "POST", path, NULL, &w, &err) < 0)
+		return fail125(&err);
+	if (w.status >= 400) {
+		raw_error(&w, &err);
+		raw_close(&w);
+		return fail125(&err);
+	}
+	if (!o.tty) {
+		snprintf(path, sizeof(path), "/containers/%s/attach?stream=1&stdout=1&stderr=1", id);
+		if (raw_request(cli, "POST", path, NULL, &a, &err) < 0) {
+			raw_close(&w);
+			return fail125(&err);
+		}
+	}
+	if (do_start(cli, id, &err, &code) < 0) {
+		raw_close(&a);
+		raw_close(&w);
+		cli_fail(&err);
+		return code;
+	}
+	if (o.tty) {
+		if (tty_session(cli, id, o.interactive, &err) < 0)
+			cli_fail(&err);
+	} else {
+		struct demux m = { 0 };
+		for (;;) {
+			const char *p;
+			ssize_t n = raw_next(&a, &p);
+			if (n == -EINTR || (n < 0 && got_signal)) {
+				forward_signal(cli, id);
+				continue;
+			}
+			if (n <= 0)
+				break;
+			demux_feed(&m, p, (size_t)n, a.tty_stream);
+			if (got_signal)
+				forward_signal(cli, id);
+		}
+		raw_close(&a);
+	}
+	json_t *res;
+	for (;;) {
+		res = raw_json_body(&w);
+		if (res || !got_signal)
+			break;
+		forward_signal(cli, id);
+	}
+	raw_close(&w);
+	if (!json_is_integer(json_object_get(res, "StatusCode"))) {
+		json_decref(res);
+		fprintf(stderr, "netctl: lost the container's exit status\n");
+		return 125;
+	}
+	code = (int)json_integer_value(json_object_get(res, "StatusCode"));
+	const char *msg = nd_json_str(json_object_get(res, "Error"), "Message");
+	if (msg && *msg && code >= 125)
+		fprintf(stderr, "netctl: %s\n", msg);
+	json_decref(res);
+	return code;
+}
+
+static int cmd_create(struct cli *cli, int argc, char **argv)
+{
+	struct run_opts o = { 0 };
+	_cleanup_json_ json_t *body = NULL;
+	char *name = NULL;
+	int rc = parse_create(cli, argc, argv, false, &o, &body, &name);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	struct nd_error err = { 0 };
+	char id[65];
+	if (do_create(cli, body, name, id, &err) < 0)
+		return fail125(&err);
+	printf("%s\n", id);
+	return 0;
+}
+
+static bool want_help(int argc, char **argv, const char *help)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(help, stdout);
+			return true;
+		}
+	return false;
+}
+
+static int cmd_start(struct cli *cli, int argc, char **argv)
+{
+	if (want_help(argc, argv, "Usage: netctl start CONTAINER...\n\nStart containers.\n"))
+		return 0;
+	if (argc < 2)
+		return cli_usage_error(cli->prog, "expects at least one container");
+	int status = 0;
+	for (int i = 1; i < argc; i++) {
+		struct nd_error err = { 0 };
+		_cleanup_free_ char *e = client_escape(cli->client, argv[i]);
+		int code;
+		if (do_start(cli, e, &err, &code) < 0) {
+			cli_fail(&err);
+			status = code;
+			continue;
+		}
+		printf("%s\n", argv[i]);
+	}
+	return status;
+}
+
+/* stop/restart [-t N], kill [-s SIG], rm [-f]: one option, then containers */
+static int each_with_opt(struct cli *cli, int argc, char **argv, const char *help, const char *method,
+			 const char *suffix, const char *optname, const char *qkey, const char *qflag)
+{
+	if (want_help(argc, argv, help))
+		return 0;
+	char query[128] = "";
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (optname && strcmp(a, optname) == 0 && i + 1 < argc && qkey) {
+			_cleanup_free_ char *e = client_escape(cli->client, argv[++i]);
+			snprintf(query, sizeof(query), "?%s=%s", qkey, e ? e : "");
+		} else if (qflag && (strcmp(a, "-f") == 0 || strcmp(a, "--force") == 0)) {
+			snprintf(query, sizeof(query), "?%s=1", qflag);
+		} else if (optname && qkey && nd_str_has_prefix(a, "--") && strchr(a, '=')) {
+			_cleanup_free_ char *e = client_escape(cli->client, strchr(a, '=') + 1);
+			snprintf(query, sizeof(query), "?%s=%s", qkey, e ? e : "");
+		} else if (qkey && (strcmp(a, "-t") == 0 || strcmp(a, "--time") == 0 || strcmp(a, "-s") == 0 ||
+				    strcmp(a, "--signal") == 0) && i + 1 < argc) {
+			_cleanup_free_ char *e = client_escape(cli->client, argv[++i]);
+			snprintf(query, sizeof(query), "?%s=%s", qkey, e ? e : "");
+		} else {
+			return cli_usage_error(cli->prog, "unknown option \"%s\"", a);
+		}
+	}
+	if (i >= argc)
+		return cli_usage_error(cli->prog, "expects at least one container");
+	int status = 0;
+	for (; i < argc; i++) {
+		_cleanup_free_ char *e = client_escape(cli->client, argv[i]);
+		char path[1024];
+		snprintf(path, sizeof(path), "/containers/%s%s%s", e ? e : "", suffix, query);
+		struct nd_error err = { 0 };
+		if (client_call(cli->client, method, path, NULL, NULL, &err) < 0) {
+			status = cli_fail(&err);
+			continue;
+		}
+		printf("%s\n", argv[i]);
+	}
+	return status;
+}
+
+static int cmd_stop(struct cli *cli, int argc, char **argv)
+{
+	return each_with_opt(cli, argc, argv,
+			     "Usage: netctl stop [-t SECONDS] CONTAINER...\n\n"
+			     "Stop containers: SIGTERM, then SIGKILL after -t seconds (default 10).\n",
+			     "POST", "/stop", "-t", "t", NULL);
+}
+
+static int cmd_restart(struct cli *cli, int argc, char **argv)
+{
+	return each_with_opt(cli, argc, argv, "Usage: netctl restart [-t SECONDS] CONTAINER...\n\nRestart containers.\n",
+			     "POST", "/restart", "-t", "t", NULL);
+}
+
+static int cmd_kill(struct cli *cli, int argc, char **argv)
+{
+	return each_with_opt(cli, argc, argv,
+			     "Usage: netctl kill [-s SIGNAL] CONTAINER...\n\nSend a signal (default KILL) to containers.\n",
+			     "POST", "/kill", "-s", "signal", NULL);
+}
+
+static int cmd_rm(struct cli *cli, int argc, char **argv)
+{
+	return each_with_opt(cli, argc, argv,
+			     "Usage: netctl rm [-f] CONTAINER...\n\nRemove containers (-f: kill running ones first).\n",
+			     "DELETE", "", NULL, NULL, "force");
+}
+
+static int cmd_wait(struct cli *cli, int argc, char **argv)
+{
+	if (want_help(argc, argv, "Usage: netctl wait CONTAINER...\n\nWait until containers stop; print their exit codes.\n"))
+		return 0;
+	if (argc < 2)
+		return cli_usage_error(cli->prog, "expects at least one container");
+	int status = 0;
+	for (int i = 1; i < argc; i++) {
+		_cleanup_free_ char *path = cli_path(cli, "/containers/%s/wait", argv[i]);
+		struct nd_error err = { 0 };
+		_cleanup_json_ json_t *resp = NULL;
+		if (client_call(cli->client, "POST", path, NULL, &resp, &err) < 0) {
+			status = cli_fail(&err);
+			continue;
+		}
+		printf("%lld\n", (long long)json_integer_value(json_object_get(resp, "StatusCode")));
+	}
+	return status;
+}
+
+static int cmd_inspect(struct cli *cli, int argc, char **argv)
+{
+	return cli_each_arg(cli, argc, argv, "Usage: netctl inspect CONTAINER...\n\nShow containers as JSON.\n", "GET",
+			    "/containers/%s/json", true, false);
+}
+
+static int cmd_ps(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' }, { "quiet", no_argument, NULL, 'q' },
+		{ "format", required_argument, NULL, 'f' }, { "no-trunc", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' }, { 0 },
+	};
+	bool all = false, quiet = false, notrunc = false;
+	enum cli_format fmt = CLI_FMT_TABLE;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+aqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': all = true; break;
+		case 'q': quiet = true; break;
+		case 'n': notrunc = true; break;
+		case 'f':
+			if (cli_parse_format(optarg, &fmt) < 0)
+				return cli_usage_error(cli->prog, "unknown format \"%s\" (table or json)", optarg);
+			break;
+		case 'h':
+			fputs("Usage: netctl ps [-a] [-q] [--no-trunc] [--format table|json]\n\n"
+			      "List containers (running ones; -a: all).\n", stdout);
+			return 0;
+		default: return cli_usage_error(cli->prog, "unknown option \"%s\"", argv[optind - 1]);
+		}
+	}
+	struct nd_error err = { 0 };
+	_cleanup_json_ json_t *list = NULL;
+	if (client_call(cli->client, "GET", all ? "/containers/json?all=1" : "/containers/json", NULL, &list, &err) < 0)
+		return cli_fail(&err);
+	if (fmt == CLI_FMT_JSON) {
+		cli_print_json(list);
+		return 0;
+	}
+	size_t i;
+	json_t *x;
+	if (quiet) {
+		json_array_foreach(list, i, x)
+			printf("%.*s\n", notrunc ? 64 : 12, nd_json_str(x, "Id"));
+		return 0;
+	}
+	struct cli_table *t = cli_table_new(7, "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "NETWORKS", "NAMES");
+	json_array_foreach(list, i, x) {
+		char id[65], cmd[64], created[64], nets[256] = "";
+		snprintf(id, sizeof(id), "%.*s", notrunc ? 64 : 12, nd_json_str(x, "Id"));
+		const char *full = nd_json_str(x, "Command") ?: "";
+		if (!notrunc && strlen(full) > 22)
+			snprintf(cmd, sizeof(cmd), "\"%.19s...\"", full);
+		else
+			snprintf(cmd, sizeof(cmd), "\"%.60s\"", full);
+		time_t t0 = (time_t)json_integer_value(json_object_get(x, "Created"));
+		long ago = (long)(time(NULL) - t0);
+		if (ago < 60)
+			snprintf(created, sizeof(created), "%ld seconds ago", ago);
+		else if (ago < 3600)
+			snprintf(created, sizeof(created), "%ld minutes ago", ago / 60);
+		else
+			snprintf(created, sizeof(created), "%ld hours ago", ago / 3600);
+		const char *k;
+		json_t *n;
+		json_object_foreach(json_object_get(json_object_get(x, "NetworkSettings"), "Networks"), k, n) {
+			const char *ip = nd_json_str(n, "IPAddress");
+			snprintf(nets + strlen(nets), sizeof(nets) - strlen(nets), "%s%s=%s", nets[0] ? " " : "", k,
+				 ip ? ip : "");
+		}
+		if (!nets[0])
+			snprintf(nets, sizeof(nets), "%s", nd_json_str(json_object_get(x, "HostConfig"), "NetworkMode") ?: "");
+		const char *name = json_string_value(json_array_get(json_object_get(x, "Names"), 0)) ?: "/";
+		cli_table_row(t, id, nd_json_str(x, "Image"), cmd, created, nd_json_str(x, "Status"), nets, name + 1);
+	}
+	cli_table_print(t);
+	return 0;
+}
+
+static int cmd_logs(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "follow", no_argument, NULL, 'f' }, { "timestamps", no_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' }, { 0 },
+	};
+	bool follow = false, ts = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+fth", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': follow = true; break;
+		case 't': ts = true; break;
+		case 'h':
+			fputs("Usage: netctl logs [-f] [-t] CONTAINER\n\n"
+			      "Print a container's output (stdout to stdout, stderr to stderr); -f follows\n"
+			      "until it exits, -t prefixes each line with its time.\n", stdout);
+			return 0;
+		default: return cli_usage_error(cli->prog, "unknown option \"%s\"", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error(cli->prog, "expects exactly one container");
+	_cleanup_free_ char *e = client_escape(cli->client, argv[optind]);
+	char path[512];
+	snprintf(path, sizeof(path), "/containers/%s/logs?stdout=1&stderr=1&follow=%d&timestamps=%d", e ? e : "",
+		 follow, ts);
+	struct nd_error err = { 0 };
+	struct raw r;
+	if (raw_request(cli, "GET", path, NULL, &r, &err) < 0)
+		return cli_fail(&err);
+	if (r.status >= 400) {
+		raw_error(&r, &err);
+		raw_close(&r);
+		return cli_fail(&err);
+	}
+	struct demux m = { 0 };
+	const char *p;
+	ssize_t n;
+	while ((n = raw_next(&r, &p)) > 0)
+		demux_feed(&m, p, (size_t)n, r.tty_stream);
+	raw_close(&r);
+	return 0;
+}
+
+/* ---- exec ------------------------------------------------------------------------------------- */
+
+/* best effort: the container's cgroups (v1 hierarchies and the cgroup2 tree) */
+static void join_cgroups(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	char line[1024];
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		char *c1 = strchr(line, ':');
+		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		*c2 = '\0';
+		const char *ctl = c1 + 1, *cg = c2 + 1;
+		char procs[2048];
+		if (!*ctl) {
+			snprintf(procs, sizeof(procs), "/sys/fs/cgroup/unified%s/cgroup.procs", cg);
+			if (access(procs, W_OK) < 0)
+				snprintf(procs, sizeof(procs), "/sys/fs/cgroup%s/cgroup.procs", cg);
+		} else {
+			if (nd_str_has_prefix(ctl, "name="))
+				ctl += 5;
+			snprintf(procs, sizeof(procs), "/sys/fs/cgroup/%s%s/cgroup.procs", ctl, cg);
+		}
+		FILE *p = fopen(procs, "we");
+		if (p) {
+			fprintf(p, "%d\n", (int)getpid());
+			fclose(p);
+		}
+	}
+}
+
+static int cmd_exec(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "interactive", no_argument, NULL, 'i' }, { "tty", no_argument, NULL, 't' },
+		{ "env", required_argument, NULL, 'e' }, { "workdir", required_argument, NULL, 'w' },
+		{ "user", required_argument, NULL, 'u' }, { "help", no_argument, NULL, 'h' }, { 0 },
+	};
+	_cleanup_json_ json_t *extra_env = json_array();
+	const char *wd = NULL, *user = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+ite:w:u:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': case 't': break;   /* the process shares our terminal and stdin as they are */
+		case 'e': json_array_append_new(extra_env, json_string(optarg)); break;
+		case 'w': wd = optarg; break;
+		case 'u': user = optarg; break;
+		case 'h':
+			fputs("Usage: netctl exec [-it] [-e K=V] [-w DIR] [-u UID[:GID]] CONTAINER COMMAND [ARG...]\n\n"
+			      "Run a command in a running container: netctl (root, on netd's host) joins the\n"
+			      "container's cgroups and its mnt, uts, ipc, net, pid and cgroup namespaces and\n"
+			      "execs the command with the container's environment. It shares netctl's\n"
+			      "terminal (-it) and stdio. Exit code: the command's; 126/127 when it cannot run.\n", stdout);
+			return 0;
+		default: return cli_usage_error(cli->prog, "unknown option \"%s\"", argv[optind - 1]);
+		}
+	}
+	if (argc - optind < 2)
+		return cli_usage_error(cli->prog, "expects a CONTAINER and a COMMAND");
+	_cleanup_free_ char *path = cli_path(cli, "/containers/%s/json", argv[optind]);
+	struct nd_error err = { 0 };
+	_cleanup_json_ json_t *doc = NULL;
+	if (client_call(cli->client, "GET", path, NULL, &doc, &err) < 0)
+		return fail125(&err);
+	json_t *st = json_object_get(doc, "State");
+	pid_t pid = (pid_t)json_integer_value(json_object_get(st, "Pid"));
+	if (!json_is_true(json_object_get(st, "Running")) || pid <= 0) {
+		nd_error_set(&err, -EINVAL, "container %s is not running", argv[optind]);
+		return fail125(&err);
+	}
+	static const char *const nss[] = { "ipc", "uts", "net", "pid", "cgroup", "mnt" };
+	int fds[ARRAY_SIZE(nss)];
+	for (size_t i = 0; i < ARRAY_SIZE(nss); i++) {
+		char p[64];
+		snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)pid, nss[i]);
+		fds[i] = open(p, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			nd_error_set(&err, -errno, "open %s: %s%s", p, strerror(errno), errno == EACCES ? " (needs root)" : "");
+			return fail125(&err);
+		}
+	}
+	/* the container's environment, then ours from -e */
+	json_t *env = json_object_get(json_object_get(doc, "Config"), "Env");
+	size_t ne = json_array_size(env) + json_array_size(extra_env);
+	char **envp = calloc(ne + 3, sizeof(char *));
+	size_t k = 0;
+	bool has_path = false;
+	json_t *lists[2] = { env, extra_env };
+	for (int l = 0; l < 2; l++) {
+		size_t i;
+		json_t *x;
+		json_array_foreach(lists[l], i, x) {
+			envp[k] = (char *)json_string_value(x);
+			has_path |= nd_str_has_prefix(envp[k], "PATH=");
+			k++;
+		}
+	}
+	if (!has_path)
+		envp[k++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	const char *cwd = wd ? wd : nd_json_str(json_object_get(doc, "Config"), "WorkingDir");
+	join_cgroups(pid);
+	for (size_t i = 0; i < ARRAY_SIZE(nss); i++) {
+		if (setns(fds[i], 0) < 0) {
+			nd_error_set(&err, -errno, "enter the %s namespace of %s: %s", nss[i], argv[optind], strerror(errno));
+			return fail125(&err);
+		}
+		close(fds[i]);
+	}
+	/* the pid namespace applies to children: fork, and relay the status */
+	pid_t child = fork();
+	if (child < 0) {
+		nd_error_set(&err, -errno, "fork: %s", strerror(errno));
+		return fail125(&err);
+	}
+	if (child == 0) {
+		if (chdir(cwd && *cwd ? cwd : "/") < 0 && chdir("/") < 0)
+			_exit(125);
+		if (user && *user) {
+			unsigned uid = 0, gid = 0;
+			int nf = sscanf(user, "%u:%u", &uid, &gid);
+			if (nf < 1) {
+				fprintf(stderr, "netctl: exec: only numeric --user UID[:GID] is supported\n");
+				_exit(125);
+			}
+			if ((nf == 2 && (setgroups(0, NULL) < 0 || setgid(gid) < 0)) || setuid(uid) < 0) {
+				fprintf(stderr, "netctl: exec: switch to user %s: %s\n", user, strerror(errno));
+				_exit(125);
+			}
+		}
+		environ = envp;
+		char **cmd = argv + optind + 1;
+		execvp(cmd[0], cmd);
+		int e = errno;
+		if (e == ENOENT)
+			fprintf(stderr, "netctl: exec: \"%s\": executable file not found in $PATH\n", cmd[0]);
+		else
+			fprintf(stderr, "netctl: exec: \"%s\": %s\n", cmd[0], strerror(e));
+		_exit(e == ENOENT ? 127 : 126);
+	}
+	/* signals go to the process (same terminal / process group as ours) */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	int status;
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	free(envp);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+const struct cli_cmd cli_container_cmds[] = {
+	{ "run", "Create and start a container", cmd_run, NULL },
+	{ "create", "Create a container", cmd_create, NULL },
+	{ "start", "Start containers", cmd_start, NULL },
+	{ "stop", "Stop containers", cmd_stop, NULL },
+	{ "kill", "Signal containers", cmd_kill, NULL },
+	{ "restart", "Restart containers", cmd_restart, NULL },
+	{ "rm", "Remove containers", cmd_rm, NULL },
+	{ "wait", "Wait for containers to stop; print exit codes", cmd_wait, NULL },
+	{ "ls", "List containers", cmd_ps, NULL },
+	{ "ps", "List containers", cmd_ps, NULL },
+	{ "logs", "Show a container's output", cmd_logs, NULL },
+	{ "inspect", "Show containers in detail (JSON)", cmd_inspect, NULL },
+	{ "exec", "Run a command in a running container", cmd_exec, NULL },
+	{ NULL },
+};
+
+int cli_container_alias(struct cli *cli, int argc, char **argv)
+{
+	for (const struct cli_cmd *c = cli_container_cmds; c->name; c++)
+		if (strcmp(c->name, argv[0]) == 0)
+			return c->fn(cli, argc, argv);
+	return 2;
+}

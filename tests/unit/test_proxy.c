@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "proxy/fw_internal.h"
+#include "proxy/ports_internal.h"
 
 #include <net/if.h>
 #include <libmnl/libmnl.h>
@@ -152,8 +152,8 @@ static void test_elements_chunked(void **state)
 }
 
 struct counts {
-	int tables, deltables, chains, sets, flushes, rules;
-	int per_chain[2];
+	int tables, deltables, chains, sets, maps, hairpin_sets, flushes, rules;
+	int per_chain[3];
 	bool masq_seen;
 };
 
@@ -188,6 +188,10 @@ static void count_cb(const struct nlmsghdr *nlh, void *data)
 			assert_int_equal(nftnl_chain_get_u32(ch, NFTNL_CHAIN_HOOKNUM), NF_INET_POST_ROUTING);
 			assert_string_equal(nftnl_chain_get_str(ch, NFTNL_CHAIN_TYPE), "nat");
 			assert_int_equal(nftnl_chain_get_s32(ch, NFTNL_CHAIN_PRIO), 100);
+		} else if (!strcmp(name, "prerouting")) {
+			assert_int_equal(nftnl_chain_get_u32(ch, NFTNL_CHAIN_HOOKNUM), NF_INET_PRE_ROUTING);
+			assert_string_equal(nftnl_chain_get_str(ch, NFTNL_CHAIN_TYPE), "nat");
+			assert_int_equal(nftnl_chain_get_s32(ch, NFTNL_CHAIN_PRIO), -100);
 		} else {
 			assert_string_equal(name, "forward");
 			assert_int_equal(nftnl_chain_get_u32(ch, NFTNL_CHAIN_HOOKNUM), NF_INET_FORWARD);
@@ -201,9 +205,16 @@ static void count_cb(const struct nlmsghdr *nlh, void *data)
 		struct nftnl_set *s = nftnl_set_alloc();
 		assert_int_equal(nftnl_set_nlmsg_parse(nlh, s), 0);
 		uint32_t klen = nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN);
-		assert_true(klen == IFNAMSIZ || klen == 2 * IFNAMSIZ);
+		if (nftnl_set_get_u32(s, NFTNL_SET_FLAGS) & NFT_SET_MAP) {
+			c->maps++;
+		} else if (!strncmp(nftnl_set_get_str(s, NFTNL_SET_NAME), "hairpin", 7)) {
+			assert_true(klen == 8 || klen == 32);
+			c->hairpin_sets++;
+		} else {
+			assert_true(klen == IFNAMSIZ || klen == 2 * IFNAMSIZ);
+			c->sets++;
+		}
 		nftnl_set_free(s);
-		c->sets++;
 		break;
 	}
 	case NFT_MSG_DELRULE:
@@ -213,7 +224,7 @@ static void count_cb(const struct nlmsghdr *nlh, void *data)
 		struct nftnl_rule *r = nftnl_rule_alloc();
 		assert_int_equal(nftnl_rule_nlmsg_parse(nlh, r), 0);
 		const char *chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
-		c->per_chain[strcmp(chain, "forward") == 0]++;
+		c->per_chain[!strcmp(chain, "forward") ? 1 : !strcmp(chain, "prerouting") ? 2 : 0]++;
 		nftnl_expr_foreach(r, expr_cb, c);
 		nftnl_rule_free(r);
 		c->rules++;
@@ -235,11 +246,14 @@ static void test_ruleset_ensure(void **state)
 	assert_int_equal(n, b.nmsgs);
 	assert_int_equal(c.tables, 1);
 	assert_int_equal(c.deltables, 0);
-	assert_int_equal(c.chains, 2);
+	assert_int_equal(c.chains, 3);
 	assert_int_equal(c.sets, FW_SET_COUNT);
-	assert_int_equal(c.flushes, 2); /* rules are rewritten, never appended twice */
+	assert_int_equal(c.maps, FW_MAP_COUNT);
+	assert_int_equal(c.hairpin_sets, 2);
+	assert_int_equal(c.flushes, 3); /* rules are rewritten, never appended twice */
 	assert_int_equal(c.per_chain[0], (int)fw__chains[0].nrules);
 	assert_int_equal(c.per_chain[1], (int)fw__chains[1].nrules);
+	assert_int_equal(c.per_chain[2], (int)fw__chains[2].nrules);
 	assert_true(c.masq_seen);
 	fw__batch_done(&b);
 }
@@ -255,7 +269,7 @@ static void test_ruleset_recreate(void **state)
 	assert_int_equal(c.tables, 2);    /* add (so delete cannot fail), delete, add */
 	assert_int_equal(c.deltables, 1);
 	assert_int_equal(c.flushes, 0);
-	assert_int_equal(c.rules, 10);
+	assert_int_equal(c.rules, 17); /* 4 postrouting, 9 forward, 4 prerouting */
 	/* error messages name what failed, by sequence number */
 	assert_string_equal(b.what[1], "add table inet netd");
 	assert_string_equal(b.what[2], "delete table inet netd");
@@ -294,9 +308,109 @@ static void test_open_bad_table(void **state)
 	nd_fw_free(NULL);
 }
 
+static void test_ports_parse(void **state)
+{
+	struct nd_port_map m[16];
+	size_t n;
+	struct nd_error err = { 0 };
+	assert_int_equal(nd_ports_parse("8080:80", m, 16, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(m[0].proto, IPPROTO_TCP);
+	assert_int_equal(m[0].host_port, 8080);
+	assert_int_equal(m[0].container_port, 80);
+	assert_string_equal(m[0].host_ip, "");
+	assert_int_equal(nd_ports_parse("127.0.0.1:53:5353/udp", m, 16, &n, &err), 0);
+	assert_int_equal(m[0].proto, IPPROTO_UDP);
+	assert_string_equal(m[0].host_ip, "127.0.0.1");
+	assert_int_equal(nd_ports_parse("[::1]:8080:80/sctp", m, 16, &n, &err), 0);
+	assert_string_equal(m[0].host_ip, "::1");
+	assert_int_equal(m[0].proto, IPPROTO_SCTP);
+	assert_int_equal(nd_ports_parse("8000-8010:80-90", m, 16, &n, &err), 0);
+	assert_int_equal(n, 11);
+	assert_int_equal(m[10].host_port, 8010);
+	assert_int_equal(m[10].container_port, 90);
+	assert_int_equal(nd_ports_parse("80", m, 16, &n, &err), 0);
+	assert_int_equal(m[0].host_port, 0);
+	assert_int_equal(nd_ports_parse("10.0.0.1::80", m, 16, &n, &err), 0);
+	assert_int_equal(m[0].host_port, 0);
+	assert_string_equal(m[0].host_ip, "10.0.0.1");
+	assert_int_equal(nd_ports_parse("8000-8010:80", m, 16, &n, &err), -EINVAL);
+	assert_int_equal(nd_ports_parse("1-100:1-100", m, 16, &n, &err), -E2BIG);
+	assert_int_equal(nd_ports_parse("::1:80:80", m, 16, &n, &err), -EINVAL);
+	assert_int_equal(nd_ports_parse("80/icmp", m, 16, &n, &err), -EINVAL);
+	assert_int_equal(nd_ports_parse("70000:80", m, 16, &n, &err), -EINVAL);
+	assert_int_equal(nd_ports_parse("0:80", m, 16, &n, &err), -EINVAL);
+	assert_int_equal(nd_ports_parse("a.b:80:80", m, 16, &n, &err), -EINVAL);
+	assert_int_equal(nd_ports_parse("", m, 16, &n, &err), -EINVAL);
+}
+
+static void test_ports_canon(void **state)
+{
+	struct nd_port_map in = { .proto = IPPROTO_TCP, .host_port = 8080, .container_port = 80 }, out;
+	struct fw__port k;
+	struct nd_error err = { 0 };
+	strcpy(in.container_ip, "fd00:0::2");
+	assert_int_equal(ports__canon(&in, &out, &k, &err), 0);
+	assert_true(k.v6 && k.any);
+	assert_string_equal(out.container_ip, "fd00::2");
+	strcpy(in.host_ip, "10.0.0.1");
+	assert_int_equal(ports__canon(&in, &out, &k, &err), -EINVAL); /* families differ */
+	strcpy(in.container_ip, "172.18.0.2");
+	assert_int_equal(ports__canon(&in, &out, &k, &err), 0);
+	assert_int_equal(fw__port_map(&k), FW_MAP_P4A);
+	uint8_t key[24], data[20];
+	assert_int_equal(fw__port_key(&k, key, data), 12);
+	assert_memory_equal(key, "\x0a\x00\x00\x01\x06\0\0\0\x1f\x90\0\0", 12);
+	assert_memory_equal(data, "\xac\x12\x00\x02\x00\x50\0\0", 8);
+	strcpy(in.host_ip, "0.0.0.0");
+	assert_int_equal(ports__canon(&in, &out, &k, &err), 0);
+	assert_true(k.any);
+	assert_int_equal(fw__port_map(&k), FW_MAP_P4);
+}
+
+static void port_elem_cb(const struct nlmsghdr *nlh, void *data)
+{
+	int *n = data;
+	assert_int_equal(nlh->nlmsg_type & 0xff, NFT_MSG_NEWSETELEM);
+	struct nlmsghdr *copy = elems_copy(nlh);
+	struct nftnl_set *s = nftnl_set_alloc();
+	assert_true(nftnl_set_elems_nlmsg_parse(copy, s) >= 0);
+	struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
+	for (struct nftnl_set_elem *e = nftnl_set_elems_iter_next(it); e; e = nftnl_set_elems_iter_next(it)) {
+		uint32_t dl = 0;
+		assert_non_null(nftnl_set_elem_get(e, NFTNL_SET_ELEM_DATA, &dl));
+		(*n)++;
+	}
+	nftnl_set_elems_iter_destroy(it);
+	nftnl_set_free(s);
+	free(copy);
+}
+
+static void test_port_elems_chunked(void **state)
+{
+	enum { N = 600 };
+	struct fw__port *ps = calloc(N, sizeof(*ps));
+	for (int i = 0; i < N; i++)
+		ps[i] = (struct fw__port){ .proto = IPPROTO_TCP, .any = true, .v6 = i % 2, .host_port = (uint16_t)(10000 + i),
+					   .port = 80 };
+	struct fw__batch b;
+	fw__batch_init(&b, 1);
+	fw__port_elems(&b, "netd", FW_ELEM_ADD, ps, N);
+	fw__batch_end(&b);
+	int n = 0;
+	size_t msgs = walk(&b, port_elem_cb, &n);
+	assert_int_equal(n, N);
+	assert_int_equal(msgs, 4); /* 300 v4 + 300 v6, 256 per message */
+	fw__batch_done(&b);
+	free(ps);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ports_parse),
+		cmocka_unit_test(test_ports_canon),
+		cmocka_unit_test(test_port_elems_chunked),
 		cmocka_unit_test(test_elements_roundtrip),
 		cmocka_unit_test(test_elements_chunked),
 		cmocka_unit_test(test_ruleset_ensure),

@@ -543,6 +543,8 @@ static void attach_resize(int sock)
 	attach_frame(sock, 'r', b, 4);
 }
 
+/* Returns 1 when the shim's attach socket was gone (the container already
+ * exited): the caller prints the output from netd's attach stream instead. */
 static int tty_session(struct cli *cli, const char *id, bool interactive, struct nd_error *err)
 {
 	char path[256];
@@ -564,7 +566,7 @@ static int tty_session(struct cli *cli, const char *id, bool interactive, struct
 		if (s >= 0)
 			close(s);
 		/* it may simply have exited already: not an error, wait tells */
-		return e == ENOENT ? 0 : nd_error_set(err, -e, "attach %s: %s", sock_path, strerror(e));
+		return e == ENOENT || e == ECONNREFUSED ? 1 : nd_error_set(err, -e, "attach %s: %s", sock_path, strerror(e));
 	}
 	close(dirfd);
 	struct termios saved;
@@ -648,7 +650,9 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 		raw_close(&w);
 		return fail125(&err);
 	}
-	if (!o.tty) {
+	{
+		/* with -t, only a fallback for output when the container is gone
+		 * before we reach the shim's attach socket */
 		snprintf(path, sizeof(path), "/containers/%s/attach?stream=1&stdout=1&stderr=1", id);
 		if (raw_request(cli, "POST", path, NULL, &a, &err) < 0) {
 			raw_close(&w);
@@ -661,9 +665,14 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 		cli_fail(&err);
 		return code;
 	}
+	int ts = 0;
 	if (o.tty) {
-		if (tty_session(cli, id, o.interactive, &err) < 0)
+		ts = tty_session(cli, id, o.interactive, &err);
+		if (ts < 0)
 			cli_fail(&err);
+	}
+	if (o.tty && ts != 1) {
+		raw_close(&a);
 	} else {
 		struct demux m = { 0 };
 		for (;;) {

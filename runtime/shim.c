@@ -52,6 +52,12 @@ struct shim {
 	char *argv_area;
 	size_t argv_len;
 	struct client clients[MAX_CLIENTS];
+	/* pty output before the first attach client connected: replayed to it
+	 * (`run -t` attaches right after the start; a fast command's output
+	 * would otherwise be lost) */
+	char early[16384];
+	size_t early_len;
+	bool attached_once;
 };
 
 static void log_emit(struct shim *s, const char *stream, const char *data, size_t len)
@@ -231,6 +237,12 @@ static void client_input(struct shim *s, struct client *c)
 
 static void broadcast(struct shim *s, const char *buf, size_t n)
 {
+	if (!s->attached_once) {
+		size_t k = sizeof(s->early) - s->early_len < n ? sizeof(s->early) - s->early_len : n;
+		memcpy(s->early + s->early_len, buf, k);
+		s->early_len += k;
+		return;
+	}
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		if (s->clients[i].fd >= 0 && send(s->clients[i].fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
 		    errno != EAGAIN) {
@@ -315,6 +327,10 @@ static void run_loop(struct shim *s, int sfd, int *status_out)
 					s->clients[i].fd = c;
 					s->clients[i].len = 0;
 					c = -1;
+					if (!s->attached_once) {
+						s->attached_once = true;
+						broadcast(s, s->early, s->early_len);
+					}
 				}
 			if (c >= 0)
 				close(c); /* full */

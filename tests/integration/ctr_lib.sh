@@ -13,6 +13,11 @@ ctr_setup() {
 }
 
 # cgroup dirs of containers (64-hex names under a "netd" parent)
-ctr_cgroups() { find /sys/fs/cgroup -maxdepth 6 -type d -regextype egrep -regex '.*/netd/[0-9a-f]{64}' 2>/dev/null | sort; }
+# cgroup dirs of this test's containers (other tests may run containers at the same time)
+ctr_cgroups() {
+  local ids; ids=$(grep -o 'container created id=[0-9a-f]*' "$ND_LOG" 2>/dev/null | cut -d= -f2 | sort -u | paste -sd'|')
+  [ -n "$ids" ] || return 0
+  find /sys/fs/cgroup -maxdepth 8 -type d -regextype egrep -regex ".*/netd/($ids)[0-9a-f]{52}" 2>/dev/null | sort
+}
 ctr_mounts() { grep -cE " $T/(root|run)/" /proc/self/mounts || true; }
 ctr_veths() { ip -o link show type veth 2>/dev/null | wc -l; }

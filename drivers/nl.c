@@ -411,6 +411,27 @@ int nd_nl_link_up(struct nd_nl *nl, struct rtnl_link *link, struct nd_error *err
 	return 0;
 }
 
+int nd_nl_link_up_name(struct nd_nl *nl, const char *name, struct nd_error *err)
+{
+	struct rtnl_link *orig = rtnl_link_alloc(), *ch = rtnl_link_alloc();
+	int r = -ENOMEM;
+	if (orig && ch) {
+		/* ifindex 0 and IFLA_IFNAME: the kernel finds the link by name
+		 * (libnl sends the name only when the change carries it) */
+		rtnl_link_set_name(orig, name);
+		rtnl_link_set_name(ch, name);
+		rtnl_link_set_flags(ch, IFF_UP);
+		r = ND_NL(nl, rtnl_link_change(nl->sk, orig, ch, 0));
+	}
+	if (ch)
+		rtnl_link_put(ch);
+	if (orig)
+		rtnl_link_put(orig);
+	if (r < 0)
+		return nd_nl_fail(nl, r, err, "set %s up", name);
+	return 0;
+}
+
 int nd_nl_brport_set_u8(struct nd_nl *nl, int ifindex, int attr, uint8_t value, struct nd_error *err)
 {
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_SETLINK, NLM_F_REQUEST | NLM_F_ACK);

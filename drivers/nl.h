@@ -65,6 +65,8 @@ int nd_nl_addr_add(struct nd_nl *nl, int ifindex, const char *cidr, struct nd_er
 int nd_nl_addr_has(struct nd_nl *nl, int ifindex, const char *cidr, bool *out);
 /* Default route of gw's family via gw on ifindex; already there = 0. */
 int nd_nl_route_default_add(struct nd_nl *nl, int ifindex, const char *gw, struct nd_error *err);
+/* Brings the link called name up, without looking it up first. */
+int nd_nl_link_up_name(struct nd_nl *nl, const char *name, struct nd_error *err);
 /* Brings a link up (by ifindex); already up = cheap no-op when link given. */
 int nd_nl_link_up(struct nd_nl *nl, struct rtnl_link *link, struct nd_error *err);
 /* Sets a bridge port's flag attribute (IFLA_BRPORT_*, u8) with a raw

@@ -9,15 +9,17 @@
  * Lifecycle (every step idempotent):
  *   endpoint_create  names and MAC only (recorded in ep->data): the pair
  *                    needs the sandbox, which join brings.
- *   join             one RTM_NEWLINK makes veth<7hex> (bridge port, up) and
- *                    its peer directly inside the sandbox (IFLA_NET_NS_FD in
- *                    VETH_INFO_PEER) with its final name, MAC and MTU; then,
- *                    from a thread inside the sandbox: up, addresses, lo up,
+ *   join             one RTM_NEWLINK makes veth<7hex> (bridge port) and its
+ *                    peer directly inside the sandbox (IFLA_NET_NS_FD in
+ *                    VETH_INFO_PEER) with its final name, MAC and MTU; the
+ *                    host end goes up without IPv6; then, from a thread
+ *                    inside the sandbox: IPv6 on/off, up, addresses, lo up,
  *                    default routes. A pair already there (replay, repair) is
- *                    checked and completed; one whose peer is not the
- *                    sandbox's interface is replaced. A pair left by an older
- *                    netd (peer vp<7hex> still in netd's namespace) is moved
- *                    in, as before.
+ *                    checked and completed; one whose peer sits in the
+ *                    sandbox under another name is replaced; one whose peer
+ *                    is elsewhere is refused (another endpoint's). A pair
+ *                    left by an older netd (peer vp<7hex> still in netd's
+ *                    namespace) is moved in, as before.
  *   leave            inside the sandbox the interface goes down and becomes
  *                    vdel<ifindex> (no connectivity; its name is free for the
  *                    next join at once); the host end likewise; the deletion
@@ -103,8 +105,8 @@ static int bridge__port_fix(struct nd_nl *nl, struct rtnl_link *host, int brinde
 	return 0;
 }
 
-/* One RTM_NEWLINK: host end on the bridge, up; peer born in the sandbox
- * with its final name, MAC and MTU. -EEXIST untouched for the caller
+/* One RTM_NEWLINK: host end on the bridge; peer born in the sandbox with
+ * its final name, MAC and MTU. Then the host end without IPv6, up. -EEXIST untouched for the caller
  * (either name may be taken). */
 static int bridge__pair_create(struct nd_nl *nl, const char *host, const struct nd_drv_sandbox *sb, int nsfd,
 			       const char *macs, unsigned mtu, int brindex, struct nd_error *err)
@@ -120,7 +122,6 @@ static int bridge__pair_create(struct nd_nl *nl, const char *host, const struct 
 	rtnl_link_set_name(veth, host);
 	rtnl_link_set_mtu(veth, mtu);
 	rtnl_link_set_master(veth, brindex);
-	rtnl_link_set_flags(veth, IFF_UP);
 	rtnl_link_set_name(pl, sb->ifname);
 	rtnl_link_set_mtu(pl, mtu);
 	rtnl_link_set_addr(pl, mac);
@@ -129,8 +130,22 @@ static int bridge__pair_create(struct nd_nl *nl, const char *host, const struct 
 	rtnl_link_set_ns_fd(pl, nsfd);
 	rtnl_link_put(pl);
 	r = ND_NL(nl, rtnl_link_add(nl->sk, veth, NLM_F_CREATE | NLM_F_EXCL));
-	if (r < 0 && r != -EEXIST)
-		nd_nl_fail(nl, r, err, "create veth pair %s / %s in sandbox %s", host, sb->ifname, sb->netns_path);
+	if (r < 0) {
+		if (r != -EEXIST)
+			nd_nl_fail(nl, r, err, "create veth pair %s / %s in sandbox %s", host, sb->ifname,
+				   sb->netns_path);
+		goto out;
+	}
+	/* A bridge port needs no IPv6 of its own. Left on, every new port
+	 * would send DAD, MLD and router solicitations that the bridge floods
+	 * to every other port: O(ports) work per join (~15 ms at 1,000 ports
+	 * here). IFLA_AF_SPEC is refused on RTM_NEWLINK, so: sysctl while
+	 * down, then up. */
+	char path[96];
+	snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", host);
+	if ((r = nd_sysctl_set(path, "1", err)) < 0 && r != -ENOENT) /* ENOENT: no IPv6 in this kernel */
+		goto out;
+	r = nd_nl_link_up_name(nl, host, err);
 out:
 	if (mac)
 		nl_addr_put(mac);
@@ -207,14 +222,27 @@ struct bridge__sb_job {
 	const struct nd_drv_endpoint *ep;
 	const struct nd_drv_sandbox *sb;
 	int host_ifindex;   /* > 0: sb->ifname must be this host end's peer */
+	int peer_ifindex;   /* the host end's peer, as the host end reports it */
 	bool ok;            /* endpoint_ok's answer */
 	bool stale;         /* configure: sb->ifname missing or not our peer */
+	bool peer_here;     /* configure, stale: the peer is in this sandbox all the same */
 	int link_of;        /* inspect: the other end's ifindex of sb->ifname, 0 = not a veth */
 };
 
 static bool bridge__same_family(const char *a, const char *b)
 {
 	return (strchr(a, ':') != NULL) == (strchr(b, ':') != NULL);
+}
+
+/* configure found no peer under sb->ifname: is it here under another name? */
+static void bridge__sb_find_peer(struct nd_nl *nl, struct bridge__sb_job *j)
+{
+	struct rtnl_link *p = NULL;
+	j->stale = true;
+	j->peer_here = j->peer_ifindex > 0 && nd_nl_link_get_index(nl, j->peer_ifindex, &p) == 0 &&
+		       bridge__is_peer_of(p, j->host_ifindex);
+	if (p)
+		rtnl_link_put(p);
 }
 
 static int bridge__sb_configure(struct nd_nl *nl, void *arg, struct nd_error *err)
@@ -225,7 +253,7 @@ static int bridge__sb_configure(struct nd_nl *nl, void *arg, struct nd_error *er
 	struct nl_addr *mac = NULL;
 	int r = nd_nl_link_get(nl, ifname, &link);
 	if (r == -ENODEV && j->host_ifindex > 0) {
-		j->stale = true;
+		bridge__sb_find_peer(nl, j);
 		r = 0;
 		goto out;
 	}
@@ -234,17 +262,21 @@ static int bridge__sb_configure(struct nd_nl *nl, void *arg, struct nd_error *er
 		goto out;
 	}
 	if (j->host_ifindex > 0 && !bridge__is_peer_of(link, j->host_ifindex)) {
-		j->stale = true;
+		bridge__sb_find_peer(nl, j);
 		goto out;
 	}
 	int ifindex = rtnl_link_get_ifindex(link);
 
-	if (j->ep->ipv6[0]) {
-		char path[96];
-		snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", ifname);
-		if ((r = nd_sysctl_set(path, "0", err)) < 0)
-			goto out;
-	}
+	/* IPv6 on exactly when the endpoint has an IPv6 address (Docker >= 26
+	 * does the same); set before the interface comes up, so an IPv4-only
+	 * endpoint never sends DAD/MLD/RS that the bridge floods to every
+	 * port */
+	char path[96];
+	snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", ifname);
+	r = nd_sysctl_set(path, j->ep->ipv6[0] ? "0" : "1", err);
+	if (r < 0 && (r != -ENOENT || j->ep->ipv6[0]))
+		goto out;
+	r = 0;
 
 	ch = rtnl_link_alloc();
 	if (!ch) {
@@ -456,12 +488,22 @@ int bridge__join(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_d
 			goto out;
 
 		j.host_ifindex = created ? 0 : rtnl_link_get_ifindex(hl);
-		j.stale = false;
+		j.peer_ifindex = created ? 0 : rtnl_link_get_link(hl);
+		j.stale = j.peer_here = false;
 		r = nd_nl_in_netns(nsfd, bridge__sb_configure, &j, err);
 		if (r < 0 || !j.stale)
 			break;
-		/* the pair's other end is not the sandbox's interface (lost,
-		 * or another sandbox's): replace the pair, once */
+		/* the pair's other end is not the sandbox's interface */
+		if (!j.peer_here) {
+			/* in another namespace: another endpoint's pair (ids
+			 * that share their first 7 hex digits), or moved away
+			 * by hand; never take it */
+			r = nd_error_set(err, -EEXIST, "%s already exists and its peer is not in sandbox %s "
+					 "(another endpoint with the same first %d id digits?)",
+					 host, sb->netns_path, BRIDGE_VETH_HEX);
+			break;
+		}
+		/* in this sandbox under another name: replace the pair, once */
 		if (replaced) {
 			r = nd_error_set(err, -EEXIST, "interface %s in sandbox %s is not the peer of %s",
 					 sb->ifname, sb->netns_path, host);

@@ -22,6 +22,9 @@ if [ "${ND_DRV_FW:-0}" = 1 ]; then FW=(--fw); fi
 drv() { "$D" "${FW[@]}" "$@"; }
 rid() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
 no_owned_links() { ! ip -o link show | grep -Eq ': (br-[0-9a-f]{12}|veth[0-9a-f]{7}|vp[0-9a-f]{7}|vdel[0-9a-f]{1,8})[@:]'; }
+# has PATTERN CMD...: CMD's output matches (captured first: with pipefail,
+# `cmd | grep -q` fails when grep exits early and cmd gets SIGPIPE)
+has() { local pat=$1 out; shift; out=$("$@" 2>&1) || return 1; grep -q -- "$pat" <<<"$out"; }
 tombs() { ip -o link show | grep -Eo ': vdel[0-9a-f]{1,8}[@:]' | tr -d ':@ ' || true; }
 
 N=$(rid); E1=$(rid); E2=$(rid)
@@ -72,10 +75,10 @@ ip -n a -d link show eth0 | grep -q 'veth' || fail "eth0 in sandbox is not a vet
 ip -n a link show eth0 | grep -q 'link/ether 02:42:ac:1e:00:02' || fail "eth0 MAC in sandbox"
 ip -n a link show eth0 | grep -q ',UP' || fail "eth0 not up in sandbox"
 ip -n a link show lo | grep -q ',UP' || fail "lo not up in sandbox"
-ip -n a -4 addr show dev eth0 | grep -q 'inet 172.30.0.2/24' || fail "IPv4 in sandbox"
-ip -n a -6 addr show dev eth0 | grep -q 'inet6 fd00:30::2/64 scope global nodad' || fail "IPv6 (nodad) in sandbox"
-ip -n a -4 route show default | grep -q 'default via 172.30.0.1 dev eth0' || fail "IPv4 default route"
-ip -n a -6 route show default | grep -q 'default via fd00:30::1 dev eth0' || fail "IPv6 default route"
+has 'inet 172.30.0.2/24' ip -n a -4 addr show dev eth0 || fail "IPv4 in sandbox"
+has 'inet6 fd00:30::2/64 scope global nodad' ip -n a -6 addr show dev eth0 || fail "IPv6 (nodad) in sandbox"
+has 'default via 172.30.0.1 dev eth0' ip -n a -4 route show default || fail "IPv4 default route"
+has 'default via fd00:30::1 dev eth0' ip -n a -6 route show default || fail "IPv6 default route"
 drv ep-ok "$N" "$E1" /run/netns/a eth0 >/dev/null || fail "ep-ok false after join"
 drv ep-ok "$N" "$E1" >/dev/null || fail "ep-ok (host side) false after join"
 drv ep-ok "$N" "$E1" /run/netns/b eth0 >/dev/null && fail "ep-ok true for another sandbox's eth0"
@@ -102,7 +105,7 @@ ip -n a link show eth0 | grep -q ',UP' || fail "repair: eth0 not up"
 ip -n a link set eth0 name stray0
 drv join "$N" "$E1" /run/netns/a eth0 || fail "join (repair) with the peer renamed away"
 ip -n a link show stray0 >/dev/null 2>&1 && fail "repair: the old pair survived"
-ip -n a -4 addr show dev eth0 | grep -q 'inet 172.30.0.2/24' || fail "repair: address"
+has 'inet 172.30.0.2/24' ip -n a -4 addr show dev eth0 || fail "repair: address"
 drv ep-ok "$N" "$E1" /run/netns/a eth0 >/dev/null || fail "ep-ok false after repair"
 in_ns a ping -c1 -W2 172.30.0.3 >/dev/null || fail "a -> b after repair"
 
@@ -146,6 +149,16 @@ drv ep-create "$N" "$E2" 172.30.0.3/24 fd00:30::3/64
 drv join "$N" "$E2" /run/netns/b eth0 || fail "join into a name held by a retired pair"
 in_ns a ping -c1 -W2 172.30.0.3 >/dev/null || fail "a -> b after re-join of b"
 for t in $(tombs); do drv orphan "$t"; done
+log "two endpoint ids with the same first 7 digits: the second is refused, the first untouched"
+C1=abcdef1$(rid | cut -c8-); C2=abcdef1$(rid | cut -c8-)
+drv ep-create "$N" "$C1" 172.30.0.9/24
+drv ep-create "$N" "$C2" 172.30.0.10/24
+drv join "$N" "$C1" /run/netns/a eth5
+out=$(drv join "$N" "$C2" /run/netns/b eth5 2>&1) && fail "join of a colliding endpoint id succeeded"
+grep -q 'peer is not in sandbox' <<<"$out" || fail "unclear collision message: $out"
+in_ns a ping -c1 -W2 172.30.0.1 >/dev/null || fail "first endpoint broken by the collision"
+drv ep-delete "$N" "$C1"
+
 drv leave "$N" "$E1" /run/netns/a eth0
 drv ep-delete "$N" "$E1"
 drv ep-delete "$N" "$E2"
@@ -178,7 +191,7 @@ N4=$(rid); G1=$(rid)
 drv net-create "$N4" inside 172.28.0.0/24 172.28.0.1 --internal
 drv ep-create "$N4" "$G1" 172.28.0.2/24
 drv join "$N4" "$G1" /run/netns/b eth2
-ip -n b -4 addr show dev eth2 | grep -q 'inet 172.28.0.2/24' || fail "internal: address"
+has 'inet 172.28.0.2/24' ip -n b -4 addr show dev eth2 || fail "internal: address"
 ip -n b route show default | grep -q eth2 && fail "internal network got a default route"
 in_ns b ping -c1 -W2 172.28.0.1 >/dev/null || fail "internal: b -> bridge address"
 drv ep-delete "$N4" "$G1"

@@ -505,7 +505,8 @@ static void start_done(struct job *j)
 		save_or_log(c, doc);
 		log_info("container=%.12s start failed exit_code=%d: %s", c->id, code, j->err.msg);
 		start_reply_error(j->req, &j->err, code);
-		waiters_answer(c, K(CTR_WAIT_EXIT), code, j->err.msg);
+		c->stop_pending = false;
+		waiters_answer(c, K(CTR_WAIT_EXIT) | K(CTR_WAIT_STOP), code, j->err.msg);
 		ctr_followers_exit(c);
 		if (c->removing || json_is_true(json_object_get(json_object_get(doc, "HostConfig"), "AutoRemove")))
 			ctr_remove(c, NULL);
@@ -525,8 +526,9 @@ static void start_done(struct job *j)
 	if (j->req)
 		http_reply_empty(j->req, 204);
 	watch(c);
-	if (c->removing) /* rm -f arrived while it started */
-		ctr_kill(c, SIGKILL, &(struct nd_error){ 0 });
+	if (c->removing || c->stop_pending) /* rm -f or stop arrived while it started */
+		rt_kill(&c->st, SIGKILL, &(struct nd_error){ 0 });
+	c->stop_pending = false;
 }
 
 /* ---- exit ------------------------------------------------------------------------- */
@@ -673,8 +675,25 @@ static void mark_manual_stop(struct ctr *c)
 	}
 }
 
+static void waiter_append(struct ctr *c, struct ctr_waiter *w)
+{
+	struct ctr_waiter **p = &c->waiters;
+	while (*p)
+		p = &(*p)->next;
+	*p = w;
+}
+
 int ctr_stop(struct ctr *c, int timeout_s, struct ctr_waiter *w, struct nd_error *err)
 {
+	if (!c->running && c->starting) {
+		/* a start (e.g. of the restart policy) is in flight: stop it
+		 * as soon as it runs, and never restart it */
+		mark_manual_stop(c);
+		c->stop_pending = true;
+		if (w)
+			waiter_append(c, w);
+		return 0;
+	}
 	if (!c->running) {
 		if (c->restarting) {
 			uv_timer_stop(&c->restart_timer);

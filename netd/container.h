@@ -37,6 +37,7 @@ struct ctr {
 	bool running;          /* the shim is watched */
 	bool busy;             /* a start, cleanup or removal is in flight */
 	bool starting;         /* a start is in flight */
+	bool stop_pending;     /* stop arrived while starting: kill once started */
 	bool removing;
 	bool restarting;       /* restart-policy timer pending */
 	struct rt_state st;    /* valid while running */

@@ -426,7 +426,7 @@ static void stop_common(struct http_req *req, struct netd *d, enum ctr_waiter_ki
 		return;
 	int t = query_int(req, "t", 10);
 	struct nd_error err = { 0 };
-	if (!c->running) {
+	if (!c->running && !c->starting) {
 		if (kind == CTR_WAIT_RESTART) {
 			ctr_stop(c, t, NULL, &err);  /* cancels a pending policy restart */
 			ctr_start(c, req);

@@ -285,6 +285,17 @@ int net_endpoint_repair(struct netd *d, struct net_network *n, json_t *ep, json_
 	net_drv_network(n, &dn);
 	net_drv_endpoint(ep, &de);
 	net_drv_sandbox(sb, ep, &ds);
+	/* A crash between plumbing and saving the driver's data leaves an
+	 * endpoint whose interface names are not recorded: endpoint_create is
+	 * idempotent and records them, so reconcile never takes a working
+	 * endpoint's veth for an orphan. */
+	_cleanup_free_ char *before = nd_json_dump(de.data);
+	int rc = n->drv->endpoint_create(&ns->drv_ctx, &dn, &de, err);
+	if (rc < 0)
+		return rc;
+	_cleanup_free_ char *after = nd_json_dump(de.data);
+	if (before && after && strcmp(before, after) != 0 && (rc = endpoint_save(d, ep, err)) < 0)
+		return rc;
 	if (n->drv->endpoint_ok && n->drv->endpoint_ok(&ns->drv_ctx, &dn, &de, &ds))
 		return 0;
 	log_info("endpoint=%.12s network=%s sandbox=%.12s: repairing", de.id, n->name, ds.id);

@@ -75,9 +75,17 @@ int net_reconcile(struct netd *d, bool startup, struct nd_error *err)
 		struct nd_drv_network dn;
 		net_drv_network(n, &dn);
 		struct nd_error e = { 0 };
+		_cleanup_free_ char *before = nd_json_dump(dn.data);
 		if (n->drv->network_restore(&ns->drv_ctx, &dn, &e) < 0) {
 			log_error("reconcile: network=%s: %s", n->name, e.msg);
 			failures++;
+		}
+		_cleanup_free_ char *after = nd_json_dump(dn.data);
+		if (before && after && strcmp(before, after) != 0) {
+			/* driver data a crash kept from the store (bridge name) */
+			struct store_obj_ref ref = { .kind = "network", .id = n->id, .name = n->name };
+			if (store_obj_put(d->store, &ref, n->doc, &e) < 0)
+				log_error("reconcile: network=%s: %s", n->name, e.msg);
 		}
 		collect_names(json_object_get(n->doc, "DriverData"), recorded);
 	}

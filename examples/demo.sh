@@ -11,7 +11,13 @@ mount -t tmpfs netd-demo /run/netns
 ip link set lo up
 cleanup() {
   set +e
-  if [ -n "${pid-}" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; fi
+  # containers outlive netd by design: remove them through netd first, so
+  # their monitors take down their cgroups
+  if [ -n "${pid-}" ]; then
+    ids=$("$build/cli/netctl" ps -aq 2>/dev/null)
+    [ -n "$ids" ] && "$build/cli/netctl" rm -f $ids >/dev/null 2>&1
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  fi
   grep -F " $T" /proc/self/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
   rm -rf "$T"
 }
@@ -27,33 +33,41 @@ for _ in $(seq 250); do curl -sf --unix-socket "$T/netd.sock" http://x/_ping >/d
 say "netd is running in its own network namespace; netctl talks to it over $T/netd.sock"
 step netctl version
 
+say "an image made here from Debian's busybox-static (nothing is pulled from a registry)"
+"$src/scripts/mk-busybox-image.sh" "$T/busybox.tar" >/dev/null
+step netctl image import "$T/busybox.tar" busybox:latest
+step netctl image ls
+
 say "a network is a Linux bridge with a subnet from IPAM (Docker's default pools)"
 step netctl network create web
 step netctl network ls
 
-say "sandboxes are network namespaces; connecting one creates a veth pair, addresses it, routes it"
-step netctl sandbox create --name alice
-step netctl sandbox create --name bob
-step netctl network connect web alice
-step netctl network connect web bob
-step netctl sandbox ls
+say "two containers on it: each gets a sandbox (netns), a veth pair, an address, a route"
+step netctl run -d --name web1 --net web busybox httpd -f -p 80 -h /etc
+step netctl run -d --name web2 --net web busybox sleep 300
+step netctl ps
 
-bob_ip=$(netctl sandbox inspect bob | jq -r '.[0].Networks.web.IPv4Address | split("/")[0]')
-say "what alice sees, and alice reaching bob at $bob_ip"
-step netctl sandbox exec alice ip -br addr
-step netctl sandbox exec alice ip route
-step netctl sandbox exec alice ping -c2 "$bob_ip"
+ip1=$(netctl inspect web1 | jq -r '.[0].NetworkSettings.Networks.web.IPAddress')
+say "web2 reaches web1 at $ip1: ping, then HTTP"
+step netctl exec web2 ip -o -4 addr
+step netctl exec web2 ping -c2 "$ip1"
+step netctl exec web2 wget -qO- "http://$ip1/hostname"
 
 say "a second network is isolated from the first"
 step netctl network create db
-step netctl sandbox create --name carol
-step netctl network connect db carol
-printf '\n\033[1m$ netctl sandbox exec carol ping -c1 -W1 %s\033[0m\n' "$bob_ip"
-if netctl sandbox exec carol ping -c1 -W1 "$bob_ip"; then echo "unexpected: carol reached bob"; exit 1; else echo "(no reply: networks are isolated)"; fi
+printf '\n\033[1m$ netctl run --rm --net db busybox ping -c1 -W1 %s\033[0m\n' "$ip1"
+if netctl run --rm --net db busybox ping -c1 -W1 "$ip1"; then echo "unexpected: reached across networks"; exit 1
+else echo "(no reply: networks are isolated)"; fi
 
-say "the kernel objects are ordinary: the bridge and the rules in netd's own nftables table"
+say "exit codes come back exactly"
+printf '\n\033[1m$ netctl run --rm busybox sh -c "exit 42"; echo $?\033[0m\n'
+set +e; netctl run --rm busybox sh -c 'exit 42'; echo $?; set -e
+
+say "the kernel objects are ordinary: the bridge, the host ends of the veths, netd's own nftables table"
 step ip -br link show type bridge
+step ip -br link show type veth
 step nft list table inet netd
 
 step netctl network inspect web
+step netctl rm -f web1 web2
 say "cleaning up: everything lived in a throwaway namespace"

@@ -12,4 +12,6 @@ fi
 "$src/scripts/install-deps.sh"
 "$src/scripts/build.sh"
 mkdir -p /run/netns
-exec unshare --net --mount --propagation private -- bash "$src/examples/demo.sh" "$src/build"
+# its own network, mount and pid namespaces: nothing it starts can outlive it
+exec unshare --net --mount --pid --fork --mount-proc --propagation private -- \
+  bash "$src/examples/demo.sh" "$src/build"

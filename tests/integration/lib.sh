@@ -37,6 +37,8 @@ _nd_cleanup() {
     echo "---- netd log (last 60 lines) ----" >&2; tail -n 60 "$ND_LOG" >&2
   fi
   grep -F " $T" /proc/self/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
+  # the containers' cgroup parent, once no container of any netd uses it
+  for c in /sys/fs/cgroup/*/netd /sys/fs/cgroup/*/*/netd; do [ -d "$c" ] && rmdir "$c" 2>/dev/null; done
   rm -rf "$T"
   exit $rc
 }

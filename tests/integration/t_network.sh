@@ -115,7 +115,7 @@ open(sys.argv[1],"w").close()
 for _ in range(2):
     c,a=s.accept(); open(sys.argv[1],"a").write(a[0]+"\n"); c.close()
 ' "$T/peers" &
-on_exit "kill $! 2>/dev/null"
+on_exit "pkill -P $! 2>/dev/null; kill $! 2>/dev/null"
 poll 10 test -f "$T/peers" || fail "outside listener did not start"
 sbx a1 bash -c 'exec 3<>/dev/tcp/10.99.0.2/9000' || fail "a1 cannot reach the outside host"
 poll 5 grep -q . "$T/peers" || fail "outside saw nothing"

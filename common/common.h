@@ -101,6 +101,8 @@ const char *nd_json_str(const json_t *obj, const char *key);
 /* snprintf that reports truncation as -ENAMETOOLONG. */
 int nd_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 bool nd_str_has_prefix(const char *s, const char *prefix);
+/* mkdir -p: every missing component with mode; 0 or -errno. */
+int nd_mkdir_p(const char *path, unsigned mode);
 /* Current wall-clock time as RFC 3339 with nanoseconds, UTC, as Docker prints it. */
 void nd_time_rfc3339(char out[40]);
 /* Monotonic clock in nanoseconds. */

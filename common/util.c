@@ -1,6 +1,25 @@
 #include "common/common.h"
 
+#include <sys/stat.h>
 #include <time.h>
+
+int nd_mkdir_p(const char *path, unsigned mode)
+{
+	char buf[4096];
+	if (nd_snprintf(buf, sizeof(buf), "%s", path) < 0)
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, (mode_t)mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, (mode_t)mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
 
 json_t *nd_json_parse(const char *buf, size_t len, struct nd_error *err)
 {

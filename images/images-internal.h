@@ -92,7 +92,6 @@ int images__whiteout_name(const char *name, char *out, size_t size);
 int images__open_in_root(int rootfd, const char *rel, int flags, mode_t mode);
 int images__rm_rf_at(int dirfd, const char *name);
 int images__rm_rf(const char *path);
-int images__mkdir_p(const char *path, mode_t mode);
 int images__write_file_atomic(const char *path, const void *buf, size_t len);
 int images__read_file(const char *path, char **buf, size_t *len, size_t max);
 int images__random_name(char *out, size_t len, const char *alphabet);

@@ -121,23 +121,6 @@ int images__rm_rf(const char *path)
 	return images__rm_rf_at(AT_FDCWD, path);
 }
 
-int images__mkdir_p(const char *path, mode_t mode)
-{
-	char buf[4096];
-	if (nd_snprintf(buf, sizeof(buf), "%s", path) < 0)
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
 
 int images__write_file_atomic(const char *path, const void *buf, size_t len)
 {

@@ -438,7 +438,7 @@ int images_open(const struct images_config *cfg, struct images **out, struct nd_
 	snprintf(l, sizeof(l), "%s/l", h->overlay);
 	const char *dirs[] = { h->root, h->blobs, h->overlay, l, h->tmp, h->containers };
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		int r = images__mkdir_p(dirs[i], 0700);
+		int r = nd_mkdir_p(dirs[i], 0700);
 		if (r < 0) {
 			nd_error_set(err, r, "images: mkdir %s: %s", dirs[i], strerror(-r));
 			images_close(h);

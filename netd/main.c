@@ -13,20 +13,8 @@
 
 static int mkdir_p(const char *path, mode_t mode, struct nd_error *err)
 {
-	char buf[PATH_MAX];
-	if (nd_snprintf(buf, sizeof(buf), "%s", path) < 0)
-		return nd_error_set(err, -ENAMETOOLONG, "path too long: %s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return nd_error_set(err, -errno, "mkdir %s: %s", buf, strerror(errno));
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return nd_error_set(err, -errno, "mkdir %s: %s", buf, strerror(errno));
-	return 0;
+	int rc = nd_mkdir_p(path, mode);
+	return rc < 0 ? nd_error_set(err, rc, "mkdir %s: %s", path, strerror(-rc)) : 0;
 }
 
 /* One netd per root: an exclusive flock held for the daemon's life. */

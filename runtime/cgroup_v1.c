@@ -131,7 +131,7 @@ static int v1_create(const struct rt_cgroup_layout *layout, const char *own_cgro
 		}
 		char *slash = strrchr(path, '/');
 		*slash = '\0';
-		r = rt__mkdir_p(path, 0755);
+		r = nd_mkdir_p(path, 0755);
 		*slash = '/';
 		if (r < 0) {
 			nd_error_set(err, r, "mkdir %s: %s", path, strerror(-r));

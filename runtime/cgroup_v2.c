@@ -98,7 +98,7 @@ static int v2_create(const struct rt_cgroup_layout *layout, const char *own_cgro
 		return nd_error_set(err, -ENAMETOOLONG, "cgroup path too long");
 	char *slash = strrchr(path, '/');
 	*slash = '\0';
-	int r = rt__mkdir_p(path, 0755);
+	int r = nd_mkdir_p(path, 0755);
 	*slash = '/';
 	if (r < 0)
 		return nd_error_set(err, r, "mkdir %s: %s", path, strerror(-r));

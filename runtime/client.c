@@ -196,7 +196,7 @@ int rt_start(const char *shim_path, const struct rt_spec *spec, struct rt_state 
 		return nd_error_set(err, -ENAMETOOLONG, "state dir path too long");
 	if (access(path, F_OK) == 0)
 		return nd_error_set(err, -EEXIST, "container %s already exists in %s", spec->id, spec->state_dir);
-	if ((r = rt__mkdir_p(spec->state_dir, 0711)) < 0)
+	if ((r = nd_mkdir_p(spec->state_dir, 0711)) < 0)
 		return nd_error_set(err, r, "create state dir %s: %s", spec->state_dir, strerror(-r));
 	snprintf(path, sizeof(path), "%s/" RT_SPEC_FILE, spec->state_dir);
 	if ((r = rt_spec_save(spec, path, err)) < 0)

@@ -108,7 +108,7 @@ static int remount_ro(const char *path, bool bind_first)
 static int mount_at(const char *src, const char *dst, const char *type, unsigned long fl,
 		    const char *data, struct nd_error *err)
 {
-	int r = rt__mkdir_p(dst, 0755);
+	int r = nd_mkdir_p(dst, 0755);
 	if (r < 0)
 		return nd_error_set(err, r, "mkdir %s: %s", dst, strerror(-r));
 	if (mount(src, dst, type, fl, data) < 0)
@@ -120,13 +120,13 @@ static int mount_at(const char *src, const char *dst, const char *type, unsigned
 static int make_target(const char *dst, bool dir)
 {
 	if (dir)
-		return rt__mkdir_p(dst, 0755);
+		return nd_mkdir_p(dst, 0755);
 	char parent[PATH_MAX];
 	snprintf(parent, sizeof(parent), "%s", dst);
 	char *s = strrchr(parent, '/');
 	if (s && s != parent) {
 		*s = '\0';
-		int r = rt__mkdir_p(parent, 0755);
+		int r = nd_mkdir_p(parent, 0755);
 		if (r < 0)
 			return r;
 	}

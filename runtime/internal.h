@@ -17,7 +17,6 @@ int rt__read_file(const char *path, char **out, size_t *len);
 /* write to path.tmp, rename: readers see the old or the new file */
 int rt__write_file_atomic(const char *path, const char *data, size_t len);
 int rt__write_str(const char *path, const char *s);
-int rt__mkdir_p(const char *path, mode_t mode);
 /* /proc/PID/stat field 22; 0 when the process does not exist */
 uint64_t rt__proc_starttime(pid_t pid);
 bool rt__proc_alive(pid_t pid, uint64_t starttime);

@@ -49,7 +49,7 @@ int rt__process_exec(const struct rt__proc *p, int *exit_code, struct nd_error *
 	const char *cwd = p->cwd && *p->cwd ? p->cwd : "/";
 	if (cwd[0] != '/')
 		return nd_error_set(err, -EINVAL, "the working directory \"%s\" is not absolute", cwd);
-	if ((r = rt__mkdir_p(cwd, 0755)) < 0)
+	if ((r = nd_mkdir_p(cwd, 0755)) < 0)
 		return nd_error_set(err, r, "mkdir %s: %s", cwd, strerror(-r));
 	char **env = rt__build_env(p->env, p->hostname, u.home, p->tty);
 	if (!env)

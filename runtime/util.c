@@ -87,23 +87,6 @@ int rt__write_str(const char *path, const char *s)
 	return 0;
 }
 
-int rt__mkdir_p(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-	if (nd_snprintf(buf, sizeof(buf), "%s", path) < 0)
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
 
 uint64_t rt__proc_starttime(pid_t pid)
 {

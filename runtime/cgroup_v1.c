@@ -164,6 +164,19 @@ static int v1_enter(const struct rt_cgroup *cg, pid_t pid, struct nd_error *err)
 	return 0;
 }
 
+/* "0" into tasks moves the writing thread only, and for the current thread
+ * the kernel skips cgroup_threadgroup_rwsem (cgroup_procs_write_start); a
+ * single-threaded caller is its whole process. */
+static int v1_enter_self(const struct rt_cgroup *cg, struct nd_error *err)
+{
+	for (size_t i = 0; i < cg->n; i++) {
+		int r = rt__cgroup_write(cg->paths[i], "tasks", "0", err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static bool v1_oom_killed(const struct rt_cgroup *cg)
 {
 	for (size_t i = 0; i < cg->n; i++) {
@@ -179,6 +192,7 @@ const struct rt_cgroup_manager rt_cgroup_v1 = {
 	.create = v1_create,
 	.set_limits = v1_set_limits,
 	.enter = v1_enter,
+	.enter_self = v1_enter_self,
 	.oom_killed = v1_oom_killed,
 	.destroy = v1_destroy,
 };

@@ -264,10 +264,14 @@ void rt__container_child(struct rt__child_ctx *ctx)
 	int r;
 	char c = 0;
 
-	/* the shim moves us into the cgroup first: then the cgroup namespace
-	 * is rooted at the container's own cgroup */
+	/* into the cgroup first (the shim moved us, or we move ourselves): then
+	 * the cgroup namespace is rooted at the container's own cgroup */
 	if (read(ctx->sync_fd, &c, 1) != 1 || c != 'G')
 		_exit(125);
+	if (ctx->cg && (r = ctx->cg->mgr->enter_self(ctx->cg, &err)) < 0) {
+		nd_error_wrap(&err, "cgroup");
+		child_fail(ctx, &err, 125);
+	}
 	if (unshare(CLONE_NEWCGROUP) < 0) {
 		nd_error_set(&err, -errno, "unshare(CLONE_NEWCGROUP): %m");
 		child_fail(ctx, &err, 125);

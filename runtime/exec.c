@@ -75,7 +75,8 @@ int rt_exec(const struct rt_state *st, const struct rt_exec_spec *xs, pid_t *pid
 	if (relay == 0) {
 		struct nd_error e = { 0 };
 		close(p[0]);
-		if (cg.mgr && cg.mgr->enter(&cg, getpid(), &e) < 0) {
+		/* a forked child is single-threaded: it may join by itself */
+		if (cg.mgr && (cg.mgr->enter_self ? cg.mgr->enter_self(&cg, &e) : cg.mgr->enter(&cg, getpid(), &e)) < 0) {
 			rt__report_error(p[1], &e, 125);
 			_exit(125);
 		}

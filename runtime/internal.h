@@ -41,12 +41,13 @@ size_t rt__json_escape(char *out, const char *in, size_t len);
 /* ---- the container process (container.c) ---------------------------------- */
 
 /* messages on the shim <-> container SOCK_SEQPACKET: 'G' go (shim -> child,
- * after the cgroup join), 'E'+JSON error (child -> shim), 'T' + SCM_RIGHTS
+ * after the cgroup join, or before the child's own join with enter_self), 'E'+JSON error (child -> shim), 'T' + SCM_RIGHTS
  * pty master (child -> shim). EOF without 'E' means exec succeeded. */
 struct rt__child_ctx {
 	const struct rt_spec *spec;
 	int sync_fd;
 	int netns_fd;   /* -1: stay in the host's netns */
+	const struct rt_cgroup *cg; /* non-NULL: the child joins it itself (enter_self) after 'G' */
 	int stdio[3];   /* non-tty: /dev/null, stdout pipe, stderr pipe */
 	char *argv_area; /* the shim's argv strings: --init renames itself there */
 	size_t argv_len;

@@ -213,6 +213,11 @@ struct rt_cgroup_manager {
 	int (*set_limits)(const struct rt_cgroup *cg, const struct rt_limits *limits,
 			  struct nd_error *err);
 	int (*enter)(const struct rt_cgroup *cg, pid_t pid, struct nd_error *err);
+	/* Moves the calling process, which must be single-threaded, without the
+	 * kernel's global cgroup_threadgroup_rwsem (whose write side waits an RCU
+	 * grace period: 10-20 ms a start on these hosts). NULL where the
+	 * hierarchy has no such path: then the parent calls enter(). */
+	int (*enter_self)(const struct rt_cgroup *cg, struct nd_error *err);
 	bool (*oom_killed)(const struct rt_cgroup *cg);
 	/* Kills remaining processes and removes the dirs; missing dirs are fine. */
 	int (*destroy)(const struct rt_cgroup *cg, struct nd_error *err);

@@ -396,6 +396,7 @@ static int shim_start(struct shim *s, struct nd_error *err)
 			close(s->sfd);
 		struct rt__child_ctx ctx = {
 			.spec = spec, .sync_fd = sp[1], .netns_fd = netns_fd,
+			.cg = mgr->enter_self ? &s->cg : NULL,
 			.stdio = { devnull, outp[1], errp[1] },
 			.argv_area = s->argv_area, .argv_len = s->argv_len,
 		};
@@ -413,7 +414,7 @@ static int shim_start(struct shim *s, struct nd_error *err)
 	s->out.fd = outp[0];
 	s->err.fd = errp[0];
 
-	if ((r = mgr->enter(&s->cg, pid, err)) < 0) {
+	if (!mgr->enter_self && (r = mgr->enter(&s->cg, pid, err)) < 0) {
 		close(sp[0]);
 		return r;
 	}

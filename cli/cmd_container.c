@@ -328,6 +328,10 @@ static const char create_help[] =
 	"      --pids-limit N      maximum number of processes\n"
 	"      --init              run a reaping init as PID 1\n"
 	"      --restart POLICY    no, always, unless-stopped, on-failure[:N]\n"
+	"  -p, --publish SPEC      publish a port: [IP:][HOSTPORT:]PORT[/tcp|udp|sctp], ranges\n"
+	"                          as 8080-8081:80-81; no HOSTPORT picks a free one (repeatable)\n"
+	"  -P, --publish-all       publish every exposed port on a free host port\n"
+	"      --expose PORT       expose PORT[/proto] (for -P)\n"
 	"  -t, --tty               allocate a pseudo-terminal\n"
 	"  -i, --interactive       keep stdin open (with -t)\n";
 
@@ -344,8 +348,77 @@ struct run_opts {
 
 enum {
 	O_NAME = 1000, O_NET, O_IP, O_HOSTNAME, O_DNS, O_ADDHOST, O_ENTRYPOINT, O_CPUS, O_CPUSHARES, O_PIDS, O_INIT,
-	O_RESTART, O_RM, O_HELP,
+	O_RESTART, O_RM, O_HELP, O_EXPOSE,
 };
+
+/* "-p [IP:][HOSTPORT[-END]:]PORT[-END][/proto]" into HostConfig.PortBindings
+ * and ExposedPorts, one key per container port (as Docker's CLI does) */
+static int parse_publish(const char *spec, json_t *bindings, json_t *exposed)
+{
+	char buf[256], ip[64] = "", hp[32] = "", cp[32];
+	snprintf(buf, sizeof(buf), "%s", spec);
+	const char *proto = "tcp";
+	char *slash = strrchr(buf, '/');
+	if (slash) {
+		*slash = '\0';
+		proto = slash + 1;
+		if (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp"))
+			return -EINVAL;
+	}
+	char *last = strrchr(buf, ':');
+	char *rest = buf;
+	if (last) {
+		*last = '\0';
+		snprintf(cp, sizeof(cp), "%s", last + 1);
+		char *hcolon = strrchr(buf, ':');
+		if (buf[0] == '[') {                     /* [v6]:HOSTPORT */
+			char *rb = strchr(buf, ']');
+			if (!rb || rb[1] != ':')
+				return -EINVAL;
+			*rb = '\0';
+			snprintf(ip, sizeof(ip), "%s", buf + 1);
+			rest = rb + 2;
+		} else if (hcolon) {                     /* IP:HOSTPORT */
+			*hcolon = '\0';
+			snprintf(ip, sizeof(ip), "%s", buf);
+			rest = hcolon + 1;
+		}
+		snprintf(hp, sizeof(hp), "%s", rest);
+	} else {
+		snprintf(cp, sizeof(cp), "%s", buf);
+	}
+	unsigned c0, c1, h0 = 0, h1 = 0;
+	int k = 0;
+	if (sscanf(cp, "%u%n", &c0, &k) != 1 || (cp[k] && sscanf(cp + k, "-%u", &c1) != 1))
+		return -EINVAL;
+	if (!cp[k])
+		c1 = c0;
+	if (*hp) {
+		k = 0;
+		if (sscanf(hp, "%u%n", &h0, &k) != 1 || (hp[k] && sscanf(hp + k, "-%u", &h1) != 1))
+			return -EINVAL;
+		if (!hp[k])
+			h1 = h0;
+		if (h1 - h0 != c1 - c0)
+			return -EINVAL;
+	}
+	if (c0 < 1 || c1 > 65535 || c1 < c0 || (*hp && (h0 < 1 || h1 > 65535 || h1 < h0)))
+		return -EINVAL;
+	for (unsigned p = c0; p <= c1; p++) {
+		char key[32], hport[8] = "";
+		snprintf(key, sizeof(key), "%u/%s", p, proto);
+		if (*hp)
+			snprintf(hport, sizeof(hport), "%u", h0 + (p - c0));
+		json_t *l = json_object_get(bindings, key);
+		if (!l) {
+			l = json_array();
+			json_object_set_new(bindings, key, l);
+		}
+		json_array_append_new(l, json_pack("{s:s, s:s}", "HostIp", ip, "HostPort", hport));
+		json_object_set_new(exposed, key, json_object());
+	}
+	return 0;
+}
 
 static int parse_create(struct cli *cli, int argc, char **argv, bool run, struct run_opts *o, json_t **body_out,
 			char **name_out)
@@ -361,10 +434,15 @@ static int parse_create(struct cli *cli, int argc, char **argv, bool run, struct
 		{ "entrypoint", required_argument, NULL, O_ENTRYPOINT }, { "memory", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, O_CPUS }, { "cpu-shares", required_argument, NULL, O_CPUSHARES },
 		{ "pids-limit", required_argument, NULL, O_PIDS }, { "init", no_argument, NULL, O_INIT },
-		{ "restart", required_argument, NULL, O_RESTART }, { "help", no_argument, NULL, O_HELP }, { 0 },
+		{ "restart", required_argument, NULL, O_RESTART }, { "help", no_argument, NULL, O_HELP },
+		{ "publish", required_argument, NULL, 'p' }, { "publish-all", no_argument, NULL, 'P' },
+		{ "expose", required_argument, NULL, O_EXPOSE }, { 0 },
 	};
 	json_t *body = json_object();
 	json_t *hc = json_object();
+	json_t *bindings = json_object(), *exposed = json_object();
+	json_object_set_new(hc, "PortBindings", bindings);
+	json_object_set_new(body, "ExposedPorts", exposed);
 	json_t *env = json_array(), *dns = json_array(), *hosts = json_array(), *nets = json_array();
 	json_object_set_new(body, "HostConfig", hc);
 	json_object_set_new(body, "Env", env);
@@ -375,8 +453,19 @@ static int parse_create(struct cli *cli, int argc, char **argv, bool run, struct
 	const char *ip = NULL;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, run ? "+dtie:w:u:m:" : "+tie:w:u:m:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, run ? "+dtie:w:u:m:p:P" : "+tie:w:u:m:p:P", opts, NULL)) != -1) {
 		switch (c) {
+		case 'p':
+			if (parse_publish(optarg, bindings, exposed) < 0)
+				return cli_usage_error(cli->prog, "invalid -p \"%s\": want [IP:][HOSTPORT:]PORT[/tcp|udp|sctp]", optarg);
+			break;
+		case 'P': json_object_set_new(hc, "PublishAllPorts", json_true()); break;
+		case O_EXPOSE: {
+			char key[64];
+			snprintf(key, sizeof(key), "%s%s", optarg, strchr(optarg, '/') ? "" : "/tcp");
+			json_object_set_new(exposed, key, json_object());
+			break;
+		}
 		case 'd': o->detach = true; break;
 		case O_RM: o->rm = true; break;
 		case 't': o->tty = true; break;
@@ -897,7 +986,8 @@ static int cmd_ps(struct cli *cli, int argc, char **argv)
 			printf("%.*s\n", notrunc ? 64 : 12, nd_json_str(x, "Id"));
 		return 0;
 	}
-	struct cli_table *t = cli_table_new(7, "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "NETWORKS", "NAMES");
+	struct cli_table *t = cli_table_new(8, "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NETWORKS",
+					    "NAMES");
 	json_array_foreach(list, i, x) {
 		char id[65], cmd[64], created[64], nets[256] = "";
 		snprintf(id, sizeof(id), "%.*s", notrunc ? 64 : 12, nd_json_str(x, "Id"));
@@ -924,9 +1014,80 @@ static int cmd_ps(struct cli *cli, int argc, char **argv)
 		if (!nets[0])
 			snprintf(nets, sizeof(nets), "%s", nd_json_str(json_object_get(x, "HostConfig"), "NetworkMode") ?: "");
 		const char *name = json_string_value(json_array_get(json_object_get(x, "Names"), 0)) ?: "/";
-		cli_table_row(t, id, nd_json_str(x, "Image"), cmd, created, nd_json_str(x, "Status"), nets, name + 1);
+		char ports[512] = "";
+		size_t pi;
+		json_t *p;
+		json_array_foreach(json_object_get(x, "Ports"), pi, p) {
+			const char *hip = nd_json_str(p, "IP");
+			json_int_t pub = json_integer_value(json_object_get(p, "PublicPort"));
+			size_t l = strlen(ports);
+			if (hip && pub)   /* 0.0.0.0:8080->80/tcp, [::]:8080->80/tcp */
+				snprintf(ports + l, sizeof(ports) - l, "%s%s%s%s:%lld->%lld/%s", l ? ", " : "",
+					 strchr(hip, ':') ? "[" : "", hip, strchr(hip, ':') ? "]" : "", (long long)pub,
+					 (long long)json_integer_value(json_object_get(p, "PrivatePort")), nd_json_str(p, "Type") ?: "tcp");
+			else
+				snprintf(ports + l, sizeof(ports) - l, "%s%lld/%s", l ? ", " : "",
+					 (long long)json_integer_value(json_object_get(p, "PrivatePort")), nd_json_str(p, "Type") ?: "tcp");
+		}
+		cli_table_row(t, id, nd_json_str(x, "Image"), cmd, created, nd_json_str(x, "Status"), ports, nets, name + 1);
 	}
 	cli_table_print(t);
+	return 0;
+}
+
+/* netctl port CONTAINER [PORT[/proto]]: "80/tcp -> 0.0.0.0:8080" lines, as docker port */
+static int cmd_port(struct cli *cli, int argc, char **argv)
+{
+	if (argc < 2 || argc > 3 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs("Usage: netctl port CONTAINER [PORT[/PROTO]]\n\nList the container's published ports.\n",
+		      argc < 2 || argc > 3 ? stderr : stdout);
+		return argc < 2 || argc > 3 ? 2 : 0;
+	}
+	struct nd_error err = { 0 };
+	_cleanup_free_ char *path = cli_path(cli, "/containers/%s/json", argv[1]);
+	_cleanup_json_ json_t *ctr = NULL;
+	if (client_call(cli->client, "GET", path, NULL, &ctr, &err) < 0)
+		return cli_fail(&err);
+	char want[32] = "";
+	if (argc == 3)
+		snprintf(want, sizeof(want), "%s%s", argv[2], strchr(argv[2], '/') ? "" : "/tcp");
+	json_t *ports = json_object_get(json_object_get(ctr, "NetworkSettings"), "Ports");
+	const char **keys = calloc(json_object_size(ports) + 1, sizeof(*keys));
+	size_t nk = 0;
+	const char *k;
+	json_t *v;
+	json_object_foreach(ports, k, v)
+		if (keys)
+			keys[nk++] = k;
+	/* by port number, then protocol */
+	for (size_t i = 1; i < nk; i++)
+		for (size_t j = i; j > 0 && (atoi(keys[j - 1]) > atoi(keys[j]) ||
+					     (atoi(keys[j - 1]) == atoi(keys[j]) && strcmp(keys[j - 1], keys[j]) > 0)); j--) {
+			const char *t = keys[j];
+			keys[j] = keys[j - 1];
+			keys[j - 1] = t;
+		}
+	bool found = false;
+	for (size_t i = 0; i < nk; i++) {
+		if (*want && strcmp(want, keys[i]) != 0)
+			continue;
+		size_t b;
+		json_t *x;
+		json_array_foreach(json_object_get(ports, keys[i]), b, x) {
+			const char *hip = nd_json_str(x, "HostIp") ?: "";
+			bool v6 = strchr(hip, ':');
+			if (*want)
+				printf("%s%s%s:%s\n", v6 ? "[" : "", hip, v6 ? "]" : "", nd_json_str(x, "HostPort") ?: "");
+			else
+				printf("%s -> %s%s%s:%s\n", keys[i], v6 ? "[" : "", hip, v6 ? "]" : "", nd_json_str(x, "HostPort") ?: "");
+			found = true;
+		}
+	}
+	free(keys);
+	if (*want && !found) {
+		fprintf(stderr, "Error: No public port '%s' published for %s\n", want, argv[1]);
+		return 1;
+	}
 	return 0;
 }
 
@@ -1143,6 +1304,7 @@ const struct cli_cmd cli_container_cmds[] = {
 	{ "logs", "Show a container's output", cmd_logs, NULL },
 	{ "inspect", "Show containers in detail (JSON)", cmd_inspect, NULL },
 	{ "exec", "Run a command in a running container", cmd_exec, NULL },
+	{ "port", "List a container's published ports", cmd_port, NULL },
 	{ NULL },
 };
 

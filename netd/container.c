@@ -295,6 +295,7 @@ static void net_teardown(struct ctr *c, json_t *doc)
 /* The sandbox per NetworkMode; returns the netns path to join ("" = host). */
 static int net_setup(struct ctr *c, json_t *doc, char netns[PATH_MAX], struct nd_error *err)
 {
+	ctr_ports_unpublish(c->d, doc);   /* before the addresses they point at go */
 	struct netd *d = c->d;
 	const char *mode = nd_json_str(json_object_get(doc, "HostConfig"), "NetworkMode") ?: "bridge";
 	int rc;
@@ -414,6 +415,9 @@ void ctr_start(struct ctr *c, struct http_req *req)
 	snprintf(j->image, sizeof(j->image), "%s", nd_json_str(doc, "Image") ?: "");
 	j->first_start = strcmp(nd_json_str(state_of(doc), "StartedAt") ?: ZERO_TIME, ZERO_TIME) == 0;
 	c->busy = c->starting = true;
+	/* published ports before the process: all or none, a conflict is a 409 */
+	if (ctr_ports_publish(d, doc, &err) < 0)
+		goto fail;
 	log_debug("container=%.12s starting", c->id);
 	job_queue(j);
 	return;

@@ -105,3 +105,15 @@ int ctr_files_write(struct netd *d, json_t *doc, struct nd_error *err);
 int ctr_spec_build(struct netd *d, const json_t *doc, const char *netns, struct rt_spec **out,
 		   struct nd_error *err);
 int ctr_parse_signal(const char *s);
+
+/* ports.c: published ports (HostConfig.PortBindings, PublishAllPorts) */
+/* Validates the create body's bindings into hc_out; *exposed_out gets Config.ExposedPorts. */
+int ctr_ports_parse(const json_t *body, const json_t *image_cfg, json_t *hc_out, json_t **exposed_out,
+		    struct nd_error *err);
+/* After the endpoints joined: records doc["PortMappings"] (saved), then
+ * publishes them all or none (-EEXIST/-EADDRINUSE: 409, nothing changed). */
+int ctr_ports_publish(struct netd *d, json_t *doc, struct nd_error *err);
+/* Unpublishes doc's recorded mappings and drops the record (caller saves). */
+void ctr_ports_unpublish(struct netd *d, json_t *doc);
+json_t *ctr_ports_view(const json_t *doc);      /* NetworkSettings.Ports */
+json_t *ctr_ports_summary(const json_t *doc);   /* /containers/json Ports */

@@ -236,7 +236,7 @@ void api_container_create(struct http_req *req, void *ctx)
 	_cleanup_json_ json_t *body = http_req_json(req, &err);
 	_cleanup_free_ char *qname = http_req_query(req, "name");
 	_cleanup_json_ json_t *img = NULL, *entry = NULL, *cmd = NULL, *env = NULL, *hc = NULL, *netreqs = NULL;
-	_cleanup_json_ json_t *doc = NULL, *all = NULL, *envall = NULL;
+	_cleanup_json_ json_t *doc = NULL, *all = NULL, *envall = NULL, *exposed = NULL;
 	const char *image = NULL, *wd = NULL, *user = NULL, *hostname = NULL;
 	bool tty = false, stdin_open = false;
 	char imgid[IMAGES_DIGEST_LEN + 1], id[ND_ID_LEN + 1], name[ND_NAME_MAX + 2];
@@ -294,7 +294,7 @@ void api_container_create(struct http_req *req, void *ctx)
 		nd_error_set(&err, -EINVAL, "no command specified (the image %s has none)", image);
 		goto fail;
 	}
-	if (parse_hostconfig(d, body, &hc, &netreqs, &err) < 0)
+	if (parse_hostconfig(d, body, &hc, &netreqs, &err) < 0 || ctr_ports_parse(body, icfg, hc, &exposed, &err) < 0)
 		goto fail;
 	envall = env_merge(json_object_get(icfg, "Env"), env);
 	if (!wd || !*wd)
@@ -349,6 +349,7 @@ void api_container_create(struct http_req *req, void *ctx)
 		nd_error_set(&err, -ENOMEM, "building the container document failed");
 		goto fail;
 	}
+	json_object_set(json_object_get(doc, "Config"), "ExposedPorts", exposed);
 	if (mkdir(datadir, 0711) < 0 && errno != EEXIST) {
 		nd_error_set(&err, -errno, "mkdir %s: %s", datadir, strerror(errno));
 		goto fail;
@@ -618,6 +619,8 @@ static json_t *inspect_view(struct netd *d, const json_t *doc)
 			  "Networks", nets));
 	json_object_del(v, "CreatedUnix");
 	return v;
+	json_object_set_new(json_object_get(v, "NetworkSettings"), "Ports", ctr_ports_view(doc));
+	json_object_del(v, "PortMappings");
 }
 
 void api_container_inspect(struct http_req *req, void *ctx)
@@ -659,7 +662,7 @@ static json_t *summary_view(struct netd *d, const json_t *doc)
 		"Id", nd_json_str(doc, "Id"), "Names", name, "Image", nd_json_str(doc, "ImageRef") ?: "",
 		"ImageID", nd_json_str(doc, "Image") ?: "", "Command", cmd,
 		"Created", json_integer_value(json_object_get(doc, "CreatedUnix")), "State", status, "Status", human,
-		"Ports", "Labels", "HostConfig", "NetworkMode",
+		"Ports", ctr_ports_summary(doc), "Labels", "HostConfig", "NetworkMode",
 		nd_json_str(json_object_get(doc, "HostConfig"), "NetworkMode") ?: "",
 		"NetworkSettings", "Networks", networks_view(d, doc, NULL));
 }

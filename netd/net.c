@@ -150,6 +150,9 @@ static void on_reconcile(uv_timer_t *t)
 			if (n->drv->network_restore(&ns->drv_ctx, &dn, &e) < 0)
 				log_error("reconcile: network=%s: %s", n->name, e.msg);
 		}
+		nd_error_clear(&e);
+		if (net_ports_sync(d, &e) < 0)
+			log_error("reconcile: %s", e.msg);
 	}
 }
 
@@ -197,6 +200,10 @@ int netd_net_start(struct netd *d, struct nd_error *err)
 		log_warn("another firewall drops forwarded traffic (%s); netd's accept cannot override it",
 			 ns->fw_foreign_where);
 	}
+	/* published ports, right after the firewall (their maps live in its table) */
+	nd_error_clear(&e);
+	if (net_ports_open(d, &e) < 0)
+		log_error("ports: port publishing unavailable: %s", e.msg);
 
 	/* networks from the store, with their recorded allocations */
 	_cleanup_json_ json_t *docs = NULL;
@@ -234,6 +241,7 @@ void netd_net_stop(struct netd *d)
 		net_network_free(n);
 	}
 	ipam_space_free(ns->space);
+	net_ports_close(d);   /* before the firewall it uses */
 	nd_fw_free(ns->fw);
 	free(ns);
 	d->net = NULL;
@@ -249,6 +257,7 @@ void netd_net_info(struct netd *d, json_t *info)
 		"Table", ns->fw ? nd_fw_table(ns->fw) : "",
 		"ForeignForwardDrop", ns->fw_foreign_drop,
 		"ForeignForwardDropWhere", ns->fw_foreign_where));
+	net_ports_info(d, info);
 	json_t *drivers = json_array();
 	const struct nd_driver_ops *const *all = nd_driver_all();
 	for (size_t i = 0; all[i]; i++)

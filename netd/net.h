@@ -31,6 +31,9 @@ struct net_state {
 	uv_timer_t reconcile;
 	bool fw_foreign_drop;
 	char fw_foreign_where[256];
+	struct nd_ports *ports;          /* published ports (ports.c); NULL when unavailable */
+	char ports_pin[PATH_MAX];
+	char ports_error[256];
 };
 
 static inline struct net_state *net_of(struct netd *d) { return d->net; }
@@ -78,6 +81,15 @@ void api_sandbox_create(struct http_req *req, void *ctx);
 void api_sandbox_list(struct http_req *req, void *ctx);
 void api_sandbox_inspect(struct http_req *req, void *ctx);
 void api_sandbox_delete(struct http_req *req, void *ctx);
+
+/* ports.c: the daemon's nd_ports handle (opened after the firewall) */
+int net_ports_open(struct netd *d, struct nd_error *err);
+void net_ports_close(struct netd *d);
+/* Makes the proxy publish exactly what the container documents record. */
+int net_ports_sync(struct netd *d, struct nd_error *err);
+void net_ports_info(struct netd *d, json_t *info);
+/* POST /networks/{id}/disconnect, unpublishing the ports that ride on it first */
+void api_ports_network_disconnect(struct http_req *req, void *ctx);
 
 /* net.c: reconcile */
 int net_reconcile(struct netd *d, bool startup, struct nd_error *err);

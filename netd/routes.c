@@ -15,7 +15,7 @@ const struct http_route netd_routes[] = {
 	{ "GET", "/networks/{id}", api_network_inspect, 0 },
 	{ "DELETE", "/networks/{id}", api_network_delete, 0 },
 	{ "POST", "/networks/{id}/connect", api_network_connect, 0 },
-	{ "POST", "/networks/{id}/disconnect", api_network_disconnect, 0 },
+	{ "POST", "/networks/{id}/disconnect", api_ports_network_disconnect, 0 },
 
 	{ "POST", "/sandboxes", api_sandbox_create, 0 },
 	{ "GET", "/sandboxes", api_sandbox_list, 0 },

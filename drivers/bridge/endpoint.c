@@ -448,7 +448,7 @@ int bridge__join(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_d
 		} else if (r != -EEXIST) {
 			goto out;
 		}
-		if (!created || !o.icc) { /* who has the name / we need the ifindex */
+		{ /* who has the name / the port's ifindex (hairpin, isolation) */
 			r = nd_nl_link_get(&nl, host, &hl);
 			if (r == -ENODEV && !created) {
 				/* the sandbox's name is taken: by a pair on its way out? */
@@ -485,6 +485,11 @@ int bridge__join(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_d
 		/* icc=false: an isolated port talks only to non-isolated ports,
 		 * i.e. the bridge itself (the gateway), never to another endpoint */
 		if (!o.icc && (r = nd_nl_brport_set_u8(&nl, rtnl_link_get_ifindex(hl), IFLA_BRPORT_ISOLATED, 1, err)) < 0)
+			goto out;
+		/* hairpin: a container reaching its own published port through a
+		 * host address; with br_netfilter the DNATed frame is bridged back
+		 * out of the port it came in on (see proxy/proxy.h, port publishing) */
+		if ((r = nd_nl_brport_set_u8(&nl, rtnl_link_get_ifindex(hl), IFLA_BRPORT_MODE, 1, err)) < 0)
 			goto out;
 
 		j.host_ifindex = created ? 0 : rtnl_link_get_ifindex(hl);

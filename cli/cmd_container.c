@@ -640,7 +640,7 @@ static int tty_session(struct cli *cli, const char *id, bool interactive, struct
 	snprintf(path, sizeof(path), "/containers/%s/json", id);
 	_cleanup_json_ json_t *doc = NULL;
 	if (client_call(cli->client, "GET", path, NULL, &doc, err) < 0)
-		return err->code;
+		return err->code == -ENOENT ? 1 : err->code;  /* --rm: removed already */
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	char sock_path[4096];
 	snprintf(sock_path, sizeof(sock_path), "%s/attach.sock", nd_json_str(doc, "StateDir") ?: "");
@@ -668,6 +668,7 @@ static int tty_session(struct cli *cli, const char *id, bool interactive, struct
 	}
 	bool in_open = interactive;
 	char buf[8192];
+	size_t got = 0;
 	for (;;) {
 		if (got_winch) {
 			got_winch = 0;
@@ -687,6 +688,7 @@ static int tty_session(struct cli *cli, const char *id, bool interactive, struct
 			ssize_t n = read(s, buf, sizeof(buf));
 			if (n <= 0)
 				break;
+			got += (size_t)n;
 			write_all(1, buf, (size_t)n);
 		}
 		if (pf[1].revents) {
@@ -700,7 +702,9 @@ static int tty_session(struct cli *cli, const char *id, bool interactive, struct
 	if (raw)
 		tcsetattr(0, TCSANOW, &saved);
 	close(s);
-	return 0;
+	/* nothing came: the shim may have taken us after the container's exit
+	 * (it accepts no more then) and closed; netd's attach stream has it all */
+	return got ? 0 : 1;
 }
 
 /* ---- run / create / start ------------------------------------------------------------------- */
@@ -750,6 +754,8 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 	}
 	if (do_start(cli, id, &err, &code) < 0) {
 		raw_close(&a);
+		if (o.rm)   /* as Docker's CLI: with --rm, gone from ps -a when we return */
+			json_decref(raw_json_body(&w));
 		raw_close(&w);
 		cli_fail(&err);
 		return code;

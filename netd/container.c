@@ -111,7 +111,7 @@ static json_t *state_of(json_t *doc)
 
 /* ---- pool jobs ----------------------------------------------------------------- */
 
-enum job_kind { JOB_START, JOB_CLEANUP, JOB_REMOVE };
+enum job_kind { JOB_START, JOB_CLEANUP, JOB_REMOVE, JOB_MOUNT };
 
 struct job {
 	uv_work_t w;
@@ -126,7 +126,10 @@ struct job {
 	struct rt_state st;
 	int rc;
 	struct nd_error err;
+	uint64_t t_queued, t_begin, t_mid, t_end; /* nd_now_ns(): the debug log's durations */
 };
+
+#define MS(a, b) ((double)((b) - (a)) / 1e6)
 
 static void rm_dir_files(const char *dir)
 {
@@ -146,7 +149,13 @@ static void job_work(uv_work_t *w)
 	struct job *j = w->data;
 	struct netd *d = j->c->d;
 	struct nd_error e = { 0 };
+	j->t_begin = j->t_mid = nd_now_ns();
 	switch (j->kind) {
+	case JOB_MOUNT: {
+		char rootfs[PATH_MAX];
+		j->rc = images_rootfs_mount(d->images, j->c->id, j->image, rootfs, sizeof(rootfs), &j->err);
+		break;
+	}
 	case JOB_START: {
 		char rootfs[PATH_MAX];
 		j->st.exit.exit_code = 125;
@@ -157,6 +166,7 @@ static void job_work(uv_work_t *w)
 		}
 		free(j->spec->rootfs);
 		j->spec->rootfs = strdup(rootfs);
+		j->t_mid = nd_now_ns();
 		j->rc = rt_start(ctrs_of(d)->shim, j->spec, &j->st, &j->err);
 		if (j->rc < 0 && j->first_start && images_rootfs_remove(d->images, j->c->id, &e) < 0)
 			log_warn("container=%.12s: rootfs: %s", j->c->id, e.msg);
@@ -170,11 +180,13 @@ static void job_work(uv_work_t *w)
 		if (rt_delete(j->state_dir, &e) < 0)
 			log_warn("container=%.12s: runtime cleanup: %s", j->c->id, e.msg);
 		nd_error_clear(&e);
+		j->t_mid = nd_now_ns();
 		if (images_rootfs_remove(d->images, j->c->id, &e) < 0)
 			log_warn("container=%.12s: rootfs: %s", j->c->id, e.msg);
 		rm_dir_files(j->data_dir);
 		break;
 	}
+	j->t_end = nd_now_ns();
 }
 
 static void job_done(uv_work_t *w, int status);
@@ -182,6 +194,7 @@ static void job_done(uv_work_t *w, int status);
 static void job_queue(struct job *j)
 {
 	j->w.data = j;
+	j->t_queued = nd_now_ns();
 	int r = uv_queue_work(j->c->d->loop, &j->w, job_work, job_done);
 	if (r < 0) {  /* cannot happen with a live loop; run it inline rather than lose it */
 		job_work(&j->w);
@@ -378,6 +391,11 @@ void ctr_start(struct ctr *c, struct http_req *req)
 			http_reply_empty(req, 304);
 		return;
 	}
+	if (c->mounting && !c->start_pending && !c->removing) {  /* ctr_prepare's mount: then */
+		c->start_pending = true;
+		c->start_req = req;
+		return;
+	}
 	if (c->busy || c->removing) {
 		nd_error_set(&err, -EBUSY, "container %.12s is %s", c->id, c->removing ? "being removed" : "busy (starting or cleaning up)");
 		start_reply_error(req, &err, 125);
@@ -390,8 +408,10 @@ void ctr_start(struct ctr *c, struct http_req *req)
 	}
 	uv_timer_stop(&c->restart_timer);
 	c->restarting = false;
+	uint64_t t0 = nd_now_ns();
 	if (net_setup(c, doc, netns, &err) < 0)
 		goto fail;
+	uint64_t t1 = nd_now_ns();
 	const char *mode = nd_json_str(json_object_get(doc, "HostConfig"), "NetworkMode") ?: "";
 	if (!nd_str_has_prefix(mode, "container:") && ctr_files_write(d, doc, &err) < 0)
 		goto fail;
@@ -418,7 +438,8 @@ void ctr_start(struct ctr *c, struct http_req *req)
 	/* published ports before the process: all or none, a conflict is a 409 */
 	if (ctr_ports_publish(d, doc, &err) < 0)
 		goto fail;
-	log_debug("container=%.12s starting", c->id);
+	log_debug("container=%.12s starting net_ms=%.2f files_spec_save_ms=%.2f", c->id, MS(t0, t1),
+		  MS(t1, nd_now_ns()));
 	job_queue(j);
 	return;
 
@@ -440,6 +461,37 @@ fail:
 
 static void on_shim_exit(uv_poll_t *p, int status, int events);
 static void ctr_exited(struct ctr *c);
+
+void ctr_prepare(struct ctr *c, const char *image)
+{
+	struct job *j = image && *image ? calloc(1, sizeof(*j)) : NULL;
+	if (!j)
+		return;  /* the start mounts it */
+	j->kind = JOB_MOUNT;
+	j->c = c;
+	snprintf(j->image, sizeof(j->image), "%s", image);
+	c->busy = c->mounting = true;
+	job_queue(j);
+}
+
+static void mount_done(struct job *j)
+{
+	struct ctr *c = j->c;
+	c->busy = c->mounting = false;
+	if (j->rc < 0)
+		log_debug("container=%.12s: rootfs at create: %s (the start tries again)", c->id, j->err.msg);
+	struct http_req *req = TAKE_PTR(c->start_req);
+	bool start = c->start_pending;
+	c->start_pending = false;
+	if (c->removing) {   /* rm -f arrived meanwhile: it removes the rootfs */
+		if (start && req)
+			http_reply_errorf(req, 409, "container %.12s is being removed", c->id);
+		ctr_remove(c, NULL);
+		return;
+	}
+	if (start)
+		ctr_start(c, req);
+}
 
 struct watch {
 	uv_poll_t poll;
@@ -555,6 +607,7 @@ static bool policy_restarts(const json_t *doc, int code)
 static void ctr_exited(struct ctr *c)
 {
 	struct netd *d = c->d;
+	uint64_t t0 = nd_now_ns();
 	c->running = false;
 	uv_timer_stop(&c->kill_timer);
 	char dir[sizeof(c->st.state_dir)];
@@ -592,7 +645,9 @@ static void ctr_exited(struct ctr *c)
 	json_object_set_new(s, "OOMKilled", json_boolean(oom));
 	json_object_set_new(s, "FinishedAt", json_string(finished));
 	json_object_set_new(s, "Error", json_string(error));
+	uint64_t t1 = nd_now_ns();
 	net_teardown(c, doc);
+	uint64_t t2 = nd_now_ns();
 	bool restart = !c->removing && policy_restarts(doc, code);
 	if (restart) {
 		json_object_set_new(s, "Status", json_string("restarting"));
@@ -604,7 +659,19 @@ static void ctr_exited(struct ctr *c)
 	c->restarting = restart;
 	ctr_followers_exit(c);
 	waiters_answer(c, K(CTR_WAIT_EXIT) | K(CTR_WAIT_STOP), code, error);
+	log_debug("container=%.12s exited load_ms=%.2f net_teardown_ms=%.2f save_answer_ms=%.2f", c->id, MS(t0, t1),
+		  MS(t1, t2), MS(t2, nd_now_ns()));
 
+	/* --rm or rm -f: straight to the removal, whose job deletes the state
+	 * dir too (one pool hop, not two) */
+	bool autorm = json_is_true(json_object_get(json_object_get(doc, "HostConfig"), "AutoRemove"));
+	bool restart_waiter = false;
+	for (struct ctr_waiter *w = c->waiters; w; w = w->next)
+		restart_waiter |= w->kind == CTR_WAIT_RESTART;
+	if (c->removing || (autorm && !restart && !restart_waiter)) {
+		ctr_remove(c, NULL);
+		return;
+	}
 	/* the shim's state dir goes (off the loop); then what comes next */
 	struct job *j = calloc(1, sizeof(*j));
 	if (!j)
@@ -795,10 +862,15 @@ static void remove_done(struct job *j)
 static void job_done(uv_work_t *w, int status)
 {
 	struct job *j = w->data;
+	static const char *const names[] = { "start", "cleanup", "remove", "mount" };
+	log_debug("container=%.12s job=%s queue_ms=%.2f step1_ms=%.2f step2_ms=%.2f back_ms=%.2f", j->c->id,
+		  names[j->kind], MS(j->t_queued, j->t_begin), MS(j->t_begin, j->t_mid), MS(j->t_mid, j->t_end),
+		  MS(j->t_end, nd_now_ns()));
 	switch (j->kind) {
 	case JOB_START: start_done(j); break;
 	case JOB_CLEANUP: cleanup_done(j); break;
 	case JOB_REMOVE: remove_done(j); break;
+	case JOB_MOUNT: mount_done(j); break;
 	}
 	rt_spec_free(j->spec);
 	free(j);

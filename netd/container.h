@@ -40,6 +40,9 @@ struct ctr {
 	bool stop_pending;     /* stop arrived while starting: kill once started */
 	bool removing;
 	bool restarting;       /* restart-policy timer pending */
+	bool mounting;         /* the rootfs mount queued at create is in flight */
+	bool start_pending;    /* a start waits for that mount */
+	struct http_req *start_req;
 	struct rt_state st;    /* valid while running */
 	int pidfd;
 	uv_poll_t poll;
@@ -75,6 +78,9 @@ int ctr_lookup(struct netd *d, const char *ref, char id[ND_ID_LEN + 1], json_t *
 int ctr_save(struct netd *d, const json_t *doc, struct nd_error *err);
 /* Starts (async); req (may be NULL) gets 204 or the error. */
 void ctr_start(struct ctr *c, struct http_req *req);
+/* At create: mounts the rootfs in the pool, so that a start soon after
+ * (`run`) finds it ready; a failure is left for the start to report. */
+void ctr_prepare(struct ctr *c, const char *image);
 /* SIGTERM (or signal), SIGKILL after timeout_s; waiter w (may be NULL) at exit. */
 int ctr_stop(struct ctr *c, int timeout_s, struct ctr_waiter *w, struct nd_error *err);
 int ctr_kill(struct ctr *c, int sig, struct nd_error *err);

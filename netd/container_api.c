@@ -367,13 +367,15 @@ void api_container_create(struct http_req *req, void *ctx)
 		}
 		goto fail;
 	}
-	if (!ctr_new(d, id)) {
+	struct ctr *c = ctr_new(d, id);
+	if (!c) {
 		store_obj_del(d->store, "container", id, &(struct nd_error){ 0 });
 		rmdir(datadir);
 		nd_error_set(&err, -ENOMEM, "out of memory");
 		goto fail;
 	}
 	log_info("container created id=%.12s name=%s image=%s", id, name, image);
+	ctr_prepare(c, nd_json_str(doc, "Image"));
 	http_reply_json(req, 201, json_pack("{s:s, s:[]}", "Id", id, "Warnings"));
 	return;
 fail:

@@ -19,13 +19,13 @@ CG=$CGROOT/netd-test-cports-$(basename "$T")
 mkdir -p "$T/bpf"
 mount -t bpf bpf "$T/bpf" || skip "cannot mount bpffs"
 mkdir "$CG" || skip "cannot make a cgroup under $CGROOT"
-orig_cg=$(awk -F: '$1=="0"{print $3}' /proc/self/cgroup)
-echo $$ > "$CG/cgroup.procs"
+# only the host-side clients run in the cgroup (where the eBPF programs act);
+# this shell and netd stay where they are: no other cgroup is ever written
+incg() { bash -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CG" "$@"; }
 cg_cleanup() {
-  # every container, then netd, then whatever else of ours is in the cgroup
+  # every container, then netd, then whatever of ours is left in the cgroup
   [ -S "$ND_SOCK" ] && [ -n "$ND_PID" ] && "$NETCTL_BIN" rm -f $("$NETCTL_BIN" ps -aq) >/dev/null 2>&1
   nd_stop
-  echo $$ > "$CGROOT$orig_cg/cgroup.procs"
   local pids
   for _ in $(seq 50); do
     pids=$(cat "$CG/cgroup.procs" 2>/dev/null)
@@ -59,7 +59,7 @@ echo
 a=${REMOTE_ADDR#"["}; a=${a%"]"}
 echo "$(hostname) ${a#::ffff:}"'
 SRV='mkdir -p /www/cgi-bin && printf "%s\n" "$CGI" >/www/cgi-bin/ip && chmod +x /www/cgi-bin/ip && exec httpd -f -p 80 -h /www'
-get() { curl -sS --max-time 3 "http://$1/cgi-bin/ip" 2>&1; }          # from the host
+get() { incg curl -sS --max-time 3 "http://$1/cgi-bin/ip" 2>&1; }     # from the host
 get_out() { in_ns outside curl -sS --max-time 3 "http://$1/cgi-bin/ip" 2>&1; }
 refused() { # refused CMD...: curl says connection refused (exit 7), not a timeout
   local rc=0; "$@" >/dev/null 2>&1 || rc=$?
@@ -69,7 +69,7 @@ in_map() { nft list map inet netd ports4 2>/dev/null | grep -qw "$1"; }
 
 log "run -p 8080:80"
 netctl run -d --name web --hostname web --net pn -p 8080:80 -e CGI="$CGI" bb sh -c "$SRV" >/dev/null
-poll 10 bash -c "curl -sf --max-time 1 http://127.0.0.1:8080/cgi-bin/ip" || fail "web not reachable on 127.0.0.1:8080: $(get 127.0.0.1:8080)"
+poll 10 incg curl -sf --max-time 1 http://127.0.0.1:8080/cgi-bin/ip || fail "web not reachable on 127.0.0.1:8080: $(get 127.0.0.1:8080)"
 assert_eq "$(get_out 192.0.2.1:8080)" "web 192.0.2.2" "outside v4 (client's own address seen)"
 assert_eq "$(get_out '[2001:db8::1]:8080')" "web 2001:db8::2" "outside v6 (client's own address seen)"
 assert_eq "$(get 127.0.0.1:8080 | cut -d' ' -f1)" web "host 127.0.0.1"
@@ -116,7 +116,7 @@ netctl run -d --name pick -p 80 -e CGI="$CGI" bb sh -c "$SRV" >/dev/null
 picked=$(netctl port pick 80 | head -1 | sed 's/.*://')
 [[ "$picked" =~ ^[0-9]+$ ]] && [ "$picked" -ge 1024 ] || fail "picked port: $(netctl port pick)"
 assert_eq "$(netctl inspect pick | jq -r '.[0].NetworkSettings.Ports["80/tcp"][0].HostPort')" "$picked" "picked port recorded"
-poll 5 bash -c "curl -sf --max-time 1 http://192.0.2.1:$picked/cgi-bin/ip" || true
+poll 5 in_ns outside curl -sf --max-time 1 "http://192.0.2.1:$picked/cgi-bin/ip" || true
 assert_eq "$(get_out "192.0.2.1:$picked" | cut -d' ' -f2)" 192.0.2.2 "picked port from outside"
 
 log "stop removes the mappings; start restores them"
@@ -126,7 +126,7 @@ refused get 127.0.0.1:8080 || fail "host still reaches 8080 after stop: $(get 12
 in_map 8080 && fail "8080 still in the nft map after stop"
 assert_eq "$(netctl port web)" "" "port after stop"
 netctl start web >/dev/null
-poll 10 bash -c "curl -sf --max-time 1 http://127.0.0.1:8080/cgi-bin/ip" || fail "8080 not back after start"
+poll 10 incg curl -sf --max-time 1 http://127.0.0.1:8080/cgi-bin/ip || fail "8080 not back after start"
 assert_eq "$(get_out 192.0.2.1:8080)" "web 192.0.2.2" "outside after restart of the container"
 
 log "netd kill -9 and restart keep them"

@@ -211,8 +211,11 @@ static void flow_close(struct ul_udp_flow *f)
 			*pp = f->next;
 			break;
 		}
-	uv_close((uv_handle_t *)&f->up, flow_closed);
-	uv_close((uv_handle_t *)&f->idle, flow_closed);
+	/* at daemon shutdown the loop may already be closing every handle */
+	if (!uv_is_closing((uv_handle_t *)&f->up))
+		uv_close((uv_handle_t *)&f->up, flow_closed);
+	if (!uv_is_closing((uv_handle_t *)&f->idle))
+		uv_close((uv_handle_t *)&f->idle, flow_closed);
 }
 
 static void flow_idle(uv_timer_t *t) { flow_close(t->data); }
@@ -315,7 +318,8 @@ static void listener_stop(struct ports__entry *e)
 		flow_close(l->flows);
 	/* libuv owns the fd now and closes it with the handle */
 	e->resv_fd = -1;
-	uv_close((uv_handle_t *)&l->h, listener_closed);
+	if (!uv_is_closing((uv_handle_t *)&l->h))   /* shutdown may have closed it */
+		uv_close((uv_handle_t *)&l->h, listener_closed);
 }
 
 static int listener_start(struct nd_ports *p, struct ports__entry *e, struct nd_error *err)

@@ -83,6 +83,19 @@ nd_kill() {
   ND_PID=
 }
 
+# cg_drain DIR: kill whatever is left in a test's own cgroup, wait until it is
+# empty (bounded), then remove it. Use in on_exit for cgroups a test makes.
+cg_drain() {
+  local cg=$1 pids
+  [ -d "$cg" ] || return 0
+  for _ in $(seq 100); do
+    pids=$(cat "$cg/cgroup.procs" 2>/dev/null)
+    [ -z "$pids" ] && break
+    kill -KILL $pids 2>/dev/null; sleep 0.05
+  done
+  rmdir "$cg"
+}
+
 # mk_netns NAME: a named netns removed at exit (lo up).
 mk_netns() {
   ip netns add "$1"

@@ -26,13 +26,7 @@ cg_cleanup() {
   # every container, then netd, then whatever of ours is left in the cgroup
   [ -S "$ND_SOCK" ] && [ -n "$ND_PID" ] && "$NETCTL_BIN" rm -f $("$NETCTL_BIN" ps -aq) >/dev/null 2>&1
   nd_stop
-  local pids
-  for _ in $(seq 50); do
-    pids=$(cat "$CG/cgroup.procs" 2>/dev/null)
-    [ -z "$pids" ] && break
-    kill -KILL $pids 2>/dev/null; sleep 0.1
-  done
-  rmdir "$CG"
+  cg_drain "$CG"
 }
 on_exit cg_cleanup
 cat > "$T/netd.json" <<EOF

@@ -29,7 +29,7 @@ PIN=$T/bpf/netd
 if [ -d "$CGROOT" ] && mkdir "$CG" 2>/dev/null; then
   orig_cg=$(awk -F: '$1=="0"{print $3}' /proc/self/cgroup)
   echo $$ > "$CG/cgroup.procs"
-  on_exit "echo $$ > '$CGROOT$orig_cg/cgroup.procs'; rmdir '$CG'"
+  on_exit "echo $$ > '$CGROOT$orig_cg/cgroup.procs'; cg_drain '$CG'"
 else
   [ "$MODE" = ebpf ] && skip "cannot make a cgroup under $CGROOT"
 fi

@@ -295,6 +295,7 @@ static struct ctr_waiter *waiter_take(struct ctr *c, enum ctr_waiter_kind kind)
 
 static void net_teardown(struct ctr *c, json_t *doc)
 {
+	ctr_ports_unpublish(c->d, doc);   /* before the addresses they point at go */
 	const char *sb = nd_json_str(doc, "SandboxID");
 	if (sb && *sb && json_is_true(json_object_get(doc, "SandboxOwned"))) {
 		struct nd_error e = { 0 };
@@ -308,7 +309,6 @@ static void net_teardown(struct ctr *c, json_t *doc)
 /* The sandbox per NetworkMode; returns the netns path to join ("" = host). */
 static int net_setup(struct ctr *c, json_t *doc, char netns[PATH_MAX], struct nd_error *err)
 {
-	ctr_ports_unpublish(c->d, doc);   /* before the addresses they point at go */
 	struct netd *d = c->d;
 	const char *mode = nd_json_str(json_object_get(doc, "HostConfig"), "NetworkMode") ?: "bridge";
 	int rc;
@@ -415,6 +415,9 @@ void ctr_start(struct ctr *c, struct http_req *req)
 	const char *mode = nd_json_str(json_object_get(doc, "HostConfig"), "NetworkMode") ?: "";
 	if (!nd_str_has_prefix(mode, "container:") && ctr_files_write(d, doc, &err) < 0)
 		goto fail;
+	/* published ports before the process: all or none, a conflict is a 409 */
+	if (ctr_ports_publish(d, doc, &err) < 0)
+		goto fail;
 	if (ctr_spec_build(d, doc, netns, &spec, &err) < 0)
 		goto fail;
 	json_object_set_new(doc, "Spec", rt_spec_to_json(spec));
@@ -435,9 +438,6 @@ void ctr_start(struct ctr *c, struct http_req *req)
 	snprintf(j->image, sizeof(j->image), "%s", nd_json_str(doc, "Image") ?: "");
 	j->first_start = strcmp(nd_json_str(state_of(doc), "StartedAt") ?: ZERO_TIME, ZERO_TIME) == 0;
 	c->busy = c->starting = true;
-	/* published ports before the process: all or none, a conflict is a 409 */
-	if (ctr_ports_publish(d, doc, &err) < 0)
-		goto fail;
 	log_debug("container=%.12s starting net_ms=%.2f files_spec_save_ms=%.2f", c->id, MS(t0, t1),
 		  MS(t1, nd_now_ns()));
 	job_queue(j);

@@ -619,10 +619,10 @@ static json_t *inspect_view(struct netd *d, const json_t *doc)
 		json_pack("{s:s, s:s, s:s, s:o}", "SandboxID", sbid ? sbid : "",
 			  "SandboxKey", sb ? nd_json_str(sb, "NetnsPath") ?: "" : "", "IPAddress", ip ? ip : "",
 			  "Networks", nets));
-	json_object_del(v, "CreatedUnix");
-	return v;
 	json_object_set_new(json_object_get(v, "NetworkSettings"), "Ports", ctr_ports_view(doc));
 	json_object_del(v, "PortMappings");
+	json_object_del(v, "CreatedUnix");
+	return v;
 }
 
 void api_container_inspect(struct http_req *req, void *ctx)
@@ -660,7 +660,7 @@ static json_t *summary_view(struct netd *d, const json_t *doc)
 		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), " %s", json_string_value(a));
 	char name[ND_NAME_MAX + 2];
 	snprintf(name, sizeof(name), "/%s", nd_json_str(doc, "Name"));
-	return json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:s, s:s, s:[], s:{}, s:{s:s}, s:{s:o}}",
+	return json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:{}, s:{s:s}, s:{s:o}}",
 		"Id", nd_json_str(doc, "Id"), "Names", name, "Image", nd_json_str(doc, "ImageRef") ?: "",
 		"ImageID", nd_json_str(doc, "Image") ?: "", "Command", cmd,
 		"Created", json_integer_value(json_object_get(doc, "CreatedUnix")), "State", status, "Status", human,

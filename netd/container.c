@@ -391,12 +391,9 @@ void ctr_start(struct ctr *c, struct http_req *req)
 			http_reply_empty(req, 304);
 		return;
 	}
-	if (c->mounting && !c->start_pending && !c->removing) {  /* ctr_prepare's mount: then */
-		c->start_pending = true;
-		c->start_req = req;
-		return;
-	}
-	if (c->busy || c->removing) {
+	/* busy with ctr_prepare's mount only: the network comes up meanwhile,
+	 * the runtime's job waits for the rootfs (mount_done) */
+	if (c->starting || (c->busy && !c->mounting) || c->removing) {
 		nd_error_set(&err, -EBUSY, "container %.12s is %s", c->id, c->removing ? "being removed" : "busy (starting or cleaning up)");
 		start_reply_error(req, &err, 125);
 		return;
@@ -438,9 +435,12 @@ void ctr_start(struct ctr *c, struct http_req *req)
 	snprintf(j->image, sizeof(j->image), "%s", nd_json_str(doc, "Image") ?: "");
 	j->first_start = strcmp(nd_json_str(state_of(doc), "StartedAt") ?: ZERO_TIME, ZERO_TIME) == 0;
 	c->busy = c->starting = true;
-	log_debug("container=%.12s starting net_ms=%.2f files_spec_save_ms=%.2f", c->id, MS(t0, t1),
-		  MS(t1, nd_now_ns()));
-	job_queue(j);
+	log_debug("container=%.12s starting net_ms=%.2f files_spec_save_ms=%.2f%s", c->id, MS(t0, t1),
+		  MS(t1, nd_now_ns()), c->mounting ? " (waits for the rootfs)" : "");
+	if (c->mounting)
+		c->start_job = j;
+	else
+		job_queue(j);
 	return;
 
 fail:
@@ -477,20 +477,16 @@ void ctr_prepare(struct ctr *c, const char *image)
 static void mount_done(struct job *j)
 {
 	struct ctr *c = j->c;
-	c->busy = c->mounting = false;
+	c->mounting = false;
 	if (j->rc < 0)
 		log_debug("container=%.12s: rootfs at create: %s (the start tries again)", c->id, j->err.msg);
-	struct http_req *req = TAKE_PTR(c->start_req);
-	bool start = c->start_pending;
-	c->start_pending = false;
-	if (c->removing) {   /* rm -f arrived meanwhile: it removes the rootfs */
-		if (start && req)
-			http_reply_errorf(req, 409, "container %.12s is being removed", c->id);
-		ctr_remove(c, NULL);
+	if (c->start_job) {  /* a start is under way (busy, starting): its runtime part now */
+		job_queue(TAKE_PTR(c->start_job));
 		return;
 	}
-	if (start)
-		ctr_start(c, req);
+	c->busy = false;
+	if (c->removing)     /* rm -f arrived meanwhile: it removes the rootfs */
+		ctr_remove(c, NULL);
 }
 
 struct watch {

@@ -41,8 +41,7 @@ struct ctr {
 	bool removing;
 	bool restarting;       /* restart-policy timer pending */
 	bool mounting;         /* the rootfs mount queued at create is in flight */
-	bool start_pending;    /* a start waits for that mount */
-	struct http_req *start_req;
+	void *start_job;       /* a start's runtime job, parked until that mount is done */
 	struct rt_state st;    /* valid while running */
 	int pidfd;
 	uv_poll_t poll;

@@ -1,12 +1,13 @@
 /* netctl run|create|start|stop|kill|restart|rm|wait|ps|logs|inspect|exec
  * (also as `netctl container COMMAND`).
  *
- * Streams (wait, attach, logs) use a small HTTP/1.1 client on the unix socket
- * of its own, so that `run` can hold a wait and an attach open while it
+ * Streams (wait, attach, logs) use libcurl multi handles, one per stream, so that `run` can hold a wait and an attach open while it
  * starts the container, as Docker's CLI does. `run -t` talks to the shim's
  * attach socket (<StateDir>/attach.sock) directly for the pty (netctl runs as
  * root on netd's host); `exec` enters the container's namespaces itself. */
 #include "cli/netctl.h"
+
+#include <curl/curl.h>
 
 #include <fcntl.h>
 #include <grp.h>
@@ -22,18 +23,103 @@
 
 extern char **environ;
 
-/* ---- a raw HTTP client for streams ---------------------------------------------- */
+/* ---- streams over libcurl ------------------------------------------------------
+ * One multi handle per stream, driven only when its caller reads, so `run`
+ * can hold a wait and an attach open while it starts the container. libcurl
+ * does the HTTP (chunked bodies, headers); we only buffer what it hands us. */
+
+static volatile sig_atomic_t got_signal, got_winch;
+
 
 struct raw {
-	int fd;
+	CURLM *multi;
+	CURL *easy;
+	struct curl_slist *hdrs;
+	char *payload;
 	int status;
-	bool chunked, tty_stream;
-	long long clen;         /* -1: until EOF */
-	size_t chunk_left;      /* bytes left in the current chunk */
-	char buf[65536];
-	size_t off, len;
-	bool done;
+	bool tty_stream;
+	bool headers_done, done;
+	CURLcode result;
+	char *buf;              /* body bytes not yet handed out */
+	size_t off, len, cap;
 };
+
+static size_t raw_on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct raw *r = userdata;
+	size_t n = size * nmemb;
+	if (r->off > 0 && r->off == r->len)
+		r->off = r->len = 0;
+	if (r->len + n > r->cap) {
+		size_t cap = r->cap ? r->cap : 65536;
+		while (cap < r->len + n)
+			cap *= 2;
+		char *b = realloc(r->buf, cap);
+		if (!b)
+			return 0;
+		r->buf = b;
+		r->cap = cap;
+	}
+	memcpy(r->buf + r->len, ptr, n);
+	r->len += n;
+	return n;
+}
+
+static size_t raw_on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct raw *r = userdata;
+	size_t n = size * nmemb;
+	if (n >= 13 && strncasecmp(ptr, "Content-Type:", 13) == 0 && memmem(ptr, n, "raw-stream", 10))
+		r->tty_stream = true;
+	if (n <= 2 && (ptr[0] == '\r' || ptr[0] == '\n')) {
+		long code = 0;
+		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
+		if (code >= 200) {       /* not a "100 Continue" */
+			r->status = (int)code;
+			r->headers_done = true;
+		}
+	}
+	return n;
+}
+
+/* Drives the transfer once: waits up to 200 ms for progress. -EINTR when a
+ * signal arrived (the caller forwards it), -EIO when the transfer failed. */
+static int raw_step(struct raw *r)
+{
+	int running = 0;
+	CURLMcode mc = curl_multi_perform(r->multi, &running);
+	if (mc != CURLM_OK)
+		return -EIO;
+	CURLMsg *msg;
+	int left;
+	while ((msg = curl_multi_info_read(r->multi, &left))) {
+		if (msg->msg == CURLMSG_DONE) {
+			r->done = true;
+			r->result = msg->data.result;
+		}
+	}
+	if (r->done || running == 0) {
+		r->done = true;
+		return 0;
+	}
+	if (curl_multi_poll(r->multi, NULL, 0, 200, NULL) != CURLM_OK)
+		return -EIO;
+	return got_signal ? -EINTR : 0;
+}
+
+static void raw_close(struct raw *r)
+{
+	if (r->multi && r->easy)
+		curl_multi_remove_handle(r->multi, r->easy);
+	if (r->easy)
+		curl_easy_cleanup(r->easy);
+	if (r->multi)
+		curl_multi_cleanup(r->multi);
+	curl_slist_free_all(r->hdrs);
+	free(r->payload);
+	free(r->buf);
+	memset(r, 0, sizeof(*r));
+}
 
 static const char *socket_path(struct cli *cli)
 {
@@ -41,139 +127,65 @@ static const char *socket_path(struct cli *cli)
 	return nd_str_has_prefix(h, "unix://") ? h + 7 : h;
 }
 
-static int raw_fill(struct raw *r)
-{
-	if (r->off > 0) {
-		memmove(r->buf, r->buf + r->off, r->len - r->off);
-		r->len -= r->off;
-		r->off = 0;
-	}
-	if (r->len == sizeof(r->buf))
-		return -ENOBUFS;
-	ssize_t n;
-	do
-		n = read(r->fd, r->buf + r->len, sizeof(r->buf) - r->len);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	r->len += (size_t)n;
-	return (int)n;
-}
-
-/* a line ending in CRLF from the buffer; NULL at EOF */
-static char *raw_line(struct raw *r)
-{
-	for (;;) {
-		char *s = r->buf + r->off;
-		char *nl = memmem(s, r->len - r->off, "\r\n", 2);
-		if (nl) {
-			*nl = '\0';
-			r->off = (size_t)(nl + 2 - r->buf);
-			return s;
-		}
-		if (raw_fill(r) <= 0)
-			return NULL;
-	}
-}
-
-static void raw_close(struct raw *r)
-{
-	if (r->fd >= 0)
-		close(r->fd);
-	r->fd = -1;
-}
-
 static int raw_request(struct cli *cli, const char *method, const char *path, const json_t *body, struct raw *r,
 		       struct nd_error *err)
 {
 	memset(r, 0, sizeof(*r));
-	r->clen = -1;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", socket_path(cli));
-	r->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (r->fd < 0 || connect(r->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		nd_error_set(err, -errno, "cannot connect to netd at %s: %s", sa.sun_path, strerror(errno));
+	char url[4096];
+	snprintf(url, sizeof(url), "http://netd%s", path);
+	r->multi = curl_multi_init();
+	r->easy = curl_easy_init();
+	if (!r->multi || !r->easy) {
 		raw_close(r);
-		return err->code;
+		return nd_error_set(err, -ENOMEM, "cannot initialise libcurl");
 	}
-	_cleanup_free_ char *payload = body ? nd_json_dump(body) : NULL;
-	_cleanup_free_ char *req = NULL;
-	int n = asprintf(&req, "%s %s HTTP/1.1\r\nHost: netd\r\nContent-Type: application/json\r\n"
-			 "Content-Length: %zu\r\n\r\n%s", method, path, payload ? strlen(payload) : 0,
-			 payload ? payload : "");
-	if (n < 0 || write(r->fd, req, (size_t)n) != n) {
+	r->payload = body ? nd_json_dump(body) : strdup("");
+	r->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+	r->hdrs = curl_slist_append(r->hdrs, "Expect:");
+	CURL *h = r->easy;
+	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, socket_path(cli));
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, r->hdrs);
+	if (strcmp(method, "GET") != 0)
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->payload);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, raw_on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, raw_on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+	curl_multi_add_handle(r->multi, h);
+	/* until the status line and headers are in (streams send them at once) */
+	while (!r->headers_done && !r->done) {
+		int rc = raw_step(r);
+		if (rc == -EINTR)
+			continue;          /* the caller forwards signals once it streams */
+		if (rc < 0)
+			break;
+	}
+	if (!r->headers_done) {
+		CURLcode cc = r->result;
 		raw_close(r);
-		return nd_error_set(err, -EIO, "sending a request to netd failed");
-	}
-	char *line = raw_line(r);
-	if (!line || sscanf(line, "HTTP/1.%*d %d", &r->status) != 1) {
-		raw_close(r);
-		return nd_error_set(err, -EBADMSG, "netd sent a malformed answer");
-	}
-	while ((line = raw_line(r)) && *line) {
-		if (strncasecmp(line, "Transfer-Encoding:", 18) == 0 && strcasestr(line, "chunked"))
-			r->chunked = true;
-		else if (strncasecmp(line, "Content-Length:", 15) == 0)
-			r->clen = atoll(line + 15);
-		else if (strncasecmp(line, "Content-Type:", 13) == 0 && strstr(line, "raw-stream"))
-			r->tty_stream = true;
-	}
-	if (!line) {
-		raw_close(r);
-		return nd_error_set(err, -EBADMSG, "netd closed the connection");
+		return nd_error_set(err, -ECONNREFUSED, "cannot connect to netd at %s: %s",
+				    socket_path(cli), curl_easy_strerror(cc ? cc : CURLE_RECV_ERROR));
 	}
 	return 0;
 }
 
 /* Next piece of the body: *out points into the buffer (valid until the next
- * call); 0 at the end of the body, < 0 on error. */
+ * call); 0 at the end of the body, < 0 on error or -EINTR on a signal. */
 static ssize_t raw_next(struct raw *r, const char **out)
 {
-	if (r->done)
-		return 0;
-	if (r->chunked) {
-		size_t left = r->chunk_left;
-		if (left == 0) {
-			char *line = raw_line(r);
-			if (!line)
-				return -EIO;
-			if (!*line && !(line = raw_line(r)))  /* CRLF after the previous chunk */
-				return -EIO;
-			left = strtoul(line, NULL, 16);
-			if (left == 0) {
-				r->done = true;
-				raw_line(r);
-				return 0;
-			}
-		}
-		if (r->off == r->len && raw_fill(r) <= 0)
-			return -EIO;
-		size_t n = r->len - r->off < left ? r->len - r->off : left;
-		*out = r->buf + r->off;
-		r->off += n;
-		r->chunk_left = left - n;
-		return (ssize_t)n;
+	while (r->off == r->len) {
+		if (r->done)
+			return r->result == CURLE_OK ? 0 : -EIO;
+		int rc = raw_step(r);
+		if (rc < 0)
+			return rc;
 	}
-	if (r->clen == 0) {
-		r->done = true;
-		return 0;
-	}
-	if (r->off == r->len) {
-		int f = raw_fill(r);
-		if (f < 0)
-			return f;
-		if (f == 0) {
-			r->done = true;
-			return 0;
-		}
-	}
-	size_t n = r->len - r->off;
-	if (r->clen > 0 && (long long)n > r->clen)
-		n = (size_t)r->clen;
 	*out = r->buf + r->off;
-	r->off += n;
-	if (r->clen > 0)
-		r->clen -= (long long)n;
+	size_t n = r->len - r->off;
+	r->off = r->len;
 	return (ssize_t)n;
 }
 
@@ -183,7 +195,9 @@ static json_t *raw_json_body(struct raw *r)
 	size_t len = 0;
 	const char *p;
 	ssize_t n;
-	while ((n = raw_next(r, &p)) > 0) {
+	while ((n = raw_next(r, &p)) > 0 || n == -EINTR) {
+		if (n == -EINTR)
+			return NULL;       /* let the caller forward the signal and call again */
 		char *a = realloc(all, len + (size_t)n + 1);
 		if (!a)
 			break;
@@ -257,7 +271,6 @@ static void demux_feed(struct demux *m, const char *p, size_t n, bool raw)
 
 /* ---- signals --------------------------------------------------------------------------- */
 
-static volatile sig_atomic_t got_signal, got_winch;
 
 static void on_signal(int sig) { got_signal = sig; }
 static void on_winch(int sig) { got_winch = 1; }
@@ -733,7 +746,7 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 	catch_signals();
 	/* wait first (its headers come at once: it is registered), then
 	 * attach, then start: no output and no exit can be missed */
-	struct raw w, a = { .fd = -1 };
+	struct raw w, a = { 0 };
 	char path[256];
 	snprintf(path, sizeof(path), "/containers/%s/wait?condition=%s", id, o.rm ? "removed" : "next-exit");
 	if (raw_request(cli, "POST", path, NULL, &w, &err) < 0)

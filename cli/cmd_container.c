@@ -84,11 +84,10 @@ static size_t raw_on_header(char *ptr, size_t size, size_t nmemb, void *userdata
 
 /* Drives the transfer once: waits up to 200 ms for progress. -EINTR when a
  * signal arrived (the caller forwards it), -EIO when the transfer failed. */
-static int raw_step(struct raw *r)
+static int raw_perform(struct raw *r)
 {
 	int running = 0;
-	CURLMcode mc = curl_multi_perform(r->multi, &running);
-	if (mc != CURLM_OK)
+	if (curl_multi_perform(r->multi, &running) != CURLM_OK)
 		return -EIO;
 	CURLMsg *msg;
 	int left;
@@ -98,13 +97,25 @@ static int raw_step(struct raw *r)
 			r->result = msg->data.result;
 		}
 	}
-	if (r->done || running == 0) {
+	if (running == 0)
 		r->done = true;
+	return 0;
+}
+
+static int raw_step(struct raw *r)
+{
+	bool had_headers = r->headers_done;
+	size_t had = r->len - r->off;
+	if (raw_perform(r) < 0)
+		return -EIO;
+	/* progress already: hand it back before waiting on the socket */
+	if (r->done || r->headers_done != had_headers || r->len - r->off != had)
 		return 0;
-	}
 	if (curl_multi_poll(r->multi, NULL, 0, 200, NULL) != CURLM_OK)
 		return -EIO;
-	return got_signal ? -EINTR : 0;
+	if (got_signal)
+		return -EINTR;
+	return raw_perform(r);
 }
 
 static void raw_close(struct raw *r)

@@ -710,3 +710,54 @@ const struct cli_cmd cli_image_cmds[] = {
 	{ "prune", "Remove unused images", cmd_img_prune, NULL },
 	{ NULL },
 };
+
+/* netctl commit [-m MSG] [-a AUTHOR] CONTAINER [REPO[:TAG]] */
+int cmd_commit(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "message", required_argument, NULL, 'm' }, { "author", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' }, { 0 },
+	};
+	const char *msg = NULL, *author = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+m:a:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm': msg = optarg; break;
+		case 'a': author = optarg; break;
+		case 'h':
+			fputs("Usage: netctl commit [-m MESSAGE] [-a AUTHOR] CONTAINER [REPOSITORY[:TAG]]\n\n"
+			      "Make a new image from a container's changes: its upper dir becomes one new\n"
+			      "layer (deletions included) on top of the container's image. The container\n"
+			      "keeps running; changes it makes during the commit may or may not be in it.\n",
+			      stdout);
+			return 0;
+		default: return cli_usage_error(cli->prog, "unknown option \"%s\"", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1 && optind != argc - 2)
+		return cli_usage_error(cli->prog, "expects CONTAINER [REPOSITORY[:TAG]]");
+	char repo[512] = "", tag[256] = "";
+	if (optind == argc - 2) {
+		snprintf(repo, sizeof(repo), "%s", argv[optind + 1]);
+		char *colon = strrchr(repo, ':');
+		if (colon && !strchr(colon, '/')) {
+			*colon = '\0';
+			snprintf(tag, sizeof(tag), "%s", colon + 1);
+		}
+	}
+	_cleanup_free_ char *ec = client_escape(cli->client, argv[optind]);
+	_cleanup_free_ char *er = client_escape(cli->client, repo);
+	_cleanup_free_ char *et = client_escape(cli->client, tag);
+	_cleanup_free_ char *em = client_escape(cli->client, msg ? msg : "");
+	_cleanup_free_ char *ea = client_escape(cli->client, author ? author : "");
+	char path[4096];
+	snprintf(path, sizeof(path), "/commit?container=%s&repo=%s&tag=%s&comment=%s&author=%s", ec ? ec : "",
+		 er ? er : "", et ? et : "", em ? em : "", ea ? ea : "");
+	struct nd_error err = { 0 };
+	_cleanup_json_ json_t *resp = NULL;
+	if (client_call(cli->client, "POST", path, NULL, &resp, &err) < 0)
+		return cli_fail(&err);
+	printf("%s\n", nd_json_str(resp, "Id"));
+	return 0;
+}

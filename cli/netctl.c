@@ -6,6 +6,7 @@ static const struct cli_cmd top_cmds[] = {
 	{ "sandbox", "Manage sandboxes (network namespaces)", NULL, cli_sandbox_cmds },
 	{ "image", "Manage images", NULL, cli_image_cmds },
 	{ "images", "List images (image ls)", cmd_images, NULL },
+	{ "commit", "Make an image from a container's changes", cmd_commit, NULL },
 	{ "container", "Manage containers", NULL, cli_container_cmds },
 	{ "run", "Create and start a container (container run)", cli_container_alias, NULL },
 	{ "create", "Create a container (container create)", cli_container_alias, NULL },

@@ -36,6 +36,8 @@ void cli_table_print(struct cli_table *t);                  /* prints and frees 
 /* A dynamically built request path with escaped segments. */
 char *cli_path(struct cli *cli, const char *fmt, const char *arg);
 
+int cmd_commit(struct cli *cli, int argc, char **argv);
+
 /* command groups */
 extern const struct cli_cmd cli_network_cmds[];
 extern const struct cli_cmd cli_sandbox_cmds[];

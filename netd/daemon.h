@@ -57,6 +57,9 @@ bool api_labels_match(const json_t *labels, const char *spec);
 bool api_filter_any(const json_t *filters, const char *key, bool (*pred)(const char *val, void *data),
 		    void *data);
 
+/* api_commit.c */
+void api_commit(struct http_req *req, void *ctx);
+
 /* api_system.c */
 void api_ping(struct http_req *req, void *ctx);
 void api_version(struct http_req *req, void *ctx);

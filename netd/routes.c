@@ -9,6 +9,8 @@ const struct http_route netd_routes[] = {
 	{ "GET", "/version", api_version, 0 },
 	{ "GET", "/info", api_info, 0 },
 
+	{ "POST", "/commit", api_commit, 0 },
+
 	{ "POST", "/networks/create", api_network_create, 0 },
 	{ "GET", "/networks", api_network_list, 0 },
 	{ "POST", "/networks/prune", api_network_prune, 0 },

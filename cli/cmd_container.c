@@ -14,7 +14,10 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <linux/capability.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -1201,6 +1204,45 @@ static void join_cgroups(pid_t pid)
 	}
 }
 
+/* The exec'd process gets what the container's own processes get: Docker's
+ * default capability set (everything else dropped, bounding set included) and
+ * no_new_privs. (The container's seccomp filter is not applied here: netctl
+ * links no seccomp library; see the note in the help.) */
+#define EXEC_DEFAULT_CAPS 0xa80425fbULL
+
+static int exec_bound_caps(void)
+{
+	for (int cap = 0; cap < 64; cap++) {
+		if (EXEC_DEFAULT_CAPS & (1ULL << cap))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+			if (errno == EINVAL)
+				break;          /* past the kernel's last capability */
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int exec_final_caps(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { 0 };
+	if (syscall(SYS_capget, &h, d) < 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		uint32_t keep = (uint32_t)(EXEC_DEFAULT_CAPS >> (32 * i));
+		d[i].effective &= keep;
+		d[i].permitted &= keep;
+		d[i].inheritable = 0;
+	}
+	if (syscall(SYS_capset, &h, d) < 0)
+		return -1;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return -1;
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
 static int cmd_exec(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -1222,7 +1264,9 @@ static int cmd_exec(struct cli *cli, int argc, char **argv)
 			fputs("Usage: netctl exec [-it] [-e K=V] [-w DIR] [-u UID[:GID]] CONTAINER COMMAND [ARG...]\n\n"
 			      "Run a command in a running container: netctl (root, on netd's host) joins the\n"
 			      "container's cgroups and its mnt, uts, ipc, net, pid and cgroup namespaces and\n"
-			      "execs the command with the container's environment. It shares netctl's\n"
+			      "execs the command with the container's environment and Docker's default\n"
+			      "capabilities (no_new_privs; the container's seccomp filter is not applied).\n"
+			      "It shares netctl's\n"
 			      "terminal (-it) and stdio. Exit code: the command's; 126/127 when it cannot run.\n", stdout);
 			return 0;
 		default: return cli_usage_error(cli->prog, "unknown option \"%s\"", argv[optind - 1]);
@@ -1288,6 +1332,10 @@ static int cmd_exec(struct cli *cli, int argc, char **argv)
 	if (child == 0) {
 		if (chdir(cwd && *cwd ? cwd : "/") < 0 && chdir("/") < 0)
 			_exit(125);
+		if (exec_bound_caps() < 0) {
+			fprintf(stderr, "netctl: exec: drop capabilities: %s\n", strerror(errno));
+			_exit(125);
+		}
 		if (user && *user) {
 			unsigned uid = 0, gid = 0;
 			int nf = sscanf(user, "%u:%u", &uid, &gid);
@@ -1299,6 +1347,10 @@ static int cmd_exec(struct cli *cli, int argc, char **argv)
 				fprintf(stderr, "netctl: exec: switch to user %s: %s\n", user, strerror(errno));
 				_exit(125);
 			}
+		}
+		if (exec_final_caps() < 0) {
+			fprintf(stderr, "netctl: exec: set capabilities: %s\n", strerror(errno));
+			_exit(125);
 		}
 		environ = envp;
 		char **cmd = argv + optind + 1;

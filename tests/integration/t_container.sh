@@ -77,6 +77,9 @@ assert_eq "$(netctl exec srv hostname)" "$(netctl inspect srv | jq -r '.[0].Conf
 [ "$(netctl exec srv sh -c 'echo $$')" -lt 20 ] || fail "exec is not in the container's pid namespace"
 [[ "$(netctl exec srv ip -o -4 addr show eth0)" == *"$srv_ip"* ]] || fail "exec net ns"
 [ "$(netctl exec srv cat /proc/1/cmdline | tr '\0' ' ')" = "sleep 300 " ] || fail "exec does not see the container's PID 1"
+st=$(netctl exec srv cat /proc/self/status)
+[[ "$st" == *"CapEff:	00000000a80425fb"* && "$st" == *"CapBnd:	00000000a80425fb"* && "$st" == *"NoNewPrivs:	1"* ]] \
+  || fail "exec'd process has more than the container's capabilities: $(echo "$st" | grep -E 'Cap|NoNew')"
 set +e; netctl exec srv sh -c 'exit 7'; rc=$?; netctl exec srv nope 2>/dev/null; rc2=$?; set -e
 assert_eq "$rc" 7 "exec exit code"
 assert_eq "$rc2" 127 "exec missing command"

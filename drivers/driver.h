@@ -104,6 +104,9 @@ struct nd_driver_ops {
 	 * endpoints, so reconcile can delete owned interfaces no longer recorded
 	 * and never touch anything else. May be NULL. */
 	bool (*owns_ifname)(const char *ifname);
+	/* Delete an interface owns_ifname() claims but no record names (left by
+	 * a crash), whatever kind it is. Missing = success. May be NULL. */
+	int (*orphan_delete)(struct nd_drv_ctx *ctx, const char *ifname, struct nd_error *err);
 };
 
 /* The registry: a const table, looked up by name. */

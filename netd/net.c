@@ -43,22 +43,12 @@ static int remove_orphans(struct netd *d, const json_t *recorded)
 			if (!all[k]->owns_ifname || !all[k]->owns_ifname(name))
 				continue;
 			/* ours by name, recorded nowhere: left by a crash */
-			unsigned idx = if_nametoindex(name);
-			if (!idx)
+			if (!if_nametoindex(name) || !all[k]->orphan_delete)
 				break;
 			log_info("reconcile: deleting orphaned interface %s", name);
-			struct nd_drv_network dn = { .id = "", .name = name, .options = json_object(),
-						     .data = json_pack("{s:s}", "bridge", name) };
-			struct nd_drv_endpoint de = { .id = "", .data = json_pack("{s:s}", "host_ifname", name) };
 			struct nd_error e = { 0 };
-			/* ask the driver to delete it as what it is (bridge or endpoint veth) */
-			if (nd_str_has_prefix(name, "br-"))
-				all[k]->network_delete(&net_of(d)->drv_ctx, &dn, &e);
-			else
-				all[k]->endpoint_delete(&net_of(d)->drv_ctx, &dn, &de, &e);
-			json_decref((json_t *)dn.options);
-			json_decref(dn.data);
-			json_decref(de.data);
+			if (all[k]->orphan_delete(&net_of(d)->drv_ctx, name, &e) < 0)
+				log_warn("reconcile: %s", e.msg);
 			break;
 		}
 	}

@@ -67,4 +67,16 @@ for i in $(seq 0 $((NSB-1))); do netctl network connect crash s$i >/dev/null 2>&
 eps2=$(api GET /endpoints)
 assert_eq "$(echo "$eps2" | jq length)" "$NSB" "every sandbox connected"
 [ -z "$(echo "$eps2" | jq -r '.[].IPv4Address' | sort | uniq -d)" ] || fail "duplicate after restart"
+# interfaces of ours that nothing records (a crash between the store and the
+# kernel) go at the next start; interfaces that are not ours stay
+nd_kill
+ip link add br-0123456789ab type bridge
+ip link add veth0123abc type veth peer name vp0123abc
+ip link add mybr type bridge
+ip link add br-notours type bridge
+nd_start
+for i in br-0123456789ab veth0123abc vp0123abc; do
+  ! ip link show "$i" >/dev/null 2>&1 || fail "orphan $i not removed at restart"
+done
+ip link show mybr >/dev/null && ip link show br-notours >/dev/null || fail "an interface netd does not own was touched"
 echo ok

@@ -38,7 +38,8 @@ _nd_cleanup() {
   fi
   grep -F " $T" /proc/self/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
   # the containers' cgroup parent, once no container of any netd uses it
-  for c in /sys/fs/cgroup/*/netd /sys/fs/cgroup/*/*/netd; do [ -d "$c" ] && rmdir "$c" 2>/dev/null; done
+  # (it sits under the cgroup of whoever started the shim, at any depth)
+  find /sys/fs/cgroup -maxdepth 6 -type d -name netd -empty -exec rmdir {} + 2>/dev/null
   rm -rf "$T"
   exit $rc
 }

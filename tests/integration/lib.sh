@@ -39,7 +39,7 @@ _nd_cleanup() {
   grep -F " $T" /proc/self/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
   # the containers' cgroup parent, once no container of any netd uses it
   # (it sits under the cgroup of whoever started the shim, at any depth)
-  find /sys/fs/cgroup -maxdepth 6 -type d -name netd -empty -exec rmdir {} + 2>/dev/null
+  find /sys/fs/cgroup -maxdepth 6 -type d -name netd -exec rmdir {} + 2>/dev/null
   rm -rf "$T"
   exit $rc
 }

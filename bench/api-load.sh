@@ -10,7 +10,8 @@ T=$(mktemp -d /tmp/netd-bench.XXXXXX)
 cleanup() { [ -n "${pid-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 # its own network and mount namespaces: the bridge, rules and netns mounts netd makes die with it
-unshare --net --mount --propagation private -- "$build/netd/netd" --root "$T/root" --exec-root "$T/run" --socket "$T/netd.sock" \
+echo '{"userland-proxy": true}' > "$T/netd.json"   # nothing attaches to the host's cgroups
+unshare --net --mount --propagation private -- "$build/netd/netd" --root "$T/root" --exec-root "$T/run" --socket "$T/netd.sock" --config "$T/netd.json" \
   --log-level warn &
 pid=$!
 for _ in $(seq 200); do curl -sf --unix-socket "$T/netd.sock" http://x/_ping >/dev/null && break; sleep 0.02; done

@@ -65,7 +65,9 @@ trap 'exit 130' INT TERM
 mkdir -p /run/netns && mount -t tmpfs -o mode=0755 netd-bench-netns /run/netns
 ip link set lo up
 mkdir -p "$B/root" "$B/run"
-"$NETD" --root "$B/root" --exec-root "$B/run" --socket "$B/netd.sock" --log-level warn >"$B/netd.log" 2>&1 &
+# no published ports here: the userland proxy, so nothing attaches to the host's cgroups
+echo '{"userland-proxy": true}' > "$B/netd.json"
+"$NETD" --root "$B/root" --exec-root "$B/run" --socket "$B/netd.sock" --config "$B/netd.json" --log-level warn >"$B/netd.log" 2>&1 &
 NETD_PID=$!
 for _ in $(seq 200); do curl -sf --unix-socket "$B/netd.sock" http://netd/_ping >/dev/null 2>&1 && break; sleep 0.05; done
 curl -sf --unix-socket "$B/netd.sock" http://netd/_ping >/dev/null || { cat "$B/netd.log" >&2; echo "netd did not start" >&2; exit 1; }

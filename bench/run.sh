@@ -49,7 +49,9 @@ trap cleanup EXIT
 
 "$SRC/scripts/mk-busybox-image.sh" "$B/bb.tar" 2>/dev/null
 "$NETD_BUILD/images/nd-images-test" --root "$B/root/images" import "$B/bb.tar" bb >/dev/null
-"$NETD_BUILD/netd/netd" --root "$B/root" --exec-root "$B/run" --socket "$B/netd.sock" --log-level warn \
+# no published ports here: the userland proxy, so nothing attaches to the host's cgroups
+echo '{"userland-proxy": true}' > "$B/netd.json"
+"$NETD_BUILD/netd/netd" --root "$B/root" --exec-root "$B/run" --socket "$B/netd.sock" --config "$B/netd.json" --log-level warn \
   >"$B/netd.log" 2>&1 &
 NDPID=$!
 for _ in $(seq 200); do "$NETCTL" version >/dev/null 2>&1 && break; sleep 0.05; done

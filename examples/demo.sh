@@ -19,6 +19,8 @@ cleanup() {
     kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
   fi
   grep -F " $T" /proc/self/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
+  [ -n "${CG-}" ] && rmdir "$CG" 2>/dev/null
+  find /sys/fs/cgroup -maxdepth 6 -type d -name netd -exec rmdir {} + 2>/dev/null
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -26,7 +28,20 @@ step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 say() { printf '\n\033[36m# %s\033[0m\n' "$*"; }
 netctl() { "$build/cli/netctl" "$@"; }
 
-"$build/netd/netd" --root "$T/root" --exec-root "$T/run" --socket "$T/netd.sock" --log-level warn &
+# netd's eBPF port programs attach to a cgroup of the demo's own (never the
+# host's root cgroup) and pin on a bpffs of its own
+cgroot=/sys/fs/cgroup/unified
+[ "$(stat -fc %T $cgroot 2>/dev/null)" = cgroup2fs ] || cgroot=/sys/fs/cgroup
+CG=$cgroot/netd-demo-$$
+if [ "$(stat -fc %T $cgroot 2>/dev/null)" = cgroup2fs ] && mkdir "$CG" 2>/dev/null; then
+  mkdir -p "$T/bpf" && mount -t bpf bpf "$T/bpf"
+  printf '{"bpf-cgroup": "%s", "bpf-pin-path": "%s"}\n' "$CG" "$T/bpf/netd" > "$T/netd.json"
+else
+  CG=
+  echo '{"userland-proxy": true}' > "$T/netd.json"
+fi
+"$build/netd/netd" --root "$T/root" --exec-root "$T/run" --socket "$T/netd.sock" --config "$T/netd.json" \
+  --log-level warn &
 pid=$!
 for _ in $(seq 250); do curl -sf --unix-socket "$T/netd.sock" http://x/_ping >/dev/null && break; sleep 0.02; done
 

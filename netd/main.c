@@ -126,11 +126,8 @@ int main(int argc, char **argv)
 
 	d.loop = uv_default_loop();
 	d.started = time(NULL);
-	if ((rc = netd_net_start(&d, &err)) < 0)
-		goto fail;
-	if ((rc = netd_containers_start(&d, &err)) < 0)
-		goto fail;
-
+	/* the socket first: a netd that cannot serve (socket taken) must fail
+	 * before it touches the kernel. Nothing is answered before uv_run. */
 	struct http_server_config hc = {
 		.socket_path = d.cfg.socket,
 		.socket_mode = 0660,
@@ -140,6 +137,10 @@ int main(int argc, char **argv)
 		.ctx = &d,
 	};
 	if ((rc = http_server_new(d.loop, &hc, &d.http, &err)) < 0)
+		goto fail;
+	if ((rc = netd_net_start(&d, &err)) < 0)
+		goto fail;
+	if ((rc = netd_containers_start(&d, &err)) < 0)
 		goto fail;
 
 	uv_signal_init(d.loop, &d.sig_term);
@@ -165,6 +166,10 @@ int main(int argc, char **argv)
 
 fail:
 	log_error("netd: %s", err.msg);
+	if (d.http) {
+		http_server_close(d.http);   /* removes the socket it made */
+		d.http = NULL;
+	}
 	if (d.loop) {
 		uv_walk(d.loop, on_walk_close, NULL);
 		uv_run(d.loop, UV_RUN_DEFAULT);

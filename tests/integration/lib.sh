@@ -58,9 +58,41 @@ poll() {
 
 netctl() { "$NETCTL_BIN" "$@"; }
 
+# netd attaches its eBPF port programs to a cgroup; a test's netd gets a
+# cgroup of its own (and pins on a bpffs of its own), never the host's root
+# cgroup. Tests that pass their own --config add these two keys themselves.
+ND_TEST_CG=
+ND_TEST_PIN=$T/bpf/netd
+nd_test_bpf() {
+  [ -n "$ND_TEST_CG" ] && return 0
+  local root=/sys/fs/cgroup/unified
+  [ "$(stat -fc %T $root 2>/dev/null)" = cgroup2fs ] || root=/sys/fs/cgroup
+  if [ "$(stat -fc %T $root 2>/dev/null)" = cgroup2fs ] && mkdir "$root/netd-test-${T##*.}" 2>/dev/null; then
+    ND_TEST_CG=$root/netd-test-${T##*.}
+    on_exit "cg_drain '$ND_TEST_CG'"
+    mkdir -p "$T/bpf" && mount -t bpf bpf "$T/bpf"
+  fi
+}
+# the JSON keys for a test config: eBPF on the test's cgroup, or the userland
+# proxy. Call nd_test_bpf first, in the test's own shell (not in "$(...)").
+nd_test_bpf_json() {
+  if [ -n "$ND_TEST_CG" ]; then
+    printf '"bpf-cgroup": "%s", "bpf-pin-path": "%s"' "$ND_TEST_CG" "$ND_TEST_PIN"
+  else
+    printf '"userland-proxy": true'
+  fi
+}
+
 # nd_start [extra netd flags]: start netd on the test's private dirs, wait for _ping.
 nd_start() {
   mkdir -p "$ND_ROOT" "$ND_EXEC"
+  local a has_config=
+  for a in "$@"; do [ "$a" = --config ] && has_config=1; done
+  if [ -z "$has_config" ]; then
+    nd_test_bpf
+    printf '{ %s }\n' "$(nd_test_bpf_json)" > "$T/netd-test.json"
+    set -- --config "$T/netd-test.json" "$@"
+  fi
   "$NETD_BIN" --root "$ND_ROOT" --exec-root "$ND_EXEC" --socket "$ND_SOCK" \
       --log-level debug "$@" >>"$ND_LOG" 2>&1 &
   ND_PID=$!

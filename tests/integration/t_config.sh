@@ -3,8 +3,9 @@
 # config is refused with a clear error.
 . "$(dirname "$0")/lib.sh"
 
-cat > "$T/netd.json" <<'JSON'
-{ "log-level": "debug",
+nd_test_bpf
+cat > "$T/netd.json" <<JSON
+{ "log-level": "debug", $(nd_test_bpf_json),
   "default-address-pools": [ { "base": "10.123.0.0/16", "size": 24 } ] }
 JSON
 nd_start --config "$T/netd.json"

@@ -164,6 +164,8 @@ log "published:"; nft list map inet netd ports4 >&2
 # from the outside host: the container sees the outside host's own address
 expect "outside tcp v4" "$(ask_in outside tcp 192.0.2.1 8080)" "c1 192.0.2.2"
 expect "outside udp v4" "$(ask_in outside udp 192.0.2.1 8080)" "c1 192.0.2.2"
+# the first IPv6 exchange may wait on neighbour discovery along the path: retry it (bounded)
+for _ in 1 2 3 4 5; do [ "$(ask_in outside tcp 2001:db8::1 8080)" = "c1 2001:db8::2" ] && break; done
 expect "outside tcp v6" "$(ask_in outside tcp 2001:db8::1 8080)" "c1 2001:db8::2"
 expect "outside udp v6" "$(ask_in outside udp 2001:db8::1 8080)" "c1 2001:db8::2"
 expect "outside host-ip port" "$(ask_in outside tcp 192.0.2.1 8081)" "c2 192.0.2.2"

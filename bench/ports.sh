@@ -10,9 +10,10 @@
 # exists: netd's forward chain drops routed traffic to a bridge that is not
 # DNAT (`oifname @bridges drop`), which is what made the outside->container
 # baseline hang (no timeout on iperf3's connect) before the first figure.
-#   MODE=ebpf|userland  SECS=5  CONNS=3000
+#   MODE=ebpf|userland (or PORTS_MODE, as the tests)  SECS=5  CONNS=3000
+#   BUILD_DIR defaults to $NETD_BUILD, else ./build
 set -euo pipefail
-BUILD=${1:-$(cd "$(dirname "$0")/.." && pwd)/build}
+BUILD=${1:-${NETD_BUILD:-$(cd "$(dirname "$0")/.." && pwd)/build}}
 if [ -z "${_PORTS_BENCH_INNER:-}" ]; then
   [ "$(id -u)" = 0 ] || { echo "bench/ports.sh: needs root (namespaces, nftables, eBPF)" >&2; exit 1; }
   [ -x "$BUILD/proxy/nd-ports-test" ] || { echo "bench/ports.sh: $BUILD/proxy/nd-ports-test not built" >&2; exit 1; }
@@ -21,7 +22,7 @@ if [ -z "${_PORTS_BENCH_INNER:-}" ]; then
   exec env _PORTS_BENCH_INNER=1 timeout -k 5 "${BENCH_TIMEOUT:-300}" \
     unshare -nm --pid --fork --mount-proc --propagation private bash "$0" "$BUILD"
 fi
-MODE=${MODE:-ebpf}; SECS=${SECS:-5}; CONNS=${CONNS:-3000}
+MODE=${MODE:-${PORTS_MODE:-ebpf}}; SECS=${SECS:-5}; CONNS=${CONNS:-3000}
 PT=$BUILD/proxy/nd-ports-test
 T=$(mktemp -d /tmp/netd-bench.XXXXXX)
 CGROOT=/sys/fs/cgroup/unified

@@ -15,6 +15,8 @@
  */
 #include "proxy/proxy.h"
 
+#include <signal.h>
+
 #include <netinet/in.h>
 #include <uv.h>
 
@@ -227,6 +229,7 @@ static void close_walk(uv_handle_t *h, void *arg)
 
 int main(int argc, char **argv)
 {
+	signal(SIGPIPE, SIG_IGN);   /* as netd: a peer gone mid-write is EPIPE, not death */
 	const char *table = NULL;
 	struct nd_ports_config cfg = { 0 };
 	int i = 1;

@@ -11,7 +11,8 @@
 #define BRIDGE_OPT_HOST_BIND   "com.docker.network.bridge.host_binding_ipv4"
 #define BRIDGE_OPT_DEFAULT     "com.docker.network.bridge.default_bridge"
 
-#define BRIDGE_VETH_HEX 7   /* "veth" + 7 hex = 11 chars, "vp" + 7 = 9 */
+#define BRIDGE_VETH_HEX 11  /* "veth" + 11 hex = 15 chars (IFNAMSIZ - 1), "vp" + 11 = 13:
+                             * two ids collide with odds ~1e-7 at 1,000 endpoints */
 
 /* Parsed driver options, Docker's defaults where absent. */
 struct bridge_opts {

@@ -21,7 +21,7 @@ FW=()
 if [ "${ND_DRV_FW:-0}" = 1 ]; then FW=(--fw); fi
 drv() { "$D" "${FW[@]}" "$@"; }
 rid() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
-no_owned_links() { ! ip -o link show | grep -Eq ': (br-[0-9a-f]{12}|veth[0-9a-f]{7}|vp[0-9a-f]{7}|vdel[0-9a-f]{1,8})[@:]'; }
+no_owned_links() { ! ip -o link show | grep -Eq ': (br-[0-9a-f]{12}|veth[0-9a-f]{11}|vp[0-9a-f]{11}|vdel[0-9a-f]{1,8})[@:]'; }
 # has PATTERN CMD...: CMD's output matches (captured first: with pipefail,
 # `cmd | grep -q` fails when grep exits early and cmd gets SIGPIPE)
 has() { local pat=$1 out; shift; out=$("$@" 2>&1) || return 1; grep -q -- "$pat" <<<"$out"; }
@@ -58,7 +58,7 @@ drv net-restore "$N" || fail "net-restore on a complete network"
 log "endpoints: names and MAC; the pair waits for the sandbox"
 drv ep-create "$N" "$E1" 172.30.0.2/24 fd00:30::2/64
 drv ep-create "$N" "$E2" 172.30.0.3/24 fd00:30::3/64
-H1=veth${E1:0:7}; P1=vp${E1:0:7}
+H1=veth${E1:0:11}; P1=vp${E1:0:11}
 assert_eq "$(jq -r .mac "$ND_DRV_STATE/ep-$E1.json")" 02:42:ac:1e:00:02 "endpoint MAC filled in"
 assert_eq "$(jq -r .data.host_ifname "$ND_DRV_STATE/ep-$E1.json")" "$H1" "host ifname recorded"
 ip link show "$H1" >/dev/null 2>&1 && fail "$H1 exists before join"
@@ -149,8 +149,8 @@ drv ep-create "$N" "$E2" 172.30.0.3/24 fd00:30::3/64
 drv join "$N" "$E2" /run/netns/b eth0 || fail "join into a name held by a retired pair"
 in_ns a ping -c1 -W2 172.30.0.3 >/dev/null || fail "a -> b after re-join of b"
 for t in $(tombs); do drv orphan "$t"; done
-log "two endpoint ids with the same first 7 digits: the second is refused, the first untouched"
-C1=abcdef1$(rid | cut -c8-); C2=abcdef1$(rid | cut -c8-)
+log "two endpoint ids with the same first 11 digits: the second is refused, the first untouched"
+C1=abcdef12345$(rid | cut -c12-); C2=abcdef12345$(rid | cut -c12-)
 drv ep-create "$N" "$C1" 172.30.0.9/24
 drv ep-create "$N" "$C2" 172.30.0.10/24
 drv join "$N" "$C1" /run/netns/a eth5
@@ -177,7 +177,7 @@ drv ep-create "$N2" "$F1" 172.31.0.2/24
 drv ep-create "$N2" "$F2" 172.31.0.3/24
 drv join "$N2" "$F1" /run/netns/a eth1
 drv join "$N2" "$F2" /run/netns/b eth1
-bridge -d link show dev "veth${F1:0:7}" | grep -q 'isolated on' || fail "port not isolated"
+bridge -d link show dev "veth${F1:0:11}" | grep -q 'isolated on' || fail "port not isolated"
 assert_eq "$(ip -n a -o link show eth1 | grep -o 'mtu [0-9]*')" "mtu 1400" "sandbox MTU = bridge MTU"
 in_ns a ping -c1 -W2 172.31.0.1 >/dev/null || fail "icc=false: a -> gateway"
 in_ns b ping -c1 -W2 172.31.0.1 >/dev/null || fail "icc=false: b -> gateway"

@@ -51,11 +51,11 @@ done
 
 # no orphaned veth: the host ends on the bridge are exactly the endpoints'
 br=$(netctl network inspect crash | jq -r '.[0].Id[0:12]')
-want=$(echo "$eps" | jq -r '.[].Id[0:7]' | sed 's/^/veth/' | sort)
+want=$(echo "$eps" | jq -r '.[].Id[0:11]' | sed 's/^/veth/' | sort)
 have() { ip -o link show master "br-$br" | awk -F': ' '{print $2}' | cut -d@ -f1 | sort; }
 poll 15 bash -c "[ \"\$(ip -o link show master br-$br | awk -F': ' '{print \$2}' | cut -d@ -f1 | sort)\" == \"$want\" ]" \
   || fail "bridge ports differ from endpoints: have [$(have | tr '\n' ' ')] want [$(echo "$want" | tr '\n' ' ')]"
-orph=$(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^(veth|vp)[0-9a-f]{7}$' | sort | comm -23 - <(echo "$want") || true)
+orph=$(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep -E '^(veth|vp)[0-9a-f]{11}$' | sort | comm -23 - <(echo "$want") || true)
 [ -z "$orph" ] || fail "orphaned interfaces: $orph"
 
 # firewall: exactly our bridges
@@ -71,11 +71,11 @@ assert_eq "$(echo "$eps2" | jq length)" "$NSB" "every sandbox connected"
 # kernel) go at the next start; interfaces that are not ours stay
 nd_kill
 ip link add br-0123456789ab type bridge
-ip link add veth0123abc type veth peer name vp0123abc
+ip link add veth0123abc4567 type veth peer name vp0123abc4567
 ip link add mybr type bridge
 ip link add br-notours type bridge
 nd_start
-for i in br-0123456789ab veth0123abc vp0123abc; do
+for i in br-0123456789ab veth0123abc4567 vp0123abc4567; do
   ! ip link show "$i" >/dev/null 2>&1 || fail "orphan $i not removed at restart"
 done
 ip link show mybr >/dev/null && ip link show br-notours >/dev/null || fail "an interface netd does not own was touched"

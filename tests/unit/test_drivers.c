@@ -147,13 +147,13 @@ static void test_veth_names(void **state)
 {
 	char h[IFNAMSIZ], p[IFNAMSIZ];
 	assert_int_equal(bridge__veth_names(ID, h, p), 0);
-	assert_string_equal(h, "veth3f2a9c0");
-	assert_string_equal(p, "vp3f2a9c0");
+	assert_string_equal(h, "veth3f2a9c0b1d4");
+	assert_string_equal(p, "vp3f2a9c0b1d4");
 	assert_true(strlen(h) < IFNAMSIZ);
-	assert_int_equal(bridge__veth_names("3F2A9C0B", h, p), 0);
-	assert_string_equal(h, "veth3f2a9c0");
+	assert_int_equal(bridge__veth_names("3F2A9C0B1D2E", h, p), 0);
+	assert_string_equal(h, "veth3f2a9c0b1d2");
 	assert_int_equal(bridge__veth_names("3f2a9", h, p), -EINVAL);
-	assert_int_equal(bridge__veth_names("3f2a9zz0", h, p), -EINVAL);
+	assert_int_equal(bridge__veth_names("3f2a9c0b1zz0", h, p), -EINVAL);
 	assert_int_equal(bridge__veth_names(NULL, h, p), -EINVAL);
 }
 
@@ -186,10 +186,10 @@ static void test_mac(void **state)
 
 static void test_owns_ifname(void **state)
 {
-	const char *yes[] = { "br-0123456789ab", "veth0123abc", "vp0123abc" };
-	const char *no[] = { "br-0123456789a", "br-0123456789abc", "br-0123456789AB", "veth0123ab",
-			     "veth0123abcd", "vp0123ab", "vp0123abcd", "docker0", "eth0", "lo", "",
-			     "vethxyzxyzx", "br-", "veth", "vp" };
+	const char *yes[] = { "br-0123456789ab", "veth0123abc4567", "vp0123abc4567" };
+	const char *no[] = { "br-0123456789a", "br-0123456789abc", "br-0123456789AB", "veth0123abc456",
+			     "veth0123abc45678", "vp0123abc456", "vp0123abc45678", "docker0", "eth0", "lo", "",
+			     "vethxyzxyzxyzxy", "br-", "veth", "vp", "veth0123abc" };
 	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
 		if (!nd_bridge_driver.owns_ifname(yes[i]))
 			fail_msg("should own %s", yes[i]);

@@ -661,7 +661,19 @@ static void attach_resize(int sock)
 
 /* Returns 1 when the shim's attach socket was gone (the container already
  * exited): the caller prints the output from netd's attach stream instead. */
+static int tty_session_inner(struct cli *cli, const char *id, bool interactive, struct nd_error *err);
+
+/* The shim's attach socket can close under us when the container exits:
+ * that is EPIPE on a write, never death by SIGPIPE. */
 static int tty_session(struct cli *cli, const char *id, bool interactive, struct nd_error *err)
+{
+	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+	int rc = tty_session_inner(cli, id, interactive, err);
+	signal(SIGPIPE, old);
+	return rc;
+}
+
+static int tty_session_inner(struct cli *cli, const char *id, bool interactive, struct nd_error *err)
 {
 	char path[256];
 	snprintf(path, sizeof(path), "/containers/%s/json", id);

@@ -748,18 +748,29 @@ static int tty_session_inner(struct cli *cli, const char *id, bool interactive, 
 
 /* ---- run / create / start ------------------------------------------------------------------- */
 
+/* create/run's common first step: parse the options, create the container.
+ * 0 with id filled; otherwise the exit status to return (-1: --help shown). */
+static int create_from_args(struct cli *cli, int argc, char **argv, bool run, struct run_opts *o, char id[65])
+{
+	_cleanup_json_ json_t *body = NULL;
+	char *name = NULL;
+	int rc = parse_create(cli, argc, argv, run, o, &body, &name);
+	if (rc)
+		return rc;
+	struct nd_error err = { 0 };
+	if (do_create(cli, body, name, id, &err) < 0)
+		return fail125(&err);
+	return 0;
+}
+
 static int cmd_run(struct cli *cli, int argc, char **argv)
 {
 	struct run_opts o = { 0 };
-	_cleanup_json_ json_t *body = NULL;
-	char *name = NULL;
-	int rc = parse_create(cli, argc, argv, true, &o, &body, &name);
+	char id[65];
+	int rc = create_from_args(cli, argc, argv, true, &o, id);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	struct nd_error err = { 0 };
-	char id[65];
-	if (do_create(cli, body, name, id, &err) < 0)
-		return fail125(&err);
 	int code;
 	if (o.detach) {
 		if (do_start(cli, id, &err, &code) < 0) {
@@ -848,15 +859,10 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 static int cmd_create(struct cli *cli, int argc, char **argv)
 {
 	struct run_opts o = { 0 };
-	_cleanup_json_ json_t *body = NULL;
-	char *name = NULL;
-	int rc = parse_create(cli, argc, argv, false, &o, &body, &name);
+	char id[65];
+	int rc = create_from_args(cli, argc, argv, false, &o, id);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	struct nd_error err = { 0 };
-	char id[65];
-	if (do_create(cli, body, name, id, &err) < 0)
-		return fail125(&err);
 	printf("%s\n", id);
 	return 0;
 }

@@ -233,72 +233,77 @@ static int endpoint_save(struct netd *d, const json_t *ep, struct nd_error *err)
 	return store_obj_put(d->store, &ref, ep, err);
 }
 
+/* The arguments of one driver call about an endpoint, built once. */
+struct drv_call {
+	struct nd_drv_ctx *ctx;
+	struct nd_drv_network dn;
+	struct nd_drv_endpoint de;
+	struct nd_drv_sandbox ds;      /* valid when a sandbox was given */
+};
+
+static void drv_call_fill(struct drv_call *c, struct netd *d, const struct net_network *n, const json_t *ep,
+			  const json_t *sb)
+{
+	c->ctx = &net_of(d)->drv_ctx;
+	net_drv_network(n, &c->dn);
+	net_drv_endpoint(ep, &c->de);
+	if (sb)
+		net_drv_sandbox(sb, ep, &c->ds);
+	else
+		memset(&c->ds, 0, sizeof(c->ds));
+}
+
 /* Kernel side of an endpoint: create + join, idempotent. */
 static int endpoint_plumb(struct netd *d, struct net_network *n, json_t *ep, const json_t *sb,
 			  struct nd_error *err)
 {
-	struct net_state *ns = net_of(d);
-	struct nd_drv_network dn;
-	struct nd_drv_endpoint de;
-	struct nd_drv_sandbox ds;
-	net_drv_network(n, &dn);
-	net_drv_endpoint(ep, &de);
-	net_drv_sandbox(sb, ep, &ds);
+	struct drv_call c;
+	drv_call_fill(&c, d, n, ep, sb);
 	int rc;
-	if ((rc = n->drv->endpoint_create(&ns->drv_ctx, &dn, &de, err)) < 0 ||
-	    (rc = n->drv->join(&ns->drv_ctx, &dn, &de, &ds, err)) < 0 ||
-	    (rc = n->drv->program_external_connectivity(&ns->drv_ctx, &dn, &de, err)) < 0)
+	if ((rc = n->drv->endpoint_create(c.ctx, &c.dn, &c.de, err)) < 0 ||
+	    (rc = n->drv->join(c.ctx, &c.dn, &c.de, &c.ds, err)) < 0 ||
+	    (rc = n->drv->program_external_connectivity(c.ctx, &c.dn, &c.de, err)) < 0)
 		return rc;
-	if (de.mac[0] && !nd_json_str(ep, "MacAddress"))
-		json_object_set_new(ep, "MacAddress", json_string(de.mac));
+	if (c.de.mac[0] && !nd_json_str(ep, "MacAddress"))
+		json_object_set_new(ep, "MacAddress", json_string(c.de.mac));
 	return 0;
 }
 
 static void endpoint_unplumb(struct netd *d, struct net_network *n, const json_t *ep, const json_t *sb)
 {
-	struct net_state *ns = net_of(d);
-	struct nd_drv_network dn;
-	struct nd_drv_endpoint de;
-	struct nd_drv_sandbox ds;
-	net_drv_network(n, &dn);
-	net_drv_endpoint(ep, &de);
+	struct drv_call c;
+	drv_call_fill(&c, d, n, ep, sb);
 	struct nd_error e = { 0 };
-	if (n->drv->revoke_external_connectivity(&ns->drv_ctx, &dn, &de, &e) < 0)
-		log_warn("endpoint=%.12s: revoke connectivity: %s", de.id, e.msg);
+	if (n->drv->revoke_external_connectivity(c.ctx, &c.dn, &c.de, &e) < 0)
+		log_warn("endpoint=%.12s: revoke connectivity: %s", c.de.id, e.msg);
 	if (sb) {
-		net_drv_sandbox(sb, ep, &ds);
 		nd_error_clear(&e);
-		if (n->drv->leave(&ns->drv_ctx, &dn, &de, &ds, &e) < 0)
-			log_warn("endpoint=%.12s: leave: %s", de.id, e.msg);
+		if (n->drv->leave(c.ctx, &c.dn, &c.de, &c.ds, &e) < 0)
+			log_warn("endpoint=%.12s: leave: %s", c.de.id, e.msg);
 	}
 	nd_error_clear(&e);
-	if (n->drv->endpoint_delete(&ns->drv_ctx, &dn, &de, &e) < 0)
-		log_warn("endpoint=%.12s: delete: %s", de.id, e.msg);
+	if (n->drv->endpoint_delete(c.ctx, &c.dn, &c.de, &e) < 0)
+		log_warn("endpoint=%.12s: delete: %s", c.de.id, e.msg);
 }
 
 int net_endpoint_repair(struct netd *d, struct net_network *n, json_t *ep, json_t *sb, struct nd_error *err)
 {
-	struct net_state *ns = net_of(d);
-	struct nd_drv_network dn;
-	struct nd_drv_endpoint de;
-	struct nd_drv_sandbox ds;
-	net_drv_network(n, &dn);
-	net_drv_endpoint(ep, &de);
-	net_drv_sandbox(sb, ep, &ds);
+	struct drv_call c;
+	drv_call_fill(&c, d, n, ep, sb);
 	/* A crash between plumbing and saving the driver's data leaves an
 	 * endpoint whose interface names are not recorded: endpoint_create is
 	 * idempotent and records them, so reconcile never takes a working
 	 * endpoint's veth for an orphan. */
-	_cleanup_free_ char *before = nd_json_dump(de.data);
-	int rc = n->drv->endpoint_create(&ns->drv_ctx, &dn, &de, err);
+	_cleanup_free_ char *before = nd_json_dump(c.de.data);
+	int rc = n->drv->endpoint_create(c.ctx, &c.dn, &c.de, err);
 	if (rc < 0)
 		return rc;
-	_cleanup_free_ char *after = nd_json_dump(de.data);
+	_cleanup_free_ char *after = nd_json_dump(c.de.data);
 	if (before && after && strcmp(before, after) != 0 && (rc = endpoint_save(d, ep, err)) < 0)
 		return rc;
-	if (n->drv->endpoint_ok && n->drv->endpoint_ok(&ns->drv_ctx, &dn, &de, &ds))
+	if (n->drv->endpoint_ok && n->drv->endpoint_ok(c.ctx, &c.dn, &c.de, &c.ds))
 		return 0;
-	log_info("endpoint=%.12s network=%s sandbox=%.12s: repairing", de.id, n->name, ds.id);
+	log_info("endpoint=%.12s network=%s sandbox=%.12s: repairing", c.de.id, n->name, c.ds.id);
 	return endpoint_plumb(d, n, ep, sb, err);
 }
 

@@ -123,6 +123,24 @@ int net_reconcile(struct netd *d, bool startup, struct nd_error *err)
 	return 0;
 }
 
+/* Other tables' forward chains with policy drop (proxy.h): keep netd's
+ * accept rules there in step with our bridges; say so once when it changes. */
+static void foreign_sync(struct net_state *ns, bool startup)
+{
+	if (!ns->fw)
+		return;
+	struct nd_error e = { 0 };
+	struct nd_fw_foreign f;
+	if (nd_fw_foreign_sync(ns->fw, true, &f, &e) < 0) {
+		log_warn("reconcile: %s", e.msg);
+		return;
+	}
+	if (f.legacy[0] && (startup || strcmp(f.legacy, ns->fw_foreign.legacy)))
+		log_warn("%s has policy DROP: netd cannot add rules to legacy iptables, so forwarded traffic of "
+			 "netd's networks (published ports included) is dropped there; see `netctl info`", f.legacy);
+	ns->fw_foreign = f;
+}
+
 static void on_reconcile(uv_timer_t *t)
 {
 	struct netd *d = t->data;
@@ -144,6 +162,7 @@ static void on_reconcile(uv_timer_t *t)
 		if (net_ports_sync(d, &e) < 0)
 			log_error("reconcile: %s", e.msg);
 	}
+	foreign_sync(ns, false);
 }
 
 int netd_net_start(struct netd *d, struct nd_error *err)
@@ -185,11 +204,6 @@ int netd_net_start(struct netd *d, struct nd_error *err)
 		return nd_error_wrap(err, "firewall");
 	ns->drv_ctx.fw = ns->fw;
 	struct nd_error e = { 0 };
-	if (nd_fw_foreign_forward_drop(ns->fw, ns->fw_foreign_where, sizeof(ns->fw_foreign_where), &e) > 0) {
-		ns->fw_foreign_drop = true;
-		log_warn("another firewall drops forwarded traffic (%s); netd's accept cannot override it",
-			 ns->fw_foreign_where);
-	}
 	/* published ports, right after the firewall (their maps live in its table) */
 	nd_error_clear(&e);
 	if (net_ports_open(d, &e) < 0)
@@ -212,6 +226,7 @@ int netd_net_start(struct netd *d, struct nd_error *err)
 		return rc;
 	if ((rc = net_reconcile(d, true, err)) < 0)
 		return rc;
+	foreign_sync(ns, true);
 
 	uv_timer_init(d->loop, &ns->reconcile);
 	ns->reconcile.data = d;
@@ -242,11 +257,31 @@ void netd_net_info(struct netd *d, json_t *info)
 	struct net_state *ns = net_of(d);
 	if (!ns)
 		return;
-	json_object_set_new(info, "Firewall", json_pack("{s:s, s:s, s:b, s:s}",
+	/* what is there now, not what the last reconcile saw */
+	struct nd_fw_foreign f = ns->fw_foreign;
+	struct nd_error e = { 0 };
+	if (ns->fw)
+		(void)nd_fw_foreign_sync(ns->fw, false, &f, &e);
+	char action[512] = "";
+	if (f.nchains)
+		snprintf(action, sizeof(action),
+			 "%s drop%s forwarded traffic by policy; netd appended %u accept rule%s for its %u bridge%s "
+			 "there (iifname/oifname BRIDGE accept, comment \"netd: ...\"), after the owner's rules",
+			 f.where, f.nchains == 1 ? "s" : "", f.rules, f.rules == 1 ? "" : "s", f.bridges,
+			 f.bridges == 1 ? "" : "s");
+	char legacy[256] = "";
+	if (f.legacy[0])
+		snprintf(legacy, sizeof(legacy),
+			 "%s has policy DROP; netd cannot change legacy iptables, so netd's forwarded traffic "
+			 "(published ports included) is dropped until it is accepted there", f.legacy);
+	json_object_set_new(info, "Firewall", json_pack("{s:s, s:s, s:b, s:s, s:s, s:i, s:s}",
 		"Backend", "nftables",
 		"Table", ns->fw ? nd_fw_table(ns->fw) : "",
-		"ForeignForwardDrop", ns->fw_foreign_drop,
-		"ForeignForwardDropWhere", ns->fw_foreign_where));
+		"ForeignForwardDrop", f.nchains > 0 || f.legacy[0],
+		"ForeignForwardDropWhere", f.where,
+		"ForeignForwardAction", action,
+		"ForeignForwardRules", (int)f.rules,
+		"LegacyIptables", legacy));
 	net_ports_info(d, info);
 	json_t *drivers = json_array();
 	const struct nd_driver_ops *const *all = nd_driver_all();

@@ -3,6 +3,7 @@
 
 #include "drivers/driver.h"
 #include "ipam/ipam.h"
+#include "proxy/proxy.h"
 #include "netd/daemon.h"
 
 struct net_pool {
@@ -29,8 +30,7 @@ struct net_state {
 	struct net_network *networks;
 	char netns_dir[PATH_MAX];
 	uv_timer_t reconcile;
-	bool fw_foreign_drop;
-	char fw_foreign_where[256];
+	struct nd_fw_foreign fw_foreign; /* last nd_fw_foreign_sync() (reconcile) */
 	struct nd_ports *ports;          /* published ports (ports.c); NULL when unavailable */
 	char ports_pin[PATH_MAX];
 	char ports_error[256];

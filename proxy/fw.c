@@ -147,6 +147,15 @@ static bool network_in(const struct nd_fw_network *n, enum fw__set s)
 	}
 }
 
+/* Other tables' drop-policy forward chains follow our set of bridges; a
+ * failure there does not undo the network (the reconcile timer retries). */
+static void foreign_best_effort(struct nd_fw *fw)
+{
+	struct nd_error e = { 0 };
+	if (nd_fw_foreign_sync(fw, true, NULL, &e) < 0)
+		log_warn("%s", e.msg);
+}
+
 /* add: put n in its sets; del: take it out of all. Absence is made certain
  * with add+delete in the same transaction, so a missing element never fails
  * the batch (works on every kernel; DESTROYSETELEM needs 6.3). */
@@ -173,6 +182,7 @@ int nd_fw_network_add(struct nd_fw *fw, const struct nd_fw_network *n, struct nd
 		return nd_error_wrap(err, "firewall: add network on %s", n->bridge);
 	log_debug("firewall: network added bridge=%s internal=%d icc=%d masquerade=%d", n->bridge, n->internal,
 		  n->icc, n->masquerade);
+	foreign_best_effort(fw);
 	return 0;
 }
 
@@ -189,6 +199,7 @@ int nd_fw_network_del(struct nd_fw *fw, const struct nd_fw_network *n, struct nd
 		return 0; /* no table, no elements: the intent holds */
 	if (r < 0)
 		return nd_error_wrap(err, "firewall: delete network on %s", n->bridge);
+	foreign_best_effort(fw);
 	return 0;
 }
 
@@ -220,6 +231,7 @@ int nd_fw_sync(struct nd_fw *fw, const struct nd_fw_network *nets, size_t n, str
 	if (r < 0)
 		return nd_error_wrap(err, "firewall: sync %zu networks", n);
 	log_debug("firewall: synced table=%s networks=%zu", fw->table, n);
+	foreign_best_effort(fw);
 	return 0;
 }
 
@@ -302,66 +314,4 @@ int nd_fw_ensure(struct nd_fw *fw, struct nd_error *err)
 		return nd_error_wrap(err, "firewall: ensure table inet %s", fw->table);
 	log_debug("firewall: table inet %s (re)built", fw->table);
 	return 0;
-}
-
-/* ---- foreign drop policies (read only) ----------------------------------------- */
-
-struct foreign_state {
-	const char *ours;
-	char *where;
-	size_t wsize;
-	bool found;
-};
-
-static const char *family_name(uint32_t f)
-{
-	switch (f) {
-	case NFPROTO_IPV4: return "ip";
-	case NFPROTO_IPV6: return "ip6";
-	case NFPROTO_INET: return "inet";
-	case NFPROTO_BRIDGE: return "bridge";
-	case NFPROTO_ARP: return "arp";
-	case NFPROTO_NETDEV: return "netdev";
-	default: return "?";
-	}
-}
-
-static int chain_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct foreign_state *st = data;
-	struct nftnl_chain *c = nftnl_chain_alloc();
-	if (!c)
-		return -ENOMEM;
-	if (nftnl_chain_nlmsg_parse(nlh, c) < 0) {
-		nftnl_chain_free(c);
-		return -EINVAL;
-	}
-	uint32_t fam = nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY);
-	const char *table = nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE);
-	bool ours = fam == FW_FAMILY && table && !strcmp(table, st->ours);
-	if (!ours && !st->found && nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM) &&
-	    nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY) &&
-	    (fam == NFPROTO_IPV4 || fam == NFPROTO_IPV6 || fam == NFPROTO_INET) &&
-	    nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM) == NF_INET_FORWARD &&
-	    nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY) == NF_DROP) {
-		st->found = true;
-		if (st->where && st->wsize)
-			snprintf(st->where, st->wsize, "%s %s %s", family_name(fam), table ? table : "?",
-				 nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
-	}
-	nftnl_chain_free(c);
-	return 0;
-}
-
-int nd_fw_foreign_forward_drop(struct nd_fw *fw, char *where, size_t wsize, struct nd_error *err)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	if (where && wsize)
-		where[0] = '\0';
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, fw->seq++);
-	struct foreign_state st = { .ours = fw->table, .where = where, .wsize = wsize };
-	int r = fw__dump(fw, nlh, chain_cb, &st, err);
-	if (r < 0)
-		return nd_error_wrap(err, "firewall: list chains");
-	return st.found ? 1 : 0;
 }

@@ -6,7 +6,8 @@
  *   nd-fw-test [--table T] add BRIDGE [SUBNET...] [--internal] [--no-icc] [--no-masq]
  *   nd-fw-test [--table T] del BRIDGE
  *   nd-fw-test [--table T] sync [NET...]   NET = BRIDGE[,SUBNET...][,internal][,no-icc][,no-masq]
- *   nd-fw-test [--table T] foreign-drop               (exit 0 found, 1 none)
+ *   nd-fw-test [--table T] foreign-drop               (exit 0 found, 1 none; read only)
+ *   nd-fw-test [--table T] foreign-sync               (accept rules in foreign drop chains)
  *   nd-fw-test [--table T] bench N                    (prints timings)
  */
 #include "proxy/proxy.h"
@@ -17,7 +18,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: nd-fw-test [--table T] ensure|present|add BRIDGE [SUBNET...] [--internal] "
 			"[--no-icc] [--no-masq]|del BRIDGE|sync [BRIDGE[,SUBNET...][,internal][,no-icc][,no-masq]...]|"
-			"foreign-drop|bench N\n");
+			"foreign-drop|foreign-sync|bench N\n");
 	return 2;
 }
 
@@ -160,13 +161,18 @@ int main(int argc, char **argv)
 			}
 		r = nd_fw_sync(fw, nets, n, &err);
 		free(nets);
-	} else if (!strcmp(cmd, "foreign-drop")) {
-		char where[256];
-		r = nd_fw_foreign_forward_drop(fw, where, sizeof(where), &err);
+	} else if (!strcmp(cmd, "foreign-drop") || !strcmp(cmd, "foreign-sync")) {
+		struct nd_fw_foreign f;
+		bool apply = !strcmp(cmd, "foreign-sync");
+		r = nd_fw_foreign_sync(fw, apply, &f, &err);
 		if (r >= 0) {
-			printf("%s\n", r ? where : "none");
+			if (apply)
+				printf("chains=%u bridges=%u rules=%u added=%u removed=%u where=%s legacy=%s\n", f.nchains,
+				       f.bridges, f.rules, f.added, f.removed, f.where, f.legacy);
+			else
+				printf("%s\n", r ? f.where : "none");
 			nd_fw_free(fw);
-			return r ? 0 : 1;
+			return r || apply ? 0 : 1;
 		}
 	} else if (!strcmp(cmd, "bench")) {
 		if (i >= argc)

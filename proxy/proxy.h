@@ -1,8 +1,8 @@
 /* proxy: netd's firewall layer — netd's own nftables table `inet netd`,
  * programmed through libnftnl messages sent as one batch per logical change
  * over libmnl. Nothing here ever execs nft/iptables, and nothing here reads
- * or writes a table netd does not own, except the read-only dump of
- * nd_fw_foreign_forward_drop().
+ * or writes a table netd does not own, except the accept rules that
+ * nd_fw_foreign_sync() appends to other tables' drop-policy forward chains.
  *
  * The ruleset is fixed (a small number of rules); a network is only set
  * elements keyed by its bridge's interface name:
@@ -25,7 +25,7 @@
  *
  * An `accept` here does not override a `drop` in another table or in
  * legacy iptables: every base chain on the hook must accept. See
- * nd_fw_foreign_forward_drop().
+ * nd_fw_foreign_sync().
  *
  * A handle is not thread-safe; use one per thread. All calls act in the
  * network namespace the handle was opened in. */
@@ -80,13 +80,29 @@ int nd_fw_sync(struct nd_fw *fw, const struct nd_fw_network *nets, size_t n, str
 /* Is our table there with its base chains and all of its rules? (one dump) */
 bool nd_fw_present(struct nd_fw *fw);
 
-/* Read-only: is there a base chain in another table on the forward hook
- * whose policy is drop (e.g. iptables-nft's `ip filter FORWARD` after Docker
- * set it to DROP)? Such a chain drops our bridges' traffic whatever our table
- * accepts. Fills `where` with "ip filter FORWARD" for the first one found.
- * Returns 1 (found), 0 (none) or a negative errno. Legacy (x_tables)
- * iptables is invisible to nftables and not detected. */
-int nd_fw_foreign_forward_drop(struct nd_fw *fw, char *where, size_t wsize, struct nd_error *err);
+/* Other tables' forward chains (see proxy/fw_foreign.c): every base chain on
+ * the forward hook must accept, so a `policy drop` chain elsewhere — e.g.
+ * iptables-nft's `ip filter FORWARD` after Docker or ufw set it to DROP —
+ * would drop our bridges' traffic whatever our table accepts. With `apply`,
+ * netd appends to each such chain, per bridge of our set `bridges`,
+ *   iifname "BR" counter accept comment "netd: out of BR"
+ *   oifname "BR" counter accept comment "netd: into BR"
+ * (after the owner's rules: their explicit drops still win; our own forward
+ * chain still decides), and deletes its rules there for bridges that are gone
+ * or where the policy is no longer drop. Nothing else in those tables is
+ * touched. Without `apply`, only reports. Legacy (x_tables) iptables cannot be
+ * changed through nftables: its FORWARD DROP is only reported (`legacy`).
+ * nd_fw_network_add/_del and nd_fw_sync call it with apply (best effort);
+ * netd's reconcile timer repeats it. Returns the number of drop chains. */
+struct nd_fw_foreign {
+	unsigned nchains;        /* forward base chains in other tables with policy drop */
+	char where[256];         /* "ip filter FORWARD, ip6 filter FORWARD" */
+	unsigned bridges;        /* netd bridges (elements of our set) */
+	unsigned rules;          /* netd's accept rules in those chains (after the call) */
+	unsigned added, removed; /* by this call */
+	char legacy[96];         /* "iptables-legacy filter FORWARD" when its policy is DROP, else "" */
+};
+int nd_fw_foreign_sync(struct nd_fw *fw, bool apply, struct nd_fw_foreign *out, struct nd_error *err);
 
 /* Validates a network description (ifname, CIDRs) without the kernel. */
 int nd_fw_network_validate(const struct nd_fw_network *n, struct nd_error *err);

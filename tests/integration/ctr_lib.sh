@@ -21,3 +21,24 @@ ctr_cgroups() {
 }
 ctr_mounts() { grep -cE " $T/(root|run)/" /proc/self/mounts || true; }
 ctr_veths() { ip -o link show type veth 2>/dev/null | wc -l; }
+
+# ---- published-port helpers ---------------------------------------------------------
+# outside_setup: the "outside host", a namespace over a veth: host 192.0.2.1 and
+# 2001:db8::1 (vout), outside 192.0.2.2 and 2001:db8::2. Turns forwarding on.
+outside_setup() {
+  sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+  mk_netns outside
+  ip link add vout type veth peer name eth0 netns outside
+  ip addr add 192.0.2.1/24 dev vout; ip addr add 2001:db8::1/64 dev vout nodad; ip link set vout up
+  ip -n outside addr add 192.0.2.2/24 dev eth0; ip -n outside addr add 2001:db8::2/64 dev eth0 nodad
+  ip -n outside link set eth0 up
+}
+# busybox httpd with a CGI that answers "<hostname> <the client's address>":
+#   netctl run -d ... -e CGI="$WEB_CGI" bb sh -c "$WEB_SRV"
+WEB_CGI='#!/bin/sh
+echo Content-Type: text/plain
+echo
+a=${REMOTE_ADDR#"["}; a=${a%"]"}
+echo "$(hostname) ${a#::ffff:}"'
+WEB_SRV='mkdir -p /www/cgi-bin && printf "%s\n" "$CGI" >/www/cgi-bin/ip && chmod +x /www/cgi-bin/ip && exec httpd -f -p 80 -h /www'
+get_out() { in_ns outside curl -sS --max-time 3 "http://$1/cgi-bin/ip" 2>&1; }  # from the outside host

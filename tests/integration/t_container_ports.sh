@@ -38,23 +38,10 @@ nd_start --config "$T/netd.json"
 assert_eq "$(api GET /info | jq -r .PortProxyMode)" ebpf "PortProxyMode"
 
 # ---- topology: a v4+v6 network; the outside host over a veth -------------------------------
-sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 netctl network create --ipv6 --subnet 172.30.0.0/24 --subnet fd30::/64 pn >/dev/null
-mk_netns outside
-ip link add vout type veth peer name eth0 netns outside
-ip addr add 192.0.2.1/24 dev vout; ip addr add 2001:db8::1/64 dev vout nodad; ip link set vout up
-ip -n outside addr add 192.0.2.2/24 dev eth0; ip -n outside addr add 2001:db8::2/64 dev eth0 nodad
-ip -n outside link set eth0 up
-
-# busybox httpd with a CGI that answers "<hostname> <the client's address>"
-CGI='#!/bin/sh
-echo Content-Type: text/plain
-echo
-a=${REMOTE_ADDR#"["}; a=${a%"]"}
-echo "$(hostname) ${a#::ffff:}"'
-SRV='mkdir -p /www/cgi-bin && printf "%s\n" "$CGI" >/www/cgi-bin/ip && chmod +x /www/cgi-bin/ip && exec httpd -f -p 80 -h /www'
+outside_setup
+CGI=$WEB_CGI SRV=$WEB_SRV
 get() { incg curl -sS --max-time 3 "http://$1/cgi-bin/ip" 2>&1; }     # from the host
-get_out() { in_ns outside curl -sS --max-time 3 "http://$1/cgi-bin/ip" 2>&1; }
 refused() { # refused CMD...: curl says connection refused (exit 7), not a timeout
   local rc=0; "$@" >/dev/null 2>&1 || rc=$?
   [ "$rc" = 7 ]

@@ -168,13 +168,21 @@ fw ensure || fail "ensure (repair)"
 must_not_ping a1 10.10.2.2 "isolation restored by ensure"
 must_ping a1 192.0.2.2 "elements kept by ensure"
 
-# ---- foreign forward drop: detected, and it wins over our accept -----------------------
+# ---- foreign forward drop: detected; it wins over our accept until we answer it ---------
 fw foreign-drop && fail "foreign drop reported with none"
 nft add table ip filter
 nft add chain ip filter FORWARD '{ type filter hook forward priority 0; policy drop; }'
+nft add rule ip filter FORWARD iifname lo accept comment '"the owner s rule"'
 where=$(fw foreign-drop) || fail "foreign FORWARD policy drop not detected"
 assert_eq "$where" "ip filter FORWARD" "foreign chain"
 must_not_ping a1 192.0.2.2 "another table's drop policy wins over our accept"
+out=$(fw foreign-sync) || fail "foreign-sync"
+[[ "$out" == "chains=1 bridges=3 rules=6 added=6 removed=0 "* ]] || fail "foreign-sync: $out"
+must_ping a1 192.0.2.2 "netd's accept rules in the foreign chain"
+must_not_ping a1 10.10.2.2 "isolation still ours"
+assert_eq "$(nft list chain ip filter FORWARD | grep -c 'comment "netd: ')" 6 "our rules in the foreign chain"
+nft list chain ip filter FORWARD | grep -q 'iifname "lo" accept comment "the owner s rule"' || fail "the owner's rule changed"
+out=$(fw foreign-sync); [[ "$out" == *" added=0 removed=0 "* ]] || fail "second foreign-sync changed something: $out"
 nft delete table ip filter
 must_ping a1 192.0.2.2 "after the foreign drop is gone"
 

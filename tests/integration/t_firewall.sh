@@ -185,6 +185,15 @@ nft list chain ip filter FORWARD | grep -q 'iifname "lo" accept comment "the own
 out=$(fw foreign-sync); [[ "$out" == *" added=0 removed=0 "* ]] || fail "second foreign-sync changed something: $out"
 nft delete table ip filter
 must_ping a1 192.0.2.2 "after the foreign drop is gone"
+# legacy (x_tables) iptables cannot be edited through nftables: reported only
+if command -v iptables-legacy >/dev/null && iptables-legacy -w -P FORWARD DROP 2>/dev/null; then
+  out=$(fw foreign-sync)
+  [[ "$out" == *"legacy=iptables-legacy filter FORWARD" ]] || fail "legacy FORWARD DROP not reported: $out"
+  must_not_ping a1 192.0.2.2 "legacy iptables' drop policy (proves the report is about a real drop)"
+  iptables-legacy -w -P FORWARD ACCEPT
+  out=$(fw foreign-sync); [[ "$out" == *"legacy=" ]] || fail "legacy reported after ACCEPT: $out"
+  must_ping a1 192.0.2.2 "legacy policy back to ACCEPT"
+fi
 
 # ---- errors surface the kernel's errno and what failed ----------------------------------
 nft delete table inet netd

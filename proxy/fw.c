@@ -249,22 +249,40 @@ static int comment_cb(const struct nftnl_udata *attr, void *data)
 	return 0;
 }
 
-static int rule_cb(const struct nlmsghdr *nlh, void *data)
+struct nftnl_rule *fw__rule_parse(const struct nlmsghdr *nlh, int *err)
 {
-	struct rule_count *rc = data;
 	struct nftnl_rule *r = nftnl_rule_alloc();
-	if (!r)
-		return -ENOMEM;
+	if (!r) {
+		*err = -ENOMEM;
+		return NULL;
+	}
 	if (nftnl_rule_nlmsg_parse(nlh, r) < 0) {
 		nftnl_rule_free(r);
-		return -EINVAL;
+		*err = -EINVAL;
+		return NULL;
 	}
-	const char *chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
+	return r;
+}
+
+const char *fw__rule_comment(const struct nftnl_rule *r)
+{
 	const char *comment = NULL;
 	uint32_t ulen = 0;
 	const void *ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &ulen);
 	if (ud)
 		nftnl_udata_parse(ud, ulen, comment_cb, &comment);
+	return comment;
+}
+
+static int rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct rule_count *rc = data;
+	int e = 0;
+	struct nftnl_rule *r = fw__rule_parse(nlh, &e);
+	if (!r)
+		return e;
+	const char *chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
+	const char *comment = fw__rule_comment(r);
 	if (!comment || !nd_str_has_prefix(comment, FW_RULE_TAG))
 		rc->foreign = true;
 	for (size_t i = 0; chain && i < fw__nchains; i++)

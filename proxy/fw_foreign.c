@@ -170,13 +170,6 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 
 /* ---- our rules inside one of them --------------------------------------------------- */
 
-static int udata_comment_cb(const struct nftnl_udata *attr, void *data)
-{
-	if (nftnl_udata_type(attr) == NFTNL_UDATA_RULE_COMMENT)
-		*(const char **)data = nftnl_udata_get(attr);
-	return 0;
-}
-
 /* iptables-restore writes `-m comment` as an xt match */
 static int xt_comment_cb(struct nftnl_expr *e, void *data)
 {
@@ -194,18 +187,11 @@ static int xt_comment_cb(struct nftnl_expr *e, void *data)
 static int rule_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct scan *s = data;
-	struct nftnl_rule *r = nftnl_rule_alloc();
+	int e = 0;
+	struct nftnl_rule *r = fw__rule_parse(nlh, &e);
 	if (!r)
-		return -ENOMEM;
-	if (nftnl_rule_nlmsg_parse(nlh, r) < 0) {
-		nftnl_rule_free(r);
-		return -EINVAL;
-	}
-	const char *comment = NULL;
-	uint32_t ulen = 0;
-	const void *ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &ulen);
-	if (ud)
-		nftnl_udata_parse(ud, ulen, udata_comment_cb, &comment);
+		return e;
+	const char *comment = fw__rule_comment(r);
 	char xt[XT_MAX_COMMENT_LEN];
 	if (!comment) {
 		const char *c = NULL;

@@ -99,6 +99,11 @@ void fw__ruleset_build(struct fw__batch *b, const char *table, bool recreate);
 
 enum fw__elem_op { FW_ELEM_ADD, FW_ELEM_DEL };
 
+struct nftnl_rule;
+/* A dumped rule (NULL with *err set), and its nftables comment or NULL. */
+struct nftnl_rule *fw__rule_parse(const struct nlmsghdr *nlh, int *err);
+const char *fw__rule_comment(const struct nftnl_rule *r);
+
 /* rule builders shared by fw_ruleset.c and fw_ports.c */
 struct nftnl_rule;
 struct nftnl_rule *fw__rule_new(const char *table, int chain);

@@ -18,6 +18,7 @@ cleanup() {
     [ -n "$ids" ] && "$build/cli/netctl" rm -f $ids >/dev/null 2>&1
     kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
   fi
+  ip netns del outside 2>/dev/null
   grep -F " $T" /proc/self/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
   [ -n "${CG-}" ] && rmdir "$CG" 2>/dev/null
   find /sys/fs/cgroup -maxdepth 6 -type d -name netd -exec rmdir {} + 2>/dev/null
@@ -74,6 +75,30 @@ printf '\n\033[1m$ netctl run --rm --net db busybox ping -c1 -W1 %s\033[0m\n' "$
 if netctl run --rm --net db busybox ping -c1 -W1 "$ip1"; then echo "unexpected: reached across networks"; exit 1
 else echo "(no reply: networks are isolated)"; fi
 
+say "publish a port: -p 8080:80 is one element in an nftables map, no proxy process per port"
+# the page answers "<hostname> <the client's address as the container sees it>"
+cgi='#!/bin/sh
+a=${REMOTE_ADDR#"["}; a=${a%"]"}
+printf "Content-Type: text/plain\n\n%s %s\n" "$(hostname)" "${a#::ffff:}"'
+printf '\n\033[1m$ netctl run -d --name site --hostname site --net web -p 8080:80 busybox httpd ...\033[0m\n'
+netctl run -d --name site --hostname site --net web -p 8080:80 -e CGI="$cgi" busybox \
+  sh -c 'mkdir -p /www/cgi-bin && printf "%s\n" "$CGI" >/www/cgi-bin/ip && chmod +x /www/cgi-bin/ip && exec httpd -f -p 80 -h /www'
+step netctl port site
+step nft list map inet netd ports4
+# an "outside host": one more namespace, over a veth, that routes to us
+ip netns add outside
+ip link add vout type veth peer name eth0 netns outside
+ip addr add 192.0.2.1/24 dev vout; ip link set vout up
+ip -n outside addr add 192.0.2.2/24 dev eth0; ip -n outside link set eth0 up
+say "from another host (192.0.2.2) to ours (192.0.2.1): DNAT through the map; the container sees the client's own address"
+for _ in $(seq 50); do ip netns exec outside curl -sf --max-time 1 http://192.0.2.1:8080/cgi-bin/ip >/dev/null 2>&1 && break; sleep 0.1; done
+step ip netns exec outside curl -s http://192.0.2.1:8080/cgi-bin/ip
+say "from the host itself, 127.0.0.1:8080: $(netctl info --format json | jq -r .PortProxyMode) mode$( [ -n "$CG" ] && echo ' (eBPF rewrites the destination at connect(): no NAT, no conntrack entry)'); the container sees the host's address on its bridge"
+incg() { if [ -n "$CG" ]; then bash -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CG" "$@"; else "$@"; fi; }
+printf '\n\033[1m$ curl -s http://127.0.0.1:8080/cgi-bin/ip\033[0m\n'
+incg curl -s http://127.0.0.1:8080/cgi-bin/ip
+step netctl ps
+
 say "exit codes come back exactly"
 printf '\n\033[1m$ netctl run --rm busybox sh -c "exit 42"; echo $?\033[0m\n'
 set +e; netctl run --rm busybox sh -c 'exit 42'; echo $?; set -e
@@ -84,5 +109,5 @@ step ip -br link show type veth
 step nft list table inet netd
 
 step netctl network inspect web
-step netctl rm -f web1 web2
+step netctl rm -f web1 web2 site
 say "cleaning up: everything lived in a throwaway namespace"

@@ -132,9 +132,13 @@ static void foreign_sync(struct net_state *ns, bool startup)
 	struct nd_error e = { 0 };
 	struct nd_fw_foreign f;
 	if (nd_fw_foreign_sync(ns->fw, true, &f, &e) < 0) {
-		log_warn("reconcile: %s", e.msg);
+		/* e.g. a table owned by another process (EPERM): say it once, not every period */
+		if (strcmp(e.msg, ns->fw_foreign_err))
+			log_warn("reconcile: %s", e.msg);
+		snprintf(ns->fw_foreign_err, sizeof(ns->fw_foreign_err), "%s", e.msg);
 		return;
 	}
+	ns->fw_foreign_err[0] = '\0';
 	if (f.legacy[0] && (startup || strcmp(f.legacy, ns->fw_foreign.legacy)))
 		log_warn("%s has policy DROP: netd cannot add rules to legacy iptables, so forwarded traffic of "
 			 "netd's networks (published ports included) is dropped there; see `netctl info`", f.legacy);

@@ -278,6 +278,9 @@ void netd_net_info(struct netd *d, json_t *info)
 		snprintf(legacy, sizeof(legacy),
 			 "%s has policy DROP; netd cannot change legacy iptables, so netd's forwarded traffic "
 			 "(published ports included) is dropped until it is accepted there", f.legacy);
+	if (f.nchains && ns->fw_foreign_err[0])
+		snprintf(action + strlen(action), sizeof(action) - strlen(action), "; the last attempt failed: %s",
+			 ns->fw_foreign_err);
 	json_object_set_new(info, "Firewall", json_pack("{s:s, s:s, s:b, s:s, s:s, s:i, s:s}",
 		"Backend", "nftables",
 		"Table", ns->fw ? nd_fw_table(ns->fw) : "",

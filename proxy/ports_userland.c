@@ -7,14 +7,12 @@
 #include "proxy/ports_internal.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <uv.h>
 
 #define UL_BUF 65536
-#define UL_PIPE 65536              /* a pipe's default capacity (16 pages) */
 #define UL_ACCEPT_RETRY_MS 100
 #define UL_UDP_IDLE_MS 60000
 
@@ -47,19 +45,8 @@ struct ul_listener {
 	int proto;
 	union ul_addr target;
 	struct ul_udp_flow *flows;
+	struct ports__relay *relay;   /* TCP: the backend's */
 	bool closing;
-};
-
-/* one relayed TCP connection; index 0 the client, 1 the container */
-struct ul_conn {
-	uv_poll_t poll[2];
-	int fd[2];
-	int pipe[2][2];               /* pipe[i]: bytes read from side i, not yet written to 1 - i */
-	size_t queued[2];             /* bytes in pipe[i] */
-	int closed;                   /* polls closed; at 2 the fds go and c is freed */
-	bool connecting;
-	bool eof[2];                  /* side i has sent its FIN */
-	bool shut[2];                 /* side i has been shut down for writing */
 };
 
 static void target_of(const struct fw__port *k, union ul_addr *a)
@@ -76,169 +63,7 @@ static void target_of(const struct fw__port *k, union ul_addr *a)
 	}
 }
 
-/* ---- TCP ------------------------------------------------------------------------- */
-
-/* The bytes never enter this process: each direction is spliced from its
- * socket into a pipe and from the pipe into the other socket (splice(2)), on
- * uv_poll_t handles over the raw fds. A direction stops reading while its
- * pipe is full and the other socket is not writable (back-pressure); its EOF
- * becomes a shutdown(SHUT_WR) of the other side once the pipe is drained. */
-
-static void conn_closed(uv_handle_t *h)
-{
-	struct ul_conn *c = h->data;
-	if (++c->closed < 2)
-		return;
-	/* both polls are closed: nothing watches the fds any more */
-	for (int i = 0; i < 2; i++) {
-		if (c->fd[i] >= 0)
-			close(c->fd[i]);
-		for (int j = 0; j < 2; j++)
-			if (c->pipe[i][j] >= 0)
-				close(c->pipe[i][j]);
-	}
-	free(c);
-}
-
-static void conn_close(struct ul_conn *c)
-{
-	for (int i = 0; i < 2; i++)
-		if (!uv_is_closing((uv_handle_t *)&c->poll[i])) {
-			uv_poll_stop(&c->poll[i]);
-			uv_close((uv_handle_t *)&c->poll[i], conn_closed);
-		}
-}
-
-static void conn_io(uv_poll_t *h, int status, int events);
-
-/* what each fd waits for now */
-static void conn_watch(struct ul_conn *c)
-{
-	for (int i = 0; i < 2; i++) {
-		if (uv_is_closing((uv_handle_t *)&c->poll[i]))
-			continue;
-		int ev = 0;
-		if (!c->eof[i] && c->queued[i] < UL_PIPE)
-			ev |= UV_READABLE;
-		if (c->queued[1 - i] > 0)
-			ev |= UV_WRITABLE;
-		if (ev)
-			uv_poll_start(&c->poll[i], ev, conn_io);
-		else
-			uv_poll_stop(&c->poll[i]);
-	}
-}
-
-/* moves what it can from side `from` to the other; <0: the connection is done for */
-static int conn_pump(struct ul_conn *c, int from)
-{
-	int to = 1 - from;
-	for (;;) {
-		bool moved = false;
-		if (!c->eof[from] && c->queued[from] < UL_PIPE) {
-			ssize_t n = splice(c->fd[from], NULL, c->pipe[from][1], NULL, UL_PIPE - c->queued[from],
-					   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-			if (n > 0) {
-				c->queued[from] += (size_t)n;
-				moved = true;
-			} else if (n == 0) {
-				c->eof[from] = true;
-			} else if (errno != EAGAIN && errno != EINTR) {
-				return -errno;
-			}
-		}
-		if (c->queued[from] > 0) {
-			ssize_t n = splice(c->pipe[from][0], NULL, c->fd[to], NULL, c->queued[from],
-					   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-			if (n > 0) {
-				c->queued[from] -= (size_t)n;
-				moved = true;
-			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-				return -errno; /* EPIPE, ECONNRESET: the other side is gone */
-			}
-		}
-		if (!moved)
-			break;
-	}
-	if (c->eof[from] && c->queued[from] == 0 && !c->shut[to]) {
-		c->shut[to] = true;
-		if (shutdown(c->fd[to], SHUT_WR) < 0 && errno != ENOTCONN)
-			return -errno;
-	}
-	return 0;
-}
-
-static void conn_io(uv_poll_t *h, int status, int events)
-{
-	struct ul_conn *c = h->data;
-	int side = h == &c->poll[0] ? 0 : 1;
-	if (status < 0) {
-		conn_close(c);
-		return;
-	}
-	if (c->connecting) {
-		/* side 1's first writable: the connect to the container is done */
-		int e = 0;
-		socklen_t len = sizeof(e);
-		if (getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &e, &len) < 0 || e) {
-			conn_close(c);
-			return;
-		}
-		c->connecting = false;
-		uv_poll_start(&c->poll[0], UV_READABLE, conn_io);
-	}
-	/* readable: this side's data to the other; writable: the other side's data to this one */
-	if ((events & UV_READABLE && conn_pump(c, side) < 0) || (events & UV_WRITABLE && conn_pump(c, 1 - side) < 0) ||
-	    (c->shut[0] && c->shut[1])) {
-		conn_close(c);
-		return;
-	}
-	conn_watch(c);
-}
-
-static int conn_start(struct ul_listener *l, uv_loop_t *loop, int cfd)
-{
-	struct ul_conn *c = calloc(1, sizeof(*c));
-	if (!c) {
-		close(cfd);
-		return -ENOMEM;
-	}
-	c->fd[0] = cfd;
-	c->fd[1] = socket(l->target.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-	c->pipe[0][0] = c->pipe[0][1] = c->pipe[1][0] = c->pipe[1][1] = -1;
-	if (c->fd[1] < 0 || pipe2(c->pipe[0], O_NONBLOCK | O_CLOEXEC) < 0 || pipe2(c->pipe[1], O_NONBLOCK | O_CLOEXEC) < 0) {
-		int r = -errno;
-		c->closed = 1;
-		conn_closed((uv_handle_t *)&(uv_handle_t){ .data = c }); /* no handle yet: fds and c go */
-		return r;
-	}
-	int r = uv_poll_init(loop, &c->poll[0], c->fd[0]);
-	if (r < 0) {
-		c->closed = 1;
-		conn_closed((uv_handle_t *)&(uv_handle_t){ .data = c });
-		return r;
-	}
-	c->poll[0].data = c;
-	if ((r = uv_poll_init(loop, &c->poll[1], c->fd[1])) < 0) {
-		c->closed = 1; /* only poll[0] to close; its callback closes the fds */
-		uv_close((uv_handle_t *)&c->poll[0], conn_closed);
-		return r;
-	}
-	c->poll[0].data = c->poll[1].data = c;
-	int on = 1;
-	(void)setsockopt(c->fd[0], IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-	(void)setsockopt(c->fd[1], IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-	socklen_t alen = l->target.sa.sa_family == AF_INET ? sizeof(l->target.in) : sizeof(l->target.in6);
-	if (connect(c->fd[1], &l->target.sa, alen) < 0 && errno != EINPROGRESS) {
-		r = -errno;
-		conn_close(c);
-		return r;
-	}
-	/* the client is read only once the container side is there */
-	c->connecting = true;
-	uv_poll_start(&c->poll[1], UV_WRITABLE, conn_io);
-	return 0;
-}
+/* ---- TCP: accept here, relay in ports_relay.c ------------------------------------- */
 
 static void listener_io(uv_poll_t *h, int status, int events);
 
@@ -258,7 +83,8 @@ static void listener_io(uv_poll_t *h, int status, int events)
 	for (int i = 0; i < 128; i++) {
 		int cfd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd >= 0) {
-			(void)conn_start(l, h->loop, cfd);
+			socklen_t alen = l->target.sa.sa_family == AF_INET ? sizeof(l->target.in) : sizeof(l->target.in6);
+			(void)ports__relay_start(l->relay, cfd, &l->target.sa, alen);
 			continue;
 		}
 		if (errno == EINTR || errno == ECONNABORTED)
@@ -437,6 +263,9 @@ static int listener_start(struct nd_ports *p, struct ports__entry *e, struct nd_
 		 * entry's until the poll exists, then the listener closes it */
 		uv_timer_init(p->loop, &l->retry);
 		l->retry.data = l;
+		l->relay = p->bk;
+		/* accepted sockets inherit it: one setsockopt per port, not per connection */
+		(void)setsockopt(e->resv_fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 		if ((r = uv_poll_init(p->loop, &l->h.poll, e->resv_fd)) < 0) {
 			l->closed = 1; /* the timer's close frees l */
 			uv_close((uv_handle_t *)&l->retry, listener_closed);
@@ -475,10 +304,19 @@ static int ul_open(struct nd_ports *p, const struct nd_ports_config *cfg, struct
 		signal(SIGPIPE, SIG_IGN);
 		log_debug("ports: userland proxy: SIGPIPE ignored (writes to closed peers fail with EPIPE)");
 	}
+	struct ports__relay *r;
+	int e = ports__relay_new(p->loop, &r);
+	if (e < 0)
+		return nd_error_set(err, e, "ports: userland proxy: %s", uv_strerror(e));
+	p->bk = r;
 	return 0;
 }
 
-static void ul_close(struct nd_ports *p) {}
+static void ul_close(struct nd_ports *p)
+{
+	ports__relay_free(p->bk);
+	p->bk = NULL;
+}
 
 static int ul_add(struct nd_ports *p, struct ports__entry *const *e, size_t n, struct nd_error *err)
 {

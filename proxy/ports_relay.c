@@ -1,6 +1,9 @@
 /* proxy: the userland proxy's TCP relay — the two streams of each relayed
- * connection (client <-> container), on an epoll instance of its own that
- * the libuv loop watches through one uv_poll_t.
+ * connection (client <-> container), and the listening sockets that accept
+ * them, on an epoll instance of its own that the libuv loop watches through
+ * one uv_poll_t. Of one batch of events, the listeners go first: a client
+ * that connected waits for the container's side, one that is being torn down
+ * does not.
  *
  * Why not a uv_poll_t per socket: libuv 1.44 pays three syscalls to init one
  * (an epoll ADD+DEL probe and FIONBIO) and turns every change of events into
@@ -35,6 +38,9 @@
 #define RELAY_ROUNDS 16    /* per connection and wakeup; then it is requeued */
 #define RELAY_EVENTS 64
 #define RELAY_EV (EPOLLIN | EPOLLRDHUP | EPOLLET)
+#define RELAY_ACCEPTS 128  /* per listener and wakeup */
+#define RELAY_RETRY_MS 100 /* accept again after EMFILE and the like */
+#define RELAY_TAG_LISTENER 2 /* epoll data: pointer | 0, 1 (conn side) or 2 */
 
 struct relay_side {
 	int fd;
@@ -55,9 +61,20 @@ struct relay_conn {
 	bool dead;                        /* closed; freed after the current batch of events */
 };
 
+struct ports__relay_listener {
+	int fd;                       /* listening; ours */
+	struct sockaddr_storage to;   /* the container's address */
+	socklen_t tolen;
+	bool paused;                  /* out of fds: out of the epoll until the retry timer */
+	struct ports__relay_listener *prev, *next;
+};
+
 struct ports__relay {
 	uv_poll_t poll;               /* on epfd */
+	uv_timer_t retry;             /* puts paused listeners back */
 	int epfd;
+	int closed;                   /* handles closed (2: r goes) */
+	struct ports__relay_listener *listeners;
 	struct relay_conn *live;
 	struct relay_conn *dead;
 	size_t count;                 /* live connections; the poll holds the loop only while there are some */
@@ -226,6 +243,42 @@ static void relay_run(struct ports__relay *r, struct relay_conn *c)
 	}
 }
 
+static int listener_ctl(struct ports__relay *r, struct ports__relay_listener *l, int op)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)(uintptr_t)l | RELAY_TAG_LISTENER };
+	return epoll_ctl(r->epfd, op, l->fd, &ev) < 0 ? -errno : 0;
+}
+
+static void relay_resume(uv_timer_t *t)
+{
+	struct ports__relay *r = t->data;
+	for (struct ports__relay_listener *l = r->listeners; l; l = l->next)
+		if (l->paused && listener_ctl(r, l, EPOLL_CTL_ADD) == 0)
+			l->paused = false;
+}
+
+/* drains the backlog (level triggered), a bounded batch per wakeup */
+static void listener_accept(struct ports__relay *r, struct ports__relay_listener *l)
+{
+	for (int i = 0; i < RELAY_ACCEPTS; i++) {
+		int cfd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd >= 0) {
+			(void)ports__relay_start(r, cfd, (struct sockaddr *)&l->to, l->tolen);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			/* out of fds: level triggered, it would spin; the backlog
+			 * waits until relayed connections give some back */
+			if (listener_ctl(r, l, EPOLL_CTL_DEL) == 0)
+				l->paused = true;
+			uv_timer_start(&r->retry, relay_resume, RELAY_RETRY_MS, 0);
+		}
+		return;
+	}
+}
+
 static void relay_io(uv_poll_t *h, int status, int events)
 {
 	struct ports__relay *r = h->data;
@@ -233,8 +286,13 @@ static void relay_io(uv_poll_t *h, int status, int events)
 	if (status < 0)
 		return;
 	int n = epoll_wait(r->epfd, ev, RELAY_EVENTS, 0);
+	for (int k = 0; k < n; k++)
+		if ((ev[k].data.u64 & 3) == RELAY_TAG_LISTENER)
+			listener_accept(r, (struct ports__relay_listener *)(uintptr_t)(ev[k].data.u64 & ~(uint64_t)3));
 	for (int k = 0; k < n; k++) {
-		struct relay_conn *c = (struct relay_conn *)(uintptr_t)(ev[k].data.u64 & ~(uint64_t)1);
+		if ((ev[k].data.u64 & 3) == RELAY_TAG_LISTENER)
+			continue;
+		struct relay_conn *c = (struct relay_conn *)(uintptr_t)(ev[k].data.u64 & ~(uint64_t)3);
 		struct relay_side *s = &c->s[ev[k].data.u64 & 1];
 		uint32_t e = ev[k].events;
 		if (c->dead)
@@ -268,7 +326,7 @@ int ports__relay_start(struct ports__relay *r, int cfd, const struct sockaddr *t
 	}
 	c->s[0].fd = cfd;
 	/* TCP_NODELAY: the client's socket has it from the listener */
-	c->s[1].fd = socket(to->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	c->s[1].fd = socket(to->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->s[1].fd < 0)
 		goto fail;
 	(void)setsockopt(c->s[1].fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
@@ -300,6 +358,50 @@ fail:
 	return e;
 }
 
+int ports__relay_listen(struct ports__relay *r, int fd, const struct sockaddr *to, socklen_t tolen,
+			struct ports__relay_listener **out)
+{
+	*out = NULL;
+	if (tolen > sizeof(struct sockaddr_storage))
+		return -EINVAL;
+	struct ports__relay_listener *l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->fd = fd;
+	memcpy(&l->to, to, tolen);
+	l->tolen = tolen;
+	/* accepted sockets inherit it: one setsockopt per port, not per connection */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
+	int e = listener_ctl(r, l, EPOLL_CTL_ADD);
+	if (e < 0) {
+		free(l);
+		return e;
+	}
+	l->next = r->listeners;
+	if (r->listeners)
+		r->listeners->prev = l;
+	r->listeners = l;
+	*out = l;
+	return 0;
+}
+
+void ports__relay_unlisten(struct ports__relay *r, struct ports__relay_listener *l)
+{
+	if (!l)
+		return;
+	/* never called from relay_io: no event of a batch can still name it */
+	if (!l->paused)
+		(void)epoll_ctl(r->epfd, EPOLL_CTL_DEL, l->fd, NULL);
+	close(l->fd);
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		r->listeners = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+	free(l);
+}
+
 int ports__relay_new(uv_loop_t *loop, struct ports__relay **out)
 {
 	*out = NULL;
@@ -318,7 +420,8 @@ int ports__relay_new(uv_loop_t *loop, struct ports__relay **out)
 		free(r);
 		return e;
 	}
-	r->poll.data = r;
+	uv_timer_init(loop, &r->retry);
+	r->poll.data = r->retry.data = r;
 	if ((e = uv_poll_start(&r->poll, UV_READABLE, relay_io)) < 0) {
 		ports__relay_free(r);
 		return e;
@@ -331,6 +434,8 @@ int ports__relay_new(uv_loop_t *loop, struct ports__relay **out)
 static void relay_closed(uv_handle_t *h)
 {
 	struct ports__relay *r = h->data;
+	if (++r->closed < 2)
+		return;
 	close(r->epfd); /* nothing polls it any more */
 	free(r);
 }
@@ -339,6 +444,8 @@ void ports__relay_free(struct ports__relay *r)
 {
 	if (!r)
 		return;
+	while (r->listeners)
+		ports__relay_unlisten(r, r->listeners);
 	while (r->live)
 		conn_close(r, r->live);
 	while (r->dead) {
@@ -346,11 +453,16 @@ void ports__relay_free(struct ports__relay *r)
 		r->dead = c->next;
 		conn_free(c);
 	}
-	if (!uv_is_closing((uv_handle_t *)&r->poll)) {
+	if (!uv_is_closing((uv_handle_t *)&r->poll) && !uv_is_closing((uv_handle_t *)&r->retry)) {
 		uv_close((uv_handle_t *)&r->poll, relay_closed);
+		uv_close((uv_handle_t *)&r->retry, relay_closed);
 	} else {
-		/* a uv_walk at shutdown closed it without our callback: the fd is
+		/* a uv_walk at shutdown closed them without our callback: the fd is
 		 * no longer watched; r stays allocated (libuv may still hold it) */
+		if (!uv_is_closing((uv_handle_t *)&r->poll))
+			uv_close((uv_handle_t *)&r->poll, NULL);
+		if (!uv_is_closing((uv_handle_t *)&r->retry))
+			uv_close((uv_handle_t *)&r->retry, NULL);
 		close(r->epfd);
 		r->epfd = -1;
 	}

@@ -7,13 +7,11 @@
 #include "proxy/ports_internal.h"
 
 #include <arpa/inet.h>
-#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <uv.h>
 
 #define UL_BUF 65536
-#define UL_ACCEPT_RETRY_MS 100
 #define UL_UDP_IDLE_MS 60000
 
 union ul_addr {
@@ -35,17 +33,12 @@ struct ul_udp_flow {
 };
 
 struct ul_listener {
-	union {
-		uv_poll_t poll;               /* TCP: the reservation socket, listening */
-		uv_udp_t udp;
-	} h;
-	uv_timer_t retry;             /* TCP: accept again after EMFILE */
-	int fd;                       /* TCP: ours, closed after both handles are */
-	int closed;
+	uv_udp_t udp;                 /* UDP: the reservation socket */
+	struct ports__relay_listener *tcp;   /* TCP: accepted and relayed by ports_relay.c */
+	struct ports__relay *relay;
 	int proto;
 	union ul_addr target;
 	struct ul_udp_flow *flows;
-	struct ports__relay *relay;   /* TCP: the backend's */
 	bool closing;
 };
 
@@ -60,42 +53,6 @@ static void target_of(const struct fw__port *k, union ul_addr *a)
 		a->in.sin_family = AF_INET;
 		memcpy(&a->in.sin_addr, k->addr, 4);
 		a->in.sin_port = htons(k->port);
-	}
-}
-
-/* ---- TCP: accept here, relay in ports_relay.c ------------------------------------- */
-
-static void listener_io(uv_poll_t *h, int status, int events);
-
-static void listener_resume(uv_timer_t *t)
-{
-	struct ul_listener *l = t->data;
-	if (!l->closing)
-		uv_poll_start(&l->h.poll, UV_READABLE, listener_io);
-}
-
-static void listener_io(uv_poll_t *h, int status, int events)
-{
-	struct ul_listener *l = h->data;
-	if (status < 0 || l->closing)
-		return;
-	/* drain the backlog, a bounded batch per wakeup so other work runs too */
-	for (int i = 0; i < 128; i++) {
-		int cfd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (cfd >= 0) {
-			socklen_t alen = l->target.sa.sa_family == AF_INET ? sizeof(l->target.in) : sizeof(l->target.in6);
-			(void)ports__relay_start(l->relay, cfd, &l->target.sa, alen);
-			continue;
-		}
-		if (errno == EINTR || errno == ECONNABORTED)
-			continue;
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-			/* out of fds: the level-triggered poll would spin; let the
-			 * backlog wait until relayed connections give some back */
-			uv_poll_stop(&l->h.poll);
-			uv_timer_start(&l->retry, listener_resume, UL_ACCEPT_RETRY_MS, 0);
-		}
-		return;
 	}
 }
 
@@ -168,7 +125,7 @@ static void flow_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct 
 		return;
 	}
 	uv_timer_again(&f->idle);
-	udp_send(&f->l->h.udp, buf, n, &f->client.sa);
+	udp_send(&f->l->udp, buf, n, &f->client.sa);
 }
 
 static bool same_addr(const union ul_addr *a, const struct sockaddr *b)
@@ -218,15 +175,7 @@ static void udp_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct s
 
 /* ---- the backend --------------------------------------------------------------------- */
 
-static void listener_closed(uv_handle_t *h)
-{
-	struct ul_listener *l = h->data;
-	if (l->proto == IPPROTO_TCP && ++l->closed < 2)
-		return;
-	if (l->fd >= 0)
-		close(l->fd); /* nothing polls it any more */
-	free(l);
-}
+static void listener_closed(uv_handle_t *h) { free(h->data); }
 
 static void listener_stop(struct ports__entry *e)
 {
@@ -235,15 +184,22 @@ static void listener_stop(struct ports__entry *e)
 		return;
 	e->bk = NULL;
 	l->closing = true;
+	if (l->proto == IPPROTO_TCP) {
+		/* the relay owns the fd once it listens; relayed connections go on */
+		if (l->tcp) {
+			ports__relay_unlisten(l->relay, l->tcp);
+			e->resv_fd = -1;
+		}
+		free(l);
+		return;
+	}
 	while (l->flows)
 		flow_close(l->flows);
-	/* the listener owns the fd now (TCP: closed in listener_closed; UDP: by libuv) */
+	/* libuv owns the fd now */
 	e->resv_fd = -1;
-	/* shutdown may have closed the handles already (uv_walk) */
-	if (!uv_is_closing((uv_handle_t *)&l->h))
-		uv_close((uv_handle_t *)&l->h, listener_closed);
-	if (l->proto == IPPROTO_TCP && !uv_is_closing((uv_handle_t *)&l->retry))
-		uv_close((uv_handle_t *)&l->retry, listener_closed);
+	/* shutdown may have closed the handle already (uv_walk) */
+	if (!uv_is_closing((uv_handle_t *)&l->udp))
+		uv_close((uv_handle_t *)&l->udp, listener_closed);
 }
 
 static int listener_start(struct nd_ports *p, struct ports__entry *e, struct nd_error *err)
@@ -255,31 +211,19 @@ static int listener_start(struct nd_ports *p, struct ports__entry *e, struct nd_
 	if (!l)
 		return nd_error_set(err, -ENOMEM, "ports: out of memory");
 	l->proto = e->k.proto;
-	l->fd = -1;
+	l->relay = p->bk;
 	target_of(&e->k, &l->target);
 	int r;
 	if (l->proto == IPPROTO_TCP) {
 		/* the reservation listens already (ops.listen); it stays the
-		 * entry's until the poll exists, then the listener closes it */
-		uv_timer_init(p->loop, &l->retry);
-		l->retry.data = l;
-		l->relay = p->bk;
-		/* accepted sockets inherit it: one setsockopt per port, not per connection */
-		(void)setsockopt(e->resv_fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
-		if ((r = uv_poll_init(p->loop, &l->h.poll, e->resv_fd)) < 0) {
-			l->closed = 1; /* the timer's close frees l */
-			uv_close((uv_handle_t *)&l->retry, listener_closed);
-			return nd_error_set(err, r, "ports: proxy %s: %s", nd_port_map_str(&e->map, s, sizeof(s)),
-					    uv_strerror(r));
-		}
-		l->h.poll.data = l;
-		l->fd = e->resv_fd;
-		r = uv_poll_start(&l->h.poll, UV_READABLE, listener_io);
+		 * entry's until the relay has it, then the relay closes it */
+		socklen_t alen = l->target.sa.sa_family == AF_INET ? sizeof(l->target.in) : sizeof(l->target.in6);
+		r = ports__relay_listen(l->relay, e->resv_fd, &l->target.sa, alen, &l->tcp);
 	} else {
-		uv_udp_init(p->loop, &l->h.udp);
-		l->h.udp.data = l;
-		if ((r = uv_udp_open(&l->h.udp, e->resv_fd)) == 0)
-			r = uv_udp_recv_start(&l->h.udp, alloc_cb, udp_recv);
+		uv_udp_init(p->loop, &l->udp);
+		l->udp.data = l;
+		if ((r = uv_udp_open(&l->udp, e->resv_fd)) == 0)
+			r = uv_udp_recv_start(&l->udp, alloc_cb, udp_recv);
 	}
 	e->bk = l;
 	if (r < 0) {
@@ -293,9 +237,9 @@ static int ul_open(struct nd_ports *p, const struct nd_ports_config *cfg, struct
 {
 	if (!p->loop)
 		return nd_error_set(err, -EINVAL, "ports: userland proxy needs a libuv loop");
-	/* libuv writes to sockets with write(2), not send(MSG_NOSIGNAL): the first
-	 * write to a peer that has gone (an iperf3 client ending, any reset) raises
-	 * SIGPIPE, and under the default disposition that kills the whole process
+	/* libuv writes to sockets with write(2), not send(MSG_NOSIGNAL), and
+	 * splice(2) into a socket has no such flag: the first write to a peer that
+	 * has gone (an iperf3 client ending, any reset) raises SIGPIPE, and under the default disposition that kills the whole process
 	 * and every relayed connection and published port with it. netd ignores
 	 * SIGPIPE in main(); a process that kept the default gets it ignored here
 	 * (a handler of the caller's own is left alone). */

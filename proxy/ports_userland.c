@@ -1,7 +1,8 @@
 /* proxy: the userland backend of port publishing — where eBPF cannot load,
  * a libuv proxy listens on every published port (its listening socket is
- * the reservation) and relays to the container: TCP stream by stream, UDP
- * per client address with an idle timeout. Traffic from other hosts still
+ * the reservation) and relays to the container: TCP stream by stream (the
+ * listener and its connections are ports_relay.c's), UDP per client address
+ * with an idle timeout here. Traffic from other hosts still
  * takes the DNAT path and keeps its source address; only connections that
  * start on the host pass here. SCTP is not relayed (DNAT only). */
 #include "proxy/ports_internal.h"

@@ -121,7 +121,8 @@ def one(i):
     size = sizes[i % len(sizes)] if i < 2 * len(sizes) else sizes[i % 7]
     try:
         c = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET)
-        if i % 5 == 0:   # a slow reader: the relay must hold back
+        if i % 5 == 0:   # a slow reader of a long stream: the relay must hold back
+            size = 1 << 20
             c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         c.settimeout(30); c.connect((host, port))
         with c:

@@ -436,10 +436,13 @@ static int fd_count(void)
 	return n;
 }
 
-static void fx_open(struct relay_fx *f)
+/* setup and teardown: the teardown runs after a failed assertion too */
+static int fx_open(void **state)
 {
-	memset(f, 0, sizeof(*f));
-	f->cli = f->srv = -1;
+	struct relay_fx *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	*state = f;
+	f->cli = f->srv = f->lfd = -1;
 	assert_int_equal(uv_loop_init(&f->loop), 0);
 	assert_int_equal(ports__relay_new(&f->loop, &f->r), 0);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/nd-relay-test.XXXXXX");
@@ -451,6 +454,7 @@ static void fx_open(struct relay_fx *f)
 	assert_int_equal(bind(f->lfd, (struct sockaddr *)&f->ctr, sizeof(f->ctr)), 0);
 	assert_int_equal(listen(f->lfd, 16), 0);
 	f->fds0 = fd_count();
+	return 0;
 }
 
 /* a relayed connection; cli_sndbuf > 0 shrinks what the relay may queue towards the client */
@@ -472,18 +476,22 @@ static void fx_pump(struct relay_fx *f)
 		uv_run(&f->loop, UV_RUN_NOWAIT);
 }
 
-static void fx_close(struct relay_fx *f)
+static int fx_close(void **state)
 {
+	struct relay_fx *f = *state;
 	if (f->cli >= 0)
 		close(f->cli);
 	if (f->srv >= 0)
 		close(f->srv);
 	ports__relay_free(f->r);
 	uv_run(&f->loop, UV_RUN_DEFAULT);
-	assert_int_equal(uv_loop_close(&f->loop), 0);
-	close(f->lfd);
+	int r = uv_loop_close(&f->loop); /* every handle of the relay closed */
+	if (f->lfd >= 0)
+		close(f->lfd);
 	unlink(f->ctr.sun_path);
 	rmdir(f->dir);
+	free(f);
+	return r == 0 ? 0 : -1;
 }
 
 static unsigned char pat(size_t i, unsigned seed) { return (unsigned char)(i * 7 + seed * 131 + (i >> 8)); }
@@ -527,19 +535,18 @@ static void feed(int fd, size_t *sent, size_t total, size_t chunk, unsigned seed
  * what the relay read but could not write waits in a pipe, in order */
 static void test_relay_backpressure(void **state)
 {
-	struct relay_fx f;
-	fx_open(&f);
-	fx_connect(&f, 4096);
+	struct relay_fx *f = *state;
+	fx_connect(f, 4096);
 	size_t sent = 0, got = 0;
 	/* the container sends 1000 bytes at a time, each read by the relay on
 	 * its own, until the relay stops reading (nothing left unread by it is
 	 * what SIOCOUTQ counts on a unix socket) */
 	for (int i = 0;; i++) {
 		assert_true(i < 2000);
-		feed(f.srv, &sent, sent + 1000, 1000, 1);
-		fx_pump(&f);
+		feed(f->srv, &sent, sent + 1000, 1000, 1);
+		fx_pump(f);
 		int outq = 0;
-		assert_int_equal(ioctl(f.srv, SIOCOUTQ, &outq), 0);
+		assert_int_equal(ioctl(f->srv, SIOCOUTQ, &outq), 0);
 		if (outq > 0)
 			break;
 	}
@@ -548,104 +555,98 @@ static void test_relay_backpressure(void **state)
 	size_t total = sent + 300000;
 	while (got < total) {
 		if (sent < total)
-			feed(f.srv, &sent, total, 1000, 1);
-		fx_pump(&f);
-		assert_int_equal(drain(f.cli, &got, 1), 0);
+			feed(f->srv, &sent, total, 1000, 1);
+		fx_pump(f);
+		assert_int_equal(drain(f->cli, &got, 1), 0);
 	}
-	close(f.srv);
-	f.srv = -1;
+	close(f->srv);
+	f->srv = -1;
 	int eof = 0;
 	for (int i = 0; i < 100 && !eof; i++) {
-		fx_pump(&f);
-		eof = drain(f.cli, &got, 1);
+		fx_pump(f);
+		eof = drain(f->cli, &got, 1);
 	}
 	assert_true(eof);
 	assert_int_equal(got, total);
-	close(f.cli);
-	f.cli = -1;
-	fx_pump(&f);
-	assert_int_equal(fd_count(), f.fds0); /* both sockets and every pipe closed */
-	fx_close(&f);
+	close(f->cli);
+	f->cli = -1;
+	fx_pump(f);
+	assert_int_equal(fd_count(), f->fds0); /* both sockets and every pipe closed */
 }
 
 /* the client's EOF reaches the container while the container still answers */
 static void test_relay_half_close(void **state)
 {
-	struct relay_fx f;
+	struct relay_fx *f = *state;
 	char b[16];
-	fx_open(&f);
-	fx_connect(&f, 0);
-	assert_int_equal(send(f.cli, "ping", 4, 0), 4);
-	assert_int_equal(shutdown(f.cli, SHUT_WR), 0);
-	fx_pump(&f);
-	assert_int_equal(recv(f.srv, b, sizeof(b), 0), 4);
+	fx_connect(f, 0);
+	assert_int_equal(send(f->cli, "ping", 4, 0), 4);
+	assert_int_equal(shutdown(f->cli, SHUT_WR), 0);
+	fx_pump(f);
+	assert_int_equal(recv(f->srv, b, sizeof(b), 0), 4);
 	assert_memory_equal(b, "ping", 4);
-	assert_int_equal(recv(f.srv, b, sizeof(b), 0), 0); /* EOF */
-	assert_int_equal(send(f.srv, "pong", 4, 0), 4);
-	fx_pump(&f);
-	assert_int_equal(recv(f.cli, b, sizeof(b), 0), 4);
+	assert_int_equal(recv(f->srv, b, sizeof(b), 0), 0); /* EOF */
+	assert_int_equal(send(f->srv, "pong", 4, 0), 4);
+	fx_pump(f);
+	assert_int_equal(recv(f->cli, b, sizeof(b), 0), 4);
 	assert_memory_equal(b, "pong", 4);
-	assert_int_equal(recv(f.cli, b, sizeof(b), 0), -1); /* still open that way */
+	assert_int_equal(recv(f->cli, b, sizeof(b), 0), -1); /* still open that way */
 	assert_int_equal(errno, EAGAIN);
-	close(f.srv);
-	f.srv = -1;
-	fx_pump(&f);
-	assert_int_equal(recv(f.cli, b, sizeof(b), 0), 0);
-	close(f.cli);
-	f.cli = -1;
-	assert_int_equal(fd_count(), f.fds0);
-	fx_close(&f);
+	close(f->srv);
+	f->srv = -1;
+	fx_pump(f);
+	assert_int_equal(recv(f->cli, b, sizeof(b), 0), 0);
+	close(f->cli);
+	f->cli = -1;
+	assert_int_equal(fd_count(), f->fds0);
 }
 
 /* streams both ways at once (spliced once a read fills the buffer) */
 static void test_relay_bulk(void **state)
 {
-	struct relay_fx f;
-	fx_open(&f);
-	fx_connect(&f, 0);
+	struct relay_fx *f = *state;
+	fx_connect(f, 0);
 	const size_t total = 4u << 20;
 	size_t up = 0, upgot = 0, down = 0, downgot = 0;
 	bool upshut = false, downshut = false;
 	int upeof = 0, downeof = 0;
 	for (int i = 0; !(upeof && downeof); i++) {
 		assert_true(i < 200000);
-		feed(f.cli, &up, total, 65536, 2);
-		feed(f.srv, &down, total, 65536, 3);
+		feed(f->cli, &up, total, 65536, 2);
+		feed(f->srv, &down, total, 65536, 3);
 		if (up == total && !upshut)
-			upshut = !shutdown(f.cli, SHUT_WR);
+			upshut = !shutdown(f->cli, SHUT_WR);
 		if (down == total && !downshut)
-			downshut = !shutdown(f.srv, SHUT_WR);
-		fx_pump(&f);
-		upeof = upeof || drain(f.srv, &upgot, 2);
-		downeof = downeof || drain(f.cli, &downgot, 3);
+			downshut = !shutdown(f->srv, SHUT_WR);
+		fx_pump(f);
+		upeof = upeof || drain(f->srv, &upgot, 2);
+		downeof = downeof || drain(f->cli, &downgot, 3);
 	}
 	assert_int_equal(upgot, total);
 	assert_int_equal(downgot, total);
-	fx_pump(&f);
-	fx_close(&f);
+	fx_pump(f);
 }
 
 /* a container that is not there: the client is closed; freeing the relay
  * closes the connections it still relays */
 static void test_relay_refused_and_free(void **state)
 {
-	struct relay_fx f;
+	struct relay_fx *f = *state;
 	char b[4];
-	fx_open(&f);
 	int sv[2];
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
 	struct sockaddr_un none = { .sun_family = AF_UNIX };
-	snprintf(none.sun_path, sizeof(none.sun_path), "%s/none", f.dir);
-	assert_true(ports__relay_start(f.r, sv[1], (struct sockaddr *)&none, sizeof(none)) < 0);
+	snprintf(none.sun_path, sizeof(none.sun_path), "%s/none", f->dir);
+	assert_true(ports__relay_start(f->r, sv[1], (struct sockaddr *)&none, sizeof(none)) < 0);
 	assert_int_equal(recv(sv[0], b, sizeof(b), 0), 0);
 	close(sv[0]);
-	assert_int_equal(fd_count(), f.fds0);
+	assert_int_equal(fd_count(), f->fds0);
 
-	fx_connect(&f, 0);
-	assert_int_equal(send(f.srv, "x", 1, 0), 1);
-	fx_pump(&f);
-	assert_int_equal(recv(f.cli, b, sizeof(b), 0), 1);
-	fx_close(&f); /* the relay goes with a connection still open */
+	fx_connect(f, 0);
+	assert_int_equal(send(f->srv, "x", 1, 0), 1);
+	fx_pump(f);
+	assert_int_equal(recv(f->cli, b, sizeof(b), 0), 1);
+	/* the teardown frees the relay with this connection open */
 }
 
 int main(void)
@@ -660,10 +661,10 @@ int main(void)
 		cmocka_unit_test(test_ruleset_recreate),
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_open_bad_table),
-		cmocka_unit_test(test_relay_backpressure),
-		cmocka_unit_test(test_relay_half_close),
-		cmocka_unit_test(test_relay_bulk),
-		cmocka_unit_test(test_relay_refused_and_free),
+		cmocka_unit_test_setup_teardown(test_relay_backpressure, fx_open, fx_close),
+		cmocka_unit_test_setup_teardown(test_relay_half_close, fx_open, fx_close),
+		cmocka_unit_test_setup_teardown(test_relay_bulk, fx_open, fx_close),
+		cmocka_unit_test_setup_teardown(test_relay_refused_and_free, fx_open, fx_close),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,16 +1,29 @@
 #!/usr/bin/env bash
 # bench/ports.sh [BUILD_DIR] — throughput and connections/s through a published
 # port vs the same client talking to the container address directly, as ratios,
-# from an outside namespace and from localhost. Runs in namespaces of its own
-# (unshare -nm, and its own pid namespace: nothing outlives it); eBPF attaches
-# to a cgroup it makes and removes. Every client and server runs under
-# `timeout`; the whole run is bounded (BENCH_TIMEOUT, default 300 s).
+# from an outside namespace and from localhost, for each of netd's host-side
+# backends (eBPF socket redirection, userland proxy) and for Docker's userland
+# proxy (`docker-proxy`, the binary dockerd spawns per published port) side by
+# side. Runs in namespaces of its own (unshare -nm, and its own pid namespace:
+# nothing outlives it); eBPF attaches to a cgroup it makes and removes. Every
+# client, server and proxy runs under `timeout`; the whole run is bounded
+# (BENCH_TIMEOUT, default 600 s).
 #
 # The direct baselines are measured first, before the proxy's nftables table
 # exists: netd's forward chain drops routed traffic to a bridge that is not
 # DNAT (`oifname @bridges drop`), which is what made the outside->container
 # baseline hang (no timeout on iperf3's connect) before the first figure.
-#   MODE=ebpf|userland (or PORTS_MODE, as the tests)  SECS=5  CONNS=3000
+#
+# docker-proxy: dockerd cannot run here, but Debian's docker.io package ships
+# the standalone proxy. Unless DOCKER_PROXY names one, the bench takes it from
+# ${XDG_CACHE_HOME:-/var/cache}/netd-bench/, fetching it there first with
+# `apt-get download docker.io` + `dpkg-deb -x` (never installed: the package
+# would start a daemon and rewrite the host's firewall). No download, no
+# column, and a line that says why. Docker sends outside traffic through DNAT
+# as netd does, so docker-proxy has localhost figures only.
+#
+#   MODES="ebpf userland docker-proxy" (default; MODE or PORTS_MODE=one of them
+#   picks one, as the tests do)  SECS=5  CONNS=3000  DOCKER_PROXY=path
 #   BUILD_DIR defaults to $NETD_BUILD, else ./build
 set -euo pipefail
 BUILD=${1:-${NETD_BUILD:-$(cd "$(dirname "$0")/.." && pwd)/build}}
@@ -18,11 +31,35 @@ if [ -z "${_PORTS_BENCH_INNER:-}" ]; then
   [ "$(id -u)" = 0 ] || { echo "bench/ports.sh: needs root (namespaces, nftables, eBPF)" >&2; exit 1; }
   [ -x "$BUILD/proxy/nd-ports-test" ] || { echo "bench/ports.sh: $BUILD/proxy/nd-ports-test not built" >&2; exit 1; }
   command -v iperf3 >/dev/null || { echo "bench/ports.sh: iperf3 missing (scripts/deps/proxy.txt)" >&2; exit 1; }
+  MODES=${MODE:-${PORTS_MODE:-${MODES:-ebpf userland docker-proxy}}}
+  DP_NOTE=
+  if [[ " $MODES " == *" docker-proxy "* ]]; then
+    # fetched out here: the bench's own namespaces have no network
+    cache=${XDG_CACHE_HOME:-/var/cache}/netd-bench
+    if [ -z "${DOCKER_PROXY:-}" ] && [ ! -x "$cache/docker-proxy" ]; then
+      echo "# fetching docker-proxy into $cache (apt-get download docker.io; not installed)" >&2
+      dl=$(mktemp -d /tmp/netd-bench-dl.XXXXXX)
+      id _apt >/dev/null 2>&1 && chown _apt "$dl"   # apt downloads as _apt where it can
+      if (cd "$dl" && timeout 300 apt-get download -q docker.io >"$dl/apt.log" 2>&1) &&
+         dpkg-deb -x "$dl"/docker.io_*.deb "$dl/x" && [ -x "$dl/x/usr/sbin/docker-proxy" ]; then
+        mkdir -p "$cache"
+        cp "$dl/x/usr/sbin/docker-proxy" "$cache/docker-proxy.new" && mv "$cache/docker-proxy.new" "$cache/docker-proxy"
+        dpkg-deb -f "$dl"/docker.io_*.deb Version > "$cache/docker-proxy.version"
+      else
+        DP_NOTE="docker-proxy skipped: not in $cache and the download failed ($(grep -E '^(E|W):' "$dl/apt.log" 2>/dev/null | head -1 || true); 'apt-get update' first?)"
+      fi
+      rm -rf "$dl"
+    fi
+    DOCKER_PROXY=${DOCKER_PROXY:-$cache/docker-proxy}
+    [ -x "$DOCKER_PROXY" ] || { DP_NOTE=${DP_NOTE:-"docker-proxy skipped: $DOCKER_PROXY is not there"}; DOCKER_PROXY=; }
+    DP_VERSION=$(cat "$(dirname "${DOCKER_PROXY:-/x}")/docker-proxy.version" 2>/dev/null || echo "?")
+  fi
   mkdir -p /run/netns
-  exec env _PORTS_BENCH_INNER=1 timeout -k 5 "${BENCH_TIMEOUT:-300}" \
+  exec env _PORTS_BENCH_INNER=1 MODES="$MODES" DOCKER_PROXY="${DOCKER_PROXY:-}" DP_NOTE="$DP_NOTE" \
+    DP_VERSION="${DP_VERSION:-}" timeout -k 5 "${BENCH_TIMEOUT:-600}" \
     unshare -nm --pid --fork --mount-proc --propagation private bash "$0" "$BUILD"
 fi
-MODE=${MODE:-${PORTS_MODE:-ebpf}}; SECS=${SECS:-5}; CONNS=${CONNS:-3000}
+SECS=${SECS:-5}; CONNS=${CONNS:-3000}
 PT=$BUILD/proxy/nd-ports-test
 T=$(mktemp -d /tmp/netd-bench.XXXXXX)
 CGROOT=/sys/fs/cgroup/unified
@@ -75,7 +112,7 @@ while True:
     except OSError: pass
     c.close()
 PY
-BUDGET=${BENCH_TIMEOUT:-300}
+BUDGET=${BENCH_TIMEOUT:-600}
 inc1 timeout "$BUDGET" iperf3 -s -p 5201 >/dev/null 2>&1 &
 inc1 timeout "$BUDGET" python3 "$T/acc.py" &
 for _ in $(seq 50); do [ -n "$(inc1 ss -Htln 'sport = :7000')" ] && [ -n "$(inc1 ss -Htln 'sport = :5201')" ] && break; sleep 0.1; done
@@ -85,30 +122,80 @@ gbps() { sleep 1; at "$1" timeout "$TO" "${@:2}" --connect-timeout 3000 -J 2>/de
 try: print(round(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9,2))
 except Exception: print("fail")'; }
 conns() { at "$1" timeout "$((CONNS / 100 + 30))" "${@:2}" || echo fail; }
-ratio() { python3 -c "import sys
-try: print(f'{float(sys.argv[1])/float(sys.argv[2]):.2f}')
-except Exception: print('-')" "$1" "$2"; }
+# cell VALUE DIRECT [UNIT]: "13.6G (0.91)", or what went wrong
+cell() { python3 -c "import sys
+v, d, u = sys.argv[1:4]
+try: print(f'{v}{u} ({float(v)/float(d):.2f})')
+except Exception: print(v or '-')" "$1" "$2" "${3:-}"; }
+declare -A R   # R[mode,row] = figure
 # the direct baselines, before the proxy's table exists (see the top)
-d_out=$(gbps out iperf3 -c 10.10.1.2 -p 5201 -t "$SECS"); d_lo=$(gbps host iperf3 -c 10.10.1.2 -p 5201 -t "$SECS")
-c_out=$(conns out python3 "$T/conn.py" 10.10.1.2 7000 "$CONNS"); c_lo=$(conns host python3 "$T/conn.py" 10.10.1.2 7000 "$CONNS")
+R[direct,gout]=$(gbps out iperf3 -c 10.10.1.2 -p 5201 -t "$SECS"); R[direct,glo]=$(gbps host iperf3 -c 10.10.1.2 -p 5201 -t "$SECS")
+R[direct,cout]=$(conns out python3 "$T/conn.py" 10.10.1.2 7000 "$CONNS"); R[direct,clo]=$(conns host python3 "$T/conn.py" 10.10.1.2 7000 "$CONNS")
 
-mkfifo "$T/in" "$T/out"
-timeout "$BUDGET" "$PT" --cgroup "$CG" --pin "$T/bpf/netd" --mode "$MODE" serve <"$T/in" >"$T/out" 2>"$T/holder.log" &
-exec 3>"$T/in" 4<"$T/out"
-read -r -t 30 l <&4 || { echo "nd-ports-test did not start: $(tail -3 "$T/holder.log")" >&2; exit 1; }
-echo "# holder: $l"
-c() { echo "$*" >&3; read -r -t 60 l <&4 || l="no reply"; [[ $l == ok* ]] || { echo "$*: $l" >&2; exit 1; }; }
-c fwsync nbA,10.10.1.0/24
-c add 8201:5201 10.10.1.2 8000:7000 10.10.1.2
-p_out=$(gbps out iperf3 -c 192.0.2.1 -p 8201 -t "$SECS"); p_lo=$(gbps host iperf3 -c 127.0.0.1 -p 8201 -t "$SECS")
-q_out=$(conns out python3 "$T/conn.py" 192.0.2.1 8000 "$CONNS"); q_lo=$(conns host python3 "$T/conn.py" 127.0.0.1 8000 "$CONNS")
+NOTES=()
+# netd MODE GPORT CPORT: a holder of nd-ports-test in that mode publishes
+# GPORT->iperf3 and CPORT->acc.py, measured from outside (DNAT) and localhost
+netd_mode() {
+  local m=$1 gp=$2 cp=$3 l hp
+  rm -f "$T/in" "$T/out"; mkfifo "$T/in" "$T/out"
+  timeout "$BUDGET" "$PT" --cgroup "$CG" --pin "$T/bpf/netd" --mode "$m" serve <"$T/in" >"$T/out" 2>"$T/holder-$m.log" &
+  hp=$!
+  exec 3>"$T/in" 4<"$T/out"
+  c() { echo "$*" >&3; read -r -t 60 l <&4 || l="no reply"; [[ $l == ok* ]] || { NOTES+=("$m: $*: $l"); return 1; }; }
+  if ! read -r -t 30 l <&4 || [ "$l" != "ok ready mode=$m" ]; then
+    NOTES+=("$m skipped: nd-ports-test did not start: ${l:-} $(tail -1 "$T/holder-$m.log")")
+  elif c fwsync nbA,10.10.1.0/24 && c add "$gp:5201" 10.10.1.2 "$cp:7000" 10.10.1.2; then
+    R[$m,gout]=$(gbps out iperf3 -c 192.0.2.1 -p "$gp" -t "$SECS"); R[$m,glo]=$(gbps host iperf3 -c 127.0.0.1 -p "$gp" -t "$SECS")
+    R[$m,cout]=$(conns out python3 "$T/conn.py" 192.0.2.1 "$cp" "$CONNS"); R[$m,clo]=$(conns host python3 "$T/conn.py" 127.0.0.1 "$cp" "$CONNS")
+    c sync || true
+    [ "$m" = ebpf ] && { c purge || true; }
+  fi
+  echo quit >&3; read -r -t 10 l <&4 || true
+  exec 3>&- 4<&-
+  kill "$hp" 2>/dev/null || true; wait "$hp" 2>/dev/null || true
+}
+# docker-proxy on 127.0.0.1:GPORT and :CPORT, as dockerd spawns it per port;
+# it says "0" on fd 3 once it listens
+docker_mode() {
+  local gp=$1 cp=$2 p ok=1 pids=()
+  if [ -z "${DOCKER_PROXY:-}" ]; then NOTES+=("${DP_NOTE:-docker-proxy skipped}"); return; fi
+  for p in "$gp:5201" "$cp:7000"; do
+    timeout "$BUDGET" "$DOCKER_PROXY" -proto tcp -host-ip 127.0.0.1 -host-port "${p%:*}" \
+      -container-ip 10.10.1.2 -container-port "${p#*:}" 3>"$T/dp-${p%:*}.ready" 2>"$T/dp-${p%:*}.log" &
+    pids+=($!)
+  done
+  for p in "$gp" "$cp"; do
+    for _ in $(seq 100); do [ -s "$T/dp-$p.ready" ] && break; sleep 0.05; done
+    [ "$(head -c1 "$T/dp-$p.ready" 2>/dev/null)" = 0 ] ||
+      { ok=; NOTES+=("docker-proxy :$p did not start: $(tr '\n' ' ' < "$T/dp-$p.ready" 2>/dev/null) $(tail -1 "$T/dp-$p.log")"); }
+  done
+  if [ -n "$ok" ]; then
+    R[docker-proxy,glo]=$(gbps host iperf3 -c 127.0.0.1 -p "$gp" -t "$SECS")
+    R[docker-proxy,clo]=$(conns host python3 "$T/conn.py" 127.0.0.1 "$cp" "$CONNS")
+    R[docker-proxy,gout]="n/a(DNAT)"; R[docker-proxy,cout]="n/a(DNAT)"
+  fi
+  kill "${pids[@]}" 2>/dev/null || true; wait "${pids[@]}" 2>/dev/null || true
+}
+COLS=()
+for m in $MODES; do
+  case $m in
+    ebpf) netd_mode ebpf 8201 8000 ;;
+    userland) netd_mode userland 8202 8001 ;;
+    docker-proxy) docker_mode 8203 8002 ;;
+    *) echo "bench/ports.sh: unknown mode $m (ebpf, userland, docker-proxy)" >&2; exit 2 ;;
+  esac
+  COLS+=("$m")
+done
 
-echo "mode=$MODE secs=$SECS conns=$CONNS (single stream iperf3; python connect/recv/close loop)"
-printf '%-28s %10s %10s %7s\n' path published direct ratio
-printf '%-28s %9sG %9sG %7s\n' "outside tcp Gbit/s" "$p_out" "$d_out" "$(ratio "$p_out" "$d_out")"
-printf '%-28s %9sG %9sG %7s\n' "localhost tcp Gbit/s" "$p_lo" "$d_lo" "$(ratio "$p_lo" "$d_lo")"
-printf '%-28s %10s %10s %7s\n' "outside conn/s" "$q_out" "$c_out" "$(ratio "$q_out" "$c_out")"
-printf '%-28s %10s %10s %7s\n' "localhost conn/s" "$q_lo" "$c_lo" "$(ratio "$q_lo" "$c_lo")"
-c sync
-[ "$MODE" = ebpf ] && c purge
-echo quit >&3; read -r -t 10 l <&4 || true
+echo "secs=$SECS conns=$CONNS (single stream iperf3; python connect/recv/close loop)${DOCKER_PROXY:+; docker-proxy from docker.io $DP_VERSION}"
+echo "each cell: the published figure (ratio to direct)"
+printf '%-22s %10s' path direct; for m in "${COLS[@]}"; do printf ' %16s' "$m"; done; echo
+row() { # LABEL KEY UNIT
+  printf '%-22s %10s' "$1" "${R[direct,$2]}$3"
+  for m in "${COLS[@]}"; do printf ' %16s' "$(cell "${R[$m,$2]:-}" "${R[direct,$2]}" "$3")"; done; echo
+}
+row "outside tcp Gbit/s" gout G
+row "localhost tcp Gbit/s" glo G
+row "outside conn/s" cout ""
+row "localhost conn/s" clo ""
+for n in "${NOTES[@]}"; do echo "# $n"; done

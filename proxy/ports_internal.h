@@ -34,6 +34,19 @@ extern const struct ports__backend_ops ports__ebpf_ops;      /* NULL-able: see p
 extern const struct ports__backend_ops ports__userland_ops;
 bool ports__ebpf_available(void);
 
+/* The userland proxy's TCP relay (ports_relay.c): one per backend, on the loop. */
+struct ports__relay;
+int ports__relay_new(struct uv_loop_s *loop, struct ports__relay **out);
+/* closes every relayed connection */
+void ports__relay_free(struct ports__relay *r);
+/* relays the accepted client cfd (taken, closed on failure) to `to` */
+int ports__relay_start(struct ports__relay *r, int cfd, const struct sockaddr *to, socklen_t tolen);
+/* accepts on the listening fd (taken on success, closed by unlisten) and relays to `to` */
+struct ports__relay_listener;
+int ports__relay_listen(struct ports__relay *r, int fd, const struct sockaddr *to, socklen_t tolen,
+			struct ports__relay_listener **out);
+void ports__relay_unlisten(struct ports__relay *r, struct ports__relay_listener *l);
+
 #define PORTS_HASH_BUCKETS 4096
 
 struct nd_ports {

@@ -1,21 +1,18 @@
 /* proxy: the userland backend of port publishing — where eBPF cannot load,
  * a libuv proxy listens on every published port (its listening socket is
- * the reservation) and relays to the container: TCP stream by stream, UDP
- * per client address with an idle timeout. Traffic from other hosts still
+ * the reservation) and relays to the container: TCP stream by stream (the
+ * listener and its connections are ports_relay.c's), UDP per client address
+ * with an idle timeout here. Traffic from other hosts still
  * takes the DNAT path and keeps its source address; only connections that
  * start on the host pass here. SCTP is not relayed (DNAT only). */
 #include "proxy/ports_internal.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <uv.h>
 
 #define UL_BUF 65536
-#define UL_PIPE 65536              /* a pipe's default capacity (16 pages) */
-#define UL_ACCEPT_RETRY_MS 100
 #define UL_UDP_IDLE_MS 60000
 
 union ul_addr {
@@ -37,29 +34,13 @@ struct ul_udp_flow {
 };
 
 struct ul_listener {
-	union {
-		uv_poll_t poll;               /* TCP: the reservation socket, listening */
-		uv_udp_t udp;
-	} h;
-	uv_timer_t retry;             /* TCP: accept again after EMFILE */
-	int fd;                       /* TCP: ours, closed after both handles are */
-	int closed;
+	uv_udp_t udp;                 /* UDP: the reservation socket */
+	struct ports__relay_listener *tcp;   /* TCP: accepted and relayed by ports_relay.c */
+	struct ports__relay *relay;
 	int proto;
 	union ul_addr target;
 	struct ul_udp_flow *flows;
 	bool closing;
-};
-
-/* one relayed TCP connection; index 0 the client, 1 the container */
-struct ul_conn {
-	uv_poll_t poll[2];
-	int fd[2];
-	int pipe[2][2];               /* pipe[i]: bytes read from side i, not yet written to 1 - i */
-	size_t queued[2];             /* bytes in pipe[i] */
-	int closed;                   /* polls closed; at 2 the fds go and c is freed */
-	bool connecting;
-	bool eof[2];                  /* side i has sent its FIN */
-	bool shut[2];                 /* side i has been shut down for writing */
 };
 
 static void target_of(const struct fw__port *k, union ul_addr *a)
@@ -73,203 +54,6 @@ static void target_of(const struct fw__port *k, union ul_addr *a)
 		a->in.sin_family = AF_INET;
 		memcpy(&a->in.sin_addr, k->addr, 4);
 		a->in.sin_port = htons(k->port);
-	}
-}
-
-/* ---- TCP ------------------------------------------------------------------------- */
-
-/* The bytes never enter this process: each direction is spliced from its
- * socket into a pipe and from the pipe into the other socket (splice(2)), on
- * uv_poll_t handles over the raw fds. A direction stops reading while its
- * pipe is full and the other socket is not writable (back-pressure); its EOF
- * becomes a shutdown(SHUT_WR) of the other side once the pipe is drained. */
-
-static void conn_closed(uv_handle_t *h)
-{
-	struct ul_conn *c = h->data;
-	if (++c->closed < 2)
-		return;
-	/* both polls are closed: nothing watches the fds any more */
-	for (int i = 0; i < 2; i++) {
-		if (c->fd[i] >= 0)
-			close(c->fd[i]);
-		for (int j = 0; j < 2; j++)
-			if (c->pipe[i][j] >= 0)
-				close(c->pipe[i][j]);
-	}
-	free(c);
-}
-
-static void conn_close(struct ul_conn *c)
-{
-	for (int i = 0; i < 2; i++)
-		if (!uv_is_closing((uv_handle_t *)&c->poll[i])) {
-			uv_poll_stop(&c->poll[i]);
-			uv_close((uv_handle_t *)&c->poll[i], conn_closed);
-		}
-}
-
-static void conn_io(uv_poll_t *h, int status, int events);
-
-/* what each fd waits for now */
-static void conn_watch(struct ul_conn *c)
-{
-	for (int i = 0; i < 2; i++) {
-		if (uv_is_closing((uv_handle_t *)&c->poll[i]))
-			continue;
-		int ev = 0;
-		if (!c->eof[i] && c->queued[i] < UL_PIPE)
-			ev |= UV_READABLE;
-		if (c->queued[1 - i] > 0)
-			ev |= UV_WRITABLE;
-		if (ev)
-			uv_poll_start(&c->poll[i], ev, conn_io);
-		else
-			uv_poll_stop(&c->poll[i]);
-	}
-}
-
-/* moves what it can from side `from` to the other; <0: the connection is done for */
-static int conn_pump(struct ul_conn *c, int from)
-{
-	int to = 1 - from;
-	for (;;) {
-		bool moved = false;
-		if (!c->eof[from] && c->queued[from] < UL_PIPE) {
-			ssize_t n = splice(c->fd[from], NULL, c->pipe[from][1], NULL, UL_PIPE - c->queued[from],
-					   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-			if (n > 0) {
-				c->queued[from] += (size_t)n;
-				moved = true;
-			} else if (n == 0) {
-				c->eof[from] = true;
-			} else if (errno != EAGAIN && errno != EINTR) {
-				return -errno;
-			}
-		}
-		if (c->queued[from] > 0) {
-			ssize_t n = splice(c->pipe[from][0], NULL, c->fd[to], NULL, c->queued[from],
-					   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-			if (n > 0) {
-				c->queued[from] -= (size_t)n;
-				moved = true;
-			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-				return -errno; /* EPIPE, ECONNRESET: the other side is gone */
-			}
-		}
-		if (!moved)
-			break;
-	}
-	if (c->eof[from] && c->queued[from] == 0 && !c->shut[to]) {
-		c->shut[to] = true;
-		if (shutdown(c->fd[to], SHUT_WR) < 0 && errno != ENOTCONN)
-			return -errno;
-	}
-	return 0;
-}
-
-static void conn_io(uv_poll_t *h, int status, int events)
-{
-	struct ul_conn *c = h->data;
-	int side = h == &c->poll[0] ? 0 : 1;
-	if (status < 0) {
-		conn_close(c);
-		return;
-	}
-	if (c->connecting) {
-		/* side 1's first writable: the connect to the container is done */
-		int e = 0;
-		socklen_t len = sizeof(e);
-		if (getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &e, &len) < 0 || e) {
-			conn_close(c);
-			return;
-		}
-		c->connecting = false;
-		uv_poll_start(&c->poll[0], UV_READABLE, conn_io);
-	}
-	/* readable: this side's data to the other; writable: the other side's data to this one */
-	if ((events & UV_READABLE && conn_pump(c, side) < 0) || (events & UV_WRITABLE && conn_pump(c, 1 - side) < 0) ||
-	    (c->shut[0] && c->shut[1])) {
-		conn_close(c);
-		return;
-	}
-	conn_watch(c);
-}
-
-static int conn_start(struct ul_listener *l, uv_loop_t *loop, int cfd)
-{
-	struct ul_conn *c = calloc(1, sizeof(*c));
-	if (!c) {
-		close(cfd);
-		return -ENOMEM;
-	}
-	c->fd[0] = cfd;
-	c->fd[1] = socket(l->target.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-	c->pipe[0][0] = c->pipe[0][1] = c->pipe[1][0] = c->pipe[1][1] = -1;
-	if (c->fd[1] < 0 || pipe2(c->pipe[0], O_NONBLOCK | O_CLOEXEC) < 0 || pipe2(c->pipe[1], O_NONBLOCK | O_CLOEXEC) < 0) {
-		int r = -errno;
-		c->closed = 1;
-		conn_closed((uv_handle_t *)&(uv_handle_t){ .data = c }); /* no handle yet: fds and c go */
-		return r;
-	}
-	int r = uv_poll_init(loop, &c->poll[0], c->fd[0]);
-	if (r < 0) {
-		c->closed = 1;
-		conn_closed((uv_handle_t *)&(uv_handle_t){ .data = c });
-		return r;
-	}
-	c->poll[0].data = c;
-	if ((r = uv_poll_init(loop, &c->poll[1], c->fd[1])) < 0) {
-		c->closed = 1; /* only poll[0] to close; its callback closes the fds */
-		uv_close((uv_handle_t *)&c->poll[0], conn_closed);
-		return r;
-	}
-	c->poll[0].data = c->poll[1].data = c;
-	int on = 1;
-	(void)setsockopt(c->fd[0], IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-	(void)setsockopt(c->fd[1], IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-	socklen_t alen = l->target.sa.sa_family == AF_INET ? sizeof(l->target.in) : sizeof(l->target.in6);
-	if (connect(c->fd[1], &l->target.sa, alen) < 0 && errno != EINPROGRESS) {
-		r = -errno;
-		conn_close(c);
-		return r;
-	}
-	/* the client is read only once the container side is there */
-	c->connecting = true;
-	uv_poll_start(&c->poll[1], UV_WRITABLE, conn_io);
-	return 0;
-}
-
-static void listener_io(uv_poll_t *h, int status, int events);
-
-static void listener_resume(uv_timer_t *t)
-{
-	struct ul_listener *l = t->data;
-	if (!l->closing)
-		uv_poll_start(&l->h.poll, UV_READABLE, listener_io);
-}
-
-static void listener_io(uv_poll_t *h, int status, int events)
-{
-	struct ul_listener *l = h->data;
-	if (status < 0 || l->closing)
-		return;
-	/* drain the backlog, a bounded batch per wakeup so other work runs too */
-	for (int i = 0; i < 128; i++) {
-		int cfd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (cfd >= 0) {
-			(void)conn_start(l, h->loop, cfd);
-			continue;
-		}
-		if (errno == EINTR || errno == ECONNABORTED)
-			continue;
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-			/* out of fds: the level-triggered poll would spin; let the
-			 * backlog wait until relayed connections give some back */
-			uv_poll_stop(&l->h.poll);
-			uv_timer_start(&l->retry, listener_resume, UL_ACCEPT_RETRY_MS, 0);
-		}
-		return;
 	}
 }
 
@@ -342,7 +126,7 @@ static void flow_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct 
 		return;
 	}
 	uv_timer_again(&f->idle);
-	udp_send(&f->l->h.udp, buf, n, &f->client.sa);
+	udp_send(&f->l->udp, buf, n, &f->client.sa);
 }
 
 static bool same_addr(const union ul_addr *a, const struct sockaddr *b)
@@ -392,15 +176,7 @@ static void udp_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct s
 
 /* ---- the backend --------------------------------------------------------------------- */
 
-static void listener_closed(uv_handle_t *h)
-{
-	struct ul_listener *l = h->data;
-	if (l->proto == IPPROTO_TCP && ++l->closed < 2)
-		return;
-	if (l->fd >= 0)
-		close(l->fd); /* nothing polls it any more */
-	free(l);
-}
+static void listener_closed(uv_handle_t *h) { free(h->data); }
 
 static void listener_stop(struct ports__entry *e)
 {
@@ -409,15 +185,22 @@ static void listener_stop(struct ports__entry *e)
 		return;
 	e->bk = NULL;
 	l->closing = true;
+	if (l->proto == IPPROTO_TCP) {
+		/* the relay owns the fd once it listens; relayed connections go on */
+		if (l->tcp) {
+			ports__relay_unlisten(l->relay, l->tcp);
+			e->resv_fd = -1;
+		}
+		free(l);
+		return;
+	}
 	while (l->flows)
 		flow_close(l->flows);
-	/* the listener owns the fd now (TCP: closed in listener_closed; UDP: by libuv) */
+	/* libuv owns the fd now */
 	e->resv_fd = -1;
-	/* shutdown may have closed the handles already (uv_walk) */
-	if (!uv_is_closing((uv_handle_t *)&l->h))
-		uv_close((uv_handle_t *)&l->h, listener_closed);
-	if (l->proto == IPPROTO_TCP && !uv_is_closing((uv_handle_t *)&l->retry))
-		uv_close((uv_handle_t *)&l->retry, listener_closed);
+	/* shutdown may have closed the handle already (uv_walk) */
+	if (!uv_is_closing((uv_handle_t *)&l->udp))
+		uv_close((uv_handle_t *)&l->udp, listener_closed);
 }
 
 static int listener_start(struct nd_ports *p, struct ports__entry *e, struct nd_error *err)
@@ -429,28 +212,19 @@ static int listener_start(struct nd_ports *p, struct ports__entry *e, struct nd_
 	if (!l)
 		return nd_error_set(err, -ENOMEM, "ports: out of memory");
 	l->proto = e->k.proto;
-	l->fd = -1;
+	l->relay = p->bk;
 	target_of(&e->k, &l->target);
 	int r;
 	if (l->proto == IPPROTO_TCP) {
 		/* the reservation listens already (ops.listen); it stays the
-		 * entry's until the poll exists, then the listener closes it */
-		uv_timer_init(p->loop, &l->retry);
-		l->retry.data = l;
-		if ((r = uv_poll_init(p->loop, &l->h.poll, e->resv_fd)) < 0) {
-			l->closed = 1; /* the timer's close frees l */
-			uv_close((uv_handle_t *)&l->retry, listener_closed);
-			return nd_error_set(err, r, "ports: proxy %s: %s", nd_port_map_str(&e->map, s, sizeof(s)),
-					    uv_strerror(r));
-		}
-		l->h.poll.data = l;
-		l->fd = e->resv_fd;
-		r = uv_poll_start(&l->h.poll, UV_READABLE, listener_io);
+		 * entry's until the relay has it, then the relay closes it */
+		socklen_t alen = l->target.sa.sa_family == AF_INET ? sizeof(l->target.in) : sizeof(l->target.in6);
+		r = ports__relay_listen(l->relay, e->resv_fd, &l->target.sa, alen, &l->tcp);
 	} else {
-		uv_udp_init(p->loop, &l->h.udp);
-		l->h.udp.data = l;
-		if ((r = uv_udp_open(&l->h.udp, e->resv_fd)) == 0)
-			r = uv_udp_recv_start(&l->h.udp, alloc_cb, udp_recv);
+		uv_udp_init(p->loop, &l->udp);
+		l->udp.data = l;
+		if ((r = uv_udp_open(&l->udp, e->resv_fd)) == 0)
+			r = uv_udp_recv_start(&l->udp, alloc_cb, udp_recv);
 	}
 	e->bk = l;
 	if (r < 0) {
@@ -464,9 +238,9 @@ static int ul_open(struct nd_ports *p, const struct nd_ports_config *cfg, struct
 {
 	if (!p->loop)
 		return nd_error_set(err, -EINVAL, "ports: userland proxy needs a libuv loop");
-	/* libuv writes to sockets with write(2), not send(MSG_NOSIGNAL): the first
-	 * write to a peer that has gone (an iperf3 client ending, any reset) raises
-	 * SIGPIPE, and under the default disposition that kills the whole process
+	/* libuv writes to sockets with write(2), not send(MSG_NOSIGNAL), and
+	 * splice(2) into a socket has no such flag: the first write to a peer that
+	 * has gone (an iperf3 client ending, any reset) raises SIGPIPE, and under the default disposition that kills the whole process
 	 * and every relayed connection and published port with it. netd ignores
 	 * SIGPIPE in main(); a process that kept the default gets it ignored here
 	 * (a handler of the caller's own is left alone). */
@@ -475,10 +249,19 @@ static int ul_open(struct nd_ports *p, const struct nd_ports_config *cfg, struct
 		signal(SIGPIPE, SIG_IGN);
 		log_debug("ports: userland proxy: SIGPIPE ignored (writes to closed peers fail with EPIPE)");
 	}
+	struct ports__relay *r;
+	int e = ports__relay_new(p->loop, &r);
+	if (e < 0)
+		return nd_error_set(err, e, "ports: userland proxy: %s", uv_strerror(e));
+	p->bk = r;
 	return 0;
 }
 
-static void ul_close(struct nd_ports *p) {}
+static void ul_close(struct nd_ports *p)
+{
+	ports__relay_free(p->bk);
+	p->bk = NULL;
+}
 
 static int ul_add(struct nd_ports *p, struct ports__entry *const *e, size_t n, struct nd_error *err)
 {

@@ -1,5 +1,6 @@
 /* proxy: message builders, built then parsed back with libnftnl (no kernel,
- * no root), and the input validation of proxy.h. */
+ * no root), the input validation of proxy.h, and the userland TCP relay over
+ * AF_UNIX stream sockets (no network), its loop driven step by step. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,6 +19,12 @@
 #include <libnftnl/expr.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/sockios.h>
+#include <dirent.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <uv.h>
 
 
 /* libnftnl 1.2.x numbers the element nests 1, 2, 3... when it builds, but its
@@ -405,6 +412,243 @@ static void test_port_elems_chunked(void **state)
 	free(ps);
 }
 
+/* ---- the userland relay ------------------------------------------------------------- */
+
+/* "the client" is one end of a socketpair whose other end the relay gets as
+ * accepted; "the container" listens on a unix socket in a temporary dir. */
+struct relay_fx {
+	uv_loop_t loop;
+	struct ports__relay *r;
+	char dir[64];
+	struct sockaddr_un ctr;
+	int lfd, cli, srv;
+	int fds0;   /* open fds before the connection */
+};
+
+static int fd_count(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/* setup and teardown: the teardown runs after a failed assertion too */
+static int fx_open(void **state)
+{
+	struct relay_fx *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	*state = f;
+	f->cli = f->srv = f->lfd = -1;
+	assert_int_equal(uv_loop_init(&f->loop), 0);
+	assert_int_equal(ports__relay_new(&f->loop, &f->r), 0);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/nd-relay-test.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	f->ctr.sun_family = AF_UNIX;
+	snprintf(f->ctr.sun_path, sizeof(f->ctr.sun_path), "%s/ctr", f->dir);
+	f->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(f->lfd >= 0);
+	assert_int_equal(bind(f->lfd, (struct sockaddr *)&f->ctr, sizeof(f->ctr)), 0);
+	assert_int_equal(listen(f->lfd, 16), 0);
+	f->fds0 = fd_count();
+	return 0;
+}
+
+/* a relayed connection; cli_sndbuf > 0 shrinks what the relay may queue towards the client */
+static void fx_connect(struct relay_fx *f, int relay_sndbuf)
+{
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+	if (relay_sndbuf)
+		assert_int_equal(setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &relay_sndbuf, sizeof(int)), 0);
+	f->cli = sv[0];
+	assert_int_equal(ports__relay_start(f->r, sv[1], (struct sockaddr *)&f->ctr, sizeof(f->ctr)), 0);
+	f->srv = accept4(f->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	assert_true(f->srv >= 0);
+}
+
+static void fx_pump(struct relay_fx *f)
+{
+	for (int i = 0; i < 4; i++)
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+}
+
+static int fx_close(void **state)
+{
+	struct relay_fx *f = *state;
+	if (f->cli >= 0)
+		close(f->cli);
+	if (f->srv >= 0)
+		close(f->srv);
+	ports__relay_free(f->r);
+	uv_run(&f->loop, UV_RUN_DEFAULT);
+	int r = uv_loop_close(&f->loop); /* every handle of the relay closed */
+	if (f->lfd >= 0)
+		close(f->lfd);
+	unlink(f->ctr.sun_path);
+	rmdir(f->dir);
+	free(f);
+	return r == 0 ? 0 : -1;
+}
+
+static unsigned char pat(size_t i, unsigned seed) { return (unsigned char)(i * 7 + seed * 131 + (i >> 8)); }
+
+/* reads what is there (nonblocking) and checks it against the pattern; returns 1 at EOF */
+static int drain(int fd, size_t *got, unsigned seed)
+{
+	unsigned char b[65536];
+	for (;;) {
+		ssize_t n = recv(fd, b, sizeof(b), 0);
+		if (n == 0)
+			return 1;
+		if (n < 0) {
+			assert_int_equal(errno, EAGAIN);
+			return 0;
+		}
+		for (ssize_t k = 0; k < n; k++)
+			if (b[k] != pat(*got + (size_t)k, seed))
+				fail_msg("byte %zu: %u, want %u", *got + (size_t)k, b[k], pat(*got + (size_t)k, seed));
+		*got += (size_t)n;
+	}
+}
+
+/* writes up to len more of the pattern (nonblocking) */
+static void feed(int fd, size_t *sent, size_t total, size_t chunk, unsigned seed)
+{
+	unsigned char b[65536];
+	size_t n = total - *sent < chunk ? total - *sent : chunk;
+	if (n > sizeof(b))
+		n = sizeof(b);
+	for (size_t k = 0; k < n; k++)
+		b[k] = pat(*sent + k, seed);
+	ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
+	if (w < 0)
+		assert_int_equal(errno, EAGAIN);
+	else
+		*sent += (size_t)w;
+}
+
+/* small messages are copied without a pipe; when the client stops reading,
+ * what the relay read but could not write waits in a pipe, in order */
+static void test_relay_backpressure(void **state)
+{
+	struct relay_fx *f = *state;
+	fx_connect(f, 4096);
+	size_t sent = 0, got = 0;
+	/* the container sends 1000 bytes at a time, each read by the relay on
+	 * its own, until the relay stops reading (nothing left unread by it is
+	 * what SIOCOUTQ counts on a unix socket) */
+	for (int i = 0;; i++) {
+		assert_true(i < 2000);
+		feed(f->srv, &sent, sent + 1000, 1000, 1);
+		fx_pump(f);
+		int outq = 0;
+		assert_int_equal(ioctl(f->srv, SIOCOUTQ, &outq), 0);
+		if (outq > 0)
+			break;
+	}
+	assert_true(sent > 8192);
+	/* the client reads it all back, in order, while more comes */
+	size_t total = sent + 300000;
+	while (got < total) {
+		if (sent < total)
+			feed(f->srv, &sent, total, 1000, 1);
+		fx_pump(f);
+		assert_int_equal(drain(f->cli, &got, 1), 0);
+	}
+	close(f->srv);
+	f->srv = -1;
+	int eof = 0;
+	for (int i = 0; i < 100 && !eof; i++) {
+		fx_pump(f);
+		eof = drain(f->cli, &got, 1);
+	}
+	assert_true(eof);
+	assert_int_equal(got, total);
+	close(f->cli);
+	f->cli = -1;
+	fx_pump(f);
+	assert_int_equal(fd_count(), f->fds0); /* both sockets and every pipe closed */
+}
+
+/* the client's EOF reaches the container while the container still answers */
+static void test_relay_half_close(void **state)
+{
+	struct relay_fx *f = *state;
+	char b[16];
+	fx_connect(f, 0);
+	assert_int_equal(send(f->cli, "ping", 4, 0), 4);
+	assert_int_equal(shutdown(f->cli, SHUT_WR), 0);
+	fx_pump(f);
+	assert_int_equal(recv(f->srv, b, sizeof(b), 0), 4);
+	assert_memory_equal(b, "ping", 4);
+	assert_int_equal(recv(f->srv, b, sizeof(b), 0), 0); /* EOF */
+	assert_int_equal(send(f->srv, "pong", 4, 0), 4);
+	fx_pump(f);
+	assert_int_equal(recv(f->cli, b, sizeof(b), 0), 4);
+	assert_memory_equal(b, "pong", 4);
+	assert_int_equal(recv(f->cli, b, sizeof(b), 0), -1); /* still open that way */
+	assert_int_equal(errno, EAGAIN);
+	close(f->srv);
+	f->srv = -1;
+	fx_pump(f);
+	assert_int_equal(recv(f->cli, b, sizeof(b), 0), 0);
+	close(f->cli);
+	f->cli = -1;
+	assert_int_equal(fd_count(), f->fds0);
+}
+
+/* streams both ways at once (spliced once a read fills the buffer) */
+static void test_relay_bulk(void **state)
+{
+	struct relay_fx *f = *state;
+	fx_connect(f, 0);
+	const size_t total = 4u << 20;
+	size_t up = 0, upgot = 0, down = 0, downgot = 0;
+	bool upshut = false, downshut = false;
+	int upeof = 0, downeof = 0;
+	for (int i = 0; !(upeof && downeof); i++) {
+		assert_true(i < 200000);
+		feed(f->cli, &up, total, 65536, 2);
+		feed(f->srv, &down, total, 65536, 3);
+		if (up == total && !upshut)
+			upshut = !shutdown(f->cli, SHUT_WR);
+		if (down == total && !downshut)
+			downshut = !shutdown(f->srv, SHUT_WR);
+		fx_pump(f);
+		upeof = upeof || drain(f->srv, &upgot, 2);
+		downeof = downeof || drain(f->cli, &downgot, 3);
+	}
+	assert_int_equal(upgot, total);
+	assert_int_equal(downgot, total);
+	fx_pump(f);
+}
+
+/* a container that is not there: the client is closed; freeing the relay
+ * closes the connections it still relays */
+static void test_relay_refused_and_free(void **state)
+{
+	struct relay_fx *f = *state;
+	char b[4];
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
+	struct sockaddr_un none = { .sun_family = AF_UNIX };
+	snprintf(none.sun_path, sizeof(none.sun_path), "%s/none", f->dir);
+	assert_true(ports__relay_start(f->r, sv[1], (struct sockaddr *)&none, sizeof(none)) < 0);
+	assert_int_equal(recv(sv[0], b, sizeof(b), 0), 0);
+	close(sv[0]);
+	assert_int_equal(fd_count(), f->fds0);
+
+	fx_connect(f, 0);
+	assert_int_equal(send(f->srv, "x", 1, 0), 1);
+	fx_pump(f);
+	assert_int_equal(recv(f->cli, b, sizeof(b), 0), 1);
+	/* the teardown frees the relay with this connection open */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +661,10 @@ int main(void)
 		cmocka_unit_test(test_ruleset_recreate),
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_open_bad_table),
+		cmocka_unit_test_setup_teardown(test_relay_backpressure, fx_open, fx_close),
+		cmocka_unit_test_setup_teardown(test_relay_half_close, fx_open, fx_close),
+		cmocka_unit_test_setup_teardown(test_relay_bulk, fx_open, fx_close),
+		cmocka_unit_test_setup_teardown(test_relay_refused_and_free, fx_open, fx_close),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -414,8 +414,15 @@ static void listener_stop(struct ports__entry *e)
 	/* the listener owns the fd now (TCP: closed in listener_closed; UDP: by libuv) */
 	e->resv_fd = -1;
 	/* shutdown may have closed the handles already (uv_walk) */
-	if (!uv_is_closing((uv_handle_t *)&l->h))
+	if (!uv_is_closing((uv_handle_t *)&l->h)) {
 		uv_close((uv_handle_t *)&l->h, listener_closed);
+		/* TCP: nothing polls the fd now; the port is free at once, for a
+		 * publish in the same call (not after the loop turns) */
+		if (l->proto == IPPROTO_TCP && l->fd >= 0) {
+			close(l->fd);
+			l->fd = -1;
+		}
+	}
 	if (l->proto == IPPROTO_TCP && !uv_is_closing((uv_handle_t *)&l->retry))
 		uv_close((uv_handle_t *)&l->retry, listener_closed);
 }
@@ -449,8 +456,13 @@ static int listener_start(struct nd_ports *p, struct ports__entry *e, struct nd_
 	} else {
 		uv_udp_init(p->loop, &l->h.udp);
 		l->h.udp.data = l;
-		if ((r = uv_udp_open(&l->h.udp, e->resv_fd)) == 0)
+		if ((r = uv_udp_open(&l->h.udp, e->resv_fd)) == 0) {
+			/* uv_udp_open sets SO_REUSEADDR: without this, a host process
+			 * with SO_REUSEADDR could bind the published port beside us */
+			int off = 0;
+			(void)setsockopt(e->resv_fd, SOL_SOCKET, SO_REUSEADDR, &off, sizeof(off));
 			r = uv_udp_recv_start(&l->h.udp, alloc_cb, udp_recv);
+		}
 	}
 	e->bk = l;
 	if (r < 0) {

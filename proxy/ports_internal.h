@@ -12,6 +12,13 @@ struct ports__entry {
 	int resv_fd;                  /* reservation socket, -1 if none (SCTP without the module) */
 	void *bk;                     /* backend state (the userland proxy's listener) */
 	bool mark;                    /* sync: wanted */
+	/* an IPv4 "all addresses" port that no IPv6 mapping shares: its
+	 * [::]:host_port side with the v4-mapped container address as target,
+	 * so that ::1 and the host's IPv6 addresses reach the container from
+	 * AF_INET6 sockets (Docker does so). Owned by this entry, not in the
+	 * table, never in nft (NAT cannot cross families); NULL when the port
+	 * has an IPv6 mapping or a host process holds [::]:port. */
+	struct ports__entry *shadow;
 	struct ports__entry *next;    /* hash chain: same proto, family and host port */
 };
 

@@ -191,6 +191,13 @@ int nd_ports_open(const struct nd_ports_config *cfg, struct nd_ports **out, stru
 		}
 	}
 	fw__set_extra(p->fw, fw_extra, p);
+	if (p->ops->refresh_addrs && p->loop) {
+		/* watching first, then a snapshot: no change falls between the two */
+		struct nd_error e = { 0 };
+		if (ports__addrwatch_start(p, &e) < 0)
+			log_debug("%s (host addresses added later are not redirected)", e.msg);
+		(void)p->ops->refresh_addrs(p, &e);
+	}
 	log_debug("ports: open mode=%s cgroup=%s pin=%s", p->ops->name, p->cgroup_path, p->pin_dir);
 	*out = p;
 	return 0;
@@ -201,6 +208,7 @@ void nd_ports_free(struct nd_ports *p)
 	if (!p)
 		return;
 	fw__set_extra(p->fw, NULL, NULL);
+	ports__addrwatch_stop(p);
 	for (unsigned b = 0; b < PORTS_HASH_BUCKETS; b++) {
 		struct ports__entry *e = p->buckets[b], *n;
 		while (e) {
@@ -317,7 +325,7 @@ int nd_ports_add(struct nd_ports *p, const struct nd_port_map *maps, size_t n, s
 	/* 3. the host path */
 	if ((r = p->ops->add(p, news, nn, err)) < 0)
 		goto err_free;
-	if (p->ops->refresh_addrs)
+	if (p->ops->refresh_addrs && !p->aw) /* with a watch, the snapshot is current */
 		(void)p->ops->refresh_addrs(p, &(struct nd_error){ 0 });
 	/* 4. the nft elements, one batch */
 	for (size_t i = 0; i < nn; i++)

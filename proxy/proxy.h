@@ -117,9 +117,12 @@ int nd_fw_network_validate(const struct nd_fw_network *n, struct nd_error *err);
  *     socket call — no NAT, no conntrack, no proxy. They act only on sockets
  *     of the netns nd_ports_open() ran in (netns cookie) and only on
  *     published ports; "all addresses" ports only for loopback and the
- *     addresses of this netns (a map refreshed by nd_ports_add/_sync and
- *     nd_ports_refresh_addrs). Maps and links are pinned under cfg->pin_dir
- *     (bpffs), so a netd restart or crash keeps localhost working.
+ *     addresses of this netns (IPv6 link-local ones aside), kept in a map:
+ *     a snapshot refreshed by nd_ports_add/_sync/_refresh_addrs and, when
+ *     there is a cfg->loop, after every RTM_NEWADDR/RTM_DELADDR (debounced
+ *     20 ms), so an address added later works at once. Maps and links are
+ *     pinned under cfg->pin_dir (bpffs), so a netd restart or crash keeps
+ *     localhost working.
  *   mode "userland": where eBPF cannot load, a libuv TCP/UDP proxy on
  *     cfg->loop listens on the published ports (the DNAT path above is the
  *     same); the container sees the host's bridge address for those.
@@ -179,7 +182,9 @@ struct nd_ports_config {
 	const char *pin_dir;           /* NULL: ND_PORTS_PIN_DEFAULT (made; must be on bpffs,
 	                                * /sys/fs/bpf is mounted when it is not) */
 	enum nd_ports_mode mode;       /* AUTO: ebpf, else userland */
-	struct uv_loop_s *loop;        /* the userland proxy runs here; required unless EBPF */
+	struct uv_loop_s *loop;        /* the userland proxy and the watch of host addresses
+	                                * run here; required unless EBPF (without it, call
+	                                * nd_ports_refresh_addrs when addresses change) */
 };
 
 struct nd_ports;
@@ -216,7 +221,8 @@ const char *nd_ports_mode(const struct nd_ports *p);
  * bindable now, from ip_local_port_range. */
 int nd_ports_pick_free(struct nd_ports *p, int proto, const char *host_ip, uint16_t *port, struct nd_error *err);
 /* Re-reads the addresses of this netns for "all addresses" ports on the
- * eBPF path (call on RTM_NEWADDR/RTM_DELADDR; add and sync do it too). */
+ * eBPF path. The handle does it itself on cfg->loop after address changes
+ * (and add and sync do it); without a loop, call it on RTM_NEWADDR/DELADDR. */
 int nd_ports_refresh_addrs(struct nd_ports *p, struct nd_error *err);
 /* How many mappings are published (IPv6 sides of IPv4 ports not counted). */
 size_t nd_ports_count(const struct nd_ports *p);

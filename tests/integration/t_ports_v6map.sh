@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# proxy/ port publishing: ::1 (and the host's IPv6 addresses) reach a
-# container on an IPv4-only network, as with Docker: the [::]:port side of
-# an IPv4 "all addresses" port (connect6 -> v4-mapped target in ebpf mode, a
-# [::] listener in userland mode). Dual-stack sockets asking for
-# ::ffff:127.0.0.1 too.
+# proxy/ port publishing, two things that start on the host:
+# - ::1 (and the host's IPv6 addresses) reach a container on an IPv4-only
+#   network, as with Docker: the [::]:port side of an IPv4 "all addresses"
+#   port (connect6 -> v4-mapped target in ebpf mode, a [::] listener in
+#   userland mode). Dual-stack sockets asking for ::ffff:127.0.0.1 too.
+# - a host address added after the ports were published is redirected
+#   without another publish (the address watcher), and no more once deleted.
 # PORTS_MODE=userland (t_ports_v6map_userland.sh) runs it on the fallback.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ports_lib.sh"
@@ -87,6 +89,33 @@ ok del 8083:80/tcp fd10:2::2
 expect "8083 ::1 -> c1 again" "$(ask tcp ::1 8083)" "$C1"
 ok del 8083:80/tcp 10.10.1.2
 expect "8083 unpublished" "$(ask tcp ::1 8083 | cut -c1-5)" error
+
+# ---- host addresses added and removed after publishing ----------------------------------
+NEW4=198.51.100.7 NEW6=2001:db8:77::7
+expect "$NEW4 before it exists" "$(ask tcp $NEW4 8080 | cut -c1-5)" error
+t0=$(date +%s%N)
+ip addr add $NEW4/24 dev vt0
+ip addr add $NEW6/64 dev vt0 nodad
+# no add/sync/refresh is sent to the holder: only the watcher can make these work
+poll 5 bash -c "[ \"\$(python3 '$T/cli.py' tcp $NEW4 8080 2>&1)\" = '$C1' ]" ||
+  fail "new address $NEW4:8080 not redirected: $(ask tcp $NEW4 8080)"
+log "new address redirected after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+expect "new $NEW4 udp" "$(ask udp $NEW4 8080)" "$C1"
+poll 5 bash -c "[ \"\$(python3 '$T/cli.py' tcp $NEW6 8080 2>&1)\" = '$C1' ]" ||
+  fail "new address [$NEW6]:8080 not redirected: $(ask tcp $NEW6 8080)"
+ip addr del $NEW4/24 dev vt0
+ip addr del $NEW6/64 dev vt0
+# gone from the host: an eBPF map that still held it would still send it to c1
+poll 5 bash -c "[ \"\$(python3 '$T/cli.py' tcp $NEW4 8080 2>&1 | cut -c1-5)\" = error ]" ||
+  fail "deleted $NEW4:8080 still answers: $(ask tcp $NEW4 8080)"
+expect "deleted $NEW4, again" "$(ask tcp $NEW4 8080 | cut -c1-5)" error
+poll 5 bash -c "[ \"\$(python3 '$T/cli.py' tcp $NEW6 8080 2>&1 | cut -c1-5)\" = error ]" ||
+  fail "deleted [$NEW6]:8080 still answers: $(ask tcp $NEW6 8080)"
+# a route to the deleted address, so that a stale redirect would be the only
+# way to an answer (not ENETUNREACH for lack of a route)
+ip route add 198.51.100.0/24 dev vt0
+expect "deleted $NEW4 with a route" "$(ask tcp $NEW4 8080 | cut -c1-5)" error
+ip route del 198.51.100.0/24 dev vt0
 
 if [ "$MODE" = ebpf ]; then
   # ---- restart: the [::] side outlives the holder, and the next one takes it over ---------

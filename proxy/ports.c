@@ -71,6 +71,74 @@ static void entry_free(struct ports__entry *e)
 	free(e);
 }
 
+/* ---- the IPv6 side of IPv4-only ports (ports__entry.shadow) ------------------------ */
+
+/* a published IPv6 mapping (any host address) on proto/port? */
+static bool has_v6(struct nd_ports *p, uint8_t proto, uint16_t port)
+{
+	struct fw__port k = { .proto = proto, .v6 = true, .host_port = port };
+	for (struct ports__entry *e = p->buckets[bucket_of(&k)]; e; e = e->next)
+		if (e->k.v6 && e->k.proto == proto && e->k.host_port == port)
+			return true;
+	return false;
+}
+
+/* the published IPv4 "all addresses" entry of proto/port */
+static struct ports__entry *v4_any(struct nd_ports *p, uint8_t proto, uint16_t port)
+{
+	struct fw__port k = { .proto = proto, .any = true, .host_port = port };
+	return find(p, &k);
+}
+
+/* backend first, then the reservation; `held`: the backend holds it (add) */
+static void shadow_drop(struct nd_ports *p, struct ports__entry *e, bool held)
+{
+	if (!e || !e->shadow)
+		return;
+	if (held || e->shadow->bk)
+		p->ops->del(p, &e->shadow, 1);
+	entry_free(e->shadow);
+	e->shadow = NULL;
+}
+
+/* Gives e its shadow when it should have one, and takes it away when not.
+ * Best effort: a host process on [::]:port keeps it (IPv6 is then not
+ * redirected), logged at debug. */
+static void shadow_update(struct nd_ports *p, struct ports__entry *e)
+{
+	if (!e)
+		return;
+	bool want = !e->k.v6 && e->k.any && e->k.proto != IPPROTO_SCTP && !has_v6(p, e->k.proto, e->k.host_port);
+	if (!want) {
+		shadow_drop(p, e, true);
+		return;
+	}
+	if (e->shadow)
+		return;
+	struct ports__entry *s = calloc(1, sizeof(*s));
+	if (!s)
+		return;
+	s->resv_fd = -1;
+	s->k = e->k;
+	s->k.v6 = true;
+	memset(s->k.addr, 0, sizeof(s->k.addr));
+	s->k.addr[10] = s->k.addr[11] = 0xff;
+	memcpy(s->k.addr + 12, e->k.addr, 4);
+	s->map = e->map;
+	snprintf(s->map.host_ip, sizeof(s->map.host_ip), "::");
+	inet_ntop(AF_INET6, s->k.addr, s->map.container_ip, sizeof(s->map.container_ip));
+	char str[160];
+	struct nd_error err = { 0 };
+	nd_port_map_str(&s->map, str, sizeof(str));
+	if (ports__reserve(&s->k, p->ops->listen, &s->resv_fd, &err) < 0 || p->ops->add(p, &s, 1, &err) < 0) {
+		log_debug("ports: %s: no IPv6 side: %s", str, err.msg);
+		entry_free(s);
+		return;
+	}
+	log_debug("ports: IPv6 side %s", str);
+	e->shadow = s;
+}
+
 /* ---- open / free ------------------------------------------------------------------ */
 
 const char *nd_ports_mode(const struct nd_ports *p) { return p->ops->name; }
@@ -123,6 +191,13 @@ int nd_ports_open(const struct nd_ports_config *cfg, struct nd_ports **out, stru
 		}
 	}
 	fw__set_extra(p->fw, fw_extra, p);
+	if (p->ops->refresh_addrs && p->loop) {
+		/* watching first, then a snapshot: no change falls between the two */
+		struct nd_error e = { 0 };
+		if (ports__addrwatch_start(p, &e) < 0)
+			log_debug("%s (host addresses added later are not redirected)", e.msg);
+		(void)p->ops->refresh_addrs(p, &e);
+	}
 	log_debug("ports: open mode=%s cgroup=%s pin=%s", p->ops->name, p->cgroup_path, p->pin_dir);
 	*out = p;
 	return 0;
@@ -133,10 +208,12 @@ void nd_ports_free(struct nd_ports *p)
 	if (!p)
 		return;
 	fw__set_extra(p->fw, NULL, NULL);
+	ports__addrwatch_stop(p);
 	for (unsigned b = 0; b < PORTS_HASH_BUCKETS; b++) {
 		struct ports__entry *e = p->buckets[b], *n;
 		while (e) {
 			n = e->next;
+			shadow_drop(p, e, false);
 			if (e->bk)
 				p->ops->del(p, &e, 1);
 			entry_free(e);
@@ -192,10 +269,11 @@ int nd_ports_add(struct nd_ports *p, const struct nd_port_map *maps, size_t n, s
 	if (n == 0)
 		return 0;
 	struct ports__entry **news = calloc(n, sizeof(*news));
+	struct ports__entry **displaced = calloc(n, sizeof(*displaced));
 	struct fw__port *ks = calloc(n, sizeof(*ks));
-	size_t nn = 0;
+	size_t nn = 0, nd = 0;
 	int r = 0;
-	if (!news || !ks) {
+	if (!news || !displaced || !ks) {
 		r = nd_error_set(err, -ENOMEM, "ports: out of memory");
 		goto out;
 	}
@@ -231,6 +309,15 @@ int nd_ports_add(struct nd_ports *p, const struct nd_port_map *maps, size_t n, s
 	}
 	if (nn == 0)
 		goto out;
+	/* an IPv6 mapping takes [::]:port over from the IPv4 port's shadow
+	 * (given back at out: when this add fails) */
+	for (size_t i = 0; i < nn; i++) {
+		struct ports__entry *x = news[i]->k.v6 ? v4_any(p, news[i]->k.proto, news[i]->k.host_port) : NULL;
+		if (x && x->shadow) {
+			shadow_drop(p, x, true);
+			displaced[nd++] = x;
+		}
+	}
 	/* 2. reservations: a host process that holds the port fails it here */
 	for (size_t i = 0; i < nn; i++)
 		if ((r = ports__reserve(&news[i]->k, p->ops->listen, &news[i]->resv_fd, err)) < 0)
@@ -238,7 +325,7 @@ int nd_ports_add(struct nd_ports *p, const struct nd_port_map *maps, size_t n, s
 	/* 3. the host path */
 	if ((r = p->ops->add(p, news, nn, err)) < 0)
 		goto err_free;
-	if (p->ops->refresh_addrs)
+	if (p->ops->refresh_addrs && !p->aw) /* with a watch, the snapshot is current */
 		(void)p->ops->refresh_addrs(p, &(struct nd_error){ 0 });
 	/* 4. the nft elements, one batch */
 	for (size_t i = 0; i < nn; i++)
@@ -257,6 +344,8 @@ int nd_ports_add(struct nd_ports *p, const struct nd_port_map *maps, size_t n, s
 		log_debug("ports: published %s", nd_port_map_str(&news[i]->map, s, sizeof(s)));
 		insert(p, news[i]);
 	}
+	for (size_t i = 0; i < nn; i++)
+		shadow_update(p, news[i]);
 	goto out;
 
 err_backend:
@@ -265,7 +354,10 @@ err_free:
 	for (size_t i = 0; i < nn; i++)
 		entry_free(news[i]);
 out:
+	for (size_t i = 0; i < nd; i++)
+		shadow_update(p, displaced[i]);
 	free(news);
+	free(displaced);
 	free(ks);
 	return r;
 }
@@ -350,9 +442,14 @@ int nd_ports_del(struct nd_ports *p, const struct nd_port_map *maps, size_t n, s
 	if (no)
 		p->ops->del(p, olds, no);
 	for (size_t i = 0; i < no; i++) {
+		shadow_drop(p, olds[i], true);
 		unlink_entry(p, olds[i]);
 		entry_free(olds[i]);
 	}
+	/* an IPv4 port whose IPv6 mapping went gets its shadow */
+	for (size_t i = 0; i < nk; i++)
+		if (ks[i].v6)
+			shadow_update(p, v4_any(p, ks[i].proto, ks[i].host_port));
 out:
 	free(ks);
 	free(olds);
@@ -408,12 +505,17 @@ int nd_ports_sync(struct nd_ports *p, const struct nd_port_map *all, size_t n, s
 				x->mark = false;
 				continue;
 			}
+			shadow_drop(p, x, false);
 			if (x->bk)
 				p->ops->del(p, &x, 1);
 			unlink_entry(p, x);
 			entry_free(x);
 		}
 	}
+	/* a wanted IPv6 mapping takes [::]:port over from a shadow */
+	for (size_t i = 0; i < nw; i++)
+		if (want[i]->k.v6)
+			shadow_drop(p, v4_any(p, want[i]->k.proto, want[i]->k.host_port), true);
 	/* 3. what stays, re-reserved where the socket was lost; what is new */
 	for (size_t i = 0; i < nw; i++) {
 		struct ports__entry *x = find(p, &want[i]->k);
@@ -438,9 +540,22 @@ int nd_ports_sync(struct nd_ports *p, const struct nd_port_map *all, size_t n, s
 		if (want[i])
 			want[k++] = want[i];
 	nw = k;
-	/* 4. the host path holds exactly these */
-	if (p->ops->sync(p, want, nw, &e) < 0)
+	/* 4. the host path holds exactly these, and the shadows they have now */
+	size_t nh = nw;
+	for (size_t i = 0; i < nw; i++)
+		shadow_update(p, want[i]);
+	struct ports__entry **held = malloc((2 * nw + 1) * sizeof(*held));
+	if (!held) {
+		first = nd_error_set(err, -ENOMEM, "ports: out of memory");
+		goto out_nofree;
+	}
+	memcpy(held, want, nw * sizeof(*held));
+	for (size_t i = 0; i < nw; i++)
+		if (want[i]->shadow)
+			held[nh++] = want[i]->shadow;
+	if (p->ops->sync(p, held, nh, &e) < 0)
 		keep_first(err, &first, &e);
+	free(held);
 	/* 5. nft: (table if missing) + maps flushed and refilled, one batch */
 	struct fw__port *ks = malloc((nw ? nw : 1) * sizeof(*ks));
 	if (!ks) {

@@ -20,7 +20,6 @@ const struct ports__backend_ops ports__ebpf_ops = { .name = "ebpf", .open = nobp
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
 #include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -385,31 +384,21 @@ static int ebpf_sync(struct nd_ports *p, struct ports__entry *const *e, size_t n
 static int ebpf_refresh_addrs(struct nd_ports *p, struct nd_error *err)
 {
 	struct ebpf *b = p->bk;
-	struct ifaddrs *ifa = NULL;
-	if (getifaddrs(&ifa) < 0)
-		return nd_error_set(err, -errno, "ports: list addresses: %s", strerror(errno));
-	size_t n = 0, cap = 16;
-	struct bk_local_key *keys = malloc(cap * sizeof(*keys));
-	for (struct ifaddrs *a = ifa; keys && a; a = a->ifa_next) {
-		if (!a->ifa_addr || (a->ifa_addr->sa_family != AF_INET && a->ifa_addr->sa_family != AF_INET6))
-			continue;
-		if (n == cap) {
-			struct bk_local_key *k2 = realloc(keys, 2 * cap * sizeof(*keys));
-			if (!k2)
-				break;
-			keys = k2;
-			cap *= 2;
-		}
-		struct bk_local_key *k = &keys[n++];
-		*k = (struct bk_local_key){ .family = a->ifa_addr->sa_family };
-		if (k->family == AF_INET)
-			memcpy(k->addr, &((struct sockaddr_in *)a->ifa_addr)->sin_addr, 4);
-		else
-			memcpy(k->addr, &((struct sockaddr_in6 *)a->ifa_addr)->sin6_addr, 16);
-	}
-	freeifaddrs(ifa);
-	if (!keys)
+	struct ports__addr *as;
+	size_t n;
+	int r = ports__addrs_dump(&as, &n, err);
+	if (r < 0)
+		return r;
+	struct bk_local_key *keys = malloc((n ? n : 1) * sizeof(*keys));
+	if (!keys) {
+		free(as);
 		return nd_error_set(err, -ENOMEM, "ports: out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		keys[i] = (struct bk_local_key){ .family = as[i].family };
+		memcpy(keys[i].addr, as[i].addr, as[i].family == AF_INET ? 4 : 16);
+	}
+	free(as);
 	int fd = bpf_map__fd(b->skel->maps.nd_local);
 	uint8_t one = 1;
 	for (size_t i = 0; i < n; i++)

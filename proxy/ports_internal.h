@@ -12,6 +12,13 @@ struct ports__entry {
 	int resv_fd;                  /* reservation socket, -1 if none (SCTP without the module) */
 	void *bk;                     /* backend state (the userland proxy's listener) */
 	bool mark;                    /* sync: wanted */
+	/* an IPv4 "all addresses" port that no IPv6 mapping shares: its
+	 * [::]:host_port side with the v4-mapped container address as target,
+	 * so that ::1 and the host's IPv6 addresses reach the container from
+	 * AF_INET6 sockets (Docker does so). Owned by this entry, not in the
+	 * table, never in nft (NAT cannot cross families); NULL when the port
+	 * has an IPv6 mapping or a host process holds [::]:port. */
+	struct ports__entry *shadow;
 	struct ports__entry *next;    /* hash chain: same proto, family and host port */
 };
 
@@ -59,6 +66,7 @@ struct nd_ports {
 	struct ports__entry *buckets[PORTS_HASH_BUCKETS];
 	size_t count;
 	uint16_t pick_cursor;
+	struct ports__addrwatch *aw;  /* NULL: no loop, or a backend without refresh_addrs */
 };
 
 /* canonical binary form of a mapping; validates */
@@ -66,3 +74,13 @@ int ports__canon(const struct nd_port_map *in, struct nd_port_map *out, struct f
 /* the reservation: a socket bound to the host port (listening when `listen`) */
 int ports__reserve(const struct fw__port *k, bool listen, int *fd, struct nd_error *err);
 const char *ports__proto_name(int proto);
+/* ports_addrs.c: the addresses "all addresses" ports act for (IPv6
+ * link-local ones left out), and a watch on p->loop that calls
+ * refresh_addrs after RTM_NEWADDR/RTM_DELADDR of one */
+struct ports__addr {
+	uint32_t family;              /* AF_INET, AF_INET6 */
+	uint8_t addr[16];
+};
+int ports__addrs_dump(struct ports__addr **out, size_t *n, struct nd_error *err);
+int ports__addrwatch_start(struct nd_ports *p, struct nd_error *err);
+void ports__addrwatch_stop(struct nd_ports *p);

@@ -28,6 +28,13 @@ int ports__reserve(const struct fw__port *k, bool listen_too, int *out, struct n
 	int on = 1;
 	if (k->v6)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	/* the userland proxy's listener: relayed connections it closed first
+	 * leave TIME_WAIT sockets on the port, which would keep an unpublish +
+	 * publish of it (or an IPv6 mapping taking [::]:port over) failing for a
+	 * minute. Still exclusive: Linux never lets another socket share a port
+	 * with a listening one through SO_REUSEADDR. */
+	if (listen_too && k->proto == IPPROTO_TCP)
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 	union {
 		struct sockaddr sa;
 		struct sockaddr_in in;

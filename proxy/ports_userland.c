@@ -223,8 +223,13 @@ static int listener_start(struct nd_ports *p, struct ports__entry *e, struct nd_
 	} else {
 		uv_udp_init(p->loop, &l->udp);
 		l->udp.data = l;
-		if ((r = uv_udp_open(&l->udp, e->resv_fd)) == 0)
+		if ((r = uv_udp_open(&l->udp, e->resv_fd)) == 0) {
+			/* uv_udp_open sets SO_REUSEADDR: without this, a host process
+			 * with SO_REUSEADDR could bind the published port beside us */
+			int off = 0;
+			(void)setsockopt(e->resv_fd, SOL_SOCKET, SO_REUSEADDR, &off, sizeof(off));
 			r = uv_udp_recv_start(&l->udp, alloc_cb, udp_recv);
+		}
 	}
 	e->bk = l;
 	if (r < 0) {

@@ -133,18 +133,39 @@ int nd_fw_network_validate(const struct nd_fw_network *n, struct nd_error *err);
  *     socket call — no NAT, no conntrack, no proxy. They act only on sockets
  *     of the netns nd_ports_open() ran in (netns cookie) and only on
  *     published ports; "all addresses" ports only for loopback and the
- *     addresses of this netns (a map refreshed by nd_ports_add/_sync and
- *     nd_ports_refresh_addrs). Maps and links are pinned under cfg->pin_dir
- *     (bpffs), so a netd restart or crash keeps localhost working.
+ *     addresses of this netns (IPv6 link-local ones aside), kept in a map:
+ *     a snapshot refreshed by nd_ports_add/_sync/_refresh_addrs and, when
+ *     there is a cfg->loop, after every RTM_NEWADDR/RTM_DELADDR (debounced
+ *     20 ms), so an address added later works at once. Maps and links are
+ *     pinned under cfg->pin_dir (bpffs), so a netd restart or crash keeps
+ *     localhost working.
  *   mode "userland": where eBPF cannot load, a libuv TCP/UDP proxy on
  *     cfg->loop listens on the published ports (the DNAT path above is the
  *     same); the container sees the host's bridge address for those.
  *
+ * IPv4-only containers from IPv6 sockets (Docker's behaviour): an IPv4 "all
+ * addresses" port that no IPv6 mapping shares gets an IPv6 side, [::]:port
+ * with the v4-mapped container address (::ffff:a.b.c.d) as target: it is
+ * not a mapping of its own (not counted, not in nft: NAT does not cross
+ * families, so IPv6 from other hosts is not forwarded in ebpf mode) and an
+ * IPv6 mapping of the port, published later, takes its place.
+ *   ebpf: connect6 rewrites ::1 or a host IPv6 address to ::ffff:<container>
+ *     and the kernel goes on over IPv4 (tcp_v6_connect/ip6_datagram_connect
+ *     hand a v4-mapped destination to tcp_v4_connect/ip4_datagram_connect);
+ *     getpeername6/recvmsg6 show ::1 again. TCP and connected UDP work; a
+ *     V6ONLY socket fails with ENETUNREACH; an unconnected UDP sendmsg to ::1
+ *     fails with EPERM (udpv6_sendmsg refuses a v4-mapped rewrite: ENOTSUPP).
+ *     A dual-stack socket asking for ::ffff:127.0.0.1 or another v4-mapped
+ *     host address is redirected as its IPv4 address would be.
+ *   userland: the proxy listens on [::]:port too and relays to the container
+ *     over IPv4 (V6ONLY clients and unconnected UDP included).
+ *
  * Reservations: every published host port holds a socket bound to it
  * (SO_REUSEADDR off, not listening in ebpf mode; the proxy's own listener
- * in userland mode), so no host process can take the port later. A port that
- * is already published, or already bound by a host process, is refused
- * before anything changes.
+ * in userland mode), so no host process can take the port later; the IPv6
+ * side above holds [::]:port (or, when a host process has it already, is
+ * left out: that process keeps IPv6). A port that is already published, or
+ * already bound by a host process, is refused before anything changes.
  *
  * Not thread-safe; call on one thread (netd's loop thread). */
 
@@ -177,7 +198,9 @@ struct nd_ports_config {
 	const char *pin_dir;           /* NULL: ND_PORTS_PIN_DEFAULT (made; must be on bpffs,
 	                                * /sys/fs/bpf is mounted when it is not) */
 	enum nd_ports_mode mode;       /* AUTO: ebpf, else userland */
-	struct uv_loop_s *loop;        /* the userland proxy runs here; required unless EBPF */
+	struct uv_loop_s *loop;        /* the userland proxy and the watch of host addresses
+	                                * run here; required unless EBPF (without it, call
+	                                * nd_ports_refresh_addrs when addresses change) */
 };
 
 struct nd_ports;
@@ -214,7 +237,8 @@ const char *nd_ports_mode(const struct nd_ports *p);
  * bindable now, from ip_local_port_range. */
 int nd_ports_pick_free(struct nd_ports *p, int proto, const char *host_ip, uint16_t *port, struct nd_error *err);
 /* Re-reads the addresses of this netns for "all addresses" ports on the
- * eBPF path (call on RTM_NEWADDR/RTM_DELADDR; add and sync do it too). */
+ * eBPF path. The handle does it itself on cfg->loop after address changes
+ * (and add and sync do it); without a loop, call it on RTM_NEWADDR/DELADDR. */
 int nd_ports_refresh_addrs(struct nd_ports *p, struct nd_error *err);
-/* How many mappings are published. */
+/* How many mappings are published (IPv6 sides of IPv4 ports not counted). */
 size_t nd_ports_count(const struct nd_ports *p);

@@ -57,22 +57,29 @@ threading.Event().wait()
 PY
 cat > "$T/cli.py" <<'PY'
 import socket, sys
-# cli.py tcp|udp HOST PORT  -> prints the server's line
+# cli.py tcp|udp|udpc HOST PORT [v6only] -> prints the server's line
+#   tcp and udpc (connected UDP) check getpeername() is HOST PORT, udp and
+#   udpc the source of the answer; v6only sets IPV6_V6ONLY on the socket
 # cli.py many HOST FIRST N EXPECT -> checks N tcp ports answer with EXPECT, prints the count
-def one(kind, host, port, timeout=2):
+def one(kind, host, port, timeout=2, v6only=False):
     fam = socket.AF_INET6 if ':' in host else socket.AF_INET
-    if kind == 'tcp':
-        with socket.create_connection((host, port), timeout=timeout) as c:
-            c.settimeout(timeout)
-            return c.makefile().readline().strip()
-    s = socket.socket(fam, socket.SOCK_DGRAM); s.settimeout(timeout)
-    for _ in range(3):
-        s.sendto(b'hi', (host, port))
-        try:
-            d, a = s.recvfrom(2048)
-            if (a[1], a[0]) != (port, host): return f"wrong source {a}"
-            return d.decode().strip()
-        except socket.timeout: pass
+    s = socket.socket(fam, socket.SOCK_STREAM if kind == 'tcp' else socket.SOCK_DGRAM)
+    with s:
+        if v6only: s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.settimeout(timeout)
+        if kind in ('tcp', 'udpc'):
+            s.connect((host, port))
+            if s.getpeername()[:2] != (host, port): return f"wrong peer {s.getpeername()}"
+        if kind == 'tcp':
+            return s.makefile().readline().strip()
+        for _ in range(3):
+            if kind == 'udpc': s.send(b'hi')
+            else: s.sendto(b'hi', (host, port))
+            try:
+                d, a = s.recvfrom(2048)
+                if (a[1], a[0]) != (port, host): return f"wrong source {a}"
+                return d.decode().strip()
+            except socket.timeout: pass
     return ''
 if sys.argv[1] == 'many':
     host, first, n, expect = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
@@ -84,7 +91,7 @@ if sys.argv[1] == 'many':
         except OSError as e: print(f"port {p}: {e}", file=sys.stderr)
     print(ok)
 else:
-    try: print(one(sys.argv[1], sys.argv[2], int(sys.argv[3])))
+    try: print(one(sys.argv[1], sys.argv[2], int(sys.argv[3]), v6only=sys.argv[4:] == ['v6only']))
     except OSError as e: print(f"error {e}"); sys.exit(1)
 PY
 

@@ -99,6 +99,8 @@ picked=$(netctl port pick 80 | head -1 | sed 's/.*://')
 assert_eq "$(netctl inspect pick | jq -r '.[0].NetworkSettings.Ports["80/tcp"][0].HostPort')" "$picked" "picked port recorded"
 poll 5 in_ns outside curl -sf --max-time 1 "http://192.0.2.1:$picked/cgi-bin/ip" || true
 assert_eq "$(get_out "192.0.2.1:$picked" | cut -d' ' -f2)" 192.0.2.2 "picked port from outside"
+# the default bridge is IPv4 only: ::1 reaches it all the same (as with Docker)
+assert_eq "$(get "[::1]:$picked" | cut -d" " -f2)" 172.17.0.1 "::1 to a container of an IPv4-only network"
 
 log "stop removes the mappings; start restores them"
 netctl stop -t 1 web >/dev/null
@@ -117,6 +119,7 @@ assert_eq "$(get 127.0.0.1:8080 | cut -d' ' -f1)" web "localhost with netd dead 
 nd_start --config "$T/netd.json"
 assert_eq "$(get_out 192.0.2.1:8080)" "web 192.0.2.2" "outside after netd restart"
 assert_eq "$(get '[::1]:8080' | cut -d' ' -f1)" web "::1 after netd restart"
+assert_eq "$(get "[::1]:$picked" | cut -d" " -f2)" 172.17.0.1 "::1 to the IPv4-only network after netd restart"
 python3 -c 'import socket; s=socket.socket(); s.bind(("0.0.0.0",8080))' 2>/dev/null && fail "8080 not reserved again after restart"
 assert_eq "$(api GET /info | jq -r .PortProxy.Published)" 3 "published count after restart (web v4+v6, pick)"
 

@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# t_ports_v6map.sh on the userland fallback (libuv proxy instead of eBPF).
+PORTS_MODE=userland exec bash "$(dirname "$0")/t_ports_v6map.sh"

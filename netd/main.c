@@ -3,6 +3,7 @@
 
 #include "images/images.h"
 #include "netd/container.h"
+#include "netd/net.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -76,6 +77,9 @@ static void on_signal(uv_signal_t *s, int signum)
 	d->http = NULL;
 	uv_signal_stop(&d->sig_term);
 	uv_signal_stop(&d->sig_int);
+	/* the port proxy closes its own handles while the loop still runs, so
+	 * their callbacks free what they own (published ports stay) */
+	net_ports_close(d);
 	uv_walk(d->loop, on_walk_close, NULL);
 }
 

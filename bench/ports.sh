@@ -135,10 +135,10 @@ declare -A R   # R[mode,row] = figure
 # the direct baselines, before the proxy's table exists, conntrack and NAT live (see the top)
 nft -f - <<'NFT'
 table inet netd_bench_ct {
-  chain fwd { type filter hook forward priority 0; ct state established,related accept; }
-  chain out { type filter hook output priority 0; ct state established,related accept; }
-  chain pre { type nat hook prerouting priority -100; }
-  chain post { type nat hook postrouting priority 100; }
+  chain bench_fwd { type filter hook forward priority 0; ct state established,related accept; }
+  chain bench_out { type filter hook output priority 0; ct state established,related accept; }
+  chain bench_pre { type nat hook prerouting priority -100; }
+  chain bench_post { type nat hook postrouting priority 100; }
 }
 NFT
 R[direct,gout]=$(gbps out iperf3 -c 10.10.1.2 -p 5201 -t "$SECS"); R[direct,glo]=$(gbps host iperf3 -c 10.10.1.2 -p 5201 -t "$SECS")

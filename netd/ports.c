@@ -492,6 +492,24 @@ void api_ports_network_disconnect(struct http_req *req, void *ctx)
 
 /* ---- views ---------------------------------------------------------------------------- */
 
+/* An IPv4 port on all host addresses without an IPv6 mapping of the same
+ * host port: the proxy gives it an IPv6 side (`[::]:port` to the IPv4
+ * container, proxy/ports.c), shown as Docker shows it. */
+static bool v6_side(const json_t *records, const json_t *r)
+{
+	const char *hip = nd_json_str(r, "HostIp") ?: "";
+	if (*hip || is_v6(nd_json_str(r, "ContainerIp")))
+		return false;
+	size_t i;
+	const json_t *o;
+	json_array_foreach(records, i, o)
+		if (is_v6(nd_json_str(o, "ContainerIp")) &&
+		    json_integer_value(json_object_get(o, "HostPort")) == json_integer_value(json_object_get(r, "HostPort")) &&
+		    strcmp(nd_json_str(o, "Proto") ?: "", nd_json_str(r, "Proto") ?: "") == 0)
+			return false;
+	return true;
+}
+
 /* NetworkSettings.Ports: {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}], "81/tcp": null} */
 json_t *ctr_ports_view(const json_t *doc)
 {
@@ -519,6 +537,8 @@ json_t *ctr_ports_view(const json_t *doc)
 			json_object_set_new(out, k, l);
 		}
 		json_array_append_new(l, json_pack("{s:s, s:s}", "HostIp", hip, "HostPort", hp));
+		if (v6_side(records, r))
+			json_array_append_new(l, json_pack("{s:s, s:s}", "HostIp", "::", "HostPort", hp));
 	}
 	return out;
 }
@@ -534,9 +554,10 @@ json_t *ctr_ports_summary(const json_t *doc)
 		const char *hip = nd_json_str(r, "HostIp") ?: "";
 		if (!*hip)
 			hip = is_v6(nd_json_str(r, "ContainerIp")) ? "::" : "0.0.0.0";
-		json_array_append_new(out, json_pack("{s:s, s:I, s:I, s:s}", "IP", hip, "PrivatePort",
-			json_integer_value(json_object_get(r, "ContainerPort")), "PublicPort",
-			json_integer_value(json_object_get(r, "HostPort")), "Type", nd_json_str(r, "Proto") ?: "tcp"));
+		for (int side = 0; side < (v6_side(records, r) ? 2 : 1); side++)
+			json_array_append_new(out, json_pack("{s:s, s:I, s:I, s:s}", "IP", side ? "::" : hip, "PrivatePort",
+				json_integer_value(json_object_get(r, "ContainerPort")), "PublicPort",
+				json_integer_value(json_object_get(r, "HostPort")), "Type", nd_json_str(r, "Proto") ?: "tcp"));
 	}
 	const char *key;
 	json_t *v;

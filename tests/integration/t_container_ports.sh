@@ -97,6 +97,10 @@ netctl run -d --name pick -p 80 -e CGI="$CGI" bb sh -c "$SRV" >/dev/null
 picked=$(netctl port pick 80 | head -1 | sed 's/.*://')
 [[ "$picked" =~ ^[0-9]+$ ]] && [ "$picked" -ge 1024 ] || fail "picked port: $(netctl port pick)"
 assert_eq "$(netctl inspect pick | jq -r '.[0].NetworkSettings.Ports["80/tcp"][0].HostPort')" "$picked" "picked port recorded"
+# an IPv4-only network: the port's IPv6 side ([::]:port to the IPv4 container) is shown as Docker shows it
+assert_eq "$(netctl port pick)" $'80/tcp -> 0.0.0.0:'"$picked"$'\n80/tcp -> [::]:'"$picked" "netctl port (IPv6 side of an IPv4-only port)"
+ps_out=$(netctl ps)
+[[ "$ps_out" == *"0.0.0.0:$picked->80/tcp, [::]:$picked->80/tcp"* ]] || fail "ps PORTS of pick: $ps_out"
 poll 5 in_ns outside curl -sf --max-time 1 "http://192.0.2.1:$picked/cgi-bin/ip" || true
 assert_eq "$(get_out "192.0.2.1:$picked" | cut -d' ' -f2)" 192.0.2.2 "picked port from outside"
 # the default bridge is IPv4 only: ::1 reaches it all the same (as with Docker)

@@ -93,6 +93,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if ((rc = netd_config_parse(&d.cfg, argc, argv, &err)) < 0) {
 		fprintf(stderr, "netd: %s\n", err.msg);
+		netd_config_free(&d.cfg);
 		return 2;
 	}
 	nd_log_set_level(d.cfg.log_level);

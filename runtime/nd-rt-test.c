@@ -183,18 +183,21 @@ static int cmd_run(int argc, char **argv)
 	struct rt_state st;
 	struct nd_error err = { 0 };
 	uint64_t t0 = nd_now_ns();
+	int code = 0;
 	if (rt_start(shim, &spec, &st, &err) < 0) {
 		fprintf(stderr, "nd-rt-test: %s\n", err.msg);
-		return st.exit.exit_code ? st.exit.exit_code : 125;
+		code = st.exit.exit_code ? st.exit.exit_code : 125;
+		goto out;
 	}
 	if (detach) {
 		if (!quiet)
 			printf("%s\n", spec.state_dir);
-		return 0;
+		goto out;
 	}
 	if (rt_wait(&st, -1, &err) < 0) {
 		fprintf(stderr, "nd-rt-test: %s\n", err.msg);
-		return 125;
+		code = 125;
+		goto out;
 	}
 	uint64_t t1 = nd_now_ns();
 	if (!quiet) {
@@ -207,8 +210,9 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (!keep && rt_delete(spec.state_dir, &err) < 0)
 		fprintf(stderr, "nd-rt-test: delete: %s\n", err.msg);
+	code = st.exit.exit_code;
+out:
 	free(shim);
-	int code = st.exit.exit_code;
 	rt_spec_clear(&spec);
 	return code;
 }

@@ -53,7 +53,7 @@ assert_no_cgroups() { for p in "$@"; do [ ! -e "$p" ] || fail "cgroup $p left be
 
 log "exit codes"
 run -- sh -c 'exit 42'; assert_eq "$rc" 42 "sh -c 'exit 42'"
-run -- nope; assert_eq "$rc" 127 "missing command"
+run -- nope; assert_eq "$rc" 127 "missing command: $(cat "$T/err")"
 grep -qF 'exec: "nope": executable file not found in $PATH' "$T/err" || fail "message: $(cat "$T/err")"
 run -- /etc/passwd; assert_eq "$rc" 126 "not executable"
 grep -q 'permission denied' "$T/err" || fail "126 message: $(cat "$T/err")"

@@ -269,8 +269,8 @@ void netd_net_info(struct netd *d, json_t *info)
 	char action[512] = "";
 	if (f.nchains)
 		snprintf(action, sizeof(action),
-			 "%s drop%s forwarded traffic by policy; netd appended %u accept rule%s for its %u bridge%s "
-			 "there (iifname/oifname BRIDGE accept, comment \"netd: ...\"), after the owner's rules",
+			 "%s drop%s forwarded traffic by default; netd added %u accept rule%s for its %u bridge%s "
+			 "there (iifname/oifname BRIDGE accept, comment \"netd: ...\"), after the owner's own rules",
 			 f.where, f.nchains == 1 ? "s" : "", f.rules, f.rules == 1 ? "" : "s", f.bridges,
 			 f.bridges == 1 ? "" : "s");
 	char legacy[256] = "";

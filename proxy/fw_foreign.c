@@ -6,8 +6,13 @@
  * nft table of the admin's — drops netd's forwarded traffic, published ports
  * included, whatever our own table accepts.
  *
- * nd_fw_foreign_sync() answers the policy, not the owner's rules: for every
- * netd bridge it appends to each such chain
+ * The same holds for a chain whose policy is accept but whose last rule is
+ * an unconditional reject or drop, which is how firewalld ends its forward
+ * chain.
+ *
+ * nd_fw_foreign_sync() answers the default, not the owner's rules: for every
+ * netd bridge it appends to each such chain (or, where the chain ends in an
+ * unconditional reject/drop, inserts right before that rule)
  *
  *     iifname "BR" counter accept comment "netd: out of BR"
  *     oifname "BR" counter accept comment "netd: into BR"
@@ -49,7 +54,10 @@ struct fchain {
 	uint32_t family;
 	char table[NFT_TABLE_MAXNAMELEN];
 	char name[NFT_CHAIN_MAXNAMELEN];
-	bool drop;
+	bool drop;            /* policy drop, or ends in an unconditional drop/reject */
+	bool last_deny;       /* (while reading) the last rule so far is one */
+	uint64_t last_handle; /* (while reading) its handle */
+	uint64_t before;      /* insert our rules before this rule (0: append) */
 };
 
 struct ours {                 /* one rule of ours found in a foreign chain */
@@ -184,6 +192,30 @@ static int xt_comment_cb(struct nftnl_expr *e, void *data)
 	return 0;
 }
 
+/* A rule made only of counter/log and a final reject or drop: what
+ * firewalld ends its forward chain with instead of a drop policy. */
+struct deny_scan {
+	bool other;     /* an expression that matches something */
+	bool deny;      /* the last expression is reject / immediate drop */
+};
+
+static int deny_cb(struct nftnl_expr *e, void *data)
+{
+	struct deny_scan *d = data;
+	const char *n = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+	d->deny = false;
+	if (!n)
+		d->other = true;
+	else if (!strcmp(n, "reject"))
+		d->deny = true;
+	else if (!strcmp(n, "immediate"))
+		d->deny = nftnl_expr_is_set(e, NFTNL_EXPR_IMM_VERDICT) &&
+			  nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT) == (uint32_t)NF_DROP;
+	else if (strcmp(n, "counter") && strcmp(n, "log"))
+		d->other = true;
+	return 0;
+}
+
 static int rule_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct scan *s = data;
@@ -192,6 +224,10 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	if (!r)
 		return e;
 	const char *comment = fw__rule_comment(r);
+	struct deny_scan d = { 0 };
+	nftnl_expr_foreach(r, deny_cb, &d);
+	s->chains[s->cur].last_deny = d.deny && !d.other;
+	s->chains[s->cur].last_handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
 	char xt[XT_MAX_COMMENT_LEN];
 	if (!comment) {
 		const char *c = NULL;
@@ -283,9 +319,13 @@ static void put_accept(struct fw__batch *b, const struct fchain *c, const char *
 		nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud));
 		nftnl_udata_buf_free(ud);
 	}
+	/* appended, or inserted before the chain's final deny rule */
+	if (c->before)
+		nftnl_rule_set_u64(r, NFTNL_RULE_POSITION, c->before);
 	struct nlmsghdr *nlh = fw__batch_hdr(b, 4096, NFT_MSG_NEWRULE, (uint16_t)c->family,
-					     NLM_F_CREATE | NLM_F_APPEND, "add rule %s %s %s \"%s\"",
-					     family_name(c->family), c->table, c->name, comment);
+					     NLM_F_CREATE | (c->before ? 0 : NLM_F_APPEND), "%s rule %s %s %s \"%s\"",
+					     c->before ? "insert" : "add", family_name(c->family), c->table, c->name,
+					     comment);
 	if (nlh) {
 		nftnl_rule_nlmsg_build_payload(nlh, r);
 		fw__batch_put(b, nlh);
@@ -437,21 +477,28 @@ int nd_fw_foreign_sync(struct nd_fw *fw, bool apply, struct nd_fw_foreign *out, 
 		goto out;
 	}
 	for (size_t i = 0; i < s.nchains; i++) {
-		const struct fchain *c = &s.chains[i];
-		if (c->drop) {
-			out->nchains++;
-			char w[NFT_TABLE_MAXNAMELEN + NFT_CHAIN_MAXNAMELEN + 8];
-			snprintf(w, sizeof(w), "%s %s %s", family_name(c->family), c->table, c->name);
-			where_add(out->where, sizeof(out->where), w);
-		}
+		struct fchain *c = &s.chains[i];
 		s.cur = i;
 		if ((r = read_rules(fw, &s, c, err)) < 0) {
 			if (r == -ENOENT) {
-				s.chains[i].drop = false; /* gone since the chain dump: nothing to do there */
+				c->drop = false; /* gone since the chain dump: nothing to do there */
 				continue;
 			}
 			nd_error_wrap(err, "firewall: list rules of %s %s %s", family_name(c->family), c->table, c->name);
 			goto out;
+		}
+		bool by_rule = !c->drop && c->last_deny;
+		if (c->last_deny) {
+			/* appended rules would never be reached: go before it */
+			c->drop = true;
+			c->before = c->last_handle;
+		}
+		if (c->drop) {
+			out->nchains++;
+			char w[NFT_TABLE_MAXNAMELEN + NFT_CHAIN_MAXNAMELEN + 32];
+			snprintf(w, sizeof(w), "%s %s %s%s", family_name(c->family), c->table, c->name,
+				 by_rule ? " (ends in an unconditional reject)" : "");
+			where_add(out->where, sizeof(out->where), w);
 		}
 	}
 	/* the batch's sequence numbers start after the dumps' */
@@ -465,7 +512,7 @@ int nd_fw_foreign_sync(struct nd_fw *fw, bool apply, struct nd_fw_foreign *out, 
 			nd_error_wrap(err, "firewall: accept rules in other tables' forward chains");
 			goto out;
 		}
-		log_info("firewall: forward chain%s with policy drop: %s; netd's accept rules there: %u (+%u, -%u)",
+		log_info("firewall: forward chain%s that drop by default: %s; netd's accept rules there: %u (+%u, -%u)",
 			 out->nchains == 1 ? "" : "s", out->nchains ? out->where : "none", out->rules, out->added,
 			 out->removed);
 	} else {

@@ -83,8 +83,10 @@ bool nd_fw_present(struct nd_fw *fw);
 /* Other tables' forward chains (see proxy/fw_foreign.c): every base chain on
  * the forward hook must accept, so a `policy drop` chain elsewhere — e.g.
  * iptables-nft's `ip filter FORWARD` after Docker or ufw set it to DROP —
- * would drop our bridges' traffic whatever our table accepts. With `apply`,
- * netd appends to each such chain, per bridge of our set `bridges`,
+ * would drop our bridges' traffic whatever our table accepts; so would a
+ * chain that ends in an unconditional reject (firewalld). With `apply`,
+ * netd appends to each such chain (inserts before that final reject), per
+ * bridge of our set `bridges`,
  *   iifname "BR" counter accept comment "netd: out of BR"
  *   oifname "BR" counter accept comment "netd: into BR"
  * (after the owner's rules: their explicit drops still win; our own forward

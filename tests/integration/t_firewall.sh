@@ -185,6 +185,27 @@ nft list chain ip filter FORWARD | grep -q 'iifname "lo" accept comment "the own
 out=$(fw foreign-sync); [[ "$out" == *" added=0 removed=0 "* ]] || fail "second foreign-sync changed something: $out"
 nft delete table ip filter
 must_ping a1 192.0.2.2 "after the foreign drop is gone"
+# firewalld's way: policy accept, but the chain ends in an unconditional reject
+nft -f - <<'NFT'
+table inet fwd_like {
+  chain filter_FORWARD {
+    type filter hook forward priority filter + 10; policy accept;
+    ct state established,related accept
+    ct status dnat accept
+    iifname "lo" accept
+    counter reject with icmpx admin-prohibited
+  }
+}
+NFT
+must_not_ping a1 192.0.2.2 "a final unconditional reject in another table"
+out=$(fw foreign-sync) || fail "foreign-sync (final reject)"
+[[ "$out" == "chains=1 bridges=3 rules=6 added=6 removed=0 where=inet fwd_like filter_FORWARD (ends in an unconditional reject)"* ]] ||
+  fail "foreign-sync (final reject): $out"
+must_ping a1 192.0.2.2 "netd's rules inserted before the final reject"
+last=$(nft list chain inet fwd_like filter_FORWARD | grep -E 'accept|reject' | tail -1)
+[[ "$last" == *"reject with icmpx admin-prohibited"* ]] || fail "the reject is no longer last: $last"
+out=$(fw foreign-sync); [[ "$out" == *" added=0 removed=0 "* ]] || fail "second foreign-sync (final reject): $out"
+nft delete table inet fwd_like
 # legacy (x_tables) iptables cannot be edited through nftables: reported only
 if command -v iptables-legacy >/dev/null && iptables-legacy -w -P FORWARD DROP 2>/dev/null; then
   out=$(fw foreign-sync)

@@ -45,7 +45,7 @@ where=$(info ForeignForwardDropWhere)
 [[ "$where" == *"ip filter FORWARD"* && "$where" == *"ip6 filter FORWARD"* ]] || fail "ForeignForwardDropWhere: $where"
 # the default network's bridge: 2 rules (in, out) in each of the 2 chains
 assert_eq "$(info ForeignForwardRules)" 4 "rules for netd0"
-[[ "$(info ForeignForwardAction)" == *"appended 4 accept rules"* ]] || fail "ForeignForwardAction: $(info ForeignForwardAction)"
+[[ "$(info ForeignForwardAction)" == *"added 4 accept rules"* ]] || fail "ForeignForwardAction: $(info ForeignForwardAction)"
 
 netctl network create --ipv6 --subnet 172.30.0.0/24 --subnet fd30::/64 pn >/dev/null
 br=$(netctl network inspect pn | jq -r '.[0].Options["com.docker.network.bridge.name"] // empty')

@@ -211,6 +211,10 @@ static int deny_cb(struct nftnl_expr *e, void *data)
 	else if (!strcmp(n, "immediate"))
 		d->deny = nftnl_expr_is_set(e, NFTNL_EXPR_IMM_VERDICT) &&
 			  nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT) == (uint32_t)NF_DROP;
+	else if (!strcmp(n, "target")) /* iptables-nft's -j REJECT (RHEL's classic last rule) */
+		d->deny = !strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_TG_NAME) ?: "", "REJECT");
+	else if (!strcmp(n, "match")) /* -m comment matches everything; other matches match something */
+		d->other |= strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_MT_NAME) ?: "", "comment") != 0;
 	else if (strcmp(n, "counter") && strcmp(n, "log"))
 		d->other = true;
 	return 0;

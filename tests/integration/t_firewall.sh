@@ -206,6 +206,18 @@ last=$(nft list chain inet fwd_like filter_FORWARD | grep -E 'accept|reject' | t
 [[ "$last" == *"reject with icmpx admin-prohibited"* ]] || fail "the reject is no longer last: $last"
 out=$(fw foreign-sync); [[ "$out" == *" added=0 removed=0 "* ]] || fail "second foreign-sync (final reject): $out"
 nft delete table inet fwd_like
+# RHEL's classic iptables: policy ACCEPT, the last rule `-j REJECT` (an xt target in iptables-nft)
+if command -v iptables-nft >/dev/null; then
+  iptables-nft -w -A FORWARD -i lo -j ACCEPT
+  iptables-nft -w -A FORWARD -m comment --comment "the owners last word" -j REJECT --reject-with icmp-host-prohibited
+  must_not_ping a1 192.0.2.2 "iptables' final -j REJECT"
+  out=$(fw foreign-sync) || fail "foreign-sync (-j REJECT)"
+  [[ "$out" == *"where=ip filter FORWARD (ends in an unconditional reject)"* && "$out" == *" added=6 "* ]] ||
+    fail "foreign-sync (-j REJECT): $out"
+  must_ping a1 192.0.2.2 "netd's rules before iptables' final REJECT"
+  assert_eq "$(iptables-nft -w -S FORWARD | tail -1)" "-A FORWARD -m comment --comment \"the owners last word\" -j REJECT --reject-with icmp-host-prohibited" "REJECT still last"
+  nft delete table ip filter
+fi
 # legacy (x_tables) iptables cannot be edited through nftables: reported only
 if command -v iptables-legacy >/dev/null && iptables-legacy -w -P FORWARD DROP 2>/dev/null; then
   out=$(fw foreign-sync)

@@ -97,6 +97,8 @@ static void shadow_drop(struct nd_ports *p, struct ports__entry *e, bool held)
 		return;
 	if (held || e->shadow->bk)
 		p->ops->del(p, &e->shadow, 1);
+	if (e->shadow->relay_l)
+		ports__relay_unlisten(p->v6relay, e->shadow->relay_l); /* closes the reservation */
 	entry_free(e->shadow);
 	e->shadow = NULL;
 }
@@ -130,10 +132,28 @@ static void shadow_update(struct nd_ports *p, struct ports__entry *e)
 	char str[160];
 	struct nd_error err = { 0 };
 	nd_port_map_str(&s->map, str, sizeof(str));
-	if (ports__reserve(&s->k, p->ops->listen, &s->resv_fd, &err) < 0 || p->ops->add(p, &s, 1, &err) < 0) {
+	/* ebpf mode: the programs redirect the host's own IPv6 sockets before
+	 * they reach [::]:port; what does reach it (other hosts, containers) is
+	 * relayed to the IPv4 container, as in userland mode (TCP) */
+	bool relay = !p->ops->listen && s->k.proto == IPPROTO_TCP && p->loop &&
+		     (p->v6relay || ports__relay_new(p->loop, &p->v6relay) == 0);
+	if (ports__reserve(&s->k, p->ops->listen || relay, &s->resv_fd, &err) < 0 || p->ops->add(p, &s, 1, &err) < 0) {
 		log_debug("ports: %s: no IPv6 side: %s", str, err.msg);
 		entry_free(s);
 		return;
+	}
+	if (relay) {
+		struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(e->k.port) };
+		memcpy(&to.sin_addr, e->k.addr, 4);
+		if (ports__relay_listen(p->v6relay, s->resv_fd, (struct sockaddr *)&to, sizeof(to), &s->relay_l) == 0) {
+			s->resv_fd = -1;
+		} else {
+			/* a listener nobody accepts on would hang its clients */
+			log_warn("ports: %s: IPv6 clients from other hosts are not relayed", str);
+			close(s->resv_fd);
+			if (ports__reserve(&s->k, false, &s->resv_fd, &err) < 0)
+				log_warn("ports: %s: %s", str, err.msg);
+		}
 	}
 	log_debug("ports: IPv6 side %s", str);
 	e->shadow = s;
@@ -220,6 +240,8 @@ void nd_ports_free(struct nd_ports *p)
 			e = n;
 		}
 	}
+	if (p->v6relay)
+		ports__relay_free(p->v6relay);
 	p->ops->close(p);
 	free(p);
 }

@@ -5,6 +5,8 @@
 
 #include <netinet/in.h>
 
+struct ports__relay_listener;
+
 /* One published port. */
 struct ports__entry {
 	struct nd_port_map map;       /* canonical text */
@@ -19,6 +21,10 @@ struct ports__entry {
 	 * table, never in nft (NAT cannot cross families); NULL when the port
 	 * has an IPv6 mapping or a host process holds [::]:port. */
 	struct ports__entry *shadow;
+	/* a shadow's relay listener in ebpf mode (TCP): IPv6 clients that the
+	 * programs do not redirect (other hosts, containers) are relayed over
+	 * IPv4, as Docker's proxy does; it owns the reservation fd then */
+	struct ports__relay_listener *relay_l;
 	struct ports__entry *next;    /* hash chain: same proto, family and host port */
 };
 
@@ -67,6 +73,7 @@ struct nd_ports {
 	size_t count;
 	uint16_t pick_cursor;
 	struct ports__addrwatch *aw;  /* NULL: no loop, or a backend without refresh_addrs */
+	struct ports__relay *v6relay; /* ebpf mode: the shadows' relay (made on first use) */
 };
 
 /* canonical binary form of a mapping; validates */

@@ -149,8 +149,8 @@ int nd_fw_network_validate(const struct nd_fw_network *n, struct nd_error *err);
  * addresses" port that no IPv6 mapping shares gets an IPv6 side, [::]:port
  * with the v4-mapped container address (::ffff:a.b.c.d) as target: it is
  * not a mapping of its own (not counted, not in nft: NAT does not cross
- * families, so IPv6 from other hosts is not forwarded in ebpf mode) and an
- * IPv6 mapping of the port, published later, takes its place.
+ * families) and an IPv6 mapping of the port, published later, takes its
+ * place.
  *   ebpf: connect6 rewrites ::1 or a host IPv6 address to ::ffff:<container>
  *     and the kernel goes on over IPv4 (tcp_v6_connect/ip6_datagram_connect
  *     hand a v4-mapped destination to tcp_v4_connect/ip4_datagram_connect);
@@ -158,7 +158,11 @@ int nd_fw_network_validate(const struct nd_fw_network *n, struct nd_error *err);
  *     V6ONLY socket fails with ENETUNREACH; an unconnected UDP sendmsg to ::1
  *     fails with EPERM (udpv6_sendmsg refuses a v4-mapped rewrite: ENOTSUPP).
  *     A dual-stack socket asking for ::ffff:127.0.0.1 or another v4-mapped
- *     host address is redirected as its IPv4 address would be.
+ *     host address is redirected as its IPv4 address would be. TCP from
+ *     other hosts and containers (which the programs never see) reaches
+ *     [::]:port, which listens and is relayed over IPv4 (ports_relay.c), as
+ *     Docker's proxy does: the container sees the host's address; IPv6 UDP
+ *     from other hosts is not forwarded.
  *   userland: the proxy listens on [::]:port too and relays to the container
  *     over IPv4 (V6ONLY clients and unconnected UDP included).
  *

@@ -56,6 +56,10 @@ else
   expect "::1 udp, unconnected" "$(ask udp ::1 8080)" "$C1"
   expect "::1 tcp V6ONLY (relayed)" "$(ask tcp ::1 8080 v6only)" "$C1"
 fi
+# IPv6 that the programs do not see (another namespace: a container on a v6
+# network, or another host) to the host's IPv6 address: relayed over IPv4 by
+# the [::] side, as Docker's proxy does; the container sees the host
+expect "c2 -> [fd10:2::1]:8080 tcp (relayed to the IPv4-only c1)" "$(ask_in c2 tcp fd10:2::1 8080)" "$C1"
 # a port published on 127.0.0.1 only is not published on ::1 (Docker neither)
 expect "127.0.0.1-only port" "$(ask tcp 127.0.0.1 8081)" "$C1"
 expect "127.0.0.1-only port on ::1" "$(ask tcp ::1 8081 | cut -c1-5)" error

@@ -103,6 +103,8 @@ ps_out=$(netctl ps)
 [[ "$ps_out" == *"0.0.0.0:$picked->80/tcp, [::]:$picked->80/tcp"* ]] || fail "ps PORTS of pick: $ps_out"
 poll 5 in_ns outside curl -sf --max-time 1 "http://192.0.2.1:$picked/cgi-bin/ip" || true
 assert_eq "$(get_out "192.0.2.1:$picked" | cut -d' ' -f2)" 192.0.2.2 "picked port from outside"
+# IPv6 from the outside host to an IPv4-only container: relayed by the port's [::] side
+assert_eq "$(get_out "[2001:db8::1]:$picked" | cut -d' ' -f2)" 172.17.0.1 "outside over IPv6 to an IPv4-only container (relayed)"
 # the default bridge is IPv4 only: ::1 reaches it all the same (as with Docker)
 assert_eq "$(get "[::1]:$picked" | cut -d" " -f2)" 172.17.0.1 "::1 to a container of an IPv4-only network"
 

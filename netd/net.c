@@ -261,11 +261,9 @@ void netd_net_info(struct netd *d, json_t *info)
 	struct net_state *ns = net_of(d);
 	if (!ns)
 		return;
-	/* what is there now, not what the last reconcile saw */
-	struct nd_fw_foreign f = ns->fw_foreign;
-	struct nd_error e = { 0 };
-	if (ns->fw)
-		(void)nd_fw_foreign_sync(ns->fw, false, &f, &e);
+	/* as the last reconcile (at most RECONCILE_MS ago) left it: /info is
+	 * a hot path, no netlink dump per request */
+	const struct nd_fw_foreign f = ns->fw_foreign;
 	char action[512] = "";
 	if (f.nchains)
 		snprintf(action, sizeof(action),

@@ -153,5 +153,13 @@ api_status() { # api_status METHOD PATH [JSON]: print the HTTP status only
 }
 
 # Note: with pipefail, `cmd | grep -q` can fail when grep exits early and cmd
-# gets SIGPIPE; capture output first ("$(cmd)") and match on the string.
+# gets SIGPIPE; capture output first ("$(cmd)") and match on the string, or:
+# has [GREP-OPTS] PATTERN CMD...: CMD succeeds and its output matches.
+has() {
+  local opts=() pat out
+  while [[ $1 == -* ]]; do opts+=("$1"); shift; done
+  pat=$1; shift
+  out=$("$@") || return 1
+  grep -q "${opts[@]}" -- "$pat" <<<"$out"
+}
 assert_eq() { [ "$1" == "$2" ] || fail "${3:-values differ}: expected '$2', got '$1'"; }

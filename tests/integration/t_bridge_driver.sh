@@ -22,9 +22,6 @@ if [ "${ND_DRV_FW:-0}" = 1 ]; then FW=(--fw); fi
 drv() { "$D" "${FW[@]}" "$@"; }
 rid() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
 no_owned_links() { ! ip -o link show | grep -Eq ': (br-[0-9a-f]{12}|veth[0-9a-f]{11}|vp[0-9a-f]{11}|vdel[0-9a-f]{1,8})[@:]'; }
-# has PATTERN CMD...: CMD's output matches (captured first: with pipefail,
-# `cmd | grep -q` fails when grep exits early and cmd gets SIGPIPE)
-has() { local pat=$1 out; shift; out=$("$@" 2>&1) || return 1; grep -q -- "$pat" <<<"$out"; }
 tombs() { ip -o link show | grep -Eo ': vdel[0-9a-f]{1,8}[@:]' | tr -d ':@ ' || true; }
 
 N=$(rid); E1=$(rid); E2=$(rid)
@@ -41,14 +38,14 @@ drv validate -o com.docker.network.bridge.enable_icc=false -o com.docker.network
     -o com.docker.network.bridge.name=mybr0 -o com.docker.network.bridge.enable_ip_masquerade=true \
     -o com.docker.network.bridge.host_binding_ipv4=127.0.0.1 \
     -o com.docker.network.bridge.default_bridge=false || fail "valid options refused"
-ip -o link show | grep -q mybr0 && fail "validate created something"
+has mybr0 ip -o link show && fail "validate created something"
 
 log "network: bridge $BR, gateways, up, forwarding"
 drv net-create "$N" web 172.30.0.0/24 172.30.0.1 fd00:30::/64 fd00:30::1
-ip -d link show "$BR" | grep -q 'bridge ' || fail "$BR is not a bridge"
-ip link show "$BR" | grep -q ',UP' || fail "$BR not up"
-ip -4 addr show dev "$BR" | grep -q 'inet 172.30.0.1/24' || fail "no IPv4 gateway on $BR"
-ip -6 addr show dev "$BR" | grep -q 'inet6 fd00:30::1/64' || fail "no IPv6 gateway on $BR"
+has 'bridge ' ip -d link show "$BR" || fail "$BR is not a bridge"
+has ',UP' ip link show "$BR" || fail "$BR not up"
+has 'inet 172.30.0.1/24' ip -4 addr show dev "$BR" || fail "no IPv4 gateway on $BR"
+has 'inet6 fd00:30::1/64' ip -6 addr show dev "$BR" || fail "no IPv6 gateway on $BR"
 assert_eq "$(cat /proc/sys/net/ipv4/ip_forward)" 1 "ip_forward"
 assert_eq "$(cat /proc/sys/net/ipv6/conf/all/forwarding)" 1 "ipv6 forwarding"
 assert_eq "$(jq -r .data.bridge "$ND_DRV_STATE/net-$N.json")" "$BR" "bridge recorded in net data"
@@ -68,13 +65,13 @@ drv ep-ok "$N" "$E1" >/dev/null && fail "ep-ok true before join"
 log "join: peer born in the sandbox, named, addressed, routed"
 drv join "$N" "$E1" /run/netns/a eth0
 drv join "$N" "$E2" /run/netns/b eth0
-ip -d link show "$H1" | grep -q "master $BR" || fail "$H1 not a port of $BR"
-ip link show "$H1" | grep -q ',UP' || fail "$H1 not up"
+has "master $BR" ip -d link show "$H1" || fail "$H1 not a port of $BR"
+has ',UP' ip link show "$H1" || fail "$H1 not up"
 ip link show "$P1" >/dev/null 2>&1 && fail "$P1 in the host namespace"
-ip -n a -d link show eth0 | grep -q 'veth' || fail "eth0 in sandbox is not a veth"
-ip -n a link show eth0 | grep -q 'link/ether 02:42:ac:1e:00:02' || fail "eth0 MAC in sandbox"
-ip -n a link show eth0 | grep -q ',UP' || fail "eth0 not up in sandbox"
-ip -n a link show lo | grep -q ',UP' || fail "lo not up in sandbox"
+has 'veth' ip -n a -d link show eth0 || fail "eth0 in sandbox is not a veth"
+has 'link/ether 02:42:ac:1e:00:02' ip -n a link show eth0 || fail "eth0 MAC in sandbox"
+has ',UP' ip -n a link show eth0 || fail "eth0 not up in sandbox"
+has ',UP' ip -n a link show lo || fail "lo not up in sandbox"
 has 'inet 172.30.0.2/24' ip -n a -4 addr show dev eth0 || fail "IPv4 in sandbox"
 has 'inet6 fd00:30::2/64 scope global nodad' ip -n a -6 addr show dev eth0 || fail "IPv6 (nodad) in sandbox"
 has 'default via 172.30.0.1 dev eth0' ip -n a -4 route show default || fail "IPv4 default route"
@@ -101,7 +98,7 @@ log "repair: a pair whose peer is lost is replaced; a down peer is brought up"
 ip -n a link set eth0 down
 drv ep-ok "$N" "$E1" /run/netns/a eth0 >/dev/null && fail "ep-ok true with eth0 down"
 drv join "$N" "$E1" /run/netns/a eth0 || fail "join (repair) of a down eth0"
-ip -n a link show eth0 | grep -q ',UP' || fail "repair: eth0 not up"
+has ',UP' ip -n a link show eth0 || fail "repair: eth0 not up"
 ip -n a link set eth0 name stray0
 drv join "$N" "$E1" /run/netns/a eth0 || fail "join (repair) with the peer renamed away"
 ip -n a link show stray0 >/dev/null 2>&1 && fail "repair: the old pair survived"
@@ -113,8 +110,8 @@ log "restore fills in what is missing"
 ip addr del 172.30.0.1/24 dev "$BR"
 ip link set "$BR" down
 drv net-restore "$N"
-ip -4 addr show dev "$BR" | grep -q 'inet 172.30.0.1/24' || fail "restore: gateway"
-ip link show "$BR" | grep -q ',UP' || fail "restore: up"
+has 'inet 172.30.0.1/24' ip -4 addr show dev "$BR" || fail "restore: gateway"
+has ',UP' ip link show "$BR" || fail "restore: up"
 in_ns a ping -c1 -W2 172.30.0.1 >/dev/null || fail "a -> gateway after restore"
 
 log "leave and delete leave nothing behind"
@@ -133,7 +130,7 @@ ip link show "$H1" >/dev/null 2>&1 && fail "$H1 still named so after background 
 ! in_ns a ping -c1 -W1 172.30.0.3 >/dev/null 2>&1 || fail "a still reaches b after leave"
 ! in_ns b ping -c1 -W1 172.30.0.2 >/dev/null 2>&1 || fail "b still reaches a after leave"
 for t in $(ip -n a -o link show | grep -Eo ': vdel[0-9a-f]+[@:]' | tr -d ':@ '); do
-  ip -n a link show "$t" | grep -q ',UP' && fail "retired $t still up in the sandbox"
+  has ',UP' ip -n a link show "$t" && fail "retired $t still up in the sandbox"
 done
 drv join "$N" "$E1" /run/netns/a eth0 || fail "immediate re-join with the same id and name"
 in_ns a ping -c1 -W2 172.30.0.3 >/dev/null || fail "a -> b after background leave + re-join"
@@ -177,7 +174,7 @@ drv ep-create "$N2" "$F1" 172.31.0.2/24
 drv ep-create "$N2" "$F2" 172.31.0.3/24
 drv join "$N2" "$F1" /run/netns/a eth1
 drv join "$N2" "$F2" /run/netns/b eth1
-bridge -d link show dev "veth${F1:0:11}" | grep -q 'isolated on' || fail "port not isolated"
+has 'isolated on' bridge -d link show dev "veth${F1:0:11}" || fail "port not isolated"
 assert_eq "$(ip -n a -o link show eth1 | grep -o 'mtu [0-9]*')" "mtu 1400" "sandbox MTU = bridge MTU"
 in_ns a ping -c1 -W2 172.31.0.1 >/dev/null || fail "icc=false: a -> gateway"
 in_ns b ping -c1 -W2 172.31.0.1 >/dev/null || fail "icc=false: b -> gateway"
@@ -192,7 +189,7 @@ drv net-create "$N4" inside 172.28.0.0/24 172.28.0.1 --internal
 drv ep-create "$N4" "$G1" 172.28.0.2/24
 drv join "$N4" "$G1" /run/netns/b eth2
 has 'inet 172.28.0.2/24' ip -n b -4 addr show dev eth2 || fail "internal: address"
-ip -n b route show default | grep -q eth2 && fail "internal network got a default route"
+has eth2 ip -n b route show default && fail "internal network got a default route"
 in_ns b ping -c1 -W2 172.28.0.1 >/dev/null || fail "internal: b -> bridge address"
 drv ep-delete "$N4" "$G1"
 drv net-delete "$N4"

@@ -46,7 +46,7 @@ refused() { # refused CMD...: curl says connection refused (exit 7), not a timeo
   local rc=0; "$@" >/dev/null 2>&1 || rc=$?
   [ "$rc" = 7 ]
 }
-in_map() { nft list map inet netd ports4 2>/dev/null | grep -qw "$1"; }
+in_map() { has -w "$1" nft list map inet netd ports4 2>/dev/null; }
 
 log "run -p 8080:80"
 netctl run -d --name web --hostname web --net pn -p 8080:80 -e CGI="$CGI" bb sh -c "$SRV" >/dev/null
@@ -144,6 +144,6 @@ log "rm removes everything"
 netctl rm -f web pick >/dev/null
 assert_eq "$(api GET /info | jq -r .PortProxy.Published)" 0 "published count after rm"
 refused get 127.0.0.1:8080 || fail "localhost still reaches 8080 after rm"
-nft list map inet netd ports4 | grep -q elements && fail "ports4 not empty: $(nft list map inet netd ports4)"
+has elements nft list map inet netd ports4 && fail "ports4 not empty: $(nft list map inet netd ports4)"
 netctl network rm pn >/dev/null
 echo ok

@@ -51,7 +51,8 @@ netctl network create --ipv6 --subnet 172.30.0.0/24 --subnet fd30::/64 pn >/dev/
 br=$(netctl network inspect pn | jq -r '.[0].Options["com.docker.network.bridge.name"] // empty')
 [ -n "$br" ] || br=$(ip -o link show type bridge | awk -F': ' '{print $2}' | grep -v '^netd0$' | head -1)
 assert_eq "$(ours)" 8 "accept rules after network create"
-ipt -S FORWARD | grep -qx -- "-A FORWARD -o $br -m comment --comment \"netd: into $br\" -j ACCEPT" ||
+fwd=$(ipt -S FORWARD)
+grep -qx -- "-A FORWARD -o $br -m comment --comment \"netd: into $br\" -j ACCEPT" <<<"$fwd" ||
   fail "iptables does not show netd's rule for $br: $(ipt -S FORWARD)"
 assert_eq "$(foreign_view)" "$before" "the owner's rules and policies are untouched"
 

@@ -8,7 +8,7 @@ assert_eq "$(curl -s --unix-socket "$ND_SOCK" http://x/_ping)" "OK" "_ping"
 assert_eq "$(curl -s --unix-socket "$ND_SOCK" http://x/v1.43/_ping)" "OK" "versioned _ping"
 netctl info --format json | jq -e '.ID | test("^[0-9a-f]{64}$")' >/dev/null || fail "info has no ID"
 netctl info --format json | jq -e '.OSType == "linux" and .NCPU > 0' >/dev/null || fail "info fields"
-netctl info | grep -q '^ServerVersion: ' || fail "human info"
+has '^ServerVersion: ' netctl info || fail "human info"
 netctl version --format json | jq -e '.Server.ApiVersion' >/dev/null || fail "version"
 id1=$(netctl info --format json | jq -r .ID)
 
@@ -32,8 +32,8 @@ assert_eq "$(echo "$out" | wc -l)" 1 "one error line"
 echo "$out" | grep -q "cannot connect to netd" || fail "unclear error: $out"
 set +e; netctl nosuchcmd >/dev/null 2>&1; rc=$?; set -e
 assert_eq "$rc" 2 "unknown command exit code"
-netctl --help | grep -q "Commands:" || fail "netctl --help"
-netctl info --help | grep -q "Usage: netctl info" || fail "netctl info --help"
+has "Commands:" netctl --help || fail "netctl --help"
+has "Usage: netctl info" netctl info --help || fail "netctl info --help"
 
 # keep-alive: two requests, one connection
 out=$(curl -sv --unix-socket "$ND_SOCK" http://x/_ping http://x/_ping 2>&1)

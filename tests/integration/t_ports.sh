@@ -178,7 +178,7 @@ busy=$!; on_exit "kill $busy"
 poll 5 bash -c '[ -n "$(ss -Htln sport = :9090)" ]'
 err add 9100:80/tcp 10.10.1.2 9090:80/tcp 10.10.1.2
 [[ "$REPLY_" == *"already in use by a host process"* ]] || fail "busy message: $REPLY_"
-nft list map inet netd ports4 | grep -q 9100 && fail "all or nothing: 9100 published although 9090 failed"
+has 9100 nft list map inet netd ports4 && fail "all or nothing: 9100 published although 9090 failed"
 expect "9100 not published" "$(ask_in outside tcp 192.0.2.1 9100 | cut -c1-5)" error
 # a published port is reserved: host processes cannot take it
 python3 -c 'import socket; s=socket.socket(); s.bind(("0.0.0.0",8080))' 2>/dev/null && fail "host process bound published 8080/tcp"
@@ -244,7 +244,7 @@ if [ "$MODE" = ebpf ]; then
   n=$(bpftool cgroup show "$CG" | grep -c nd_connect4)
   expect "one connect4 program after restart" "$n" 1
   # nothing outside the test's cgroup is touched
-  bpftool cgroup show "$CGROOT" 2>/dev/null | grep -q nd_connect && fail "programs on the root cgroup"
+  has nd_connect bpftool cgroup show "$CGROOT" 2>/dev/null && fail "programs on the root cgroup"
 fi
 
 # ---- unpublish everything ------------------------------------------------------------------------

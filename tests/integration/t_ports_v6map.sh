@@ -71,7 +71,8 @@ bind6() { # tcp|udp ADDR PORT: can a host process bind it?
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((sys.argv[2], int(sys.argv[3])))' "$@" 2>/dev/null; }
 bind6 tcp ::1 8080 && fail "host process bound [::1]:8080/tcp"
 bind6 udp :: 8080 && fail "host process bound [::]:8080/udp"
-nft list map inet netd ports6 | grep -q 8080 && fail "the IPv6 side of 8080 is in the nft map ports6"
+map6=$(nft list map inet netd ports6)
+[[ "$map6" == *8080* ]] && fail "the IPv6 side of 8080 is in the nft map ports6"
 
 # ---- a host process on [::1]:P keeps it: only IPv4 is published then ---------------------
 python3 -c 'import socket,time; s=socket.socket(socket.AF_INET6); s.bind(("::1",8084)); s.listen()

@@ -95,6 +95,12 @@ json_t *nd_json_parse(const char *buf, size_t len, struct nd_error *err);
 char *nd_json_dump(const json_t *j);
 /* Borrowed string member or NULL when absent or not a string. */
 const char *nd_json_str(const json_t *obj, const char *key);
+/* Typed members with errors that name the key ("\"Name\" must be a string").
+ * Absent or null: *out NULL / unchanged / an empty object, unless required. */
+int nd_json_get_str(const json_t *obj, const char *key, const char **out, bool required, struct nd_error *err);
+int nd_json_get_bool(const json_t *obj, const char *key, bool *out, struct nd_error *err);
+/* An object of strings, deep-copied into *out (new reference). */
+int nd_json_get_strmap(const json_t *obj, const char *key, json_t **out, struct nd_error *err);
 
 /* ---- small string helpers --------------------------------------------------- */
 

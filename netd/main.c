@@ -1,9 +1,7 @@
 /* netd: one libuv loop serving the REST API. */
-#include "netd/daemon.h"
+#include "netd/api/api.h"
 
 #include "images/images.h"
-#include "netd/container.h"
-#include "netd/net.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -123,7 +121,7 @@ int main(int argc, char **argv)
 
 	char imgroot[PATH_MAX];
 	snprintf(imgroot, sizeof(imgroot), "%s/images", d.cfg.root);
-	struct images_config ic = { .root = imgroot, .driver = nd_json_str(d.cfg.file, "storage-driver") };
+	struct images_config ic = { .root = imgroot, .driver = d.cfg.storage_driver };
 	if ((rc = images_open(&ic, &d.images, &err)) < 0) {
 		nd_error_wrap(&err, "image store");
 		goto fail;

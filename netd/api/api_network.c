@@ -1,0 +1,265 @@
+/* /networks: create, list, inspect, connect, disconnect, delete, prune.
+ * Decodes bodies into net's typed requests and encodes Docker's views. */
+#include "netd/api/api.h"
+
+static int parse_create(const json_t *body, struct net_network_create_req *c, struct nd_error *err)
+{
+	int rc;
+	if ((rc = nd_json_get_str(body, "Name", &c->name, true, err)) < 0 ||
+	    (rc = nd_json_get_str(body, "Driver", &c->driver, false, err)) < 0 ||
+	    (rc = nd_json_get_bool(body, "Internal", &c->internal, err)) < 0 ||
+	    (rc = nd_json_get_bool(body, "EnableIPv6", &c->ipv6, err)) < 0 ||
+	    (rc = nd_json_get_bool(body, "Attachable", &c->attachable, err)) < 0 ||
+	    (rc = nd_json_get_strmap(body, "Options", &c->options, err)) < 0 ||
+	    (rc = nd_json_get_strmap(body, "Labels", &c->labels, err)) < 0)
+		return rc;
+	json_t *ipam = json_object_get(body, "IPAM");
+	if (ipam && !json_is_null(ipam)) {
+		if (!json_is_object(ipam))
+			return nd_error_set(err, -EINVAL, "\"IPAM\" must be an object");
+		const char *ipam_drv = NULL;
+		if ((rc = nd_json_get_str(ipam, "Driver", &ipam_drv, false, err)) < 0)
+			return rc;
+		if (ipam_drv && *ipam_drv && strcmp(ipam_drv, "default") != 0)
+			return nd_error_set(err, -EINVAL, "unknown IPAM driver \"%s\": netd has \"default\"", ipam_drv);
+		json_t *cfg = json_object_get(ipam, "Config");
+		if (cfg && !json_is_null(cfg)) {
+			if (!json_is_array(cfg))
+				return nd_error_set(err, -EINVAL, "\"IPAM.Config\" must be a list");
+			c->ipam_cfgs = json_deep_copy(cfg);
+		}
+	}
+	return 0;
+}
+
+void api_network_create(struct http_req *req, void *ctx)
+{
+	struct netd *d = ctx;
+	struct nd_error err = { 0 };
+	_cleanup_json_ json_t *body = http_req_json(req, &err);
+	struct net_network_create_req c = { 0 };
+	struct net_network *n;
+	if (!body || parse_create(body, &c, &err) < 0 || net_network_create(d, &c, &n, &err) < 0) {
+		net_network_create_req_clear(&c);
+		http_reply_error(req, &err);
+		return;
+	}
+	net_network_create_req_clear(&c);
+	http_reply_json(req, 201, json_pack("{s:s, s:s}", "Id", n->id, "Warning", ""));
+}
+
+static json_t *network_view(struct netd *d, struct net_network *n, bool with_endpoints)
+{
+	json_t *v = json_deep_copy(n->doc);
+	json_object_del(v, "DriverData");
+	json_object_del(v, "Cursors");
+	json_object_del(v, "Builtin");
+	json_object_set_new(v, "ConfigOnly", json_false());
+	json_object_set_new(v, "ConfigFrom", json_pack("{s:s}", "Network", ""));
+	if (!with_endpoints)
+		return v;
+	json_t *cont = json_object();
+	json_t *eps = NULL;
+	struct nd_error err = { 0 };
+	if (net_endpoint_list(d, n->id, NULL, &eps, &err) == 0) {
+		size_t i;
+		json_t *ep;
+		json_array_foreach(eps, i, ep) {
+			const char *owner = nd_json_str(ep, "ContainerID") ?: nd_json_str(ep, "SandboxID");
+			json_object_set_new(cont, owner ? owner : nd_json_str(ep, "Id"),
+				json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+					  "Name", nd_json_str(ep, "OwnerName") ?: "",
+					  "EndpointID", nd_json_str(ep, "Id"),
+					  "SandboxID", nd_json_str(ep, "SandboxID") ?: "",
+					  "MacAddress", nd_json_str(ep, "MacAddress") ?: "",
+					  "IPv4Address", nd_json_str(ep, "IPv4Address") ?: "",
+					  "IPv6Address", nd_json_str(ep, "IPv6Address") ?: ""));
+		}
+		json_decref(eps);
+	}
+	json_object_set_new(v, "Containers", cont);
+	return v;
+}
+
+void api_network_inspect(struct http_req *req, void *ctx)
+{
+	struct netd *d = ctx;
+	struct nd_error err = { 0 };
+	struct net_network *n = net_network_find(d, req->params[0], &err);
+	if (!n) {
+		http_reply_error(req, &err);
+		return;
+	}
+	http_reply_json(req, 200, network_view(d, n, true));
+}
+
+struct match_ctx {
+	struct net_network *n;
+};
+
+static bool m_name(const char *v, void *data)
+{
+	return strstr(((struct match_ctx *)data)->n->name, v) != NULL;
+}
+
+static bool m_id(const char *v, void *data)
+{
+	return nd_str_has_prefix(((struct match_ctx *)data)->n->id, v);
+}
+
+static bool m_driver(const char *v, void *data)
+{
+	return strcmp(((struct match_ctx *)data)->n->drv->name, v) == 0;
+}
+
+static bool m_label(const char *v, void *data)
+{
+	return api_labels_match(json_object_get(((struct match_ctx *)data)->n->doc, "Labels"), v);
+}
+
+static bool m_type(const char *v, void *data)
+{
+	bool builtin = ((struct match_ctx *)data)->n->builtin;
+	return strcmp(v, builtin ? "builtin" : "custom") == 0;
+}
+
+static bool m_scope(const char *v, void *data)
+{
+	return strcmp(((struct match_ctx *)data)->n->drv->scope, v) == 0;
+}
+
+static bool network_matches(struct net_network *n, const json_t *f)
+{
+	struct match_ctx m = { n };
+	return api_filter_any(f, "name", m_name, &m) && api_filter_any(f, "id", m_id, &m) &&
+	       api_filter_any(f, "driver", m_driver, &m) && api_filter_any(f, "label", m_label, &m) &&
+	       api_filter_any(f, "type", m_type, &m) && api_filter_any(f, "scope", m_scope, &m);
+}
+
+void api_network_list(struct http_req *req, void *ctx)
+{
+	struct netd *d = ctx;
+	struct nd_error err = { 0 };
+	static const char *const allowed[] = { "name", "id", "driver", "label", "type", "scope", NULL };
+	_cleanup_json_ json_t *f = NULL;
+	if (api_filters(req, allowed, &f, &err) < 0) {
+		http_reply_error(req, &err);
+		return;
+	}
+	_cleanup_free_ struct net_network **all = NULL;
+	size_t n;
+	if (net_network_list(d, &all, &n, &err) < 0) {
+		http_reply_error(req, &err);
+		return;
+	}
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++)   /* oldest first */
+		if (network_matches(all[i], f))
+			json_array_append_new(arr, network_view(d, all[i], false));
+	http_reply_json(req, 200, arr);
+}
+
+void api_network_delete(struct http_req *req, void *ctx)
+{
+	struct netd *d = ctx;
+	struct nd_error err = { 0 };
+	struct net_network *n = net_network_find(d, req->params[0], &err);
+	if (!n || net_network_delete(d, n, &err) < 0) {
+		http_reply_error(req, &err);
+		return;
+	}
+	http_reply_empty(req, 204);
+}
+
+void api_network_prune(struct http_req *req, void *ctx)
+{
+	struct netd *d = ctx;
+	struct nd_error err = { 0 };
+	static const char *const allowed[] = { "label", "until", NULL };
+	_cleanup_json_ json_t *f = NULL;
+	if (api_filters(req, allowed, &f, &err) < 0) {
+		http_reply_error(req, &err);
+		return;
+	}
+	_cleanup_free_ struct net_network **all = NULL;
+	size_t n;
+	if (net_network_list(d, &all, &n, &err) < 0) {
+		http_reply_error(req, &err);
+		return;
+	}
+	json_t *deleted = json_array();
+	for (size_t i = 0; i < n; i++) {
+		struct match_ctx m = { all[i] };
+		if (all[i]->builtin || !api_filter_any(f, "label", m_label, &m))
+			continue;
+		char name[ND_NAME_MAX + 1];
+		snprintf(name, sizeof(name), "%s", all[i]->name);
+		struct nd_error e2 = { 0 };
+		if (net_network_delete(d, all[i], &e2) == 0)   /* frees all[i] */
+			json_array_append_new(deleted, json_string(name));
+	}
+	http_reply_json(req, 200, json_pack("{s:o}", "NetworksDeleted", deleted));
+}
+
+static int parse_connect(const json_t *body, struct net_connect_req *c, struct nd_error *err)
+{
+	int rc;
+	if ((rc = nd_json_get_str(body, "Container", &c->target, true, err)) < 0)
+		return rc;
+	json_t *ec = json_object_get(body, "EndpointConfig");
+	if (ec && !json_is_null(ec)) {
+		if (!json_is_object(ec))
+			return nd_error_set(err, -EINVAL, "\"EndpointConfig\" must be an object");
+		json_t *ic = json_object_get(ec, "IPAMConfig");
+		if (ic && !json_is_null(ic)) {
+			if (!json_is_object(ic))
+				return nd_error_set(err, -EINVAL, "\"IPAMConfig\" must be an object");
+			if ((rc = nd_json_get_str(ic, "IPv4Address", &c->ipv4, false, err)) < 0 ||
+			    (rc = nd_json_get_str(ic, "IPv6Address", &c->ipv6, false, err)) < 0)
+				return rc;
+		}
+		if ((rc = nd_json_get_str(ec, "MacAddress", &c->mac, false, err)) < 0)
+			return rc;
+		c->aliases = json_object_get(ec, "Aliases");
+		if (json_is_null(c->aliases))
+			c->aliases = NULL;
+	}
+	return 0;
+}
+
+void api_network_connect(struct http_req *req, void *ctx)
+{
+	struct netd *d = ctx;
+	struct nd_error err = { 0 };
+	_cleanup_json_ json_t *body = http_req_json(req, &err);
+	struct net_connect_req c = { 0 };
+	json_t *ep = NULL;
+	if (!body || parse_connect(body, &c, &err) < 0 || net_endpoint_connect(d, req->params[0], &c, &ep, &err) < 0) {
+		http_reply_error(req, &err);
+		return;
+	}
+	/* Docker answers an empty 200; we add what was allocated */
+	json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:s}", "EndpointID", nd_json_str(ep, "Id"),
+			      "IPv4Address", nd_json_str(ep, "IPv4Address") ?: "",
+			      "IPv6Address", nd_json_str(ep, "IPv6Address") ?: "",
+			      "MacAddress", nd_json_str(ep, "MacAddress") ?: "",
+			      "Ifname", nd_json_str(ep, "Ifname"));
+	json_decref(ep);
+	http_reply_json(req, 200, r);
+}
+
+void api_network_disconnect(struct http_req *req, void *ctx)
+{
+	struct netd *d = ctx;
+	struct nd_error err = { 0 };
+	_cleanup_json_ json_t *body = http_req_json(req, &err);
+	const char *target = NULL;
+	bool force = false;
+	if (!body || nd_json_get_str(body, "Container", &target, true, &err) < 0 ||
+	    nd_json_get_bool(body, "Force", &force, &err) < 0 ||
+	    net_endpoint_disconnect(d, req->params[0], target, force, &err) < 0) {
+		http_reply_error(req, &err);
+		return;
+	}
+	http_reply_empty(req, 200);
+}

@@ -1,0 +1,73 @@
+/* Typed access to request bodies and Docker-style ?filters=. */
+#include "netd/api/api.h"
+
+/* ?filters={"name":["a"],"label":{"x=y":true}} -> {"name":["a"],"label":["x=y"]} */
+int api_filters(struct http_req *req, const char *const *allowed, json_t **out, struct nd_error *err)
+{
+	_cleanup_free_ char *raw = http_req_query(req, "filters");
+	*out = json_object();
+	if (!raw || !*raw)
+		return 0;
+	_cleanup_json_ json_t *f = nd_json_parse(raw, strlen(raw), err);
+	if (!f)
+		return nd_error_wrap(err, "invalid filters");
+	if (!json_is_object(f))
+		return nd_error_set(err, -EINVAL, "invalid filters: must be a JSON object");
+	const char *k;
+	json_t *v;
+	json_object_foreach(f, k, v) {
+		bool ok = false;
+		for (size_t i = 0; allowed[i]; i++)
+			ok |= strcmp(allowed[i], k) == 0;
+		if (!ok)
+			return nd_error_set(err, -EINVAL, "invalid filter '%s'", k);
+		json_t *vals = json_array();
+		if (json_is_array(v)) {
+			size_t i;
+			json_t *x;
+			json_array_foreach(v, i, x) {
+				if (json_is_string(x))
+					json_array_append(vals, x);
+			}
+		} else if (json_is_object(v)) {
+			const char *kk;
+			json_t *x;
+			json_object_foreach(v, kk, x) {
+				if (json_is_true(x))
+					json_array_append_new(vals, json_string(kk));
+			}
+		} else {
+			json_decref(vals);
+			return nd_error_set(err, -EINVAL, "invalid filter '%s': values must be a list", k);
+		}
+		json_object_set_new(*out, k, vals);
+	}
+	return 0;
+}
+
+/* Does doc's Labels match a "key" or "key=value" label filter? */
+bool api_labels_match(const json_t *labels, const char *spec)
+{
+	const char *eq = strchr(spec, '=');
+	_cleanup_free_ char *key = eq ? strndup(spec, (size_t)(eq - spec)) : strdup(spec);
+	json_t *v = json_object_get(labels, key ? key : "");
+	if (!v)
+		return false;
+	return !eq || (json_is_string(v) && strcmp(json_string_value(v), eq + 1) == 0);
+}
+
+/* Every filter key must be satisfied by at least one of its values. */
+bool api_filter_any(const json_t *filters, const char *key, bool (*pred)(const char *val, void *data),
+		    void *data)
+{
+	json_t *vals = json_object_get(filters, key);
+	if (!vals || json_array_size(vals) == 0)
+		return true;
+	size_t i;
+	json_t *x;
+	json_array_foreach(vals, i, x) {
+		if (pred(json_string_value(x), data))
+			return true;
+	}
+	return false;
+}

@@ -1,0 +1,52 @@
+/* The API: Docker Engine paths where Docker has the concept, netd-only
+ * objects beside them. One table; handlers live in api_*.c. */
+#include "netd/api/api.h"
+
+const struct http_route netd_routes[] = {
+	{ "GET", "/_ping", api_ping, 0 },
+	{ "HEAD", "/_ping", api_ping, 0 },
+	{ "GET", "/version", api_version, 0 },
+	{ "GET", "/info", api_info, 0 },
+
+	{ "POST", "/commit", api_commit, 0 },
+
+	{ "POST", "/networks/create", api_network_create, 0 },
+	{ "GET", "/networks", api_network_list, 0 },
+	{ "POST", "/networks/prune", api_network_prune, 0 },
+	{ "GET", "/networks/{id}", api_network_inspect, 0 },
+	{ "DELETE", "/networks/{id}", api_network_delete, 0 },
+	{ "POST", "/networks/{id}/connect", api_network_connect, 0 },
+	{ "POST", "/networks/{id}/disconnect", api_network_disconnect, 0 },
+
+	{ "POST", "/sandboxes", api_sandbox_create, 0 },
+	{ "GET", "/sandboxes", api_sandbox_list, 0 },
+	{ "GET", "/sandboxes/{id}", api_sandbox_inspect, 0 },
+	{ "DELETE", "/sandboxes/{id}", api_sandbox_delete, 0 },
+	{ "GET", "/endpoints", api_endpoint_list, 0 },
+
+	{ "POST", "/containers/create", api_container_create, 0 },
+	{ "GET", "/containers/json", api_container_list, 0 },
+	{ "GET", "/containers/{id}/json", api_container_inspect, 0 },
+	{ "GET", "/containers/{id}/logs", api_container_logs, 0 },
+	{ "POST", "/containers/{id}/attach", api_container_attach, 0 },
+	{ "POST", "/containers/{id}/start", api_container_start, 0 },
+	{ "POST", "/containers/{id}/stop", api_container_stop, 0 },
+	{ "POST", "/containers/{id}/kill", api_container_kill, 0 },
+	{ "POST", "/containers/{id}/restart", api_container_restart, 0 },
+	{ "POST", "/containers/{id}/wait", api_container_wait, 0 },
+	{ "DELETE", "/containers/{id}", api_container_delete, 0 },
+
+	/* images: fixed paths before the greedy {name*} ones (names have slashes) */
+	{ "POST", "/images/create", api_image_create, HTTP_ROUTE_UPLOAD },
+	{ "POST", "/images/load", api_image_load, HTTP_ROUTE_UPLOAD },
+	{ "GET", "/images/get", api_image_get, 0 },
+	{ "GET", "/images/json", api_image_list, 0 },
+	{ "POST", "/images/prune", api_image_prune, 0 },
+	{ "GET", "/images/{name*}/json", api_image_inspect, 0 },
+	{ "GET", "/images/{name*}/history", api_image_history, 0 },
+	{ "GET", "/images/{name*}/get", api_image_get_one, 0 },
+	{ "POST", "/images/{name*}/tag", api_image_tag, 0 },
+	{ "DELETE", "/images/{name*}", api_image_delete, 0 },
+};
+
+const size_t netd_nroutes = ARRAY_SIZE(netd_routes);

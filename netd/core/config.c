@@ -1,0 +1,297 @@
+/* Flags and the config file, parsed once into struct netd_config. Flags win
+ * over the file; the file wins over defaults. Unknown keys in the file are
+ * an error, not silently ignored. Every key of the file is also a flag. */
+#include "netd/core/config.h"
+
+#include <getopt.h>
+#include <limits.h>
+
+void netd_usage(FILE *out)
+{
+	fputs("Usage: netd [OPTIONS]\n"
+	      "\n"
+	      "The netd daemon: networks, sandboxes, endpoints and containers, served\n"
+	      "over a REST API on a unix socket (see netctl).\n"
+	      "\n"
+	      "Options (each also a key of the config file, without the dashes):\n"
+	      "  --root DIR              persistent state (default /var/lib/netd)\n"
+	      "  --exec-root DIR         runtime state: netns mounts, pid files (default /run/netd)\n"
+	      "  --socket PATH           API socket, mode 0660 (default <exec-root>/netd.sock)\n"
+	      "  --log-level LEVEL       error, warn, info or debug (default info)\n"
+	      "  --config FILE           JSON config file\n"
+	      "  --storage-driver NAME   overlay2 or vfs (default overlay2, vfs where overlay cannot mount)\n"
+	      "  --bpf-cgroup DIR        cgroup2 dir the port programs attach to (default the root cgroup)\n"
+	      "  --bpf-pin-path DIR      bpffs dir for netd's pins (default /sys/fs/bpf/netd-<hash of exec-root>)\n"
+	      "  --userland-proxy BOOL   publish ports through the userland relay instead of eBPF (default false)\n"
+	      "  --shim-path PATH        the netd-shim monitor binary (default next to netd)\n"
+	      "  --cgroup-parent PATH    containers' parent cgroup, relative to netd's own or absolute (default netd)\n"
+	      "  --default-address-pool base=CIDR,size=N\n"
+	      "                          address space for automatic subnets, repeatable; in the file:\n"
+	      "                          \"default-address-pools\": [{\"base\": CIDR, \"size\": N}]\n"
+	      "  -h, --help              this help\n"
+	      "  -v, --version           print the version\n",
+	      out);
+}
+
+enum key_type { K_STR, K_LEVEL, K_BOOL, K_POOLS };
+
+struct key {
+	const char *name;
+	enum key_type type;
+	size_t off;                  /* offset of the member in struct netd_config */
+};
+
+#define OFF(m) offsetof(struct netd_config, m)
+static const struct key keys[] = {
+	{ "root", K_STR, OFF(root) },
+	{ "exec-root", K_STR, OFF(exec_root) },
+	{ "socket", K_STR, OFF(socket) },
+	{ "log-level", K_LEVEL, OFF(log_level) },
+	{ "storage-driver", K_STR, OFF(storage_driver) },
+	{ "bpf-cgroup", K_STR, OFF(bpf_cgroup) },
+	{ "bpf-pin-path", K_STR, OFF(bpf_pin_path) },
+	{ "userland-proxy", K_BOOL, OFF(userland_proxy) },
+	{ "shim-path", K_STR, OFF(shim_path) },
+	{ "cgroup-parent", K_STR, OFF(cgroup_parent) },
+	{ "default-address-pools", K_POOLS, OFF(pools) },
+};
+
+static const struct key *key_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static int pool_add(struct netd_config *cfg, const char *base, json_int_t size, const char *where,
+		    struct nd_error *err)
+{
+	if (cfg->npools >= NETD_CONFIG_MAX_POOLS)
+		return nd_error_set(err, -EINVAL, "%s: at most %d default address pools", where, NETD_CONFIG_MAX_POOLS);
+	if (!base || !*base || strlen(base) >= sizeof(cfg->pools[0].base) || size < 1 || size > 128)
+		return nd_error_set(err, -EINVAL, "%s: a default address pool needs a base CIDR and a size 1..128", where);
+	struct netd_pool_config *p = &cfg->pools[cfg->npools++];
+	snprintf(p->base, sizeof(p->base), "%s", base);
+	p->size = (int)size;
+	return 0;
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+	if (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "yes")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(s, "false") || !strcmp(s, "0") || !strcmp(s, "no")) {
+		*out = false;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* --default-address-pool base=10.10.0.0/16,size=24 */
+static int pool_flag(struct netd_config *cfg, const char *arg, struct nd_error *err)
+{
+	_cleanup_free_ char *copy = strdup(arg);
+	char *base = NULL, *size = NULL, *save = NULL;
+	if (!copy)
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (nd_str_has_prefix(t, "base="))
+			base = t + 5;
+		else if (nd_str_has_prefix(t, "size="))
+			size = t + 5;
+		else
+			return nd_error_set(err, -EINVAL, "--default-address-pool: unknown field \"%s\" (want base=CIDR,size=N)", t);
+	}
+	char *end = NULL;
+	long n = size ? strtol(size, &end, 10) : 0;
+	if (!size || !*size || *end)
+		return nd_error_set(err, -EINVAL, "--default-address-pool %s: want base=CIDR,size=N", arg);
+	return pool_add(cfg, base, n, "--default-address-pool", err);
+}
+
+/* One value, from a flag (s) or the file (j); the flag was set when seen. */
+static int set_value(struct netd_config *cfg, const struct key *k, const char *s, const json_t *j, const char *where,
+		     struct nd_error *err)
+{
+	void *dst = (char *)cfg + k->off;
+	switch (k->type) {
+	case K_STR:
+		if (j && !json_is_string(j))
+			return nd_error_set(err, -EINVAL, "%s: \"%s\" must be a string", where, k->name);
+		free(*(char **)dst);
+		*(char **)dst = strdup(j ? json_string_value(j) : s);
+		return *(char **)dst ? 0 : nd_error_set(err, -ENOMEM, "out of memory");
+	case K_LEVEL: {
+		if (j && !json_is_string(j))
+			return nd_error_set(err, -EINVAL, "%s: \"%s\" must be a string", where, k->name);
+		const char *v = j ? json_string_value(j) : s;
+		if (nd_log_parse_level(v, (enum nd_log_level *)dst) < 0)
+			return nd_error_set(err, -EINVAL, "invalid log level \"%s\": use error, warn, info or debug", v);
+		return 0;
+	}
+	case K_BOOL:
+		if (j) {
+			if (!json_is_boolean(j))
+				return nd_error_set(err, -EINVAL, "%s: %s must be true or false", where, k->name);
+			*(bool *)dst = json_is_true(j);
+			return 0;
+		}
+		if (parse_bool(s, (bool *)dst) < 0)
+			return nd_error_set(err, -EINVAL, "--%s: want true or false, not \"%s\"", k->name, s);
+		return 0;
+	case K_POOLS: {
+		if (!j)
+			return pool_flag(cfg, s, err);
+		size_t i;
+		json_t *p;
+		if (!json_is_array(j))
+			return nd_error_set(err, -EINVAL, "%s: default-address-pools must be a list of {base, size}", where);
+		json_array_foreach(j, i, p) {
+			json_t *size = json_object_get(p, "size");
+			if (!json_is_object(p) || json_object_size(p) != 2 || !nd_json_str(p, "base") || !json_is_integer(size))
+				return nd_error_set(err, -EINVAL, "%s: default-address-pools[%zu] needs exactly base and size", where, i);
+			int rc = pool_add(cfg, nd_json_str(p, "base"), json_integer_value(size), where, err);
+			if (rc < 0)
+				return rc;
+		}
+		return 0;
+	}
+	}
+	return -EINVAL;
+}
+
+static int load_file(struct netd_config *cfg, const bool *from_flag, struct nd_error *err)
+{
+	json_error_t jerr;
+	const char *path = cfg->config_file;
+	_cleanup_json_ json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j)
+		return nd_error_set(err, -EINVAL, "config %s: line %d: %s", path, jerr.line, jerr.text);
+	if (!json_is_object(j))
+		return nd_error_set(err, -EINVAL, "config %s: must be a JSON object", path);
+	char where[PATH_MAX + 16];
+	snprintf(where, sizeof(where), "config %s", path);
+	const char *name;
+	json_t *v;
+	json_object_foreach(j, name, v) {
+		const struct key *k = key_find(name);
+		if (!k)
+			return nd_error_set(err, -EINVAL, "config %s: unknown key \"%s\"", path, name);
+		if (from_flag[k - keys])
+			continue;   /* the flag wins */
+		int rc = set_value(cfg, k, NULL, v, where, err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int dflt(char **dst, const char *value)
+{
+	if (*dst)
+		return 0;
+	*dst = strdup(value);
+	return *dst ? 0 : -ENOMEM;
+}
+
+int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_error *err)
+{
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, 0 },
+		{ "exec-root", required_argument, NULL, 0 },
+		{ "socket", required_argument, NULL, 0 },
+		{ "log-level", required_argument, NULL, 0 },
+		{ "storage-driver", required_argument, NULL, 0 },
+		{ "bpf-cgroup", required_argument, NULL, 0 },
+		{ "bpf-pin-path", required_argument, NULL, 0 },
+		{ "userland-proxy", required_argument, NULL, 0 },
+		{ "shim-path", required_argument, NULL, 0 },
+		{ "cgroup-parent", required_argument, NULL, 0 },
+		{ "default-address-pool", required_argument, NULL, 0 },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{ 0 },
+	};
+	bool from_flag[ARRAY_SIZE(keys)] = { 0 };
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->log_level = ND_LOG_INFO;
+	opterr = 0;
+	optind = 1;
+	int c, idx = -1, rc;
+	while ((c = getopt_long(argc, argv, "hv", opts, &idx)) != -1) {
+		switch (c) {
+		case 0: {
+			const char *name = opts[idx].name;
+			const struct key *k = key_find(strcmp(name, "default-address-pool") ? name : "default-address-pools");
+			if ((rc = set_value(cfg, k, optarg, NULL, "flags", err)) < 0)
+				return rc;
+			from_flag[k - keys] = true;
+			break;
+		}
+		case 'c':
+			free(cfg->config_file);
+			if (!(cfg->config_file = strdup(optarg)))
+				return nd_error_set(err, -ENOMEM, "out of memory");
+			break;
+		case 'h': netd_usage(stdout); exit(0);
+		case 'v': printf("netd version %s\n", NETD_VERSION); exit(0);
+		default:
+			return nd_error_set(err, -EINVAL, "unknown or incomplete option \"%s\" (see netd --help)",
+					    argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return nd_error_set(err, -EINVAL, "unexpected argument \"%s\" (see netd --help)", argv[optind]);
+	if (cfg->config_file && (rc = load_file(cfg, from_flag, err)) < 0)
+		return rc;
+	if (dflt(&cfg->root, "/var/lib/netd") < 0 || dflt(&cfg->exec_root, "/run/netd") < 0)
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	if (!cfg->socket && asprintf(&cfg->socket, "%s/netd.sock", cfg->exec_root) < 0) {
+		cfg->socket = NULL;
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	}
+	if (cfg->root[0] != '/' || cfg->exec_root[0] != '/')
+		return nd_error_set(err, -EINVAL, "--root and --exec-root must be absolute paths");
+	if ((cfg->bpf_cgroup && cfg->bpf_cgroup[0] != '/') || (cfg->bpf_pin_path && cfg->bpf_pin_path[0] != '/'))
+		return nd_error_set(err, -EINVAL, "bpf-cgroup and bpf-pin-path must be absolute paths");
+	if (cfg->storage_driver && strcmp(cfg->storage_driver, "overlay2") && strcmp(cfg->storage_driver, "vfs"))
+		return nd_error_set(err, -EINVAL, "storage-driver \"%s\": use overlay2 or vfs", cfg->storage_driver);
+	if (cfg->cgroup_parent && (!*cfg->cgroup_parent || strstr(cfg->cgroup_parent, "..")))
+		return nd_error_set(err, -EINVAL, "cgroup-parent \"%s\": want a cgroup path without \"..\"", cfg->cgroup_parent);
+	if (cfg->shim_path && access(cfg->shim_path, X_OK) < 0)
+		return nd_error_set(err, -errno, "shim-path %s: %s", cfg->shim_path, strerror(errno));
+	return 0;
+}
+
+json_t *netd_config_to_json(const struct netd_config *cfg)
+{
+	static const char *const levels[] = { "error", "warn", "info", "debug" };
+	json_t *pools = json_array();
+	for (size_t i = 0; i < cfg->npools; i++)
+		json_array_append_new(pools, json_pack("{s:s, s:i}", "base", cfg->pools[i].base, "size", cfg->pools[i].size));
+	return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:b, s:s?, s:s?, s:o}",
+			 "root", cfg->root, "exec-root", cfg->exec_root, "socket", cfg->socket,
+			 "config", cfg->config_file, "log-level", levels[cfg->log_level],
+			 "storage-driver", cfg->storage_driver, "bpf-cgroup", cfg->bpf_cgroup,
+			 "bpf-pin-path", cfg->bpf_pin_path, "userland-proxy", cfg->userland_proxy,
+			 "shim-path", cfg->shim_path, "cgroup-parent", cfg->cgroup_parent,
+			 "default-address-pools", pools);
+}
+
+void netd_config_free(struct netd_config *cfg)
+{
+	free(cfg->root);
+	free(cfg->exec_root);
+	free(cfg->socket);
+	free(cfg->config_file);
+	free(cfg->storage_driver);
+	free(cfg->bpf_cgroup);
+	free(cfg->bpf_pin_path);
+	free(cfg->shim_path);
+	free(cfg->cgroup_parent);
+	memset(cfg, 0, sizeof(*cfg));
+}

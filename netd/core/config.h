@@ -1,0 +1,35 @@
+/* netd's configuration: flags and the JSON config file, parsed once into a
+ * typed struct. Flags win over the file, the file over the defaults; an
+ * unknown key or a value of the wrong type is an error, never ignored. */
+#pragma once
+
+#include "common/common.h"
+
+#define NETD_CONFIG_MAX_POOLS 64
+
+struct netd_pool_config {
+	char base[64];               /* "10.10.0.0/16" */
+	int size;                    /* prefix length of each network's subnet */
+};
+
+struct netd_config {
+	char *root;                  /* --root, default /var/lib/netd */
+	char *exec_root;             /* --exec-root, default /run/netd */
+	char *socket;                /* --socket, default <exec-root>/netd.sock */
+	char *config_file;           /* --config, NULL when none */
+	enum nd_log_level log_level; /* --log-level, default info */
+	char *storage_driver;        /* --storage-driver overlay2|vfs; NULL = overlay2, vfs where it cannot mount */
+	char *bpf_cgroup;            /* --bpf-cgroup: cgroup2 dir the port programs attach to; NULL = the root */
+	char *bpf_pin_path;          /* --bpf-pin-path: bpffs dir for pins; NULL = derived from exec-root */
+	bool userland_proxy;         /* --userland-proxy: publish with the relay, not eBPF */
+	char *shim_path;             /* --shim-path: the netd-shim binary; NULL = next to netd */
+	char *cgroup_parent;         /* --cgroup-parent: containers' parent cgroup; NULL = "netd" */
+	struct netd_pool_config pools[NETD_CONFIG_MAX_POOLS]; /* --default-address-pool */
+	size_t npools;               /* 0: Docker's defaults */
+};
+
+int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_error *err);
+/* The config as JSON, keys as in the file (for `netctl info`). */
+json_t *netd_config_to_json(const struct netd_config *cfg);
+void netd_config_free(struct netd_config *cfg);
+void netd_usage(FILE *out);

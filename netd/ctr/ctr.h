@@ -1,0 +1,171 @@
+/* The ctr layer: containers, the Docker lifecycle over runtime/ (netd-shim),
+ * images/ (rootfs) and the net layer's sandboxes and endpoints.
+ *
+ * A container is a store document of kind "container" (the truth: config,
+ * HostConfig, State, SandboxID, StateDir, LogPath, the rt_spec) plus a small
+ * in-memory struct ctr for what only lives while netd runs: its phase, the
+ * pidfd watch of its shim, waiters, observers, timers. netd records intent
+ * in the document before it touches the kernel; at start it re-adopts
+ * every container from its document and the shim's state dir.
+ *
+ * The services here know no HTTP: completions are callbacks with a
+ * struct ctr_result, streams are observers. */
+#pragma once
+
+#if defined(ND_LAYER_CORE) || defined(ND_LAYER_HTTP) || defined(ND_LAYER_NET)
+#error "netd/ctr/ctr.h: the core, http and net layers sit below ctr and must not include it"
+#endif
+
+#include "netd/core/daemon.h"
+#include "netd/core/job.h"
+#include "runtime/runtime.h"
+
+#include <limits.h>
+
+/* ---- phases ------------------------------------------------------------------
+ * What the container is doing now; every change goes through
+ * ctr_phase_set(), which refuses (and logs once) a transition that is not
+ * in the table of phase.c. */
+enum ctr_phase {
+	CTR_CREATED = 0,   /* no process and nothing in flight (Docker: created or exited) */
+	CTR_PREPARING,     /* the rootfs mount queued at create is in flight */
+	CTR_STARTING,      /* a start is in flight (its runtime job may wait for the mount) */
+	CTR_RUNNING,       /* the shim is watched */
+	CTR_CLEANING,      /* exited: the shim's state dir is being removed */
+	CTR_RESTARTING,    /* the restart policy's timer is pending */
+	CTR_REMOVING,      /* the removal job is in flight */
+	CTR_REMOVED,       /* gone; the struct is being freed */
+	CTR_PHASE_MAX
+};
+
+const char *ctr_phase_name(enum ctr_phase p);
+/* Whether the table allows from -> to (pure; the unit tests walk it). */
+bool ctr_phase_allowed(enum ctr_phase from, enum ctr_phase to);
+
+/* ---- completions and waiters ------------------------------------------------- */
+
+struct ctr_result {
+	int rc;                  /* 0; -EALREADY (start: was running); -ESHUTDOWN (netd stops); <0 error */
+	int exit_code;           /* the exit code (waits), or Docker's 125/126/127 for a failed start */
+	const char *error;       /* the container's error text ("" when none) */
+	const struct nd_error *err; /* set when rc < 0 and a message exists */
+};
+typedef void (*ctr_cb)(void *data, const struct ctr_result *r);
+
+enum ctr_wait_kind {
+	CTR_WAIT_EXIT,           /* the next exit (or a failed start) */
+	CTR_WAIT_REMOVED,        /* the removal */
+	CTR_WAIT_STOP,           /* the exit after a stop */
+	CTR_WAIT_RESTART,        /* the start after a restart's stop */
+	CTR_WAIT_RM,             /* the removal after rm */
+};
+
+struct ctr_waiter {
+	enum ctr_wait_kind kind;
+	ctr_cb cb;
+	void *data;
+	struct ctr *c;
+	struct ctr_waiter *next;
+};
+
+/* Streams (logs, attach) observe the container: exited() at each exit or
+ * failed start, gone() when the container goes away (removal, netd stop);
+ * after gone() the observer is no longer linked. */
+struct ctr_observer {
+	void (*exited)(struct ctr_observer *o);
+	void (*gone)(struct ctr_observer *o);
+	struct ctr_observer *next;
+};
+
+struct ctr {
+	char id[ND_ID_LEN + 1];
+	struct netd *d;
+	enum ctr_phase phase;
+	bool remove_requested; /* rm (-f) arrived: remove as soon as nothing is in flight */
+	bool stop_pending;     /* stop arrived while starting: kill once started */
+	bool mount_inflight;   /* the create-time rootfs mount job has not come back */
+	struct nd_job *start_job; /* a start's runtime job, parked until that mount is done */
+	struct rt_state st;    /* valid while running */
+	struct ctr_watch *watch; /* the shim's pidfd on the loop; owns the fd */
+	uv_timer_t kill_timer; /* stop: SIGKILL after t seconds */
+	uv_timer_t restart_timer;
+	int handles_open;      /* timers: freed when 0 after close */
+	bool freeing;
+	struct ctr_waiter *waiters;
+	struct ctr_observer *observers;
+	struct ctr *next;
+};
+
+struct ctrs {
+	struct netd *d;
+	struct ctr *list;
+	uv_signal_t sigchld;
+	char shim[PATH_MAX];
+	char exec_dir[PATH_MAX];   /* <exec-root>/containers: state dirs */
+	char data_dir[PATH_MAX];   /* <root>/containers: logs, hosts, resolv.conf */
+};
+
+static inline struct ctrs *ctrs_of(struct netd *d) { return d->ctrs; }
+static inline bool ctr_running(const struct ctr *c) { return c->phase == CTR_RUNNING; }
+
+/* phase.c */
+int ctr_phase_set(struct ctr *c, enum ctr_phase to);
+
+/* container.c: lifecycle */
+/* Records a new container (doc built and checked by the caller), makes its
+ * data dir and queues the rootfs mount. A taken name is -EEXIST with
+ * Docker's message. */
+int ctr_create(struct netd *d, json_t *doc, const char *data_dir, struct nd_error *err);
+int netd_containers_start(struct netd *d, struct nd_error *err);
+void netd_containers_stop(struct netd *d);
+void netd_containers_info(struct netd *d, json_t *info);
+struct ctr *ctr_find(struct netd *d, const char *id);
+struct ctr *ctr_new(struct netd *d, const char *id);
+/* Looks up a container by ID, prefix or name. */
+int ctr_lookup(struct netd *d, const char *ref, char id[ND_ID_LEN + 1], json_t **doc, struct nd_error *err);
+int ctr_save(struct netd *d, const json_t *doc, struct nd_error *err);
+/* Every container record, oldest first. */
+int ctr_list(struct netd *d, json_t **out, struct nd_error *err);
+/* Starts (async); cb (may be NULL) gets the outcome. */
+void ctr_start(struct ctr *c, ctr_cb cb, void *data);
+/* At create: mounts the rootfs in the pool, so that a start soon after
+ * (`run`) finds it ready; a failure is left for the start to report. */
+void ctr_prepare(struct ctr *c, const char *image);
+/* SIGTERM, SIGKILL after timeout_s (0: at once). kind is CTR_WAIT_STOP or
+ * CTR_WAIT_RESTART; cb (may be NULL) is answered at exit (restart: once
+ * started again). -EALREADY when not running (and nothing is queued). */
+int ctr_stop(struct ctr *c, int timeout_s, enum ctr_wait_kind kind, ctr_cb cb, void *data, struct nd_error *err);
+int ctr_kill(struct ctr *c, int sig, struct nd_error *err);
+/* Removes the container, killing it first if it runs (async); cb (may be NULL) once removed. */
+void ctr_remove(struct ctr *c, ctr_cb cb, void *data);
+/* Registers a wait; cancel it if the client goes away first. */
+struct ctr_waiter *ctr_wait(struct ctr *c, enum ctr_wait_kind kind, ctr_cb cb, void *data);
+void ctr_wait_cancel(struct ctr_waiter *w);
+void ctr_observe(struct ctr *c, struct ctr_observer *o);
+void ctr_unobserve(struct ctr *c, struct ctr_observer *o);
+
+/* container_spec.c: per-container files and the rt_spec */
+int ctr_files_write(struct netd *d, json_t *doc, struct nd_error *err);
+int ctr_spec_build(struct netd *d, const json_t *doc, const char *netns, struct rt_spec **out,
+		   struct nd_error *err);
+int ctr_parse_signal(const char *s);
+
+/* ports.c: published ports (HostConfig.PortBindings, PublishAllPorts) */
+/* Validates the create body's bindings into hc_out; *exposed_out gets Config.ExposedPorts. */
+int ctr_ports_parse(const json_t *body, const json_t *image_cfg, json_t *hc_out, json_t **exposed_out,
+		    struct nd_error *err);
+/* After the endpoints joined: records doc["PortMappings"] (saved), then
+ * publishes them all or none (-EEXIST/-EADDRINUSE: 409, nothing changed). */
+int ctr_ports_publish(struct netd *d, json_t *doc, struct nd_error *err);
+/* Unpublishes doc's recorded mappings and drops the record (caller saves). */
+void ctr_ports_unpublish(struct netd *d, json_t *doc);
+/* Unpublishes what container id publishes through network network_id. */
+void ctr_ports_unpublish_network(struct netd *d, const char *id, const char *network_id);
+/* NetworkSettings.Ports and the /containers/json Ports of a container record */
+json_t *ctr_ports_view(const json_t *doc);
+json_t *ctr_ports_summary(const json_t *doc);
+/* Makes the publisher publish exactly what the container records hold. */
+int ctr_ports_sync(struct netd *d, struct nd_error *err);
+
+/* net_hooks.c: registers what containers plug into the net layer */
+void ctr__net_hooks_register(struct netd *d);

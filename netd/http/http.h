@@ -1,0 +1,119 @@
+/* netd's HTTP/1.1 server: libuv unix-socket listener, http_parser for the
+ * wire, a static route table, keep-alive, pipelining, capped bodies, bodies
+ * spooled to a file for upload routes, chunked streaming responses. */
+#pragma once
+
+#if defined(ND_LAYER_CORE) || defined(ND_LAYER_NET) || defined(ND_LAYER_CTR)
+#error "netd/http/http.h: the transport is the api layer's; core, net and ctr must not speak HTTP"
+#endif
+
+#include "common/common.h"
+
+#include <uv.h>
+
+struct http_conn;
+struct http_req;
+struct http_server;
+
+typedef void (*http_handler_fn)(struct http_req *req, void *ctx);
+
+enum {
+	HTTP_ROUTE_UPLOAD = 1 << 0,   /* body is spooled to req->body_fd (uncapped up to HTTP_UPLOAD_MAX) */
+};
+
+struct http_route {
+	const char *method;           /* "GET", "POST", "DELETE", "PUT", "HEAD" */
+	const char *pattern;          /* "/networks/{id}/connect"; "{name*}" spans segments */
+	http_handler_fn fn;
+	unsigned flags;
+};
+
+#define HTTP_MAX_PARAMS 4
+#define HTTP_BODY_MAX (1u << 20)              /* JSON bodies: 1 MiB */
+#define HTTP_UPLOAD_MAX (64ull << 30)         /* spooled uploads: 64 GiB */
+
+struct http_req {
+	struct http_conn *conn;       /* NULL once the client went away */
+	struct http_server *srv;
+	const struct http_route *route;
+	char method[8];
+	char *url, *path, *query;     /* path and query point into url copies */
+	char **hdr_names, **hdr_values;
+	size_t nhdrs;
+	char *body;                   /* NUL-terminated; NULL for upload routes */
+	size_t body_len;
+	int body_fd;                  /* upload routes: unlinked temp file, rewound */
+	char *params[HTTP_MAX_PARAMS];
+	int nparams;
+	bool keep_alive;
+	bool streaming;               /* a chunked response has begun */
+	bool replied;
+	int status;
+	uint64_t start_ns;
+	/* Streaming handlers: called once if the client goes away before
+	 * http_stream_end(); the handler must then stop and call http_stream_end(). */
+	void (*on_close)(struct http_req *req, void *data);
+	void *on_close_data;
+	/* internal */
+	void (*drain_fn)(struct http_req *req, void *data);
+	void *drain_data;
+	int early_status;
+	char early_msg[256];
+	uint64_t body_cap;
+};
+
+struct http_server_config {
+	const char *socket_path;
+	mode_t socket_mode;           /* 0660 */
+	const char *spool_dir;        /* where upload bodies are spooled */
+	const struct http_route *routes;
+	size_t nroutes;
+	void *ctx;                    /* passed to every handler */
+};
+
+int http_server_new(uv_loop_t *loop, const struct http_server_config *cfg,
+		    struct http_server **out, struct nd_error *err);
+/* Stops listening, closes every connection; streams get on_close. The
+ * server is freed when the loop has closed its handles. */
+void http_server_close(struct http_server *srv);
+size_t http_server_connections(const struct http_server *srv);
+uint64_t http_server_requests(const struct http_server *srv);
+
+/* Request accessors */
+const char *http_req_header(const struct http_req *req, const char *name);
+/* Query parameter, percent-decoded; NULL when absent. Caller frees. */
+char *http_req_query(const struct http_req *req, const char *key);
+bool http_req_query_bool(const struct http_req *req, const char *key, bool dflt);
+/* Parses the body as JSON (an empty body gives an empty object). */
+json_t *http_req_json(const struct http_req *req, struct nd_error *err);
+
+/* Completing a request. Exactly one of these per request (or a stream). */
+void http_reply(struct http_req *req, int status, const char *content_type,
+		const char *body, size_t len);
+void http_reply_json(struct http_req *req, int status, json_t *body /* stolen */);
+void http_reply_error(struct http_req *req, const struct nd_error *err);
+void http_reply_errorf(struct http_req *req, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void http_reply_empty(struct http_req *req, int status);
+
+void http_stream_begin(struct http_req *req, int status, const char *content_type);
+void http_stream_write(struct http_req *req, const void *data, size_t len);
+void http_stream_end(struct http_req *req);
+/* Ends a stream as failed: the connection closes without the final chunk,
+ * so the client sees a truncated body rather than a complete one. */
+void http_stream_abort(struct http_req *req);
+/* Backpressure for streams: bytes queued to the client and not yet written,
+ * and a one-shot callback for when that queue has drained. */
+size_t http_stream_queued(const struct http_req *req);
+void http_stream_when_drained(struct http_req *req, void (*fn)(struct http_req *req, void *data), void *data);
+
+/* Route matching, exposed for unit tests: 0 and params filled on match;
+ * -ENOENT when no pattern matches the path; -EOPNOTSUPP when a pattern
+ * matches but not for this method. Params are malloc'ed, percent-decoded. */
+int http_route_match(const struct http_route *routes, size_t n, const char *method,
+		     const char *path, const struct http_route **out,
+		     char *params[HTTP_MAX_PARAMS], int *nparams);
+/* Strips Docker's "/v1.43" API-version prefix, in place. */
+void http_path_strip_version(char *path);
+/* Percent-decodes into a new string ('+' stays '+'). NULL on bad escapes. */
+char *http_pct_decode(const char *s, size_t len);

@@ -1,0 +1,287 @@
+/* The networking side of the daemon: start (load, restore, reconcile),
+ * a periodic reconcile, stop, and its section of /info. */
+#include "netd/net/net.h"
+
+#include "proxy/proxy.h"
+
+#include <net/if.h>
+#include <ifaddrs.h>
+
+#define RECONCILE_MS 2000
+
+/* Interfaces the drivers own and the store still records (by any string in
+ * a network's or endpoint's DriverData), so reconcile can tell orphans. */
+static void collect_names(const json_t *data, json_t *set)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)data, k, v) {
+		if (json_is_string(v))
+			json_object_set_new(set, json_string_value(v), json_true());
+	}
+}
+
+static int remove_orphans(struct netd *d, const json_t *recorded)
+{
+	struct ifaddrs *ifa = NULL;
+	if (getifaddrs(&ifa) < 0)
+		return -errno;
+	json_t *seen = json_object();
+	for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_name || json_object_get(seen, i->ifa_name))
+			continue;
+		json_object_set_new(seen, i->ifa_name, json_true());
+	}
+	freeifaddrs(ifa);
+	const char *name;
+	json_t *v;
+	const struct nd_driver_ops *const *all = nd_driver_all();
+	json_object_foreach(seen, name, v) {
+		if (json_object_get(recorded, name))
+			continue;
+		for (size_t k = 0; all[k]; k++) {
+			if (!all[k]->owns_ifname || !all[k]->owns_ifname(name))
+				continue;
+			/* ours by name, recorded nowhere: left by a crash */
+			if (!if_nametoindex(name) || !all[k]->orphan_delete)
+				break;
+			log_info("reconcile: deleting orphaned interface %s", name);
+			struct nd_error e = { 0 };
+			if (all[k]->orphan_delete(&net_of(d)->drv_ctx, name, &e) < 0)
+				log_warn("reconcile: %s", e.msg);
+			break;
+		}
+	}
+	json_decref(seen);
+	return 0;
+}
+
+int net_reconcile(struct netd *d, bool startup, struct nd_error *err)
+{
+	struct net_state *ns = net_of(d);
+	json_t *recorded = json_object();
+	int failures = 0;
+	for (struct net_network *n = ns->networks; n; n = n->next) {
+		struct nd_drv_network dn;
+		net_drv_network(n, &dn);
+		struct nd_error e = { 0 };
+		_cleanup_free_ char *before = nd_json_dump(dn.data);
+		if (n->drv->network_restore(&ns->drv_ctx, &dn, &e) < 0) {
+			log_error("reconcile: network=%s: %s", n->name, e.msg);
+			failures++;
+		}
+		_cleanup_free_ char *after = nd_json_dump(dn.data);
+		if (before && after && strcmp(before, after) != 0) {
+			/* driver data a crash kept from the store (bridge name) */
+			struct store_obj_ref ref = { .kind = "network", .id = n->id, .name = n->name };
+			if (store_obj_put(d->store, &ref, n->doc, &e) < 0)
+				log_error("reconcile: network=%s: %s", n->name, e.msg);
+		}
+		collect_names(json_object_get(n->doc, "DriverData"), recorded);
+	}
+	_cleanup_json_ json_t *sbs = NULL;
+	int rc = store_obj_list(d->store, "sandbox", NULL, NULL, &sbs, err);
+	if (rc < 0) {
+		json_decref(recorded);
+		return rc;
+	}
+	size_t i;
+	json_t *sb;
+	json_array_foreach(sbs, i, sb) {
+		const char *path = nd_json_str(sb, "NetnsPath");
+		struct nd_error e = { 0 };
+		if (!netns_alive(path)) {
+			log_info("reconcile: sandbox=%.12s: network namespace missing, re-creating",
+				 nd_json_str(sb, "Id"));
+			if (netns_create(path, &e) < 0) {
+				log_error("reconcile: sandbox=%.12s: %s", nd_json_str(sb, "Id"), e.msg);
+				failures++;
+				continue;
+			}
+		}
+		_cleanup_json_ json_t *eps = NULL;
+		if (store_obj_list(d->store, "endpoint", NULL, nd_json_str(sb, "Id"), &eps, &e) < 0)
+			continue;
+		size_t k;
+		json_t *ep;
+		json_array_foreach(eps, k, ep) {
+			struct net_network *n = net_network_find(d, nd_json_str(ep, "NetworkID"), &e);
+			if (!n)
+				continue;
+			if (net_endpoint_repair(d, n, ep, sb, &e) < 0) {
+				log_error("reconcile: endpoint=%.12s: %s", nd_json_str(ep, "Id"), e.msg);
+				failures++;
+			}
+			collect_names(json_object_get(ep, "DriverData"), recorded);
+		}
+	}
+	if (startup)
+		remove_orphans(d, recorded);
+	json_decref(recorded);
+	if (failures)
+		log_warn("reconcile finished with %d failure%s", failures, failures == 1 ? "" : "s");
+	return 0;
+}
+
+/* Other tables' forward chains with policy drop (proxy.h): keep netd's
+ * accept rules there in step with our bridges; say so once when it changes. */
+static void foreign_sync(struct net_state *ns, bool startup)
+{
+	if (!ns->fw)
+		return;
+	struct nd_error e = { 0 };
+	struct nd_fw_foreign f;
+	if (nd_fw_foreign_sync(ns->fw, true, &f, &e) < 0) {
+		/* e.g. a table owned by another process (EPERM): say it once, not every period */
+		if (strcmp(e.msg, ns->fw_foreign_err))
+			log_warn("reconcile: %s", e.msg);
+		snprintf(ns->fw_foreign_err, sizeof(ns->fw_foreign_err), "%s", e.msg);
+		return;
+	}
+	ns->fw_foreign_err[0] = '\0';
+	if (f.legacy[0] && (startup || strcmp(f.legacy, ns->fw_foreign.legacy)))
+		log_warn("%s has policy DROP: netd cannot add rules to legacy iptables, so forwarded traffic of "
+			 "netd's networks (published ports included) is dropped there; see `netctl info`", f.legacy);
+	ns->fw_foreign = f;
+}
+
+static void on_reconcile(uv_timer_t *t)
+{
+	struct netd *d = t->data;
+	struct net_state *ns = net_of(d);
+	/* cheap check first: our table, then the bridges */
+	if (ns->fw && !nd_fw_present(ns->fw)) {
+		log_warn("reconcile: nftables table %s is gone (flushed?); restoring", nd_fw_table(ns->fw));
+		struct nd_error e = { 0 };
+		if (nd_fw_ensure(ns->fw, &e) < 0)
+			log_error("reconcile: %s", e.msg);
+		for (struct net_network *n = ns->networks; n; n = n->next) {
+			struct nd_drv_network dn;
+			net_drv_network(n, &dn);
+			nd_error_clear(&e);
+			if (n->drv->network_restore(&ns->drv_ctx, &dn, &e) < 0)
+				log_error("reconcile: network=%s: %s", n->name, e.msg);
+		}
+		if (ns->hooks.ports_resync)
+			ns->hooks.ports_resync(d);
+	}
+	foreign_sync(ns, false);
+}
+
+int netd_net_start(struct netd *d, struct nd_error *err)
+{
+	struct net_state *ns = calloc(1, sizeof(*ns));
+	if (!ns)
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	d->net = ns;
+	int rc;
+	snprintf(ns->netns_dir, sizeof(ns->netns_dir), "%s/netns", d->cfg.exec_root);
+	if ((rc = netns_dir_prepare(ns->netns_dir, err)) < 0)
+		return rc;
+	ns->drv_ctx.exec_root = d->cfg.exec_root;
+
+	/* address space for automatic subnets: config or Docker's defaults */
+	if (d->cfg.npools) {
+		struct ipam_space_entry ents[NETD_CONFIG_MAX_POOLS];
+		for (size_t i = 0; i < d->cfg.npools; i++) {
+			if ((rc = ipam_prefix_parse(d->cfg.pools[i].base, "default-address-pools base", 0, &ents[i].base,
+						    err)) < 0)
+				return nd_error_wrap(err, "config");
+			ents[i].size = d->cfg.pools[i].size;
+		}
+		if ((rc = ipam_space_new(ents, d->cfg.npools, &ns->space, err)) < 0)
+			return nd_error_wrap(err, "config");
+	} else if ((rc = ipam_space_default(&ns->space, err)) < 0) {
+		return rc;
+	}
+
+	if ((rc = nd_fw_open("netd", &ns->fw, err)) < 0 || (rc = nd_fw_ensure(ns->fw, err)) < 0)
+		return nd_error_wrap(err, "firewall");
+	ns->drv_ctx.fw = ns->fw;
+	struct nd_error e = { 0 };
+	/* published ports, right after the firewall (their maps live in its table) */
+	nd_error_clear(&e);
+	if (net_ports_open(d, &e) < 0)
+		log_error("ports: port publishing unavailable: %s", e.msg);
+
+	/* networks from the store, with their recorded allocations */
+	_cleanup_json_ json_t *docs = NULL;
+	if ((rc = store_obj_list(d->store, "network", NULL, NULL, &docs, err)) < 0)
+		return rc;
+	size_t i;
+	json_t *doc;
+	json_array_foreach(docs, i, doc) {
+		struct net_network *n;
+		if ((rc = net_network_load(d, doc, &n, err)) < 0)
+			return nd_error_wrap(err, "loading networks");
+		n->next = ns->networks;
+		ns->networks = n;
+	}
+	if ((rc = net_default_network(d, err)) < 0)
+		return rc;
+	if ((rc = net_reconcile(d, true, err)) < 0)
+		return rc;
+	foreign_sync(ns, true);
+
+	uv_timer_init(d->loop, &ns->reconcile);
+	ns->reconcile.data = d;
+	uv_timer_start(&ns->reconcile, on_reconcile, RECONCILE_MS, RECONCILE_MS);
+	return 0;
+}
+
+void netd_net_stop(struct netd *d)
+{
+	struct net_state *ns = net_of(d);
+	if (!ns)
+		return;
+	/* networks, sandboxes and rules stay: containers outlive netd */
+	struct net_network *next;
+	for (struct net_network *n = ns->networks; n; n = next) {
+		next = n->next;
+		net_network_free(n);
+	}
+	ipam_space_free(ns->space);
+	net_ports_close(d);   /* before the firewall it uses */
+	nd_fw_free(ns->fw);
+	free(ns);
+	d->net = NULL;
+}
+
+void netd_net_info(struct netd *d, json_t *info)
+{
+	struct net_state *ns = net_of(d);
+	if (!ns)
+		return;
+	/* as the last reconcile (at most RECONCILE_MS ago) left it: /info is
+	 * a hot path, no netlink dump per request */
+	const struct nd_fw_foreign f = ns->fw_foreign;
+	char action[512] = "";
+	if (f.nchains)
+		snprintf(action, sizeof(action),
+			 "%s drop%s forwarded traffic by default; netd added %u accept rule%s for its %u bridge%s "
+			 "there (iifname/oifname BRIDGE accept, comment \"netd: ...\"), after the owner's own rules",
+			 f.where, f.nchains == 1 ? "s" : "", f.rules, f.rules == 1 ? "" : "s", f.bridges,
+			 f.bridges == 1 ? "" : "s");
+	char legacy[256] = "";
+	if (f.legacy[0])
+		snprintf(legacy, sizeof(legacy),
+			 "%s has policy DROP; netd cannot change legacy iptables, so netd's forwarded traffic "
+			 "(published ports included) is dropped until it is accepted there", f.legacy);
+	if (f.nchains && ns->fw_foreign_err[0])
+		snprintf(action + strlen(action), sizeof(action) - strlen(action), "; the last attempt failed: %s",
+			 ns->fw_foreign_err);
+	json_object_set_new(info, "Firewall", json_pack("{s:s, s:s, s:b, s:s, s:s, s:i, s:s}",
+		"Backend", "nftables",
+		"Table", ns->fw ? nd_fw_table(ns->fw) : "",
+		"ForeignForwardDrop", f.nchains > 0 || f.legacy[0],
+		"ForeignForwardDropWhere", f.where,
+		"ForeignForwardAction", action,
+		"ForeignForwardRules", (int)f.rules,
+		"LegacyIptables", legacy));
+	net_ports_info(d, info);
+	json_t *drivers = json_array();
+	const struct nd_driver_ops *const *all = nd_driver_all();
+	for (size_t i = 0; all[i]; i++)
+		json_array_append_new(drivers, json_string(all[i]->name));
+	json_object_set_new(json_object_get(info, "Plugins"), "Network", drivers);
+}

@@ -1,0 +1,153 @@
+/* The net layer: networks, sandboxes, endpoints and the port publisher.
+ * It knows nothing of containers: the layers above register hooks
+ * (struct net_hooks) for what they must do before a disconnect or a
+ * teardown. Services take structs and an nd_error; none speaks HTTP. */
+#pragma once
+
+#if defined(ND_LAYER_CORE) || defined(ND_LAYER_HTTP)
+#error "netd/net/net.h: the core and http layers sit below net and must not include it"
+#endif
+
+#include "drivers/driver.h"
+#include "ipam/ipam.h"
+#include "proxy/proxy.h"
+#include "netd/core/daemon.h"
+
+/* What the layers above plug into net (all optional). */
+struct net_hooks {
+	/* A connect/disconnect target that is not a sandbox (e.g. a container
+	 * ref): its sandbox id, the id and name its endpoints record as their
+	 * owner. -ENOENT when it is nothing the hook knows. */
+	int (*resolve_target)(struct netd *d, const char *ref, char sandbox_id[ND_ID_LEN + 1],
+			      char owner_id[ND_ID_LEN + 1], char owner_name[ND_NAME_MAX + 1], struct nd_error *err);
+	/* Before the endpoint of owner_id on network_id goes: unpublish what rides on it. */
+	void (*before_disconnect)(struct netd *d, const char *owner_id, const char *network_id);
+	/* A sandbox an upper object still uses: deleting it needs force. */
+	bool (*sandbox_in_use)(struct netd *d, const char *sandbox_id);
+	/* The firewall was restored (or the publisher opened): publish again
+	 * every port the upper layer records. */
+	void (*ports_resync)(struct netd *d);
+};
+void net_hooks_register(struct netd *d, const struct net_hooks *hooks);
+
+struct net_pool {
+	struct ipam_pool *pool;
+	char key[IPAM_PREFIX_STRLEN + ND_ID_LEN + 2];   /* "<netid>/<subnet>": the store's pool key */
+	int family;
+};
+
+struct net_network {
+	char id[ND_ID_LEN + 1];
+	char name[ND_NAME_MAX + 1];
+	const struct nd_driver_ops *drv;
+	json_t *doc;                     /* the stored document, owned */
+	struct net_pool pools[ND_DRV_MAX_SUBNETS];
+	int npools;
+	bool builtin;                    /* the default "bridge" network */
+	struct net_network *next;
+};
+
+struct net_state {
+	struct nd_fw *fw;
+	struct nd_drv_ctx drv_ctx;
+	struct ipam_space *space;
+	struct net_network *networks;
+	char netns_dir[PATH_MAX];
+	uv_timer_t reconcile;
+	struct nd_fw_foreign fw_foreign; /* last nd_fw_foreign_sync() (reconcile) */
+	char fw_foreign_err[256];        /* its last error, logged once */
+	struct nd_ports *ports;          /* published ports (ports.c); NULL when unavailable */
+	char ports_pin[PATH_MAX];
+	char ports_error[256];
+	struct net_hooks hooks;
+};
+
+static inline struct net_state *net_of(struct netd *d) { return d->net; }
+
+/* net.c: start (load, restore, reconcile), stop, and its section of /info */
+int netd_net_start(struct netd *d, struct nd_error *err);
+void netd_net_stop(struct netd *d);
+void netd_net_info(struct netd *d, json_t *info);
+
+/* netns.c: network namespaces bind-mounted under <exec-root>/netns */
+int netns_dir_prepare(const char *dir, struct nd_error *err);
+int netns_create(const char *path, struct nd_error *err);
+int netns_destroy(const char *path, struct nd_error *err);
+bool netns_alive(const char *path);
+
+/* ---- networks (network.c) ---------------------------------------------------- */
+
+struct net_network_create_req {
+	const char *name;
+	const char *driver;              /* NULL or "": bridge */
+	bool internal, ipv6, attachable;
+	bool builtin;                    /* the default network (netd itself) */
+	json_t *options;                 /* string map, owned; driver options */
+	json_t *labels;                  /* string map, owned */
+	json_t *ipam_cfgs;               /* [{Subnet, IPRange, Gateway, AuxiliaryAddresses}], owned */
+};
+void net_network_create_req_clear(struct net_network_create_req *c);
+
+/* Validates, settles the IPAM config, records, then creates in the kernel. */
+int net_network_create(struct netd *d, struct net_network_create_req *c, struct net_network **out,
+		       struct nd_error *err);
+/* Refuses builtin networks and networks with endpoints. */
+int net_network_delete(struct netd *d, struct net_network *n, struct nd_error *err);
+/* By id, unique id prefix or name; NULL and -ENOENT in err when none. */
+struct net_network *net_network_find(struct netd *d, const char *ref, struct nd_error *err);
+/* Every network, oldest first; the caller frees the array (not the networks). */
+int net_network_list(struct netd *d, struct net_network ***out, size_t *n, struct nd_error *err);
+void net_drv_network(const struct net_network *n, struct nd_drv_network *out);
+int net_network_load(struct netd *d, json_t *doc, struct net_network **out, struct nd_error *err);
+void net_network_free(struct net_network *n);
+int net_default_network(struct netd *d, struct nd_error *err);
+
+/* ---- endpoints (endpoint.c) -------------------------------------------------- */
+
+struct net_connect_req {
+	const char *target;              /* a sandbox, or what hooks.resolve_target knows */
+	const char *ipv4, *ipv6, *mac;   /* wishes; NULL or "" = allocate */
+	const json_t *aliases;           /* list of names or NULL; borrowed */
+};
+
+/* Connects target to the network; *ep_out (may be NULL) gets the endpoint record. */
+int net_endpoint_connect(struct netd *d, const char *network, const struct net_connect_req *c, json_t **ep_out,
+			 struct nd_error *err);
+/* Disconnects target from the network (hooks.before_disconnect first). */
+int net_endpoint_disconnect(struct netd *d, const char *network, const char *target, bool force,
+			    struct nd_error *err);
+/* The endpoint records of a network and/or a sandbox (NULL: any), oldest first. */
+int net_endpoint_list(struct netd *d, const char *network_id, const char *sandbox_id, json_t **out,
+		      struct nd_error *err);
+void net_drv_endpoint(const json_t *ep, struct nd_drv_endpoint *out);
+void net_drv_sandbox(const json_t *sb, const json_t *ep, struct nd_drv_sandbox *out);
+int net_endpoint_repair(struct netd *d, struct net_network *n, json_t *ep, json_t *sb, struct nd_error *err);
+/* Releases the endpoint's addresses from the in-memory pools. */
+void net_endpoint_release_pools(struct net_network *n, const json_t *ep);
+/* Drops endpoint records and their address claims in the caller's
+ * transaction (store_tx_begin done): the one way an endpoint is forgotten. */
+int net__endpoints_forget(struct netd *d, const json_t *eps, struct nd_error *err);
+
+/* ---- sandboxes (sandbox.c) --------------------------------------------------- */
+
+int net_sandbox_lookup(struct netd *d, const char *ref, char id[ND_ID_LEN + 1], json_t **doc,
+		       struct nd_error *err);
+/* Records the sandbox (intent first), then creates its netns. A name is
+ * optional (NULL or ""); labels may be NULL. */
+int net_sandbox_create(struct netd *d, const char *name, const json_t *labels, char id_out[ND_ID_LEN + 1],
+		       json_t **doc_out, struct nd_error *err);
+/* A sandbox that hooks.sandbox_in_use claims needs force (-EBUSY). */
+int net_sandbox_delete(struct netd *d, const char *id, bool force, struct nd_error *err);
+int net_sandbox_list(struct netd *d, json_t **out, struct nd_error *err);
+
+/* ---- published ports (ports.c): the daemon's nd_ports handle ----------------- */
+
+int net_ports_open(struct netd *d, struct nd_error *err);
+void net_ports_close(struct netd *d);
+void net_ports_info(struct netd *d, json_t *info);
+/* The publisher, NULL when unavailable (then net_ports_error says why). */
+struct nd_ports *net_ports(struct netd *d);
+const char *net_ports_error(struct netd *d);
+
+/* net.c: reconcile */
+int net_reconcile(struct netd *d, bool startup, struct nd_error *err);

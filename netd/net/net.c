@@ -35,7 +35,7 @@ static int remove_orphans(struct netd *d, const json_t *recorded)
 	freeifaddrs(ifa);
 	const char *name;
 	json_t *v;
-	const struct nd_driver_ops *const *all = nd_driver_all();
+	const struct nd_driver_ops *const *all = net__drivers(d);
 	json_object_foreach(seen, name, v) {
 		if (json_object_get(recorded, name))
 			continue;
@@ -280,7 +280,7 @@ void netd_net_info(struct netd *d, json_t *info)
 		"LegacyIptables", legacy));
 	net_ports_info(d, info);
 	json_t *drivers = json_array();
-	const struct nd_driver_ops *const *all = nd_driver_all();
+	const struct nd_driver_ops *const *all = net__drivers(d);
 	for (size_t i = 0; all[i]; i++)
 		json_array_append_new(drivers, json_string(all[i]->name));
 	json_object_set_new(json_object_get(info, "Plugins"), "Network", drivers);

@@ -60,6 +60,7 @@ struct net_state {
 	char ports_pin[PATH_MAX];
 	char ports_error[256];
 	struct net_hooks hooks;
+	const struct nd_driver_ops *const *drivers; /* NULL-terminated; nd_driver_all() unless a test sets it */
 };
 
 static inline struct net_state *net_of(struct netd *d) { return d->net; }
@@ -148,6 +149,10 @@ void net_ports_info(struct netd *d, json_t *info);
 /* The publisher, NULL when unavailable (then net_ports_error says why). */
 struct nd_ports *net_ports(struct netd *d);
 const char *net_ports_error(struct netd *d);
+
+/* The drivers this net layer uses, and one by name (NULL when unknown). */
+const struct nd_driver_ops *const *net__drivers(struct netd *d);
+const struct nd_driver_ops *net__driver_find(struct netd *d, const char *name);
 
 /* net.c: reconcile */
 int net_reconcile(struct netd *d, bool startup, struct nd_error *err);

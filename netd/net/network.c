@@ -117,7 +117,7 @@ int net_network_load(struct netd *d, json_t *doc, struct net_network **out, stru
 	snprintf(n->id, sizeof(n->id), "%s", nd_json_str(doc, "Id") ?: "");
 	snprintf(n->name, sizeof(n->name), "%s", nd_json_str(doc, "Name") ?: "");
 	n->builtin = json_is_true(json_object_get(doc, "Builtin"));
-	n->drv = nd_driver_find(nd_json_str(doc, "Driver") ?: "");
+	n->drv = net__driver_find(d, nd_json_str(doc, "Driver") ?: "");
 	int rc;
 	if (!n->drv) {
 		rc = nd_error_set(err, -ENOENT, "network %s: driver \"%s\" is not available", n->name,
@@ -288,7 +288,7 @@ int net_network_create(struct netd *d, struct net_network_create_req *c, struct 
 		       struct nd_error *err)
 {
 	struct net_state *ns = net_of(d);
-	const struct nd_driver_ops *drv = nd_driver_find(c->driver && *c->driver ? c->driver : "bridge");
+	const struct nd_driver_ops *drv = net__driver_find(d, c->driver && *c->driver ? c->driver : "bridge");
 	int rc;
 	if (!c->name || !nd_name_valid(c->name))
 		return nd_error_set(err, -EINVAL,
@@ -303,7 +303,7 @@ int net_network_create(struct netd *d, struct net_network_create_req *c, struct 
 	if (json_array_size(c->ipam_cfgs) > ND_DRV_MAX_SUBNETS)
 		return nd_error_set(err, -EINVAL, "at most %d subnets per network", ND_DRV_MAX_SUBNETS);
 	if (!drv) {
-		const struct nd_driver_ops *const *all = nd_driver_all();
+		const struct nd_driver_ops *const *all = net__drivers(d);
 		char names[128] = "";
 		for (size_t i = 0; all[i]; i++)
 			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",

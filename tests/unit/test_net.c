@@ -1,0 +1,324 @@
+/* netd/net services against a fake driver and a temporary store, without
+ * root and without the kernel: network create/delete, connect/disconnect
+ * (addresses, records, hooks), and that a failure changes nothing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "netd/net/net.h"
+
+#include <unistd.h>
+
+/* ---- the fake driver: records calls, fails on demand ---------------------------- */
+
+struct fake {
+	int net_create, net_delete, ep_create, ep_delete, join, leave, program, revoke;
+	int fail_join;         /* join returns this when non-zero */
+};
+static struct fake fk;
+
+static int f_validate(const json_t *o, struct nd_error *err)
+{
+	if (json_object_get(o, "bad"))
+		return nd_error_set(err, -EINVAL, "fake: unknown option \"bad\"");
+	return 0;
+}
+static int f_net_create(struct nd_drv_ctx *c, struct nd_drv_network *n, struct nd_error *e)
+{
+	fk.net_create++;
+	json_object_set_new(n->data, "fake", json_string("br-fake"));
+	return 0;
+}
+static int f_net_delete(struct nd_drv_ctx *c, struct nd_drv_network *n, struct nd_error *e)
+{
+	fk.net_delete++;
+	return 0;
+}
+static int f_net_restore(struct nd_drv_ctx *c, struct nd_drv_network *n, struct nd_error *e) { return 0; }
+static int f_ep_create(struct nd_drv_ctx *c, struct nd_drv_network *n, struct nd_drv_endpoint *ep, struct nd_error *e)
+{
+	fk.ep_create++;
+	if (!ep->mac[0])
+		snprintf(ep->mac, sizeof(ep->mac), "02:42:00:00:00:%02x", fk.ep_create);
+	return 0;
+}
+static int f_ep_delete(struct nd_drv_ctx *c, struct nd_drv_network *n, struct nd_drv_endpoint *ep, struct nd_error *e)
+{
+	fk.ep_delete++;
+	return 0;
+}
+static int f_join(struct nd_drv_ctx *c, struct nd_drv_network *n, struct nd_drv_endpoint *ep, struct nd_drv_sandbox *sb,
+		  struct nd_error *e)
+{
+	fk.join++;
+	return fk.fail_join ? nd_error_set(e, fk.fail_join, "fake: join refused") : 0;
+}
+static int f_leave(struct nd_drv_ctx *c, struct nd_drv_network *n, struct nd_drv_endpoint *ep, struct nd_drv_sandbox *sb,
+		   struct nd_error *e)
+{
+	fk.leave++;
+	return 0;
+}
+static bool f_ok(struct nd_drv_ctx *c, struct nd_drv_network *n, struct nd_drv_endpoint *ep, struct nd_drv_sandbox *sb)
+{
+	return true;
+}
+static int f_program(struct nd_drv_ctx *c, struct nd_drv_network *n, struct nd_drv_endpoint *ep, struct nd_error *e)
+{
+	fk.program++;
+	return 0;
+}
+static int f_revoke(struct nd_drv_ctx *c, struct nd_drv_network *n, struct nd_drv_endpoint *ep, struct nd_error *e)
+{
+	fk.revoke++;
+	return 0;
+}
+
+static const struct nd_driver_ops fake_ops = {
+	.name = "fake", .scope = "local", .options_validate = f_validate,
+	.network_create = f_net_create, .network_delete = f_net_delete, .network_restore = f_net_restore,
+	.endpoint_create = f_ep_create, .endpoint_delete = f_ep_delete, .join = f_join, .leave = f_leave,
+	.endpoint_ok = f_ok, .program_external_connectivity = f_program, .revoke_external_connectivity = f_revoke,
+};
+static const struct nd_driver_ops *const fake_drivers[] = { &fake_ops, NULL };
+
+/* ---- a daemon with a temporary store and the net layer, no kernel ---------------- */
+
+struct env {
+	struct netd d;
+	char dir[64];
+	char owner_seen[ND_ID_LEN + 1];   /* before_disconnect's owner */
+	int before_disconnect;
+};
+static struct env *ENV;
+
+static int hook_resolve(struct netd *d, const char *ref, char sbid[ND_ID_LEN + 1], char owner[ND_ID_LEN + 1],
+			char name[ND_NAME_MAX + 1], struct nd_error *err)
+{
+	if (strcmp(ref, "web") != 0)
+		return nd_error_set(err, -ENOENT, "no such container: %s", ref);
+	snprintf(sbid, ND_ID_LEN + 1, "%s", "5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b");
+	snprintf(owner, ND_ID_LEN + 1, "%s", "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0");
+	snprintf(name, ND_NAME_MAX + 1, "web");
+	return 0;
+}
+static void hook_before_disconnect(struct netd *d, const char *owner, const char *network_id)
+{
+	ENV->before_disconnect++;
+	snprintf(ENV->owner_seen, sizeof(ENV->owner_seen), "%s", owner);
+}
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	struct nd_error err = { 0 };
+	snprintf(e->dir, sizeof(e->dir), "/tmp/netd-unit-net-XXXXXX");
+	if (!mkdtemp(e->dir))
+		return -1;
+	char db[128];
+	snprintf(db, sizeof(db), "%s/netd.db", e->dir);
+	if (store_open(db, &e->d.store, &err) < 0)
+		return -1;
+	struct net_state *ns = calloc(1, sizeof(*ns));
+	ns->drivers = fake_drivers;
+	snprintf(ns->netns_dir, sizeof(ns->netns_dir), "%s/netns", e->dir);
+	if (ipam_space_default(&ns->space, &err) < 0)
+		return -1;
+	e->d.net = ns;
+	static const struct net_hooks hooks = { .resolve_target = hook_resolve, .before_disconnect = hook_before_disconnect };
+	net_hooks_register(&e->d, &hooks);
+	/* a sandbox record (its netns is the fake driver's business) */
+	struct store_obj_ref ref = { .kind = "sandbox", .id = "5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b" };
+	json_t *sb = json_pack("{s:s, s:s, s:s}", "Id", ref.id, "Name", "", "NetnsPath", "/nonexistent");
+	if (store_obj_put(e->d.store, &ref, sb, &err) < 0)
+		return -1;
+	json_decref(sb);
+	memset(&fk, 0, sizeof(fk));
+	ENV = e;
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+	struct net_state *ns = e->d.net;
+	struct net_network *next;
+	for (struct net_network *n = ns->networks; n; n = next) {
+		next = n->next;
+		net_network_free(n);
+	}
+	ipam_space_free(ns->space);
+	free(ns);
+	store_close(e->d.store);
+	char p[160];
+	const char *sfx[] = { "", "-wal", "-shm" };
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/netd.db%s", e->dir, sfx[i]);
+		unlink(p);
+	}
+	rmdir(e->dir);
+	free(e);
+	return 0;
+}
+
+static struct net_network *create(struct netd *d, const char *name, const char *subnet, struct nd_error *err)
+{
+	struct net_network_create_req c = { .name = name, .driver = "fake" };
+	if (subnet)
+		c.ipam_cfgs = json_pack("[{s:s}]", "Subnet", subnet);
+	struct net_network *n = NULL;
+	int rc = net_network_create(d, &c, &n, err);
+	net_network_create_req_clear(&c);
+	return rc < 0 ? NULL : n;
+}
+
+static int64_t count(struct netd *d, const char *kind)
+{
+	int64_t n = -1;
+	struct nd_error err = { 0 };
+	store_obj_count(d->store, kind, &n, &err);
+	return n;
+}
+
+/* ---- tests ----------------------------------------------------------------------- */
+
+static void test_network_create_delete(void **state)
+{
+	struct env *e = *state;
+	struct nd_error err = { 0 };
+	struct net_network *n = create(&e->d, "front", "10.77.0.0/24", &err);
+	assert_non_null(n);
+	assert_int_equal(fk.net_create, 1);
+	assert_int_equal(count(&e->d, "network"), 1);
+	assert_ptr_equal(net_network_find(&e->d, "front", &err), n);
+	assert_ptr_equal(net_network_find(&e->d, n->id, &err), n);
+	/* the driver's data is recorded */
+	_cleanup_json_ json_t *doc = NULL;
+	assert_int_equal(store_obj_get(e->d.store, "network", n->id, &doc, &err), 0);
+	assert_string_equal(nd_json_str(json_object_get(doc, "DriverData"), "fake"), "br-fake");
+
+	/* a taken name, an overlapping subnet, a bad option, an unknown driver: refused, nothing changes */
+	assert_null(create(&e->d, "front", "10.78.0.0/24", &err));
+	assert_int_equal(err.code, -EEXIST);
+	assert_null(create(&e->d, "back", "10.77.0.128/25", &err));
+	assert_int_equal(err.code, -EEXIST);
+	struct net_network_create_req bad = { .name = "back", .driver = "fake", .options = json_pack("{s:s}", "bad", "1") };
+	assert_int_equal(net_network_create(&e->d, &bad, NULL, &err), -EINVAL);
+	net_network_create_req_clear(&bad);
+	struct net_network_create_req unk = { .name = "back", .driver = "nope" };
+	assert_int_equal(net_network_create(&e->d, &unk, NULL, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "available: fake"));
+	net_network_create_req_clear(&unk);
+	struct net_network_create_req badname = { .name = "-x", .driver = "fake" };
+	assert_int_equal(net_network_create(&e->d, &badname, NULL, &err), -EINVAL);
+	assert_int_equal(count(&e->d, "network"), 1);
+	assert_int_equal(fk.net_create, 1);
+
+	/* an automatic subnet when none is given */
+	struct net_network *a = create(&e->d, "auto", NULL, &err);
+	assert_non_null(a);
+	assert_int_equal(a->npools, 1);
+
+	/* list: oldest first */
+	_cleanup_free_ struct net_network **all = NULL;
+	size_t cnt = 0;
+	assert_int_equal(net_network_list(&e->d, &all, &cnt, &err), 0);
+	assert_int_equal(cnt, 2);
+	assert_string_equal(all[0]->name, "front");
+
+	assert_int_equal(net_network_delete(&e->d, a, &err), 0);
+	assert_int_equal(fk.net_delete, 1);
+	assert_null(net_network_find(&e->d, "auto", &err));
+	assert_int_equal(err.code, -ENOENT);
+	assert_int_equal(count(&e->d, "network"), 1);
+}
+
+static void test_connect_disconnect(void **state)
+{
+	struct env *e = *state;
+	struct nd_error err = { 0 };
+	struct net_network *n = create(&e->d, "front", "10.77.0.0/24", &err);
+	assert_non_null(n);
+
+	_cleanup_json_ json_t *ep = NULL;
+	struct net_connect_req c = { .target = "web" };
+	assert_int_equal(net_endpoint_connect(&e->d, "front", &c, &ep, &err), 0);
+	assert_string_equal(nd_json_str(ep, "IPv4Address"), "10.77.0.2/24");   /* .1 is the gateway */
+	assert_string_equal(nd_json_str(ep, "ContainerID"),
+			    "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0");
+	assert_string_equal(nd_json_str(ep, "OwnerName"), "web");
+	assert_string_equal(nd_json_str(ep, "Ifname"), "eth0");
+	assert_non_null(nd_json_str(ep, "MacAddress"));
+	assert_int_equal(fk.ep_create, 1);
+	assert_int_equal(fk.join, 1);
+	assert_int_equal(fk.program, 1);
+	assert_int_equal(count(&e->d, "endpoint"), 1);
+
+	/* twice: 409, nothing more allocated */
+	assert_int_equal(net_endpoint_connect(&e->d, "front", &c, NULL, &err), -EEXIST);
+	assert_int_equal(count(&e->d, "endpoint"), 1);
+	/* an address outside the network, an unknown target, a bad MAC */
+	struct net_connect_req who = { .target = "nobody" };
+	assert_int_equal(net_endpoint_connect(&e->d, "front", &who, NULL, &err), -ENOENT);
+	struct net_connect_req mac = { .target = "web", .mac = "01:00:00:00:00:01" };
+	assert_int_equal(net_endpoint_connect(&e->d, "front", &mac, NULL, &err), -EINVAL);
+
+	/* a network with an endpoint cannot go */
+	assert_int_equal(net_network_delete(&e->d, n, &err), -EBUSY);
+
+	/* disconnect: the hook first, then records, addresses and the kernel */
+	assert_int_equal(net_endpoint_disconnect(&e->d, "front", "web", false, &err), 0);
+	assert_int_equal(e->before_disconnect, 1);
+	assert_string_equal(e->owner_seen, "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0");
+	assert_int_equal(count(&e->d, "endpoint"), 0);
+	assert_int_equal(fk.leave, 1);
+	assert_int_equal(fk.ep_delete, 1);
+	assert_int_equal(fk.revoke, 1);
+	assert_int_equal(net_endpoint_disconnect(&e->d, "front", "web", false, &err), -ENOTCONN);
+
+	/* an address outside the network */
+	struct net_connect_req far = { .target = "web", .ipv4 = "10.99.0.5" };
+	assert_int_equal(net_endpoint_connect(&e->d, "front", &far, NULL, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "not in any subnet"));
+	assert_int_equal(count(&e->d, "endpoint"), 0);
+
+	/* the address is free again, and a static one is honoured */
+	struct net_connect_req want = { .target = "web", .ipv4 = "10.77.0.2" };
+	_cleanup_json_ json_t *ep2 = NULL;
+	assert_int_equal(net_endpoint_connect(&e->d, "front", &want, &ep2, &err), 0);
+	assert_string_equal(nd_json_str(ep2, "IPv4Address"), "10.77.0.2/24");
+	assert_int_equal(net_endpoint_disconnect(&e->d, "front", "web", false, &err), 0);
+	assert_int_equal(net_network_delete(&e->d, n, &err), 0);
+}
+
+static void test_connect_failure_changes_nothing(void **state)
+{
+	struct env *e = *state;
+	struct nd_error err = { 0 };
+	assert_non_null(create(&e->d, "front", "10.77.0.0/24", &err));
+	fk.fail_join = -EPERM;
+	struct net_connect_req c = { .target = "web" };
+	assert_int_equal(net_endpoint_connect(&e->d, "front", &c, NULL, &err), -EPERM);
+	assert_non_null(strstr(err.msg, "fake: join refused"));
+	assert_int_equal(count(&e->d, "endpoint"), 0);
+	assert_int_equal(fk.ep_delete, 1);   /* what was made is undone */
+	/* and the address it had is free (asked for explicitly: the pool's
+	 * cursor moves on, as Docker's does, rather than reuse at once) */
+	fk.fail_join = 0;
+	_cleanup_json_ json_t *ep = NULL;
+	struct net_connect_req again = { .target = "web", .ipv4 = "10.77.0.2" };
+	assert_int_equal(net_endpoint_connect(&e->d, "front", &again, &ep, &err), 0);
+	assert_string_equal(nd_json_str(ep, "IPv4Address"), "10.77.0.2/24");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_network_create_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_disconnect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_failure_changes_nothing, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

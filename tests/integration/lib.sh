@@ -32,6 +32,12 @@ _nd_cleanup() {
   set +e
   for ((i=${#_nd_cleanups[@]}-1; i>=0; i--)); do eval "${_nd_cleanups[$i]}" >/dev/null 2>&1; done
   nd_stop >/dev/null 2>&1
+  # a container phase change netd refused is a lifecycle bug, whatever the test checked
+  if [ $rc -eq 0 ] && [ -f "$ND_LOG" ] && grep -q "refused phase change" "$ND_LOG"; then
+    echo "FAIL: netd refused a container phase change:" >&2
+    grep "refused phase change" "$ND_LOG" | head -5 >&2
+    rc=1
+  fi
   for ns in "${_nd_netns[@]}"; do ip netns del "$ns" >/dev/null 2>&1; done
   if [ $rc -ne 0 ] && [ $rc -ne 77 ] && [ -f "$ND_LOG" ]; then
     echo "---- netd log (last 60 lines) ----" >&2; tail -n 60 "$ND_LOG" >&2

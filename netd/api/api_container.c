@@ -200,13 +200,13 @@ static int parse_hostconfig(struct netd *d, const json_t *body, json_t **out, js
 			}
 			json_t *ec = json_object_get(epc, nm);
 			if (!ec)
-				ec = json_object_get(epc, n->name);
+				ec = json_object_get(epc, n->rec.name);
 			const char *ip = nd_json_str(json_object_get(ec, "IPAMConfig"), "IPv4Address");
 			if (ip && *ip && !ip_valid(ip)) {
 				json_decref(names);
 				return nd_error_set(err, -EINVAL, "invalid IPv4 address \"%s\"", ip);
 			}
-			json_array_append_new(reqs, json_pack("{s:s, s:s, s:s}", "NetworkID", n->id, "Name", n->name,
+			json_array_append_new(reqs, json_pack("{s:s, s:s, s:s}", "NetworkID", n->rec.id, "Name", n->rec.name,
 							      "IPv4Address", ip ? ip : ""));
 		}
 		json_decref(names);
@@ -591,24 +591,23 @@ static void human_ago(time_t t, char *out, size_t size)
 		snprintf(out, size, "%ld days", s / 86400);
 }
 
-static json_t *networks_view(struct netd *d, const json_t *doc, const char **first_ip)
+static json_t *networks_view(struct netd *d, const json_t *doc, char first_ip[64])
 {
 	json_t *nets = json_object();
 	const char *sbid = nd_json_str(doc, "SandboxID");
 	if (!sbid || !*sbid)
 		return nets;
-	_cleanup_json_ json_t *eps = NULL;
+	struct nd_endpoint_list eps;
 	struct nd_error e = { 0 };
 	if (net_endpoint_list(d, NULL, sbid, &eps, &e) < 0)
 		return nets;
-	size_t i;
-	json_t *ep;
-	json_array_foreach(eps, i, ep) {
-		struct net_network *n = net_network_find(d, nd_json_str(ep, "NetworkID"), &e);
+	for (size_t i = 0; i < eps.n; i++) {
+		const struct nd_endpoint_rec *ep = &eps.v[i];
+		struct net_network *n = net_network_find(d, ep->network_id, &e);
 		char ip[64] = "", ip6[64] = "";
 		int plen = 0, plen6 = 0;
-		snprintf(ip, sizeof(ip), "%s", nd_json_str(ep, "IPv4Address") ?: "");
-		snprintf(ip6, sizeof(ip6), "%s", nd_json_str(ep, "IPv6Address") ?: "");
+		snprintf(ip, sizeof(ip), "%s", ep->ipv4);
+		snprintf(ip6, sizeof(ip6), "%s", ep->ipv6);
 		char *sl = strchr(ip, '/');
 		if (sl) {
 			plen = atoi(sl + 1);
@@ -620,25 +619,21 @@ static json_t *networks_view(struct netd *d, const json_t *doc, const char **fir
 			*sl = '\0';
 		}
 		const char *gw = "";
-		json_t *cfgs = n ? json_object_get(json_object_get(n->doc, "IPAM"), "Config") : NULL;
-		size_t k;
-		json_t *cfg;
-		json_array_foreach(cfgs, k, cfg) {
-			const char *g = nd_json_str(cfg, "Gateway");
-			if (g && !strchr(g, ':')) {
-				gw = g;
+		for (int k = 0; n && k < n->rec.nipam; k++) {
+			if (n->rec.ipam[k].gateway[0] && !strchr(n->rec.ipam[k].gateway, ':')) {
+				gw = n->rec.ipam[k].gateway;
 				break;
 			}
 		}
-		json_object_set_new(nets, n ? n->name : nd_json_str(ep, "NetworkID"),
+		json_object_set_new(nets, n ? n->rec.name : ep->network_id,
 			json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:O}",
-				  "NetworkID", nd_json_str(ep, "NetworkID"), "EndpointID", nd_json_str(ep, "Id"),
+				  "NetworkID", ep->network_id, "EndpointID", ep->id,
 				  "IPAddress", ip, "IPPrefixLen", plen, "Gateway", gw, "GlobalIPv6Address", ip6,
-				  "GlobalIPv6PrefixLen", plen6, "MacAddress", nd_json_str(ep, "MacAddress") ?: "",
-				  "Aliases", json_object_get(ep, "Aliases") ?: json_null()));
+				  "GlobalIPv6PrefixLen", plen6, "MacAddress", ep->mac, "Aliases", ep->aliases));
 		if (first_ip && !*first_ip)
-			*first_ip = json_string_value(json_object_get(json_object_get(nets, n ? n->name : nd_json_str(ep, "NetworkID")), "IPAddress"));
+			snprintf(first_ip, 64, "%s", ip);
 	}
+	nd_endpoint_list_clear(&eps);
 	return nets;
 }
 
@@ -648,18 +643,17 @@ static json_t *inspect_view(struct netd *d, const json_t *doc)
 	char name[ND_NAME_MAX + 2];
 	snprintf(name, sizeof(name), "/%s", nd_json_str(doc, "Name"));
 	json_object_set_new(v, "Name", json_string(name));
-	const char *ip = "";
-	json_t *nets = networks_view(d, doc, &ip);
-	_cleanup_json_ json_t *sb = NULL;
+	char ip[64] = "";
+	json_t *nets = networks_view(d, doc, ip);
+	struct nd_sandbox_rec sb = { 0 };
 	const char *sbid = nd_json_str(doc, "SandboxID");
 	struct nd_error e = { 0 };
-	char sbid_full[ND_ID_LEN + 1];
 	if (sbid && *sbid)
-		net_sandbox_lookup(d, sbid, sbid_full, &sb, &e);
+		net_sandbox_lookup(d, sbid, &sb, &e);
 	json_object_set_new(v, "NetworkSettings",
 		json_pack("{s:s, s:s, s:s, s:o}", "SandboxID", sbid ? sbid : "",
-			  "SandboxKey", sb ? nd_json_str(sb, "NetnsPath") ?: "" : "", "IPAddress", ip ? ip : "",
-			  "Networks", nets));
+			  "SandboxKey", sb.netns_path, "IPAddress", ip, "Networks", nets));
+	nd_sandbox_rec_clear(&sb);
 	json_object_set_new(json_object_get(v, "NetworkSettings"), "Ports", ctr_ports_view(doc));
 	json_object_del(v, "PortMappings");
 	json_object_del(v, "CreatedUnix");

@@ -2,6 +2,44 @@
  * Decodes bodies into net's typed requests and encodes Docker's views. */
 #include "netd/api/api.h"
 
+/* One IPAM.Config entry: Docker's four keys, nothing else. */
+static int parse_ipam(const json_t *cfg, struct nd_ipam_rec *out, struct nd_error *err)
+{
+	static const char *const known[] = { "Subnet", "IPRange", "Gateway", "AuxiliaryAddresses" };
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(cfg))
+		return nd_error_set(err, -EINVAL, "each IPAM config must be an object");
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)cfg, k, v) {
+		bool ok = false;
+		for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+			ok |= strcmp(k, known[i]) == 0;
+		if (!ok)
+			return nd_error_set(err, -EINVAL, "IPAM config: unknown field \"%s\" (netd takes Subnet, IPRange, "
+					    "Gateway, AuxiliaryAddresses)", k);
+	}
+	const char *subnet = NULL, *range = NULL, *gw = NULL;
+	int rc;
+	if ((rc = nd_json_get_str(cfg, "Subnet", &subnet, false, err)) < 0 ||
+	    (rc = nd_json_get_str(cfg, "IPRange", &range, false, err)) < 0 ||
+	    (rc = nd_json_get_str(cfg, "Gateway", &gw, false, err)) < 0)
+		return rc;
+	if (!subnet || !*subnet)
+		return nd_error_set(err, -EINVAL, "IPAM config needs a subnet");
+	if (nd_snprintf(out->subnet, sizeof(out->subnet), "%s", subnet) < 0 ||
+	    nd_snprintf(out->ip_range, sizeof(out->ip_range), "%s", range ? range : "") < 0 ||
+	    nd_snprintf(out->gateway, sizeof(out->gateway), "%s", gw ? gw : "") < 0)
+		return nd_error_set(err, -EINVAL, "IPAM config: an address is too long");
+	json_t *aux = json_object_get(cfg, "AuxiliaryAddresses");
+	if (aux && !json_is_null(aux)) {
+		if (!json_is_object(aux))
+			return nd_error_set(err, -EINVAL, "\"AuxiliaryAddresses\" must be an object of name: address");
+		out->aux = json_deep_copy(aux);
+	}
+	return 0;
+}
+
 static int parse_create(const json_t *body, struct net_network_create_req *c, struct nd_error *err)
 {
 	int rc;
@@ -22,11 +60,17 @@ static int parse_create(const json_t *body, struct net_network_create_req *c, st
 			return rc;
 		if (ipam_drv && *ipam_drv && strcmp(ipam_drv, "default") != 0)
 			return nd_error_set(err, -EINVAL, "unknown IPAM driver \"%s\": netd has \"default\"", ipam_drv);
-		json_t *cfg = json_object_get(ipam, "Config");
-		if (cfg && !json_is_null(cfg)) {
-			if (!json_is_array(cfg))
-				return nd_error_set(err, -EINVAL, "\"IPAM.Config\" must be a list");
-			c->ipam_cfgs = json_deep_copy(cfg);
+		json_t *cfgs = json_object_get(ipam, "Config");
+		if (cfgs && !json_is_null(cfgs) && !json_is_array(cfgs))
+			return nd_error_set(err, -EINVAL, "\"IPAM.Config\" must be a list");
+		if (json_array_size(cfgs) > ND_REC_MAX_SUBNETS)
+			return nd_error_set(err, -EINVAL, "at most %d subnets per network", ND_REC_MAX_SUBNETS);
+		size_t i;
+		json_t *cfg;
+		json_array_foreach(cfgs, i, cfg) {
+			if ((rc = parse_ipam(cfg, &c->ipam[c->nipam], err)) < 0)
+				return rc;
+			c->nipam++;
 		}
 	}
 	return 0;
@@ -45,12 +89,12 @@ void api_network_create(struct http_req *req, void *ctx)
 		return;
 	}
 	net_network_create_req_clear(&c);
-	http_reply_json(req, 201, json_pack("{s:s, s:s}", "Id", n->id, "Warning", ""));
+	http_reply_json(req, 201, json_pack("{s:s, s:s}", "Id", n->rec.id, "Warning", ""));
 }
 
 static json_t *network_view(struct netd *d, struct net_network *n, bool with_endpoints)
 {
-	json_t *v = json_deep_copy(n->doc);
+	json_t *v = nd_network_rec_to_json(&n->rec);
 	json_object_del(v, "DriverData");
 	json_object_del(v, "Cursors");
 	json_object_del(v, "Builtin");
@@ -59,23 +103,18 @@ static json_t *network_view(struct netd *d, struct net_network *n, bool with_end
 	if (!with_endpoints)
 		return v;
 	json_t *cont = json_object();
-	json_t *eps = NULL;
+	struct nd_endpoint_list eps;
 	struct nd_error err = { 0 };
-	if (net_endpoint_list(d, n->id, NULL, &eps, &err) == 0) {
-		size_t i;
-		json_t *ep;
-		json_array_foreach(eps, i, ep) {
-			const char *owner = nd_json_str(ep, "ContainerID") ?: nd_json_str(ep, "SandboxID");
-			json_object_set_new(cont, owner ? owner : nd_json_str(ep, "Id"),
-				json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
-					  "Name", nd_json_str(ep, "OwnerName") ?: "",
-					  "EndpointID", nd_json_str(ep, "Id"),
-					  "SandboxID", nd_json_str(ep, "SandboxID") ?: "",
-					  "MacAddress", nd_json_str(ep, "MacAddress") ?: "",
-					  "IPv4Address", nd_json_str(ep, "IPv4Address") ?: "",
-					  "IPv6Address", nd_json_str(ep, "IPv6Address") ?: ""));
+	if (net_endpoint_list(d, n->rec.id, NULL, &eps, &err) == 0) {
+		for (size_t i = 0; i < eps.n; i++) {
+			const struct nd_endpoint_rec *ep = &eps.v[i];
+			const char *owner = ep->container_id[0] ? ep->container_id : ep->sandbox_id;
+			json_object_set_new(cont, owner[0] ? owner : ep->id,
+				json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "Name", ep->owner_name, "EndpointID", ep->id,
+					  "SandboxID", ep->sandbox_id, "MacAddress", ep->mac, "IPv4Address", ep->ipv4,
+					  "IPv6Address", ep->ipv6));
 		}
-		json_decref(eps);
+		nd_endpoint_list_clear(&eps);
 	}
 	json_object_set_new(v, "Containers", cont);
 	return v;
@@ -99,12 +138,12 @@ struct match_ctx {
 
 static bool m_name(const char *v, void *data)
 {
-	return strstr(((struct match_ctx *)data)->n->name, v) != NULL;
+	return strstr(((struct match_ctx *)data)->n->rec.name, v) != NULL;
 }
 
 static bool m_id(const char *v, void *data)
 {
-	return nd_str_has_prefix(((struct match_ctx *)data)->n->id, v);
+	return nd_str_has_prefix(((struct match_ctx *)data)->n->rec.id, v);
 }
 
 static bool m_driver(const char *v, void *data)
@@ -114,12 +153,12 @@ static bool m_driver(const char *v, void *data)
 
 static bool m_label(const char *v, void *data)
 {
-	return api_labels_match(json_object_get(((struct match_ctx *)data)->n->doc, "Labels"), v);
+	return api_labels_match(((struct match_ctx *)data)->n->rec.labels, v);
 }
 
 static bool m_type(const char *v, void *data)
 {
-	bool builtin = ((struct match_ctx *)data)->n->builtin;
+	bool builtin = ((struct match_ctx *)data)->n->rec.builtin;
 	return strcmp(v, builtin ? "builtin" : "custom") == 0;
 }
 
@@ -190,10 +229,10 @@ void api_network_prune(struct http_req *req, void *ctx)
 	json_t *deleted = json_array();
 	for (size_t i = 0; i < n; i++) {
 		struct match_ctx m = { all[i] };
-		if (all[i]->builtin || !api_filter_any(f, "label", m_label, &m))
+		if (all[i]->rec.builtin || !api_filter_any(f, "label", m_label, &m))
 			continue;
 		char name[ND_NAME_MAX + 1];
-		snprintf(name, sizeof(name), "%s", all[i]->name);
+		snprintf(name, sizeof(name), "%s", all[i]->rec.name);
 		struct nd_error e2 = { 0 };
 		if (net_network_delete(d, all[i], &e2) == 0)   /* frees all[i] */
 			json_array_append_new(deleted, json_string(name));
@@ -233,18 +272,15 @@ void api_network_connect(struct http_req *req, void *ctx)
 	struct nd_error err = { 0 };
 	_cleanup_json_ json_t *body = http_req_json(req, &err);
 	struct net_connect_req c = { 0 };
-	json_t *ep = NULL;
+	struct nd_endpoint_rec ep;
 	if (!body || parse_connect(body, &c, &err) < 0 || net_endpoint_connect(d, req->params[0], &c, &ep, &err) < 0) {
 		http_reply_error(req, &err);
 		return;
 	}
 	/* Docker answers an empty 200; we add what was allocated */
-	json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:s}", "EndpointID", nd_json_str(ep, "Id"),
-			      "IPv4Address", nd_json_str(ep, "IPv4Address") ?: "",
-			      "IPv6Address", nd_json_str(ep, "IPv6Address") ?: "",
-			      "MacAddress", nd_json_str(ep, "MacAddress") ?: "",
-			      "Ifname", nd_json_str(ep, "Ifname"));
-	json_decref(ep);
+	json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:s}", "EndpointID", ep.id, "IPv4Address", ep.ipv4,
+			      "IPv6Address", ep.ipv6, "MacAddress", ep.mac, "Ifname", ep.ifname);
+	nd_endpoint_rec_clear(&ep);
 	http_reply_json(req, 200, r);
 }
 

@@ -330,7 +330,7 @@ static int net_setup(struct ctr *c, json_t *doc, char netns[PATH_MAX], struct nd
 	if (strcmp(mode, "host") == 0)
 		return 0;
 	if (nd_str_has_prefix(mode, "container:")) {
-		_cleanup_json_ json_t *other = NULL, *sb = NULL;
+		_cleanup_json_ json_t *other = NULL;
 		char oid[ND_ID_LEN + 1];
 		if ((rc = ctr_lookup(d, mode + 10, oid, &other, err)) < 0)
 			return nd_error_wrap(err, "network mode %s", mode);
@@ -342,9 +342,11 @@ static int net_setup(struct ctr *c, json_t *doc, char netns[PATH_MAX], struct nd
 			json_object_set_new(doc, "SandboxID", json_string(""));
 			return 0;
 		}
-		if ((rc = store_obj_get(d->store, "sandbox", sbid, &sb, err)) < 0)
+		struct nd_sandbox_rec sb;
+		if ((rc = net_sandbox_lookup(d, sbid, &sb, err)) < 0)
 			return rc;
-		snprintf(netns, PATH_MAX, "%s", nd_json_str(sb, "NetnsPath"));
+		snprintf(netns, PATH_MAX, "%s", sb.netns_path);
+		nd_sandbox_rec_clear(&sb);
 		json_object_set_new(doc, "SandboxID", json_string(sbid));
 		json_object_set_new(doc, "SandboxOwned", json_false());
 		static const char *const files[] = { "HostsPath", "ResolvConfPath", "HostnamePath" };
@@ -353,11 +355,13 @@ static int net_setup(struct ctr *c, json_t *doc, char netns[PATH_MAX], struct nd
 		return ctr_save(d, doc, err);
 	}
 	char sbid[ND_ID_LEN + 1];
-	_cleanup_json_ json_t *sb = NULL;
+	struct nd_sandbox_rec sb;
 	_cleanup_json_ json_t *labels = json_pack("{s:s}", "netd.container", c->id);
-	if ((rc = net_sandbox_create(d, NULL, labels, sbid, &sb, err)) < 0)
+	if ((rc = net_sandbox_create(d, NULL, labels, &sb, err)) < 0)
 		return rc;
-	snprintf(netns, PATH_MAX, "%s", nd_json_str(sb, "NetnsPath"));
+	snprintf(netns, PATH_MAX, "%s", sb.netns_path);
+	snprintf(sbid, sizeof(sbid), "%s", sb.id);
+	nd_sandbox_rec_clear(&sb);
 	json_object_set_new(doc, "SandboxID", json_string(sbid));
 	json_object_set_new(doc, "SandboxOwned", json_true());
 	/* intent: the container owns the sandbox before any endpoint exists */

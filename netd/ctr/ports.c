@@ -196,19 +196,30 @@ static json_t *effective_bindings(const json_t *doc)
 /* ---- start / stop ------------------------------------------------------------------------ */
 
 /* the endpoint that carries published ports: the first requested network's */
-static json_t *carrier_endpoint(struct netd *d, const json_t *doc, struct nd_error *err)
+struct carrier {
+	char network_id[ND_ID_LEN + 1];
+	char ipv4[64], ipv6[64];
+};
+
+static int carrier_endpoint(struct netd *d, const json_t *doc, struct carrier *out, struct nd_error *err)
 {
 	const char *sbid = nd_json_str(doc, "SandboxID");
-	_cleanup_json_ json_t *eps = NULL;
-	if (!sbid || !*sbid || net_endpoint_list(d, NULL, sbid, &eps, err) < 0)
-		return NULL;
+	struct nd_endpoint_list eps = { 0 };
+	int rc;
+	if (!sbid || !*sbid || (rc = net_endpoint_list(d, NULL, sbid, &eps, err)) < 0 || eps.n == 0) {
+		nd_endpoint_list_clear(&eps);
+		return err->code ? err->code : nd_error_set(err, -ENOTCONN, "publish ports: the container has no network endpoint");
+	}
 	const char *want = nd_json_str(json_array_get(json_object_get(doc, "NetworkRequests"), 0), "NetworkID");
-	size_t i;
-	json_t *ep;
-	json_array_foreach(eps, i, ep)
-		if (want && strcmp(nd_json_str(ep, "NetworkID") ?: "", want) == 0)
-			return json_incref(ep);
-	return json_incref(json_array_get(eps, 0));
+	const struct nd_endpoint_rec *ep = &eps.v[0];
+	for (size_t i = 0; i < eps.n; i++)
+		if (want && strcmp(eps.v[i].network_id, want) == 0)
+			ep = &eps.v[i];
+	snprintf(out->network_id, sizeof(out->network_id), "%s", ep->network_id);
+	snprintf(out->ipv4, sizeof(out->ipv4), "%s", ep->ipv4);
+	snprintf(out->ipv6, sizeof(out->ipv6), "%s", ep->ipv6);
+	nd_endpoint_list_clear(&eps);
+	return 0;
 }
 
 static int maps_of(const json_t *records, struct nd_port_map **out, size_t *n)
@@ -227,14 +238,14 @@ static int maps_of(const json_t *records, struct nd_port_map **out, size_t *n)
 }
 
 /* builds the records for doc's bindings (ports picked where HostPort is empty) */
-static int build_records(struct netd *d, const json_t *doc, const json_t *bindings, const json_t *ep,
+static int build_records(struct netd *d, const json_t *doc, const json_t *bindings, const struct carrier *ep,
 			 json_t *records, struct nd_error *err)
 {
 	struct nd_ports *p = net_ports(d);
 	char v4[46], v6[46];
-	addr_of(nd_json_str(ep, "IPv4Address"), v4);
-	addr_of(nd_json_str(ep, "IPv6Address"), v6);
-	const char *netid = nd_json_str(ep, "NetworkID");
+	addr_of(ep->ipv4, v4);
+	addr_of(ep->ipv6, v6);
+	const char *netid = ep->network_id;
 	const char *key;
 	json_t *list;
 	json_object_foreach((json_t *)bindings, key, list) {
@@ -305,15 +316,15 @@ int ctr_ports_publish(struct netd *d, json_t *doc, struct nd_error *err)
 	}
 	if (!ports)
 		return nd_error_set(err, -ENOTSUP, "port publishing is unavailable: %s", net_ports_error(d));
-	_cleanup_json_ json_t *ep = carrier_endpoint(d, doc, err);
-	if (!ep)
+	struct carrier ep;
+	if (carrier_endpoint(d, doc, &ep, err) < 0)
 		return err->code ? err->code : nd_error_set(err, -ENOTCONN, "publish ports: the container has no network endpoint");
 	int rc = 0;
 	for (int attempt = 0; attempt < 4; attempt++) {
 		json_t *records = json_array();
 		json_object_set_new(doc, "PortMappings", records);
 		nd_error_clear(err);
-		if ((rc = build_records(d, doc, bindings, ep, records, err)) < 0)
+		if ((rc = build_records(d, doc, bindings, &ep, records, err)) < 0)
 			break;
 		/* intent first: a netd killed after this save publishes them at its start */
 		if ((rc = ctr_save(d, doc, err)) < 0)

@@ -1,24 +1,24 @@
 /* Endpoints: connect, disconnect, forget, and their repair. */
 #include "netd/net/net.h"
 
-void net_drv_endpoint(const json_t *ep, struct nd_drv_endpoint *out)
+void net_drv_endpoint(const struct nd_endpoint_rec *ep, struct nd_drv_endpoint *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->id = nd_json_str(ep, "Id");
-	out->network_id = nd_json_str(ep, "NetworkID");
-	snprintf(out->mac, sizeof(out->mac), "%s", nd_json_str(ep, "MacAddress") ?: "");
-	snprintf(out->ipv4, sizeof(out->ipv4), "%s", nd_json_str(ep, "IPv4Address") ?: "");
-	snprintf(out->ipv6, sizeof(out->ipv6), "%s", nd_json_str(ep, "IPv6Address") ?: "");
-	out->data = json_object_get(ep, "DriverData");
+	out->id = ep->id;
+	out->network_id = ep->network_id;
+	snprintf(out->mac, sizeof(out->mac), "%s", ep->mac);
+	snprintf(out->ipv4, sizeof(out->ipv4), "%s", ep->ipv4);
+	snprintf(out->ipv6, sizeof(out->ipv6), "%s", ep->ipv6);
+	out->data = ep->driver_data;
 }
 
-void net_drv_sandbox(const json_t *sb, const json_t *ep, struct nd_drv_sandbox *out)
+void net_drv_sandbox(const struct nd_sandbox_rec *sb, const struct nd_endpoint_rec *ep, struct nd_drv_sandbox *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->id = nd_json_str(sb, "Id");
-	out->netns_path = nd_json_str(sb, "NetnsPath");
-	snprintf(out->ifname, sizeof(out->ifname), "%s", nd_json_str(ep, "Ifname") ?: "eth0");
-	out->default_route = json_is_true(json_object_get(ep, "DefaultRoute"));
+	out->id = sb->id;
+	out->netns_path = sb->netns_path;
+	snprintf(out->ifname, sizeof(out->ifname), "%s", ep->ifname[0] ? ep->ifname : "eth0");
+	out->default_route = ep->default_route;
 }
 
 /* "172.18.0.2/16" -> pool of the matching family containing it */
@@ -35,12 +35,12 @@ static struct net_pool *pool_for(struct net_network *n, const char *cidr, struct
 	return NULL;
 }
 
-void net_endpoint_release_pools(struct net_network *n, const json_t *ep)
+void net_endpoint_release_pools(struct net_network *n, const struct nd_endpoint_rec *ep)
 {
-	static const char *const keys[] = { "IPv4Address", "IPv6Address" };
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+	const char *addrs[] = { ep->ipv4, ep->ipv6 };
+	for (size_t i = 0; i < ARRAY_SIZE(addrs); i++) {
 		struct ipam_addr a;
-		struct net_pool *p = pool_for(n, nd_json_str(ep, keys[i]), &a);
+		struct net_pool *p = pool_for(n, addrs[i], &a);
 		struct nd_error e = { 0 };
 		if (p)
 			ipam_pool_release(p->pool, &a, &e);
@@ -50,18 +50,18 @@ void net_endpoint_release_pools(struct net_network *n, const json_t *ep)
 /* The target of connect/disconnect: a sandbox, or what an upper layer's
  * hook resolves (a container's sandbox). */
 struct target {
-	json_t *sb;                      /* the sandbox record, owned */
+	struct nd_sandbox_rec sb;
 	char owner_id[ND_ID_LEN + 1];    /* "" when the target is the sandbox itself */
 	char owner_name[ND_NAME_MAX + 1];
 };
 
 static int resolve_target(struct netd *d, const char *ref, struct target *t, struct nd_error *err)
 {
-	char id[ND_ID_LEN + 1], sbid[ND_ID_LEN + 1];
+	char sbid[ND_ID_LEN + 1];
 	memset(t, 0, sizeof(*t));
 	struct nd_error e = { 0 };
-	if (net_sandbox_lookup(d, ref, id, &t->sb, &e) == 0) {
-		snprintf(t->owner_name, sizeof(t->owner_name), "%s", nd_json_str(t->sb, "Name") ?: "");
+	if (net_sandbox_lookup(d, ref, &t->sb, &e) == 0) {
+		snprintf(t->owner_name, sizeof(t->owner_name), "%s", t->sb.name);
 		return 0;
 	}
 	const struct net_hooks *h = &net_of(d)->hooks;
@@ -70,29 +70,30 @@ static int resolve_target(struct netd *d, const char *ref, struct target *t, str
 	int rc = h->resolve_target(d, ref, sbid, t->owner_id, t->owner_name, err);
 	if (rc < 0)
 		return rc;
-	return net_sandbox_lookup(d, sbid, id, &t->sb, err);
+	return net_sandbox_lookup(d, sbid, &t->sb, err);
 }
 
 static int pick_ifname(struct netd *d, const char *sbid, char out[IFNAMSIZ], bool *first,
 		       struct nd_error *err)
 {
-	_cleanup_json_ json_t *eps = NULL;
-	int rc = store_obj_list(d->store, "endpoint", NULL, sbid, &eps, err);
+	struct nd_endpoint_list eps;
+	int rc = net_endpoint_list(d, NULL, sbid, &eps, err);
 	if (rc < 0)
 		return rc;
 	*first = true;
+	for (size_t k = 0; k < eps.n; k++)
+		*first &= !eps.v[k].default_route;
 	for (int i = 0; i < 1000; i++) {
 		snprintf(out, IFNAMSIZ, "eth%d", i);
 		bool used = false;
-		size_t k;
-		json_t *ep;
-		json_array_foreach(eps, k, ep) {
-			used |= strcmp(nd_json_str(ep, "Ifname") ?: "", out) == 0;
-			*first &= !json_is_true(json_object_get(ep, "DefaultRoute"));
-		}
-		if (!used)
+		for (size_t k = 0; k < eps.n; k++)
+			used |= strcmp(eps.v[k].ifname, out) == 0;
+		if (!used) {
+			nd_endpoint_list_clear(&eps);
 			return 0;
+		}
 	}
+	nd_endpoint_list_clear(&eps);
 	return nd_error_set(err, -ENOSPC, "sandbox %.12s has too many interfaces", sbid);
 }
 
@@ -128,13 +129,13 @@ static int alloc_addrs(struct net_network *n, const struct net_connect_req *c, c
 			if (want) {
 				char b[IPAM_ADDR_STRLEN];
 				rc = nd_error_set(err, -EINVAL, "address %s is not in any subnet of network %s",
-						  ipam_addr_format(want, b), n->name);
+						  ipam_addr_format(want, b), n->rec.name);
 				goto undo;
 			}
 			continue;
 		}
 		if ((rc = ipam_pool_alloc(p->pool, want, &addr[fam], err)) < 0) {
-			nd_error_wrap(err, "network %s", n->name);
+			nd_error_wrap(err, "network %s", n->rec.name);
 			goto undo;
 		}
 		got[fam] = p;
@@ -149,43 +150,29 @@ undo:
 	return rc;
 }
 
-static int claim_addrs(struct netd *d, struct net_network *n, const json_t *ep, struct nd_error *err)
+static int claim_addrs(struct netd *d, struct net_network *n, const struct nd_endpoint_rec *ep, struct nd_error *err)
 {
-	static const char *const keys[] = { "IPv4Address", "IPv6Address" };
-	json_t *cursors = json_object_get(n->doc, "Cursors");
+	const char *addrs[] = { ep->ipv4, ep->ipv6 };
 	bool cursor_moved = false;
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(addrs); i++) {
 		struct ipam_addr a;
-		struct net_pool *p = pool_for(n, nd_json_str(ep, keys[i]), &a);
+		struct net_pool *p = pool_for(n, addrs[i], &a);
 		if (!p)
 			continue;
 		char b[IPAM_ADDR_STRLEN];
-		int rc = store_addr_claim(d->store, p->key, ipam_addr_format(&a, b), nd_json_str(ep, "Id"), err);
+		int rc = store_addr_claim(d->store, p->key, ipam_addr_format(&a, b), ep->id, err);
 		if (rc < 0)
 			return rc;
 		struct ipam_addr cur;
 		if (ipam_pool_cursor_get(p->pool, &cur)) {
 			char cb[IPAM_ADDR_STRLEN];
 			char sb[IPAM_PREFIX_STRLEN];
-			json_object_set_new(cursors, ipam_prefix_format(ipam_pool_subnet(p->pool), sb),
+			json_object_set_new(n->rec.cursors, ipam_prefix_format(ipam_pool_subnet(p->pool), sb),
 					    json_string(ipam_addr_format(&cur, cb)));
 			cursor_moved = true;
 		}
 	}
-	if (cursor_moved) {
-		struct store_obj_ref ref = { .kind = "network", .id = n->id, .name = n->name };
-		return store_obj_put(d->store, &ref, n->doc, err);
-	}
-	return 0;
-}
-
-static int endpoint_save(struct netd *d, const json_t *ep, struct nd_error *err)
-{
-	struct store_obj_ref ref = {
-		.kind = "endpoint", .id = nd_json_str(ep, "Id"),
-		.parent = nd_json_str(ep, "NetworkID"), .owner = nd_json_str(ep, "SandboxID"),
-	};
-	return store_obj_put(d->store, &ref, ep, err);
+	return cursor_moved ? net__network_save(d, n, err) : 0;
 }
 
 /* The arguments of one driver call about an endpoint, built once. */
@@ -196,8 +183,8 @@ struct drv_call {
 	struct nd_drv_sandbox ds;      /* valid when a sandbox was given */
 };
 
-static void drv_call_fill(struct drv_call *c, struct netd *d, const struct net_network *n, const json_t *ep,
-			  const json_t *sb)
+static void drv_call_fill(struct drv_call *c, struct netd *d, const struct net_network *n,
+			  const struct nd_endpoint_rec *ep, const struct nd_sandbox_rec *sb)
 {
 	c->ctx = &net_of(d)->drv_ctx;
 	net_drv_network(n, &c->dn);
@@ -209,8 +196,8 @@ static void drv_call_fill(struct drv_call *c, struct netd *d, const struct net_n
 }
 
 /* Kernel side of an endpoint: create + join, idempotent. */
-static int endpoint_plumb(struct netd *d, struct net_network *n, json_t *ep, const json_t *sb,
-			  struct nd_error *err)
+static int endpoint_plumb(struct netd *d, struct net_network *n, struct nd_endpoint_rec *ep,
+			  const struct nd_sandbox_rec *sb, struct nd_error *err)
 {
 	struct drv_call c;
 	drv_call_fill(&c, d, n, ep, sb);
@@ -219,12 +206,13 @@ static int endpoint_plumb(struct netd *d, struct net_network *n, json_t *ep, con
 	    (rc = n->drv->join(c.ctx, &c.dn, &c.de, &c.ds, err)) < 0 ||
 	    (rc = n->drv->program_external_connectivity(c.ctx, &c.dn, &c.de, err)) < 0)
 		return rc;
-	if (c.de.mac[0] && !nd_json_str(ep, "MacAddress"))
-		json_object_set_new(ep, "MacAddress", json_string(c.de.mac));
+	if (c.de.mac[0] && !ep->mac[0])
+		snprintf(ep->mac, sizeof(ep->mac), "%s", c.de.mac);
 	return 0;
 }
 
-static void endpoint_unplumb(struct netd *d, struct net_network *n, const json_t *ep, const json_t *sb)
+static void endpoint_unplumb(struct netd *d, struct net_network *n, const struct nd_endpoint_rec *ep,
+			     const struct nd_sandbox_rec *sb)
 {
 	struct drv_call c;
 	drv_call_fill(&c, d, n, ep, sb);
@@ -241,7 +229,8 @@ static void endpoint_unplumb(struct netd *d, struct net_network *n, const json_t
 		log_warn("endpoint=%.12s: delete: %s", c.de.id, e.msg);
 }
 
-int net_endpoint_repair(struct netd *d, struct net_network *n, json_t *ep, json_t *sb, struct nd_error *err)
+int net_endpoint_repair(struct netd *d, struct net_network *n, struct nd_endpoint_rec *ep,
+			const struct nd_sandbox_rec *sb, struct nd_error *err)
 {
 	struct drv_call c;
 	drv_call_fill(&c, d, n, ep, sb);
@@ -254,97 +243,101 @@ int net_endpoint_repair(struct netd *d, struct net_network *n, json_t *ep, json_
 	if (rc < 0)
 		return rc;
 	_cleanup_free_ char *after = nd_json_dump(c.de.data);
-	if (before && after && strcmp(before, after) != 0 && (rc = endpoint_save(d, ep, err)) < 0)
+	if (before && after && strcmp(before, after) != 0 && (rc = store_endpoint_put(d->store, ep, err)) < 0)
 		return rc;
 	if (n->drv->endpoint_ok && n->drv->endpoint_ok(c.ctx, &c.dn, &c.de, &c.ds))
 		return 0;
-	log_info("endpoint=%.12s network=%s sandbox=%.12s: repairing", c.de.id, n->name, c.ds.id);
+	log_info("endpoint=%.12s network=%s sandbox=%.12s: repairing", c.de.id, n->rec.name, c.ds.id);
 	return endpoint_plumb(d, n, ep, sb, err);
 }
 
-static int endpoint_connect(struct netd *d, struct net_network *n, const struct net_connect_req *c, json_t **out,
-		   struct nd_error *err)
+/* Drops one endpoint's record and claims in a transaction of its own. */
+static void endpoint_forget_one(struct netd *d, const struct nd_endpoint_rec *ep)
+{
+	struct nd_error e = { 0 };
+	if (store_tx_begin(d->store, &e) < 0)
+		return;
+	if (net__endpoints_forget(d, ep, 1, &e) < 0)
+		store_tx_rollback(d->store);
+	else
+		store_tx_commit(d->store, &e);
+}
+
+static int endpoint_connect(struct netd *d, struct net_network *n, const struct net_connect_req *c,
+			    struct nd_endpoint_rec *ep, struct nd_error *err)
 {
 	struct target t;
 	int rc = resolve_target(d, c->target, &t, err);
-	_cleanup_json_ json_t *sb = t.sb;
 	if (rc < 0)
 		return rc;
-	const char *sbid = nd_json_str(sb, "Id");
-	_cleanup_json_ json_t *existing = NULL;
-	if ((rc = store_obj_list(d->store, "endpoint", n->id, sbid, &existing, err)) < 0)
-		return rc;
-	if (json_array_size(existing) > 0)
-		return nd_error_set(err, -EEXIST, "%s is already connected to network %s", c->target, n->name);
-
-	char ifname[IFNAMSIZ];
+	struct nd_endpoint_list existing = { 0 };
+	if ((rc = net_endpoint_list(d, n->rec.id, t.sb.id, &existing, err)) < 0)
+		goto out_sb;
+	size_t nexisting = existing.n;
+	nd_endpoint_list_clear(&existing);
+	if (nexisting > 0) {
+		rc = nd_error_set(err, -EEXIST, "%s is already connected to network %s", c->target, n->rec.name);
+		goto out_sb;
+	}
 	bool first = true;
-	if ((rc = pick_ifname(d, sbid, ifname, &first, err)) < 0)
-		return rc;
-	char v4[64], v6[64], id[ND_ID_LEN + 1];
-	if ((rc = nd_id_new(id)) < 0)
-		return nd_error_set(err, rc, "generating id: %s", strerror(-rc));
-	if ((rc = alloc_addrs(n, c, v4, v6, err)) < 0)
-		return rc;
-	bool internal = json_is_true(json_object_get(n->doc, "Internal"));
-	const char *owner_name = t.owner_name;
-	json_t *ep = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:{}}",
-		"Id", id, "NetworkID", n->id, "SandboxID", sbid, "Ifname", ifname,
-		"OwnerName", owner_name ? owner_name : "",
-		"DefaultRoute", first && !internal,
-		"Aliases", c->aliases ? json_deep_copy(c->aliases) : json_array(), "DriverData");
-	if (!ep)
-		return nd_error_set(err, -ENOMEM, "out of memory");
-	if (t.owner_id[0])
-		json_object_set_new(ep, "ContainerID", json_string(t.owner_id));
-	if (v4[0])
-		json_object_set_new(ep, "IPv4Address", json_string(v4));
-	if (v6[0])
-		json_object_set_new(ep, "IPv6Address", json_string(v6));
-	if (c->mac && *c->mac)
-		json_object_set_new(ep, "MacAddress", json_string(c->mac));
+	if ((rc = nd_endpoint_rec_init(ep)) < 0) {
+		nd_error_set(err, rc, "out of memory");
+		goto out_sb;
+	}
+	if ((rc = pick_ifname(d, t.sb.id, ep->ifname, &first, err)) < 0)
+		goto out_ep;
+	if ((rc = nd_id_new(ep->id)) < 0) {
+		nd_error_set(err, rc, "generating id: %s", strerror(-rc));
+		goto out_ep;
+	}
+	if ((rc = alloc_addrs(n, c, ep->ipv4, ep->ipv6, err)) < 0)
+		goto out_ep;
+	snprintf(ep->network_id, sizeof(ep->network_id), "%s", n->rec.id);
+	snprintf(ep->sandbox_id, sizeof(ep->sandbox_id), "%s", t.sb.id);
+	snprintf(ep->container_id, sizeof(ep->container_id), "%s", t.owner_id);
+	snprintf(ep->owner_name, sizeof(ep->owner_name), "%s", t.owner_name);
+	snprintf(ep->mac, sizeof(ep->mac), "%s", c->mac ? c->mac : "");
+	ep->default_route = first && !n->rec.internal;
+	if (c->aliases)
+		json_array_extend(ep->aliases, (json_t *)c->aliases);
 
 	/* intent: the endpoint and its addresses are recorded in one
 	 * transaction before the kernel is touched; reconcile finishes or
 	 * repairs a connect that a crash interrupted */
 	if ((rc = store_tx_begin(d->store, err)) < 0)
 		goto fail_pools;
-	if ((rc = endpoint_save(d, ep, err)) < 0 || (rc = claim_addrs(d, n, ep, err)) < 0) {
+	if ((rc = store_endpoint_put(d->store, ep, err)) < 0 || (rc = claim_addrs(d, n, ep, err)) < 0) {
 		store_tx_rollback(d->store);
 		goto fail_pools;
 	}
 	if ((rc = store_tx_commit(d->store, err)) < 0)
 		goto fail_pools;
 
-	if ((rc = endpoint_plumb(d, n, ep, sb, err)) < 0) {
-		nd_error_wrap(err, "connect %s to network %s", c->target, n->name);
-		endpoint_unplumb(d, n, ep, sb);
-		struct nd_error e2 = { 0 };
-		_cleanup_json_ json_t *one = json_pack("[O]", ep);
-		if (store_tx_begin(d->store, &e2) == 0) {
-			if (net__endpoints_forget(d, one, &e2) < 0)
-				store_tx_rollback(d->store);
-			else
-				store_tx_commit(d->store, &e2);
-		}
+	if ((rc = endpoint_plumb(d, n, ep, &t.sb, err)) < 0) {
+		nd_error_wrap(err, "connect %s to network %s", c->target, n->rec.name);
+		endpoint_unplumb(d, n, ep, &t.sb);
+		endpoint_forget_one(d, ep);
 		goto fail_pools;
 	}
 	struct nd_error e3 = { 0 };
-	if (endpoint_save(d, ep, &e3) < 0)   /* driver data: re-derivable from the id */
-		log_warn("endpoint=%.12s: saving driver data: %s", id, e3.msg);
-	log_info("endpoint connected id=%.12s network=%s sandbox=%.12s ifname=%s ipv4=%s", id, n->name, sbid,
-		 ifname, v4);
-	*out = ep;
+	if (store_endpoint_put(d->store, ep, &e3) < 0)   /* driver data: re-derivable from the id */
+		log_warn("endpoint=%.12s: saving driver data: %s", ep->id, e3.msg);
+	log_info("endpoint connected id=%.12s network=%s sandbox=%.12s ifname=%s ipv4=%s", ep->id, n->rec.name,
+		 t.sb.id, ep->ifname, ep->ipv4);
+	nd_sandbox_rec_clear(&t.sb);
 	return 0;
 
 fail_pools:
 	net_endpoint_release_pools(n, ep);
-	json_decref(ep);
+out_ep:
+	nd_endpoint_rec_clear(ep);
+out_sb:
+	nd_sandbox_rec_clear(&t.sb);
 	return rc;
 }
 
-int net_endpoint_connect(struct netd *d, const char *network, const struct net_connect_req *c, json_t **ep_out,
-			 struct nd_error *err)
+int net_endpoint_connect(struct netd *d, const char *network, const struct net_connect_req *c,
+			 struct nd_endpoint_rec *ep_out, struct nd_error *err)
 {
 	struct net_network *n = net_network_find(d, network, err);
 	if (!n)
@@ -368,26 +361,23 @@ int net_endpoint_connect(struct netd *d, const char *network, const struct net_c
 				return nd_error_set(err, -EINVAL, "invalid alias in \"Aliases\"");
 		}
 	}
-	json_t *ep = NULL;
+	struct nd_endpoint_rec ep;
 	int rc = endpoint_connect(d, n, c, &ep, err);
 	if (rc < 0)
 		return rc;
 	if (ep_out)
 		*ep_out = ep;
 	else
-		json_decref(ep);
+		nd_endpoint_rec_clear(&ep);
 	return 0;
 }
 
-int net__endpoints_forget(struct netd *d, const json_t *eps, struct nd_error *err)
+int net__endpoints_forget(struct netd *d, const struct nd_endpoint_rec *eps, size_t n, struct nd_error *err)
 {
-	size_t i;
-	json_t *ep;
-	json_array_foreach(eps, i, ep) {
-		const char *id = nd_json_str(ep, "Id");
+	for (size_t i = 0; i < n; i++) {
 		int rc;
-		if ((rc = store_obj_del(d->store, "endpoint", id, err)) < 0 ||
-		    (rc = store_addr_release_owner(d->store, id, err)) < 0)
+		if ((rc = store_obj_del(d->store, "endpoint", eps[i].id, err)) < 0 ||
+		    (rc = store_addr_release_owner(d->store, eps[i].id, err)) < 0)
 			return rc;
 	}
 	return 0;
@@ -402,36 +392,40 @@ int net_endpoint_disconnect(struct netd *d, const char *network, const char *tar
 	if (!target || !*target)
 		return nd_error_set(err, -EINVAL, "\"Container\" is required");
 	struct target t;
+	struct nd_endpoint_list eps = { 0 };
 	int rc = resolve_target(d, target, &t, err);
-	_cleanup_json_ json_t *sb = t.sb;
-	_cleanup_json_ json_t *eps = NULL;
-	if (rc < 0 || (rc = net_endpoint_list(d, n->id, nd_json_str(sb, "Id"), &eps, err)) < 0)
+	if (rc < 0)
 		return rc;
-	json_t *ep = json_array_get(eps, 0);
-	if (!ep)
-		return nd_error_set(err, -ENOTCONN, "%s is not connected to network %s", target, n->name);
-	const char *epid = nd_json_str(ep, "Id");
+	if ((rc = net_endpoint_list(d, n->rec.id, t.sb.id, &eps, err)) < 0)
+		goto out;
+	if (eps.n == 0) {
+		rc = nd_error_set(err, -ENOTCONN, "%s is not connected to network %s", target, n->rec.name);
+		goto out;
+	}
 	/* what rides on the endpoint (published ports) goes first */
 	if (t.owner_id[0] && net_of(d)->hooks.before_disconnect)
-		net_of(d)->hooks.before_disconnect(d, t.owner_id, n->id);
+		net_of(d)->hooks.before_disconnect(d, t.owner_id, n->rec.id);
 	/* intent first: a crash after this commit leaves an owned veth that
 	 * nobody records, which reconcile deletes */
 	if ((rc = store_tx_begin(d->store, err)) < 0)
-		return rc;
-	if ((rc = net__endpoints_forget(d, eps, err)) < 0) {
+		goto out;
+	if ((rc = net__endpoints_forget(d, eps.v, eps.n, err)) < 0) {
 		store_tx_rollback(d->store);
-		return rc;
+		goto out;
 	}
 	if ((rc = store_tx_commit(d->store, err)) < 0)
-		return rc;
-	net_endpoint_release_pools(n, ep);
-	endpoint_unplumb(d, n, ep, sb);
-	log_info("endpoint disconnected id=%.12s network=%s", epid, n->name);
-	return 0;
+		goto out;
+	net_endpoint_release_pools(n, &eps.v[0]);
+	endpoint_unplumb(d, n, &eps.v[0], &t.sb);
+	log_info("endpoint disconnected id=%.12s network=%s", eps.v[0].id, n->rec.name);
+out:
+	nd_endpoint_list_clear(&eps);
+	nd_sandbox_rec_clear(&t.sb);
+	return rc;
 }
 
-int net_endpoint_list(struct netd *d, const char *network_id, const char *sandbox_id, json_t **out,
+int net_endpoint_list(struct netd *d, const char *network_id, const char *sandbox_id, struct nd_endpoint_list *out,
 		      struct nd_error *err)
 {
-	return store_obj_list(d->store, "endpoint", network_id, sandbox_id, out, err);
+	return store_endpoint_list(d->store, network_id, sandbox_id, out, err);
 }

@@ -67,54 +67,48 @@ int net_reconcile(struct netd *d, bool startup, struct nd_error *err)
 		struct nd_error e = { 0 };
 		_cleanup_free_ char *before = nd_json_dump(dn.data);
 		if (n->drv->network_restore(&ns->drv_ctx, &dn, &e) < 0) {
-			log_error("reconcile: network=%s: %s", n->name, e.msg);
+			log_error("reconcile: network=%s: %s", n->rec.name, e.msg);
 			failures++;
 		}
 		_cleanup_free_ char *after = nd_json_dump(dn.data);
-		if (before && after && strcmp(before, after) != 0) {
-			/* driver data a crash kept from the store (bridge name) */
-			struct store_obj_ref ref = { .kind = "network", .id = n->id, .name = n->name };
-			if (store_obj_put(d->store, &ref, n->doc, &e) < 0)
-				log_error("reconcile: network=%s: %s", n->name, e.msg);
-		}
-		collect_names(json_object_get(n->doc, "DriverData"), recorded);
+		/* driver data a crash kept from the store (bridge name) */
+		if (before && after && strcmp(before, after) != 0 && net__network_save(d, n, &e) < 0)
+			log_error("reconcile: network=%s: %s", n->rec.name, e.msg);
+		collect_names(n->rec.driver_data, recorded);
 	}
-	_cleanup_json_ json_t *sbs = NULL;
-	int rc = store_obj_list(d->store, "sandbox", NULL, NULL, &sbs, err);
+	struct nd_sandbox_list sbs = { 0 };
+	int rc = net_sandbox_list(d, &sbs, err);
 	if (rc < 0) {
 		json_decref(recorded);
 		return rc;
 	}
-	size_t i;
-	json_t *sb;
-	json_array_foreach(sbs, i, sb) {
-		const char *path = nd_json_str(sb, "NetnsPath");
+	for (size_t i = 0; i < sbs.n; i++) {
+		const struct nd_sandbox_rec *sb = &sbs.v[i];
 		struct nd_error e = { 0 };
-		if (!netns_alive(path)) {
-			log_info("reconcile: sandbox=%.12s: network namespace missing, re-creating",
-				 nd_json_str(sb, "Id"));
-			if (netns_create(path, &e) < 0) {
-				log_error("reconcile: sandbox=%.12s: %s", nd_json_str(sb, "Id"), e.msg);
+		if (!netns_alive(sb->netns_path)) {
+			log_info("reconcile: sandbox=%.12s: network namespace missing, re-creating", sb->id);
+			if (netns_create(sb->netns_path, &e) < 0) {
+				log_error("reconcile: sandbox=%.12s: %s", sb->id, e.msg);
 				failures++;
 				continue;
 			}
 		}
-		_cleanup_json_ json_t *eps = NULL;
-		if (store_obj_list(d->store, "endpoint", NULL, nd_json_str(sb, "Id"), &eps, &e) < 0)
+		struct nd_endpoint_list eps;
+		if (net_endpoint_list(d, NULL, sb->id, &eps, &e) < 0)
 			continue;
-		size_t k;
-		json_t *ep;
-		json_array_foreach(eps, k, ep) {
-			struct net_network *n = net_network_find(d, nd_json_str(ep, "NetworkID"), &e);
+		for (size_t k = 0; k < eps.n; k++) {
+			struct net_network *n = net_network_find(d, eps.v[k].network_id, &e);
 			if (!n)
 				continue;
-			if (net_endpoint_repair(d, n, ep, sb, &e) < 0) {
-				log_error("reconcile: endpoint=%.12s: %s", nd_json_str(ep, "Id"), e.msg);
+			if (net_endpoint_repair(d, n, &eps.v[k], sb, &e) < 0) {
+				log_error("reconcile: endpoint=%.12s: %s", eps.v[k].id, e.msg);
 				failures++;
 			}
-			collect_names(json_object_get(ep, "DriverData"), recorded);
+			collect_names(eps.v[k].driver_data, recorded);
 		}
+		nd_endpoint_list_clear(&eps);
 	}
+	nd_sandbox_list_clear(&sbs);
 	if (startup)
 		remove_orphans(d, recorded);
 	json_decref(recorded);
@@ -160,7 +154,7 @@ static void on_reconcile(uv_timer_t *t)
 			net_drv_network(n, &dn);
 			nd_error_clear(&e);
 			if (n->drv->network_restore(&ns->drv_ctx, &dn, &e) < 0)
-				log_error("reconcile: network=%s: %s", n->name, e.msg);
+				log_error("reconcile: network=%s: %s", n->rec.name, e.msg);
 		}
 		if (ns->hooks.ports_resync)
 			ns->hooks.ports_resync(d);
@@ -205,18 +199,24 @@ int netd_net_start(struct netd *d, struct nd_error *err)
 		log_error("ports: port publishing unavailable: %s", e.msg);
 
 	/* networks from the store, with their recorded allocations */
-	_cleanup_json_ json_t *docs = NULL;
-	if ((rc = store_obj_list(d->store, "network", NULL, NULL, &docs, err)) < 0)
-		return rc;
-	size_t i;
-	json_t *doc;
-	json_array_foreach(docs, i, doc) {
+	struct nd_network_rec *recs = NULL;
+	size_t nrecs = 0;
+	if ((rc = store_network_list(d->store, &recs, &nrecs, err)) < 0)
+		return nd_error_wrap(err, "loading networks");
+	for (size_t i = 0; i < nrecs && rc == 0; i++) {
 		struct net_network *n;
-		if ((rc = net_network_load(d, doc, &n, err)) < 0)
-			return nd_error_wrap(err, "loading networks");
+		if ((rc = net_network_load(d, &recs[i], &n, err)) < 0) {
+			nd_error_wrap(err, "loading networks");
+			break;
+		}
 		n->next = ns->networks;
 		ns->networks = n;
 	}
+	for (size_t i = 0; i < nrecs; i++)
+		nd_network_rec_clear(&recs[i]);
+	free(recs);
+	if (rc < 0)
+		return rc;
 	if ((rc = net_default_network(d, err)) < 0)
 		return rc;
 	if ((rc = net_reconcile(d, true, err)) < 0)

@@ -12,6 +12,7 @@
 #include "ipam/ipam.h"
 #include "proxy/proxy.h"
 #include "netd/core/daemon.h"
+#include "netd/core/records.h"
 
 /* What the layers above plug into net (all optional). */
 struct net_hooks {
@@ -37,13 +38,10 @@ struct net_pool {
 };
 
 struct net_network {
-	char id[ND_ID_LEN + 1];
-	char name[ND_NAME_MAX + 1];
+	struct nd_network_rec rec;       /* what the store records */
 	const struct nd_driver_ops *drv;
-	json_t *doc;                     /* the stored document, owned */
 	struct net_pool pools[ND_DRV_MAX_SUBNETS];
 	int npools;
-	bool builtin;                    /* the default "bridge" network */
 	struct net_network *next;
 };
 
@@ -83,9 +81,10 @@ struct net_network_create_req {
 	const char *driver;              /* NULL or "": bridge */
 	bool internal, ipv6, attachable;
 	bool builtin;                    /* the default network (netd itself) */
-	json_t *options;                 /* string map, owned; driver options */
-	json_t *labels;                  /* string map, owned */
-	json_t *ipam_cfgs;               /* [{Subnet, IPRange, Gateway, AuxiliaryAddresses}], owned */
+	json_t *options;                 /* string map, owned, may be NULL; driver options */
+	json_t *labels;                  /* string map, owned, may be NULL */
+	struct nd_ipam_rec ipam[ND_REC_MAX_SUBNETS]; /* wishes; aux owned; subnet "" is refused */
+	int nipam;                       /* 0: an automatic IPv4 subnet */
 };
 void net_network_create_req_clear(struct net_network_create_req *c);
 
@@ -99,7 +98,9 @@ struct net_network *net_network_find(struct netd *d, const char *ref, struct nd_
 /* Every network, oldest first; the caller frees the array (not the networks). */
 int net_network_list(struct netd *d, struct net_network ***out, size_t *n, struct nd_error *err);
 void net_drv_network(const struct net_network *n, struct nd_drv_network *out);
-int net_network_load(struct netd *d, json_t *doc, struct net_network **out, struct nd_error *err);
+/* Takes the record (moved into the network, rec is left empty). */
+int net_network_load(struct netd *d, struct nd_network_rec *rec, struct net_network **out, struct nd_error *err);
+int net__network_save(struct netd *d, const struct net_network *n, struct nd_error *err);
 void net_network_free(struct net_network *n);
 int net_default_network(struct netd *d, struct nd_error *err);
 
@@ -111,35 +112,37 @@ struct net_connect_req {
 	const json_t *aliases;           /* list of names or NULL; borrowed */
 };
 
-/* Connects target to the network; *ep_out (may be NULL) gets the endpoint record. */
-int net_endpoint_connect(struct netd *d, const char *network, const struct net_connect_req *c, json_t **ep_out,
-			 struct nd_error *err);
+/* Connects target to the network; ep_out (may be NULL) gets the endpoint record. */
+int net_endpoint_connect(struct netd *d, const char *network, const struct net_connect_req *c,
+			 struct nd_endpoint_rec *ep_out, struct nd_error *err);
 /* Disconnects target from the network (hooks.before_disconnect first). */
 int net_endpoint_disconnect(struct netd *d, const char *network, const char *target, bool force,
 			    struct nd_error *err);
 /* The endpoint records of a network and/or a sandbox (NULL: any), oldest first. */
-int net_endpoint_list(struct netd *d, const char *network_id, const char *sandbox_id, json_t **out,
+int net_endpoint_list(struct netd *d, const char *network_id, const char *sandbox_id, struct nd_endpoint_list *out,
 		      struct nd_error *err);
-void net_drv_endpoint(const json_t *ep, struct nd_drv_endpoint *out);
-void net_drv_sandbox(const json_t *sb, const json_t *ep, struct nd_drv_sandbox *out);
-int net_endpoint_repair(struct netd *d, struct net_network *n, json_t *ep, json_t *sb, struct nd_error *err);
+/* The driver's view of an endpoint (borrows from ep). */
+void net_drv_endpoint(const struct nd_endpoint_rec *ep, struct nd_drv_endpoint *out);
+void net_drv_sandbox(const struct nd_sandbox_rec *sb, const struct nd_endpoint_rec *ep, struct nd_drv_sandbox *out);
+int net_endpoint_repair(struct netd *d, struct net_network *n, struct nd_endpoint_rec *ep,
+			const struct nd_sandbox_rec *sb, struct nd_error *err);
 /* Releases the endpoint's addresses from the in-memory pools. */
-void net_endpoint_release_pools(struct net_network *n, const json_t *ep);
+void net_endpoint_release_pools(struct net_network *n, const struct nd_endpoint_rec *ep);
 /* Drops endpoint records and their address claims in the caller's
  * transaction (store_tx_begin done): the one way an endpoint is forgotten. */
-int net__endpoints_forget(struct netd *d, const json_t *eps, struct nd_error *err);
+int net__endpoints_forget(struct netd *d, const struct nd_endpoint_rec *eps, size_t n, struct nd_error *err);
 
 /* ---- sandboxes (sandbox.c) --------------------------------------------------- */
 
-int net_sandbox_lookup(struct netd *d, const char *ref, char id[ND_ID_LEN + 1], json_t **doc,
-		       struct nd_error *err);
+/* By id, unique prefix or name; out (cleared first) gets the record. */
+int net_sandbox_lookup(struct netd *d, const char *ref, struct nd_sandbox_rec *out, struct nd_error *err);
 /* Records the sandbox (intent first), then creates its netns. A name is
- * optional (NULL or ""); labels may be NULL. */
-int net_sandbox_create(struct netd *d, const char *name, const json_t *labels, char id_out[ND_ID_LEN + 1],
-		       json_t **doc_out, struct nd_error *err);
+ * optional (NULL or ""); labels may be NULL. out (may be NULL) gets the record. */
+int net_sandbox_create(struct netd *d, const char *name, const json_t *labels, struct nd_sandbox_rec *out,
+		       struct nd_error *err);
 /* A sandbox that hooks.sandbox_in_use claims needs force (-EBUSY). */
 int net_sandbox_delete(struct netd *d, const char *id, bool force, struct nd_error *err);
-int net_sandbox_list(struct netd *d, json_t **out, struct nd_error *err);
+int net_sandbox_list(struct netd *d, struct nd_sandbox_list *out, struct nd_error *err);
 
 /* ---- published ports (ports.c): the daemon's nd_ports handle ----------------- */
 

@@ -3,49 +3,48 @@
 
 #include <sys/stat.h>
 
-int net_sandbox_lookup(struct netd *d, const char *ref, char id[ND_ID_LEN + 1], json_t **doc,
-		       struct nd_error *err)
+int net_sandbox_lookup(struct netd *d, const char *ref, struct nd_sandbox_rec *out, struct nd_error *err)
 {
-	return store_obj_lookup(d->store, "sandbox", ref, id, doc, err);
+	return store_sandbox_lookup(d->store, ref, out, err);
 }
 
-int net_sandbox_create(struct netd *d, const char *name, const json_t *labels, char id_out[ND_ID_LEN + 1],
-		       json_t **doc_out, struct nd_error *err)
+int net_sandbox_create(struct netd *d, const char *name, const json_t *labels, struct nd_sandbox_rec *out,
+		       struct nd_error *err)
 {
 	if (name && !*name)
 		name = NULL;
 	if (name && !nd_name_valid(name))
 		return nd_error_set(err, -EINVAL, "invalid sandbox name \"%s\": use letters, digits, '_', '.' and '-'", name);
-	char id[ND_ID_LEN + 1], now[40], path[PATH_MAX];
-	if (nd_id_new(id) < 0)
-		return nd_error_set(err, -EIO, "generating id failed");
-	nd_time_rfc3339(now);
-	snprintf(path, sizeof(path), "%s/%s", net_of(d)->netns_dir, id);
-	json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:o}", "Id", id, "Name", name ? name : "",
-				"Created", now, "NetnsPath", path,
-				"Labels", labels ? json_deep_copy(labels) : json_object());
-	if (!doc)
+	struct nd_sandbox_rec sb;
+	if (nd_sandbox_rec_init(&sb) < 0)
 		return nd_error_set(err, -ENOMEM, "out of memory");
-	struct store_obj_ref ref = { .kind = "sandbox", .id = id, .name = name };
+	if (nd_id_new(sb.id) < 0) {
+		nd_sandbox_rec_clear(&sb);
+		return nd_error_set(err, -EIO, "generating id failed");
+	}
+	snprintf(sb.name, sizeof(sb.name), "%s", name ? name : "");
+	nd_time_rfc3339(sb.created);
+	snprintf(sb.netns_path, sizeof(sb.netns_path), "%s/%s", net_of(d)->netns_dir, sb.id);
+	if (labels)
+		json_object_update(sb.labels, (json_t *)labels);
 	/* intent first: a crash after this leaves a record whose netns reconcile creates */
-	if (store_obj_put(d->store, &ref, doc, err) < 0) {
+	if (store_sandbox_put(d->store, &sb, err) < 0) {
 		if (err->code == -EEXIST)
 			nd_error_set(err, -EEXIST, "sandbox name \"%s\" is already in use", name);
-		json_decref(doc);
+		nd_sandbox_rec_clear(&sb);
 		return err->code;
 	}
-	if (netns_create(path, err) < 0) {
-		store_obj_del(d->store, "sandbox", id, &(struct nd_error){ 0 });
-		json_decref(doc);
-		return nd_error_wrap(err, "sandbox %.12s", id);
+	if (netns_create(sb.netns_path, err) < 0) {
+		store_obj_del(d->store, "sandbox", sb.id, &(struct nd_error){ 0 });
+		nd_error_wrap(err, "sandbox %.12s", sb.id);
+		nd_sandbox_rec_clear(&sb);
+		return err->code;
 	}
-	log_info("sandbox created id=%.12s name=%s netns=%s", id, name ? name : "", path);
-	if (id_out)
-		memcpy(id_out, id, sizeof(id));
-	if (doc_out)
-		*doc_out = doc;
+	log_info("sandbox created id=%.12s name=%s netns=%s", sb.id, sb.name, sb.netns_path);
+	if (out)
+		*out = sb;
 	else
-		json_decref(doc);
+		nd_sandbox_rec_clear(&sb);
 	return 0;
 }
 
@@ -53,52 +52,53 @@ int net_sandbox_create(struct netd *d, const char *name, const json_t *labels, c
  * then the namespace (its interfaces die with it, in the kernel's own time). */
 int net_sandbox_delete(struct netd *d, const char *id, bool force, struct nd_error *err)
 {
-	_cleanup_json_ json_t *sb = NULL;
-	_cleanup_json_ json_t *eps = NULL;
+	struct nd_sandbox_rec sb;
+	struct nd_endpoint_list eps = { 0 };
 	int rc;
-	if ((rc = store_obj_get(d->store, "sandbox", id, &sb, err)) < 0 ||
-	    (rc = net_endpoint_list(d, NULL, id, &eps, err)) < 0)
+	if ((rc = net_sandbox_lookup(d, id, &sb, err)) < 0)
 		return rc;
+	if ((rc = net_endpoint_list(d, NULL, sb.id, &eps, err)) < 0)
+		goto out;
 	const struct net_hooks *h = &net_of(d)->hooks;
-	if (!force && h->sandbox_in_use && h->sandbox_in_use(d, id))
-		return nd_error_set(err, -EBUSY, "sandbox %.12s is used by a container; remove the container first", id);
-	rc = store_tx_begin(d->store, err);
-	size_t i;
-	json_t *ep;
-	if (rc == 0) {
-		rc = net__endpoints_forget(d, eps, err);
-		if (rc == 0)
-			rc = store_obj_del(d->store, "sandbox", id, err);
-		if (rc < 0)
-			store_tx_rollback(d->store);
-		else
-			rc = store_tx_commit(d->store, err);
+	if (!force && h->sandbox_in_use && h->sandbox_in_use(d, sb.id)) {
+		rc = nd_error_set(err, -EBUSY, "sandbox %.12s is used by a container; remove the container first", sb.id);
+		goto out;
 	}
-	if (rc < 0)
-		return rc;
-	json_array_foreach(eps, i, ep) {
+	if ((rc = store_tx_begin(d->store, err)) < 0)
+		goto out;
+	if ((rc = net__endpoints_forget(d, eps.v, eps.n, err)) < 0 ||
+	    (rc = store_obj_del(d->store, "sandbox", sb.id, err)) < 0) {
+		store_tx_rollback(d->store);
+		goto out;
+	}
+	if ((rc = store_tx_commit(d->store, err)) < 0)
+		goto out;
+	for (size_t i = 0; i < eps.n; i++) {
 		struct nd_error e2 = { 0 };
-		struct net_network *n = net_network_find(d, nd_json_str(ep, "NetworkID"), &e2);
+		struct net_network *n = net_network_find(d, eps.v[i].network_id, &e2);
 		if (!n)
 			continue;
-		net_endpoint_release_pools(n, ep);
+		net_endpoint_release_pools(n, &eps.v[i]);
 		struct nd_drv_network dn;
 		struct nd_drv_endpoint de;
 		net_drv_network(n, &dn);
-		net_drv_endpoint(ep, &de);
+		net_drv_endpoint(&eps.v[i], &de);
 		if (n->drv->revoke_external_connectivity(&net_of(d)->drv_ctx, &dn, &de, &e2) < 0)
 			log_warn("endpoint=%.12s: revoke connectivity: %s", de.id, e2.msg);
 	}
 	/* the interfaces die with the namespace, in the kernel's own time:
 	 * no API caller waits on veth deletions one by one */
 	struct nd_error e3 = { 0 };
-	if (netns_destroy(nd_json_str(sb, "NetnsPath"), &e3) < 0)
-		log_warn("sandbox=%.12s: %s", id, e3.msg);
-	log_info("sandbox removed id=%.12s endpoints=%zu", id, json_array_size(eps));
-	return 0;
+	if (netns_destroy(sb.netns_path, &e3) < 0)
+		log_warn("sandbox=%.12s: %s", sb.id, e3.msg);
+	log_info("sandbox removed id=%.12s endpoints=%zu", sb.id, eps.n);
+out:
+	nd_endpoint_list_clear(&eps);
+	nd_sandbox_rec_clear(&sb);
+	return rc;
 }
 
-int net_sandbox_list(struct netd *d, json_t **out, struct nd_error *err)
+int net_sandbox_list(struct netd *d, struct nd_sandbox_list *out, struct nd_error *err)
 {
-	return store_obj_list(d->store, "sandbox", NULL, NULL, out, err);
+	return store_sandbox_list(d->store, out, err);
 }

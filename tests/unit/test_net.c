@@ -166,8 +166,10 @@ static int teardown(void **state)
 static struct net_network *create(struct netd *d, const char *name, const char *subnet, struct nd_error *err)
 {
 	struct net_network_create_req c = { .name = name, .driver = "fake" };
-	if (subnet)
-		c.ipam_cfgs = json_pack("[{s:s}]", "Subnet", subnet);
+	if (subnet) {
+		snprintf(c.ipam[0].subnet, sizeof(c.ipam[0].subnet), "%s", subnet);
+		c.nipam = 1;
+	}
 	struct net_network *n = NULL;
 	int rc = net_network_create(d, &c, &n, err);
 	net_network_create_req_clear(&c);
@@ -193,10 +195,10 @@ static void test_network_create_delete(void **state)
 	assert_int_equal(fk.net_create, 1);
 	assert_int_equal(count(&e->d, "network"), 1);
 	assert_ptr_equal(net_network_find(&e->d, "front", &err), n);
-	assert_ptr_equal(net_network_find(&e->d, n->id, &err), n);
+	assert_ptr_equal(net_network_find(&e->d, n->rec.id, &err), n);
 	/* the driver's data is recorded */
 	_cleanup_json_ json_t *doc = NULL;
-	assert_int_equal(store_obj_get(e->d.store, "network", n->id, &doc, &err), 0);
+	assert_int_equal(store_obj_get(e->d.store, "network", n->rec.id, &doc, &err), 0);
 	assert_string_equal(nd_json_str(json_object_get(doc, "DriverData"), "fake"), "br-fake");
 
 	/* a taken name, an overlapping subnet, a bad option, an unknown driver: refused, nothing changes */
@@ -226,7 +228,7 @@ static void test_network_create_delete(void **state)
 	size_t cnt = 0;
 	assert_int_equal(net_network_list(&e->d, &all, &cnt, &err), 0);
 	assert_int_equal(cnt, 2);
-	assert_string_equal(all[0]->name, "front");
+	assert_string_equal(all[0]->rec.name, "front");
 
 	assert_int_equal(net_network_delete(&e->d, a, &err), 0);
 	assert_int_equal(fk.net_delete, 1);
@@ -242,15 +244,16 @@ static void test_connect_disconnect(void **state)
 	struct net_network *n = create(&e->d, "front", "10.77.0.0/24", &err);
 	assert_non_null(n);
 
-	_cleanup_json_ json_t *ep = NULL;
+	struct nd_endpoint_rec ep;
 	struct net_connect_req c = { .target = "web" };
 	assert_int_equal(net_endpoint_connect(&e->d, "front", &c, &ep, &err), 0);
-	assert_string_equal(nd_json_str(ep, "IPv4Address"), "10.77.0.2/24");   /* .1 is the gateway */
-	assert_string_equal(nd_json_str(ep, "ContainerID"),
-			    "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0");
-	assert_string_equal(nd_json_str(ep, "OwnerName"), "web");
-	assert_string_equal(nd_json_str(ep, "Ifname"), "eth0");
-	assert_non_null(nd_json_str(ep, "MacAddress"));
+	assert_string_equal(ep.ipv4, "10.77.0.2/24");   /* .1 is the gateway */
+	assert_string_equal(ep.container_id, "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0");
+	assert_string_equal(ep.owner_name, "web");
+	assert_string_equal(ep.ifname, "eth0");
+	assert_string_equal(ep.mac, "02:42:00:00:00:01");   /* the driver chose it */
+	assert_true(ep.default_route);
+	nd_endpoint_rec_clear(&ep);
 	assert_int_equal(fk.ep_create, 1);
 	assert_int_equal(fk.join, 1);
 	assert_int_equal(fk.program, 1);
@@ -286,9 +289,10 @@ static void test_connect_disconnect(void **state)
 
 	/* the address is free again, and a static one is honoured */
 	struct net_connect_req want = { .target = "web", .ipv4 = "10.77.0.2" };
-	_cleanup_json_ json_t *ep2 = NULL;
+	struct nd_endpoint_rec ep2;
 	assert_int_equal(net_endpoint_connect(&e->d, "front", &want, &ep2, &err), 0);
-	assert_string_equal(nd_json_str(ep2, "IPv4Address"), "10.77.0.2/24");
+	assert_string_equal(ep2.ipv4, "10.77.0.2/24");
+	nd_endpoint_rec_clear(&ep2);
 	assert_int_equal(net_endpoint_disconnect(&e->d, "front", "web", false, &err), 0);
 	assert_int_equal(net_network_delete(&e->d, n, &err), 0);
 }
@@ -307,10 +311,11 @@ static void test_connect_failure_changes_nothing(void **state)
 	/* and the address it had is free (asked for explicitly: the pool's
 	 * cursor moves on, as Docker's does, rather than reuse at once) */
 	fk.fail_join = 0;
-	_cleanup_json_ json_t *ep = NULL;
+	struct nd_endpoint_rec ep;
 	struct net_connect_req again = { .target = "web", .ipv4 = "10.77.0.2" };
 	assert_int_equal(net_endpoint_connect(&e->d, "front", &again, &ep, &err), 0);
-	assert_string_equal(nd_json_str(ep, "IPv4Address"), "10.77.0.2/24");
+	assert_string_equal(ep.ipv4, "10.77.0.2/24");
+	nd_endpoint_rec_clear(&ep);
 }
 
 int main(void)

@@ -1,0 +1,111 @@
+/* The records netd keeps, as C structs, and their store codecs: JSON lives
+ * only in records.c (and in the api layer's views). Maps and lists of
+ * strings that pass through untouched (driver options, labels, aliases,
+ * the driver's private data) stay jansson values, owned by the record.
+ *
+ * Decoding is strict about types (a stored document of the wrong shape is
+ * an error that names the key) and tolerant of keys it does not know. */
+#pragma once
+
+#include "common/common.h"
+
+#include <limits.h>
+#include <net/if.h>
+
+struct store;
+
+#define ND_REC_MAX_SUBNETS 4
+
+/* ---- networks ------------------------------------------------------------------- */
+
+struct nd_ipam_rec {
+	char subnet[64];              /* canonical CIDR */
+	char gateway[64];             /* address, "" = none */
+	char ip_range[64];            /* CIDR, "" = the whole subnet */
+	json_t *aux;                  /* {name: address} or NULL */
+};
+
+struct nd_network_rec {
+	char id[ND_ID_LEN + 1];
+	char name[ND_NAME_MAX + 1];
+	char created[40];             /* RFC 3339 */
+	char driver[32];
+	char scope[16];               /* "local" or "global" */
+	bool ipv6, internal, attachable, ingress;
+	bool builtin;                 /* the default network */
+	struct nd_ipam_rec ipam[ND_REC_MAX_SUBNETS];
+	int nipam;
+	json_t *options;              /* driver options: object of strings, never NULL */
+	json_t *labels;               /* object of strings, never NULL */
+	json_t *driver_data;          /* the driver's own state: object, never NULL */
+	json_t *cursors;              /* {subnet: last allocated address}, never NULL */
+};
+
+/* A record with its maps allocated (empty); 0 or -ENOMEM. */
+int nd_network_rec_init(struct nd_network_rec *r);
+void nd_network_rec_clear(struct nd_network_rec *r);
+int nd_network_rec_from_json(const json_t *j, struct nd_network_rec *r, struct nd_error *err);
+json_t *nd_network_rec_to_json(const struct nd_network_rec *r);
+
+/* ---- endpoints ------------------------------------------------------------------ */
+
+struct nd_endpoint_rec {
+	char id[ND_ID_LEN + 1];
+	char network_id[ND_ID_LEN + 1];
+	char sandbox_id[ND_ID_LEN + 1];
+	char container_id[ND_ID_LEN + 1]; /* "" when the owner is the sandbox itself */
+	char owner_name[ND_NAME_MAX + 1];
+	char ifname[IFNAMSIZ];        /* inside the sandbox: "eth0" */
+	char mac[18];                 /* "" until the driver chose one */
+	char ipv4[64], ipv6[64];      /* CIDR or "" */
+	bool default_route;
+	json_t *aliases;              /* list of names, never NULL */
+	json_t *driver_data;          /* object, never NULL */
+};
+
+int nd_endpoint_rec_init(struct nd_endpoint_rec *r);
+void nd_endpoint_rec_clear(struct nd_endpoint_rec *r);
+int nd_endpoint_rec_from_json(const json_t *j, struct nd_endpoint_rec *r, struct nd_error *err);
+json_t *nd_endpoint_rec_to_json(const struct nd_endpoint_rec *r);
+/* A list of records (from the store): count and free. */
+struct nd_endpoint_list {
+	struct nd_endpoint_rec *v;
+	size_t n;
+};
+void nd_endpoint_list_clear(struct nd_endpoint_list *l);
+
+/* ---- sandboxes ------------------------------------------------------------------ */
+
+struct nd_sandbox_rec {
+	char id[ND_ID_LEN + 1];
+	char name[ND_NAME_MAX + 1];   /* "" = none */
+	char created[40];
+	char netns_path[PATH_MAX];
+	json_t *labels;               /* object of strings, never NULL */
+};
+
+int nd_sandbox_rec_init(struct nd_sandbox_rec *r);
+void nd_sandbox_rec_clear(struct nd_sandbox_rec *r);
+int nd_sandbox_rec_from_json(const json_t *j, struct nd_sandbox_rec *r, struct nd_error *err);
+json_t *nd_sandbox_rec_to_json(const struct nd_sandbox_rec *r);
+struct nd_sandbox_list {
+	struct nd_sandbox_rec *v;
+	size_t n;
+};
+void nd_sandbox_list_clear(struct nd_sandbox_list *l);
+
+/* ---- typed store access (store_records.c) ----------------------------------------- */
+
+int store_network_put(struct store *st, const struct nd_network_rec *r, struct nd_error *err);
+/* Every network, oldest first; the caller clears each and frees the array. */
+int store_network_list(struct store *st, struct nd_network_rec **out, size_t *n, struct nd_error *err);
+
+int store_endpoint_put(struct store *st, const struct nd_endpoint_rec *r, struct nd_error *err);
+/* The endpoints of a network and/or a sandbox (NULL: any), oldest first. */
+int store_endpoint_list(struct store *st, const char *network_id, const char *sandbox_id,
+			struct nd_endpoint_list *out, struct nd_error *err);
+
+int store_sandbox_put(struct store *st, const struct nd_sandbox_rec *r, struct nd_error *err);
+/* By id, unique prefix or name; out is cleared first. */
+int store_sandbox_lookup(struct store *st, const char *ref, struct nd_sandbox_rec *out, struct nd_error *err);
+int store_sandbox_list(struct store *st, struct nd_sandbox_list *out, struct nd_error *err);

@@ -9,7 +9,7 @@ set -euo pipefail
 SIZE=${1:-200}
 RUNS=${2:-3}
 NETD_BUILD=${NETD_BUILD:-$(cd "$(dirname "$0")/.." && pwd)/build}
-NDI=$NETD_BUILD/images/nd-images-test
+NDI=$NETD_BUILD/tests/tools/nd-images-test
 [ -x "$NDI" ] || { echo "build nd-images-test first (NETD_BUILD=$NETD_BUILD)" >&2; exit 1; }
 command -v umoci >/dev/null || { echo "umoci missing" >&2; exit 1; }
 W=$(mktemp -d /var/tmp/netd-bench-images.XXXXXX)

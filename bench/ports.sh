@@ -33,7 +33,7 @@ set -euo pipefail
 BUILD=${1:-${NETD_BUILD:-$(cd "$(dirname "$0")/.." && pwd)/build}}
 if [ -z "${_PORTS_BENCH_INNER:-}" ]; then
   [ "$(id -u)" = 0 ] || { echo "bench/ports.sh: needs root (namespaces, nftables, eBPF)" >&2; exit 1; }
-  [ -x "$BUILD/proxy/nd-ports-test" ] || { echo "bench/ports.sh: $BUILD/proxy/nd-ports-test not built" >&2; exit 1; }
+  [ -x "$BUILD/tests/tools/nd-ports-test" ] || { echo "bench/ports.sh: $BUILD/tests/tools/nd-ports-test not built" >&2; exit 1; }
   command -v iperf3 >/dev/null || { echo "bench/ports.sh: iperf3 missing (scripts/deps/proxy.txt)" >&2; exit 1; }
   MODES=${MODE:-${PORTS_MODE:-${MODES:-ebpf userland docker-proxy}}}
   DP_NOTE=
@@ -64,7 +64,7 @@ if [ -z "${_PORTS_BENCH_INNER:-}" ]; then
     unshare -nm --pid --fork --mount-proc --propagation private bash "$0" "$BUILD"
 fi
 SECS=${SECS:-5}; CONNS=${CONNS:-3000}
-PT=$BUILD/proxy/nd-ports-test
+PT=$BUILD/tests/tools/nd-ports-test
 T=$(mktemp -d /tmp/netd-bench.XXXXXX)
 CGROOT=/sys/fs/cgroup/unified
 [ "$(stat -fc %T $CGROOT 2>/dev/null)" = cgroup2fs ] || CGROOT=/sys/fs/cgroup

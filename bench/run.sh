@@ -17,7 +17,7 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 : "${NETD_BUILD:=$SRC/build}"
 NETD_BUILD=$(cd "$NETD_BUILD" && pwd)
 [ "$(id -u)" = 0 ] || { echo "bench/run.sh: needs root" >&2; exit 77; }
-for b in netd/netd cli/netctl runtime/netd-shim images/nd-images-test; do
+for b in netd/netd cli/netctl runtime/netd-shim tests/tools/nd-images-test; do
   [ -x "$NETD_BUILD/$b" ] || { echo "bench/run.sh: $NETD_BUILD/$b not built" >&2; exit 77; }
 done
 command -v crun >/dev/null || { echo "bench/run.sh: crun missing" >&2; exit 77; }
@@ -48,7 +48,7 @@ cleanup() {
 trap cleanup EXIT
 
 "$SRC/scripts/mk-busybox-image.sh" "$B/bb.tar" 2>/dev/null
-"$NETD_BUILD/images/nd-images-test" --root "$B/root/images" import "$B/bb.tar" bb >/dev/null
+"$NETD_BUILD/tests/tools/nd-images-test" --root "$B/root/images" import "$B/bb.tar" bb >/dev/null
 # no published ports here: the userland proxy, so nothing attaches to the host's cgroups
 echo '{"userland-proxy": true}' > "$B/netd.json"
 "$NETD_BUILD/netd/netd" --root "$B/root" --exec-root "$B/run" --socket "$B/netd.sock" --config "$B/netd.json" --log-level warn \

@@ -19,7 +19,7 @@
 set -euo pipefail
 N=${1:-30}
 : "${NETD_BUILD:=$(cd "$(dirname "$0")/.." && pwd)/build-runtime}"
-RT=$NETD_BUILD/runtime/nd-rt-test
+RT=$NETD_BUILD/tests/tools/nd-rt-test
 [ "$(id -u)" = 0 ] || { echo "bench/runtime.sh: needs root" >&2; exit 77; }
 [ -x "$RT" ] || { echo "bench/runtime.sh: $RT not built" >&2; exit 77; }
 [ -x /bin/busybox ] || { echo "bench/runtime.sh: busybox-static missing" >&2; exit 77; }

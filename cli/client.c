@@ -1,4 +1,5 @@
 #include "cli/client.h"
+#include "wire/wire.h"
 
 #include <curl/curl.h>
 
@@ -45,31 +46,10 @@ void client_free(struct client *c)
 
 const char *client_host(const struct client *c) { return c->host; }
 
-char *client_escape(struct client *c, const char *s)
-{
-	char *e = curl_easy_escape(c->curl, s, 0);
-	char *r = e ? strdup(e) : NULL;
-	curl_free(e);
-	return r;
-}
-
-struct buf {
-	char *data;
-	size_t len;
-};
-
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-	struct buf *b = userdata;
 	size_t n = size * nmemb;
-	char *d = realloc(b->data, b->len + n + 1);
-	if (!d)
-		return 0;
-	memcpy(d + b->len, ptr, n);
-	b->len += n;
-	d[b->len] = '\0';
-	b->data = d;
-	return n;
+	return wire_buf_append(userdata, ptr, n) < 0 ? 0 : n;
 }
 
 int client_call_raw(struct client *c, const char *method, const char *path, const json_t *body,
@@ -79,7 +59,7 @@ int client_call_raw(struct client *c, const char *method, const char *path, cons
 	if (nd_snprintf(url, sizeof(url), "http://netd%s", path) < 0)
 		return nd_error_set(err, -ENAMETOOLONG, "request path too long");
 	_cleanup_free_ char *payload = body ? nd_json_dump(body) : NULL;
-	struct buf b = { 0 };
+	_cleanup_wire_buf_ struct wire_buf b = { 0 };
 	struct curl_slist *hdrs = NULL;
 	CURL *h = c->curl;
 	curl_easy_reset(h);
@@ -101,15 +81,14 @@ int client_call_raw(struct client *c, const char *method, const char *path, cons
 	CURLcode cc = curl_easy_perform(h);
 	curl_slist_free_all(hdrs);
 	if (cc != CURLE_OK) {
-		free(b.data);
 		int code = cc == CURLE_COULDNT_CONNECT ? -ECONNREFUSED : -EIO;
 		return nd_error_set(err, code, "cannot connect to netd at %s: %s%s", c->host,
 				    curl_easy_strerror(cc),
 				    cc == CURLE_COULDNT_CONNECT ? " (is netd running? are you root?)" : "");
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-	*out = b.data;
-	*out_len = b.len;
+	if (!(*out = wire_buf_steal(&b, out_len)))
+		return nd_error_set(err, -ENOMEM, "out of memory reading netd's answer");
 	return 0;
 }
 

@@ -17,5 +17,4 @@ int client_call(struct client *c, const char *method, const char *path, const js
 /* Like client_call but returns the raw body (text endpoints). */
 int client_call_raw(struct client *c, const char *method, const char *path, const json_t *body,
 		    char **out, size_t *out_len, long *status, struct nd_error *err);
-/* Percent-encodes s for a path segment or query value; caller frees. */
-char *client_escape(struct client *c, const char *s);
+/* (Escaping a path segment or query value: wire_query_escape().) */

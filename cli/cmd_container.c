@@ -43,29 +43,19 @@ struct raw {
 	bool tty_stream;
 	bool headers_done, done;
 	CURLcode result;
-	char *buf;              /* body bytes not yet handed out */
-	size_t off, len, cap;
+	struct wire_buf buf;    /* body bytes; those before off are handed out */
+	size_t off;
 };
 
 static size_t raw_on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct raw *r = userdata;
 	size_t n = size * nmemb;
-	if (r->off > 0 && r->off == r->len)
-		r->off = r->len = 0;
-	if (r->len + n > r->cap) {
-		size_t cap = r->cap ? r->cap : 65536;
-		while (cap < r->len + n)
-			cap *= 2;
-		char *b = realloc(r->buf, cap);
-		if (!b)
-			return 0;
-		r->buf = b;
-		r->cap = cap;
+	if (r->off > 0 && r->off == r->buf.len) {
+		wire_buf_reset(&r->buf);
+		r->off = 0;
 	}
-	memcpy(r->buf + r->len, ptr, n);
-	r->len += n;
-	return n;
+	return wire_buf_append(&r->buf, ptr, n) < 0 ? 0 : n;
 }
 
 static size_t raw_on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
@@ -108,11 +98,11 @@ static int raw_perform(struct raw *r)
 static int raw_step(struct raw *r)
 {
 	bool had_headers = r->headers_done;
-	size_t had = r->len - r->off;
+	size_t had = r->buf.len - r->off;
 	if (raw_perform(r) < 0)
 		return -EIO;
 	/* progress already: hand it back before waiting on the socket */
-	if (r->done || r->headers_done != had_headers || r->len - r->off != had)
+	if (r->done || r->headers_done != had_headers || r->buf.len - r->off != had)
 		return 0;
 	if (curl_multi_poll(r->multi, NULL, 0, 200, NULL) != CURLM_OK)
 		return -EIO;
@@ -131,7 +121,7 @@ static void raw_close(struct raw *r)
 		curl_multi_cleanup(r->multi);
 	curl_slist_free_all(r->hdrs);
 	free(r->payload);
-	free(r->buf);
+	wire_buf_free(&r->buf);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -190,38 +180,31 @@ static int raw_request(struct cli *cli, const char *method, const char *path, co
  * call); 0 at the end of the body, < 0 on error or -EINTR on a signal. */
 static ssize_t raw_next(struct raw *r, const char **out)
 {
-	while (r->off == r->len) {
+	while (r->off == r->buf.len) {
 		if (r->done)
 			return r->result == CURLE_OK ? 0 : -EIO;
 		int rc = raw_step(r);
 		if (rc < 0)
 			return rc;
 	}
-	*out = r->buf + r->off;
-	size_t n = r->len - r->off;
-	r->off = r->len;
+	*out = r->buf.data + r->off;
+	size_t n = r->buf.len - r->off;
+	r->off = r->buf.len;
 	return (ssize_t)n;
 }
 
 static json_t *raw_json_body(struct raw *r)
 {
-	char *all = NULL;
-	size_t len = 0;
+	_cleanup_wire_buf_ struct wire_buf all = { 0 };
 	const char *p;
 	ssize_t n;
 	while ((n = raw_next(r, &p)) > 0 || n == -EINTR) {
 		if (n == -EINTR)
 			return NULL;       /* let the caller forward the signal and call again */
-		char *a = realloc(all, len + (size_t)n + 1);
-		if (!a)
+		if (wire_buf_append(&all, p, (size_t)n) < 0)
 			break;
-		all = a;
-		memcpy(all + len, p, (size_t)n);
-		len += (size_t)n;
 	}
-	json_t *j = all ? json_loadb(all, len, 0, NULL) : NULL;
-	free(all);
-	return j;
+	return all.data ? json_loadb(all.data, all.len, 0, NULL) : NULL;
 }
 
 static int raw_error(struct raw *r, struct nd_error *err)
@@ -378,70 +361,26 @@ enum {
 	O_RESTART, O_RM, O_HELP, O_EXPOSE,
 };
 
-/* "-p [IP:][HOSTPORT[-END]:]PORT[-END][/proto]" into HostConfig.PortBindings
- * and ExposedPorts, one key per container port (as Docker's CLI does) */
-static int parse_publish(const char *spec, json_t *bindings, json_t *exposed)
+/* "-p [IP:][HOSTPORT[-END]:]PORT[-END][/proto]" (wire's parser, the one
+ * netd judges with) into HostConfig.PortBindings and ExposedPorts, one key
+ * per container port (as Docker's CLI does) */
+static int parse_publish(const char *spec, json_t *bindings, json_t *exposed, struct nd_error *err)
 {
-	char buf[256], ip[64] = "", hp[32] = "", cp[32];
-	snprintf(buf, sizeof(buf), "%s", spec);
-	const char *proto = "tcp";
-	char *slash = strrchr(buf, '/');
-	if (slash) {
-		*slash = '\0';
-		proto = slash + 1;
-		if (strcmp(proto, "tcp") && strcmp(proto, "udp") && strcmp(proto, "sctp"))
-			return -EINVAL;
-	}
-	char *last = strrchr(buf, ':');
-	char *rest = buf;
-	if (last) {
-		*last = '\0';
-		snprintf(cp, sizeof(cp), "%s", last + 1);
-		char *hcolon = strrchr(buf, ':');
-		if (buf[0] == '[') {                     /* [v6]:HOSTPORT */
-			char *rb = strchr(buf, ']');
-			if (!rb || rb[1] != ':')
-				return -EINVAL;
-			*rb = '\0';
-			snprintf(ip, sizeof(ip), "%s", buf + 1);
-			rest = rb + 2;
-		} else if (hcolon) {                     /* IP:HOSTPORT */
-			*hcolon = '\0';
-			snprintf(ip, sizeof(ip), "%s", buf);
-			rest = hcolon + 1;
-		}
-		snprintf(hp, sizeof(hp), "%s", rest);
-	} else {
-		snprintf(cp, sizeof(cp), "%s", buf);
-	}
-	unsigned c0, c1, h0 = 0, h1 = 0;
-	int k = 0;
-	if (sscanf(cp, "%u%n", &c0, &k) != 1 || (cp[k] && sscanf(cp + k, "-%u", &c1) != 1))
-		return -EINVAL;
-	if (!cp[k])
-		c1 = c0;
-	if (*hp) {
-		k = 0;
-		if (sscanf(hp, "%u%n", &h0, &k) != 1 || (hp[k] && sscanf(hp + k, "-%u", &h1) != 1))
-			return -EINVAL;
-		if (!hp[k])
-			h1 = h0;
-		if (h1 - h0 != c1 - c0)
-			return -EINVAL;
-	}
-	if (c0 < 1 || c1 > 65535 || c1 < c0 || (*hp && (h0 < 1 || h1 > 65535 || h1 < h0)))
-		return -EINVAL;
-	for (unsigned p = c0; p <= c1; p++) {
+	struct wire_port_spec ps;
+	int r = wire_ports_parse(spec, &ps, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < wire_ports_count(&ps); i++) {
 		char key[32], hport[8] = "";
-		snprintf(key, sizeof(key), "%u/%s", p, proto);
-		if (*hp)
-			snprintf(hport, sizeof(hport), "%u", h0 + (p - c0));
+		snprintf(key, sizeof(key), "%u/%s", (unsigned)(ps.container_lo + i), wire_ports_proto_name(ps.proto));
+		if (ps.host_lo)
+			snprintf(hport, sizeof(hport), "%u", (unsigned)(ps.host_lo + i));
 		json_t *l = json_object_get(bindings, key);
 		if (!l) {
 			l = json_array();
 			json_object_set_new(bindings, key, l);
 		}
-		json_array_append_new(l, json_pack("{s:s, s:s}", "HostIp", ip, "HostPort", hport));
+		json_array_append_new(l, json_pack("{s:s, s:s}", "HostIp", ps.host_ip, "HostPort", hport));
 		json_object_set_new(exposed, key, json_object());
 	}
 	return 0;
@@ -482,10 +421,13 @@ static int parse_create(struct cli *cli, int argc, char **argv, bool run, struct
 	optind = 1;
 	while ((c = getopt_long(argc, argv, run ? "+dtie:w:u:m:p:P" : "+tie:w:u:m:p:P", opts, NULL)) != -1) {
 		switch (c) {
-		case 'p':
-			if (parse_publish(optarg, bindings, exposed) < 0)
-				return cli_usage_error(cli->prog, "invalid -p \"%s\": want [IP:][HOSTPORT:]PORT[/tcp|udp|sctp]", optarg);
+		case 'p': {
+			struct nd_error perr = { 0 };
+			if (parse_publish(optarg, bindings, exposed, &perr) < 0)
+				return cli_usage_error(cli->prog, "invalid -p: %s (want [IP:][HOSTPORT:]PORT[/tcp|udp|sctp])",
+						       perr.msg);
 			break;
+		}
 		case 'P': json_object_set_new(hc, "PublishAllPorts", json_true()); break;
 		case O_EXPOSE: {
 			char key[64];
@@ -599,7 +541,7 @@ static int do_create(struct cli *cli, json_t *body, const char *name, char id[65
 {
 	char path[512] = "/containers/create";
 	if (name) {
-		_cleanup_free_ char *e = client_escape(cli->client, name);
+		_cleanup_free_ char *e = wire_query_escape(name);
 		snprintf(path, sizeof(path), "/containers/create?name=%s", e ? e : "");
 	}
 	_cleanup_json_ json_t *resp = NULL;
@@ -886,7 +828,7 @@ static int cmd_start(struct cli *cli, int argc, char **argv)
 	int status = 0;
 	for (int i = 1; i < argc; i++) {
 		struct nd_error err = { 0 };
-		_cleanup_free_ char *e = client_escape(cli->client, argv[i]);
+		_cleanup_free_ char *e = wire_query_escape(argv[i]);
 		int code;
 		if (do_start(cli, e, &err, &code) < 0) {
 			cli_fail(&err);
@@ -909,16 +851,16 @@ static int each_with_opt(struct cli *cli, int argc, char **argv, const char *hel
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 		if (optname && strcmp(a, optname) == 0 && i + 1 < argc && qkey) {
-			_cleanup_free_ char *e = client_escape(cli->client, argv[++i]);
+			_cleanup_free_ char *e = wire_query_escape(argv[++i]);
 			snprintf(query, sizeof(query), "?%s=%s", qkey, e ? e : "");
 		} else if (qflag && (strcmp(a, "-f") == 0 || strcmp(a, "--force") == 0)) {
 			snprintf(query, sizeof(query), "?%s=1", qflag);
 		} else if (optname && qkey && nd_str_has_prefix(a, "--") && strchr(a, '=')) {
-			_cleanup_free_ char *e = client_escape(cli->client, strchr(a, '=') + 1);
+			_cleanup_free_ char *e = wire_query_escape(strchr(a, '=') + 1);
 			snprintf(query, sizeof(query), "?%s=%s", qkey, e ? e : "");
 		} else if (qkey && (strcmp(a, "-t") == 0 || strcmp(a, "--time") == 0 || strcmp(a, "-s") == 0 ||
 				    strcmp(a, "--signal") == 0) && i + 1 < argc) {
-			_cleanup_free_ char *e = client_escape(cli->client, argv[++i]);
+			_cleanup_free_ char *e = wire_query_escape(argv[++i]);
 			snprintf(query, sizeof(query), "?%s=%s", qkey, e ? e : "");
 		} else {
 			return cli_usage_error(cli->prog, "unknown option \"%s\"", a);
@@ -928,7 +870,7 @@ static int each_with_opt(struct cli *cli, int argc, char **argv, const char *hel
 		return cli_usage_error(cli->prog, "expects at least one container");
 	int status = 0;
 	for (; i < argc; i++) {
-		_cleanup_free_ char *e = client_escape(cli->client, argv[i]);
+		_cleanup_free_ char *e = wire_query_escape(argv[i]);
 		char path[1024];
 		snprintf(path, sizeof(path), "/containers/%s%s%s", e ? e : "", suffix, query);
 		struct nd_error err = { 0 };
@@ -1165,7 +1107,7 @@ static int cmd_logs(struct cli *cli, int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage_error(cli->prog, "expects exactly one container");
-	_cleanup_free_ char *e = client_escape(cli->client, argv[optind]);
+	_cleanup_free_ char *e = wire_query_escape(argv[optind]);
 	char path[512];
 	snprintf(path, sizeof(path), "/containers/%s/logs?stdout=1&stderr=1&follow=%d&timestamps=%d", e ? e : "",
 		 follow, ts);
@@ -1225,13 +1167,14 @@ static void join_cgroups(pid_t pid)
 /* The exec'd process gets what the container's own processes get: Docker's
  * default capability set (everything else dropped, bounding set included) and
  * no_new_privs. (The container's seccomp filter is not applied here: netctl
- * links no seccomp library; see the note in the help.) */
-#define EXEC_DEFAULT_CAPS 0xa80425fbULL
+ * links no seccomp library; see the note in the help.) The default set is
+ * wire's, the one netd's runtime applies. */
 
 static int exec_bound_caps(void)
 {
+	uint64_t keep = wire_cap_default_mask();
 	for (int cap = 0; cap < 64; cap++) {
-		if (EXEC_DEFAULT_CAPS & (1ULL << cap))
+		if (keep & (1ULL << cap))
 			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
 			if (errno == EINVAL)
@@ -1248,8 +1191,9 @@ static int exec_final_caps(void)
 	struct __user_cap_data_struct d[2] = { 0 };
 	if (syscall(SYS_capget, &h, d) < 0)
 		return -1;
+	uint64_t mask = wire_cap_default_mask();
 	for (int i = 0; i < 2; i++) {
-		uint32_t keep = (uint32_t)(EXEC_DEFAULT_CAPS >> (32 * i));
+		uint32_t keep = (uint32_t)(mask >> (32 * i));
 		d[i].effective &= keep;
 		d[i].permitted &= keep;
 		d[i].inheritable = 0;

@@ -14,8 +14,7 @@ struct xfer {
 	CURL *h;
 	FILE *out;              /* 2xx body goes here when set */
 	long status;
-	char *body;             /* otherwise (and for errors) kept in memory */
-	size_t len;
+	struct wire_buf body;   /* otherwise (and for errors) kept in memory */
 	bool write_failed;
 };
 
@@ -32,14 +31,7 @@ static size_t xfer_on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 		}
 		return n;
 	}
-	char *d = realloc(x->body, x->len + n + 1);
-	if (!d)
-		return 0;
-	memcpy(d + x->len, ptr, n);
-	x->len += n;
-	d[x->len] = '\0';
-	x->body = d;
-	return n;
+	return wire_buf_append(&x->body, ptr, n) < 0 ? 0 : n;
 }
 
 /* One request with an optional file body (in) and an optional file
@@ -87,7 +79,7 @@ static int xfer(struct cli *cli, const char *method, const char *path, FILE *in,
 	int rc = 0;
 	if (x.status >= 400) {
 		json_error_t je;
-		json_t *j = x.body ? json_loadb(x.body, x.len, 0, &je) : NULL;
+		json_t *j = x.body.data ? json_loadb(x.body.data, x.body.len, 0, &je) : NULL;
 		const char *msg = nd_json_str(j, "message");
 		if (msg)
 			rc = nd_error_set(err, nd_error_from_http_status((int)x.status), "%s", msg);
@@ -104,8 +96,8 @@ static int xfer(struct cli *cli, const char *method, const char *path, FILE *in,
 				  cc == CURLE_COULDNT_CONNECT ? " (is netd running? are you root?)" : "");
 	}
 	if (rc == 0 && body)
-		*body = TAKE_PTR(x.body);
-	free(x.body);
+		*body = TAKE_PTR(x.body.data);
+	wire_buf_free(&x.body);
 	return rc;
 }
 
@@ -227,13 +219,13 @@ static int cmd_img_import(struct cli *cli, int argc, char **argv)
 	if (ref) {
 		char repo[1024], tag[256];
 		split_ref(ref, repo, sizeof(repo), tag, sizeof(tag));
-		_cleanup_free_ char *er = client_escape(cli->client, repo);
-		_cleanup_free_ char *et = client_escape(cli->client, tag);
+		_cleanup_free_ char *er = wire_query_escape(repo);
+		_cleanup_free_ char *et = wire_query_escape(tag);
 		snprintf(path + strlen(path), sizeof(path) - strlen(path), "&repo=%s%s%s", er ? er : "",
 			 tag[0] ? "&tag=" : "", tag[0] && et ? et : "");
 	}
 	if (message) {
-		_cleanup_free_ char *em = client_escape(cli->client, message);
+		_cleanup_free_ char *em = wire_query_escape(message);
 		snprintf(path + strlen(path), sizeof(path) - strlen(path), "&message=%s", em ? em : "");
 	}
 	_cleanup_free_ char *body = NULL;
@@ -336,7 +328,7 @@ static int cmd_img_save(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(cli->prog, "refusing to write an archive to a terminal: use -o FILE or redirect");
 	char path[8192] = "/images/get";
 	for (int i = optind; i < argc; i++) {
-		_cleanup_free_ char *e = client_escape(cli->client, argv[i]);
+		_cleanup_free_ char *e = wire_query_escape(argv[i]);
 		if (nd_snprintf(path + strlen(path), sizeof(path) - strlen(path), "%cnames=%s", i == optind ? '?' : '&',
 				e ? e : "") < 0)
 			return cli_usage_error(cli->prog, "too many images for one request");
@@ -581,8 +573,8 @@ static int cmd_img_tag(struct cli *cli, int argc, char **argv)
 	char repo[1024], tag[256];
 	split_ref(argv[2], repo, sizeof(repo), tag, sizeof(tag));
 	_cleanup_free_ char *base = cli_path(cli, "/images/%s/tag", argv[1]);
-	_cleanup_free_ char *er = client_escape(cli->client, repo);
-	_cleanup_free_ char *et = client_escape(cli->client, tag);
+	_cleanup_free_ char *er = wire_query_escape(repo);
+	_cleanup_free_ char *et = wire_query_escape(tag);
 	_cleanup_free_ char *path = NULL;
 	struct nd_error err = { 0 };
 	if (!base || !er || !et || asprintf(&path, "%s?repo=%s&tag=%s", base, er, et) < 0)
@@ -746,11 +738,11 @@ int cmd_commit(struct cli *cli, int argc, char **argv)
 			snprintf(tag, sizeof(tag), "%s", colon + 1);
 		}
 	}
-	_cleanup_free_ char *ec = client_escape(cli->client, argv[optind]);
-	_cleanup_free_ char *er = client_escape(cli->client, repo);
-	_cleanup_free_ char *et = client_escape(cli->client, tag);
-	_cleanup_free_ char *em = client_escape(cli->client, msg ? msg : "");
-	_cleanup_free_ char *ea = client_escape(cli->client, author ? author : "");
+	_cleanup_free_ char *ec = wire_query_escape(argv[optind]);
+	_cleanup_free_ char *er = wire_query_escape(repo);
+	_cleanup_free_ char *et = wire_query_escape(tag);
+	_cleanup_free_ char *em = wire_query_escape(msg ? msg : "");
+	_cleanup_free_ char *ea = wire_query_escape(author ? author : "");
 	char path[4096];
 	snprintf(path, sizeof(path), "/commit?container=%s&repo=%s&tag=%s&comment=%s&author=%s", ec ? ec : "",
 		 er ? er : "", et ? et : "", em ? em : "", ea ? ea : "");

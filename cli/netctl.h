@@ -3,6 +3,7 @@
 
 #include "cli/client.h"
 #include "common/common.h"
+#include "wire/wire.h"
 
 #include <getopt.h>
 

@@ -96,7 +96,7 @@ void cli_table_print(struct cli_table *t)
 
 char *cli_path(struct cli *cli, const char *fmt, const char *arg)
 {
-	_cleanup_free_ char *esc = client_escape(cli->client, arg);
+	_cleanup_free_ char *esc = wire_query_escape(arg);
 	char *out = NULL;
 	if (!esc || asprintf(&out, fmt, esc) < 0)
 		return NULL;

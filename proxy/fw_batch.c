@@ -25,24 +25,18 @@ void fw__batch_done(struct fw__batch *b)
 	for (size_t i = 0; i < b->nwhat; i++)
 		free(b->what[i]);
 	free(b->what);
-	free(b->buf);
+	wire_buf_free(&b->buf);
 	*b = (struct fw__batch){ 0 };
 }
 
 static int reserve(struct fw__batch *b, size_t room)
 {
-	if (b->cap - b->len >= room)
-		return 0;
-	size_t cap = b->cap ? b->cap : FW_BATCH_MIN;
-	while (cap - b->len < room)
-		cap *= 2;
-	char *p = realloc(b->buf, cap);
-	if (!p)
-		return -ENOMEM;
+	size_t old = b->buf.cap;
+	int r = wire_buf_reserve(&b->buf, !old && room < FW_BATCH_MIN ? FW_BATCH_MIN : room);
+	if (r < 0)
+		return r;
 	/* libnftnl builders do not bound-check: hand them zeroed room */
-	memset(p + b->cap, 0, cap - b->cap);
-	b->buf = p;
-	b->cap = cap;
+	memset(b->buf.data + old, 0, b->buf.cap - old);
 	return 0;
 }
 
@@ -75,7 +69,7 @@ struct nlmsghdr *fw__batch_hdr(struct fw__batch *b, size_t room, uint16_t type, 
 	}
 	b->what[b->nwhat++] = what;
 	uint32_t seq = b->seq_next++;
-	char *at = b->buf + b->len;
+	char *at = b->buf.data + b->buf.len;
 	memset(at, 0, room);
 	if (type == FW_MSG_RAW) /* BEGIN/END: the caller writes the header */
 		return memcpy(at, &(struct nlmsghdr){ .nlmsg_seq = seq }, sizeof(struct nlmsghdr));
@@ -87,8 +81,8 @@ void fw__batch_put(struct fw__batch *b, struct nlmsghdr *nlh)
 {
 	if (!nlh)
 		return;
-	b->len += NLMSG_ALIGN(nlh->nlmsg_len);
-	if (b->len > b->cap) /* a builder outgrew its room: a bug, never continue */
+	b->buf.len += NLMSG_ALIGN(nlh->nlmsg_len);
+	if (b->buf.len >= b->buf.cap) /* a builder outgrew its room: a bug, never continue */
 		abort();
 }
 
@@ -158,12 +152,12 @@ int fw__batch_send(struct nd_fw *fw, struct fw__batch *b, struct nd_error *err)
 {
 	if (b->err)
 		return nd_error_set(err, b->err, "nftables: build batch: %s", strerror(-b->err));
-	grow_sockbuf(fw, SO_SNDBUFFORCE, SO_SNDBUF, b->len + 4096);
+	grow_sockbuf(fw, SO_SNDBUFFORCE, SO_SNDBUF, b->buf.len + 4096);
 	/* Every ACK is a small skb; leave room for all of them (~1 KiB truesize). */
 	grow_sockbuf(fw, SO_RCVBUFFORCE, SO_RCVBUF, (b->nmsgs + 16) * 1024);
 
-	if (mnl_socket_sendto(fw->nl, b->buf, b->len) < 0)
-		return nd_error_set(err, -errno, "nftables: send batch (%zu bytes): %s", b->len, strerror(errno));
+	if (mnl_socket_sendto(fw->nl, b->buf.data, b->buf.len) < 0)
+		return nd_error_set(err, -errno, "nftables: send batch (%zu bytes): %s", b->buf.len, strerror(errno));
 
 	/* nfnetlink handles the batch synchronously inside sendmsg: every reply is
 	 * queued by now. Drain without blocking; a short timeout guards the rest. */

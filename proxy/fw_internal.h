@@ -2,6 +2,7 @@
 #pragma once
 
 #include "proxy/proxy.h"
+#include "wire/wire.h"
 
 #include <stdint.h>
 #include <linux/netfilter/nf_tables.h>
@@ -32,8 +33,7 @@ int fw__batch_finish(struct nd_fw *fw, struct fw__batch *b, struct nd_error *err
  * message asks for an ACK and carries a description for error messages
  * ("add element to set bridges"). Allocation failure is sticky in ->err. */
 struct fw__batch {
-	char *buf;
-	size_t len, cap;
+	struct wire_buf buf;  /* the messages; room past len is zeroed */
 	uint32_t seq_first;   /* seq of BEGIN */
 	uint32_t seq_next;
 	char **what;          /* [seq - seq_first] description, NULL for BEGIN/END */

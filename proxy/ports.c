@@ -647,5 +647,5 @@ int nd_ports_pick_free(struct nd_ports *p, int proto, const char *host_ip, uint1
 		*port = k.host_port;
 		return 0;
 	}
-	return nd_error_set(err, -EADDRNOTAVAIL, "ports: no free %s port in %u-%u", ports__proto_name(proto), lo, hi);
+	return nd_error_set(err, -EADDRNOTAVAIL, "ports: no free %s port in %u-%u", wire_ports_proto_name(proto), lo, hi);
 }

@@ -306,25 +306,17 @@ static void prune(int fd, const void *want, size_t n, size_t ksize, int (*cmp)(c
 	uint8_t cur[64], next[64];
 	bool first = true;
 	/* collect first, delete after: deleting while iterating restarts the walk */
-	size_t cap = 256, cnt = 0;
-	uint8_t *gone = malloc(cap * ksize);
-	while (gone && bpf_map_get_next_key(fd, first ? NULL : cur, next) == 0) {
+	_cleanup_wire_buf_ struct wire_buf gone = { 0 };
+	while (bpf_map_get_next_key(fd, first ? NULL : cur, next) == 0) {
 		first = false;
 		memcpy(cur, next, ksize);
 		if (n && bsearch(cur, want, n, ksize, cmp))
 			continue;
-		if (cnt == cap) {
-			uint8_t *g = realloc(gone, 2 * cap * ksize);
-			if (!g)
-				break;
-			gone = g;
-			cap *= 2;
-		}
-		memcpy(gone + cnt++ * ksize, cur, ksize);
+		if (wire_buf_append(&gone, cur, ksize) < 0)
+			break;             /* out of memory: delete what we have */
 	}
-	for (size_t i = 0; gone && i < cnt; i++)
-		(void)bpf_map_delete_elem(fd, gone + i * ksize);
-	free(gone);
+	for (size_t off = 0; off + ksize <= gone.len; off += ksize)
+		(void)bpf_map_delete_elem(fd, gone.data + off);
 }
 
 static int repin(struct nd_ports *p, struct ebpf *b, struct nd_error *err)

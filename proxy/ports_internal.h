@@ -2,6 +2,7 @@
 #pragma once
 
 #include "proxy/fw_internal.h"
+#include "wire/wire.h"
 
 #include <netinet/in.h>
 
@@ -80,7 +81,6 @@ struct nd_ports {
 int ports__canon(const struct nd_port_map *in, struct nd_port_map *out, struct fw__port *k, struct nd_error *err);
 /* the reservation: a socket bound to the host port (listening when `listen`) */
 int ports__reserve(const struct fw__port *k, bool listen, int *fd, struct nd_error *err);
-const char *ports__proto_name(int proto);
 /* ports_addrs.c: the addresses "all addresses" ports act for (IPv6
  * link-local ones left out), and a watch on p->loop that calls
  * refresh_addrs after RTM_NEWADDR/RTM_DELADDR of one */

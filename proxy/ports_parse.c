@@ -1,138 +1,25 @@
-/* proxy: the -p syntax and the canonical form of a port mapping. */
+/* proxy: port mappings from the -p syntax (parsed by wire/, which netctl
+ * shares) and their canonical form. */
 #include "proxy/ports_internal.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
-
-const char *ports__proto_name(int proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP: return "tcp";
-	case IPPROTO_UDP: return "udp";
-	case IPPROTO_SCTP: return "sctp";
-	default: return "?";
-	}
-}
-
-static int parse_proto(const char *s, int *proto)
-{
-	if (!strcmp(s, "tcp"))
-		*proto = IPPROTO_TCP;
-	else if (!strcmp(s, "udp"))
-		*proto = IPPROTO_UDP;
-	else if (!strcmp(s, "sctp"))
-		*proto = IPPROTO_SCTP;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-static int parse_u16(const char *s, size_t len, uint16_t *out)
-{
-	if (len == 0 || len > 5)
-		return -EINVAL;
-	unsigned v = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -EINVAL;
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	if (v == 0 || v > 65535)
-		return -EINVAL;
-	*out = (uint16_t)v;
-	return 0;
-}
-
-/* "N" or "N-M" (N <= M); empty gives 0-0 when allow_empty */
-static int parse_range(const char *s, size_t len, uint16_t *lo, uint16_t *hi, bool allow_empty)
-{
-	if (len == 0 && allow_empty) {
-		*lo = *hi = 0;
-		return 0;
-	}
-	const char *dash = memchr(s, '-', len);
-	if (!dash)
-		return parse_u16(s, len, lo) < 0 ? -EINVAL : (*hi = *lo, 0);
-	if (parse_u16(s, (size_t)(dash - s), lo) < 0 || parse_u16(dash + 1, len - (size_t)(dash - s) - 1, hi) < 0 ||
-	    *lo > *hi)
-		return -EINVAL;
-	return 0;
-}
 
 int nd_ports_parse(const char *spec, struct nd_port_map *out, size_t max, size_t *n, struct nd_error *err)
 {
 	*n = 0;
-	if (!spec || !*spec || strlen(spec) > 128)
-		return nd_error_set(err, -EINVAL, "ports: invalid port mapping \"%s\"", spec ? spec : "");
-	char buf[160];
-	snprintf(buf, sizeof(buf), "%s", spec);
-
-	int proto = IPPROTO_TCP;
-	char *slash = strrchr(buf, '/');
-	if (slash) {
-		*slash = '\0';
-		if (parse_proto(slash + 1, &proto) < 0)
-			return nd_error_set(err, -EINVAL, "ports: \"%s\": unknown protocol \"%s\" (tcp, udp, sctp)", spec,
-					    slash + 1);
-	}
-
-	/* split [HOSTIP:]HOSTPORT:CPORT from the right; a v6 HOSTIP is in brackets */
-	char host_ip[64] = "";
-	char *rest = buf;
-	if (buf[0] == '[') {
-		char *close = strchr(buf, ']');
-		if (!close || close[1] != ':' || (size_t)(close - buf - 1) >= sizeof(host_ip))
-			return nd_error_set(err, -EINVAL, "ports: \"%s\": expected [IPv6]:HOSTPORT:CPORT", spec);
-		memcpy(host_ip, buf + 1, (size_t)(close - buf - 1));
-		host_ip[close - buf - 1] = '\0';
-		rest = close + 2;
-		if (!strchr(rest, ':'))
-			return nd_error_set(err, -EINVAL, "ports: \"%s\": expected [IPv6]:HOSTPORT:CPORT", spec);
-	}
-	char *cport = strrchr(rest, ':');
-	char *hport = NULL;
-	if (cport) {
-		*cport++ = '\0';
-		char *c2 = strrchr(rest, ':');
-		if (c2) {
-			if (rest != buf)
-				return nd_error_set(err, -EINVAL, "ports: \"%s\": too many ':'", spec);
-			*c2 = '\0';
-			if (strlen(rest) >= sizeof(host_ip) || strchr(rest, ':'))
-				return nd_error_set(err, -EINVAL, "ports: \"%s\": put an IPv6 host address in brackets",
-						    spec);
-			snprintf(host_ip, sizeof(host_ip), "%s", rest);
-			hport = c2 + 1;
-		} else {
-			hport = rest;
-		}
-	} else {
-		cport = rest;
-	}
-	if (host_ip[0]) {
-		unsigned char a[16];
-		if (inet_pton(AF_INET, host_ip, a) != 1 && inet_pton(AF_INET6, host_ip, a) != 1)
-			return nd_error_set(err, -EINVAL, "ports: \"%s\": invalid host address \"%s\"", spec, host_ip);
-	}
-
-	uint16_t clo, chi, hlo = 0, hhi = 0;
-	if (parse_range(cport, strlen(cport), &clo, &chi, false) < 0)
-		return nd_error_set(err, -EINVAL, "ports: \"%s\": invalid container port \"%s\"", spec, cport);
-	if (hport && parse_range(hport, strlen(hport), &hlo, &hhi, true) < 0)
-		return nd_error_set(err, -EINVAL, "ports: \"%s\": invalid host port \"%s\"", spec, hport);
-	size_t count = (size_t)(chi - clo) + 1;
-	if (hlo && (size_t)(hhi - hlo) + 1 != count)
-		return nd_error_set(err, -EINVAL,
-				    "ports: \"%s\": host range %u-%u and container range %u-%u differ in length", spec,
-				    hlo, hhi, clo, chi);
+	struct wire_port_spec ps;
+	int r = wire_ports_parse(spec, &ps, err);
+	if (r < 0)
+		return r;
+	size_t count = wire_ports_count(&ps);
 	if (count > max)
 		return nd_error_set(err, -E2BIG, "ports: \"%s\": %zu ports (at most %zu)", spec, count, max);
 	for (size_t i = 0; i < count; i++) {
 		struct nd_port_map *m = &out[i];
-		*m = (struct nd_port_map){ .proto = proto };
-		snprintf(m->host_ip, sizeof(m->host_ip), "%s", host_ip);
-		m->host_port = hlo ? (uint16_t)(hlo + i) : 0;
-		m->container_port = (uint16_t)(clo + i);
+		*m = (struct nd_port_map){ .proto = ps.proto };
+		snprintf(m->host_ip, sizeof(m->host_ip), "%s", ps.host_ip);
+		m->host_port = ps.host_lo ? (uint16_t)(ps.host_lo + i) : 0;
+		m->container_port = (uint16_t)(ps.container_lo + i);
 	}
 	*n = count;
 	return 0;
@@ -143,7 +30,7 @@ const char *nd_port_map_str(const struct nd_port_map *m, char *buf, size_t len)
 	bool h6 = strchr(m->host_ip, ':'), c6 = strchr(m->container_ip, ':');
 	snprintf(buf, len, "%s%s%s%s%u->%s%s%s:%u/%s", h6 ? "[" : "", m->host_ip, h6 ? "]" : "",
 		 m->host_ip[0] ? ":" : "", m->host_port, c6 ? "[" : "", m->container_ip, c6 ? "]" : "",
-		 m->container_port, ports__proto_name(m->proto));
+		 m->container_port, wire_ports_proto_name(m->proto));
 	return buf;
 }
 

@@ -23,7 +23,7 @@ int ports__reserve(const struct fw__port *k, bool listen_too, int *out, struct n
 		if (k->proto == IPPROTO_SCTP && (errno == EPROTONOSUPPORT || errno == ESOCKTNOSUPPORT))
 			return 0; /* no SCTP in this kernel: nobody can take the port either */
 		return nd_error_set(err, -errno, "ports: reserve %s:%u/%s: socket: %s", host, k->host_port,
-				    ports__proto_name(k->proto), strerror(errno));
+				    wire_ports_proto_name(k->proto), strerror(errno));
 	}
 	int on = 1;
 	if (k->v6)
@@ -59,9 +59,9 @@ int ports__reserve(const struct fw__port *k, bool listen_too, int *out, struct n
 		if (e == EADDRINUSE)
 			return nd_error_set(err, -EADDRINUSE,
 					    "ports: host port %s:%u/%s is already in use by a host process", host,
-					    k->host_port, ports__proto_name(k->proto));
+					    k->host_port, wire_ports_proto_name(k->proto));
 		return nd_error_set(err, -e, "ports: reserve %s:%u/%s: bind: %s", host, k->host_port,
-				    ports__proto_name(k->proto), strerror(e));
+				    wire_ports_proto_name(k->proto), strerror(e));
 	}
 	if (k->proto == IPPROTO_UDP && !listen_too) {
 		/* datagrams that nothing steered elsewhere are not worth queueing */
@@ -70,7 +70,7 @@ int ports__reserve(const struct fw__port *k, bool listen_too, int *out, struct n
 	}
 	if (listen_too && k->proto != IPPROTO_UDP && listen(fd, 511) < 0)
 		return nd_error_set(err, -errno, "ports: %s:%u/%s: listen: %s", host, k->host_port,
-				    ports__proto_name(k->proto), strerror(errno));
+				    wire_ports_proto_name(k->proto), strerror(errno));
 	*out = TAKE_FD(fd);
 	return 0;
 }

@@ -369,7 +369,7 @@ void rt__container_child(struct rt__child_ctx *ctx)
 			}
 			prctl(PR_SET_NAME, "init", 0, 0, 0);
 			/* the init keeps Docker's capabilities, never more */
-			rt__caps_drop_bounding(rt_cap_default_mask(), NULL);
+			rt__caps_drop_bounding(wire_cap_default_mask(), NULL);
 			prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 			_exit(rt__init_run(child));
 		}

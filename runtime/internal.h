@@ -2,6 +2,7 @@
 #pragma once
 
 #include "runtime/runtime.h"
+#include "wire/wire.h"
 
 #include <limits.h>
 

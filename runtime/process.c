@@ -55,7 +55,7 @@ int rt__process_exec(const struct rt__proc *p, int *exit_code, struct nd_error *
 	if (!env)
 		return nd_error_set(err, -ENOMEM, "out of memory");
 
-	uint64_t caps = rt_cap_default_mask();
+	uint64_t caps = wire_cap_default_mask();
 	if ((r = rt__caps_drop_bounding(caps, err)) < 0)
 		return r;
 	if ((r = rt__user_switch(&u, err)) < 0)

@@ -165,10 +165,8 @@ struct rt_user {
 int rt_user_resolve(const char *spec, const char *passwd_path, const char *group_path,
 		    struct rt_user *out, struct nd_error *err);
 
-/* capabilities */
-int rt_cap_from_name(const char *name);     /* "NET_RAW" or "CAP_NET_RAW"; -EINVAL */
-const char *rt_cap_name(int cap);           /* "CAP_NET_RAW"; NULL when unknown */
-uint64_t rt_cap_default_mask(void);         /* Docker's default set */
+/* capabilities: names and Docker's default mask are wire/'s
+ * (wire_cap_from_name, wire_cap_name, wire_cap_default_mask) */
 
 /* cgroups */
 enum rt_cgroup_mode {

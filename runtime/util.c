@@ -9,36 +9,22 @@ int rt__read_file(const char *path, char **out, size_t *len)
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap + 1);
-	if (!buf)
-		return -ENOMEM;
+	_cleanup_wire_buf_ struct wire_buf b = { 0 };
 	for (;;) {
-		if (n == cap) {
-			char *nb = realloc(buf, cap * 2 + 1);
-			if (!nb) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		ssize_t r = read(fd, buf + n, cap - n);
+		if (wire_buf_reserve(&b, 4096) < 0)
+			return -ENOMEM;
+		ssize_t r = read(fd, b.data + b.len, b.cap - b.len - 1);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			int e = -errno;
-			free(buf);
-			return e;
+			return -errno;
 		}
 		if (r == 0)
 			break;
-		n += (size_t)r;
+		b.len += (size_t)r;
 	}
-	buf[n] = '\0';
-	*out = buf;
-	if (len)
-		*len = n;
+	if (!(*out = wire_buf_steal(&b, len)))
+		return -ENOMEM;
 	return 0;
 }
 

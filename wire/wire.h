@@ -1,13 +1,107 @@
 /* wire: pure code both sides of the API need — netd and netctl link it.
- * The one public header of the wire module; each section is one file. */
+ * The one public header of the wire module; each section is one file.
+ * Nothing here touches the kernel or the daemon's state. */
 #pragma once
 
 #include "common/common.h"
 
-/* ---- the API version ------------------------------------------------------ */
+#include <stdarg.h>
+
+/* ---- the API version (version.c) ------------------------------------------ */
 
 /* The Docker Engine API version netd speaks (and the lowest it accepts). */
 #define WIRE_API_VERSION "1.43"
 #define WIRE_API_VERSION_MIN "1.24"
 /* true when v ("1.41") is a version netd answers: MIN <= v <= current. */
 bool wire_api_version_ok(const char *v);
+
+/* ---- growable byte buffer (buf.c) -----------------------------------------
+ * One heap buffer that grows by doubling. After any successful append the
+ * bytes are NUL-terminated (data[len] == '\0'), so text can be read in place;
+ * binary data is fine too. A zeroed struct is an empty buffer. On -ENOMEM the
+ * buffer is left as it was. */
+
+struct wire_buf {
+	char *data;                /* NULL until the first append */
+	size_t len, cap;           /* cap counts the terminating NUL's byte too */
+};
+
+/* Room for `more` bytes past len (plus the NUL); 0 or -ENOMEM. */
+int wire_buf_reserve(struct wire_buf *b, size_t more);
+int wire_buf_append(struct wire_buf *b, const void *p, size_t n);
+int wire_buf_puts(struct wire_buf *b, const char *s);
+int wire_buf_printf(struct wire_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Drops the first n bytes (a consumer that has handed them on). */
+void wire_buf_consume(struct wire_buf *b, size_t n);
+/* Hands the bytes to the caller (free() them; never NULL on success: an
+ * empty buffer gives ""), leaving b empty. NULL on -ENOMEM. */
+char *wire_buf_steal(struct wire_buf *b, size_t *len);
+void wire_buf_reset(struct wire_buf *b);     /* len = 0, keeps the memory */
+void wire_buf_free(struct wire_buf *b);      /* frees, leaves a zeroed struct */
+static inline void wire_buf_freep(struct wire_buf *b) { wire_buf_free(b); }
+#define _cleanup_wire_buf_ _cleanup_(wire_buf_freep)
+
+/* ---- query strings and URL escaping (query.c) ------------------------------
+ * One encoder and one decoder, used by netctl to build URLs and by netd to
+ * read them. The encoder escapes every byte but RFC 3986's unreserved ones
+ * (A-Z a-z 0-9 - . _ ~), so its output is valid both as a path segment and
+ * as a query value ('+' is sent as %2B, a space as %20). The decoder, for
+ * query strings, also reads '+' as a space, as Go's net/url does for
+ * application/x-www-form-urlencoded values (what Docker's CLI sends); path
+ * segments decode without that rule. */
+
+/* Escaped copy of s (malloc'ed); NULL on ENOMEM. */
+char *wire_query_escape(const char *s);
+/* Decodes len bytes of s; form = true turns '+' into ' '. NULL when a '%'
+ * is not followed by two hex digits, when the result would hold a NUL byte,
+ * or on ENOMEM. */
+char *wire_query_unescape(const char *s, size_t len, bool form);
+/* Appends "?key=value" (first parameter) or "&key=value" to b, the value
+ * escaped; b holds a path or "" before the first call. */
+int wire_query_append(struct wire_buf *b, const char *key, const char *value);
+/* The first value of key in query ("a=1&b=x+y", no leading '?'), decoded;
+ * "" for a bare "key" or "key=". NULL when absent or undecodable (errno is
+ * then ENOENT, EINVAL or ENOMEM). Caller frees. */
+char *wire_query_get(const char *query, const char *key);
+/* Every value of a repeated key (?names=a&names=b), decoded, as a
+ * NULL-terminated array (free each, then the array); *n gets the count.
+ * An empty array when absent; NULL on ENOMEM or an undecodable value. */
+char **wire_query_get_all(const char *query, const char *key, size_t *n);
+/* Docker's boolean query values: "1", "true" (any case) and "" (a bare key)
+ * are true; absent gives dflt. */
+bool wire_query_bool(const char *query, const char *key, bool dflt);
+
+/* ---- published ports: the -p syntax (ports.c) ------------------------------
+ *   [HOSTIP:][HOSTPORT[-END]]:CPORT[-END][/tcp|udp|sctp]   or   CPORT[-END][/proto]
+ * HOSTIP may be an IPv6 address in brackets ([::1]:8080:80). An absent or
+ * empty HOSTPORT means "pick a free port" (host_lo = host_hi = 0). A host
+ * range must have the container range's length. */
+
+struct wire_port_spec {
+	int proto;                 /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP */
+	char host_ip[46];          /* "" = all addresses; v6 without brackets */
+	uint16_t host_lo, host_hi; /* 0-0: pick one */
+	uint16_t container_lo, container_hi;
+};
+
+int wire_ports_parse(const char *spec, struct wire_port_spec *out, struct nd_error *err);
+/* Ports in the spec's range (container_hi - container_lo + 1). */
+static inline size_t wire_ports_count(const struct wire_port_spec *s)
+{
+	return (size_t)(s->container_hi - s->container_lo) + 1;
+}
+/* "tcp", "udp", "sctp"; "?" for anything else. */
+const char *wire_ports_proto_name(int proto);
+/* "tcp" -> IPPROTO_TCP ...; -EINVAL when unknown. */
+int wire_ports_proto_from_name(const char *name, int *proto);
+
+/* ---- capability names (caps.c) --------------------------------------------- */
+
+/* "NET_RAW", "net_raw" or "CAP_NET_RAW" -> 13; -EINVAL when unknown. */
+int wire_cap_from_name(const char *name);
+/* 13 -> "CAP_NET_RAW"; NULL when unknown. */
+const char *wire_cap_name(int cap);
+/* The highest capability number this table knows. */
+int wire_cap_last(void);
+/* Docker's default set for a container's processes, as a bit mask. */
+uint64_t wire_cap_default_mask(void);

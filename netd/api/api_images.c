@@ -15,6 +15,7 @@
  * queued (the store is the loop's). */
 #include "netd/api/api.h"
 #include "images/images.h"
+#include "wire/wire.h"
 
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -333,35 +334,21 @@ static void img_work_done(struct nd_job *j)
 		break;
 	case IMG_LOAD: {
 		/* Docker answers a JSON stream, one object a line */
-		size_t len = 0, cap = 256;
-		char *body = malloc(cap);
-		for (size_t i = 0; body && w->loaded && w->loaded[i]; i++) {
+		_cleanup_wire_buf_ struct wire_buf body = { 0 };
+		int rc = 0;
+		for (size_t i = 0; rc == 0 && w->loaded && w->loaded[i]; i++) {
 			json_t *line = load_stream_line(w->loaded[i]);
-			char *s = json_dumps(line, JSON_COMPACT);
+			_cleanup_free_ char *s = json_dumps(line, JSON_COMPACT);
 			json_decref(line);
-			size_t sl = s ? strlen(s) : 0;
-			if (len + sl + 2 > cap) {
-				cap = (len + sl + 2) * 2;
-				char *nb = realloc(body, cap);
-				if (!nb) {
-					free(s);
-					free(body);
-					body = NULL;
-					break;
-				}
-				body = nb;
-			}
-			memcpy(body + len, s, sl);
-			body[len + sl] = '\n';
-			len += sl + 1;
-			free(s);
-			log_info("image load loaded=%s ms=%llu", w->loaded[i], ms);
+			if (!s || wire_buf_puts(&body, s) < 0 || wire_buf_puts(&body, "\n") < 0)
+				rc = -ENOMEM;
+			else
+				log_info("image load loaded=%s ms=%llu", w->loaded[i], ms);
 		}
-		if (!body)
+		if (rc < 0)
 			http_reply_errorf(req, 500, "out of memory");
 		else
-			http_reply(req, 200, "application/json", body, len);
-		free(body);
+			http_reply(req, 200, "application/json", body.data ? body.data : "", body.len);
 		break;
 	}
 	case IMG_SAVE:
@@ -483,35 +470,6 @@ void api_image_load(struct http_req *req, void *ctx)
 	img_work_queue(w);
 }
 
-/* every value of a repeated query key (?names=a&names=b), percent-decoded */
-static char **query_all(struct http_req *req, const char *key, size_t *n)
-{
-	size_t klen = strlen(key), cnt = 0;
-	char **v = calloc(1, sizeof(char *));
-	for (const char *q = req->query; v && q && *q;) {
-		const char *amp = strchr(q, '&');
-		size_t len = amp ? (size_t)(amp - q) : strlen(q);
-		if (len > klen && memcmp(q, key, klen) == 0 && q[klen] == '=') {
-			_cleanup_free_ char *raw = strndup(q + klen + 1, len - klen - 1);
-			char *val = raw ? http_pct_decode(raw, strlen(raw)) : NULL;
-			char **nv = val ? realloc(v, (cnt + 2) * sizeof(char *)) : NULL;
-			if (!nv) {
-				free(val);
-				for (size_t i = 0; i < cnt; i++)
-					free(v[i]);
-				free(v);
-				return NULL;
-			}
-			v = nv;
-			v[cnt++] = val;
-			v[cnt] = NULL;
-		}
-		q = amp ? amp + 1 : NULL;
-	}
-	*n = cnt;
-	return v;
-}
-
 static void save_names(struct netd *d, struct http_req *req, char **names, size_t n)
 {
 	struct nd_error err = { 0 };
@@ -542,7 +500,7 @@ fail:
 void api_image_get(struct http_req *req, void *ctx)
 {
 	size_t n = 0;
-	char **names = query_all(req, "names", &n);
+	char **names = http_req_query_all(req, "names", &n);
 	if (!names) {
 		http_reply_errorf(req, 400, "invalid names in the query");
 		return;

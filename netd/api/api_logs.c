@@ -6,6 +6,7 @@
  * the container exits; it holds the file open, so an auto-removed
  * container's last lines still arrive. */
 #include "netd/api/api.h"
+#include "wire/wire.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -21,15 +22,14 @@ struct ctr_follower {
 	int fd;
 	char path[PATH_MAX];
 	bool skip_existing;    /* attach without logs: only what comes next */
-	char *partial;
-	size_t plen;
+	struct wire_buf partial;   /* a line not yet ended by '\n' */
 	bool out, err, timestamps, tty, follow, final, ended;
 };
 
 static void follower_free_cb(uv_handle_t *h)
 {
 	struct ctr_follower *f = h->data;
-	free(f->partial);
+	wire_buf_free(&f->partial);
 	free(f);
 }
 
@@ -46,7 +46,7 @@ static void follower_end(struct ctr_follower *f)
 	http_stream_end(f->req);
 	uv_timer_stop(&f->timer);
 	if (uv_is_closing((uv_handle_t *)&f->timer)) {
-		free(f->partial);
+		wire_buf_free(&f->partial);
 		free(f); /* the loop already closed it (shutdown) */
 	} else {
 		uv_close((uv_handle_t *)&f->timer, follower_free_cb);
@@ -58,28 +58,7 @@ static void on_client_gone(struct http_req *req, void *data)
 	follower_end(data);
 }
 
-struct outbuf {
-	char *data;
-	size_t len, cap;
-};
-
-static void ob_put(struct outbuf *b, const void *p, size_t n)
-{
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 65536;
-		while (cap < b->len + n)
-			cap *= 2;
-		char *d = realloc(b->data, cap);
-		if (!d)
-			return;
-		b->data = d;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-}
-
-static void emit_line(struct ctr_follower *f, struct outbuf *b, const char *line, size_t len)
+static void emit_line(struct ctr_follower *f, struct wire_buf *b, const char *line, size_t len)
 {
 	json_error_t je;
 	json_t *j = json_loadb(line, len, 0, &je);
@@ -97,13 +76,13 @@ static void emit_line(struct ctr_follower *f, struct outbuf *b, const char *line
 			uint32_t n = (uint32_t)(tl + tsl);
 			unsigned char hdr[8] = { is_err ? 2 : 1, 0, 0, 0, (unsigned char)(n >> 24), (unsigned char)(n >> 16),
 						 (unsigned char)(n >> 8), (unsigned char)n };
-			ob_put(b, hdr, 8);
+			wire_buf_append(b, hdr, 8);
 		}
 		if (f->timestamps) {
-			ob_put(b, ts, strlen(ts));
-			ob_put(b, " ", 1);
+			wire_buf_append(b, ts, strlen(ts));
+			wire_buf_append(b, " ", 1);
 		}
-		ob_put(b, text, tl);
+		wire_buf_append(b, text, tl);
 	}
 	json_decref(j);
 }
@@ -120,7 +99,7 @@ static void pump(struct ctr_follower *f)
 			lseek(f->fd, 0, SEEK_END);
 		f->skip_existing = false;
 	}
-	struct outbuf b = { 0 };
+	struct wire_buf b = { 0 };
 	bool eof = f->fd < 0;
 	size_t total = 0;
 	char buf[65536];
@@ -137,31 +116,21 @@ static void pump(struct ctr_follower *f)
 		for (size_t i = 0; i < (size_t)n; i++) {
 			if (buf[i] != '\n')
 				continue;
-			if (f->plen) {
-				char *p = realloc(f->partial, f->plen + i - start);
-				if (p) {
-					memcpy(p + f->plen, buf + start, i - start);
-					emit_line(f, &b, p, f->plen + i - start);
-					f->partial = p;
-				}
-				f->plen = 0;
+			if (f->partial.len) {
+				if (wire_buf_append(&f->partial, buf + start, i - start) == 0)
+					emit_line(f, &b, f->partial.data, f->partial.len);
+				wire_buf_reset(&f->partial);
 			} else {
 				emit_line(f, &b, buf + start, i - start);
 			}
 			start = i + 1;
 		}
-		if (start < (size_t)n) {
-			char *p = realloc(f->partial, f->plen + (size_t)n - start);
-			if (p) {
-				memcpy(p + f->plen, buf + start, (size_t)n - start);
-				f->partial = p;
-				f->plen += (size_t)n - start;
-			}
-		}
+		if (start < (size_t)n)
+			wire_buf_append(&f->partial, buf + start, (size_t)n - start);
 	}
 	if (b.len)
 		http_stream_write(f->req, b.data, b.len);
-	free(b.data);
+	wire_buf_free(&b);
 	if (!eof) {           /* budget used up: go on in the next loop turn */
 		uv_timer_start(&f->timer, pump_cb, 0, 0);
 		return;

@@ -1,5 +1,6 @@
 /* GET /_ping, /version, /info — with Docker Engine API field names. */
 #include "netd/api/api.h"
+#include "wire/wire.h"
 
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
@@ -22,8 +23,8 @@ void api_version(struct http_req *req, void *ctx)
 	uname(&u);
 	http_reply_json(req, 200, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s}]}",
 		"Version", NETD_VERSION,
-		"ApiVersion", "1.43",
-		"MinAPIVersion", "1.24",
+		"ApiVersion", WIRE_API_VERSION,
+		"MinAPIVersion", WIRE_API_VERSION_MIN,
 		"Os", "linux",
 		"Arch", go_arch(u.machine),
 		"KernelVersion", u.release,

@@ -204,8 +204,12 @@ static int row_json(sqlite3_stmt *s, int col, json_t **data, struct nd_error *er
 {
 	const char *text = (const char *)sqlite3_column_text(s, col);
 	json_t *j = nd_json_parse(text ? text : "null", text ? (size_t)sqlite3_column_bytes(s, col) : 4, err);
-	if (!j)
-		return nd_error_wrap(err, "store: corrupt object");
+	if (!j) {
+		/* nd_error_wrap() never returns >= 0, but say so here: callers
+		 * read *data on a 0 return */
+		int r = nd_error_wrap(err, "store: corrupt object");
+		return r < 0 ? r : -EIO;
+	}
 	*data = j;
 	return 0;
 }

@@ -17,26 +17,19 @@
 #include "netd/net/net.h"
 
 #include "proxy/proxy.h"
+#include "wire/wire.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 /* ---- helpers ------------------------------------------------------------------- */
 
-static const char *proto_name(int proto)
-{
-	return proto == IPPROTO_UDP ? "udp" : proto == IPPROTO_SCTP ? "sctp" : "tcp";
-}
-
 static int proto_num(const char *s)
 {
-	if (!s || !*s || strcmp(s, "tcp") == 0)
+	int proto;
+	if (!s || !*s)
 		return IPPROTO_TCP;
-	if (strcmp(s, "udp") == 0)
-		return IPPROTO_UDP;
-	if (strcmp(s, "sctp") == 0)
-		return IPPROTO_SCTP;
-	return -EINVAL;
+	return wire_ports_proto_from_name(s, &proto) < 0 ? -EINVAL : proto;
 }
 
 static bool is_v6(const char *ip) { return ip && strchr(ip, ':'); }
@@ -52,7 +45,7 @@ static void addr_of(const char *cidr, char out[46])
 
 static json_t *map_to_json(const struct nd_port_map *m, const char *netid)
 {
-	return json_pack("{s:s, s:s, s:i, s:s, s:i, s:s}", "Proto", proto_name(m->proto), "HostIp", m->host_ip,
+	return json_pack("{s:s, s:s, s:i, s:s, s:i, s:s}", "Proto", wire_ports_proto_name(m->proto), "HostIp", m->host_ip,
 			 "HostPort", (int)m->host_port, "ContainerIp", m->container_ip, "ContainerPort",
 			 (int)m->container_port, "NetworkID", netid ? netid : "");
 }
@@ -121,14 +114,14 @@ int ctr_ports_parse(const json_t *body, const json_t *image_cfg, json_t *hc_out,
 		json_object_foreach((json_t *)sources[s], key, v) {
 			if ((rc = key_parse(key, &port, &proto, err)) < 0)
 				return nd_error_wrap(err, "ExposedPorts");
-			snprintf(canon, sizeof(canon), "%u/%s", port, proto_name(proto));
+			snprintf(canon, sizeof(canon), "%u/%s", port, wire_ports_proto_name(proto));
 			json_object_set_new(exposed, canon, json_object());
 		}
 	}
 	json_object_foreach((json_t *)pb, key, v) {
 		if ((rc = key_parse(key, &port, &proto, err)) < 0)
 			return nd_error_wrap(err, "PortBindings");
-		snprintf(canon, sizeof(canon), "%u/%s", port, proto_name(proto));
+		snprintf(canon, sizeof(canon), "%u/%s", port, wire_ports_proto_name(proto));
 		json_object_set_new(exposed, canon, json_object());
 		json_t *list = json_object_get(bindings, canon);
 		if (!list) {
@@ -153,7 +146,7 @@ int ctr_ports_parse(const json_t *body, const json_t *image_cfg, json_t *hc_out,
 			struct nd_port_map m[2];
 			size_t n = 0;
 			snprintf(spec, sizeof(spec), "%s%s%s%s%s:%u/%s", is_v6(hip) ? "[" : "", hip, is_v6(hip) ? "]" : "",
-				 *hip ? ":" : "", hport, port, proto_name(proto));
+				 *hip ? ":" : "", hport, port, wire_ports_proto_name(proto));
 			if (nd_ports_parse(spec, m, ARRAY_SIZE(m), &n, err) < 0)
 				return nd_error_wrap(err, "PortBindings \"%s\"", key);
 			if (n != 1)
@@ -501,9 +494,9 @@ json_t *ctr_ports_summary(const json_t *doc)
 			continue;
 		json_array_foreach(records, i, r)
 			published |= json_integer_value(json_object_get(r, "ContainerPort")) == port &&
-				     strcmp(nd_json_str(r, "Proto") ?: "", proto_name(proto)) == 0;
+				     strcmp(nd_json_str(r, "Proto") ?: "", wire_ports_proto_name(proto)) == 0;
 		if (!published)
-			json_array_append_new(out, json_pack("{s:i, s:s}", "PrivatePort", (int)port, "Type", proto_name(proto)));
+			json_array_append_new(out, json_pack("{s:i, s:s}", "PrivatePort", (int)port, "Type", wire_ports_proto_name(proto)));
 	}
 	return out;
 }

@@ -82,7 +82,7 @@ static void req_free(struct http_req *r)
 	}
 	free(r->hdr_names);
 	free(r->hdr_values);
-	free(r->body);
+	wire_buf_free(&r->body);
 	if (r->body_fd >= 0)
 		close(r->body_fd);
 	for (int i = 0; i < r->nparams; i++)
@@ -100,43 +100,24 @@ const char *http_req_header(const struct http_req *req, const char *name)
 
 char *http_req_query(const struct http_req *req, const char *key)
 {
-	const char *q = req->query;
-	size_t klen = strlen(key);
-	while (q && *q) {
-		const char *amp = strchr(q, '&');
-		size_t len = amp ? (size_t)(amp - q) : strlen(q);
-		const char *eq = memchr(q, '=', len);
-		size_t nlen = eq ? (size_t)(eq - q) : len;
-		if (nlen == klen && memcmp(q, key, klen) == 0) {
-			if (!eq)
-				return strdup("");
-			/* '+' means space in form encoding */
-			_cleanup_free_ char *raw = strndup(eq + 1, len - nlen - 1);
-			if (!raw)
-				return NULL;
-			for (char *p = raw; *p; p++)
-				if (*p == '+')
-					*p = ' ';
-			return http_pct_decode(raw, strlen(raw));
-		}
-		q = amp ? amp + 1 : NULL;
-	}
-	return NULL;
+	return wire_query_get(req->query, key);
+}
+
+char **http_req_query_all(const struct http_req *req, const char *key, size_t *n)
+{
+	return wire_query_get_all(req->query, key, n);
 }
 
 bool http_req_query_bool(const struct http_req *req, const char *key, bool dflt)
 {
-	_cleanup_free_ char *v = http_req_query(req, key);
-	if (!v)
-		return dflt;
-	return strcmp(v, "1") == 0 || strcasecmp(v, "true") == 0 || strcmp(v, "") == 0;
+	return wire_query_bool(req->query, key, dflt);
 }
 
 json_t *http_req_json(const struct http_req *req, struct nd_error *err)
 {
-	if (!req->body || req->body_len == 0)
+	if (req->body.len == 0)
 		return json_object();
-	json_t *j = nd_json_parse(req->body, req->body_len, err);
+	json_t *j = nd_json_parse(req->body.data, req->body.len, err);
 	if (j && !json_is_object(j)) {
 		json_decref(j);
 		nd_error_set(err, -EINVAL, "request body must be a JSON object");
@@ -224,7 +205,7 @@ static char *head_build(struct http_req *req, int status, const char *ctype, con
 	int n = asprintf(&head,
 			 "HTTP/1.1 %d %s\r\n"
 			 "Server: netd/" NETD_VERSION "\r\n"
-			 "Api-Version: 1.43\r\n"
+			 "Api-Version: " WIRE_API_VERSION "\r\n"
 			 "%s%s%s"
 			 "%s"
 			 "Connection: %s\r\n",
@@ -588,13 +569,9 @@ static int on_body(http_parser *p, const char *at, size_t len)
 		r->body_len += len;
 		return 0;
 	}
-	char *nb = realloc(r->body, r->body_len + len + 1);
-	if (!nb)
+	if (wire_buf_append(&r->body, at, len) < 0)
 		return -1;
-	memcpy(nb + r->body_len, at, len);
 	r->body_len += len;
-	nb[r->body_len] = '\0';
-	r->body = nb;
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #endif
 
 #include "common/common.h"
+#include "wire/wire.h"
 
 #include <uv.h>
 
@@ -40,8 +41,8 @@ struct http_req {
 	char *url, *path, *query;     /* path and query point into url copies */
 	char **hdr_names, **hdr_values;
 	size_t nhdrs;
-	char *body;                   /* NUL-terminated; NULL for upload routes */
-	size_t body_len;
+	struct wire_buf body;         /* NUL-terminated; empty for upload routes */
+	size_t body_len;              /* bytes received, in body or spooled to body_fd */
 	int body_fd;                  /* upload routes: unlinked temp file, rewound */
 	char *params[HTTP_MAX_PARAMS];
 	int nparams;
@@ -81,8 +82,11 @@ uint64_t http_server_requests(const struct http_server *srv);
 
 /* Request accessors */
 const char *http_req_header(const struct http_req *req, const char *name);
-/* Query parameter, percent-decoded; NULL when absent. Caller frees. */
+/* Query parameter, decoded by wire_query_get() ('+' is a space); NULL when
+ * absent. Caller frees. */
 char *http_req_query(const struct http_req *req, const char *key);
+/* Every value of a repeated key (?names=a&names=b): see wire_query_get_all(). */
+char **http_req_query_all(const struct http_req *req, const char *key, size_t *n);
 bool http_req_query_bool(const struct http_req *req, const char *key, bool dflt);
 /* Parses the body as JSON (an empty body gives an empty object). */
 json_t *http_req_json(const struct http_req *req, struct nd_error *err);
@@ -115,5 +119,3 @@ int http_route_match(const struct http_route *routes, size_t n, const char *meth
 		     char *params[HTTP_MAX_PARAMS], int *nparams);
 /* Strips Docker's "/v1.43" API-version prefix, in place. */
 void http_path_strip_version(char *path);
-/* Percent-decodes into a new string ('+' stays '+'). NULL on bad escapes. */
-char *http_pct_decode(const char *s, size_t len);

@@ -1,39 +1,6 @@
 /* Route matching and URL helpers of the HTTP server (pure, unit-tested). */
 #include "netd/http/http.h"
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-	return -1;
-}
-
-char *http_pct_decode(const char *s, size_t len)
-{
-	char *out = malloc(len + 1);
-	if (!out)
-		return NULL;
-	size_t o = 0;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '%') {
-			int hi, lo;
-			if (i + 2 >= len || (hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0) {
-				free(out);
-				return NULL;
-			}
-			char c = (char)(hi << 4 | lo);
-			if (c == '\0') { free(out); return NULL; }
-			out[o++] = c;
-			i += 2;
-		} else {
-			out[o++] = s[i];
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
-
 void http_path_strip_version(char *path)
 {
 	/* "/v1.43/networks" -> "/networks" */
@@ -115,10 +82,10 @@ static bool match_one(const char *pattern, const char *ps[], const size_t pl[], 
 				int last = j + (np - nt);
 				const char *start = ps[j];
 				size_t len = (size_t)(ps[last] + pl[last] - start);
-				params[(*nparams)++] = http_pct_decode(start, len);
+				params[(*nparams)++] = wire_query_unescape(start, len, false);
 				j = last + 1;
 			} else {
-				params[(*nparams)++] = http_pct_decode(ps[j], pl[j]);
+				params[(*nparams)++] = wire_query_unescape(ps[j], pl[j], false);
 				j++;
 			}
 			if (!params[*nparams - 1])

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /* proxy: published ports for traffic that starts on the host. cgroup
  * sock_addr programs rewrite the destination at the socket call (connect,
  * sendmsg) and the peer back (recvmsg, getpeername): no NAT, no conntrack,
@@ -12,7 +12,7 @@
 #define AF_INET 2
 #define AF_INET6 10
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 struct port_key {
 	__u8 family;

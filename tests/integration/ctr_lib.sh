@@ -7,7 +7,7 @@ command -v jq >/dev/null || skip "jq missing"
 
 ctr_setup() {
   "$NETD_SRC/scripts/mk-busybox-image.sh" "$T/bb.tar" 2>/dev/null
-  "$NETD_BUILD/images/nd-images-test" --root "$ND_ROOT/images" import "$T/bb.tar" bb >/dev/null
+  "$NETD_BUILD/tests/tools/nd-images-test" --root "$ND_ROOT/images" import "$T/bb.tar" bb >/dev/null
   # every cgroup of ours goes, whatever happened
   on_exit 'find /sys/fs/cgroup -maxdepth 4 -type d -name netd 2>/dev/null | while read -r d; do find "$d" -mindepth 1 -depth -type d -exec rmdir {} \; ; done'
 }

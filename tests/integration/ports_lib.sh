@@ -1,7 +1,7 @@
 # Shared by t_ports.sh and t_ports_scale.sh (sourced after lib.sh): the
 # test cgroup and bpffs, the nd-ports-test holder, servers and clients.
 
-PT=$NETD_BUILD/proxy/nd-ports-test
+PT=$NETD_BUILD/tests/tools/nd-ports-test
 MODE=${PORTS_MODE:-ebpf}
 [ -x "$PT" ] || skip "$PT not built"
 command -v nft >/dev/null || skip "nft (the witness) is not installed"

@@ -11,7 +11,7 @@
 # clear message.
 . "$(dirname "$0")/lib.sh"
 
-D=$NETD_BUILD/drivers/nd-drv-test
+D=$NETD_BUILD/tests/tools/nd-drv-test
 [ -x "$D" ] || skip "nd-drv-test not built ($D)"
 command -v ping >/dev/null || skip "ping (iputils-ping) missing"
 export ND_DRV_STATE=$T/state

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # proxy/ firewall layer against real packets. Runs (via run-one.sh) in its
 # own network namespace, the test's "host"; sandboxes and the outside world
-# are further namespaces made here. Needs $NETD_BUILD/proxy/nd-fw-test.
+# are further namespaces made here. Needs $NETD_BUILD/tests/tools/nd-fw-test.
 . "$(dirname "$0")/lib.sh"
 
-FW=$NETD_BUILD/proxy/nd-fw-test
+FW=$NETD_BUILD/tests/tools/nd-fw-test
 [ -x "$FW" ] || skip "$FW not built (cmake --build ... --target nd-fw-test)"
 command -v nft >/dev/null || skip "nft (the witness) is not installed"
 nft list tables >/dev/null 2>&1 || skip "nftables unavailable in this kernel"

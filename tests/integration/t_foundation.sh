@@ -5,7 +5,11 @@
 
 nd_start
 assert_eq "$(curl -s --unix-socket "$ND_SOCK" http://x/_ping)" "OK" "_ping"
-assert_eq "$(curl -s --unix-socket "$ND_SOCK" http://x/v1.43/_ping)" "OK" "versioned _ping"
+api=$(sed -n 's/^#define WIRE_API_VERSION "\(.*\)"$/\1/p' "$NETD_SRC/wire/wire.h")
+[ -n "$api" ] || fail "no WIRE_API_VERSION in wire/wire.h"
+assert_eq "$(curl -s --unix-socket "$ND_SOCK" "http://x/v$api/_ping")" "OK" "versioned _ping"
+assert_eq "$(curl -s --unix-socket "$ND_SOCK" http://x/version | jq -r .ApiVersion)" "$api" "ApiVersion is wire's"
+assert_eq "$(curl -s -o /dev/null -D - --unix-socket "$ND_SOCK" http://x/_ping | tr -d '\r' | sed -n 's/^Api-Version: //p')" "$api" "Api-Version header"
 netctl info --format json | jq -e '.ID | test("^[0-9a-f]{64}$")' >/dev/null || fail "info has no ID"
 netctl info --format json | jq -e '.OSType == "linux" and .NCPU > 0' >/dev/null || fail "info fields"
 has '^ServerVersion: ' netctl info || fail "human info"

@@ -5,7 +5,7 @@
 # gives the same tree; commit turns overlay whiteouts back into .wh. form.
 . "$(dirname "$0")/lib.sh"
 
-NDI=$NETD_BUILD/images/nd-images-test
+NDI=$NETD_BUILD/tests/tools/nd-images-test
 [ -x "$NDI" ] || skip "nd-images-test not built"
 for t in umoci skopeo python3 busybox; do command -v $t >/dev/null || skip "$t missing"; done
 S=$T/store

@@ -6,7 +6,7 @@
 # unchanged; leftovers of a crash mid-import are cleaned at the next open.
 . "$(dirname "$0")/lib.sh"
 
-NDI=$NETD_BUILD/images/nd-images-test
+NDI=$NETD_BUILD/tests/tools/nd-images-test
 [ -x "$NDI" ] || skip "nd-images-test not built"
 for t in python3 umoci; do command -v $t >/dev/null || skip "$t missing"; done
 S=$T/store

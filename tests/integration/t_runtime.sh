@@ -8,7 +8,7 @@ if [ -z "${RT_IN_PIDNS:-}" ]; then
 fi
 . "$(dirname "$0")/lib.sh"
 
-RT=$NETD_BUILD/runtime/nd-rt-test
+RT=$NETD_BUILD/tests/tools/nd-rt-test
 [ -x "$RT" ] || skip "nd-rt-test not built ($RT)"
 [ -x /bin/busybox ] || skip "/bin/busybox missing (package busybox-static)"
 command -v jq >/dev/null || skip "jq missing"

@@ -5,6 +5,7 @@
 #include <cmocka.h>
 
 #include "netd/http/http.h"
+#include "wire/wire.h"
 
 static void h(struct http_req *req, void *ctx) {}
 
@@ -66,7 +67,7 @@ static void test_route_miss(void **state)
 
 static void test_version_prefix(void **state)
 {
-	char a[] = "/v1.43/networks";
+	char a[] = "/v" WIRE_API_VERSION "/networks";
 	http_path_strip_version(a);
 	assert_string_equal(a, "/networks");
 	char b[] = "/volumes";

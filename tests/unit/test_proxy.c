@@ -51,8 +51,8 @@ typedef void (*msg_cb)(const struct nlmsghdr *nlh, void *data);
 
 static size_t walk(const struct fw__batch *b, msg_cb cb, void *data)
 {
-	const struct nlmsghdr *nlh = (const void *)b->buf;
-	int len = (int)b->len;
+	const struct nlmsghdr *nlh = (const void *)b->buf.data;
+	int len = (int)b->buf.len;
 	size_t n = 0;
 	assert_int_equal(nlh->nlmsg_type, NFNL_MSG_BATCH_BEGIN);
 	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
@@ -79,7 +79,7 @@ static void test_elements_roundtrip(void **state)
 	assert_int_equal(b.err, 0);
 	assert_int_equal(b.nmsgs, 1);
 
-	const struct nlmsghdr *nlh = (const void *)b.buf;
+	const struct nlmsghdr *nlh = (const void *)b.buf.data;
 	nlh = (const void *)((const char *)nlh + NLMSG_ALIGN(nlh->nlmsg_len)); /* skip BEGIN */
 	assert_int_equal(nlh->nlmsg_type & 0xff, NFT_MSG_NEWSETELEM);
 	assert_true(nlh->nlmsg_flags & NLM_F_CREATE);
@@ -128,8 +128,8 @@ static void test_elements_chunked(void **state)
 	assert_int_equal(b.err, 0);
 	assert_true(b.nmsgs > 1);
 
-	const struct nlmsghdr *nlh = (const void *)b.buf;
-	int len = (int)b.len, seen = 0;
+	const struct nlmsghdr *nlh = (const void *)b.buf.data;
+	int len = (int)b.buf.len, seen = 0;
 	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
 		if ((nlh->nlmsg_type >> 8) != NFNL_SUBSYS_NFTABLES)
 			continue;
@@ -315,6 +315,8 @@ static void test_open_bad_table(void **state)
 	nd_fw_free(NULL);
 }
 
+/* nd_ports_parse: wire_ports_parse (tests/unit/test_wire.c has the syntax)
+ * expanded into one mapping per port */
 static void test_ports_parse(void **state)
 {
 	struct nd_port_map m[16];
@@ -326,28 +328,20 @@ static void test_ports_parse(void **state)
 	assert_int_equal(m[0].host_port, 8080);
 	assert_int_equal(m[0].container_port, 80);
 	assert_string_equal(m[0].host_ip, "");
-	assert_int_equal(nd_ports_parse("127.0.0.1:53:5353/udp", m, 16, &n, &err), 0);
-	assert_int_equal(m[0].proto, IPPROTO_UDP);
-	assert_string_equal(m[0].host_ip, "127.0.0.1");
-	assert_int_equal(nd_ports_parse("[::1]:8080:80/sctp", m, 16, &n, &err), 0);
-	assert_string_equal(m[0].host_ip, "::1");
-	assert_int_equal(m[0].proto, IPPROTO_SCTP);
-	assert_int_equal(nd_ports_parse("8000-8010:80-90", m, 16, &n, &err), 0);
+	assert_string_equal(m[0].container_ip, "");
+	assert_int_equal(nd_ports_parse("[::1]:8000-8010:80-90/udp", m, 16, &n, &err), 0);
 	assert_int_equal(n, 11);
+	assert_int_equal(m[10].proto, IPPROTO_UDP);
+	assert_string_equal(m[10].host_ip, "::1");
 	assert_int_equal(m[10].host_port, 8010);
 	assert_int_equal(m[10].container_port, 90);
-	assert_int_equal(nd_ports_parse("80", m, 16, &n, &err), 0);
-	assert_int_equal(m[0].host_port, 0);
-	assert_int_equal(nd_ports_parse("10.0.0.1::80", m, 16, &n, &err), 0);
-	assert_int_equal(m[0].host_port, 0);
-	assert_string_equal(m[0].host_ip, "10.0.0.1");
-	assert_int_equal(nd_ports_parse("8000-8010:80", m, 16, &n, &err), -EINVAL);
+	assert_int_equal(nd_ports_parse("10.0.0.1::80-81", m, 16, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(m[1].host_port, 0);
+	assert_int_equal(m[1].container_port, 81);
 	assert_int_equal(nd_ports_parse("1-100:1-100", m, 16, &n, &err), -E2BIG);
-	assert_int_equal(nd_ports_parse("::1:80:80", m, 16, &n, &err), -EINVAL);
-	assert_int_equal(nd_ports_parse("80/icmp", m, 16, &n, &err), -EINVAL);
-	assert_int_equal(nd_ports_parse("70000:80", m, 16, &n, &err), -EINVAL);
-	assert_int_equal(nd_ports_parse("0:80", m, 16, &n, &err), -EINVAL);
-	assert_int_equal(nd_ports_parse("a.b:80:80", m, 16, &n, &err), -EINVAL);
+	assert_int_equal(n, 0);
+	assert_int_equal(nd_ports_parse("8000-8010:80", m, 16, &n, &err), -EINVAL);
 	assert_int_equal(nd_ports_parse("", m, 16, &n, &err), -EINVAL);
 }
 

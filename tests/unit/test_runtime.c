@@ -216,21 +216,6 @@ static void test_user_resolve(void **state)
 	assert_int_equal(rt_user_resolve("daemon", "/nonexistent/passwd", gr, &u, &err), -ENOENT);
 }
 
-static void test_caps(void **state)
-{
-	assert_int_equal(rt_cap_from_name("CAP_CHOWN"), 0);
-	assert_int_equal(rt_cap_from_name("net_raw"), 13);
-	assert_int_equal(rt_cap_from_name("SYS_ADMIN"), 21);
-	assert_int_equal(rt_cap_from_name("CAP_CHECKPOINT_RESTORE"), 40);
-	assert_int_equal(rt_cap_from_name("CAP_NOPE"), -EINVAL);
-	assert_string_equal(rt_cap_name(29), "CAP_AUDIT_WRITE");
-	assert_null(rt_cap_name(64));
-	for (int c = 0; c <= 40; c++)
-		assert_int_equal(rt_cap_from_name(rt_cap_name(c)), c);
-	/* what /proc/self/status shows in a default Docker container */
-	assert_int_equal(rt_cap_default_mask(), 0xa80425fbull);
-}
-
 static const char mi_hybrid[] =
 	"22 1 0:20 / / rw,relatime - ext4 /dev/vda rw\n"
 	"31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
@@ -287,7 +272,6 @@ int main(void)
 		cmocka_unit_test(test_spec_round_trip),
 		cmocka_unit_test(test_spec_rejects),
 		cmocka_unit_test(test_user_resolve),
-		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_cgroup_layout),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -6,11 +6,16 @@
  * config keys
  *   "bpf-cgroup"     cgroup2 dir the eBPF programs attach to
  *                    (default /sys/fs/cgroup/unified)
- *   "bpf-pin-path"   bpffs dir for the pinned maps and links; default
- *                    /sys/fs/bpf/netd-<fnv1a32 of the exec root>, so two netd
- *                    instances (other --exec-root) never share maps; the
- *                    proxy mounts bpffs on /sys/fs/bpf when nobody has. A
- *                    path elsewhere must already be on bpffs.
+ *   "bpf-pin-path"   bpffs dir for the pinned maps and links (default
+ *                    /sys/fs/bpf/netd); each netd keeps its own in
+ *                    <bpf-pin-path>/<daemon id, 16 hex> with an owner record,
+ *                    and removes the folders of netd instances whose exec
+ *                    root and network namespace are gone (proxy.h,
+ *                    struct nd_ports_owner). The proxy mounts bpffs on
+ *                    /sys/fs/bpf when nobody has. A path elsewhere must
+ *                    already be on bpffs. Before owners, the pins were
+ *                    directly in bpf-pin-path, or in /sys/fs/bpf/netd-<fnv1a32
+ *                    of the exec root> by default: they move in at start.
  *   "userland-proxy" true: the userland proxy instead of eBPF for traffic that
  *                    starts on the host (false/absent: eBPF, userland where
  *                    eBPF cannot load)
@@ -415,14 +420,20 @@ int net_ports_open(struct netd *d, struct nd_error *err)
 		return nd_error_set(err, -EINVAL, "config: bpf-cgroup and bpf-pin-path must be absolute paths");
 	if (ul && !json_is_boolean(ul))
 		return nd_error_set(err, -EINVAL, "config: userland-proxy must be true or false");
+	char legacy[64];
 	if (pin && *pin)
 		snprintf(ns->ports_pin, sizeof(ns->ports_pin), "%s", pin);
 	else
-		snprintf(ns->ports_pin, sizeof(ns->ports_pin), "/sys/fs/bpf/netd-%08x", fnv1a(d->cfg.exec_root));
+		snprintf(ns->ports_pin, sizeof(ns->ports_pin), "%s", ND_PORTS_PIN_DEFAULT);
+	snprintf(legacy, sizeof(legacy), "/sys/fs/bpf/netd-%08x", fnv1a(d->cfg.exec_root));
+	struct nd_ports_owner owner = {
+		.id = d->id, .exec_root = d->cfg.exec_root, .legacy_dir = pin && *pin ? ns->ports_pin : legacy,
+	};
 	struct nd_ports_config pc = {
 		.fw = ns->fw,
 		.cgroup_path = cg && *cg ? cg : ND_PORTS_CGROUP_DEFAULT,
 		.pin_dir = ns->ports_pin,
+		.owner = &owner,
 		.mode = json_is_true(ul) ? ND_PORTS_USERLAND : ND_PORTS_AUTO,
 		.loop = d->loop,
 	};

@@ -18,6 +18,17 @@ void netd_usage(FILE *out)
 	      "  --log-level LEVEL  error, warn, info or debug (default info)\n"
 	      "  --config FILE      JSON config file (keys as the long flags, plus\n"
 	      "                     \"default-address-pools\": [{\"base\": CIDR, \"size\": N}])\n"
+	      "  --cleanup          remove everything this netd made on the host, print one\n"
+	      "                     line per thing removed, and exit: its containers (killed,\n"
+	      "                     cgroups, rootfs mounts and records removed), sandboxes'\n"
+	      "                     network namespaces, endpoints' veths, networks' bridges,\n"
+	      "                     the nft table inet netd and netd's rules in other tables,\n"
+	      "                     its eBPF pins and links, its cgroup parents, the exec\n"
+	      "                     root. Give the same --root/--exec-root/--config as the\n"
+	      "                     netd; run it in that netd's network namespace. Network\n"
+	      "                     definitions and images stay in --root: a later netd\n"
+	      "                     re-creates the bridges, as after a reboot. Refused while\n"
+	      "                     a netd runs on that root; a second run removes nothing.\n"
 	      "  -h, --help         this help\n"
 	      "  -v, --version      print the version\n",
 	      out);
@@ -75,6 +86,7 @@ int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_
 		{ "socket", required_argument, NULL, 's' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "cleanup", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ 0 },
@@ -92,6 +104,7 @@ int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_
 		case 's': dst = &cfg->socket; break;
 		case 'c': dst = &cfg->config_file; break;
 		case 'l': dst = &level; break;
+		case 'C': cfg->cleanup = true; continue;
 		case 'h': netd_usage(stdout); exit(0);
 		case 'v': printf("netd version %s\n", NETD_VERSION); exit(0);
 		default:

@@ -16,6 +16,7 @@ struct netd_config {
 	char *socket;                /* --socket, default /run/netd/netd.sock */
 	char *config_file;           /* --config */
 	enum nd_log_level log_level;
+	bool cleanup;                /* --cleanup: remove what this netd made, then exit */
 	json_t *file;                /* the parsed config file (object), never NULL */
 };
 
@@ -38,6 +39,11 @@ struct netd {
 int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_error *err);
 void netd_config_free(struct netd_config *cfg);
 void netd_usage(FILE *out);
+
+/* main.c: the root's lock (one netd per root); -EBUSY while another holds it */
+int netd_lock_root(struct netd *d, struct nd_error *err);
+/* cleanup.c: `netd --cleanup`; returns the exit status */
+int netd_cleanup(struct netd *d);
 
 /* net.c: the networking side of the daemon (networks, sandboxes, endpoints) */
 int netd_net_start(struct netd *d, struct nd_error *err);

@@ -19,7 +19,7 @@ static int mkdir_p(const char *path, mode_t mode, struct nd_error *err)
 }
 
 /* One netd per root: an exclusive flock held for the daemon's life. */
-static int lock_root(struct netd *d, struct nd_error *err)
+int netd_lock_root(struct netd *d, struct nd_error *err)
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/netd.lock", d->cfg.root);
@@ -97,6 +97,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	nd_log_set_level(d.cfg.log_level);
+	if (d.cfg.cleanup) {
+		rc = netd_cleanup(&d);
+		netd_config_free(&d.cfg);
+		return rc;
+	}
 	/* containers' monitors are our children; reap them ourselves */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 
@@ -107,7 +112,7 @@ int main(int argc, char **argv)
 	if ((rc = mkdir_p(d.cfg.root, 0700, &err)) < 0 ||
 	    (rc = mkdir_p(d.cfg.exec_root, 0700, &err)) < 0 ||
 	    (rc = mkdir_p(spool, 0700, &err)) < 0 ||
-	    (rc = lock_root(&d, &err)) < 0 ||
+	    (rc = netd_lock_root(&d, &err)) < 0 ||
 	    (rc = store_open(path, &d.store, &err)) < 0 ||
 	    (rc = daemon_identity(&d, &err)) < 0)
 		goto fail;

@@ -86,6 +86,9 @@ void api_sandbox_delete(struct http_req *req, void *ctx);
 /* ports.c: the daemon's nd_ports handle (opened after the firewall) */
 int net_ports_open(struct netd *d, struct nd_error *err);
 void net_ports_close(struct netd *d);
+/* The pin path (config bpf-pin-path or the default) and the folder of this
+ * instance's old-layout pins (before pins had owners). */
+void net_ports_pin_paths(struct netd *d, char *base, size_t base_len, char *legacy, size_t legacy_len);
 /* Makes the proxy publish exactly what the container documents record. */
 int net_ports_sync(struct netd *d, struct nd_error *err);
 void net_ports_info(struct netd *d, json_t *info);

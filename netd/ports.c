@@ -409,6 +409,18 @@ static uint32_t fnv1a(const char *s)
 	return h;
 }
 
+void net_ports_pin_paths(struct netd *d, char *base, size_t base_len, char *legacy, size_t legacy_len)
+{
+	const char *pin = nd_json_str(d->cfg.file, "bpf-pin-path");
+	if (pin && *pin) {
+		snprintf(base, base_len, "%s", pin);
+		snprintf(legacy, legacy_len, "%s", pin);
+	} else {
+		snprintf(base, base_len, "%s", ND_PORTS_PIN_DEFAULT);
+		snprintf(legacy, legacy_len, "/sys/fs/bpf/netd-%08x", fnv1a(d->cfg.exec_root));
+	}
+}
+
 int net_ports_open(struct netd *d, struct nd_error *err)
 {
 	struct net_state *ns = net_of(d);
@@ -420,15 +432,9 @@ int net_ports_open(struct netd *d, struct nd_error *err)
 		return nd_error_set(err, -EINVAL, "config: bpf-cgroup and bpf-pin-path must be absolute paths");
 	if (ul && !json_is_boolean(ul))
 		return nd_error_set(err, -EINVAL, "config: userland-proxy must be true or false");
-	char legacy[64];
-	if (pin && *pin)
-		snprintf(ns->ports_pin, sizeof(ns->ports_pin), "%s", pin);
-	else
-		snprintf(ns->ports_pin, sizeof(ns->ports_pin), "%s", ND_PORTS_PIN_DEFAULT);
-	snprintf(legacy, sizeof(legacy), "/sys/fs/bpf/netd-%08x", fnv1a(d->cfg.exec_root));
-	struct nd_ports_owner owner = {
-		.id = d->id, .exec_root = d->cfg.exec_root, .legacy_dir = pin && *pin ? ns->ports_pin : legacy,
-	};
+	char legacy[PATH_MAX];
+	net_ports_pin_paths(d, ns->ports_pin, sizeof(ns->ports_pin), legacy, sizeof(legacy));
+	struct nd_ports_owner owner = { .id = d->id, .exec_root = d->cfg.exec_root, .legacy_dir = legacy };
 	struct nd_ports_config pc = {
 		.fw = ns->fw,
 		.cgroup_path = cg && *cg ? cg : ND_PORTS_CGROUP_DEFAULT,

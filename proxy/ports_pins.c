@@ -478,9 +478,26 @@ int nd_ports_pins_remove(const char *pin_dir, const struct nd_ports_owner *owner
 			 struct nd_error *err)
 {
 	char folder[512];
-	snprintf(folder, sizeof(folder), "%s/%.16s", pin_dir, owner->id);
-	int r = remove_folder(folder, report, data, err);
+	int r = 0;
 	struct nd_error e = { 0 };
+	/* its folder by id, and any folder whose record names its exec root
+	 * (an instance of this exec root whose --root was wiped) */
+	DIR *d = opendir(pin_dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(folder, sizeof(folder), "%s/%s", pin_dir, de->d_name);
+		struct nd_ports_owner_rec rec;
+		bool mine = owner->id && strlen(de->d_name) == 16 && !strncmp(de->d_name, owner->id, 16);
+		if (!mine && owner_read(folder, &rec) == 0 && owner->exec_root && !strcmp(rec.exec_root, owner->exec_root))
+			mine = !(rec.pid > 0 && rec.start_time && proc_start_time((pid_t)rec.pid) == rec.start_time);
+		if (mine && remove_folder(folder, report, data, &e) < 0 && !r)
+			r = (*err = e, e.code);
+	}
+	if (d)
+		closedir(d);
+	nd_error_clear(&e);
 	if (owner->legacy_dir && owner->legacy_dir[0] && remove_legacy(owner->legacy_dir, report, data, &e) < 0 && !r)
 		r = (*err = e, e.code);
 	if (owner->legacy_dir && strcmp(owner->legacy_dir, pin_dir))

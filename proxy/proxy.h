@@ -106,6 +106,14 @@ struct nd_fw_foreign {
 };
 int nd_fw_foreign_sync(struct nd_fw *fw, bool apply, struct nd_fw_foreign *out, struct nd_error *err);
 
+/* Removes, in one batch, netd's accept rules from every other table's
+ * forward chains (whatever the policy) and our table with everything in it
+ * (sets, maps: published ports included). report (may be NULL) gets one
+ * line per rule and for the table. Returns how many things were removed
+ * (0: nothing of ours was there). For `netd --cleanup`. */
+int nd_fw_remove_all(struct nd_fw *fw, void (*report)(const char *line, void *data), void *data,
+		     struct nd_error *err);
+
 /* Validates a network description (ifname, CIDRs) without the kernel. */
 int nd_fw_network_validate(const struct nd_fw_network *n, struct nd_error *err);
 
@@ -241,9 +249,11 @@ struct nd_ports_owner_rec {
  * -errno when the pin path cannot be read (a missing one is 0). */
 int nd_ports_pins_sweep(const char *pin_dir, const struct nd_ports_owner *self,
 			void (*report)(const char *line, void *data), void *data, struct nd_error *err);
-/* Removes everything of this owner's instance under pin_dir (its folder:
- * links detached from their cgroup, maps unpinned; its old-layout pins in
- * owner->legacy_dir), then pin_dir itself when it is left empty. report gets
+/* Removes everything of this owner's instance under pin_dir (its folder,
+ * by owner->id (may be NULL), and any folder whose record names
+ * owner->exec_root and whose process is gone: links detached from their
+ * cgroup, maps unpinned; its old-layout pins in owner->legacy_dir), then
+ * pin_dir itself when it is left empty. report gets
  * one line per object removed. Idempotent: nothing there is 0. For
  * `netd --cleanup`; the netd must not be running. */
 int nd_ports_pins_remove(const char *pin_dir, const struct nd_ports_owner *owner,

@@ -40,9 +40,13 @@ void ports__pins_repin_owner(struct nd_ports *p, int owner_fd) {}
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
+
+/* linux/nsfs.h of Linux 6.18 (older headers lack it) */
+#define ND_NS_GET_ID _IOR(0xb7, 0xd, uint64_t)
 
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71
@@ -101,7 +105,7 @@ static uint64_t proc_start_time(pid_t pid)
 
 struct live_ns {
 	uint64_t ino;
-	char path[96];     /* a path that opens it ("" = only known from another mount ns) */
+	char path[320];    /* a path that opens it ("" = none known) */
 };
 
 struct live {
@@ -111,14 +115,6 @@ struct live {
 	size_t nmnt, capmnt;
 	bool ok;
 };
-
-static bool live_has(const struct live *l, uint64_t ino)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i].ino == ino)
-			return true;
-	return false;
-}
 
 static void live_add(struct live *l, uint64_t ino, const char *path)
 {
@@ -143,8 +139,9 @@ static void live_add(struct live *l, uint64_t ino, const char *path)
 	l->n++;
 }
 
-/* nsfs bind mounts of netns in one mount namespace: root field "net:[INO]" */
-static void scan_mountinfo(struct live *l, const char *file, bool own)
+/* nsfs bind mounts of netns in one mount namespace: root field "net:[INO]";
+ * prefix: how to reach that namespace's mount points ("" = our own) */
+static void scan_mountinfo(struct live *l, const char *file, const char *prefix)
 {
 	FILE *f = fopen(file, "re");
 	if (!f)
@@ -157,7 +154,9 @@ static void scan_mountinfo(struct live *l, const char *file, bool own)
 			continue;
 		if (sscanf(root, "net:[%llu]", &ino) != 1)
 			continue;
-		live_add(l, ino, own && strlen(mnt) < 96 ? mnt : NULL);
+		char path[320];
+		int n = snprintf(path, sizeof(path), "%s%s", prefix, mnt);
+		live_add(l, ino, n > 0 && (size_t)n < sizeof(path) ? path : NULL);
 	}
 	fclose(f);
 }
@@ -210,7 +209,9 @@ static void scan_pid(struct live *l, const char *pid)
 	}
 	l->mnt[l->nmnt++] = st.st_ino;
 	snprintf(path, sizeof(path), "/proc/%s/mountinfo", pid);
-	scan_mountinfo(l, path, false);
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "/proc/%s/root", pid);
+	scan_mountinfo(l, path, prefix);
 }
 
 static void live_scan(struct live *l)
@@ -221,7 +222,7 @@ static void live_scan(struct live *l)
 	struct stat st;
 	if (stat("/proc/self/ns/net", &st) == 0)
 		live_add(l, st.st_ino, "/proc/self/ns/net");
-	scan_mountinfo(l, "/proc/self/mountinfo", true);
+	scan_mountinfo(l, "/proc/self/mountinfo", "");
 	if (stat("/proc/self/ns/mnt", &st) == 0 && (l->mnt = malloc(16 * sizeof(*l->mnt)))) {
 		l->capmnt = 16;
 		l->mnt[l->nmnt++] = st.st_ino;
@@ -271,29 +272,47 @@ static void *cookie_thread(void *arg)
 	return NULL; /* the thread ends here, in that namespace */
 }
 
-/* Is a live netns this cookie's? -1: cannot tell (a namespace without a
- * path we can open), so the caller keeps the pins. */
-static int cookie_alive(struct live *l, uint64_t cookie)
+/* The cookie of the netns at path (never reused, unlike nsfs inode numbers,
+ * which the kernel hands out again at once): NS_GET_ID on the nsfs file
+ * (Linux 6.18: a netns' id is its cookie), else a short-lived thread. */
+static int cookie_of(const char *path, uint64_t *cookie)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, ND_NS_GET_ID, cookie) == 0)
+		return 0;
+	if (errno != ENOTTY && errno != EINVAL)
+		return -errno;
+	struct cookie_job j = { .path = path };
+	pthread_t t;
+	if (pthread_create(&t, NULL, cookie_thread, &j) != 0)
+		return -EAGAIN;
+	pthread_join(t, NULL);
+	*cookie = j.cookie;
+	return j.rc;
+}
+
+/* Is a live netns this one (inode number and, when known, cookie)? -1:
+ * cannot tell, so the caller keeps the pins. ino 0: by cookie alone. */
+static int netns_alive(struct live *l, uint64_t ino, uint64_t cookie)
 {
 	live_scan(l);
 	if (!l->ok)
 		return -1;
 	bool unknown = false;
 	for (size_t i = 0; i < l->n; i++) {
-		if (!l->v[i].path[0]) {
-			unknown = true;
+		if (ino && l->v[i].ino != ino)
 			continue;
-		}
-		struct cookie_job j = { .path = l->v[i].path };
-		pthread_t t;
-		if (pthread_create(&t, NULL, cookie_thread, &j) != 0) {
-			unknown = true;
-			continue;
-		}
-		pthread_join(t, NULL);
-		if (j.rc == 0 && j.cookie == cookie)
+		if (!cookie)
 			return 1;
-		unknown |= j.rc < 0;
+		uint64_t c = 0;
+		if (!l->v[i].path[0] || cookie_of(l->v[i].path, &c) < 0) {
+			unknown = true;
+			continue;
+		}
+		if (c == cookie)
+			return 1;
 	}
 	return unknown ? -1 : 0;
 }
@@ -404,8 +423,7 @@ static bool owner_alive(const struct nd_ports_owner_rec *rec, struct live *l)
 		return true;
 	if (rec->pid > 0 && rec->start_time && proc_start_time((pid_t)rec->pid) == rec->start_time)
 		return true;
-	live_scan(l);
-	return !l->ok || live_has(l, rec->netns_ino);
+	return netns_alive(l, rec->netns_ino, rec->netns_cookie) != 0;
 }
 
 static void log_line(const char *line, void *data)
@@ -459,7 +477,7 @@ int nd_ports_pins_sweep(const char *pin_dir, const struct nd_ports_owner *self, 
 			uint32_t zero = 0;
 			if (fd < 0 || bpf_map_lookup_elem(fd, &zero, &cookie) < 0 || !cookie)
 				continue;
-			if (cookie_alive(&l, cookie) != 0)
+			if (netns_alive(&l, 0, cookie) != 0)
 				continue;
 			log_info("ports: old-layout pins %s: their network namespace is gone; removing them", folder);
 			struct nd_error e = { 0 };

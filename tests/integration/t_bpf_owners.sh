@@ -15,6 +15,10 @@
 command -v bpftool >/dev/null || skip "bpftool (the witness) is not installed"
 command -v curl >/dev/null || skip "curl missing"
 CYCLES=${BPF_OWNERS_CYCLES:-20}
+# BPF_OWNERS_OLD_BIN=<a netd from before pins had owners>: the throwaway
+# instances run it (old layout, /sys/fs/bpf/netd-<hash>), the later ones
+# this build: their folders are removed by netns cookie all the same
+OLD_BIN=${BPF_OWNERS_OLD_BIN:-$NETD_BIN}
 
 nd_test_bpf
 [ -n "$ND_TEST_CG" ] || skip "no cgroup2 dir / bpffs for the eBPF programs"
@@ -41,7 +45,7 @@ start_i() {
   mkdir -p "$d/root"
   [ -d "$d/root/images" ] || "$NETD_BUILD/images/nd-images-test" --root "$d/root/images" import "$T/bb.tar" bb >/dev/null
   [ -e "/run/netns/ndo$i" ] || mk_netns "ndo$i"
-  nsenter --net="/run/netns/ndo$i" -- "$NETD_BIN" --root "$d/root" --exec-root "$d/run" --socket "$d/sock" \
+  nsenter --net="/run/netns/ndo$i" -- "${2:-$NETD_BIN}" --root "$d/root" --exec-root "$d/run" --socket "$d/sock" \
     --config "$T/cfg.json" --log-level debug >>"$d/log" 2>&1 &
   PIDS[$i]=$!
   poll 20 curl -sf --unix-socket "$d/sock" http://netd/_ping || { cat "$d/log" >&2; fail "netd $i did not answer"; }
@@ -60,7 +64,7 @@ throw_away() {
 
 log "$CYCLES throwaway netd instances"
 for i in $(seq "$CYCLES"); do
-  start_i "$i"
+  start_i "$i" "$OLD_BIN"
   run_web "$i"
   poll 20 has "^w$i " get_i "$i" || fail "netd $i: published port: $(get_i "$i")"
   [ "$(progs)" -ge 8 ] || fail "netd $i: no programs on the cgroup"
@@ -96,4 +100,23 @@ poll 20 has "^w$n " get_i $n || fail "netd $n restarted: its port: $(get_i $n)"
 assert_eq "$(progs)" 16 "programs after the restart (re-adopted, not added)"
 ctl_i $n rm -f web >/dev/null
 stop_i $n; stop_i $m
+
+if [ "$OLD_BIN" != "$NETD_BIN" ]; then
+  log "old layout: a netd that crashed before the upgrade finds its pins moved into its folder"
+  o=$((m + 1))
+  start_i $o "$OLD_BIN"
+  run_web $o
+  poll 20 has "^w$o " get_i $o || fail "old netd $o: published port"
+  old_dirs=$(ls -d /sys/fs/bpf/netd-* | wc -l)
+  nprogs=$(progs)
+  stop_i $o KILL
+  start_i $o
+  oid=$(curl -s --unix-socket "$T/o$o/sock" http://netd/info | jq -r .ID)
+  [ -e "$PINS/${oid:0:16}/nd_ports" ] || fail "old-layout pins not moved to $PINS/${oid:0:16}: $(ls -R /sys/fs/bpf)"
+  [ "$(ls -d /sys/fs/bpf/netd-* 2>/dev/null | wc -l)" -lt "$old_dirs" ] || fail "old-layout folder left"
+  poll 20 has "^w$o " get_i $o || fail "upgraded netd $o: published port: $(get_i $o)"
+  assert_eq "$(progs)" "$nprogs" "programs after the upgrade (re-adopted, not added)"
+  ctl_i $o rm -f web >/dev/null
+  stop_i $o
+fi
 log "ok"

@@ -9,10 +9,15 @@
  * A network namespace is alive while something holds it: a task (any
  * thread's /proc/PID/task/TID/ns/net), an open fd (/proc/PID/fd/N ->
  * "net:[INO]") or an nsfs bind mount (the root field of a mountinfo line,
- * read once per mount namespace). None of this enters the namespace. The
- * old layout's records hold only a netns cookie; to compare those, a
- * short-lived thread per live namespace reads the cookie of a socket made
- * there (it enters the namespace, then exits). */
+ * read once per mount namespace, reached through /proc/PID/root). The kernel
+ * hands a freed nsfs inode number out again at once (a test that deletes a
+ * netns and makes the next one sees the same number), so a match by inode
+ * is confirmed by the netns cookie, which is never reused: NS_GET_ID on the
+ * nsfs file (Linux 6.18; a netns' id is its cookie) without entering the
+ * namespace, or on older kernels a short-lived thread that enters it, makes
+ * a socket, reads SO_NETNS_COOKIE and exits. The old layout's folders hold
+ * only a cookie (their nd_cfg map): they are judged by cookie alone. When
+ * anything cannot be told, the pins stay. */
 #include "proxy/ports_internal.h"
 
 #ifndef ND_HAVE_BPF

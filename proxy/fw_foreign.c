@@ -545,6 +545,22 @@ out:
 
 /* ---- removing everything (netd --cleanup) --------------------------------------------- */
 
+/* our table, even without a chain left in it */
+static int table_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct scan *s = data;
+	struct nftnl_table *t = nftnl_table_alloc();
+	if (!t)
+		return -ENOMEM;
+	if (nftnl_table_nlmsg_parse(nlh, t) == 0) {
+		const char *name = nftnl_table_get_str(t, NFTNL_TABLE_NAME);
+		s->own_table |= nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY) == FW_FAMILY && name &&
+				!strcmp(name, s->table);
+	}
+	nftnl_table_free(t);
+	return 0;
+}
+
 int nd_fw_remove_all(struct nd_fw *fw, void (*report)(const char *line, void *data), void *data,
 		     struct nd_error *err)
 {
@@ -554,6 +570,11 @@ int nd_fw_remove_all(struct nd_fw *fw, void (*report)(const char *line, void *da
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, fw->seq++);
 	if ((r = fw__dump(fw, nlh, chain_cb, &s, err)) < 0) {
 		nd_error_wrap(err, "firewall: list chains");
+		goto out;
+	}
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, FW_FAMILY, NLM_F_DUMP, fw->seq++);
+	if ((r = fw__dump(fw, nlh, table_cb, &s, err)) < 0) {
+		nd_error_wrap(err, "firewall: list tables");
 		goto out;
 	}
 	for (size_t i = 0; i < s.nchains; i++) {

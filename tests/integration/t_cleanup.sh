@@ -22,7 +22,9 @@ nd_test_bpf
 [ -n "$ND_TEST_CG" ] || skip "no cgroup2 dir / bpffs for the eBPF programs"
 MYCGS=("$ND_TEST_CG")
 echo $$ > "$ND_TEST_CG/cgroup.procs"
-cg_back=
+cg_back="echo \$\$ > '$(dirname "$ND_TEST_CG")/cgroup.procs'; "
+# at exit, also on failure (containers still running): everything below them
+cg_drain_tree() { local c; find "$1" -depth -type d 2>/dev/null | while read -r c; do cg_drain "$c"; done; }
 while IFS=: read -r _ ctrls path; do
   [ -n "$ctrls" ] || continue                      # the unified line: ND_TEST_CG
   h=/sys/fs/cgroup/${ctrls#name=}
@@ -32,10 +34,11 @@ while IFS=: read -r _ ctrls path; do
   [ -f "$d/cpuset.cpus" ] && cat "$h$path/cpuset.cpus" > "$d/cpuset.cpus" && cat "$h$path/cpuset.mems" > "$d/cpuset.mems"
   echo $$ > "$d/cgroup.procs" || { rmdir "$d"; continue; }
   MYCGS+=("$d")
-  cg_back+="echo \$\$ > '$h$path/cgroup.procs'; cg_drain '$d'; "
+  cg_back+="echo \$\$ > '$h$path/cgroup.procs'; "
 done <<<"$(cat /proc/self/cgroup)"
-# leave our cgroups before lib.sh drains ND_TEST_CG (registered earlier: runs later)
-on_exit "echo \$\$ > '$(dirname "$ND_TEST_CG")/cgroup.procs'; $cg_back"
+# leave our cgroups, then empty and remove them (before lib.sh's cg_drain of
+# ND_TEST_CG, registered earlier: it runs later)
+on_exit "$cg_back for d in ${MYCGS[*]}; do cg_drain_tree \$d; done"
 
 ctr_setup
 NETD_CFG=$T/netd-test.json

@@ -23,7 +23,6 @@
  * holds that lock itself while it works. Every step is idempotent: a second
  * run prints nothing. Teardown is best effort: every step is tried, the
  * failures are reported together, the exit status says whether there were any. */
-#include "netd/container.h"
 #include "netd/net.h"
 
 #include "images/images.h"
@@ -38,7 +37,9 @@
 #include <ifaddrs.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #define MAX_CG_PARENTS 64
 
@@ -245,7 +246,7 @@ static void networking(struct cleanup *c, struct nd_drv_ctx *ctx)
 	struct netd *d = c->d;
 	struct nd_error e = { 0 };
 	struct net_network *nets = NULL;
-	json_t *recorded = json_object();
+	json_t *seen = json_object();
 	if (d->store) {
 		_cleanup_json_ json_t *docs = NULL;
 		if (store_obj_list(d->store, "network", NULL, NULL, &docs, &e) < 0)
@@ -345,9 +346,9 @@ static void networking(struct cleanup *c, struct nd_drv_ctx *ctx)
 	const struct nd_driver_ops *const *all = nd_driver_all();
 	if (getifaddrs(&ifa) == 0) {
 		for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
-			if (!i->ifa_name || json_object_get(recorded, i->ifa_name))
+			if (!i->ifa_name || json_object_get(seen, i->ifa_name))
 				continue;
-			json_object_set_new(recorded, i->ifa_name, json_true());
+			json_object_set_new(seen, i->ifa_name, json_true());
 			for (size_t k = 0; all[k]; k++) {
 				if (!all[k]->owns_ifname || !all[k]->owns_ifname(i->ifa_name) || !all[k]->orphan_delete)
 					continue;
@@ -361,7 +362,7 @@ static void networking(struct cleanup *c, struct nd_drv_ctx *ctx)
 		}
 		freeifaddrs(ifa);
 	}
-	json_decref(recorded);
+	json_decref(seen);
 	for (struct net_network *n = nets, *next; n; n = next) {
 		next = n->next;
 		net_network_free(n);
@@ -466,6 +467,19 @@ static void exec_root(struct cleanup *c)
 
 /* ---- the whole ---------------------------------------------------------------------- */
 
+static bool socket_live(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return false;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return false;
+	memcpy(sa.sun_path, path, strlen(path));
+	_cleanup_close_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	return s >= 0 && connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+}
+
 int netd_cleanup(struct netd *d)
 {
 	struct cleanup c = { .d = d };
@@ -473,9 +487,22 @@ int netd_cleanup(struct netd *d)
 	char path[PATH_MAX];
 	int rc;
 
-	/* first of all: no netd may be running on this root (nothing touched) */
-	if (exists(d->cfg.root) && (rc = netd_lock_root(d, &err)) < 0) {
+	/* first of all: no netd may be running on this root or this exec root
+	 * (a wrong --root must not take a running netd's namespaces and rules):
+	 * nothing is touched before both locks are ours */
+	if ((exists(d->cfg.root) && (rc = netd_lock_dir(d->cfg.root, "root", &d->lock_fd, &err)) < 0) ||
+	    (exists(d->cfg.exec_root) &&
+	     (rc = netd_lock_dir(d->cfg.exec_root, "exec root", &d->exec_lock_fd, &err)) < 0)) {
 		fprintf(stderr, "netd: cleanup refused: %s; stop it first (nothing was removed)\n", err.msg);
+		return 1;
+	}
+	/* a netd of another root on this exec root or socket (a wrong --root)
+	 * would lose its namespaces, rules and pins: refuse that too */
+	snprintf(path, sizeof(path), "%s/netd.sock", d->cfg.exec_root);
+	const char *live = socket_live(d->cfg.socket) ? d->cfg.socket : socket_live(path) ? path : NULL;
+	if (live) {
+		fprintf(stderr, "netd: cleanup refused: a server is listening on %s (a netd with another --root?); "
+			"stop it first (nothing was removed)\n", live);
 		return 1;
 	}
 	snprintf(path, sizeof(path), "%s/netd.db", d->cfg.root);
@@ -526,7 +553,10 @@ int netd_cleanup(struct netd *d)
 	exec_root(&c);
 	struct stat st;
 	if (lstat(d->cfg.socket, &st) == 0 && S_ISSOCK(st.st_mode)) {
-		if (unlink(d->cfg.socket) == 0)
+		/* only a stale one: a live socket belongs to a running server */
+		if (socket_live(d->cfg.socket))
+			failed(&c, "socket %s: a running server listens there; left", d->cfg.socket);
+		else if (unlink(d->cfg.socket) == 0)
 			saidf(&c, "socket %s", d->cfg.socket);
 	}
 
@@ -536,6 +566,10 @@ int netd_cleanup(struct netd *d)
 	if (d->lock_fd >= 0) {
 		close(d->lock_fd);
 		d->lock_fd = -1;
+	}
+	if (d->exec_lock_fd >= 0) {
+		close(d->exec_lock_fd); /* its file went with the exec root */
+		d->exec_lock_fd = -1;
 	}
 	if (c.failures) {
 		fprintf(stderr, "netd: cleanup: %u thing%s removed, %u failure%s (see above)\n", c.removed,

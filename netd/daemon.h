@@ -27,6 +27,7 @@ struct netd {
 	struct http_server *http;
 	uv_signal_t sig_term, sig_int;
 	int lock_fd;
+	int exec_lock_fd;            /* <exec-root>/netd.lock */
 	char id[ND_ID_LEN + 1];      /* this daemon's identity, kept in the store */
 	time_t started;
 	bool shutting_down;
@@ -40,8 +41,9 @@ int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_
 void netd_config_free(struct netd_config *cfg);
 void netd_usage(FILE *out);
 
-/* main.c: the root's lock (one netd per root); -EBUSY while another holds it */
-int netd_lock_root(struct netd *d, struct nd_error *err);
+/* main.c: DIR/netd.lock (one netd per root and per exec root; what: "root",
+ * "exec root" for the message); -EBUSY while another holds it */
+int netd_lock_dir(const char *dir, const char *what, int *fd_out, struct nd_error *err);
 /* cleanup.c: `netd --cleanup`; returns the exit status */
 int netd_cleanup(struct netd *d);
 

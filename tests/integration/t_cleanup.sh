@@ -90,6 +90,13 @@ set +e; out=$(cleanup 2>"$T/refused.err"); rc=$?; set -e
 assert_eq "$out" "" "--cleanup while netd runs printed removals"
 grep -q "running" "$T/refused.err" || fail "no clear refusal: $(cat "$T/refused.err")"
 assert_eq "$(snap_all)" "$running" "the refused --cleanup changed something"
+# a wrong --root (no lock to find) on this netd's exec root: refused as well
+set +e; out=$("$NETD_BIN" --root "$T/other-root" --exec-root "$ND_EXEC" --config "$NETD_CFG" --cleanup 2>"$T/refused.err"); rc=$?; set -e
+[ $rc -ne 0 ] || fail "--cleanup with another root on a live exec root succeeded: $out"
+assert_eq "$out" "" "--cleanup with another root printed removals"
+grep -q "running with exec root" "$T/refused.err" || fail "no clear refusal: $(cat "$T/refused.err")"
+assert_eq "$(snap_all)" "$running" "the refused --cleanup (other root) changed something"
+[ ! -e "$T/other-root" ] || fail "the refused --cleanup made $T/other-root"
 has '^c1 ' get 127.0.0.1:8080 || fail "c1 broken by a refused --cleanup"
 
 # ---- SIGKILL, then --cleanup --------------------------------------------------------------------

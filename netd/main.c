@@ -1,5 +1,6 @@
 /* netd: one libuv loop serving the REST API. */
 #include "netd/api/api.h"
+#include "netd/cleanup.h"
 
 #include "images/images.h"
 
@@ -16,11 +17,12 @@ static int mkdir_p(const char *path, mode_t mode, struct nd_error *err)
 	return rc < 0 ? nd_error_set(err, rc, "mkdir %s: %s", path, strerror(-rc)) : 0;
 }
 
-/* One netd per root: an exclusive flock held for the daemon's life. */
-static int lock_root(struct netd *d, struct nd_error *err)
+/* One netd per root, and per exec root: an exclusive flock on DIR/netd.lock
+ * held for the daemon's life (`netd --cleanup` takes them too). */
+int netd_lock_dir(const char *dir, const char *what, int *fd_out, struct nd_error *err)
 {
 	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/netd.lock", d->cfg.root);
+	snprintf(path, sizeof(path), "%s/netd.lock", dir);
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return nd_error_set(err, -errno, "open %s: %s", path, strerror(errno));
@@ -32,15 +34,15 @@ static int lock_root(struct netd *d, struct nd_error *err)
 			pid[strcspn(pid, "\n")] = '\0';
 		close(fd);
 		if (e == EWOULDBLOCK)
-			return nd_error_set(err, -EBUSY, "another netd%s%s is already running with root %s",
-					    pid[0] ? " (pid " : "", pid[0] ? strcat(pid, ")") : "", d->cfg.root);
+			return nd_error_set(err, -EBUSY, "another netd%s%s is already running with %s %s",
+					    pid[0] ? " (pid " : "", pid[0] ? strcat(pid, ")") : "", what, dir);
 		return nd_error_set(err, -e, "lock %s: %s", path, strerror(e));
 	}
 	char pid[32];
 	int n = snprintf(pid, sizeof(pid), "%d\n", getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) < 0)
 		log_warn("cannot record pid in %s: %s", path, strerror(errno));
-	d->lock_fd = fd;
+	*fd_out = fd;
 	return 0;
 }
 
@@ -84,7 +86,7 @@ static void on_signal(uv_signal_t *s, int signum)
 
 int main(int argc, char **argv)
 {
-	struct netd d = { .lock_fd = -1 };
+	struct netd d = { .lock_fd = -1, .exec_lock_fd = -1 };
 	struct nd_error err = { 0 };
 	int rc;
 
@@ -95,6 +97,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	nd_log_set_level(d.cfg.log_level);
+	if (d.cfg.cleanup) {
+		rc = netd_cleanup(&d);
+		netd_config_free(&d.cfg);
+		return rc;
+	}
 	/* containers' monitors are our children; reap them ourselves */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 
@@ -105,7 +112,8 @@ int main(int argc, char **argv)
 	if ((rc = mkdir_p(d.cfg.root, 0700, &err)) < 0 ||
 	    (rc = mkdir_p(d.cfg.exec_root, 0700, &err)) < 0 ||
 	    (rc = mkdir_p(spool, 0700, &err)) < 0 ||
-	    (rc = lock_root(&d, &err)) < 0 ||
+	    (rc = netd_lock_dir(d.cfg.root, "root", &d.lock_fd, &err)) < 0 ||
+	    (rc = netd_lock_dir(d.cfg.exec_root, "exec root", &d.exec_lock_fd, &err)) < 0 ||
 	    (rc = store_open(path, &d.store, &err)) < 0 ||
 	    (rc = daemon_identity(&d, &err)) < 0)
 		goto fail;
@@ -163,6 +171,8 @@ int main(int argc, char **argv)
 	store_close(d.store);
 	if (d.lock_fd >= 0)
 		close(d.lock_fd);
+	if (d.exec_lock_fd >= 0)
+		close(d.exec_lock_fd);
 	log_info("netd stopped");
 	netd_config_free(&d.cfg);
 	return 0;
@@ -184,6 +194,8 @@ fail:
 	store_close(d.store);
 	if (d.lock_fd >= 0)
 		close(d.lock_fd);
+	if (d.exec_lock_fd >= 0)
+		close(d.exec_lock_fd);
 	netd_config_free(&d.cfg);
 	return 1;
 }

@@ -39,6 +39,7 @@
 #include <libnftnl/chain.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
+#include <libnftnl/table.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/udata.h>
 #include <linux/netfilter.h>
@@ -76,6 +77,7 @@ struct scan {
 	char (*bridges)[IFNAMSIZ];
 	size_t nbridges;
 	size_t cur;           /* chain whose rules are being read */
+	bool own_table;       /* a chain of our table was seen */
 };
 
 static const char *family_name(uint32_t f)
@@ -151,6 +153,7 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 	const char *name = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);
 	bool ours = fam == FW_FAMILY && table && !strcmp(table, s->table);
 	int r = 0;
+	s->own_table |= ours;
 	if (!ours && table && name && (fam == NFPROTO_IPV4 || fam == NFPROTO_IPV6 || fam == NFPROTO_INET) &&
 	    nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM) &&
 	    nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM) == NF_INET_FORWARD) {
@@ -533,6 +536,101 @@ int nd_fw_foreign_sync(struct nd_fw *fw, bool apply, struct nd_fw_foreign *out, 
 	if (legacy_forward_drop(AF_INET6))
 		where_add(out->legacy, sizeof(out->legacy), "ip6tables-legacy filter FORWARD");
 	r = (int)out->nchains;
+out:
+	free(s.chains);
+	free(s.rules);
+	free(s.bridges);
+	return r;
+}
+
+/* ---- removing everything (netd --cleanup) --------------------------------------------- */
+
+/* our table, even without a chain left in it */
+static int table_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct scan *s = data;
+	struct nftnl_table *t = nftnl_table_alloc();
+	if (!t)
+		return -ENOMEM;
+	if (nftnl_table_nlmsg_parse(nlh, t) == 0) {
+		const char *name = nftnl_table_get_str(t, NFTNL_TABLE_NAME);
+		s->own_table |= nftnl_table_get_u32(t, NFTNL_TABLE_FAMILY) == FW_FAMILY && name &&
+				!strcmp(name, s->table);
+	}
+	nftnl_table_free(t);
+	return 0;
+}
+
+int nd_fw_remove_all(struct nd_fw *fw, void (*report)(const char *line, void *data), void *data,
+		     struct nd_error *err)
+{
+	struct scan s = { .table = fw->table };
+	int r;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, fw->seq++);
+	if ((r = fw__dump(fw, nlh, chain_cb, &s, err)) < 0) {
+		nd_error_wrap(err, "firewall: list chains");
+		goto out;
+	}
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, FW_FAMILY, NLM_F_DUMP, fw->seq++);
+	if ((r = fw__dump(fw, nlh, table_cb, &s, err)) < 0) {
+		nd_error_wrap(err, "firewall: list tables");
+		goto out;
+	}
+	for (size_t i = 0; i < s.nchains; i++) {
+		s.cur = i;
+		if ((r = read_rules(fw, &s, &s.chains[i], err)) < 0 && r != -ENOENT) {
+			nd_error_wrap(err, "firewall: list rules of %s %s %s", family_name(s.chains[i].family),
+				      s.chains[i].table, s.chains[i].name);
+			goto out;
+		}
+	}
+	r = 0;
+	if (!s.nrules && !s.own_table)
+		goto out;
+	/* one batch: every rule of ours in other tables (no bridge is kept),
+	 * then our table with all it holds */
+	struct fw__batch b;
+	fw__batch_start(fw, &b);
+	struct nd_fw_foreign f = { 0 };
+	for (size_t i = 0; i < s.nchains; i++) {
+		s.chains[i].drop = false; /* plan_chain adds nothing, removes all of ours */
+		plan_chain(&b, &s, i, &f);
+	}
+	if (s.own_table) {
+		struct nftnl_table *t = nftnl_table_alloc();
+		if (!t) {
+			fw__batch_done(&b);
+			r = nd_error_set(err, -ENOMEM, "out of memory");
+			goto out;
+		}
+		nftnl_table_set_str(t, NFTNL_TABLE_NAME, fw->table);
+		nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, FW_FAMILY);
+		nlh = fw__batch_hdr(&b, 512, NFT_MSG_DELTABLE, FW_FAMILY, 0, "delete table inet %s", fw->table);
+		if (nlh) {
+			nftnl_table_nlmsg_build_payload(nlh, t);
+			fw__batch_put(&b, nlh);
+		}
+		nftnl_table_free(t);
+	}
+	if ((r = fw__batch_finish(fw, &b, err)) < 0) {
+		nd_error_wrap(err, "firewall: remove netd's rules and table");
+		goto out;
+	}
+	for (size_t i = 0; report && i < s.nrules; i++) {
+		const struct ours *o = &s.rules[i];
+		const struct fchain *c = &s.chains[o->chain];
+		char line[512];
+		snprintf(line, sizeof(line), "nft rule %s %s %s handle %llu (comment \"%s%s\")", family_name(c->family),
+			 c->table, c->name, (unsigned long long)o->handle, o->in ? TAG_IN : TAG_OUT, o->bridge);
+		report(line, data);
+	}
+	if (report && s.own_table) {
+		char line[128];
+		snprintf(line, sizeof(line), "nft table inet %s", fw->table);
+		report(line, data);
+	}
+	r = (int)s.nrules + s.own_table;
 out:
 	free(s.chains);
 	free(s.rules);

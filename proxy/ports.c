@@ -178,6 +178,18 @@ int nd_ports_open(const struct nd_ports_config *cfg, struct nd_ports **out, stru
 	p->loop = cfg->loop;
 	snprintf(p->cgroup_path, sizeof(p->cgroup_path), "%s", cfg->cgroup_path ? cfg->cgroup_path : ND_PORTS_CGROUP_DEFAULT);
 	snprintf(p->pin_dir, sizeof(p->pin_dir), "%s", cfg->pin_dir ? cfg->pin_dir : ND_PORTS_PIN_DEFAULT);
+	if (cfg->owner) {
+		if (!cfg->owner->id || strlen(cfg->owner->id) < 16 || !cfg->owner->exec_root) {
+			free(p);
+			return nd_error_set(err, -EINVAL, "ports: pin owner needs a daemon id and an exec root");
+		}
+		p->has_owner = true;
+		snprintf(p->pin_base, sizeof(p->pin_base), "%s", p->pin_dir);
+		snprintf(p->pin_dir, sizeof(p->pin_dir), "%s/%.16s", p->pin_base, cfg->owner->id);
+		snprintf(p->owner_id, sizeof(p->owner_id), "%s", cfg->owner->id);
+		snprintf(p->owner_exec_root, sizeof(p->owner_exec_root), "%s", cfg->owner->exec_root);
+		snprintf(p->owner_legacy, sizeof(p->owner_legacy), "%s", cfg->owner->legacy_dir ? cfg->owner->legacy_dir : "");
+	}
 	p->pick_cursor = (uint16_t)(getpid() * 7919u);
 
 	int r = -ENOTSUP;

@@ -59,6 +59,7 @@ struct ebpf {
 	struct bpf_link *links[NPROGS];
 	uint64_t netns_cookie;
 	uint64_t cgroup_id;
+	int owner_fd;            /* the instance's nd_owner map (ports_pins.c), -1 without an owner */
 };
 
 bool ports__ebpf_available(void) { return true; }
@@ -215,6 +216,8 @@ static void ebpf_close(struct nd_ports *p)
 	for (int i = 0; i < NPROGS; i++)
 		bpf_link__destroy(b->links[i]); /* pinned: closing our fd keeps it attached */
 	ports_bpf__destroy(b->skel);
+	if (b->owner_fd >= 0)
+		close(b->owner_fd);
 	free(b);
 	p->bk = NULL;
 }
@@ -237,8 +240,10 @@ static int ebpf_open(struct nd_ports *p, const struct nd_ports_config *cfg, stru
 	if (!b)
 		return nd_error_set(err, -ENOMEM, "ports: out of memory");
 	b->cgroup_id = st.st_ino; /* cgroup2: the inode number is the cgroup id */
+	b->owner_fd = -1;
 	p->bk = b;
-	if ((r = netns_cookie(&b->netns_cookie, err)) < 0 || (r = load(p, b, err)) < 0)
+	if ((r = ports__pins_prepare(p, &b->owner_fd, err)) < 0 ||
+	    (r = netns_cookie(&b->netns_cookie, err)) < 0 || (r = load(p, b, err)) < 0)
 		goto fail;
 	uint32_t zero = 0;
 	struct bk_cfg c = { .netns_cookie = b->netns_cookie };
@@ -344,6 +349,7 @@ static int repin(struct nd_ports *p, struct ebpf *b, struct nd_error *err)
 		if (bpf_obj_pin(bpf_link__fd(b->links[i]), path) < 0 && !r)
 			r = nd_error_set(err, -errno, "ports: re-pin %s: %s", path, strerror(errno));
 	}
+	ports__pins_repin_owner(p, b->owner_fd);
 	return r;
 }
 
@@ -415,6 +421,8 @@ static int ebpf_purge(struct nd_ports *p, struct nd_error *err)
 		pin_path(path, sizeof(path), p->pin_dir, bpf_map__name(map_at(b->skel, i)));
 		unlink(path);
 	}
+	pin_path(path, sizeof(path), p->pin_dir, "nd_owner");
+	unlink(path);
 	if (rmdir(p->pin_dir) < 0 && errno != ENOENT)
 		return nd_error_set(err, -errno, "ports: remove %s: %s", p->pin_dir, strerror(errno));
 	return 0;

@@ -69,7 +69,12 @@ struct nd_ports {
 	void *bk;                     /* backend handle */
 	struct uv_loop_s *loop;
 	char cgroup_path[256];
-	char pin_dir[256];
+	char pin_dir[256];            /* the instance's folder: pin_base/<id16> with an owner */
+	bool has_owner;               /* nd_ports_config.owner was given */
+	char pin_base[256];           /* the shared pin path (has_owner) */
+	char owner_id[72];
+	char owner_exec_root[1024];
+	char owner_legacy[256];       /* "" = none */
 	struct ports__entry *buckets[PORTS_HASH_BUCKETS];
 	size_t count;
 	uint16_t pick_cursor;
@@ -91,3 +96,10 @@ struct ports__addr {
 int ports__addrs_dump(struct ports__addr **out, size_t *n, struct nd_error *err);
 int ports__addrwatch_start(struct nd_ports *p, struct nd_error *err);
 void ports__addrwatch_stop(struct nd_ports *p);
+
+/* ports_pins.c: owned instance folders (eBPF mode, has_owner): sweeps the
+ * pin base, moves old-layout pins into the instance folder and (re)writes
+ * its owner record; *owner_fd gets the nd_owner map (-1 without an owner). */
+int ports__pins_prepare(struct nd_ports *p, int *owner_fd, struct nd_error *err);
+/* re-pins nd_owner when someone removed it */
+void ports__pins_repin_owner(struct nd_ports *p, int owner_fd);

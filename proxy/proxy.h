@@ -106,6 +106,14 @@ struct nd_fw_foreign {
 };
 int nd_fw_foreign_sync(struct nd_fw *fw, bool apply, struct nd_fw_foreign *out, struct nd_error *err);
 
+/* Removes, in one batch, netd's accept rules from every other table's
+ * forward chains (whatever the policy) and our table with everything in it
+ * (sets, maps: published ports included). report (may be NULL) gets one
+ * line per rule and for the table. Returns how many things were removed
+ * (0: nothing of ours was there). For `netd --cleanup`. */
+int nd_fw_remove_all(struct nd_fw *fw, void (*report)(const char *line, void *data), void *data,
+		     struct nd_error *err);
+
 /* Validates a network description (ifname, CIDRs) without the kernel. */
 int nd_fw_network_validate(const struct nd_fw_network *n, struct nd_error *err);
 
@@ -198,11 +206,67 @@ enum nd_ports_mode { ND_PORTS_AUTO = 0, ND_PORTS_EBPF, ND_PORTS_USERLAND };
 #define ND_PORTS_CGROUP_DEFAULT "/sys/fs/cgroup/unified"
 #define ND_PORTS_PIN_DEFAULT "/sys/fs/bpf/netd"
 
+/* Who owns an instance's pins (eBPF mode). With an owner, cfg->pin_dir is
+ * the pin path that several netd instances share, and this instance's maps
+ * and links live in a folder of its own, <pin_dir>/<first 16 hex of id>,
+ * next to a pinned one-element array map `nd_owner` that records the owner
+ * (struct nd_ports_owner_rec below) so that a later netd can tell, from the
+ * bpffs alone, whose pins these are and whether that netd can come back:
+ * nd_ports_open() removes (links detached, pins unlinked, folder removed,
+ * logged at info) the folders of instances whose exec root no longer
+ * exists AND whose network namespace no longer exists AND whose process no
+ * longer runs. A netd that merely crashed keeps its pins (its exec root is
+ * still there) and re-adopts them when it starts again.
+ *   Old layout (before owners): the maps and links directly in a folder,
+ * either the configured pin path itself or /sys/fs/bpf/netd-<hash of the
+ * exec root>; the caller names it in legacy_dir, and its pins move into
+ * the instance folder at the first start (re-adopted, ports kept). Other
+ * old-layout folders /sys/fs/bpf/netd-XXXXXXXX are removed when the
+ * network namespace their nd_cfg map names (by cookie) no longer exists. */
+struct nd_ports_owner {
+	const char *id;                /* the daemon id (64 hex, at least 16) */
+	const char *exec_root;         /* its --exec-root */
+	const char *legacy_dir;        /* NULL, or the folder of this instance's old-layout pins */
+};
+
+/* The owner record (value of nd_owner[0]), host byte order. */
+#define ND_PORTS_OWNER_MAGIC 0x4e444f57u /* "NDOW" */
+struct nd_ports_owner_rec {
+	uint32_t magic;
+	uint32_t version;              /* 1 */
+	uint64_t netns_dev;            /* stat() of /proc/self/ns/net */
+	uint64_t netns_ino;
+	uint64_t netns_cookie;         /* SO_NETNS_COOKIE, never reused */
+	uint64_t pid;
+	uint64_t start_time;           /* /proc/PID/stat field 22 */
+	char id[72];
+	char exec_root[1024];
+};
+
+/* Sweeps the pin path: removes the folders of dead instances as above
+ * (never self's own folder; self may be NULL). report (may be NULL) gets
+ * one line per object removed. Returns the number of folders removed, or
+ * -errno when the pin path cannot be read (a missing one is 0). */
+int nd_ports_pins_sweep(const char *pin_dir, const struct nd_ports_owner *self,
+			void (*report)(const char *line, void *data), void *data, struct nd_error *err);
+/* Removes everything of this owner's instance under pin_dir (its folder,
+ * by owner->id (may be NULL), and any folder whose record names
+ * owner->exec_root and whose process is gone: links detached from their
+ * cgroup, maps unpinned; its old-layout pins in owner->legacy_dir), then
+ * pin_dir itself when it is left empty. report gets
+ * one line per object removed. Idempotent: nothing there is 0. For
+ * `netd --cleanup`; the netd must not be running. */
+int nd_ports_pins_remove(const char *pin_dir, const struct nd_ports_owner *owner,
+			 void (*report)(const char *line, void *data), void *data, struct nd_error *err);
+
 struct nd_ports_config {
 	struct nd_fw *fw;              /* required, opened in the same netns; must outlive the handle */
 	const char *cgroup_path;       /* NULL: ND_PORTS_CGROUP_DEFAULT */
 	const char *pin_dir;           /* NULL: ND_PORTS_PIN_DEFAULT (made; must be on bpffs,
 	                                * /sys/fs/bpf is mounted when it is not) */
+	const struct nd_ports_owner *owner; /* NULL: the pins are directly in pin_dir (one
+	                                * instance per pin_dir, no owner record, no sweep);
+	                                * else see struct nd_ports_owner */
 	enum nd_ports_mode mode;       /* AUTO: ebpf, else userland */
 	struct uv_loop_s *loop;        /* the userland proxy and the watch of host addresses
 	                                * run here; required unless EBPF (without it, call

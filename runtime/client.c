@@ -178,6 +178,20 @@ int rt_delete(const char *state_dir, struct nd_error *err)
 	return ret;
 }
 
+int rt_state_cgroup(const char *state_dir, struct rt_cgroup *out, struct nd_error *err)
+{
+	_cleanup_json_ json_t *j = NULL;
+	memset(out, 0, sizeof(*out));
+	int r = read_json(state_dir, RT_STATE_FILE, &j);
+	if (r < 0)
+		return nd_error_set(err, r, "%s/%s: %s", state_dir, RT_STATE_FILE, strerror(-r));
+	if (rt__cgroup_from_json(json_object_get(j, "cgroup"), out) < 0) {
+		rt_cgroup_clear(out);
+		return nd_error_set(err, -ENOENT, "%s: no cgroup recorded", state_dir);
+	}
+	return 0;
+}
+
 int rt_start(const char *shim_path, const struct rt_spec *spec, struct rt_state *out,
 	     struct nd_error *err)
 {

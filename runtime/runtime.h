@@ -121,9 +121,14 @@ int rt_wait(struct rt_state *st, int timeout_ms, struct nd_error *err);
 /* Sends sig to the container's init process. -ESRCH when it is gone. */
 int rt_kill(const struct rt_state *st, int sig, struct nd_error *err);
 
+struct rt_cgroup;
 /* Kills what is left, removes the cgroups and the state dir. Idempotent:
  * a missing state dir is success. */
 int rt_delete(const char *state_dir, struct nd_error *err);
+/* The cgroup dirs a state dir records (read it before rt_delete, e.g. to
+ * remove their parents after the last container). -ENOENT without one.
+ * Free with rt_cgroup_clear. */
+int rt_state_cgroup(const char *state_dir, struct rt_cgroup *out, struct nd_error *err);
 
 /* ---- exec into a running container ---------------------------------------- */
 

@@ -28,6 +28,17 @@ void netd_usage(FILE *out)
 	      "  --default-address-pool base=CIDR,size=N\n"
 	      "                          address space for automatic subnets, repeatable; in the file:\n"
 	      "                          \"default-address-pools\": [{\"base\": CIDR, \"size\": N}]\n"
+	      "  --cleanup               remove everything this netd made on the host, print one\n"
+	      "                          line per thing removed, and exit: its containers (killed,\n"
+	      "                          cgroups, rootfs mounts and records removed), sandboxes'\n"
+	      "                          network namespaces, endpoints' veths, networks' bridges,\n"
+	      "                          the nft table inet netd and netd's rules in other tables,\n"
+	      "                          its eBPF pins and links, its cgroup parents, the exec\n"
+	      "                          root. Give the same --root/--exec-root/--config as the\n"
+	      "                          netd; run it in that netd's network namespace. Network\n"
+	      "                          definitions and images stay in --root: a later netd\n"
+	      "                          re-creates the bridges, as after a reboot. Refused while\n"
+	      "                          a netd runs on that root; a second run removes nothing.\n"
 	      "  -h, --help              this help\n"
 	      "  -v, --version           print the version\n",
 	      out);
@@ -212,6 +223,7 @@ int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_
 		{ "cgroup-parent", required_argument, NULL, 0 },
 		{ "default-address-pool", required_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 'c' },
+		{ "cleanup", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ 0 },
@@ -236,6 +248,9 @@ int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_
 			free(cfg->config_file);
 			if (!(cfg->config_file = strdup(optarg)))
 				return nd_error_set(err, -ENOMEM, "out of memory");
+			break;
+		case 'C':
+			cfg->cleanup = true;
 			break;
 		case 'h': netd_usage(stdout); exit(0);
 		case 'v': printf("netd version %s\n", NETD_VERSION); exit(0);

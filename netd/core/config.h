@@ -26,6 +26,7 @@ struct netd_config {
 	char *cgroup_parent;         /* --cgroup-parent: containers' parent cgroup; NULL = "netd" */
 	struct netd_pool_config pools[NETD_CONFIG_MAX_POOLS]; /* --default-address-pool */
 	size_t npools;               /* 0: Docker's defaults */
+	bool cleanup;                /* --cleanup: remove what this netd made, then exit (flag only) */
 };
 
 int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_error *err);

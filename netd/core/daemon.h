@@ -23,6 +23,7 @@ struct netd {
 	struct http_server *http;    /* the API listener (api layer) */
 	uv_signal_t sig_term, sig_int;
 	int lock_fd;
+	int exec_lock_fd;            /* <exec-root>/netd.lock */
 	char id[ND_ID_LEN + 1];      /* this daemon's identity, kept in the store */
 	time_t started;
 	bool shutting_down;

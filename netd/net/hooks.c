@@ -8,7 +8,7 @@ void net_hooks_register(struct netd *d, const struct net_hooks *hooks)
 
 const struct nd_driver_ops *const *net__drivers(struct netd *d)
 {
-	return net_of(d)->drivers ? net_of(d)->drivers : nd_driver_all();
+	return net_of(d) && net_of(d)->drivers ? net_of(d)->drivers : nd_driver_all();
 }
 
 const struct nd_driver_ops *net__driver_find(struct netd *d, const char *name)

@@ -149,6 +149,9 @@ int net_sandbox_list(struct netd *d, struct nd_sandbox_list *out, struct nd_erro
 int net_ports_open(struct netd *d, struct nd_error *err);
 void net_ports_close(struct netd *d);
 void net_ports_info(struct netd *d, json_t *info);
+/* The pin path (config bpf-pin-path or the default) and the folder of this
+ * instance's old-layout pins (before pins had owners). */
+void net_ports_pin_paths(struct netd *d, char *base, size_t base_len, char *legacy, size_t legacy_len);
 /* The publisher, NULL when unavailable (then net_ports_error says why). */
 struct nd_ports *net_ports(struct netd *d);
 const char *net_ports_error(struct netd *d);

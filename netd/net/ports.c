@@ -2,14 +2,18 @@
  * after the firewall (netd_net_start) with the config keys
  *   bpf-cgroup      cgroup2 dir the eBPF programs attach to
  *                   (default /sys/fs/cgroup/unified)
- *   bpf-pin-path    bpffs dir for the pinned maps and links; default
- *                   /sys/fs/bpf/netd-<fnv1a32 of the exec root>, so two netd
- *                   instances (other --exec-root) never share maps; the
+ *   bpf-pin-path    bpffs dir for the pinned maps and links (see below); the
  *                   proxy mounts bpffs on /sys/fs/bpf when nobody has. A
  *                   path elsewhere must already be on bpffs.
  *   userland-proxy  true: the userland proxy instead of eBPF for traffic that
  *                   starts on the host (false: eBPF, userland where eBPF
  *                   cannot load)
+ * Each netd keeps its pins in <bpf-pin-path>/<daemon id, 16 hex> with an
+ * owner record (default bpf-pin-path /sys/fs/bpf/netd), and removes the
+ * folders of netd instances whose exec root and network namespace are gone
+ * (proxy.h, struct nd_ports_owner). Before owners, pins were directly in
+ * bpf-pin-path, or in /sys/fs/bpf/netd-<fnv1a32 of the exec root>: they
+ * move in at start.
  * What is published is the ctr layer's business (its records); it
  * re-publishes through the ports_resync hook. */
 #include "netd/net/net.h"
@@ -22,19 +26,30 @@ static uint32_t fnv1a(const char *s)
 	return h;
 }
 
+void net_ports_pin_paths(struct netd *d, char *base, size_t base_len, char *legacy, size_t legacy_len)
+{
+	const char *pin = d->cfg.bpf_pin_path;
+	if (pin && *pin) {
+		snprintf(base, base_len, "%s", pin);
+		snprintf(legacy, legacy_len, "%s", pin);
+	} else {
+		snprintf(base, base_len, "%s", ND_PORTS_PIN_DEFAULT);
+		snprintf(legacy, legacy_len, "/sys/fs/bpf/netd-%08x", fnv1a(d->cfg.exec_root));
+	}
+}
+
 int net_ports_open(struct netd *d, struct nd_error *err)
 {
 	struct net_state *ns = net_of(d);
 	const char *cg = d->cfg.bpf_cgroup;
-	const char *pin = d->cfg.bpf_pin_path;
-	if (pin && *pin)
-		snprintf(ns->ports_pin, sizeof(ns->ports_pin), "%s", pin);
-	else
-		snprintf(ns->ports_pin, sizeof(ns->ports_pin), "/sys/fs/bpf/netd-%08x", fnv1a(d->cfg.exec_root));
+	char legacy[PATH_MAX];
+	net_ports_pin_paths(d, ns->ports_pin, sizeof(ns->ports_pin), legacy, sizeof(legacy));
+	struct nd_ports_owner owner = { .id = d->id, .exec_root = d->cfg.exec_root, .legacy_dir = legacy };
 	struct nd_ports_config pc = {
 		.fw = ns->fw,
 		.cgroup_path = cg && *cg ? cg : ND_PORTS_CGROUP_DEFAULT,
 		.pin_dir = ns->ports_pin,
+		.owner = &owner,
 		.mode = d->cfg.userland_proxy ? ND_PORTS_USERLAND : ND_PORTS_AUTO,
 		.loop = d->loop,
 	};

@@ -277,3 +277,114 @@ void nd_sandbox_list_clear(struct nd_sandbox_list *l)
 	l->v = NULL;
 	l->n = 0;
 }
+
+/* ---- containers ----------------------------------------------------------------- */
+
+static int int_of(const json_t *j, const char *key, int *out, struct nd_error *err)
+{
+	json_t *v = json_object_get(j, key);
+	*out = 0;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v))
+		return nd_error_set(err, -EINVAL, "record: \"%s\" must be an integer", key);
+	*out = (int)json_integer_value(v);
+	return 0;
+}
+
+/* the keys the typed members stand for: not kept twice in doc */
+static const char *const ctr_typed_keys[] = {
+	"Id", "Name", "Image", "State", "RestartCount", "SandboxID", "SandboxOwned", "Starting", "ManualStop",
+	"Removing", "StateDir", "LogPath", "HostsPath", "ResolvConfPath", "HostnamePath",
+};
+
+void nd_container_rec_clear(struct nd_container_rec *r)
+{
+	json_decref(r->doc);
+	memset(r, 0, sizeof(*r));
+}
+
+int nd_container_rec_from_json(const json_t *j, struct nd_container_rec *r, struct nd_error *err)
+{
+	int rc;
+	memset(r, 0, sizeof(*r));
+	if (!json_is_object(j))
+		return nd_error_set(err, -EINVAL, "record: a container must be an object");
+	const json_t *s = json_object_get(j, "State");
+	const json_t *hc = json_object_get(j, "HostConfig");
+	const json_t *rp = json_object_get(hc, "RestartPolicy");
+	struct nd_ctr_state_rec *st = &r->state;
+	if ((rc = str_into(j, "Id", r->id, sizeof(r->id), err)) < 0 ||
+	    (rc = str_into(j, "Name", r->name, sizeof(r->name), err)) < 0 ||
+	    (rc = str_into(j, "Image", r->image, sizeof(r->image), err)) < 0 ||
+	    (rc = str_into(hc, "NetworkMode", r->network_mode, sizeof(r->network_mode), err)) < 0 ||
+	    (rc = bool_of(hc, "AutoRemove", &r->auto_remove, err)) < 0 ||
+	    (rc = str_into(rp, "Name", r->restart_policy, sizeof(r->restart_policy), err)) < 0 ||
+	    (rc = int_of(rp, "MaximumRetryCount", &r->restart_max, err)) < 0 ||
+	    (rc = str_into(s, "Status", st->status, sizeof(st->status), err)) < 0 ||
+	    (rc = bool_of(s, "Running", &st->running, err)) < 0 ||
+	    (rc = bool_of(s, "Paused", &st->paused, err)) < 0 ||
+	    (rc = bool_of(s, "Restarting", &st->restarting, err)) < 0 ||
+	    (rc = bool_of(s, "OOMKilled", &st->oom_killed, err)) < 0 ||
+	    (rc = int_of(s, "Pid", &st->pid, err)) < 0 ||
+	    (rc = int_of(s, "ExitCode", &st->exit_code, err)) < 0 ||
+	    (rc = str_into(s, "StartedAt", st->started_at, sizeof(st->started_at), err)) < 0 ||
+	    (rc = str_into(s, "FinishedAt", st->finished_at, sizeof(st->finished_at), err)) < 0 ||
+	    (rc = int_of(j, "RestartCount", &r->restart_count, err)) < 0 ||
+	    (rc = str_into(j, "SandboxID", r->sandbox_id, sizeof(r->sandbox_id), err)) < 0 ||
+	    (rc = bool_of(j, "SandboxOwned", &r->sandbox_owned, err)) < 0 ||
+	    (rc = bool_of(j, "Starting", &r->starting, err)) < 0 ||
+	    (rc = bool_of(j, "ManualStop", &r->manual_stop, err)) < 0 ||
+	    (rc = bool_of(j, "Removing", &r->removing, err)) < 0 ||
+	    (rc = str_into(j, "StateDir", r->state_dir, sizeof(r->state_dir), err)) < 0 ||
+	    (rc = str_into(j, "LogPath", r->log_path, sizeof(r->log_path), err)) < 0 ||
+	    (rc = str_into(j, "HostsPath", r->hosts_path, sizeof(r->hosts_path), err)) < 0 ||
+	    (rc = str_into(j, "ResolvConfPath", r->resolv_conf_path, sizeof(r->resolv_conf_path), err)) < 0 ||
+	    (rc = str_into(j, "HostnamePath", r->hostname_path, sizeof(r->hostname_path), err)) < 0)
+		return rc;
+	/* the error text is bounded by the record, not refused when long */
+	snprintf(st->error, sizeof(st->error), "%s", nd_json_str(s, "Error") ?: "");
+	if (!nd_id_valid(r->id))
+		return nd_error_set(err, -EINVAL, "record: container \"%s\" has no valid Id", r->name);
+	if (!(r->doc = json_deep_copy(j)))
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < ARRAY_SIZE(ctr_typed_keys); i++)
+		json_object_del(r->doc, ctr_typed_keys[i]);
+	return 0;
+}
+
+json_t *nd_container_rec_to_json(const struct nd_container_rec *r)
+{
+	const struct nd_ctr_state_rec *st = &r->state;
+	json_t *j = r->doc ? json_deep_copy(r->doc) : json_object();
+	if (!j)
+		return NULL;
+	json_t *typed = json_pack("{s:s, s:s, s:s, s:{s:s, s:b, s:b, s:b, s:b, s:i, s:i, s:s, s:s, s:s}, s:i, s:s, s:b,"
+				  " s:b, s:b, s:b, s:s, s:s, s:s, s:s, s:s}",
+				  "Id", r->id, "Name", r->name, "Image", r->image,
+				  "State", "Status", st->status, "Running", st->running, "Paused", st->paused,
+				  "Restarting", st->restarting, "OOMKilled", st->oom_killed, "Pid", st->pid,
+				  "ExitCode", st->exit_code, "Error", st->error, "StartedAt", st->started_at,
+				  "FinishedAt", st->finished_at,
+				  "RestartCount", r->restart_count, "SandboxID", r->sandbox_id,
+				  "SandboxOwned", r->sandbox_owned, "Starting", r->starting, "ManualStop", r->manual_stop,
+				  "Removing", r->removing, "StateDir", r->state_dir, "LogPath", r->log_path,
+				  "HostsPath", r->hosts_path, "ResolvConfPath", r->resolv_conf_path,
+				  "HostnamePath", r->hostname_path);
+	if (!typed) {
+		json_decref(j);
+		return NULL;
+	}
+	json_object_update(j, typed);
+	json_decref(typed);
+	json_t *hc = json_object_get(j, "HostConfig");
+	if (!json_is_object(hc)) {
+		hc = json_object();
+		json_object_set_new(j, "HostConfig", hc);
+	}
+	json_object_set_new(hc, "NetworkMode", json_string(r->network_mode));
+	json_object_set_new(hc, "AutoRemove", json_boolean(r->auto_remove));
+	json_object_set_new(hc, "RestartPolicy",
+			    json_pack("{s:s, s:i}", "Name", r->restart_policy, "MaximumRetryCount", r->restart_max));
+	return j;
+}

@@ -109,3 +109,45 @@ int store_sandbox_put(struct store *st, const struct nd_sandbox_rec *r, struct n
 /* By id, unique prefix or name; out is cleared first. */
 int store_sandbox_lookup(struct store *st, const char *ref, struct nd_sandbox_rec *out, struct nd_error *err);
 int store_sandbox_list(struct store *st, struct nd_sandbox_list *out, struct nd_error *err);
+
+/* ---- containers ----------------------------------------------------------------- */
+
+/* Docker's State, as netd keeps it. */
+struct nd_ctr_state_rec {
+	char status[16];              /* created, running, restarting, exited */
+	bool running, paused, restarting, oom_killed;
+	int pid;
+	int exit_code;
+	char error[ND_ERROR_MSG_MAX];
+	char started_at[40], finished_at[40];
+};
+
+/* A container: what its life cycle reads and changes, typed; the user's
+ * configuration as Docker describes it (Config, HostConfig, NetworkRequests,
+ * Path, Args, Created, the runtime Spec, the published PortMappings) stays
+ * in doc, read by the ctr layer's spec and port code and by the api views. */
+struct nd_container_rec {
+	char id[ND_ID_LEN + 1];
+	char name[ND_NAME_MAX + 1];
+	char image[80];               /* the image's id, "sha256:..." */
+	/* HostConfig members the life cycle acts on (written back into doc) */
+	char network_mode[ND_NAME_MAX + 16];
+	bool auto_remove;
+	char restart_policy[16];      /* "", no, always, on-failure, unless-stopped */
+	int restart_max;              /* on-failure's MaximumRetryCount */
+	struct nd_ctr_state_rec state;
+	int restart_count;
+	char sandbox_id[ND_ID_LEN + 1]; /* "" while it has no network namespace of netd's */
+	bool sandbox_owned;           /* the sandbox is the container's own (not container:OTHER's) */
+	bool starting;                /* intent: a start is under way */
+	bool manual_stop;             /* stopped by a user: the restart policy does not bring it back */
+	bool removing;                /* intent: a removal is under way */
+	char state_dir[PATH_MAX];     /* the shim's state dir under the exec root */
+	char log_path[PATH_MAX];
+	char hosts_path[PATH_MAX], resolv_conf_path[PATH_MAX], hostname_path[PATH_MAX];
+	json_t *doc;                  /* the rest, owned, never NULL after decoding */
+};
+
+void nd_container_rec_clear(struct nd_container_rec *r);
+int nd_container_rec_from_json(const json_t *j, struct nd_container_rec *r, struct nd_error *err);
+json_t *nd_container_rec_to_json(const struct nd_container_rec *r);

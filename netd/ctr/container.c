@@ -98,72 +98,79 @@ int ctr_list(struct netd *d, json_t **out, struct nd_error *err)
 	return store_obj_list(d->store, "container", NULL, NULL, out, err);
 }
 
-int ctr_save(struct netd *d, const json_t *doc, struct nd_error *err)
+int ctr_save(struct netd *d, const struct nd_container_rec *r, struct nd_error *err)
 {
-	const char *sb = nd_json_str(doc, "SandboxID");
+	_cleanup_json_ json_t *doc = nd_container_rec_to_json(r);
+	if (!doc)
+		return nd_error_set(err, -ENOMEM, "out of memory");
 	struct store_obj_ref ref = {
-		.kind = "container", .id = nd_json_str(doc, "Id"), .name = nd_json_str(doc, "Name"),
-		.parent = nd_json_str(doc, "Image"), .owner = sb && *sb ? sb : NULL,
+		.kind = "container", .id = r->id, .name = r->name,
+		.parent = r->image, .owner = r->sandbox_id[0] ? r->sandbox_id : NULL,
 	};
 	return store_obj_put(d->store, &ref, doc, err);
 }
 
-int ctr_create(struct netd *d, json_t *doc, const char *data_dir, struct nd_error *err)
+int ctr_load(struct netd *d, const char *id, struct nd_container_rec *out, struct nd_error *err)
 {
-	const char *id = nd_json_str(doc, "Id"), *name = nd_json_str(doc, "Name");
-	if (!id || !name)
-		return nd_error_set(err, -EINVAL, "a container needs an Id and a Name");
-	if (mkdir(data_dir, 0711) < 0 && errno != EEXIST)
-		return nd_error_set(err, -errno, "mkdir %s: %s", data_dir, strerror(errno));
-	int rc = ctr_save(d, doc, err);
-	if (rc < 0) {
+	_cleanup_json_ json_t *doc = NULL;
+	memset(out, 0, sizeof(*out));
+	int rc = store_obj_get(d->store, "container", id, &doc, err);
+	return rc < 0 ? rc : nd_container_rec_from_json(doc, out, err);
+}
+
+int ctr_create(struct netd *d, const json_t *doc, const char *data_dir, struct nd_error *err)
+{
+	struct nd_container_rec r;
+	int rc = nd_container_rec_from_json(doc, &r, err);
+	if (rc < 0)
+		return rc;
+	if (mkdir(data_dir, 0711) < 0 && errno != EEXIST) {
+		rc = nd_error_set(err, -errno, "mkdir %s: %s", data_dir, strerror(errno));
+		goto out;
+	}
+	if ((rc = ctr_save(d, &r, err)) < 0) {
 		rmdir(data_dir);
 		if (rc == -EEXIST) {
 			_cleanup_json_ json_t *o = NULL;
 			char oid[ND_ID_LEN + 1] = "";
-			ctr_lookup(d, name, oid, &o, &(struct nd_error){ 0 });
+			ctr_lookup(d, r.name, oid, &o, &(struct nd_error){ 0 });
 			nd_error_set(err, -EEXIST,
 				     "Conflict. The container name \"/%s\" is already in use by container \"%s\". "
 				     "You have to remove (or rename) that container to be able to reuse that name.",
-				     name, oid);
+				     r.name, oid);
 		}
-		return rc;
+		goto out;
 	}
-	struct ctr *c = ctr_new(d, id);
+	struct ctr *c = ctr_new(d, r.id);
 	if (!c) {
-		store_obj_del(d->store, "container", id, &(struct nd_error){ 0 });
+		store_obj_del(d->store, "container", r.id, &(struct nd_error){ 0 });
 		rmdir(data_dir);
-		return nd_error_set(err, -ENOMEM, "out of memory");
+		rc = nd_error_set(err, -ENOMEM, "out of memory");
+		goto out;
 	}
-	log_info("container created id=%.12s name=%s image=%s", id, name, nd_json_str(doc, "ImageRef") ?: "");
-	ctr_prepare(c, nd_json_str(doc, "Image"));
-	return 0;
+	log_info("container created id=%.12s name=%s image=%s", r.id, r.name, nd_json_str(r.doc, "ImageRef") ?: "");
+	ctr_prepare(c, r.image);
+out:
+	nd_container_rec_clear(&r);
+	return rc;
 }
 
-static json_t *ctr_doc(struct ctr *c)
+/* The container's record, or false (logged) when it is gone. */
+static bool rec_load(struct ctr *c, struct nd_container_rec *r)
 {
-	json_t *doc = NULL;
 	struct nd_error err = { 0 };
-	if (store_obj_get(c->d->store, "container", c->id, &doc, &err) < 0)
+	if (ctr_load(c->d, c->id, r, &err) < 0) {
 		log_error("container=%.12s: %s", c->id, err.msg);
-	return doc;
+		return false;
+	}
+	return true;
 }
 
-static void save_or_log(struct ctr *c, const json_t *doc)
+static void save_or_log(struct ctr *c, const struct nd_container_rec *r)
 {
 	struct nd_error err = { 0 };
-	if (ctr_save(c->d, doc, &err) < 0)
+	if (ctr_save(c->d, r, &err) < 0)
 		log_error("container=%.12s: saving state: %s", c->id, err.msg);
-}
-
-static json_t *state_of(json_t *doc)
-{
-	json_t *s = json_object_get(doc, "State");
-	if (!json_is_object(s)) {
-		s = json_object();
-		json_object_set_new(doc, "State", s);
-	}
-	return s;
 }
 
 /* ---- pool jobs ----------------------------------------------------------------- */
@@ -307,72 +314,74 @@ static struct ctr_waiter *waiter_take(struct ctr *c, enum ctr_wait_kind kind)
 
 /* ---- network setup and teardown ------------------------------------------------------ */
 
-static void net_teardown(struct ctr *c, json_t *doc)
+static void net_teardown(struct ctr *c, struct nd_container_rec *r)
 {
-	ctr_ports_unpublish(c->d, doc);   /* before the addresses they point at go */
-	const char *sb = nd_json_str(doc, "SandboxID");
-	if (sb && *sb && json_is_true(json_object_get(doc, "SandboxOwned"))) {
+	ctr_ports_unpublish(c->d, r);   /* before the addresses they point at go */
+	if (r->sandbox_id[0] && r->sandbox_owned) {
 		struct nd_error e = { 0 };
-		if (net_sandbox_delete(c->d, sb, true, &e) < 0 && e.code != -ENOENT)
-			log_warn("container=%.12s: sandbox %.12s: %s", c->id, sb, e.msg);
+		if (net_sandbox_delete(c->d, r->sandbox_id, true, &e) < 0 && e.code != -ENOENT)
+			log_warn("container=%.12s: sandbox %.12s: %s", c->id, r->sandbox_id, e.msg);
 	}
-	json_object_set_new(doc, "SandboxID", json_string(""));
-	json_object_set_new(doc, "SandboxOwned", json_false());
+	r->sandbox_id[0] = '\0';
+	r->sandbox_owned = false;
 }
 
 /* The sandbox per NetworkMode; returns the netns path to join ("" = host). */
-static int net_setup(struct ctr *c, json_t *doc, char netns[PATH_MAX], struct nd_error *err)
+static int net_setup(struct ctr *c, struct nd_container_rec *r, char netns[PATH_MAX], struct nd_error *err)
 {
 	struct netd *d = c->d;
-	const char *mode = nd_json_str(json_object_get(doc, "HostConfig"), "NetworkMode") ?: "bridge";
+	const char *mode = r->network_mode[0] ? r->network_mode : "bridge";
 	int rc;
 	netns[0] = '\0';
 	if (strcmp(mode, "host") == 0)
 		return 0;
 	if (nd_str_has_prefix(mode, "container:")) {
-		_cleanup_json_ json_t *other = NULL;
+		struct nd_container_rec other;
 		char oid[ND_ID_LEN + 1];
-		if ((rc = ctr_lookup(d, mode + 10, oid, &other, err)) < 0)
+		_cleanup_json_ json_t *odoc = NULL;
+		if ((rc = ctr_lookup(d, mode + 10, oid, &odoc, err)) < 0)
 			return nd_error_wrap(err, "network mode %s", mode);
 		struct ctr *oc = ctr_find(d, oid);
-		const char *sbid = nd_json_str(other, "SandboxID");
 		if (!oc || !ctr_running(oc))
 			return nd_error_set(err, -EINVAL, "cannot join network of a non running container: %s", mode + 10);
-		if (!sbid || !*sbid) {  /* the other one runs in the host's namespace */
-			json_object_set_new(doc, "SandboxID", json_string(""));
+		if ((rc = nd_container_rec_from_json(odoc, &other, err)) < 0)
+			return rc;
+		r->sandbox_owned = false;
+		snprintf(r->sandbox_id, sizeof(r->sandbox_id), "%s", other.sandbox_id);
+		if (!other.sandbox_id[0]) {  /* the other one runs in the host's namespace */
+			nd_container_rec_clear(&other);
 			return 0;
 		}
 		struct nd_sandbox_rec sb;
-		if ((rc = net_sandbox_lookup(d, sbid, &sb, err)) < 0)
+		if ((rc = net_sandbox_lookup(d, other.sandbox_id, &sb, err)) < 0) {
+			nd_container_rec_clear(&other);
 			return rc;
+		}
 		snprintf(netns, PATH_MAX, "%s", sb.netns_path);
 		nd_sandbox_rec_clear(&sb);
-		json_object_set_new(doc, "SandboxID", json_string(sbid));
-		json_object_set_new(doc, "SandboxOwned", json_false());
-		static const char *const files[] = { "HostsPath", "ResolvConfPath", "HostnamePath" };
-		for (size_t i = 0; i < ARRAY_SIZE(files); i++)
-			json_object_set(doc, files[i], json_object_get(other, files[i]));
-		return ctr_save(d, doc, err);
+		snprintf(r->hosts_path, sizeof(r->hosts_path), "%s", other.hosts_path);
+		snprintf(r->resolv_conf_path, sizeof(r->resolv_conf_path), "%s", other.resolv_conf_path);
+		snprintf(r->hostname_path, sizeof(r->hostname_path), "%s", other.hostname_path);
+		nd_container_rec_clear(&other);
+		return ctr_save(d, r, err);
 	}
-	char sbid[ND_ID_LEN + 1];
 	struct nd_sandbox_rec sb;
 	_cleanup_json_ json_t *labels = json_pack("{s:s}", "netd.container", c->id);
 	if ((rc = net_sandbox_create(d, NULL, labels, &sb, err)) < 0)
 		return rc;
 	snprintf(netns, PATH_MAX, "%s", sb.netns_path);
-	snprintf(sbid, sizeof(sbid), "%s", sb.id);
+	snprintf(r->sandbox_id, sizeof(r->sandbox_id), "%s", sb.id);
+	r->sandbox_owned = true;
 	nd_sandbox_rec_clear(&sb);
-	json_object_set_new(doc, "SandboxID", json_string(sbid));
-	json_object_set_new(doc, "SandboxOwned", json_true());
 	/* intent: the container owns the sandbox before any endpoint exists */
-	if ((rc = ctr_save(d, doc, err)) < 0) {
-		net_sandbox_delete(d, sbid, true, &(struct nd_error){ 0 });
+	if ((rc = ctr_save(d, r, err)) < 0) {
+		net_sandbox_delete(d, r->sandbox_id, true, &(struct nd_error){ 0 });
 		return rc;
 	}
 	size_t i;
 	json_t *nr;
-	json_array_foreach(json_object_get(doc, "NetworkRequests"), i, nr) {
-		_cleanup_json_ json_t *aliases = json_pack("[s]", nd_json_str(doc, "Name"));
+	json_array_foreach(json_object_get(r->doc, "NetworkRequests"), i, nr) {
+		_cleanup_json_ json_t *aliases = json_pack("[s]", r->name);
 		const char *ip = nd_json_str(nr, "IPv4Address");
 		struct net_connect_req cr = { .target = c->id, .ipv4 = ip, .aliases = aliases };
 		if ((rc = net_endpoint_connect(d, nd_json_str(nr, "NetworkID"), &cr, NULL, err)) < 0) {
@@ -404,7 +413,7 @@ void ctr_start(struct ctr *c, ctr_cb cb, void *data)
 {
 	struct netd *d = c->d;
 	struct nd_error err = { 0 };
-	_cleanup_json_ json_t *doc = NULL;
+	struct nd_container_rec r = { 0 };
 	struct rt_spec *spec = NULL;
 	char netns[PATH_MAX];
 	if (ctr_running(c)) {
@@ -417,7 +426,7 @@ void ctr_start(struct ctr *c, ctr_cb cb, void *data)
 		start_answer_error(cb, data, &err, 125);
 		return;
 	}
-	if (!(doc = ctr_doc(c))) {
+	if (!rec_load(c, &r)) {
 		nd_error_set(&err, -ENOENT, "no such container: %.12s", c->id);
 		start_answer_error(cb, data, &err, 125);
 		return;
@@ -426,24 +435,24 @@ void ctr_start(struct ctr *c, ctr_cb cb, void *data)
 	if (ctr_phase_set(c, CTR_STARTING) < 0) {
 		nd_error_set(&err, -EBUSY, "container %.12s is %s", c->id, ctr_phase_name(c->phase));
 		start_answer_error(cb, data, &err, 125);
+		nd_container_rec_clear(&r);
 		return;
 	}
 	uint64_t t0 = nd_now_ns();
-	if (net_setup(c, doc, netns, &err) < 0)
+	if (net_setup(c, &r, netns, &err) < 0)
 		goto fail;
 	uint64_t t1 = nd_now_ns();
-	const char *mode = nd_json_str(json_object_get(doc, "HostConfig"), "NetworkMode") ?: "";
-	if (!nd_str_has_prefix(mode, "container:") && ctr_files_write(d, doc, &err) < 0)
+	if (!nd_str_has_prefix(r.network_mode, "container:") && ctr_files_write(d, &r, &err) < 0)
 		goto fail;
 	/* published ports before the process: all or none, a conflict is a 409 */
-	if (ctr_ports_publish(d, doc, &err) < 0)
+	if (ctr_ports_publish(d, &r, &err) < 0)
 		goto fail;
-	if (ctr_spec_build(d, doc, netns, &spec, &err) < 0)
+	if (ctr_spec_build(d, &r, netns, &spec, &err) < 0)
 		goto fail;
-	json_object_set_new(doc, "Spec", rt_spec_to_json(spec));
-	json_object_set_new(doc, "Starting", json_true());
-	json_object_set_new(doc, "ManualStop", json_false());
-	if (ctr_save(d, doc, &err) < 0)
+	json_object_set_new(r.doc, "Spec", rt_spec_to_json(spec));
+	r.starting = true;
+	r.manual_stop = false;
+	if (ctr_save(d, &r, &err) < 0)
 		goto fail;
 
 	struct job *j = job_new(c, JOB_START);
@@ -454,30 +463,32 @@ void ctr_start(struct ctr *c, ctr_cb cb, void *data)
 	j->cb = cb;
 	j->cb_data = data;
 	j->spec = TAKE_PTR(spec);
-	snprintf(j->image, sizeof(j->image), "%s", nd_json_str(doc, "Image") ?: "");
-	j->first_start = strcmp(nd_json_str(state_of(doc), "StartedAt") ?: ZERO_TIME, ZERO_TIME) == 0;
+	snprintf(j->image, sizeof(j->image), "%s", r.image);
+	j->first_start = !r.state.started_at[0] || strcmp(r.state.started_at, ZERO_TIME) == 0;
 	log_debug("container=%.12s starting net_ms=%.2f files_spec_save_ms=%.2f%s", c->id, MS(t0, t1),
 		  MS(t1, nd_now_ns()), c->mount_inflight ? " (waits for the rootfs)" : "");
 	if (c->mount_inflight)
 		c->start_job = &j->base;
 	else
 		job_queue(j);
+	nd_container_rec_clear(&r);
 	return;
 
 fail:
 	rt_spec_free(spec);
-	net_teardown(c, doc);
-	json_object_del(doc, "Starting");
-	json_t *s = state_of(doc);
-	json_object_set_new(s, "Error", json_string(err.msg));
-	json_object_set_new(s, "ExitCode", json_integer(125));
-	save_or_log(c, doc);
+	net_teardown(c, &r);
+	r.starting = false;
+	snprintf(r.state.error, sizeof(r.state.error), "%s", err.msg);
+	r.state.exit_code = 125;
+	save_or_log(c, &r);
 	ctr_phase_set(c, c->mount_inflight ? CTR_PREPARING : CTR_CREATED);
 	log_info("container=%.12s start failed: %s", c->id, err.msg);
 	start_answer_error(cb, data, &err, 125);
 	waiters_answer(c, K(CTR_WAIT_EXIT), 125, err.msg);
 	observers_exited(c);
-	if (json_is_true(json_object_get(json_object_get(doc, "HostConfig"), "AutoRemove")))
+	bool autorm = r.auto_remove;
+	nd_container_rec_clear(&r);
+	if (autorm)
 		ctr_remove(c, NULL, NULL);
 }
 
@@ -566,8 +577,8 @@ static void on_shim_exit(uv_poll_t *p, int status, int events)
 static void start_done(struct job *j)
 {
 	struct ctr *c = j->c;
-	_cleanup_json_ json_t *doc = ctr_doc(c);
-	if (!doc) {
+	struct nd_container_rec r;
+	if (!rec_load(c, &r)) {
 		if (j->rc == 0)
 			rt_kill(&j->st, SIGKILL, &(struct nd_error){ 0 });
 		ctr_phase_set(c, CTR_CREATED);
@@ -575,35 +586,38 @@ static void start_done(struct job *j)
 		start_answer_error(j->cb, j->cb_data, &j->err, 125);
 		return;
 	}
-	json_object_del(doc, "Starting");
-	json_t *s = state_of(doc);
+	r.starting = false;
+	struct nd_ctr_state_rec *s = &r.state;
 	if (j->rc < 0) {
 		int code = j->st.exit.exit_code ? j->st.exit.exit_code : 125;
-		net_teardown(c, doc);
-		json_object_set_new(s, "ExitCode", json_integer(code));
-		json_object_set_new(s, "Error", json_string(j->err.msg));
-		save_or_log(c, doc);
+		net_teardown(c, &r);
+		s->exit_code = code;
+		snprintf(s->error, sizeof(s->error), "%s", j->err.msg);
+		save_or_log(c, &r);
 		ctr_phase_set(c, CTR_CREATED);
 		log_info("container=%.12s start failed exit_code=%d: %s", c->id, code, j->err.msg);
 		start_answer_error(j->cb, j->cb_data, &j->err, code);
 		c->stop_pending = false;
 		waiters_answer(c, K(CTR_WAIT_EXIT) | K(CTR_WAIT_STOP), code, j->err.msg);
 		observers_exited(c);
-		if (c->remove_requested || json_is_true(json_object_get(json_object_get(doc, "HostConfig"), "AutoRemove")))
+		bool autorm = r.auto_remove;
+		nd_container_rec_clear(&r);
+		if (c->remove_requested || autorm)
 			ctr_remove(c, NULL, NULL);
 		return;
 	}
 	c->st = j->st;
-	json_object_set_new(s, "Status", json_string("running"));
-	json_object_set_new(s, "Running", json_true());
-	json_object_set_new(s, "Restarting", json_false());
-	json_object_set_new(s, "Pid", json_integer(j->st.pid));
-	json_object_set_new(s, "ExitCode", json_integer(0));
-	json_object_set_new(s, "Error", json_string(""));
-	json_object_set_new(s, "OOMKilled", json_false());
-	json_object_set_new(s, "StartedAt", json_string(j->st.started));
-	save_or_log(c, doc);
-	log_info("container started id=%.12s name=%s pid=%d", c->id, nd_json_str(doc, "Name"), (int)j->st.pid);
+	snprintf(s->status, sizeof(s->status), "running");
+	s->running = true;
+	s->restarting = false;
+	s->pid = (int)j->st.pid;
+	s->exit_code = 0;
+	s->error[0] = '\0';
+	s->oom_killed = false;
+	snprintf(s->started_at, sizeof(s->started_at), "%s", j->st.started);
+	save_or_log(c, &r);
+	log_info("container started id=%.12s name=%s pid=%d", c->id, r.name, (int)j->st.pid);
+	nd_container_rec_clear(&r);
 	watch(c);
 	answer(j->cb, j->cb_data, 0, 0, NULL, NULL);
 	if (ctr_running(c) && (c->remove_requested || c->stop_pending)) /* rm -f or stop arrived while it started */
@@ -613,18 +627,15 @@ static void start_done(struct job *j)
 
 /* ---- exit ------------------------------------------------------------------------- */
 
-static bool policy_restarts(const json_t *doc, int code)
+static bool policy_restarts(const struct nd_container_rec *r, int code)
 {
-	const json_t *rp = json_object_get(json_object_get(doc, "HostConfig"), "RestartPolicy");
-	const char *name = nd_json_str(rp, "Name") ?: "";
-	if (json_is_true(json_object_get(doc, "ManualStop")))
+	const char *name = r->restart_policy;
+	if (r->manual_stop)
 		return false;
 	if (strcmp(name, "always") == 0 || strcmp(name, "unless-stopped") == 0)
 		return true;
-	if (strcmp(name, "on-failure") == 0 && code != 0) {
-		json_int_t max = json_integer_value(json_object_get(rp, "MaximumRetryCount"));
-		return max <= 0 || json_integer_value(json_object_get(doc, "RestartCount")) < max;
-	}
+	if (strcmp(name, "on-failure") == 0 && code != 0)
+		return r->restart_max <= 0 || r->restart_count < r->restart_max;
 	return false;
 }
 
@@ -656,28 +667,28 @@ static void ctr_exited(struct ctr *c)
 		if (rc == 0 && st.pid > 0)
 			rt_kill(&st, SIGKILL, &(struct nd_error){ 0 });
 	}
-	_cleanup_json_ json_t *doc = ctr_doc(c);
-	if (!doc)
+	struct nd_container_rec r;
+	if (!rec_load(c, &r))
 		return;
-	json_object_del(doc, "Starting");
-	json_t *s = state_of(doc);
-	json_object_set_new(s, "Status", json_string("exited"));
-	json_object_set_new(s, "Running", json_false());
-	json_object_set_new(s, "Pid", json_integer(0));
-	json_object_set_new(s, "ExitCode", json_integer(code));
-	json_object_set_new(s, "OOMKilled", json_boolean(oom));
-	json_object_set_new(s, "FinishedAt", json_string(finished));
-	json_object_set_new(s, "Error", json_string(error));
+	r.starting = false;
+	struct nd_ctr_state_rec *s = &r.state;
+	snprintf(s->status, sizeof(s->status), "exited");
+	s->running = false;
+	s->pid = 0;
+	s->exit_code = code;
+	s->oom_killed = oom;
+	snprintf(s->finished_at, sizeof(s->finished_at), "%s", finished);
+	snprintf(s->error, sizeof(s->error), "%s", error);
 	uint64_t t1 = nd_now_ns();
-	net_teardown(c, doc);
+	net_teardown(c, &r);
 	uint64_t t2 = nd_now_ns();
-	bool restart = !c->remove_requested && policy_restarts(doc, code);
+	bool restart = !c->remove_requested && policy_restarts(&r, code);
 	if (restart) {
-		json_object_set_new(s, "Status", json_string("restarting"));
-		json_object_set_new(s, "Restarting", json_true());
+		snprintf(s->status, sizeof(s->status), "restarting");
+		s->restarting = true;
 	}
-	save_or_log(c, doc);
-	log_info("container exited id=%.12s name=%s exit_code=%d%s", c->id, nd_json_str(doc, "Name"), code,
+	save_or_log(c, &r);
+	log_info("container exited id=%.12s name=%s exit_code=%d%s", c->id, r.name, code,
 		 restart ? " (restarting)" : "");
 	observers_exited(c);
 	waiters_answer(c, K(CTR_WAIT_EXIT) | K(CTR_WAIT_STOP), code, error);
@@ -686,20 +697,24 @@ static void ctr_exited(struct ctr *c)
 
 	/* --rm or rm -f: straight to the removal, whose job deletes the state
 	 * dir too (one pool hop, not two) */
-	bool autorm = json_is_true(json_object_get(json_object_get(doc, "HostConfig"), "AutoRemove"));
+	bool autorm = r.auto_remove;
 	bool restart_waiter = false;
 	for (struct ctr_waiter *w = c->waiters; w; w = w->next)
 		restart_waiter |= w->kind == CTR_WAIT_RESTART;
 	if (c->remove_requested || (autorm && !restart && !restart_waiter)) {
+		nd_container_rec_clear(&r);
 		ctr_remove(c, NULL, NULL);
 		return;
 	}
 	/* the shim's state dir goes (off the loop); then what comes next */
 	struct job *j = job_new(c, JOB_CLEANUP);
-	if (!j)
+	if (!j) {
+		nd_container_rec_clear(&r);
 		return;
+	}
 	j->restart = restart;
-	snprintf(j->state_dir, sizeof(j->state_dir), "%s", dir[0] ? dir : nd_json_str(doc, "StateDir"));
+	snprintf(j->state_dir, sizeof(j->state_dir), "%s", dir[0] ? dir : r.state_dir);
+	nd_container_rec_clear(&r);
 	ctr_phase_set(c, CTR_CLEANING);
 	job_queue(j);
 }
@@ -707,16 +722,16 @@ static void ctr_exited(struct ctr *c)
 static void on_restart_timer(uv_timer_t *t)
 {
 	struct ctr *c = t->data;
-	_cleanup_json_ json_t *doc = ctr_doc(c);
-	if (!doc || c->phase != CTR_RESTARTING)
+	struct nd_container_rec r;
+	if (c->phase != CTR_RESTARTING || !rec_load(c, &r))
 		return;
-	json_object_set_new(doc, "RestartCount",
-			    json_integer(json_integer_value(json_object_get(doc, "RestartCount")) + 1));
-	save_or_log(c, doc);
+	r.restart_count++;
+	save_or_log(c, &r);
+	nd_container_rec_clear(&r);
 	ctr_start(c, NULL, NULL);
 }
 
-static void restart_later(struct ctr *c, json_int_t count)
+static void restart_later(struct ctr *c, int count)
 {
 	/* Docker's back-off: 100 ms doubling, at most a minute */
 	uint64_t ms = 100ull << (count > 9 ? 9 : count < 0 ? 0 : count);
@@ -730,10 +745,12 @@ static void cleanup_done(struct job *j)
 {
 	struct ctr *c = j->c;
 	ctr_phase_set(c, CTR_CREATED);
-	_cleanup_json_ json_t *doc = ctr_doc(c);
-	if (!doc)
+	struct nd_container_rec r;
+	if (!rec_load(c, &r))
 		return;
-	bool autorm = json_is_true(json_object_get(json_object_get(doc, "HostConfig"), "AutoRemove"));
+	bool autorm = r.auto_remove, manual = r.manual_stop;
+	int count = r.restart_count;
+	nd_container_rec_clear(&r);
 	struct ctr_waiter *w = c->remove_requested ? NULL : waiter_take(c, CTR_WAIT_RESTART);
 	if (w) {  /* POST /restart: start again now */
 		ctr_start(c, w->cb, w->data);
@@ -744,8 +761,8 @@ static void cleanup_done(struct job *j)
 		ctr_remove(c, NULL, NULL);
 		return;
 	}
-	if (j->restart && !json_is_true(json_object_get(doc, "ManualStop")))
-		restart_later(c, json_integer_value(json_object_get(doc, "RestartCount")));
+	if (j->restart && !manual)
+		restart_later(c, count);
 }
 
 /* ---- stop, kill, remove --------------------------------------------------------------- */
@@ -761,10 +778,11 @@ static void on_kill_timer(uv_timer_t *t)
 
 static void mark_manual_stop(struct ctr *c)
 {
-	_cleanup_json_ json_t *doc = ctr_doc(c);
-	if (doc) {
-		json_object_set_new(doc, "ManualStop", json_true());
-		save_or_log(c, doc);
+	struct nd_container_rec r;
+	if (rec_load(c, &r)) {
+		r.manual_stop = true;
+		save_or_log(c, &r);
+		nd_container_rec_clear(&r);
 	}
 }
 
@@ -787,12 +805,13 @@ int ctr_stop(struct ctr *c, int timeout_s, enum ctr_wait_kind kind, ctr_cb cb, v
 			uv_timer_stop(&c->restart_timer);
 			if (c->phase == CTR_RESTARTING)
 				ctr_phase_set(c, CTR_CREATED);
-			_cleanup_json_ json_t *doc = ctr_doc(c);
-			if (doc) {
-				json_object_set_new(state_of(doc), "Status", json_string("exited"));
-				json_object_set_new(state_of(doc), "Restarting", json_false());
-				json_object_set_new(doc, "ManualStop", json_true());
-				save_or_log(c, doc);
+			struct nd_container_rec r;
+			if (rec_load(c, &r)) {
+				snprintf(r.state.status, sizeof(r.state.status), "exited");
+				r.state.restarting = false;
+				r.manual_stop = true;
+				save_or_log(c, &r);
+				nd_container_rec_clear(&r);
 			}
 		}
 		return nd_error_set(err, -EALREADY, "container %.12s is not running", c->id);
@@ -846,10 +865,13 @@ void ctr_remove(struct ctr *c, ctr_cb cb, void *data)
 	uv_timer_stop(&c->restart_timer);
 	if (c->phase == CTR_RESTARTING)
 		ctr_phase_set(c, CTR_CREATED);
-	_cleanup_json_ json_t *doc = ctr_doc(c);
+	struct nd_container_rec r;
+	bool have = rec_load(c, &r);
 	struct job *j = job_new(c, JOB_REMOVE);
-	if (!doc || !j) {
+	if (!have || !j) {
 		free(j);
+		if (have)
+			nd_container_rec_clear(&r);
 		ctr_phase_set(c, CTR_REMOVING);
 		ctr_phase_set(c, CTR_REMOVED);
 		waiters_answer(c, ~0u, 0, NULL);
@@ -857,10 +879,11 @@ void ctr_remove(struct ctr *c, ctr_cb cb, void *data)
 		return;
 	}
 	/* intent first: a netd killed from here on finishes the removal at start */
-	json_object_set_new(doc, "Removing", json_true());
-	net_teardown(c, doc);
-	save_or_log(c, doc);
-	snprintf(j->state_dir, sizeof(j->state_dir), "%s", nd_json_str(doc, "StateDir") ?: "");
+	r.removing = true;
+	net_teardown(c, &r);
+	save_or_log(c, &r);
+	snprintf(j->state_dir, sizeof(j->state_dir), "%s", r.state_dir);
+	nd_container_rec_clear(&r);
 	snprintf(j->data_dir, sizeof(j->data_dir), "%s/%s", ctrs_of(c->d)->data_dir, c->id);
 	ctr_phase_set(c, CTR_REMOVING);
 	job_queue(j);
@@ -870,11 +893,14 @@ static void remove_done(struct job *j)
 {
 	struct ctr *c = j->c;
 	struct nd_error err = { 0 };
-	_cleanup_json_ json_t *doc = ctr_doc(c);
-	int code = doc ? (int)json_integer_value(json_object_get(state_of(doc), "ExitCode")) : 0;
+	struct nd_container_rec r;
+	bool have = rec_load(c, &r);
+	int code = have ? r.state.exit_code : 0;
 	if (store_obj_del(c->d->store, "container", c->id, &err) < 0 && err.code != -ENOENT)
 		log_error("container=%.12s: %s", c->id, err.msg);
-	log_info("container removed id=%.12s name=%s", c->id, doc ? nd_json_str(doc, "Name") : "");
+	log_info("container removed id=%.12s name=%s", c->id, have ? r.name : "");
+	if (have)
+		nd_container_rec_clear(&r);
 	ctr_phase_set(c, CTR_REMOVED);
 	waiters_answer(c, ~0u, code, NULL);
 	ctr_free(c);
@@ -940,19 +966,15 @@ static void find_shim(struct ctrs *cs, struct netd *d)
 	snprintf(cs->shim, sizeof(cs->shim), "netd-shim");
 }
 
-static void adopt(struct ctr *c, json_t *doc)
+static void adopt(struct ctr *c, struct nd_container_rec *r)
 {
-	const json_t *s = json_object_get(doc, "State");
-	const char *status = nd_json_str(s, "Status") ?: "";
-	const char *dir = nd_json_str(doc, "StateDir") ?: "";
-	snprintf(c->st.state_dir, sizeof(c->st.state_dir), "%s", dir);
-	if (json_is_true(json_object_get(doc, "Removing"))) {
+	snprintf(c->st.state_dir, sizeof(c->st.state_dir), "%s", r->state_dir);
+	if (r->removing) {
 		ctr_remove(c, NULL, NULL);
 		return;
 	}
-	bool was_running = json_is_true(json_object_get(s, "Running")) || json_is_true(json_object_get(doc, "Starting"));
-	if (!was_running) {
-		if (strcmp(status, "restarting") == 0) {
+	if (!r->state.running && !r->starting) {
+		if (strcmp(r->state.status, "restarting") == 0) {
 			ctr_phase_set(c, CTR_RESTARTING);
 			uv_timer_start(&c->restart_timer, on_restart_timer, 100, 0);
 		}
@@ -960,16 +982,15 @@ static void adopt(struct ctr *c, json_t *doc)
 	}
 	struct rt_state st;
 	struct nd_error e = { 0 };
-	if (rt_state_load(dir, &st, &e) == 0 && st.status == RT_STATUS_RUNNING && st.shim_pid > 0) {
+	if (rt_state_load(r->state_dir, &st, &e) == 0 && st.status == RT_STATUS_RUNNING && st.shim_pid > 0) {
 		c->st = st;
-		if (json_is_true(json_object_get(doc, "Starting"))) {
-			json_object_del(doc, "Starting");
-			json_t *sj = json_object_get(doc, "State");
-			json_object_set_new(sj, "Status", json_string("running"));
-			json_object_set_new(sj, "Running", json_true());
-			json_object_set_new(sj, "Pid", json_integer(st.pid));
-			json_object_set_new(sj, "StartedAt", json_string(st.started));
-			save_or_log(c, doc);
+		if (r->starting) {   /* netd died between the shim's start and recording it */
+			r->starting = false;
+			snprintf(r->state.status, sizeof(r->state.status), "running");
+			r->state.running = true;
+			r->state.pid = (int)st.pid;
+			snprintf(r->state.started_at, sizeof(r->state.started_at), "%s", st.started);
+			save_or_log(c, r);
 		}
 		log_info("container re-adopted id=%.12s pid=%d shim=%d", c->id, (int)st.pid, (int)st.shim_pid);
 		watch(c);
@@ -1011,11 +1032,20 @@ int netd_containers_start(struct netd *d, struct nd_error *err)
 	json_t *doc;
 	int running = 0;
 	json_array_foreach(docs, i, doc) {
-		struct ctr *c = ctr_new(d, nd_json_str(doc, "Id"));
-		if (!c)
+		struct nd_container_rec r;
+		struct nd_error e2 = { 0 };
+		if (nd_container_rec_from_json(doc, &r, &e2) < 0) {
+			log_error("container=%.12s: cannot load its record: %s", nd_json_str(doc, "Id") ?: "?", e2.msg);
+			continue;
+		}
+		struct ctr *c = ctr_new(d, r.id);
+		if (!c) {
+			nd_container_rec_clear(&r);
 			return nd_error_set(err, -ENOMEM, "out of memory");
-		adopt(c, doc);
+		}
+		adopt(c, &r);
 		running += ctr_running(c);
+		nd_container_rec_clear(&r);
 	}
 	log_info("containers loaded count=%zu running=%d shim=%s", json_array_size(docs), running, cs->shim);
 	return 0;

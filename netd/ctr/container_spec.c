@@ -2,6 +2,7 @@
  * /etc/resolv.conf (bind-mounted through rt_spec mounts), and the rt_spec
  * built from the stored document. */
 #include "netd/ctr/ctr.h"
+#include "netd/net/net.h"
 
 #include <arpa/inet.h>
 #include <strings.h>
@@ -54,17 +55,16 @@ static char *resolv_from_host(void)
 	return out;
 }
 
-int ctr_files_write(struct netd *d, json_t *doc, struct nd_error *err)
+int ctr_files_write(struct netd *d, const struct nd_container_rec *r, struct nd_error *err)
 {
-	const json_t *cfg = json_object_get(doc, "Config");
-	const json_t *hc = json_object_get(doc, "HostConfig");
+	const json_t *cfg = json_object_get(r->doc, "Config");
+	const json_t *hc = json_object_get(r->doc, "HostConfig");
 	const char *hostname = nd_json_str(cfg, "Hostname");
-	const char *mode = nd_json_str(hc, "NetworkMode") ?: "";
-	bool host = strcmp(mode, "host") == 0;
+	bool host = strcmp(r->network_mode, "host") == 0;
 	int rc;
 	char buf[256];
 	snprintf(buf, sizeof(buf), "%s\n", hostname ? hostname : "");
-	if ((rc = write_text(nd_json_str(doc, "HostnamePath"), buf, err)) < 0)
+	if ((rc = write_text(r->hostname_path, buf, err)) < 0)
 		return rc;
 
 	/* hosts */
@@ -82,18 +82,16 @@ int ctr_files_write(struct netd *d, json_t *doc, struct nd_error *err)
 		fputs("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\n"
 		      "ff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n", m);
 	}
-	const char *sbid = nd_json_str(doc, "SandboxID");
-	_cleanup_json_ json_t *eps = NULL;
+	const char *sbid = r->sandbox_id;
+	struct nd_endpoint_list eps = { 0 };
 	struct nd_error e = { 0 };
-	if (!host && sbid && *sbid && store_obj_list(d->store, "endpoint", NULL, sbid, &eps, &e) == 0) {
-		size_t i;
-		json_t *ep;
+	if (!host && *sbid && net_endpoint_list(d, NULL, sbid, &eps, &e) == 0) {
 		/* the container's own addresses */
-		json_array_foreach(eps, i, ep) {
-			static const char *const keys[] = { "IPv4Address", "IPv6Address" };
+		for (size_t i = 0; i < eps.n; i++) {
+			const char *addrs[] = { eps.v[i].ipv4, eps.v[i].ipv6 };
 			for (size_t k = 0; k < 2; k++) {
-				const char *a = nd_json_str(ep, keys[k]);
-				if (!a || !*a)
+				const char *a = addrs[k];
+				if (!*a)
 					continue;
 				char ip[64];
 				snprintf(ip, sizeof(ip), "%s", a);
@@ -103,24 +101,22 @@ int ctr_files_write(struct netd *d, json_t *doc, struct nd_error *err)
 		}
 		/* the other containers on the same networks, as of this start
 		 * (netd has no embedded DNS server: names resolve through hosts) */
-		json_array_foreach(eps, i, ep) {
-			_cleanup_json_ json_t *peers = NULL;
-			if (store_obj_list(d->store, "endpoint", nd_json_str(ep, "NetworkID"), NULL, &peers, &e) < 0)
+		for (size_t i = 0; i < eps.n; i++) {
+			struct nd_endpoint_list peers;
+			if (net_endpoint_list(d, eps.v[i].network_id, NULL, &peers, &e) < 0)
 				continue;
-			size_t k;
-			json_t *p;
-			json_array_foreach(peers, k, p) {
-				const char *cid = nd_json_str(p, "ContainerID");
-				const char *a = nd_json_str(p, "IPv4Address");
-				const char *name = nd_json_str(p, "OwnerName");
-				if (!cid || !a || !*a || !name || !*name || strcmp(nd_json_str(p, "SandboxID") ?: "", sbid) == 0)
+			for (size_t k = 0; k < peers.n; k++) {
+				const struct nd_endpoint_rec *p = &peers.v[k];
+				if (!p->container_id[0] || !p->ipv4[0] || !p->owner_name[0] || strcmp(p->sandbox_id, sbid) == 0)
 					continue;
 				char ip[64];
-				snprintf(ip, sizeof(ip), "%s", a);
+				snprintf(ip, sizeof(ip), "%s", p->ipv4);
 				strip_prefix(ip);
-				fprintf(m, "%s\t%s %.12s\n", ip, name, cid);
+				fprintf(m, "%s\t%s %.12s\n", ip, p->owner_name, p->container_id);
 			}
+			nd_endpoint_list_clear(&peers);
 		}
+		nd_endpoint_list_clear(&eps);
 	} else if (!host) {
 		fprintf(m, "127.0.0.1\t%s\n", hostname ? hostname : "");
 	}
@@ -133,7 +129,7 @@ int ctr_files_write(struct netd *d, json_t *doc, struct nd_error *err)
 			fprintf(m, "%s\t%.*s\n", colon + 1, (int)(colon - s), s);
 	}
 	fclose(m);
-	rc = write_text(nd_json_str(doc, "HostsPath"), text ? text : "", err);
+	rc = write_text(r->hosts_path, text ? text : "", err);
 	free(text);
 	if (rc < 0)
 		return rc;
@@ -151,7 +147,7 @@ int ctr_files_write(struct netd *d, json_t *doc, struct nd_error *err)
 	} else {
 		text = resolv_from_host();
 	}
-	rc = write_text(nd_json_str(doc, "ResolvConfPath"), text ? text : "", err);
+	rc = write_text(r->resolv_conf_path, text ? text : "", err);
 	free(text);
 	return rc;
 }
@@ -169,20 +165,20 @@ static char **strv_from_json(const json_t *a)
 
 static char *dup_nonempty(const char *s) { return s && *s ? strdup(s) : NULL; }
 
-int ctr_spec_build(struct netd *d, const json_t *doc, const char *netns, struct rt_spec **out,
+int ctr_spec_build(struct netd *d, const struct nd_container_rec *r, const char *netns, struct rt_spec **out,
 		   struct nd_error *err)
 {
-	const json_t *cfg = json_object_get(doc, "Config");
-	const json_t *hc = json_object_get(doc, "HostConfig");
+	const json_t *cfg = json_object_get(r->doc, "Config");
+	const json_t *hc = json_object_get(r->doc, "HostConfig");
 	struct rt_spec *s = calloc(1, sizeof(*s));
 	if (!s)
 		return nd_error_set(err, -ENOMEM, "out of memory");
-	s->id = strdup(nd_json_str(doc, "Id"));
+	s->id = strdup(r->id);
 	s->rootfs = strdup("");   /* filled in by the pool thread after the rootfs mount */
 	s->netns = dup_nonempty(netns);
 	json_t *args = json_array();
-	json_array_append_new(args, json_string(nd_json_str(doc, "Path") ?: ""));
-	json_array_extend(args, json_object_get(doc, "Args"));
+	json_array_append_new(args, json_string(nd_json_str(r->doc, "Path") ?: ""));
+	json_array_extend(args, json_object_get(r->doc, "Args"));
 	s->args = strv_from_json(args);
 	json_decref(args);
 	s->env = strv_from_json(json_object_get(cfg, "Env"));
@@ -203,20 +199,20 @@ int ctr_spec_build(struct netd *d, const json_t *doc, const char *netns, struct 
 	s->limits.pids = json_integer_value(json_object_get(hc, "PidsLimit"));
 	if (s->limits.pids < 0)
 		s->limits.pids = 0;
-	static const char *const files[][2] = {
-		{ "HostnamePath", "/etc/hostname" }, { "HostsPath", "/etc/hosts" }, { "ResolvConfPath", "/etc/resolv.conf" },
+	const char *const files[][2] = {
+		{ r->hostname_path, "/etc/hostname" }, { r->hosts_path, "/etc/hosts" }, { r->resolv_conf_path, "/etc/resolv.conf" },
 	};
 	s->mounts = calloc(ARRAY_SIZE(files), sizeof(*s->mounts));
 	for (size_t i = 0; s->mounts && i < ARRAY_SIZE(files); i++) {
-		const char *p = nd_json_str(doc, files[i][0]);
-		if (!p || !*p)
+		const char *p = files[i][0];
+		if (!*p)
 			continue;
 		s->mounts[s->n_mounts].source = strdup(p);
 		s->mounts[s->n_mounts].destination = strdup(files[i][1]);
 		s->n_mounts++;
 	}
-	s->state_dir = strdup(nd_json_str(doc, "StateDir"));
-	s->log_path = strdup(nd_json_str(doc, "LogPath"));
+	s->state_dir = strdup(r->state_dir);
+	s->log_path = strdup(r->log_path);
 	const char *cgp = d->cfg.cgroup_parent;
 	if (cgp)
 		s->cgroup_parent = strdup(cgp);

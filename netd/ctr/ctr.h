@@ -18,6 +18,7 @@
 
 #include "netd/core/daemon.h"
 #include "netd/core/job.h"
+#include "netd/core/records.h"
 #include "runtime/runtime.h"
 
 #include <limits.h>
@@ -115,7 +116,7 @@ int ctr_phase_set(struct ctr *c, enum ctr_phase to);
 /* Records a new container (doc built and checked by the caller), makes its
  * data dir and queues the rootfs mount. A taken name is -EEXIST with
  * Docker's message. */
-int ctr_create(struct netd *d, json_t *doc, const char *data_dir, struct nd_error *err);
+int ctr_create(struct netd *d, const json_t *doc, const char *data_dir, struct nd_error *err);
 int netd_containers_start(struct netd *d, struct nd_error *err);
 void netd_containers_stop(struct netd *d);
 void netd_containers_info(struct netd *d, json_t *info);
@@ -123,7 +124,9 @@ struct ctr *ctr_find(struct netd *d, const char *id);
 struct ctr *ctr_new(struct netd *d, const char *id);
 /* Looks up a container by ID, prefix or name. */
 int ctr_lookup(struct netd *d, const char *ref, char id[ND_ID_LEN + 1], json_t **doc, struct nd_error *err);
-int ctr_save(struct netd *d, const json_t *doc, struct nd_error *err);
+int ctr_save(struct netd *d, const struct nd_container_rec *r, struct nd_error *err);
+/* The record of container id (-ENOENT when none); clear it after use. */
+int ctr_load(struct netd *d, const char *id, struct nd_container_rec *out, struct nd_error *err);
 /* Every container record, oldest first. */
 int ctr_list(struct netd *d, json_t **out, struct nd_error *err);
 /* Starts (async); cb (may be NULL) gets the outcome. */
@@ -145,8 +148,8 @@ void ctr_observe(struct ctr *c, struct ctr_observer *o);
 void ctr_unobserve(struct ctr *c, struct ctr_observer *o);
 
 /* container_spec.c: per-container files and the rt_spec */
-int ctr_files_write(struct netd *d, json_t *doc, struct nd_error *err);
-int ctr_spec_build(struct netd *d, const json_t *doc, const char *netns, struct rt_spec **out,
+int ctr_files_write(struct netd *d, const struct nd_container_rec *r, struct nd_error *err);
+int ctr_spec_build(struct netd *d, const struct nd_container_rec *r, const char *netns, struct rt_spec **out,
 		   struct nd_error *err);
 int ctr_parse_signal(const char *s);
 
@@ -156,9 +159,9 @@ int ctr_ports_parse(const json_t *body, const json_t *image_cfg, json_t *hc_out,
 		    struct nd_error *err);
 /* After the endpoints joined: records doc["PortMappings"] (saved), then
  * publishes them all or none (-EEXIST/-EADDRINUSE: 409, nothing changed). */
-int ctr_ports_publish(struct netd *d, json_t *doc, struct nd_error *err);
-/* Unpublishes doc's recorded mappings and drops the record (caller saves). */
-void ctr_ports_unpublish(struct netd *d, json_t *doc);
+int ctr_ports_publish(struct netd *d, struct nd_container_rec *r, struct nd_error *err);
+/* Unpublishes the recorded mappings and drops the record (caller saves). */
+void ctr_ports_unpublish(struct netd *d, struct nd_container_rec *r);
 /* Unpublishes what container id publishes through network network_id. */
 void ctr_ports_unpublish_network(struct netd *d, const char *id, const char *network_id);
 /* NetworkSettings.Ports and the /containers/json Ports of a container record */

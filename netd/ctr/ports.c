@@ -194,16 +194,17 @@ struct carrier {
 	char ipv4[64], ipv6[64];
 };
 
-static int carrier_endpoint(struct netd *d, const json_t *doc, struct carrier *out, struct nd_error *err)
+static int carrier_endpoint(struct netd *d, const struct nd_container_rec *r, struct carrier *out,
+			    struct nd_error *err)
 {
-	const char *sbid = nd_json_str(doc, "SandboxID");
+	const char *sbid = r->sandbox_id;
 	struct nd_endpoint_list eps = { 0 };
 	int rc;
-	if (!sbid || !*sbid || (rc = net_endpoint_list(d, NULL, sbid, &eps, err)) < 0 || eps.n == 0) {
+	if (!*sbid || (rc = net_endpoint_list(d, NULL, sbid, &eps, err)) < 0 || eps.n == 0) {
 		nd_endpoint_list_clear(&eps);
 		return err->code ? err->code : nd_error_set(err, -ENOTCONN, "publish ports: the container has no network endpoint");
 	}
-	const char *want = nd_json_str(json_array_get(json_object_get(doc, "NetworkRequests"), 0), "NetworkID");
+	const char *want = nd_json_str(json_array_get(json_object_get(r->doc, "NetworkRequests"), 0), "NetworkID");
 	const struct nd_endpoint_rec *ep = &eps.v[0];
 	for (size_t i = 0; i < eps.n; i++)
 		if (want && strcmp(eps.v[i].network_id, want) == 0)
@@ -292,25 +293,25 @@ static void del_records(struct netd *d, const char *id, const json_t *records)
 	}
 }
 
-int ctr_ports_publish(struct netd *d, json_t *doc, struct nd_error *err)
+int ctr_ports_publish(struct netd *d, struct nd_container_rec *r, struct nd_error *err)
 {
 	struct nd_ports *ports = net_ports(d);
-	const char *id = nd_json_str(doc, "Id");
+	json_t *doc = r->doc;
+	const char *id = r->id;
 	_cleanup_json_ json_t *bindings = effective_bindings(doc);
 	if (!bindings)
 		return nd_error_set(err, -ENOMEM, "out of memory");
 	if (json_object_size(bindings) == 0)
 		return 0;
-	const char *mode = nd_json_str(json_object_get(doc, "HostConfig"), "NetworkMode") ?: "";
-	const char *sbid = nd_json_str(doc, "SandboxID");
-	if (strcmp(mode, "host") == 0 || strcmp(mode, "none") == 0 || !sbid || !*sbid) {
+	const char *mode = r->network_mode;
+	if (strcmp(mode, "host") == 0 || strcmp(mode, "none") == 0 || !r->sandbox_id[0]) {
 		log_info("container=%.12s: network mode %s: published ports are ignored", id, mode);
 		return 0;
 	}
 	if (!ports)
 		return nd_error_set(err, -ENOTSUP, "port publishing is unavailable: %s", net_ports_error(d));
 	struct carrier ep;
-	if (carrier_endpoint(d, doc, &ep, err) < 0)
+	if (carrier_endpoint(d, r, &ep, err) < 0)
 		return err->code ? err->code : nd_error_set(err, -ENOTCONN, "publish ports: the container has no network endpoint");
 	int rc = 0;
 	for (int attempt = 0; attempt < 4; attempt++) {
@@ -320,7 +321,7 @@ int ctr_ports_publish(struct netd *d, json_t *doc, struct nd_error *err)
 		if ((rc = build_records(d, doc, bindings, &ep, records, err)) < 0)
 			break;
 		/* intent first: a netd killed after this save publishes them at its start */
-		if ((rc = ctr_save(d, doc, err)) < 0)
+		if ((rc = ctr_save(d, r, err)) < 0)
 			break;
 		_cleanup_free_ struct nd_port_map *maps = NULL;
 		size_t n;
@@ -353,13 +354,13 @@ int ctr_ports_publish(struct netd *d, json_t *doc, struct nd_error *err)
 	return rc;
 }
 
-void ctr_ports_unpublish(struct netd *d, json_t *doc)
+void ctr_ports_unpublish(struct netd *d, struct nd_container_rec *r)
 {
-	json_t *records = json_object_get(doc, "PortMappings");
+	json_t *records = json_object_get(r->doc, "PortMappings");
 	if (!records)
 		return;
-	del_records(d, nd_json_str(doc, "Id") ?: "", records);
-	json_object_del(doc, "PortMappings");
+	del_records(d, r->id, records);
+	json_object_del(r->doc, "PortMappings");
 }
 
 /* ---- the daemon: open, sync, close, info ---------------------------------------------- */
@@ -389,15 +390,17 @@ int ctr_ports_sync(struct netd *d, struct nd_error *err)
 
 /* ---- disconnect: the mappings that ride on that network go first ------------------------- */
 
-/* ---- views ---------------------------------------------------------------------------- */
-
 void ctr_ports_unpublish_network(struct netd *d, const char *id, const char *network_id)
 {
 	struct nd_error e = { 0 };
-	_cleanup_json_ json_t *doc = NULL;
-	if (store_obj_get(d->store, "container", id, &doc, &e) < 0 ||
-	    json_array_size(json_object_get(doc, "PortMappings")) == 0)
+	struct nd_container_rec rec;
+	if (ctr_load(d, id, &rec, &e) < 0)
 		return;
+	json_t *doc = rec.doc;
+	if (json_array_size(json_object_get(doc, "PortMappings")) == 0) {
+		nd_container_rec_clear(&rec);
+		return;
+	}
 	json_t *keep = json_array(), *drop = json_array();
 	size_t i;
 	json_t *r;
@@ -406,7 +409,7 @@ void ctr_ports_unpublish_network(struct netd *d, const char *id, const char *net
 	if (json_array_size(drop)) {
 		del_records(d, id, drop);
 		json_object_set_new(doc, "PortMappings", keep);
-		if (ctr_save(d, doc, &e) < 0)
+		if (ctr_save(d, &rec, &e) < 0)
 			log_error("container=%.12s: %s", id, e.msg);
 		log_info("container=%.12s: %zu published port%s unpublished: disconnected from network %.12s", id,
 			 json_array_size(drop), json_array_size(drop) == 1 ? "" : "s", network_id);
@@ -414,7 +417,10 @@ void ctr_ports_unpublish_network(struct netd *d, const char *id, const char *net
 		json_decref(keep);
 	}
 	json_decref(drop);
+	nd_container_rec_clear(&rec);
 }
+
+/* ---- views ---------------------------------------------------------------------------- */
 
 /* An IPv4 port on all host addresses without an IPv6 mapping of the same
  * host port: the proxy gives it an IPv6 side (`[::]:port` to the IPv4

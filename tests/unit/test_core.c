@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "netd/core/records.h"
 #include "netd/core/store.h"
 
 #include <unistd.h>
@@ -119,12 +120,130 @@ static void test_store_reopen_keeps_data(void **state)
 	free(v);
 }
 
+
+#define ID1 "1111111111111111111111111111111111111111111111111111111111111111"
+#define ID2 "2222222222222222222222222222222222222222222222222222222222222222"
+
+/* records: decode -> encode -> decode gives the same record; bad shapes name the key */
+static void test_network_rec_roundtrip(void **state)
+{
+	struct nd_error err = { 0 };
+	_cleanup_json_ json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:{s:[{s:s, s:s, s:{s:s}}]},"
+					     " s:{s:s}, s:{}, s:{s:s}, s:{}, s:b, s:s}",
+		"Id", ID1, "Name", "web", "Created", "2026-01-01T00:00:00Z", "Driver", "bridge", "Scope", "local",
+		"EnableIPv6", 0, "Internal", 1, "IPAM", "Config", "Subnet", "10.1.0.0/24", "Gateway", "10.1.0.1",
+		"AuxiliaryAddresses", "r", "10.1.0.9", "Options", "k", "v", "Labels", "DriverData", "bridge", "br-x",
+		"Cursors", "Builtin", 0, "Unknown", "kept out");
+	struct nd_network_rec r, r2;
+	assert_int_equal(nd_network_rec_from_json(j, &r, &err), 0);
+	assert_string_equal(r.name, "web");
+	assert_true(r.internal);
+	assert_int_equal(r.nipam, 1);
+	assert_string_equal(r.ipam[0].gateway, "10.1.0.1");
+	assert_string_equal(nd_json_str(r.driver_data, "bridge"), "br-x");
+	_cleanup_json_ json_t *back = nd_network_rec_to_json(&r);
+	assert_int_equal(nd_network_rec_from_json(back, &r2, &err), 0);
+	assert_string_equal(r2.ipam[0].subnet, "10.1.0.0/24");
+	assert_string_equal(nd_json_str(r2.ipam[0].aux, "r"), "10.1.0.9");
+	assert_string_equal(nd_json_str(r2.options, "k"), "v");
+	nd_network_rec_clear(&r);
+	nd_network_rec_clear(&r2);
+
+	/* strict: a wrong type names the key; no valid Id is refused */
+	json_object_set_new(j, "Internal", json_string("yes"));
+	assert_int_equal(nd_network_rec_from_json(j, &r, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "\"Internal\""));
+	json_object_set_new(j, "Internal", json_true());
+	json_object_set_new(j, "Id", json_string("short"));
+	assert_int_equal(nd_network_rec_from_json(j, &r, &err), -EINVAL);
+}
+
+static void test_endpoint_sandbox_rec_roundtrip(void **state)
+{
+	struct nd_error err = { 0 };
+	struct nd_endpoint_rec e, e2;
+	assert_int_equal(nd_endpoint_rec_init(&e), 0);
+	snprintf(e.id, sizeof(e.id), ID1);
+	snprintf(e.network_id, sizeof(e.network_id), ID2);
+	snprintf(e.ipv4, sizeof(e.ipv4), "10.1.0.2/24");
+	snprintf(e.ifname, sizeof(e.ifname), "eth1");
+	e.default_route = true;
+	json_array_append_new(e.aliases, json_string("db"));
+	_cleanup_json_ json_t *j = nd_endpoint_rec_to_json(&e);
+	assert_null(json_object_get(j, "IPv6Address"));   /* empty members stay out */
+	assert_int_equal(nd_endpoint_rec_from_json(j, &e2, &err), 0);
+	assert_string_equal(e2.ipv4, "10.1.0.2/24");
+	assert_string_equal(e2.ifname, "eth1");
+	assert_true(e2.default_route);
+	assert_string_equal(json_string_value(json_array_get(e2.aliases, 0)), "db");
+	nd_endpoint_rec_clear(&e);
+	nd_endpoint_rec_clear(&e2);
+	/* an interface name longer than the kernel's is refused, not cut */
+	_cleanup_json_ json_t *bad = json_pack("{s:s, s:s}", "Id", ID1, "Ifname", "a-name-much-too-long-for-linux");
+	assert_int_equal(nd_endpoint_rec_from_json(bad, &e, &err), -ENAMETOOLONG);
+
+	struct nd_sandbox_rec s, s2;
+	assert_int_equal(nd_sandbox_rec_init(&s), 0);
+	snprintf(s.id, sizeof(s.id), ID1);
+	snprintf(s.netns_path, sizeof(s.netns_path), "/run/netd/netns/%s", ID1);
+	json_object_set_new(s.labels, "a", json_string("b"));
+	_cleanup_json_ json_t *sj = nd_sandbox_rec_to_json(&s);
+	assert_int_equal(nd_sandbox_rec_from_json(sj, &s2, &err), 0);
+	assert_string_equal(s2.netns_path, s.netns_path);
+	assert_string_equal(nd_json_str(s2.labels, "a"), "b");
+	nd_sandbox_rec_clear(&s);
+	nd_sandbox_rec_clear(&s2);
+}
+
+static void test_container_rec_roundtrip(void **state)
+{
+	struct nd_error err = { 0 };
+	_cleanup_json_ json_t *j = json_pack("{s:s, s:s, s:s, s:{s:s, s:b, s:{s:s, s:i}, s:I},"
+					     " s:{s:s, s:b, s:i, s:i, s:s}, s:i, s:s, s:b, s:b, s:s, s:{s:s}}",
+		"Id", ID1, "Name", "web", "Image", "sha256:abc",
+		"HostConfig", "NetworkMode", "front", "AutoRemove", 0, "RestartPolicy", "Name", "on-failure",
+		"MaximumRetryCount", 3, "Memory", (json_int_t)(64 << 20),
+		"State", "Status", "exited", "Running", 0, "Pid", 0, "ExitCode", 3, "Error", "",
+		"RestartCount", 2, "SandboxID", ID2, "SandboxOwned", 1, "ManualStop", 1, "StateDir", "/run/x",
+		"Config", "Hostname", "h");
+	struct nd_container_rec r, r2;
+	assert_int_equal(nd_container_rec_from_json(j, &r, &err), 0);
+	assert_string_equal(r.network_mode, "front");
+	assert_string_equal(r.restart_policy, "on-failure");
+	assert_int_equal(r.restart_max, 3);
+	assert_int_equal(r.state.exit_code, 3);
+	assert_true(r.manual_stop && r.sandbox_owned);
+	/* typed members are not kept twice in the rest of the document */
+	assert_null(json_object_get(r.doc, "State"));
+	assert_string_equal(nd_json_str(json_object_get(r.doc, "Config"), "Hostname"), "h");
+	/* a change made through the record comes back from the store's JSON */
+	r.state.exit_code = 0;
+	r.restart_count = 3;
+	r.auto_remove = true;
+	snprintf(r.state.status, sizeof(r.state.status), "running");
+	_cleanup_json_ json_t *back = nd_container_rec_to_json(&r);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(back, "HostConfig"), "Memory")), 64 << 20);
+	assert_int_equal(nd_container_rec_from_json(back, &r2, &err), 0);
+	assert_int_equal(r2.restart_count, 3);
+	assert_true(r2.auto_remove);
+	assert_string_equal(r2.state.status, "running");
+	assert_string_equal(r2.sandbox_id, ID2);
+	nd_container_rec_clear(&r);
+	nd_container_rec_clear(&r2);
+	json_object_set_new(j, "RestartCount", json_string("2"));
+	assert_int_equal(nd_container_rec_from_json(j, &r, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "RestartCount"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_store_objects, setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_store_tx_rollback, setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_store_reopen_keeps_data, setup_store, teardown_store),
+		cmocka_unit_test(test_network_rec_roundtrip),
+		cmocka_unit_test(test_endpoint_sandbox_rec_roundtrip),
+		cmocka_unit_test(test_container_rec_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

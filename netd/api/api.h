@@ -22,6 +22,19 @@ bool api_labels_match(const json_t *labels, const char *spec);
 bool api_filter_any(const json_t *filters, const char *key, bool (*pred)(const char *val, void *data),
 		    void *data);
 
+/* strict.c: refuse what netd cannot honour instead of dropping it */
+struct api_default {
+	const char *name;
+	bool (*is_default)(const json_t *v);  /* a set value that still means "unset" */
+};
+/* null, false, 0, "", and arrays/objects of only those */
+bool api_json_zeroish(const json_t *v);
+/* -EINVAL naming the first member of obj that is neither honoured (listed),
+ * nor zeroish, nor a default of defaults (NULL-terminated); where prefixes the
+ * name ("HostConfig"). */
+int api_refuse_unhonoured(const json_t *obj, const char *where, const char *const *honoured,
+			  const struct api_default *defaults, struct nd_error *err);
+
 /* api_system.c */
 void api_ping(struct http_req *req, void *ctx);
 void api_version(struct http_req *req, void *ctx);

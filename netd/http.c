@@ -1,5 +1,6 @@
 /* HTTP/1.1 over a unix socket: libuv for I/O, http_parser for the wire. */
 #include "netd/http.h"
+#include "netd/http_internal.h"
 
 #include <fcntl.h>
 #include <http_parser.h>
@@ -8,50 +9,18 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-struct http_server {
-	uv_pipe_t listener;
-	uv_loop_t *loop;
-	struct http_server_config cfg;
-	char *socket_path;
-	char *spool_dir;
-	struct http_conn *conns;     /* doubly linked */
-	size_t nconns;
-	uint64_t nrequests;
-	bool closing;
-	bool bound;                  /* we created the socket file: remove it at close */
-};
-
-struct http_conn {
-	uv_pipe_t pipe;              /* first member: handle->data not needed */
-	struct http_server *srv;
-	struct http_conn *prev, *next;
-	http_parser parser;
-	struct http_req *req;        /* being parsed or being handled */
-	bool handling;               /* a handler owns req and has not finished */
-	bool closing;
-	bool close_after_write;
-	size_t pending_writes;
-	char *leftover;              /* unparsed bytes after a paused message */
-	size_t leftover_len;
-	/* header assembly */
-	char *cur_field;
-	bool last_was_value;
-};
-
-struct write_req {
-	uv_write_t w;
-	struct http_conn *conn;
-	char *buf;
-};
-
 static http_parser_settings parser_settings;
 static void conn_close(struct http_conn *c);
 static void conn_resume(struct http_conn *c);
 
-static const char *status_text(int status)
+void http__conn_write(struct http_conn *c, char *buf, size_t len);
+void http__conn_close(struct http_conn *c) { conn_close(c); }
+
+const char *http__status_text(int status)
 {
 	switch (status) {
 	case 200: return "OK";
+	case 101: return "UPGRADED";
 	case 201: return "Created";
 	case 204: return "No Content";
 	case 304: return "Not Modified";
@@ -70,7 +39,7 @@ static const char *status_text(int status)
 
 /* ---- requests ------------------------------------------------------------- */
 
-static void req_free(struct http_req *r)
+void http__req_free(struct http_req *r)
 {
 	if (!r)
 		return;
@@ -170,6 +139,11 @@ static void on_write(uv_write_t *w, int status)
 
 static void conn_write(struct http_conn *c, char *buf /* stolen */, size_t len)
 {
+	http__conn_write(c, buf, len);
+}
+
+void http__conn_write(struct http_conn *c, char *buf /* stolen */, size_t len)
+{
 	if (c->closing) {
 		free(buf);
 		return;
@@ -201,14 +175,14 @@ static void req_finish(struct http_req *req)
 			  req->path ? req->path : "?", req->status,
 			  (unsigned long long)((nd_now_ns() - req->start_ns) / 1000));
 	if (!c) {               /* client already gone */
-		req_free(req);
+		http__req_free(req);
 		return;
 	}
 	if (!req->keep_alive)
 		c->close_after_write = true;
 	c->req = NULL;
 	c->handling = false;
-	req_free(req);
+	http__req_free(req);
 	if (c->close_after_write) {
 		if (c->pending_writes == 0)
 			conn_close(c);
@@ -217,7 +191,7 @@ static void req_finish(struct http_req *req)
 	conn_resume(c);
 }
 
-static char *head_build(struct http_req *req, int status, const char *ctype, const char *extra,
+char *http__head_build(struct http_req *req, int status, const char *ctype, const char *extra,
 			size_t body_len, bool chunked, size_t *out_len)
 {
 	char *head = NULL;
@@ -228,7 +202,7 @@ static char *head_build(struct http_req *req, int status, const char *ctype, con
 			 "%s%s%s"
 			 "%s"
 			 "Connection: %s\r\n",
-			 status, status_text(status),
+			 status, http__status_text(status),
 			 ctype ? "Content-Type: " : "", ctype ? ctype : "", ctype ? "\r\n" : "",
 			 extra ? extra : "",
 			 req->keep_alive ? "keep-alive" : "close");
@@ -257,7 +231,7 @@ void http_reply(struct http_req *req, int status, const char *content_type, cons
 		bool no_content = status == 204 || status == 304;
 		bool head_only = no_content || strcmp(req->method, "HEAD") == 0;
 		size_t hlen;
-		char *h = head_build(req, status, no_content ? NULL : content_type, NULL,
+		char *h = http__head_build(req, status, no_content ? NULL : content_type, NULL,
 				     no_content ? 0 : len, false, &hlen);
 		if (!h) {
 			conn_close(c);
@@ -332,7 +306,7 @@ void http_stream_begin(struct http_req *req, int status, const char *content_typ
 	if (!req->conn)
 		return;
 	size_t hlen;
-	char *h = head_build(req, status, content_type, NULL, 0, true, &hlen);
+	char *h = http__head_build(req, status, content_type, NULL, 0, true, &hlen);
 	if (!h) {
 		conn_close(req->conn);
 		return;
@@ -344,6 +318,10 @@ void http_stream_write(struct http_req *req, const void *data, size_t len)
 {
 	if (!req->conn || len == 0)
 		return;
+	if (req->conn->hijacked) {
+		http__hijack_write(req->conn, data, len);
+		return;
+	}
 	char *buf = malloc(len + 32);
 	if (!buf) {
 		conn_close(req->conn);
@@ -359,6 +337,10 @@ void http_stream_end(struct http_req *req)
 {
 	if (req->replied)
 		return;
+	if (req->conn && req->conn->hijacked) {
+		http__hijack_end(req);
+		return;
+	}
 	req->replied = true;
 	if (req->conn) {
 		char *buf = strdup("0\r\n\r\n");
@@ -380,7 +362,7 @@ void http_stream_abort(struct http_req *req)
 		c->handling = false;
 		conn_close(c);
 	}
-	req_free(req);
+	http__req_free(req);
 }
 
 size_t http_stream_queued(const struct http_req *req)
@@ -661,15 +643,19 @@ static void conn_feed(struct http_conn *c, const char *data, size_t len)
 	}
 }
 
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+void http__on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	buf->base = malloc(65536);
 	buf->len = buf->base ? 65536 : 0;
 }
 
-static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+void http__on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct http_conn *c = (struct http_conn *)s;
+	if (c->hijacked) {
+		http__hijack_read(c, nread, buf);
+		return;
+	}
 	if (nread < 0) {
 		free(buf->base);
 		conn_close(c);
@@ -695,12 +681,13 @@ static void conn_resume(struct http_conn *c)
 		if (c->handling || c->closing)
 			return;
 	}
-	uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
+	uv_read_start((uv_stream_t *)&c->pipe, http__on_alloc, http__on_read);
 }
 
 static void on_conn_closed(uv_handle_t *h)
 {
 	struct http_conn *c = (struct http_conn *)h;
+	http__hijack_free(c);
 	free(c->leftover);
 	free(c);
 }
@@ -723,7 +710,7 @@ static void conn_close(struct http_conn *c)
 	if (r) {
 		r->conn = NULL;
 		if (!c->handling) {
-			req_free(r);        /* was still being parsed */
+			http__req_free(r);        /* was still being parsed */
 		} else if (r->streaming && r->on_close) {
 			r->on_close(r, r->on_close_data);
 		}
@@ -755,7 +742,7 @@ static void on_connection(uv_stream_t *server, int status)
 		srv->conns->prev = c;
 	srv->conns = c;
 	srv->nconns++;
-	uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
+	uv_read_start((uv_stream_t *)&c->pipe, http__on_alloc, http__on_read);
 }
 
 /* ---- server ---------------------------------------------------------------- */

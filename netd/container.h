@@ -30,6 +30,8 @@ struct ctr_waiter {
 };
 
 struct ctr_follower;
+struct ctr_attach;
+struct ctr_exec;
 
 struct ctr {
 	char id[ND_ID_LEN + 1];
@@ -52,6 +54,8 @@ struct ctr {
 	bool freeing;
 	struct ctr_waiter *waiters;
 	struct ctr_follower *followers;
+	struct ctr_attach *attaches;   /* container_attach.c */
+	struct ctr_exec *execs;        /* exec.c: die with the container */
 	struct ctr *next;
 };
 
@@ -98,12 +102,36 @@ void api_container_delete(struct http_req *req, void *ctx);
 void api_container_list(struct http_req *req, void *ctx);
 void api_container_inspect(struct http_req *req, void *ctx);
 
-/* container_logs.c: logs and attach streams from the json-file log */
+/* container_logs.c: logs (and attach's non-tty output) from the json-file log */
 void api_container_logs(struct http_req *req, void *ctx);
-void api_container_attach(struct http_req *req, void *ctx);
-/* The container exited (final: drain and end) or is being removed. */
+/* The container exited (final: drain and end) or is being removed. These
+ * also tell attach sessions and exec records (container_attach.c, exec.c). */
 void ctr_followers_exit(struct ctr *c);
 void ctr_followers_free(struct ctr *c);
+/* A follower of the log for someone else's stream: writes Docker's frames
+ * (raw with tty) to req from offset start_off (-1: the current end; 0: all),
+ * until the container's exit when follow, else to the current end; then
+ * calls on_end (instead of ending req). */
+struct ctr_follower *ctr_follower_new(struct ctr *c, struct http_req *req, const char *log_path, bool tty,
+				      bool out, bool err, bool follow, off_t start_off,
+				      void (*on_end)(void *ud), void *ud);
+/* Stops it without calling on_end. */
+void ctr_follower_cancel(struct ctr_follower *f);
+
+/* container_attach.c: POST /containers/{id}/attach, /containers/{id}/resize */
+void api_container_attach(struct http_req *req, void *ctx);
+void api_container_resize(struct http_req *req, void *ctx);
+void ctr_attach_started(struct ctr *c);   /* start_done: the shim's socket is there */
+void ctr_attach_exited(struct ctr *c);
+void ctr_attach_free_all(struct ctr *c);
+
+/* exec.c + api_exec.c: exec instances */
+void api_container_exec(struct http_req *req, void *ctx);
+void api_exec_start(struct http_req *req, void *ctx);
+void api_exec_inspect(struct http_req *req, void *ctx);
+void api_exec_resize(struct http_req *req, void *ctx);
+void ctr_exec_container_exited(struct ctr *c);
+void ctr_exec_free_all(struct ctr *c);
 
 /* container_spec.c: per-container files and the rt_spec */
 int ctr_files_write(struct netd *d, json_t *doc, struct nd_error *err);

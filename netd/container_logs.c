@@ -1,4 +1,4 @@
-/* Containers: GET /containers/{id}/logs and POST /containers/{id}/attach,
+/* Containers: GET /containers/{id}/logs and the output of non-tty attach,
  * both read from the json-file log the shim writes (one JSON object a line:
  * log, stream, time). Non-tty containers get Docker's multiplexed stream
  * (8-byte header [stream,0,0,0,len BE32] per frame); tty ones the raw bytes.
@@ -23,6 +23,9 @@ struct ctr_follower {
 	char *partial;
 	size_t plen;
 	bool out, err, timestamps, tty, follow, final, ended;
+	off_t start_off;       /* >= 0: read from there (attach's tty fallback) */
+	void (*on_end)(void *ud);
+	void *ud;
 	struct ctr_follower *next;
 };
 
@@ -47,8 +50,13 @@ static void follower_end(struct ctr_follower *f)
 	if (f->fd >= 0)
 		close(f->fd);
 	f->fd = -1;
-	f->req->on_close = NULL;
-	http_stream_end(f->req);
+	if (f->on_end) {
+		if (f->on_end != (void (*)(void *))1)
+			f->on_end(f->ud);
+	} else {
+		f->req->on_close = NULL;
+		http_stream_end(f->req);
+	}
 	uv_timer_stop(&f->timer);
 	if (uv_is_closing((uv_handle_t *)&f->timer)) {
 		free(f->partial);
@@ -123,6 +131,8 @@ static void pump(struct ctr_follower *f)
 		f->fd = open(f->path, O_RDONLY | O_CLOEXEC);
 		if (f->fd >= 0 && f->skip_existing)
 			lseek(f->fd, 0, SEEK_END);
+		else if (f->fd >= 0 && f->start_off > 0)
+			lseek(f->fd, f->start_off, SEEK_SET);
 		f->skip_existing = false;
 	}
 	struct outbuf b = { 0 };
@@ -185,6 +195,8 @@ static void pump_cb(uv_timer_t *t)
 
 void ctr_followers_exit(struct ctr *c)
 {
+	ctr_attach_exited(c);
+	ctr_exec_container_exited(c);
 	struct ctr_follower *f = c->followers, *next;
 	for (; f; f = next) {
 		next = f->next;
@@ -202,6 +214,8 @@ void ctr_followers_exit(struct ctr *c)
 
 void ctr_followers_free(struct ctr *c)
 {
+	ctr_attach_free_all(c);
+	ctr_exec_free_all(c);
 	while (c->followers)
 		follower_end(c->followers);
 }
@@ -211,7 +225,7 @@ static bool qbool(struct http_req *req, const char *k)
 	return http_req_query_bool(req, k, false);
 }
 
-static void follow_begin(struct http_req *req, struct netd *d, bool attach)
+static void follow_begin(struct http_req *req, struct netd *d)
 {
 	struct nd_error err = { 0 };
 	_cleanup_json_ json_t *doc = NULL;
@@ -243,13 +257,7 @@ static void follow_begin(struct http_req *req, struct netd *d, bool attach)
 	f->timestamps = qbool(req, "timestamps");
 	f->tty = json_is_true(json_object_get(json_object_get(doc, "Config"), "Tty"));
 	snprintf(f->path, sizeof(f->path), "%s", nd_json_str(doc, "LogPath") ?: "");
-	if (attach) {
-		/* until the next exit, whatever the state now */
-		f->follow = true;
-		f->skip_existing = !qbool(req, "logs");
-	} else {
-		f->follow = qbool(req, "follow") && (c->running || c->starting || c->restarting);
-	}
+	f->follow = qbool(req, "follow") && (c->running || c->starting || c->restarting);
 	uv_timer_init(d->loop, &f->timer);
 	f->timer.data = f;
 	f->next = c->followers;
@@ -270,10 +278,44 @@ static void follow_begin(struct http_req *req, struct netd *d, bool attach)
 
 void api_container_logs(struct http_req *req, void *ctx)
 {
-	follow_begin(req, ctx, false);
+	follow_begin(req, ctx);
 }
 
-void api_container_attach(struct http_req *req, void *ctx)
+struct ctr_follower *ctr_follower_new(struct ctr *c, struct http_req *req, const char *log_path, bool tty,
+				      bool out, bool err, bool follow, off_t start_off,
+				      void (*on_end)(void *ud), void *ud)
 {
-	follow_begin(req, ctx, true);
+	struct ctr_follower *f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->c = c;
+	f->req = req;
+	f->fd = -1;
+	f->out = out;
+	f->err = err;
+	f->tty = tty;
+	f->follow = follow;
+	f->on_end = on_end;
+	f->ud = ud;
+	f->start_off = start_off;
+	snprintf(f->path, sizeof(f->path), "%s", log_path ? log_path : "");
+	uv_timer_init(c->d->loop, &f->timer);
+	f->timer.data = f;
+	f->next = c->followers;
+	c->followers = f;
+	f->fd = open(f->path, O_RDONLY | O_CLOEXEC);   /* marks "now" at once */
+	if (f->fd >= 0 && start_off < 0)
+		lseek(f->fd, 0, SEEK_END);
+	else if (f->fd >= 0 && start_off > 0)
+		lseek(f->fd, start_off, SEEK_SET);
+	pump(f);
+	if (!f->ended && f->follow && !uv_is_active((uv_handle_t *)&f->timer))
+		uv_timer_start(&f->timer, pump_cb, FOLLOW_MS, 0);
+	return f;
+}
+
+void ctr_follower_cancel(struct ctr_follower *f)
+{
+	f->on_end = (void (*)(void *))1;   /* ends silently */
+	follower_end(f);
 }

@@ -302,12 +302,16 @@ int rt_attach_connect(const char *state_dir, int *fd_out, struct nd_error *err)
 	return 0;
 }
 
+void rt_attach_frame_header(char hdr[RT_ATTACH_HDR_LEN], enum rt_attach_frame type, uint32_t len)
+{
+	hdr[0] = (char)type;
+	memcpy(hdr + 1, &len, 4);
+}
+
 static int send_frame(int fd, char type, const void *buf, size_t len)
 {
-	char hdr[5];
-	uint32_t l = (uint32_t)len;
-	hdr[0] = type;
-	memcpy(hdr + 1, &l, 4);
+	char hdr[RT_ATTACH_HDR_LEN];
+	rt_attach_frame_header(hdr, (enum rt_attach_frame)type, (uint32_t)len);
 	struct iovec iov[2] = { { hdr, 5 }, { (void *)buf, len } };
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
 	ssize_t w = sendmsg(fd, &msg, MSG_NOSIGNAL);

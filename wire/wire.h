@@ -46,3 +46,21 @@ void wire_stream_decoder_init(struct wire_stream_decoder *d);
 int wire_stream_feed(struct wire_stream_decoder *d, const void *data, size_t len, wire_stream_fn fn, void *ctx);
 /* true between frames (nothing of a frame pending): a clean end of stream. */
 bool wire_stream_at_boundary(const struct wire_stream_decoder *d);
+
+/* ---- detach keys (Docker's "ctrl-p,ctrl-q") ------------------------------- */
+
+#define WIRE_DETACH_MAX 16
+struct wire_detach {
+	unsigned char keys[WIRE_DETACH_MAX];
+	size_t n;             /* 0: detaching disabled */
+	size_t matched;       /* keys[0..matched) seen and held back */
+};
+/* Parses Docker's format: comma-separated single characters or "ctrl-X"
+ * (X one of a-z @ [ \ ] ^ _). NULL or "" disables detaching. -EINVAL names
+ * nothing: the caller says which field was wrong. */
+int wire_detach_keys_parse(const char *spec, struct wire_detach *out);
+/* Filters client input: copies to out (room for len + WIRE_DETACH_MAX bytes)
+ * what the process should get, holding back a partial match until it is
+ * decided; returns the bytes in out. *detached becomes true when the whole
+ * sequence came (what followed it in buf is dropped). */
+size_t wire_detach_filter(struct wire_detach *d, const char *buf, size_t len, char *out, bool *detached);

@@ -135,6 +135,50 @@ static void test_callback_error_propagates(void **state)
 	assert_int_equal(wire_stream_feed(&d, buf, n, stop_at_stderr, NULL), -ECANCELED);
 }
 
+static void test_detach_keys_parse(void **state)
+{
+	(void)state;
+	struct wire_detach d;
+	assert_int_equal(wire_detach_keys_parse("ctrl-p,ctrl-q", &d), 0);
+	assert_int_equal(d.n, 2);
+	assert_int_equal(d.keys[0], 16);
+	assert_int_equal(d.keys[1], 17);
+	assert_int_equal(wire_detach_keys_parse("a,ctrl-[,ctrl-_", &d), 0);
+	assert_int_equal(d.n, 3);
+	assert_int_equal(d.keys[0], 'a');
+	assert_int_equal(d.keys[1], 27);
+	assert_int_equal(d.keys[2], 31);
+	assert_int_equal(wire_detach_keys_parse("", &d), 0);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(wire_detach_keys_parse("ctrl-1", &d), -EINVAL);
+	assert_int_equal(wire_detach_keys_parse("ab", &d), -EINVAL);
+	assert_int_equal(wire_detach_keys_parse("a,", &d), -EINVAL);
+}
+
+static void test_detach_keys_filter(void **state)
+{
+	(void)state;
+	struct wire_detach d;
+	char out[64];
+	bool det;
+	assert_int_equal(wire_detach_keys_parse("ctrl-p,ctrl-q", &d), 0);
+	/* a lone ctrl-p is held back, then given on when the next byte is not ctrl-q */
+	assert_int_equal(wire_detach_filter(&d, "ab\x10", 3, out, &det), 2);
+	assert_false(det);
+	assert_memory_equal(out, "ab", 2);
+	assert_int_equal(wire_detach_filter(&d, "c", 1, out, &det), 2);
+	assert_memory_equal(out, "\x10" "c", 2);
+	/* the sequence split across two reads detaches; what follows is dropped */
+	assert_int_equal(wire_detach_filter(&d, "x\x10", 2, out, &det), 1);
+	assert_false(det);
+	assert_int_equal(wire_detach_filter(&d, "\x11rest", 5, out, &det), 0);
+	assert_true(det);
+	/* disabled: everything passes */
+	assert_int_equal(wire_detach_keys_parse(NULL, &d), 0);
+	assert_int_equal(wire_detach_filter(&d, "\x10\x11", 2, out, &det), 2);
+	assert_false(det);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,6 +187,8 @@ int main(void)
 		cmocka_unit_test(test_truncated_is_not_boundary),
 		cmocka_unit_test(test_bad_header),
 		cmocka_unit_test(test_callback_error_propagates),
+		cmocka_unit_test(test_detach_keys_parse),
+		cmocka_unit_test(test_detach_keys_filter),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -575,6 +575,7 @@ static void start_done(struct job *j)
 	json_object_set_new(s, "StartedAt", json_string(j->st.started));
 	save_or_log(c, doc);
 	log_info("container started id=%.12s name=%s pid=%d", c->id, nd_json_str(doc, "Name"), (int)j->st.pid);
+	ctr_attach_started(c);   /* before the 204: a resize right after it finds the session */
 	if (j->req)
 		http_reply_empty(j->req, 204);
 	watch(c);

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -199,14 +200,18 @@ int rt_exec_start(const struct rt_state *st, const struct rt_exec_spec *xs, stru
 			rt__report_error(p[1], &e, ec);
 			_exit(ec);
 		}
-		close(p[1]);
+		/* we never exec: drop every fd of the caller we inherited (another
+		 * exec's stdin pipe held here would never see its EOF); keep only
+		 * the status socket, as fd 3 */
+		int sfd = sp[1] == 3 ? 3 : dup2(sp[1], 3);
+		syscall(SYS_close_range, sfd < 0 ? 3 : 4, ~0u, 0);
 		signal(SIGINT, SIG_IGN);
 		signal(SIGQUIT, SIG_IGN);
 		int stt;
 		while (waitpid(c, &stt, 0) < 0 && errno == EINTR)
 			;
 		int code = WIFEXITED(stt) ? WEXITSTATUS(stt) : 128 + WTERMSIG(stt);
-		ssize_t w = send(sp[1], &code, sizeof(code), MSG_NOSIGNAL);
+		ssize_t w = sfd < 0 ? -1 : send(sfd, &code, sizeof(code), MSG_NOSIGNAL);
 		(void)w;
 		_exit(code);
 	}

@@ -103,7 +103,8 @@ void http_hijack_resume(struct http_req *req)
 		c->leftover_len = 0;
 		deliver(c, req, lo, len);
 		free(lo);
-		if (!req->conn || req->replied)  /* ended or gone meanwhile */
+		/* the handler may have ended the stream (req is freed then) */
+		if (c->req != req || c->closing || !c->hj || c->hj->paused)
 			return;
 	}
 	if (c->hj->eof) {

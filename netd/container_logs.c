@@ -6,6 +6,7 @@
  * the container exits; it holds the file open, so an auto-removed
  * container's last lines still arrive. */
 #include "netd/container.h"
+#include "wire/wire.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -107,10 +108,9 @@ static void emit_line(struct ctr_follower *f, struct outbuf *b, const char *line
 		const char *ts = nd_json_str(j, "time") ?: "";
 		size_t tsl = f->timestamps ? strlen(ts) + 1 : 0;
 		if (!f->tty) {
-			uint32_t n = (uint32_t)(tl + tsl);
-			unsigned char hdr[8] = { is_err ? 2 : 1, 0, 0, 0, (unsigned char)(n >> 24), (unsigned char)(n >> 16),
-						 (unsigned char)(n >> 8), (unsigned char)n };
-			ob_put(b, hdr, 8);
+			unsigned char hdr[WIRE_STREAM_HDR_LEN];
+			wire_stream_header(hdr, is_err ? WIRE_STREAM_STDERR : WIRE_STREAM_STDOUT, (uint32_t)(tl + tsl));
+			ob_put(b, hdr, sizeof(hdr));
 		}
 		if (f->timestamps) {
 			ob_put(b, ts, strlen(ts));

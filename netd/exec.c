@@ -358,7 +358,7 @@ static void job_done(uv_work_t *w, int status)
 		return;
 	}
 	x->phase = CTR_EXEC_RUNNING;
-	x->pid = j->proc.pid;
+	x->pid = j->proc.process > 0 ? j->proc.process : j->proc.pid;
 	x->status_fd = j->proc.status_fd;
 	uv_loop_t *loop = x->c->d->loop;
 	if (uv_poll_init(loop, &x->h_status, x->status_fd) == 0) {
@@ -391,7 +391,7 @@ static void job_done(uv_work_t *w, int status)
 		if (j->parent[2] >= 0 && open_pipe(x, &x->h_err, j->parent[2], &x->err_live))
 			uv_read_start((uv_stream_t *)&x->h_err, on_alloc, on_output);
 	}
-	log_debug("container=%.12s exec=%.12s running relay=%d", x->c->id, x->id, (int)x->pid);
+	log_debug("container=%.12s exec=%.12s running pid=%d relay=%d", x->c->id, x->id, (int)x->pid, (int)j->proc.pid);
 	if (j->ready && x->ud)
 		j->ready(x->ud, 0, NULL);
 	free(j);

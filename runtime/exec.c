@@ -200,6 +200,10 @@ int rt_exec_start(const struct rt_state *st, const struct rt_exec_spec *xs, stru
 			rt__report_error(p[1], &e, ec);
 			_exit(ec);
 		}
+		/* first word on the status socket: the process's pid (ours is
+		 * the host's view: setns(pid) changed only our children's) */
+		ssize_t pw = send(sp[1], &c, sizeof(c), MSG_NOSIGNAL);
+		(void)pw;
 		/* we never exec: drop every fd of the caller we inherited (another
 		 * exec's stdin pipe held here would never see its EOF); keep only
 		 * the status socket, as fd 3 */
@@ -253,7 +257,13 @@ int rt_exec_start(const struct rt_state *st, const struct rt_exec_spec *xs, stru
 		r = nd_error_set(err, -EIO, "no pty master from the exec'd process");
 		goto out_ns;
 	}
+	pid_t proc_pid = 0;
+	ssize_t pn;
+	do
+		pn = recv(sp[0], &proc_pid, sizeof(proc_pid), 0);
+	while (pn < 0 && errno == EINTR);
 	out->pid = relay;
+	out->process = pn == (ssize_t)sizeof(proc_pid) ? proc_pid : 0;
 	out->pty_master = master;
 	out->status_fd = sp[0];
 	r = 0;

@@ -142,6 +142,7 @@ struct rt_exec_spec {
 
 struct rt_exec_proc {
 	pid_t pid;           /* the relay: a child of the caller, outside the pid namespace */
+	pid_t process;       /* the process itself, as the host's pid namespace sees it */
 	int pty_master;      /* tty: the pty's master (O_CLOEXEC); -1 otherwise */
 	int status_fd;       /* SOCK_SEQPACKET, O_CLOEXEC: readable once the process
 	                      * exited, with its code as an int (shell style:

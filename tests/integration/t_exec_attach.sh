@@ -124,6 +124,12 @@ assert_eq "$(netctl exec c1 cat /proc/self/cgroup)" "$(netctl exec c1 cat /proc/
 # detached: runs, leaves no stream
 netctl exec -d c1 sh -c 'echo done > /tmp/detached'
 poll 10 netctl exec c1 test -f /tmp/detached || fail "exec -d did not run"
+xd=$(api POST /containers/c1/exec '{"Cmd":["sleep","123"]}' | jq -r .Id)
+assert_eq "$(api_status POST "/exec/$xd/start" '{"Detach":true}')" 200 "detached start"
+v=$(api GET "/exec/$xd/json")
+assert_eq "$(jq -c '[.Running, .ExitCode]' <<<"$v")" '[true,null]' "a running exec"
+pid=$(jq -r .Pid <<<"$v")
+assert_eq "$(tr '\0' ' ' < "/proc/$pid/cmdline")" "sleep 123 " "exec Pid is the process's"
 
 log "netctl exec -it through a pty: terminal, size, resize, exit code"
 set +e

@@ -125,7 +125,8 @@ static void shim_send(struct ctr_attach *a, enum rt_attach_frame type, const voi
 			return;
 		}
 		rt_attach_frame_header(buf, type, (uint32_t)n);
-		memcpy(buf + RT_ATTACH_HDR_LEN, data, n);
+		if (n)
+			memcpy(buf + RT_ATTACH_HDR_LEN, data, n);
 		sw->a = a;
 		sw->buf = buf;
 		uv_buf_t b = uv_buf_init(buf, (unsigned)(RT_ATTACH_HDR_LEN + n));
@@ -134,7 +135,8 @@ static void shim_send(struct ctr_attach *a, enum rt_attach_frame type, const voi
 			free(sw);
 			return;
 		}
-		data = (const char *)data + n;
+		if (n)
+			data = (const char *)data + n;
 		len -= n;
 	} while (len);
 }

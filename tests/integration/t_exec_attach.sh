@@ -74,6 +74,12 @@ assert_eq "$(jq -c '[.Running, .ExitCode, .ContainerID == "'"$cid"'", .OpenStdin
 out=$(raw_api "/exec/$xid/start" '{"Detach":false,"Tty":false}' $'hello\n')
 assert_eq "$out" $'HTTP/1.1 101 UPGRADED|application/vnd.docker.multiplexed-stream|got:hello\n|e' "exec stream"
 assert_eq "$(api GET "/exec/$xid/json" | jq -c '[.Running, .ExitCode, .Pid]')" '[false,3,0]' "exec after exit"
+# without "Upgrade: tcp": Docker's 200 OK and the same stream until netd closes
+xp=$(api POST /containers/c1/exec '{"Cmd":["echo","plain"],"AttachStdout":true}' | jq -r .Id)
+curl -sS --unix-socket "$ND_SOCK" -D "$T/head" -o "$T/body" -X POST -H 'Content-Type: application/json' -d '{}' \
+  "http://netd/exec/$xp/start"
+assert_eq "$(head -1 "$T/head" | tr -d '\r')" "HTTP/1.1 200 OK" "start without Upgrade"
+assert_eq "$(od -An -tx1 "$T/body" | tr -s ' \n' ' ' | sed 's/^ //; s/ $//')" '01 00 00 00 00 00 00 06 70 6c 61 69 6e 0a' "the 200 stream's frame"
 st=$(api_status POST "/exec/$xid/start" '{}')
 assert_eq "$st" 409 "a second start of one exec"
 xt=$(api POST /containers/c1/exec '{"Cmd":["tty"],"AttachStdout":true,"Tty":true}' | jq -r .Id)
@@ -143,7 +149,7 @@ set +e
 $PTY --expect '# ' --send 'sleep 111\n' --send '\x10\x11' -- "$NETCTL_BIN" exec -it c1 sh >/dev/null; rc=$?
 set -e
 assert_eq "$rc" 0 "exec -it detached by ctrl-p,ctrl-q"
-has 'sleep 111' netctl exec c1 ps
+poll 10 has 'sleep 111' netctl exec c1 ps || fail "the detached exec's process is gone"
 
 log "netctl run -it and attach through a pty"
 set +e

@@ -13,14 +13,10 @@ static http_parser_settings parser_settings;
 static void conn_close(struct http_conn *c);
 static void conn_resume(struct http_conn *c);
 
-void http__conn_write(struct http_conn *c, char *buf, size_t len);
-void http__conn_close(struct http_conn *c) { conn_close(c); }
-
-const char *http__status_text(int status)
+static const char *status_text(int status)
 {
 	switch (status) {
 	case 200: return "OK";
-	case 101: return "UPGRADED";
 	case 201: return "Created";
 	case 204: return "No Content";
 	case 304: return "Not Modified";
@@ -39,7 +35,7 @@ const char *http__status_text(int status)
 
 /* ---- requests ------------------------------------------------------------- */
 
-void http__req_free(struct http_req *r)
+static void req_free(struct http_req *r)
 {
 	if (!r)
 		return;
@@ -139,11 +135,6 @@ static void on_write(uv_write_t *w, int status)
 
 static void conn_write(struct http_conn *c, char *buf /* stolen */, size_t len)
 {
-	http__conn_write(c, buf, len);
-}
-
-void http__conn_write(struct http_conn *c, char *buf /* stolen */, size_t len)
-{
 	if (c->closing) {
 		free(buf);
 		return;
@@ -175,14 +166,14 @@ static void req_finish(struct http_req *req)
 			  req->path ? req->path : "?", req->status,
 			  (unsigned long long)((nd_now_ns() - req->start_ns) / 1000));
 	if (!c) {               /* client already gone */
-		http__req_free(req);
+		req_free(req);
 		return;
 	}
 	if (!req->keep_alive)
 		c->close_after_write = true;
 	c->req = NULL;
 	c->handling = false;
-	http__req_free(req);
+	req_free(req);
 	if (c->close_after_write) {
 		if (c->pending_writes == 0)
 			conn_close(c);
@@ -191,7 +182,7 @@ static void req_finish(struct http_req *req)
 	conn_resume(c);
 }
 
-char *http__head_build(struct http_req *req, int status, const char *ctype, const char *extra,
+static char *head_build(struct http_req *req, int status, const char *ctype, const char *extra,
 			size_t body_len, bool chunked, size_t *out_len)
 {
 	char *head = NULL;
@@ -202,7 +193,7 @@ char *http__head_build(struct http_req *req, int status, const char *ctype, cons
 			 "%s%s%s"
 			 "%s"
 			 "Connection: %s\r\n",
-			 status, http__status_text(status),
+			 status, status_text(status),
 			 ctype ? "Content-Type: " : "", ctype ? ctype : "", ctype ? "\r\n" : "",
 			 extra ? extra : "",
 			 req->keep_alive ? "keep-alive" : "close");
@@ -231,7 +222,7 @@ void http_reply(struct http_req *req, int status, const char *content_type, cons
 		bool no_content = status == 204 || status == 304;
 		bool head_only = no_content || strcmp(req->method, "HEAD") == 0;
 		size_t hlen;
-		char *h = http__head_build(req, status, no_content ? NULL : content_type, NULL,
+		char *h = head_build(req, status, no_content ? NULL : content_type, NULL,
 				     no_content ? 0 : len, false, &hlen);
 		if (!h) {
 			conn_close(c);
@@ -306,7 +297,7 @@ void http_stream_begin(struct http_req *req, int status, const char *content_typ
 	if (!req->conn)
 		return;
 	size_t hlen;
-	char *h = http__head_build(req, status, content_type, NULL, 0, true, &hlen);
+	char *h = head_build(req, status, content_type, NULL, 0, true, &hlen);
 	if (!h) {
 		conn_close(req->conn);
 		return;
@@ -362,7 +353,7 @@ void http_stream_abort(struct http_req *req)
 		c->handling = false;
 		conn_close(c);
 	}
-	http__req_free(req);
+	req_free(req);
 }
 
 size_t http_stream_queued(const struct http_req *req)
@@ -643,13 +634,13 @@ static void conn_feed(struct http_conn *c, const char *data, size_t len)
 	}
 }
 
-void http__on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	buf->base = malloc(65536);
 	buf->len = buf->base ? 65536 : 0;
 }
 
-void http__on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct http_conn *c = (struct http_conn *)s;
 	if (c->hijacked) {
@@ -681,7 +672,7 @@ static void conn_resume(struct http_conn *c)
 		if (c->handling || c->closing)
 			return;
 	}
-	uv_read_start((uv_stream_t *)&c->pipe, http__on_alloc, http__on_read);
+	uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
 }
 
 static void on_conn_closed(uv_handle_t *h)
@@ -710,7 +701,7 @@ static void conn_close(struct http_conn *c)
 	if (r) {
 		r->conn = NULL;
 		if (!c->handling) {
-			http__req_free(r);        /* was still being parsed */
+			req_free(r);        /* was still being parsed */
 		} else if (r->streaming && r->on_close) {
 			r->on_close(r, r->on_close_data);
 		}
@@ -742,7 +733,7 @@ static void on_connection(uv_stream_t *server, int status)
 		srv->conns->prev = c;
 	srv->conns = c;
 	srv->nconns++;
-	uv_read_start((uv_stream_t *)&c->pipe, http__on_alloc, http__on_read);
+	uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
 }
 
 /* ---- server ---------------------------------------------------------------- */
@@ -842,3 +833,11 @@ void http_server_close(struct http_server *srv)
 
 size_t http_server_connections(const struct http_server *srv) { return srv->nconns; }
 uint64_t http_server_requests(const struct http_server *srv) { return srv->nrequests; }
+
+/* ---- for http_upgrade.c (http_internal.h) ------------------------------------ */
+
+void http__req_free(struct http_req *r) { req_free(r); }
+void http__on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) { on_alloc(h, suggested, buf); }
+void http__on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) { on_read(s, nread, buf); }
+void http__conn_write(struct http_conn *c, char *buf, size_t len) { conn_write(c, buf, len); }
+void http__conn_close(struct http_conn *c) { conn_close(c); }

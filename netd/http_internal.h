@@ -50,9 +50,6 @@ struct write_req {
 void http__conn_write(struct http_conn *c, char *buf /* stolen */, size_t len);
 void http__conn_close(struct http_conn *c);
 void http__req_free(struct http_req *r);
-const char *http__status_text(int status);
-char *http__head_build(struct http_req *req, int status, const char *ctype, const char *extra,
-		       size_t body_len, bool chunked, size_t *out_len);
 void http__on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 void http__on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 

@@ -25,8 +25,9 @@ struct ctr_follower {
 	size_t plen;
 	bool out, err, timestamps, tty, follow, final, ended;
 	off_t start_off;       /* >= 0: read from there (attach's tty fallback) */
-	void (*on_end)(void *ud);
+	void (*on_end)(void *ud);  /* set: someone else's stream, told at the end */
 	void *ud;
+	bool cancelled;            /* ends without telling anyone */
 	struct ctr_follower *next;
 };
 
@@ -52,7 +53,7 @@ static void follower_end(struct ctr_follower *f)
 		close(f->fd);
 	f->fd = -1;
 	if (f->on_end) {
-		if (f->on_end != (void (*)(void *))1)
+		if (!f->cancelled)
 			f->on_end(f->ud);
 	} else {
 		f->req->on_close = NULL;
@@ -316,6 +317,6 @@ struct ctr_follower *ctr_follower_new(struct ctr *c, struct http_req *req, const
 
 void ctr_follower_cancel(struct ctr_follower *f)
 {
-	f->on_end = (void (*)(void *))1;   /* ends silently */
+	f->cancelled = true;
 	follower_end(f);
 }

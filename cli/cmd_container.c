@@ -327,7 +327,7 @@ static const char create_help[] =
 	"  -P, --publish-all       publish every exposed port on a free host port\n"
 	"      --expose PORT       expose PORT[/proto] (for -P)\n"
 	"  -t, --tty               allocate a pseudo-terminal\n"
-	"  -i, --interactive       keep stdin open (with -t)\n";
+	"  -i, --interactive       keep the container's stdin open; run relays ours (our EOF closes it)\n";
 
 static const char run_only_help[] =
 	"  -d, --detach            run in the background and print the container ID\n"

@@ -384,8 +384,11 @@ static void job_done(uv_work_t *w, int status)
 		else if (wfd >= 0)
 			close(wfd);
 	} else {
-		if (j->parent[0] >= 0)
+		/* the client may have gone while we started: then stdin ends now */
+		if (j->parent[0] >= 0 && x->sink)
 			open_pipe(x, &x->h_in, j->parent[0], &x->in_live);
+		else if (j->parent[0] >= 0)
+			close(j->parent[0]);
 		if (j->parent[1] >= 0 && open_pipe(x, &x->h_out, j->parent[1], &x->out_live))
 			uv_read_start((uv_stream_t *)&x->h_out, on_alloc, on_output);
 		if (j->parent[2] >= 0 && open_pipe(x, &x->h_err, j->parent[2], &x->err_live))

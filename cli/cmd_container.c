@@ -1,30 +1,19 @@
-/* netctl run|create|start|stop|kill|restart|rm|wait|ps|logs|inspect|exec
+/* netctl run|create|start|stop|kill|restart|rm|wait|ps|logs|inspect|exec|attach
  * (also as `netctl container COMMAND`).
  *
- * Streams (wait, attach, logs) use libcurl multi handles, one per stream, so that `run` can hold a wait and an attach open while it
- * starts the container, as Docker's CLI does. `run -t` talks to the shim's
- * attach socket (<StateDir>/attach.sock) directly for the pty (netctl runs as
- * root on netd's host); `exec` enters the container's namespaces itself. */
+ * Streams (wait, logs) use libcurl multi handles, one per stream, so that
+ * `run` can hold a wait open while it starts the container, as Docker's CLI
+ * does. attach and exec are hijacked connections (cli/stream.c): netd's
+ * API does all of it, netctl never enters a container or its shim. */
 #include "cli/netctl.h"
+#include "cli/stream.h"
+#include "wire/wire.h"
 
 #include <curl/curl.h>
 
-#include <fcntl.h>
-#include <grp.h>
-#include <poll.h>
-#include <sched.h>
 #include <signal.h>
-#include <linux/capability.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
-
-extern char **environ;
 
 /* ---- streams over libcurl ------------------------------------------------------
  * One multi handle per stream, driven only when its caller reads, so `run`
@@ -229,41 +218,19 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* Docker's multiplexed stream: [stream,0,0,0,len BE32] + payload */
-struct demux {
-	unsigned char hdr[8];
-	size_t hlen;
-	uint32_t left;
-	int fd;
-};
-
-static void demux_feed(struct demux *m, const char *p, size_t n, bool raw)
+/* Docker's multiplexed stream (wire/), or raw bytes from a tty */
+static int demux_write(enum wire_stream_kind kind, const void *data, size_t len, void *ctx)
 {
-	if (raw) {
+	(void)ctx;
+	return write_all(kind == WIRE_STREAM_STDERR ? 2 : 1, data, len);
+}
+
+static void demux_feed(struct wire_stream_decoder *m, const char *p, size_t n, bool raw)
+{
+	if (raw)
 		write_all(1, p, n);
-		return;
-	}
-	while (n) {
-		if (m->left == 0) {
-			size_t k = 8 - m->hlen < n ? 8 - m->hlen : n;
-			memcpy(m->hdr + m->hlen, p, k);
-			m->hlen += k;
-			p += k;
-			n -= k;
-			if (m->hlen == 8) {
-				m->left = (uint32_t)m->hdr[4] << 24 | (uint32_t)m->hdr[5] << 16 | (uint32_t)m->hdr[6] << 8 |
-					  m->hdr[7];
-				m->fd = m->hdr[0] == 2 ? 2 : 1;
-				m->hlen = 0;
-			}
-			continue;
-		}
-		size_t k = m->left < n ? m->left : n;
-		write_all(m->fd, p, k);
-		p += k;
-		n -= k;
-		m->left -= (uint32_t)k;
-	}
+	else
+		wire_stream_feed(m, p, n, demux_write, NULL);
 }
 
 /* ---- signals --------------------------------------------------------------------------- */
@@ -343,7 +310,7 @@ static const char create_help[] =
 	"  -P, --publish-all       publish every exposed port on a free host port\n"
 	"      --expose PORT       expose PORT[/proto] (for -P)\n"
 	"  -t, --tty               allocate a pseudo-terminal\n"
-	"  -i, --interactive       keep stdin open (with -t)\n";
+	"  -i, --interactive       keep the container's stdin open; run relays ours (our EOF closes it)\n";
 
 static const char run_only_help[] =
 	"  -d, --detach            run in the background and print the container ID\n"
@@ -513,6 +480,8 @@ static int parse_create(struct cli *cli, int argc, char **argv, bool run, struct
 	}
 	json_object_set_new(body, "Tty", json_boolean(o->tty));
 	json_object_set_new(body, "OpenStdin", json_boolean(o->interactive));
+	/* as Docker's run -i: the attached client's EOF closes the container's stdin */
+	json_object_set_new(body, "StdinOnce", json_boolean(run && o->interactive && !o->detach));
 	json_object_set_new(hc, "AutoRemove", json_boolean(o->rm));
 	if (json_array_size(nets) > 0) {
 		const char *first = json_string_value(json_array_get(nets, 0));
@@ -580,112 +549,40 @@ static int fail125(const struct nd_error *err)
 	return 125;
 }
 
-/* ---- run -t: the shim's attach socket ---------------------------------------------------- */
+/* ---- attached streams: resize, signals ------------------------------------------------ */
 
-static int attach_frame(int fd, char type, const void *buf, uint32_t len)
-{
-	char hdr[5];
-	hdr[0] = type;
-	memcpy(hdr + 1, &len, 4);
-	if (write_all(fd, hdr, 5) < 0)
-		return -EIO;
-	return len ? write_all(fd, buf, len) : 0;
-}
-
-static void attach_resize(int sock)
+/* POST .../resize?h=&w= with our terminal's size (kind: "containers" or "exec") */
+static void resize_to_terminal(struct cli *cli, const char *kind, const char *id)
 {
 	struct winsize ws;
-	if (ioctl(0, TIOCGWINSZ, &ws) < 0)
+	if (ioctl(0, TIOCGWINSZ, &ws) < 0 && ioctl(1, TIOCGWINSZ, &ws) < 0)
 		return;
-	unsigned short b[2] = { ws.ws_row, ws.ws_col };
-	attach_frame(sock, 'r', b, 4);
-}
-
-/* Returns 1 when the shim's attach socket was gone (the container already
- * exited): the caller prints the output from netd's attach stream instead. */
-static int tty_session_inner(struct cli *cli, const char *id, bool interactive, struct nd_error *err);
-
-/* The shim's attach socket can close under us when the container exits:
- * that is EPIPE on a write, never death by SIGPIPE. */
-static int tty_session(struct cli *cli, const char *id, bool interactive, struct nd_error *err)
-{
-	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
-	int rc = tty_session_inner(cli, id, interactive, err);
-	signal(SIGPIPE, old);
-	return rc;
-}
-
-static int tty_session_inner(struct cli *cli, const char *id, bool interactive, struct nd_error *err)
-{
+	if (!ws.ws_row || !ws.ws_col)
+		return;
 	char path[256];
-	snprintf(path, sizeof(path), "/containers/%s/json", id);
-	_cleanup_json_ json_t *doc = NULL;
-	if (client_call(cli->client, "GET", path, NULL, &doc, err) < 0)
-		return err->code == -ENOENT ? 1 : err->code;  /* --rm: removed already */
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char sock_path[4096];
-	snprintf(sock_path, sizeof(sock_path), "%s/attach.sock", nd_json_str(doc, "StateDir") ?: "");
-	/* relative connect: the state dir may be longer than sun_path */
-	int dirfd = open(nd_json_str(doc, "StateDir") ?: "/nonexistent", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/attach.sock", dirfd);
-	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (dirfd < 0 || s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-		if (dirfd >= 0)
-			close(dirfd);
-		if (s >= 0)
-			close(s);
-		/* it may simply have exited already: not an error, wait tells */
-		return e == ENOENT || e == ECONNREFUSED ? 1 : nd_error_set(err, -e, "attach %s: %s", sock_path, strerror(e));
+	snprintf(path, sizeof(path), "/%s/%s/resize?h=%u&w=%u", kind, id, ws.ws_row, ws.ws_col);
+	struct nd_error err = { 0 };
+	client_call(cli->client, "POST", path, NULL, NULL, &err);
+}
+
+struct attached {
+	struct cli *cli;
+	const char *kind;     /* "containers" or "exec" */
+	const char *id;
+	bool tty;
+	bool forward;         /* signals go to the container (non-tty run/attach) */
+};
+
+static void attached_tick(void *ud)
+{
+	struct attached *a = ud;
+	if (got_winch) {
+		got_winch = 0;
+		if (a->tty)
+			resize_to_terminal(a->cli, a->kind, a->id);
 	}
-	close(dirfd);
-	struct termios saved;
-	bool raw = isatty(0) && tcgetattr(0, &saved) == 0;
-	if (raw) {
-		struct termios t = saved;
-		cfmakeraw(&t);
-		tcsetattr(0, TCSANOW, &t);
-		attach_resize(s);
-	}
-	bool in_open = interactive;
-	char buf[8192];
-	size_t got = 0;
-	for (;;) {
-		if (got_winch) {
-			got_winch = 0;
-			if (raw)
-				attach_resize(s);
-		}
-		if (got_signal && !raw)
-			forward_signal(cli, id);
-		struct pollfd pf[2] = { { .fd = s, .events = POLLIN }, { .fd = in_open ? 0 : -1, .events = POLLIN } };
-		int pr = poll(pf, 2, -1);
-		if (pr < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pf[0].revents) {
-			ssize_t n = read(s, buf, sizeof(buf));
-			if (n <= 0)
-				break;
-			got += (size_t)n;
-			write_all(1, buf, (size_t)n);
-		}
-		if (pf[1].revents) {
-			ssize_t n = read(0, buf, sizeof(buf));
-			if (n <= 0)
-				in_open = false;   /* our stdin ended; the container's session goes on */
-			else if (attach_frame(s, 'i', buf, (uint32_t)n) < 0)
-				break;
-		}
-	}
-	if (raw)
-		tcsetattr(0, TCSANOW, &saved);
-	close(s);
-	/* nothing came: the shim may have taken us after the container's exit
-	 * (it accepts no more then) and closed; netd's attach stream has it all */
-	return got ? 0 : 1;
+	if (got_signal && a->forward)
+		forward_signal(a->cli, a->id);
 }
 
 /* ---- run / create / start ------------------------------------------------------------------- */
@@ -725,7 +622,7 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 	catch_signals();
 	/* wait first (its headers come at once: it is registered), then
 	 * attach, then start: no output and no exit can be missed */
-	struct raw w, a = { 0 };
+	struct raw w;
 	char path[256];
 	snprintf(path, sizeof(path), "/containers/%s/wait?condition=%s", id, o.rm ? "removed" : "next-exit");
 	if (raw_request(cli, "POST", path, NULL, &w, &err) < 0)
@@ -735,48 +632,28 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 		raw_close(&w);
 		return fail125(&err);
 	}
-	{
-		/* with -t, only a fallback for output when the container is gone
-		 * before we reach the shim's attach socket */
-		snprintf(path, sizeof(path), "/containers/%s/attach?stream=1&stdout=1&stderr=1", id);
-		if (raw_request(cli, "POST", path, NULL, &a, &err) < 0) {
-			raw_close(&w);
-			return fail125(&err);
-		}
+	/* attached before the start: no output is missed */
+	struct cli_stream a;
+	snprintf(path, sizeof(path), "/containers/%s/attach?stream=1&stdout=1&stderr=1%s", id,
+		 o.interactive ? "&stdin=1" : "");
+	if (cli_stream_open(socket_path(cli), path, NULL, &a, &err) < 0) {
+		raw_close(&w);
+		return fail125(&err);
 	}
 	if (do_start(cli, id, &err, &code) < 0) {
-		raw_close(&a);
+		cli_stream_close(&a);
 		if (o.rm)   /* as Docker's CLI: with --rm, gone from ps -a when we return */
 			json_decref(raw_json_body(&w));
 		raw_close(&w);
 		cli_fail(&err);
 		return code;
 	}
-	int ts = 0;
-	if (o.tty) {
-		ts = tty_session(cli, id, o.interactive, &err);
-		if (ts < 0)
-			cli_fail(&err);
-	}
-	if (o.tty && ts != 1) {
-		raw_close(&a);
-	} else {
-		struct demux m = { 0 };
-		for (;;) {
-			const char *p;
-			ssize_t n = raw_next(&a, &p);
-			if (n == -EINTR || (n < 0 && got_signal)) {
-				forward_signal(cli, id);
-				continue;
-			}
-			if (n <= 0)
-				break;
-			demux_feed(&m, p, (size_t)n, a.tty_stream);
-			if (got_signal)
-				forward_signal(cli, id);
-		}
-		raw_close(&a);
-	}
+	if (o.tty)
+		resize_to_terminal(cli, "containers", id);
+	struct attached at = { .cli = cli, .kind = "containers", .id = id, .tty = o.tty, .forward = !o.tty };
+	cli_stream_relay(&a, &(struct cli_relay_opts){ .send_stdin = o.interactive, .raw_terminal = o.tty && o.interactive,
+						       .tick = attached_tick, .ud = &at });
+	cli_stream_close(&a);
 	json_t *res;
 	for (;;) {
 		res = raw_json_body(&w);
@@ -1120,7 +997,8 @@ static int cmd_logs(struct cli *cli, int argc, char **argv)
 		raw_close(&r);
 		return cli_fail(&err);
 	}
-	struct demux m = { 0 };
+	struct wire_stream_decoder m;
+	wire_stream_decoder_init(&m);
 	const char *p;
 	ssize_t n;
 	while ((n = raw_next(&r, &p)) > 0)
@@ -1129,213 +1007,167 @@ static int cmd_logs(struct cli *cli, int argc, char **argv)
 	return 0;
 }
 
-/* ---- exec ------------------------------------------------------------------------------------- */
-
-/* best effort: the container's cgroups (v1 hierarchies and the cgroup2 tree) */
-static void join_cgroups(pid_t pid)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	char line[1024];
-	while (f && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		char *c1 = strchr(line, ':');
-		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		if (!c2)
-			continue;
-		*c2 = '\0';
-		const char *ctl = c1 + 1, *cg = c2 + 1;
-		char procs[2048];
-		if (!*ctl) {
-			snprintf(procs, sizeof(procs), "/sys/fs/cgroup/unified%s/cgroup.procs", cg);
-			if (access(procs, W_OK) < 0)
-				snprintf(procs, sizeof(procs), "/sys/fs/cgroup%s/cgroup.procs", cg);
-		} else {
-			if (nd_str_has_prefix(ctl, "name="))
-				ctl += 5;
-			snprintf(procs, sizeof(procs), "/sys/fs/cgroup/%s%s/cgroup.procs", ctl, cg);
-		}
-		FILE *p = fopen(procs, "we");
-		if (p) {
-			fprintf(p, "%d\n", (int)getpid());
-			fclose(p);
-		}
-	}
-}
-
-/* The exec'd process gets what the container's own processes get: Docker's
- * default capability set (everything else dropped, bounding set included) and
- * no_new_privs. (The container's seccomp filter is not applied here: netctl
- * links no seccomp library; see the note in the help.) The default set is
- * wire's, the one netd's runtime applies. */
-
-static int exec_bound_caps(void)
-{
-	uint64_t keep = wire_cap_default_mask();
-	for (int cap = 0; cap < 64; cap++) {
-		if (keep & (1ULL << cap))
-			continue;
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
-			if (errno == EINVAL)
-				break;          /* past the kernel's last capability */
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static int exec_final_caps(void)
-{
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[2] = { 0 };
-	if (syscall(SYS_capget, &h, d) < 0)
-		return -1;
-	uint64_t mask = wire_cap_default_mask();
-	for (int i = 0; i < 2; i++) {
-		uint32_t keep = (uint32_t)(mask >> (32 * i));
-		d[i].effective &= keep;
-		d[i].permitted &= keep;
-		d[i].inheritable = 0;
-	}
-	if (syscall(SYS_capset, &h, d) < 0)
-		return -1;
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		return -1;
-	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-}
+/* ---- exec, attach ----------------------------------------------------------------------------- */
 
 static int cmd_exec(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "interactive", no_argument, NULL, 'i' }, { "tty", no_argument, NULL, 't' },
-		{ "env", required_argument, NULL, 'e' }, { "workdir", required_argument, NULL, 'w' },
-		{ "user", required_argument, NULL, 'u' }, { "help", no_argument, NULL, 'h' }, { 0 },
+		{ "detach", no_argument, NULL, 'd' }, { "env", required_argument, NULL, 'e' },
+		{ "workdir", required_argument, NULL, 'w' }, { "user", required_argument, NULL, 'u' },
+		{ "detach-keys", required_argument, NULL, 'k' }, { "help", no_argument, NULL, 'h' }, { 0 },
 	};
-	_cleanup_json_ json_t *extra_env = json_array();
-	const char *wd = NULL, *user = NULL;
+	_cleanup_json_ json_t *env = json_array();
+	const char *wd = NULL, *user = NULL, *dkeys = NULL;
+	bool interactive = false, tty = false, detach = false;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+ite:w:u:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+itde:w:u:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'i': case 't': break;   /* the process shares our terminal and stdin as they are */
-		case 'e': json_array_append_new(extra_env, json_string(optarg)); break;
+		case 'i': interactive = true; break;
+		case 't': tty = true; break;
+		case 'd': detach = true; break;
+		case 'e': json_array_append_new(env, json_string(optarg)); break;
 		case 'w': wd = optarg; break;
 		case 'u': user = optarg; break;
+		case 'k': dkeys = optarg; break;
 		case 'h':
-			fputs("Usage: netctl exec [-it] [-e K=V] [-w DIR] [-u UID[:GID]] CONTAINER COMMAND [ARG...]\n\n"
-			      "Run a command in a running container: netctl (root, on netd's host) joins the\n"
-			      "container's cgroups and its mnt, uts, ipc, net, pid and cgroup namespaces and\n"
-			      "execs the command with the container's environment and Docker's default\n"
-			      "capabilities (no_new_privs; the container's seccomp filter is not applied).\n"
-			      "It shares netctl's\n"
-			      "terminal (-it) and stdio. Exit code: the command's; 126/127 when it cannot run.\n", stdout);
+			fputs("Usage: netctl exec [-itd] [-e K=V] [-w DIR] [-u USER[:GROUP]] [--detach-keys KEYS]\n"
+			      "                   CONTAINER COMMAND [ARG...]\n\n"
+			      "Run a command in a running container, through netd's API (POST /containers/{id}/exec,\n"
+			      "/exec/{id}/start): the process gets the container's namespaces, cgroup, user,\n"
+			      "environment (plus -e), working directory (or -w), capabilities, no_new_privs and\n"
+			      "seccomp profile.\n"
+			      "  -i  relay our stdin (its end closes the process's stdin)\n"
+			      "  -t  a terminal (raw mode here with -i; resized with ours)\n"
+			      "  -d  start it and return at once\n"
+			      "Exit code: the command's; 126/127 when it cannot run, as Docker.\n", stdout);
 			return 0;
 		default: return cli_usage_error(cli->prog, "unknown option \"%s\"", argv[optind - 1]);
 		}
 	}
 	if (argc - optind < 2)
 		return cli_usage_error(cli->prog, "expects a CONTAINER and a COMMAND");
-	_cleanup_free_ char *path = cli_path(cli, "/containers/%s/json", argv[optind]);
+	json_t *cmd = json_array();
+	for (int i = optind + 1; i < argc; i++)
+		json_array_append_new(cmd, json_string(argv[i]));
+	_cleanup_json_ json_t *body = json_pack("{s:o, s:b, s:b, s:b, s:b, s:O}", "Cmd", cmd, "AttachStdin",
+						 interactive && !detach, "AttachStdout", !detach, "AttachStderr", !detach,
+						 "Tty", tty, "Env", env);
+	if (wd)
+		json_object_set_new(body, "WorkingDir", json_string(wd));
+	if (user)
+		json_object_set_new(body, "User", json_string(user));
+	if (dkeys)
+		json_object_set_new(body, "DetachKeys", json_string(dkeys));
+	struct winsize ws;
+	if (tty && ioctl(0, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+		json_object_set_new(body, "ConsoleSize", json_pack("[i,i]", ws.ws_row, ws.ws_col));
+	_cleanup_free_ char *path = cli_path(cli, "/containers/%s/exec", argv[optind]);
+	struct nd_error err = { 0 };
+	_cleanup_json_ json_t *resp = NULL;
+	if (client_call(cli->client, "POST", path, body, &resp, &err) < 0)
+		return fail125(&err);
+	char id[ND_ID_LEN + 1];
+	snprintf(id, sizeof(id), "%s", nd_json_str(resp, "Id") ?: "");
+	char p2[256];
+	snprintf(p2, sizeof(p2), "/exec/%s/start", id);
+	if (detach) {
+		_cleanup_json_ json_t *sb = json_pack("{s:b, s:b}", "Detach", 1, "Tty", tty);
+		if (client_call(cli->client, "POST", p2, sb, NULL, &err) < 0)
+			return fail125(&err);
+		return 0;
+	}
+	catch_signals();
+	/* without a terminal, ^C ends us (Docker's exec forwards no signals) */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	struct cli_stream s;
+	_cleanup_json_ json_t *sb = json_pack("{s:b, s:b}", "Detach", 0, "Tty", tty);
+	if (cli_stream_open(socket_path(cli), p2, sb, &s, &err) < 0)
+		return fail125(&err);
+	if (tty)
+		resize_to_terminal(cli, "exec", id);
+	struct attached at = { .cli = cli, .kind = "exec", .id = id, .tty = tty };
+	cli_stream_relay(&s, &(struct cli_relay_opts){ .send_stdin = interactive, .raw_terminal = tty && interactive,
+						       .tick = attached_tick, .ud = &at });
+	cli_stream_close(&s);
+	snprintf(p2, sizeof(p2), "/exec/%s/json", id);
+	_cleanup_json_ json_t *xj = NULL;
+	if (client_call(cli->client, "GET", p2, NULL, &xj, &err) < 0)
+		return fail125(&err);
+	json_t *ec = json_object_get(xj, "ExitCode");
+	return json_is_integer(ec) ? (int)json_integer_value(ec) : 0;   /* null: detached, still running */
+}
+
+static int cmd_attach(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "no-stdin", no_argument, NULL, 'n' }, { "detach-keys", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' }, { 0 },
+	};
+	bool no_stdin = false;
+	const char *dkeys = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': no_stdin = true; break;
+		case 'k': dkeys = optarg; break;
+		case 'h':
+			fputs("Usage: netctl attach [--no-stdin] [--detach-keys KEYS] CONTAINER\n\n"
+			      "Attach our stdin, stdout and stderr to a running container (POST\n"
+			      "/containers/{id}/attach): a terminal when it has one (ctrl-p,ctrl-q detaches),\n"
+			      "stdin when it was created with -i. Exit code: the container's, once it exits.\n", stdout);
+			return 0;
+		default: return cli_usage_error(cli->prog, "unknown option \"%s\"", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error(cli->prog, "expects exactly one container");
+	_cleanup_free_ char *jpath = cli_path(cli, "/containers/%s/json", argv[optind]);
 	struct nd_error err = { 0 };
 	_cleanup_json_ json_t *doc = NULL;
-	if (client_call(cli->client, "GET", path, NULL, &doc, &err) < 0)
-		return fail125(&err);
-	json_t *st = json_object_get(doc, "State");
-	pid_t pid = (pid_t)json_integer_value(json_object_get(st, "Pid"));
-	if (!json_is_true(json_object_get(st, "Running")) || pid <= 0) {
-		nd_error_set(&err, -EINVAL, "container %s is not running", argv[optind]);
-		return fail125(&err);
+	if (client_call(cli->client, "GET", jpath, NULL, &doc, &err) < 0)
+		return cli_fail(&err);
+	if (!json_is_true(json_object_get(json_object_get(doc, "State"), "Running"))) {
+		nd_error_set(&err, -EBUSY, "You cannot attach to a stopped container, start it first");
+		return cli_fail(&err);
 	}
-	static const char *const nss[] = { "ipc", "uts", "net", "pid", "cgroup", "mnt" };
-	int fds[ARRAY_SIZE(nss)];
-	for (size_t i = 0; i < ARRAY_SIZE(nss); i++) {
-		char p[64];
-		snprintf(p, sizeof(p), "/proc/%d/ns/%s", (int)pid, nss[i]);
-		fds[i] = open(p, O_RDONLY | O_CLOEXEC);
-		if (fds[i] < 0) {
-			nd_error_set(&err, -errno, "open %s: %s%s", p, strerror(errno), errno == EACCES ? " (needs root)" : "");
-			return fail125(&err);
-		}
+	char id[ND_ID_LEN + 1];
+	snprintf(id, sizeof(id), "%s", nd_json_str(doc, "Id") ?: "");
+	const json_t *cfg = json_object_get(doc, "Config");
+	bool tty = json_is_true(json_object_get(cfg, "Tty"));
+	bool in = !no_stdin && json_is_true(json_object_get(cfg, "OpenStdin"));
+	_cleanup_free_ char *ek = dkeys ? wire_query_escape(dkeys) : NULL;
+	char path[512];
+	snprintf(path, sizeof(path), "/containers/%s/attach?stream=1&stdout=1&stderr=1&stdin=%d%s%s", id, in,
+		 ek ? "&detachKeys=" : "", ek ? ek : "");
+	catch_signals();
+	struct cli_stream s;
+	if (cli_stream_open(socket_path(cli), path, NULL, &s, &err) < 0)
+		return cli_fail(&err);
+	if (tty)
+		resize_to_terminal(cli, "containers", id);
+	struct attached at = { .cli = cli, .kind = "containers", .id = id, .tty = tty, .forward = !tty };
+	cli_stream_relay(&s, &(struct cli_relay_opts){ .send_stdin = in, .raw_terminal = tty && in,
+						       .tick = attached_tick, .ud = &at });
+	cli_stream_close(&s);
+	/* the stream ends with the container (its exit shows a moment later)
+	 * or when we detached (it goes on running) */
+	for (int i = 0; i < 50; i++) {
+		json_decref(doc);
+		doc = NULL;
+		if (client_call(cli->client, "GET", jpath, NULL, &doc, &err) < 0)
+			return cli_fail(&err);
+		const json_t *st = json_object_get(doc, "State");
+		if (!json_is_true(json_object_get(st, "Running")))
+			return (int)json_integer_value(json_object_get(st, "ExitCode"));
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
 	}
-	/* the container's environment, then ours from -e */
-	json_t *env = json_object_get(json_object_get(doc, "Config"), "Env");
-	size_t ne = json_array_size(env) + json_array_size(extra_env);
-	char **envp = calloc(ne + 3, sizeof(char *));
-	size_t k = 0;
-	bool has_path = false;
-	json_t *lists[2] = { env, extra_env };
-	for (int l = 0; l < 2; l++) {
-		size_t i;
-		json_t *x;
-		json_array_foreach(lists[l], i, x) {
-			envp[k] = (char *)json_string_value(x);
-			has_path |= nd_str_has_prefix(envp[k], "PATH=");
-			k++;
-		}
-	}
-	if (!has_path)
-		envp[k++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	const char *cwd = wd ? wd : nd_json_str(json_object_get(doc, "Config"), "WorkingDir");
-	join_cgroups(pid);
-	for (size_t i = 0; i < ARRAY_SIZE(nss); i++) {
-		if (setns(fds[i], 0) < 0) {
-			nd_error_set(&err, -errno, "enter the %s namespace of %s: %s", nss[i], argv[optind], strerror(errno));
-			return fail125(&err);
-		}
-		close(fds[i]);
-	}
-	/* the pid namespace applies to children: fork, and relay the status */
-	pid_t child = fork();
-	if (child < 0) {
-		nd_error_set(&err, -errno, "fork: %s", strerror(errno));
-		return fail125(&err);
-	}
-	if (child == 0) {
-		if (chdir(cwd && *cwd ? cwd : "/") < 0 && chdir("/") < 0)
-			_exit(125);
-		if (exec_bound_caps() < 0) {
-			fprintf(stderr, "netctl: exec: drop capabilities: %s\n", strerror(errno));
-			_exit(125);
-		}
-		if (user && *user) {
-			unsigned uid = 0, gid = 0;
-			int nf = sscanf(user, "%u:%u", &uid, &gid);
-			if (nf < 1) {
-				fprintf(stderr, "netctl: exec: only numeric --user UID[:GID] is supported\n");
-				_exit(125);
-			}
-			if ((nf == 2 && (setgroups(0, NULL) < 0 || setgid(gid) < 0)) || setuid(uid) < 0) {
-				fprintf(stderr, "netctl: exec: switch to user %s: %s\n", user, strerror(errno));
-				_exit(125);
-			}
-		}
-		if (exec_final_caps() < 0) {
-			fprintf(stderr, "netctl: exec: set capabilities: %s\n", strerror(errno));
-			_exit(125);
-		}
-		environ = envp;
-		char **cmd = argv + optind + 1;
-		execvp(cmd[0], cmd);
-		int e = errno;
-		if (e == ENOENT)
-			fprintf(stderr, "netctl: exec: \"%s\": executable file not found in $PATH\n", cmd[0]);
-		else
-			fprintf(stderr, "netctl: exec: \"%s\": %s\n", cmd[0], strerror(e));
-		_exit(e == ENOENT ? 127 : 126);
-	}
-	/* signals go to the process (same terminal / process group as ours) */
-	signal(SIGINT, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
-	int status;
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-		;
-	free(envp);
-	/* we stand in the container's mount namespace now: its /proc is not
-	 * ours, so nothing at-exit (LeakSanitizer's thread walk hangs there)
-	 * may run; only our output is flushed */
-	fflush(NULL);
-	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	return 0;
 }
 
 const struct cli_cmd cli_container_cmds[] = {
@@ -1352,6 +1184,7 @@ const struct cli_cmd cli_container_cmds[] = {
 	{ "logs", "Show a container's output", cmd_logs, NULL },
 	{ "inspect", "Show containers in detail (JSON)", cmd_inspect, NULL },
 	{ "exec", "Run a command in a running container", cmd_exec, NULL },
+	{ "attach", "Attach to a running container's stdio", cmd_attach, NULL },
 	{ "port", "List a container's published ports", cmd_port, NULL },
 	{ NULL },
 };

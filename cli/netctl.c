@@ -20,6 +20,7 @@ static const struct cli_cmd top_cmds[] = {
 	{ "logs", "Show a container's output", cli_container_alias, NULL },
 	{ "inspect", "Show containers in detail (JSON)", cli_container_alias, NULL },
 	{ "exec", "Run a command in a running container", cli_container_alias, NULL },
+	{ "attach", "Attach to a running container's stdio", cli_container_alias, NULL },
 	{ "port", "List a container's published ports", cli_container_alias, NULL },
 	{ "version", "Show the netctl and netd versions", cmd_version, NULL },
 	{ "info", "Show what netd runs and how", cmd_info, NULL },

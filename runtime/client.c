@@ -302,26 +302,44 @@ fail:;
 int rt_attach_connect(const char *state_dir, int *fd_out, struct nd_error *err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (nd_snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/" RT_ATTACH_SOCK, state_dir) < 0)
-		return nd_error_set(err, -ENAMETOOLONG, "attach socket path too long");
+	int dirfd = -1;
+	if (nd_snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/" RT_ATTACH_SOCK, state_dir) < 0) {
+		/* longer than sun_path: through an fd of the directory */
+		dirfd = open(state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dirfd < 0)
+			return nd_error_set(err, -errno, "attach %s: %m", state_dir);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/" RT_ATTACH_SOCK, dirfd);
+	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return nd_error_set(err, -errno, "socket: %m");
+	if (fd < 0) {
+		int e = -errno;
+		if (dirfd >= 0)
+			close(dirfd);
+		return nd_error_set(err, e, "socket: %s", strerror(-e));
+	}
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = -errno;
 		close(fd);
-		return nd_error_set(err, e, "attach %s: %s", sa.sun_path, strerror(-e));
+		if (dirfd >= 0)
+			close(dirfd);
+		return nd_error_set(err, e, "attach %s/" RT_ATTACH_SOCK ": %s", state_dir, strerror(-e));
 	}
+	if (dirfd >= 0)
+		close(dirfd);
 	*fd_out = fd;
 	return 0;
 }
 
+void rt_attach_frame_header(char hdr[RT_ATTACH_HDR_LEN], enum rt_attach_frame type, uint32_t len)
+{
+	hdr[0] = (char)type;
+	memcpy(hdr + 1, &len, 4);
+}
+
 static int send_frame(int fd, char type, const void *buf, size_t len)
 {
-	char hdr[5];
-	uint32_t l = (uint32_t)len;
-	hdr[0] = type;
-	memcpy(hdr + 1, &l, 4);
+	char hdr[RT_ATTACH_HDR_LEN];
+	rt_attach_frame_header(hdr, (enum rt_attach_frame)type, (uint32_t)len);
 	struct iovec iov[2] = { { hdr, 5 }, { (void *)buf, len } };
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
 	ssize_t w = sendmsg(fd, &msg, MSG_NOSIGNAL);

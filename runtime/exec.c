@@ -1,11 +1,15 @@
-/* rt_exec: a new process in a running container's namespaces and cgroup,
+/* rt_exec_start: a new process in a running container's namespaces and cgroup,
  * with the container's user, capabilities, no_new_privs and seccomp. */
 #include "runtime/internal.h"
 
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <termios.h>
 
 static const struct {
 	const char *name;
@@ -16,10 +20,79 @@ static const struct {
 	{ "net", CLONE_NEWNET },       { "pid", CLONE_NEWPID }, { "mnt", CLONE_NEWNS },
 };
 
-int rt_exec(const struct rt_state *st, const struct rt_exec_spec *xs, pid_t *pid_out,
-	    int *exit_code_on_error, struct nd_error *err)
+/* the pty of an exec: opened in the container's devpts (we stand in its
+ * mount namespace), made the controlling terminal of a new session, its
+ * master sent to the caller as 'T' + SCM_RIGHTS on the sync socket */
+static int exec_pty(int sync_fd, unsigned short rows, unsigned short cols, struct nd_error *err)
+{
+	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return nd_error_set(err, -errno, "open /dev/ptmx: %m");
+	char name[64];
+	if (unlockpt(master) < 0 || ptsname_r(master, name, sizeof(name)) != 0)
+		return nd_error_set(err, -errno, "pty: %m");
+	int slave = open(name, O_RDWR | O_NOCTTY);
+	if (slave < 0)
+		return nd_error_set(err, -errno, "open %s: %m", name);
+	if (rows && cols) {
+		struct winsize ws = { .ws_row = rows, .ws_col = cols };
+		ioctl(slave, TIOCSWINSZ, &ws);
+	}
+	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+		return nd_error_set(err, -errno, "make %s the controlling tty: %m", name);
+	char c = 'T';
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &master, sizeof(int));
+	if (sendmsg(sync_fd, &msg, MSG_NOSIGNAL) < 0)
+		return nd_error_set(err, -errno, "send the pty master: %m");
+	close(master);
+	for (int i = 0; i < 3; i++)
+		if (dup2(slave, i) < 0)
+			return nd_error_set(err, -errno, "dup2: %m");
+	if (slave > 2)
+		close(slave);
+	return 0;
+}
+
+static ssize_t recv_fd_msg(int sock, char *buf, size_t size, int *fd_out)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = size - 1 };
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+			      .msg_controllen = sizeof(u.b) };
+	ssize_t n;
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			memcpy(fd_out, CMSG_DATA(cm), sizeof(int));
+	return n;
+}
+
+int rt_exec_start(const struct rt_state *st, const struct rt_exec_spec *xs, struct rt_exec_proc *out,
+		  int *exit_code_on_error, struct nd_error *err)
 {
 	*exit_code_on_error = 125;
+	out->pid = -1;
+	out->pty_master = -1;
+	out->status_fd = -1;
 	if (!xs->args || !xs->args[0])
 		return nd_error_set(err, -EINVAL, "no command specified");
 	if (st->pid <= 0 || !rt__proc_alive(st->pid, st->pid_start))
@@ -51,9 +124,17 @@ int rt_exec(const struct rt_state *st, const struct rt_exec_spec *xs, pid_t *pid
 			goto out;
 		}
 	}
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		r = nd_error_set(err, -errno, "pipe: %m");
+	/* p: errors and the pty master until the exec (EOF: it happened);
+	 * sp: the relay's report of the exit status */
+	int p[2], sp[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0) {
+		r = nd_error_set(err, -errno, "socketpair: %m");
+		goto out_ns;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+		r = nd_error_set(err, -errno, "socketpair: %m");
+		close(p[0]);
+		close(p[1]);
 		goto out_ns;
 	}
 	char hbuf[65];
@@ -63,18 +144,25 @@ int rt_exec(const struct rt_state *st, const struct rt_exec_spec *xs, pid_t *pid
 		.args = xs->args,
 		.env = xs->env ? xs->env : spec->env,
 		.hostname = rt__spec_hostname(spec, hbuf),
-		.tty = false,
+		.tty = xs->tty,
 	};
 	pid_t relay = fork();
 	if (relay < 0) {
 		r = nd_error_set(err, -errno, "fork: %m");
 		close(p[0]);
 		close(p[1]);
+		close(sp[0]);
+		close(sp[1]);
 		goto out_ns;
 	}
 	if (relay == 0) {
 		struct nd_error e = { 0 };
 		close(p[0]);
+		close(sp[0]);
+		/* the caller's handlers (an event loop's) are not the relay's */
+		signal(SIGCHLD, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGPIPE, SIG_IGN);
 		/* a forked child is single-threaded: it may join by itself */
 		if (cg.mgr && (cg.mgr->enter_self ? cg.mgr->enter_self(&cg, &e) : cg.mgr->enter(&cg, getpid(), &e)) < 0) {
 			rt__report_error(p[1], &e, 125);
@@ -95,35 +183,89 @@ int rt_exec(const struct rt_state *st, const struct rt_exec_spec *xs, pid_t *pid
 			_exit(125);
 		}
 		if (c == 0) {
-			int devnull = open("/dev/null", O_RDWR);
-			for (int i = 0; i < 3; i++)
-				dup2(xs->stdio[i] >= 0 ? xs->stdio[i] : devnull, i);
+			close(sp[1]);
+			if (xs->tty) {
+				if (exec_pty(p[1], xs->rows, xs->cols, &e) < 0) {
+					rt__report_error(p[1], &e, 125);
+					_exit(125);
+				}
+			} else {
+				int devnull = open("/dev/null", O_RDWR);
+				for (int i = 0; i < 3; i++)
+					dup2(xs->stdio[i] >= 0 ? xs->stdio[i] : devnull, i);
+				setsid();
+			}
 			int ec = 125;
 			rt__process_exec(&proc, &ec, &e);
 			rt__report_error(p[1], &e, ec);
 			_exit(ec);
 		}
-		close(p[1]);
+		/* first word on the status socket: the process's pid (ours is
+		 * the host's view: setns(pid) changed only our children's) */
+		ssize_t pw = send(sp[1], &c, sizeof(c), MSG_NOSIGNAL);
+		(void)pw;
+		/* we never exec: drop every fd of the caller we inherited (another
+		 * exec's stdin pipe held here would never see its EOF); keep only
+		 * the status socket, as fd 3 */
+		int sfd = sp[1] == 3 ? 3 : dup2(sp[1], 3);
+		syscall(SYS_close_range, sfd < 0 ? 3 : 4, ~0u, 0);
 		signal(SIGINT, SIG_IGN);
 		signal(SIGQUIT, SIG_IGN);
 		int stt;
 		while (waitpid(c, &stt, 0) < 0 && errno == EINTR)
 			;
-		_exit(WIFEXITED(stt) ? WEXITSTATUS(stt) : 128 + WTERMSIG(stt));
+		int code = WIFEXITED(stt) ? WEXITSTATUS(stt) : 128 + WTERMSIG(stt);
+		ssize_t w = sfd < 0 ? -1 : send(sfd, &code, sizeof(code), MSG_NOSIGNAL);
+		(void)w;
+		_exit(code);
 	}
 	close(p[1]);
-	char buf[ND_ERROR_MSG_MAX + 256];
-	ssize_t n;
-	do
-		n = read(p[0], buf, sizeof(buf) - 1);
-	while (n < 0 && errno == EINTR);
+	close(sp[1]);
+	int master = -1;
+	bool failed = false;
+	for (;;) {
+		char buf[ND_ERROR_MSG_MAX + 256];
+		int fd = -1;
+		ssize_t n = recv_fd_msg(p[0], buf, sizeof(buf), &fd);
+		if (n <= 0)
+			break;
+		if (buf[0] == 'T' && fd >= 0) {
+			if (master >= 0)
+				close(master);
+			master = fd;
+		} else {
+			if (fd >= 0)
+				close(fd);
+			if (rt__parse_error(buf, (size_t)n, err, exit_code_on_error)) {
+				failed = true;
+				break;
+			}
+		}
+	}
 	close(p[0]);
-	if (n > 0 && rt__parse_error(buf, (size_t)n, err, exit_code_on_error)) {
+	if (failed) {
+		if (master >= 0)
+			close(master);
+		close(sp[0]);
 		waitpid(relay, NULL, 0);
 		r = err->code;
 		goto out_ns;
 	}
-	*pid_out = relay;
+	if (xs->tty && master < 0) {
+		close(sp[0]);
+		waitpid(relay, NULL, 0);
+		r = nd_error_set(err, -EIO, "no pty master from the exec'd process");
+		goto out_ns;
+	}
+	pid_t proc_pid = 0;
+	ssize_t pn;
+	do
+		pn = recv(sp[0], &proc_pid, sizeof(proc_pid), 0);
+	while (pn < 0 && errno == EINTR);
+	out->pid = relay;
+	out->process = pn == (ssize_t)sizeof(proc_pid) ? proc_pid : 0;
+	out->pty_master = master;
+	out->status_fd = sp[0];
 	r = 0;
 out_ns:
 	for (size_t i = 0; i < ARRAY_SIZE(namespaces); i++)
@@ -132,4 +274,18 @@ out:
 	rt_cgroup_clear(&cg);
 	rt_spec_free(spec);
 	return r;
+}
+
+int rt_exec(const struct rt_state *st, const struct rt_exec_spec *xs, pid_t *pid_out,
+	    int *exit_code_on_error, struct nd_error *err)
+{
+	struct rt_exec_proc pr;
+	int r = rt_exec_start(st, xs, &pr, exit_code_on_error, err);
+	if (r < 0)
+		return r;
+	if (pr.pty_master >= 0)
+		close(pr.pty_master);
+	close(pr.status_fd);
+	*pid_out = pr.pid;
+	return 0;
 }

@@ -44,6 +44,8 @@ struct rt_spec {
 	char *user;          /* NULL = root; "uid[:gid]" or "name[:group]" */
 	char *hostname;      /* NULL = first 12 characters of id */
 	bool tty;
+	bool open_stdin;     /* without tty: stdin is a pipe fed through attach.sock
+	                      * (Docker's OpenStdin); /dev/null otherwise */
 	bool init;           /* a minimal reaping PID 1 runs args as its child */
 	bool readonly_rootfs;
 	struct rt_limits limits;
@@ -137,21 +139,49 @@ struct rt_exec_spec {
 	char **env;          /* NULL = the container's env */
 	const char *cwd;     /* NULL = the container's cwd */
 	const char *user;    /* NULL = the container's user */
-	int stdio[3];        /* fds for the process; -1 = /dev/null */
+	int stdio[3];        /* fds for the process; -1 = /dev/null (ignored with tty) */
+	bool tty;            /* a pty of the container's own devpts is the process's
+	                      * stdio and controlling terminal */
+	unsigned short rows, cols; /* tty: the initial size; 0 = the kernel's */
+};
+
+struct rt_exec_proc {
+	pid_t pid;           /* the relay: a child of the caller, outside the pid namespace */
+	pid_t process;       /* the process itself, as the host's pid namespace sees it */
+	int pty_master;      /* tty: the pty's master (O_CLOEXEC); -1 otherwise */
+	int status_fd;       /* SOCK_SEQPACKET, O_CLOEXEC: readable once the process
+	                      * exited, with its code as an int (shell style:
+	                      * 128+signal); EOF alone if the relay died */
 };
 
 /* Runs a process in all the container's namespaces and cgroup with the same
- * user, capabilities, no_new_privs and seccomp. *pid_out is a child of the
- * caller that exits with the process's status (a relay outside the pid
- * namespace). Lookup errors come back here with the 126/127 code. */
+ * user, capabilities, no_new_privs and seccomp. Returns once the command was
+ * exec'd or failed; lookup errors come back here with the 126/127 code. The
+ * exit status arrives on out->status_fd, so a caller that reaps every child
+ * (SIGCHLD) does not lose it. Blocks (forks, waits for the exec): call it off
+ * an event loop. */
+int rt_exec_start(const struct rt_state *st, const struct rt_exec_spec *xs, struct rt_exec_proc *out,
+		  int *exit_code_on_error, struct nd_error *err);
+/* rt_exec_start for callers that waitpid() the relay: *pid_out exits with
+ * the process's status. */
 int rt_exec(const struct rt_state *st, const struct rt_exec_spec *xs, pid_t *pid_out,
 	    int *exit_code_on_error, struct nd_error *err);
 
 /* ---- tty attach ------------------------------------------------------------- */
 
-/* Connects to <state_dir>/attach.sock of a tty container. The shim sends the
- * pty's output as raw bytes; the client sends frames written by the helpers
- * below. */
+/* Connects to <state_dir>/attach.sock of a tty container (or of a non-tty
+ * one with open_stdin). The shim sends the pty's output as raw bytes (none
+ * without a tty: that output is in the log); the client sends frames: a
+ * 5-byte header (type, u32 length in host order) and the payload, at most
+ * RT_ATTACH_PAYLOAD_MAX bytes. */
+#define RT_ATTACH_HDR_LEN 5
+#define RT_ATTACH_PAYLOAD_MAX 4096
+enum rt_attach_frame {
+	RT_ATTACH_INPUT = 'i',       /* bytes for the container's stdin */
+	RT_ATTACH_RESIZE = 'r',      /* rows u16, cols u16 (host order) */
+	RT_ATTACH_CLOSE_STDIN = 'c', /* no payload: close the container's stdin (non-tty) */
+};
+void rt_attach_frame_header(char hdr[RT_ATTACH_HDR_LEN], enum rt_attach_frame type, uint32_t len);
 int rt_attach_connect(const char *state_dir, int *fd_out, struct nd_error *err);
 int rt_attach_send_input(int fd, const void *buf, size_t len);
 int rt_attach_send_resize(int fd, unsigned short rows, unsigned short cols);

@@ -47,6 +47,7 @@ struct shim {
 	char started[40];
 	struct log_stream out, err;
 	int master;    /* tty */
+	int in_fd;     /* non-tty with open_stdin: the write end of the container's stdin */
 	int listen_fd; /* attach.sock */
 	int sfd;       /* signalfd for SIGCHLD */
 	char *argv_area;
@@ -220,9 +221,13 @@ static void client_input(struct shim *s, struct client *c)
 		if (c->len - off - 5 < l)
 			break;
 		const char *p = c->buf + off + 5;
-		if (c->buf[off] == 'i' && s->master >= 0) {
-			ssize_t w = write(s->master, p, l);
+		int in = s->master >= 0 ? s->master : s->in_fd;
+		if (c->buf[off] == RT_ATTACH_INPUT && in >= 0) {
+			ssize_t w = write(in, p, l);
 			(void)w;
+		} else if (c->buf[off] == RT_ATTACH_CLOSE_STDIN && s->in_fd >= 0) {
+			close(s->in_fd);
+			s->in_fd = -1;
 		} else if (c->buf[off] == 'r' && l == 4 && s->master >= 0) {
 			struct winsize ws = { 0 };
 			memcpy(&ws.ws_row, p, 2);
@@ -373,11 +378,13 @@ static int shim_start(struct shim *s, struct nd_error *err)
 	int netns_fd = -1;
 	if (spec->netns && (netns_fd = open(spec->netns, O_RDONLY | O_CLOEXEC)) < 0)
 		return nd_error_set(err, -errno, "open network namespace %s: %m", spec->netns);
-	int sp[2], outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	int sp[2], outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, inp[2] = { -1, -1 };
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		return nd_error_set(err, -errno, "socketpair: %m");
 	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (!spec->tty && (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0))
+		return nd_error_set(err, -errno, "pipe: %m");
+	if (!spec->tty && spec->open_stdin && pipe2(inp, O_CLOEXEC) < 0)
 		return nd_error_set(err, -errno, "pipe: %m");
 
 	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD,
@@ -394,10 +401,12 @@ static int shim_start(struct shim *s, struct nd_error *err)
 			close(s->log_fd);
 		if (s->sfd >= 0)
 			close(s->sfd);
+		if (inp[1] >= 0)
+			close(inp[1]);
 		struct rt__child_ctx ctx = {
 			.spec = spec, .sync_fd = sp[1], .netns_fd = netns_fd,
 			.cg = mgr->enter_self ? &s->cg : NULL,
-			.stdio = { devnull, outp[1], errp[1] },
+			.stdio = { inp[0] >= 0 ? inp[0] : devnull, outp[1], errp[1] },
 			.argv_area = s->argv_area, .argv_len = s->argv_len,
 		};
 		rt__container_child(&ctx);
@@ -410,6 +419,9 @@ static int shim_start(struct shim *s, struct nd_error *err)
 		close(outp[1]);
 	if (errp[1] >= 0)
 		close(errp[1]);
+	if (inp[0] >= 0)
+		close(inp[0]);
+	s->in_fd = inp[1];
 	close(devnull);
 	s->out.fd = outp[0];
 	s->err.fd = errp[0];
@@ -442,7 +454,7 @@ static int shim_start(struct shim *s, struct nd_error *err)
 	nd_time_rfc3339(s->started);
 	if (spec->tty && s->master < 0)
 		return nd_error_set(err, -EIO, "no pty master from the container");
-	if (spec->tty && (r = attach_listen(s, err)) < 0)
+	if ((spec->tty || spec->open_stdin) && (r = attach_listen(s, err)) < 0)
 		return r;
 	return write_state(s, err);
 }
@@ -453,7 +465,7 @@ int rt_shim_main(int argc, char **argv)
 		fprintf(stderr, "usage: netd-shim start STATE_DIR   (reply pipe on fd 3)\n");
 		return 2;
 	}
-	struct shim s = { .reply_fd = 3, .log_fd = -1, .pid = -1, .master = -1, .listen_fd = -1,
+	struct shim s = { .reply_fd = 3, .log_fd = -1, .pid = -1, .master = -1, .in_fd = -1, .listen_fd = -1,
 			  .sfd = -1 };
 	s.out = (struct log_stream){ .name = "stdout", .fd = -1 };
 	s.err = (struct log_stream){ .name = "stderr", .fd = -1 };

@@ -67,6 +67,7 @@ json_t *rt_spec_to_json(const struct rt_spec *s)
 	set_str(o, "user", s->user);
 	set_str(o, "hostname", s->hostname);
 	json_object_set_new(o, "tty", json_boolean(s->tty));
+	json_object_set_new(o, "open_stdin", json_boolean(s->open_stdin));
 	json_object_set_new(o, "init", json_boolean(s->init));
 	json_object_set_new(o, "readonly_rootfs", json_boolean(s->readonly_rootfs));
 	json_object_set_new(o, "limits",
@@ -156,7 +157,8 @@ int rt_spec_from_json(const json_t *j, struct rt_spec **out, struct nd_error *er
 	    (r = get_strv(j, "args", &s->args, err)) < 0 || (r = get_strv(j, "env", &s->env, err)) < 0 ||
 	    (r = get_str(j, "cwd", &s->cwd, err)) < 0 || (r = get_str(j, "user", &s->user, err)) < 0 ||
 	    (r = get_str(j, "hostname", &s->hostname, err)) < 0 ||
-	    (r = get_bool(j, "tty", &s->tty, err)) < 0 || (r = get_bool(j, "init", &s->init, err)) < 0 ||
+	    (r = get_bool(j, "tty", &s->tty, err)) < 0 ||
+	    (r = get_bool(j, "open_stdin", &s->open_stdin, err)) < 0 || (r = get_bool(j, "init", &s->init, err)) < 0 ||
 	    (r = get_bool(j, "readonly_rootfs", &s->readonly_rootfs, err)) < 0 ||
 	    (r = get_str(j, "cgroup_parent", &s->cgroup_parent, err)) < 0 ||
 	    (r = get_str(j, "state_dir", &s->state_dir, err)) < 0 ||

@@ -14,11 +14,22 @@ for p in "${pkgs[@]}"; do
   st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [ "$st" = "install ok installed" ] || missing+=("$p")
 done
+export DEBIAN_FRONTEND=noninteractive
+updated=
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#pkgs[@]} packages present"
-  exit 0
+else
+  echo "install-deps: installing ${#missing[@]} packages: ${missing[*]}"
+  apt-get update -q
+  updated=1
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-echo "install-deps: installing ${#missing[@]} packages: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# Peers whose packages would start a service on this machine are unpacked
+# into a cache for the tests, never installed: Debian's docker.io, for its
+# CLI only (its dockerd is never started).
+if ! "$here/fetch-docker-cli.sh" >/dev/null 2>"/tmp/netd-fetch-docker.$$"; then
+  if [ -z "$updated" ]; then apt-get update -q >/dev/null 2>&1 || true; fi
+  "$here/fetch-docker-cli.sh" >/dev/null || echo "install-deps: note: Debian's docker CLI not fetched ($(cat "/tmp/netd-fetch-docker.$$")); the docker CLI tests use any docker on PATH" >&2
+fi
+rm -f "/tmp/netd-fetch-docker.$$"

@@ -82,6 +82,25 @@ void api_container_delete(struct http_req *req, void *ctx);
 void api_container_list(struct http_req *req, void *ctx);
 void api_container_inspect(struct http_req *req, void *ctx);
 
-/* api_logs.c: logs and attach streams from the json-file log */
+/* api_logs.c: logs (and attach's non-tty output) from the json-file log */
 void api_container_logs(struct http_req *req, void *ctx);
+/* A follower of the log for someone else's stream: writes Docker's frames
+ * (raw with tty) to req from offset start_off (-1: the current end; 0: all),
+ * until the container's exit when follow, else to the current end; then
+ * calls on_end (instead of ending req). */
+struct api_follower;
+struct api_follower *api_follower_new(struct ctr *c, struct http_req *req, const char *log_path, bool tty,
+				      bool out, bool err, bool follow, off_t start_off,
+				      void (*on_end)(void *ud), void *ud);
+/* Stops it without calling on_end. */
+void api_follower_cancel(struct api_follower *f);
+
+/* api_attach.c: POST /containers/{id}/attach (hijacked), /containers/{id}/resize */
 void api_container_attach(struct http_req *req, void *ctx);
+void api_container_resize(struct http_req *req, void *ctx);
+
+/* api_exec.c: /containers/{id}/exec, /exec/{id}/start|json|resize */
+void api_container_exec(struct http_req *req, void *ctx);
+void api_exec_start(struct http_req *req, void *ctx);
+void api_exec_inspect(struct http_req *req, void *ctx);
+void api_exec_resize(struct http_req *req, void *ctx);

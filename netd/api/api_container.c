@@ -188,7 +188,9 @@ static int parse_hostconfig(struct netd *d, const json_t *body, json_t **out, js
 		const char *k;
 		json_t *v;
 		json_object_foreach(epc, k, v) {
-			if (strcmp(k, mode) != 0)
+			/* Docker's CLI names the default network "default" in
+			 * EndpointsConfig too: that is the bridge */
+			if (strcmp(k, mode) != 0 && !(strcmp(k, "default") == 0 && strcmp(mode, "bridge") == 0))
 				json_array_append_new(names, json_string(k));
 		}
 		json_array_foreach(names, i, x) {
@@ -201,6 +203,8 @@ static int parse_hostconfig(struct netd *d, const json_t *body, json_t **out, js
 			json_t *ec = json_object_get(epc, nm);
 			if (!ec)
 				ec = json_object_get(epc, n->rec.name);
+			if (!ec && strcmp(nm, "bridge") == 0)
+				ec = json_object_get(epc, "default");
 			const char *ip = nd_json_str(json_object_get(ec, "IPAMConfig"), "IPv4Address");
 			if (ip && *ip && !ip_valid(ip)) {
 				json_decref(names);
@@ -237,13 +241,14 @@ void api_container_create(struct http_req *req, void *ctx)
 	_cleanup_json_ json_t *img = NULL, *entry = NULL, *cmd = NULL, *env = NULL, *hc = NULL, *netreqs = NULL;
 	_cleanup_json_ json_t *doc = NULL, *all = NULL, *envall = NULL, *exposed = NULL;
 	const char *image = NULL, *wd = NULL, *user = NULL, *hostname = NULL;
-	bool tty = false, stdin_open = false;
+	bool tty = false, stdin_open = false, stdin_once = false;
 	char imgid[IMAGES_DIGEST_LEN + 1], id[ND_ID_LEN + 1], name[ND_NAME_MAX + 2];
 	if (!body || nd_json_get_str(body, "Image", &image, true, &err) < 0 || get_strv(body, "Entrypoint", &entry, &err) < 0 ||
 	    get_strv(body, "Cmd", &cmd, &err) < 0 || get_strv(body, "Env", &env, &err) < 0 ||
 	    nd_json_get_str(body, "WorkingDir", &wd, false, &err) < 0 || nd_json_get_str(body, "User", &user, false, &err) < 0 ||
 	    nd_json_get_str(body, "Hostname", &hostname, false, &err) < 0 || nd_json_get_bool(body, "Tty", &tty, &err) < 0 ||
-	    nd_json_get_bool(body, "OpenStdin", &stdin_open, &err) < 0)
+	    nd_json_get_bool(body, "OpenStdin", &stdin_open, &err) < 0 ||
+	    nd_json_get_bool(body, "StdinOnce", &stdin_once, &err) < 0)
 		goto fail;
 	const char *qn = qname;
 	if (qn && *qn == '/')
@@ -349,6 +354,7 @@ void api_container_create(struct http_req *req, void *ctx)
 		goto fail;
 	}
 	json_object_set(json_object_get(doc, "Config"), "ExposedPorts", exposed);
+	json_object_set_new(json_object_get(doc, "Config"), "StdinOnce", json_boolean(stdin_once));
 	if (ctr_create(d, doc, datadir, &err) < 0)
 		goto fail;
 	http_reply_json(req, 201, json_pack("{s:s, s:[]}", "Id", id, "Warnings"));

@@ -1,4 +1,4 @@
-/* Containers: GET /containers/{id}/logs and POST /containers/{id}/attach,
+/* Containers: GET /containers/{id}/logs and the output of non-tty attach,
  * both read from the json-file log the shim writes (one JSON object a line:
  * log, stream, time). Non-tty containers get Docker's multiplexed stream
  * (8-byte header [stream,0,0,0,len BE32] per frame); tty ones the raw bytes.
@@ -14,26 +14,29 @@
 #define PUMP_BUDGET (1u << 20)
 #define FOLLOW_MS 50
 
-struct ctr_follower {
+struct api_follower {
 	struct ctr_observer obs;   /* first: the container's observer */
 	struct ctr *c;
 	struct http_req *req;
 	uv_timer_t timer;
 	int fd;
 	char path[PATH_MAX];
-	bool skip_existing;    /* attach without logs: only what comes next */
 	struct wire_buf partial;   /* a line not yet ended by '\n' */
 	bool out, err, timestamps, tty, follow, final, ended;
+	off_t start_off;       /* >= 0: read from there (attach's tty fallback) */
+	void (*on_end)(void *ud);  /* set: someone else's stream, told at the end */
+	void *ud;
+	bool cancelled;            /* ends without telling anyone */
 };
 
 static void follower_free_cb(uv_handle_t *h)
 {
-	struct ctr_follower *f = h->data;
+	struct api_follower *f = h->data;
 	wire_buf_free(&f->partial);
 	free(f);
 }
 
-static void follower_end(struct ctr_follower *f)
+static void follower_end(struct api_follower *f)
 {
 	if (f->ended)
 		return;
@@ -42,8 +45,13 @@ static void follower_end(struct ctr_follower *f)
 	if (f->fd >= 0)
 		close(f->fd);
 	f->fd = -1;
-	f->req->on_close = NULL;
-	http_stream_end(f->req);
+	if (f->on_end) {
+		if (!f->cancelled)
+			f->on_end(f->ud);
+	} else {
+		f->req->on_close = NULL;
+		http_stream_end(f->req);
+	}
 	uv_timer_stop(&f->timer);
 	if (uv_is_closing((uv_handle_t *)&f->timer)) {
 		wire_buf_free(&f->partial);
@@ -58,7 +66,7 @@ static void on_client_gone(struct http_req *req, void *data)
 	follower_end(data);
 }
 
-static void emit_line(struct ctr_follower *f, struct wire_buf *b, const char *line, size_t len)
+static void emit_line(struct api_follower *f, struct wire_buf *b, const char *line, size_t len)
 {
 	json_error_t je;
 	json_t *j = json_loadb(line, len, 0, &je);
@@ -73,10 +81,9 @@ static void emit_line(struct ctr_follower *f, struct wire_buf *b, const char *li
 		const char *ts = nd_json_str(j, "time") ?: "";
 		size_t tsl = f->timestamps ? strlen(ts) + 1 : 0;
 		if (!f->tty) {
-			uint32_t n = (uint32_t)(tl + tsl);
-			unsigned char hdr[8] = { is_err ? 2 : 1, 0, 0, 0, (unsigned char)(n >> 24), (unsigned char)(n >> 16),
-						 (unsigned char)(n >> 8), (unsigned char)n };
-			wire_buf_append(b, hdr, 8);
+			unsigned char hdr[WIRE_STREAM_HDR_LEN];
+			wire_stream_header(hdr, is_err ? WIRE_STREAM_STDERR : WIRE_STREAM_STDOUT, (uint32_t)(tl + tsl));
+			wire_buf_append(b, hdr, sizeof(hdr));
 		}
 		if (f->timestamps) {
 			wire_buf_append(b, ts, strlen(ts));
@@ -89,15 +96,14 @@ static void emit_line(struct ctr_follower *f, struct wire_buf *b, const char *li
 
 static void pump_cb(uv_timer_t *t);
 
-static void pump(struct ctr_follower *f)
+static void pump(struct api_follower *f)
 {
 	if (f->ended)
 		return;
 	if (f->fd < 0) {
 		f->fd = open(f->path, O_RDONLY | O_CLOEXEC);
-		if (f->fd >= 0 && f->skip_existing)
-			lseek(f->fd, 0, SEEK_END);
-		f->skip_existing = false;
+		if (f->fd >= 0 && f->start_off > 0)
+			lseek(f->fd, f->start_off, SEEK_SET);
 	}
 	struct wire_buf b = { 0 };
 	bool eof = f->fd < 0;
@@ -141,7 +147,7 @@ static void pump(struct ctr_follower *f)
 
 static void pump_cb(uv_timer_t *t)
 {
-	struct ctr_follower *f = t->data;
+	struct api_follower *f = t->data;
 	pump(f);
 	if (!f->ended && f->follow && !uv_is_active((uv_handle_t *)t))
 		uv_timer_start(t, pump_cb, FOLLOW_MS, 0);
@@ -150,7 +156,7 @@ static void pump_cb(uv_timer_t *t)
 /* The container exited (final: drain and end). */
 static void follower_exited(struct ctr_observer *o)
 {
-	struct ctr_follower *f = (struct ctr_follower *)o;
+	struct api_follower *f = (struct api_follower *)o;
 	f->final = true;
 	uv_timer_stop(&f->timer);
 	/* drain everything now (the shim wrote its last lines before exit.json) */
@@ -165,7 +171,7 @@ static void follower_exited(struct ctr_observer *o)
 /* The container is going away (removal, netd stop). */
 static void follower_gone(struct ctr_observer *o)
 {
-	follower_end((struct ctr_follower *)o);
+	follower_end((struct api_follower *)o);
 }
 
 static bool qbool(struct http_req *req, const char *k)
@@ -173,7 +179,7 @@ static bool qbool(struct http_req *req, const char *k)
 	return http_req_query_bool(req, k, false);
 }
 
-static void follow_begin(struct http_req *req, struct netd *d, bool attach)
+static void follow_begin(struct http_req *req, struct netd *d)
 {
 	struct nd_error err = { 0 };
 	_cleanup_json_ json_t *doc = NULL;
@@ -187,7 +193,7 @@ static void follow_begin(struct http_req *req, struct netd *d, bool attach)
 		http_reply_errorf(req, 404, "no such container: %s", req->params[0]);
 		return;
 	}
-	struct ctr_follower *f = calloc(1, sizeof(*f));
+	struct api_follower *f = calloc(1, sizeof(*f));
 	if (!f) {
 		http_reply_errorf(req, 500, "out of memory");
 		return;
@@ -205,14 +211,8 @@ static void follow_begin(struct http_req *req, struct netd *d, bool attach)
 	f->timestamps = qbool(req, "timestamps");
 	f->tty = json_is_true(json_object_get(json_object_get(doc, "Config"), "Tty"));
 	snprintf(f->path, sizeof(f->path), "%s", nd_json_str(doc, "LogPath") ?: "");
-	if (attach) {
-		/* until the next exit, whatever the state now */
-		f->follow = true;
-		f->skip_existing = !qbool(req, "logs");
-	} else {
-		f->follow = qbool(req, "follow") &&
-			    (ctr_running(c) || c->phase == CTR_STARTING || c->phase == CTR_RESTARTING);
-	}
+	f->follow = qbool(req, "follow") &&
+		    (ctr_running(c) || c->phase == CTR_STARTING || c->phase == CTR_RESTARTING);
 	uv_timer_init(d->loop, &f->timer);
 	f->timer.data = f;
 	f->obs.exited = follower_exited;
@@ -221,12 +221,6 @@ static void follow_begin(struct http_req *req, struct netd *d, bool attach)
 	req->on_close = on_client_gone;
 	req->on_close_data = f;
 	http_stream_begin(req, 200, f->tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
-	if (f->skip_existing) {      /* mark the current end now, not at the first poll */
-		f->fd = open(f->path, O_RDONLY | O_CLOEXEC);
-		if (f->fd >= 0)
-			lseek(f->fd, 0, SEEK_END);
-		f->skip_existing = false;
-	}
 	pump(f);
 	if (!f->ended && f->follow && !uv_is_active((uv_handle_t *)&f->timer))
 		uv_timer_start(&f->timer, pump_cb, FOLLOW_MS, 0);
@@ -234,10 +228,45 @@ static void follow_begin(struct http_req *req, struct netd *d, bool attach)
 
 void api_container_logs(struct http_req *req, void *ctx)
 {
-	follow_begin(req, ctx, false);
+	follow_begin(req, ctx);
 }
 
-void api_container_attach(struct http_req *req, void *ctx)
+struct api_follower *api_follower_new(struct ctr *c, struct http_req *req, const char *log_path, bool tty,
+				      bool out, bool err, bool follow, off_t start_off,
+				      void (*on_end)(void *ud), void *ud)
 {
-	follow_begin(req, ctx, true);
+	struct api_follower *f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->c = c;
+	f->req = req;
+	f->fd = -1;
+	f->out = out;
+	f->err = err;
+	f->tty = tty;
+	f->follow = follow;
+	f->on_end = on_end;
+	f->ud = ud;
+	f->start_off = start_off;
+	snprintf(f->path, sizeof(f->path), "%s", log_path ? log_path : "");
+	uv_timer_init(c->d->loop, &f->timer);
+	f->timer.data = f;
+	f->obs.exited = follower_exited;
+	f->obs.gone = follower_gone;
+	ctr_observe(c, &f->obs);
+	f->fd = open(f->path, O_RDONLY | O_CLOEXEC);   /* marks "now" at once */
+	if (f->fd >= 0 && start_off < 0)
+		lseek(f->fd, 0, SEEK_END);
+	else if (f->fd >= 0 && start_off > 0)
+		lseek(f->fd, start_off, SEEK_SET);
+	pump(f);
+	if (!f->ended && f->follow && !uv_is_active((uv_handle_t *)&f->timer))
+		uv_timer_start(&f->timer, pump_cb, FOLLOW_MS, 0);
+	return f;
+}
+
+void api_follower_cancel(struct api_follower *f)
+{
+	f->cancelled = true;
+	follower_end(f);
 }

@@ -2,6 +2,7 @@
  * exit watching (a pidfd of each shim in a uv_poll_t; SIGCHLD reaps), and
  * re-adoption of the shims that outlived a previous netd. */
 #include "netd/ctr/ctr.h"
+#include "netd/ctr/exec.h"
 
 #include "images/images.h"
 #include "netd/net/net.h"
@@ -53,6 +54,7 @@ struct ctr *ctr_new(struct netd *d, const char *id)
 
 static void observers_exited(struct ctr *c)
 {
+	ctr_exec_container_exited(c);
 	struct ctr_observer *o = c->observers, *next;
 	for (; o; o = next) {
 		next = o->next;
@@ -61,8 +63,19 @@ static void observers_exited(struct ctr *c)
 	}
 }
 
+static void observers_started(struct ctr *c)
+{
+	struct ctr_observer *o = c->observers, *next;
+	for (; o; o = next) {
+		next = o->next;
+		if (o->started)
+			o->started(o);
+	}
+}
+
 static void observers_gone(struct ctr *c)
 {
+	ctr_exec_free_all(c);
 	while (c->observers) {
 		struct ctr_observer *o = c->observers;
 		c->observers = o->next;
@@ -619,6 +632,8 @@ static void start_done(struct job *j)
 	log_info("container started id=%.12s name=%s pid=%d", c->id, r.name, (int)j->st.pid);
 	nd_container_rec_clear(&r);
 	watch(c);
+	if (ctr_running(c))
+		observers_started(c);   /* before the answer: a resize right after it finds the sessions */
 	answer(j->cb, j->cb_data, 0, 0, NULL, NULL);
 	if (ctr_running(c) && (c->remove_requested || c->stop_pending)) /* rm -f or stop arrived while it started */
 		rt_kill(&c->st, SIGKILL, &(struct nd_error){ 0 });

@@ -186,6 +186,7 @@ int ctr_spec_build(struct netd *d, const struct nd_container_rec *r, const char 
 	s->user = dup_nonempty(nd_json_str(cfg, "User"));
 	s->hostname = dup_nonempty(nd_json_str(cfg, "Hostname"));
 	s->tty = json_is_true(json_object_get(cfg, "Tty"));
+	s->open_stdin = json_is_true(json_object_get(cfg, "OpenStdin"));
 	s->init = json_is_true(json_object_get(hc, "Init"));
 	s->limits.memory = json_integer_value(json_object_get(hc, "Memory"));
 	s->limits.cpu_shares = (uint64_t)json_integer_value(json_object_get(hc, "CpuShares"));

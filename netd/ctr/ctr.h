@@ -69,10 +69,13 @@ struct ctr_waiter {
 	struct ctr_waiter *next;
 };
 
-/* Streams (logs, attach) observe the container: exited() at each exit or
+/* Streams (logs, attach) observe the container: started() when it runs
+ * (before the start is answered, so a resize right after finds them),
+ * exited() at each exit or
  * failed start, gone() when the container goes away (removal, netd stop);
  * after gone() the observer is no longer linked. */
 struct ctr_observer {
+	void (*started)(struct ctr_observer *o);  /* its process runs (before the start is answered) */
 	void (*exited)(struct ctr_observer *o);
 	void (*gone)(struct ctr_observer *o);
 	struct ctr_observer *next;
@@ -94,6 +97,7 @@ struct ctr {
 	bool freeing;
 	struct ctr_waiter *waiters;
 	struct ctr_observer *observers;
+	struct ctr_exec *execs;       /* exec.c: exec instances, in memory, die with the container */
 	struct ctr *next;
 };
 

@@ -1,5 +1,6 @@
 /* HTTP/1.1 over a unix socket: libuv for I/O, http_parser for the wire. */
 #include "netd/http/http.h"
+#include "netd/http/http_internal.h"
 
 #include <fcntl.h>
 #include <http_parser.h>
@@ -7,42 +8,6 @@
 #include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-
-struct http_server {
-	uv_pipe_t listener;
-	uv_loop_t *loop;
-	struct http_server_config cfg;
-	char *socket_path;
-	char *spool_dir;
-	struct http_conn *conns;     /* doubly linked */
-	size_t nconns;
-	uint64_t nrequests;
-	bool closing;
-	bool bound;                  /* we created the socket file: remove it at close */
-};
-
-struct http_conn {
-	uv_pipe_t pipe;              /* first member: handle->data not needed */
-	struct http_server *srv;
-	struct http_conn *prev, *next;
-	http_parser parser;
-	struct http_req *req;        /* being parsed or being handled */
-	bool handling;               /* a handler owns req and has not finished */
-	bool closing;
-	bool close_after_write;
-	size_t pending_writes;
-	char *leftover;              /* unparsed bytes after a paused message */
-	size_t leftover_len;
-	/* header assembly */
-	char *cur_field;
-	bool last_was_value;
-};
-
-struct write_req {
-	uv_write_t w;
-	struct http_conn *conn;
-	char *buf;
-};
 
 static http_parser_settings parser_settings;
 static void conn_close(struct http_conn *c);
@@ -325,6 +290,10 @@ void http_stream_write(struct http_req *req, const void *data, size_t len)
 {
 	if (!req->conn || len == 0)
 		return;
+	if (req->conn->hijacked) {
+		http__hijack_write(req->conn, data, len);
+		return;
+	}
 	char *buf = malloc(len + 32);
 	if (!buf) {
 		conn_close(req->conn);
@@ -340,6 +309,10 @@ void http_stream_end(struct http_req *req)
 {
 	if (req->replied)
 		return;
+	if (req->conn && req->conn->hijacked) {
+		http__hijack_end(req);
+		return;
+	}
 	req->replied = true;
 	if (req->conn) {
 		char *buf = strdup("0\r\n\r\n");
@@ -647,6 +620,10 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct http_conn *c = (struct http_conn *)s;
+	if (c->hijacked) {
+		http__hijack_read(c, nread, buf);
+		return;
+	}
 	if (nread < 0) {
 		free(buf->base);
 		conn_close(c);
@@ -678,6 +655,7 @@ static void conn_resume(struct http_conn *c)
 static void on_conn_closed(uv_handle_t *h)
 {
 	struct http_conn *c = (struct http_conn *)h;
+	http__hijack_free(c);
 	free(c->leftover);
 	free(c);
 }
@@ -832,3 +810,11 @@ void http_server_close(struct http_server *srv)
 
 size_t http_server_connections(const struct http_server *srv) { return srv->nconns; }
 uint64_t http_server_requests(const struct http_server *srv) { return srv->nrequests; }
+
+/* ---- for http_upgrade.c (http_internal.h) ------------------------------------ */
+
+void http__req_free(struct http_req *r) { req_free(r); }
+void http__on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) { on_alloc(h, suggested, buf); }
+void http__on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) { on_read(s, nread, buf); }
+void http__conn_write(struct http_conn *c, char *buf, size_t len) { conn_write(c, buf, len); }
+void http__conn_close(struct http_conn *c) { conn_close(c); }

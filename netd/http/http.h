@@ -111,6 +111,34 @@ void http_stream_abort(struct http_req *req);
 size_t http_stream_queued(const struct http_req *req);
 void http_stream_when_drained(struct http_req *req, void (*fn)(struct http_req *req, void *data), void *data);
 
+/* ---- hijacked connections (http_upgrade.c): attach and exec ----------------
+ * Docker's way: the handler answers "101 UPGRADED" (Connection: Upgrade,
+ * Upgrade: tcp) when the request carries "Upgrade: tcp", or "200 OK" without
+ * a length, and from then on the connection is a raw duplex stream. The
+ * handler writes with http_stream_write() (raw bytes, no chunking; backpressure
+ * with http_stream_queued()/http_stream_when_drained()), ends it with
+ * http_stream_end() (queued bytes are flushed, then the connection closes),
+ * and hears req->on_close if the client goes away first. */
+struct http_hijack_ops {
+	/* bytes the client sent (stdin); those the parser had already read
+	 * behind the request head come first */
+	void (*on_input)(struct http_req *req, const char *data, size_t len, void *ud);
+	/* the client half-closed (shutdown of its write side): no more input;
+	 * output goes on until http_stream_end() */
+	void (*on_eof)(struct http_req *req, void *ud);
+};
+/* Sends the response head and hijacks the connection. Input stays paused
+ * until http_hijack_resume(). -ENOTCONN when the client is gone already. */
+int http_hijack(struct http_req *req, const char *content_type, const struct http_hijack_ops *ops, void *ud);
+/* Flow control of the client's input (e.g. while the process's stdin is full). */
+void http_hijack_pause(struct http_req *req);
+void http_hijack_resume(struct http_req *req);
+/* true when the request asked for the upgrade ("Upgrade: tcp"). */
+bool http_req_wants_upgrade(const struct http_req *req);
+/* Accessors for handlers that keep the request opaque. */
+const char *http_req_param(const struct http_req *req, int i);
+void http_req_set_on_close(struct http_req *req, void (*fn)(struct http_req *req, void *ud), void *ud);
+
 /* Route matching, exposed for unit tests: 0 and params filled on match;
  * -ENOENT when no pattern matches the path; -EOPNOTSUPP when a pattern
  * matches but not for this method. Params are malloc'ed, percent-decoded. */

@@ -1,0 +1,60 @@
+/* Internals of the HTTP server shared by http.c and http_upgrade.c (the
+ * hijacked connections of attach and exec); nothing outside netd/http*.c
+ * includes this. */
+#pragma once
+
+#include "netd/http/http.h"
+
+#include <http_parser.h>
+
+struct http_server {
+	uv_pipe_t listener;
+	uv_loop_t *loop;
+	struct http_server_config cfg;
+	char *socket_path;
+	char *spool_dir;
+	struct http_conn *conns;     /* doubly linked */
+	size_t nconns;
+	uint64_t nrequests;
+	bool closing;
+	bool bound;                  /* we created the socket file: remove it at close */
+};
+
+struct http_conn {
+	uv_pipe_t pipe;              /* first member: handle->data not needed */
+	struct http_server *srv;
+	struct http_conn *prev, *next;
+	http_parser parser;
+	struct http_req *req;        /* being parsed or being handled */
+	bool handling;               /* a handler owns req and has not finished */
+	bool closing;
+	bool close_after_write;
+	size_t pending_writes;
+	char *leftover;              /* unparsed bytes after a paused message */
+	size_t leftover_len;
+	/* header assembly */
+	char *cur_field;
+	bool last_was_value;
+	/* hijacked: a raw duplex stream after the response head (http_upgrade.c) */
+	bool hijacked;
+	struct http_hijack *hj;
+};
+
+struct write_req {
+	uv_write_t w;
+	struct http_conn *conn;
+	char *buf;
+};
+
+
+void http__conn_write(struct http_conn *c, char *buf /* stolen */, size_t len);
+void http__conn_close(struct http_conn *c);
+void http__req_free(struct http_req *r);
+void http__on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+void http__on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+
+/* http_upgrade.c */
+void http__hijack_read(struct http_conn *c, ssize_t nread, const uv_buf_t *buf);
+void http__hijack_write(struct http_conn *c, const void *data, size_t len);
+void http__hijack_end(struct http_req *req);
+void http__hijack_free(struct http_conn *c);

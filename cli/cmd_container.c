@@ -203,32 +203,17 @@ static int raw_error(struct raw *r, struct nd_error *err)
 	return nd_error_set(err, nd_error_from_http_status(r->status), "%s", m ? m : "request failed");
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -errno;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Docker's multiplexed stream (wire/), or raw bytes from a tty */
 static int demux_write(enum wire_stream_kind kind, const void *data, size_t len, void *ctx)
 {
 	(void)ctx;
-	return write_all(kind == WIRE_STREAM_STDERR ? 2 : 1, data, len);
+	return nd_write_all(kind == WIRE_STREAM_STDERR ? 2 : 1, data, len);
 }
 
 static void demux_feed(struct wire_stream_decoder *m, const char *p, size_t n, bool raw)
 {
 	if (raw)
-		write_all(1, p, n);
+		nd_write_all(1, p, n);
 	else
 		wire_stream_feed(m, p, n, demux_write, NULL);
 }

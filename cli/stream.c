@@ -89,21 +89,6 @@ static const http_parser_settings settings = {
 	.on_message_complete = on_message_complete,
 };
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -errno;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 int cli_stream_open(const char *socket_path, const char *path, const json_t *body, struct cli_stream *s,
 		    struct nd_error *err)
 {
@@ -131,7 +116,7 @@ int cli_stream_open(const char *socket_path, const char *path, const json_t *bod
 			 path, strlen(payload), payload);
 	if (n < 0)
 		return nd_error_set(err, -ENOMEM, "out of memory");
-	if (write_all(fd, req, (size_t)n) < 0)
+	if (nd_write_all(fd, req, (size_t)n) < 0)
 		return nd_error_set(err, -EPIPE, "sending the request to netd failed: %s", strerror(errno));
 
 	struct head h = { 0 };
@@ -206,14 +191,14 @@ void cli_stream_close(struct cli_stream *s)
 static int demux_out(enum wire_stream_kind kind, const void *data, size_t len, void *ctx)
 {
 	(void)ctx;
-	write_all(kind == WIRE_STREAM_STDERR ? 2 : 1, data, len);
+	nd_write_all(kind == WIRE_STREAM_STDERR ? 2 : 1, data, len);
 	return 0;
 }
 
 static int take_output(struct cli_stream *s, struct wire_stream_decoder *d, const char *buf, size_t len)
 {
 	if (s->raw)
-		return write_all(1, buf, len);
+		return nd_write_all(1, buf, len);
 	int r = wire_stream_feed(d, buf, len, demux_out, NULL);
 	if (r == -EPROTO)
 		fprintf(stderr, "netctl: the stream from netd is not in Docker's frames\n");
@@ -263,7 +248,7 @@ int cli_stream_relay(struct cli_stream *s, const struct cli_relay_opts *o)
 			if (n <= 0) {
 				in_open = false;   /* half-close: the process's stdin ends, its output goes on */
 				shutdown(s->fd, SHUT_WR);
-			} else if (write_all(s->fd, buf, (size_t)n) < 0) {
+			} else if (nd_write_all(s->fd, buf, (size_t)n) < 0) {
 				in_open = false;
 			}
 		}

@@ -107,6 +107,8 @@ int nd_json_get_strmap(const json_t *obj, const char *key, json_t **out, struct 
 /* snprintf that reports truncation as -ENAMETOOLONG. */
 int nd_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 bool nd_str_has_prefix(const char *s, const char *prefix);
+/* write(2) until all of buf is written (EINTR retried); 0 or -errno. */
+int nd_write_all(int fd, const void *buf, size_t len);
 /* mkdir -p: every missing component with mode; 0 or -errno. */
 int nd_mkdir_p(const char *path, unsigned mode);
 /* Current wall-clock time as RFC 3339 with nanoseconds, UTC, as Docker prints it. */

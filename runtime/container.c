@@ -225,21 +225,9 @@ static int setup_pty(struct rt__child_ctx *ctx, struct nd_error *err)
 	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
 		return nd_error_set(err, -errno, "make %s the controlling tty: %m", name);
 	/* hand the master to the shim */
-	char c = 'T';
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &master, sizeof(int));
-	if (sendmsg(ctx->sync_fd, &msg, 0) < 0)
-		return nd_error_set(err, -errno, "send the pty master: %m");
+	int rs = rt__send_fd(ctx->sync_fd, 'T', master);
+	if (rs < 0)
+		return nd_error_set(err, rs, "send the pty master: %s", strerror(-rs));
 	close(master);
 	for (int i = 0; i < 3; i++)
 		if (dup2(slave, i) < 0)

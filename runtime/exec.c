@@ -40,21 +40,9 @@ static int exec_pty(int sync_fd, unsigned short rows, unsigned short cols, struc
 	}
 	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
 		return nd_error_set(err, -errno, "make %s the controlling tty: %m", name);
-	char c = 'T';
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &master, sizeof(int));
-	if (sendmsg(sync_fd, &msg, MSG_NOSIGNAL) < 0)
-		return nd_error_set(err, -errno, "send the pty master: %m");
+	int rs = rt__send_fd(sync_fd, 'T', master);
+	if (rs < 0)
+		return nd_error_set(err, rs, "send the pty master: %s", strerror(-rs));
 	close(master);
 	for (int i = 0; i < 3; i++)
 		if (dup2(slave, i) < 0)
@@ -66,24 +54,7 @@ static int exec_pty(int sync_fd, unsigned short rows, unsigned short cols, struc
 
 static ssize_t recv_fd_msg(int sock, char *buf, size_t size, int *fd_out)
 {
-	struct iovec iov = { .iov_base = buf, .iov_len = size - 1 };
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
-			      .msg_controllen = sizeof(u.b) };
-	ssize_t n;
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-			memcpy(fd_out, CMSG_DATA(cm), sizeof(int));
-	return n;
+	return rt__recv_fd_msg(sock, buf, size, fd_out);
 }
 
 int rt_exec_start(const struct rt_state *st, const struct rt_exec_spec *xs, struct rt_exec_proc *out,

@@ -20,6 +20,10 @@ int rt__write_file_atomic(const char *path, const char *data, size_t len);
 int rt__write_str(const char *path, const char *s);
 /* /proc/PID/stat field 22; 0 when the process does not exist */
 uint64_t rt__proc_starttime(pid_t pid);
+/* One byte (tag) with fd passed along (SCM_RIGHTS); 0 or -errno. */
+int rt__send_fd(int sock, char tag, int fd);
+/* One message into buf (NUL-terminated); *fd_out gets a passed fd, if any. */
+ssize_t rt__recv_fd_msg(int sock, char *buf, size_t size, int *fd_out);
 bool rt__proc_alive(pid_t pid, uint64_t starttime);
 
 /* the process setup shared by container start and exec */

@@ -168,24 +168,7 @@ static void reply_error(struct shim *s, const struct nd_error *err, int exit_cod
 /* receives one message from the container; *fd_out gets a passed fd */
 static ssize_t recv_msg(int sock, char *buf, size_t size, int *fd_out)
 {
-	struct iovec iov = { .iov_base = buf, .iov_len = size - 1 };
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
-			      .msg_controllen = sizeof(u.b) };
-	ssize_t n;
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-			memcpy(fd_out, CMSG_DATA(cm), sizeof(int));
-	return n;
+	return rt__recv_fd_msg(sock, buf, size, fd_out);
 }
 
 static int attach_listen(struct shim *s, struct nd_error *err)

@@ -1,4 +1,5 @@
 /* Small file, process and string helpers of the runtime. */
+#include <sys/socket.h>
 #include "runtime/internal.h"
 
 #include <fcntl.h>
@@ -28,21 +29,6 @@ int rt__read_file(const char *path, char **out, size_t *len)
 	return 0;
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, data, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		data += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 int rt__write_file_atomic(const char *path, const char *data, size_t len)
 {
 	char tmp[PATH_MAX];
@@ -53,7 +39,7 @@ int rt__write_file_atomic(const char *path, const char *data, size_t len)
 		return -errno;
 	/* no fsync: state dirs live under the exec root (/run, tmpfs) and do not
 	 * outlive a reboot; rename() is what makes readers see whole files */
-	int r = write_all(fd, data, len);
+	int r = nd_write_all(fd, data, len);
 	close(fd);
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;
@@ -205,4 +191,44 @@ int rt__find_exec(const char *file, char *const *env, char out[PATH_MAX], int *e
 	}
 	*exit_code = 127;
 	return nd_error_set(err, -ENOENT, "exec: \"%s\": executable file not found in $PATH", file);
+}
+
+int rt__send_fd(int sock, char tag, int fd)
+{
+	struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof(u));
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+ssize_t rt__recv_fd_msg(int sock, char *buf, size_t size, int *fd_out)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = size - 1 };
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+			      .msg_controllen = sizeof(u.b) };
+	ssize_t n;
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			memcpy(fd_out, CMSG_DATA(cm), sizeof(int));
+	return n;
 }

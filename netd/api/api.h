@@ -19,6 +19,8 @@ extern const size_t netd_nroutes;
 /* apiutil.c: Docker-style filters */
 int api_filters(struct http_req *req, const char *const *allowed, json_t **out, struct nd_error *err);
 bool api_labels_match(const json_t *labels, const char *spec);
+/* ?h= / ?w= of a resize: 0..65535; -EINVAL when absent or bad */
+int api_query_dim(struct http_req *req, const char *k, unsigned short *out);
 bool api_filter_any(const json_t *filters, const char *key, bool (*pred)(const char *val, void *data),
 		    void *data);
 

@@ -423,19 +423,6 @@ void api_container_attach(struct http_req *req, void *ctx)
 		http_hijack_resume(req);
 }
 
-static int parse_dim(struct http_req *req, const char *k, unsigned short *out)
-{
-	_cleanup_free_ char *v = http_req_query(req, k);
-	char *end;
-	if (!v || !*v)
-		return -EINVAL;
-	unsigned long n = strtoul(v, &end, 10);
-	if (*end || n > 65535)
-		return -EINVAL;
-	*out = (unsigned short)n;
-	return 0;
-}
-
 void api_container_resize(struct http_req *req, void *ctx)
 {
 	struct netd *d = ctx;
@@ -443,7 +430,7 @@ void api_container_resize(struct http_req *req, void *ctx)
 	_cleanup_json_ json_t *doc = NULL;
 	char id[ND_ID_LEN + 1];
 	unsigned short h, w;
-	if (parse_dim(req, "h", &h) < 0 || parse_dim(req, "w", &w) < 0) {
+	if (api_query_dim(req, "h", &h) < 0 || api_query_dim(req, "w", &w) < 0) {
 		http_reply_errorf(req, 400, "resize needs h and w: numbers 0..65535");
 		return;
 	}

@@ -71,3 +71,16 @@ bool api_filter_any(const json_t *filters, const char *key, bool (*pred)(const c
 	}
 	return false;
 }
+
+int api_query_dim(struct http_req *req, const char *k, unsigned short *out)
+{
+	_cleanup_free_ char *v = http_req_query(req, k);
+	char *end;
+	if (!v || !*v)
+		return -EINVAL;
+	unsigned long n = strtoul(v, &end, 10);
+	if (*end || n > 65535)
+		return -EINVAL;
+	*out = (unsigned short)n;
+	return 0;
+}

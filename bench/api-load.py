@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Hammer netd's API: N requests from C concurrent keep-alive clients over
 the unix socket; print requests/s, latency percentiles, and netd's RSS before
 and after (flat memory = no leak per request).

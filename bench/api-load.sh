@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # netd API under load: 10,000 requests from 16 concurrent clients, twice,
 # with requests/s and RSS. Runs netd in a throwaway network namespace.
 # usage: bench/api-load.sh [REQUESTS] [CLIENTS]

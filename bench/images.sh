@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/images.sh [SIZE_MB] [RUNS]: import+unpack throughput of a multi-layer
 # OCI image (~200 MB uncompressed, 4 gzip layers: many small files, a few big
 # ones, half compressible) through netd's images library (nd-images-test load

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/network.sh: netd's network API against the CNI reference plugins.
 #
 #   sudo NETD_BUILD=build bench/network.sh [N] [MANY]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/ports.sh [BUILD_DIR] — throughput and connections/s through a published
 # port vs the same client talking to the container address directly, as ratios,
 # from an outside namespace and from localhost, for each of netd's host-side

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/run.sh: run-to-exit latency of `netctl run --rm --net n1 bb true`
 # (netctl -> netd: create, sandbox + veth on a bridge, overlay rootfs, shim,
 # container, exit, teardown, removal) against `crun run` of an equivalent OCI

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/runtime.sh: run-to-exit latency of `true` in a busybox rootfs,
 # netd's runtime (nd-rt-test run: rt_start -> netd-shim -> container -> exit.json
 # -> rt_wait -> rt_delete) against `crun run` of an equivalent OCI bundle.

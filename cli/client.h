@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* netctl's HTTP client of netd (libcurl over the unix socket). */
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* netctl run|create|start|stop|kill|restart|rm|wait|ps|logs|inspect|exec|attach
  * (also as `netctl container COMMAND`).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* netctl image import|load|save|ls|inspect|history|tag|rm|prune, and `netctl images`.
  * Archives travel as request/response bodies over our own small libcurl
  * transfers (the JSON client in client.c keeps bodies in memory). */

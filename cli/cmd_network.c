@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* netctl network create|ls|inspect|rm|prune|connect|disconnect */
 #include "cli/netctl.h"
 

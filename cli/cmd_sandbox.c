@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* netctl sandbox create|ls|inspect|rm|exec */
 #include "cli/netctl.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* netctl: the command-line client of netd. An HTTP client only. */
 #include "cli/netctl.h"
 

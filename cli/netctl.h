@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* netctl internals: command table, option helpers, output. */
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "cli/netctl.h"
 
 int cli_fail(const struct nd_error *err)

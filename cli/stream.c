@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* netctl's hijacked streams (attach, exec start): libcurl cannot take
  * "Upgrade: tcp", so the request goes over a unix socket of ours, http_parser
  * reads the response head, and the connection is then a raw duplex stream:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* netctl's hijacked streams: POST with "Upgrade: tcp" over the unix socket,
  * the response head read with http_parser, then a raw duplex stream. */
 #pragma once

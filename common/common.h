@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* common: the error type, logging, IDs, JSON and cleanup helpers every
  * module shares. The one public header of the common module. */
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "common/common.h"
 
 int nd_error_set(struct nd_error *err, int code, const char *fmt, ...)

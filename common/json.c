@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Typed access to JSON objects, with errors that name the key. */
 #include "common/common.h"
 

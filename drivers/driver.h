@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* drivers: libnetwork's driver API as a const vtable. netd calls drivers only
  * through struct nd_driver_ops and never switches on a driver name.
  *

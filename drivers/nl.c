@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* drivers: libnl-route-3 wrapper (see nl.h). */
 #include "drivers/nl.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* drivers: a thin layer over libnl-route-3 shared by the drivers. Internal to
  * drivers/ (not a public header). Every function returns 0 or a negative
  * errno: libnl's -NLE_* codes are converted here, and the kernel's own errno

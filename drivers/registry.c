@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* drivers: the registry, a const table looked up by name. */
 #include "drivers/driver.h"
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The main demo. Runs inside a private network + mount namespace (see
 # scripts/demo.sh): netd, its networks and everything it makes live and die
 # there. Usage: examples/demo.sh BUILD_DIR

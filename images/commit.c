@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* images: `docker commit` — a directory in overlay form (a container's upper
  * dir) becomes a tar layer with whiteouts in `.wh.` form, on top of an image. */
 #include "images/images-internal.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* images: sha256 digests (OpenSSL libcrypto). */
 #include "images/images-internal.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* images: internals shared by the files of the module (not public). */
 #pragma once
 

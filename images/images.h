@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* images: an OCI content-addressed image store with overlay2 layers.
  *
  * Blobs (manifests, configs, layers) are stored by sha256 digest; layers are

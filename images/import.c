@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* images: `docker import` — a rootfs tar becomes a one-layer image. */
 #include "images/images-internal.h"
 

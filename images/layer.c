@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* images: overlay2 layer directories, one per chain ID.
  *
  *   overlay2/<chain-hex>/diff       the unpacked layer (overlay whiteouts)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* images: `docker load` of a `docker save` archive (manifest.json) or an OCI
  * image-layout archive (oci-layout + index.json).
  *

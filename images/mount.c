@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* images: container rootfs — overlay2 mounts and vfs copies.
  *
  *   containers/<cid>/image   the image ID

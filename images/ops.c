@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* images: list, inspect, history, tag, remove, prune, gc, new images. */
 #include "images/images-internal.h"
 

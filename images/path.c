@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* images: path and file helpers; everything that resolves an archive name
  * does it inside a root with openat2(RESOLVE_IN_ROOT). */
 #include "images/images-internal.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* images: image references, Docker's normalisation rules
  * (github.com/distribution/reference: ParseNormalizedNamed). */
 #include "images/images-internal.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* images: save to an OCI image-layout tar that `docker load` also accepts
  * (index.json + oci-layout + blobs/sha256/..., plus a Docker manifest.json). */
 #include "images/images-internal.h"

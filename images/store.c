@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* images: the store — open/close, blobs, image records, tags, metadata.
  *
  *   <root>/blobs/sha256/<hex>    manifests, configs, layer blobs

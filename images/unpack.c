@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* images: layer unpack with libarchive into an overlay2 diff dir.
  *
  * One pass: a "raw" libarchive reader decompresses (gzip, zstd, xz, bzip2 or

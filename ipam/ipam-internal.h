@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* ipam internals shared between the module's files; not a public header. */
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* ipam: address management for netd — pure logic, no syscalls, no store,
  * no globals. The one public header of the ipam module.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* ipam: a pool — one subnet, its gateway, ip-range and auxiliary addresses —
  * and the allocation of addresses from it. */
 #include "ipam/ipam-internal.h"

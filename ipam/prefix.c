@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* ipam: addresses and prefixes — parse, format, compare, contain, overlap;
  * Docker's MAC derivation. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* ipam: the set of taken addresses as coalesced runs in an AVL tree.
  *
  * Runs are disjoint and never adjacent (adding a value next to a run extends

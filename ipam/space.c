@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* ipam: the address space automatic subnets are cut from (Docker's
  * default-address-pools) and the choice of the first free one. */
 #include "ipam/ipam-internal.h"

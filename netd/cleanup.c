@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* `netd --cleanup`: removes everything a netd (this --root/--exec-root/
  * --config) made on the host, as a reboot plus an uninstall would, and
  * prints one line per thing removed:

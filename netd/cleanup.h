@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The daemon's own entry points beside the API: the locks on its dirs and
  * `netd --cleanup`. Used by main.c only (the top of the layers). */
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* netd: one libuv loop serving the REST API. */
 #include "netd/api/api.h"
 #include "netd/cleanup.h"

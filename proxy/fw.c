@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* proxy: the public firewall API (proxy.h) on top of batches (fw_batch.c)
  * and the ruleset (fw_ruleset.c). */
 #include "proxy/fw_internal.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* proxy: nftables transactions over libmnl — one growable batch buffer
  * (BEGIN … END), sent in one sendmsg, every message ACKed and checked. */
 #include "proxy/fw_internal.h"

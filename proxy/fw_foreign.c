@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* proxy: other firewalls on the forward hook.
  *
  * Every base chain on a hook must accept a packet for it to pass: a forward

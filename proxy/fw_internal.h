@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* proxy: internals of the nftables firewall layer (not a public header). */
 #pragma once
 

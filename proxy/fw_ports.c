@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* proxy: published ports in table `inet netd` — four DNAT maps, the rules
  * that look them up and the hairpin masquerade, as libnftnl messages
  * appended to a batch. One published port is one map element. */

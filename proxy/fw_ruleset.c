@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* proxy: the fixed ruleset of table `inet netd` and the set elements that
  * describe networks, as libnftnl messages appended to a batch. */
 #include "proxy/fw_internal.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* proxy: port publishing — the handle, the table of published ports, and
  * add/del/sync over the nft maps (fw_ports.c), the reservations
  * (ports_reserve.c) and a backend for traffic that starts on the host

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* proxy: the addresses of this netns that "all addresses" ports act for on
  * the eBPF path (a snapshot in a map: refresh_addrs), read and watched over
  * rtnetlink.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* proxy: the eBPF backend of port publishing — cgroup sock_addr programs
  * (proxy/bpf/ports.bpf.c, loaded through a bpftool skeleton) that rewrite
  * the destination of host sockets to the container at connect()/sendmsg()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* proxy: port mappings from the -p syntax (parsed by wire/, which netctl
  * shares) and their canonical form. */
 #include "proxy/ports_internal.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* proxy: who owns the pins under a shared pin path (see struct
  * nd_ports_owner in proxy.h). Each netd instance pins its maps and links in
  * <pin path>/<id16>/ with an owner record, the pinned array map nd_owner;

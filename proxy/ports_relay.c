@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* proxy: the userland proxy's TCP relay — the two streams of each relayed
  * connection (client <-> container), and the listening sockets that accept
  * them, on an epoll instance of its own that the libuv loop watches through

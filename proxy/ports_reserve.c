@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* proxy: port reservations — a socket bound to every published host port,
  * SO_REUSEADDR off, so that no host process can bind it while it is
  * published (Docker's port reservations do the same). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* proxy: the userland backend of port publishing — where eBPF cannot load,
  * a libuv proxy listens on every published port (its listening socket is
  * the reservation) and relays to the container: TCP stream by stream (the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* proxy: netd's firewall layer — netd's own nftables table `inet netd`,
  * programmed through libnftnl messages sent as one batch per logical change
  * over libmnl. Nothing here ever execs nft/iptables, and nothing here reads

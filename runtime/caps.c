@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Capabilities: applying a mask to every set (bounding, permitted,
  * effective, inheritable, ambient). Raw capset(2): nothing here needs
  * libcap. The names and Docker's default set are wire/'s (netctl shares

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* cgroup layout detection (pure v2, pure v1, hybrid) and what v1 and v2
  * managers share. The managers themselves are in cgroup_v1.c/cgroup_v2.c. */
 #include "runtime/internal.h"

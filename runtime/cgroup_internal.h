@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* helpers shared by the v1 and v2 cgroup managers */
 #pragma once
 #include "runtime/internal.h"

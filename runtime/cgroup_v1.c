@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* cgroup v1 manager: one directory per hierarchy (memory, cpu, cpuacct,
  * pids, freezer, blkio). Used on pure v1 and on hybrid hosts. */
 #include "runtime/cgroup_internal.h"

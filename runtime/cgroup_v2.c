@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* cgroup v2 manager: one directory in the unified tree, controllers enabled
  * down the path through cgroup.subtree_control. */
 #include "runtime/cgroup_internal.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The daemon's side: start a shim, re-adopt, wait, kill, delete, attach. */
 #include "runtime/internal.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The container side: runs in the clone()d child of the shim (new pid, mnt,
  * uts, ipc namespaces; the cgroup namespace once the shim moved it into its
  * cgroup). Mounts as Docker does, pivot_root, then process.c finishes. */

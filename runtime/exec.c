@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* rt_exec_start: a new process in a running container's namespaces and cgroup,
  * with the container's user, capabilities, no_new_privs and seccomp. */
 #include "runtime/internal.h"

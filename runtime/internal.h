@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* runtime internals shared between the library, the shim and nd-rt-test. */
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The last steps before execve, shared by container start and exec: user,
  * working dir, capabilities, no_new_privs, $PATH lookup, seccomp. And the
  * minimal PID 1 of the `init` option. */

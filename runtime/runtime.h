@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* runtime: start, watch, exec into, kill and delete containers.
  *
  * A container is a process in new pid/mnt/uts/ipc/cgroup namespaces, joined

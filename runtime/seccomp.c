@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The default seccomp profile: a deny list that returns EPERM for what
  * Docker's default (allow-list) profile leaves out, for a process without
  * CAP_SYS_ADMIN and friends. Loaded last, after no_new_privs. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* netd-shim: the monitor of one container. `netd-shim start STATE_DIR`,
  * exec'd by rt_start in a new session with the reply pipe on fd 3:
  * creates the cgroup, clones the container, reports success or the exact

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* netd-shim: see runtime/shim.c */
 #include "runtime/runtime.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The container spec and its JSON form (spec.json in the state dir). */
 #include "runtime/internal.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* User and group resolution against the image's /etc/passwd and /etc/group,
  * with runc's rules ("uid[:gid]" or "name[:group]"), and the switch to it. */
 #include "runtime/internal.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Small file, process and string helpers of the runtime. */
 #include <sys/socket.h>
 #include "runtime/internal.h"

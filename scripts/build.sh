@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Configures and builds netd into build/ (and, with --asan, a sanitizer
 # build into build-asan/). Usage: scripts/build.sh [--asan]
 # Warnings are errors here (and so in scripts/test.sh and CI); a plain

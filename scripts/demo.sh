@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The main demo: installs what is needed, builds, starts netd inside a
 # throwaway network namespace (your host's network is never touched), and
 # shows what it does. Everything it made is removed at the end.

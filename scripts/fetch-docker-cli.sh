@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Debian's docker CLI for the compatibility tests, never installed: the
 # docker.io package is fetched with `apt-get download` and unpacked with
 # `dpkg-deb -x` into ${XDG_CACHE_HOME:-/var/cache}/netd-test/docker.io

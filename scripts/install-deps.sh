@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs every Debian package netd needs to build, test and run its demos.
 # The lists live in scripts/deps/*.txt (one package a line, # comments), one
 # file per module. Idempotent and quick when everything is there.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # mk-busybox-image.sh OUT.tar [--oci DIR[:TAG]]
 # Builds a small busybox rootfs tar from Debian's busybox-static package (no
 # registry involved): /bin/busybox, its applet symlinks, /etc/passwd with root

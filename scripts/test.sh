@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs every test netd has: installs what is needed, builds, runs the unit
 # tests under AddressSanitizer+UBSan, then all tests (unit and integration,
 # as root, each integration test in throwaway network namespaces).
@@ -10,6 +11,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 "$src/scripts/install-deps.sh"
+"$src/scripts/spdx.sh"    # every source file says its licence
 "$src/scripts/build.sh" --asan
 echo "== unit tests (ASan + UBSan) =="
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* wire: a growable byte buffer, NUL-terminated after each append. */
 #include "wire/wire.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* wire: Linux capability names and Docker's default set, for netd's
  * runtime and for netctl. Pure tables: applying them is runtime's work. */
 #include "wire/wire.h"

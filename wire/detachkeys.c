@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Docker's detach keys: parsing "ctrl-p,ctrl-q" and finding the sequence in
  * a client's input, holding back a partial match as Docker's proxy does. */
 #include "wire/wire.h"

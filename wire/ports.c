@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* wire: the -p syntax of a published port, parsed once for netctl and netd. */
 #include "wire/wire.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* wire: URL escaping and query strings, the one encoder and decoder that
  * netctl and netd share. */
 #include "wire/wire.h"

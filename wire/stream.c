@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Docker's multiplexed stream: an 8-byte header per frame, both directions
  * of it (netd encodes, netctl decodes; the tests do both). */
 #include "wire/wire.h"

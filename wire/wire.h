@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* wire: pure code both sides of the API need — netd and netctl link it.
  * The one public header of the wire module; each section is one file.
  * Nothing here touches the kernel or the daemon's state. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* drivers/bridge: internals of the Linux bridge driver (not a public header;
  * the public face is nd_bridge_driver in drivers/driver.h). */
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* drivers/bridge: the vtable. */
 #include "drivers/bridge/bridge.h"
 #include "drivers/nl.h"

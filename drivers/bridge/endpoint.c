@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* drivers/bridge: endpoints = veth pairs; the host end is a bridge port, the
  * other end is born inside the sandbox.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* drivers/bridge: the network's firewall elements through proxy/'s nftables
  * layer (ctx->fw). Built without proxy/ (ND_HAVE_PROXY unset) this is a
  * no-op, as it is when ctx->fw is NULL (unit tests, nd-drv-test --no-fw). */

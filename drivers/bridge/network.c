@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* drivers/bridge: networks = Linux bridges (create, delete, restore). */
 #include "drivers/bridge/bridge.h"
 #include "drivers/nl.h"

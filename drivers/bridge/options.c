@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* drivers/bridge: option parsing and name/MAC derivation. Pure functions,
  * no kernel access, unit-tested in tests/unit/test_drivers.c. */
 #include "drivers/bridge/bridge.h"

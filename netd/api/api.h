@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The api layer: HTTP handlers only. Each decodes JSON into a typed
  * request, calls a service of ctr/ or net/ (or images/), encodes Docker's
  * view and maps an nd_error to a status. Nothing below it knows HTTP. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* POST /containers/{id}/attach and /containers/{id}/resize.
  *
  * An attach session hijacks the client's connection (101 UPGRADED) and

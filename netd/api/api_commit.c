@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* POST /commit?container=&repo=&tag=&comment=&author= — `docker commit`:
  * the container's upper dir becomes one new layer (whiteouts included) on
  * top of its image. The tar and the unpack run in the thread pool. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Containers: the Docker Engine API handlers (/containers/...). Bodies are
  * checked here, at the edge; the lifecycle lives in container.c. */
 #include "netd/api/api.h"

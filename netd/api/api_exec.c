@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* POST /containers/{id}/exec, POST /exec/{id}/start (a hijacked stream),
  * GET /exec/{id}/json, POST /exec/{id}/resize: Docker Engine API 1.43's
  * shapes. Every field of a body is honoured or refused with 400 naming it. */

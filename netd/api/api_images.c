@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Images over the API, with Docker Engine API paths and fields:
  *   POST   /images/create?fromSrc=-&repo=&tag=   import a rootfs tar (body)
  *   POST   /images/load                          docker-save / OCI archive (body)

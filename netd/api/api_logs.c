@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Containers: GET /containers/{id}/logs and the output of non-tty attach,
  * both read from the json-file log the shim writes (one JSON object a line:
  * log, stream, time). Non-tty containers get Docker's multiplexed stream

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* /networks: create, list, inspect, connect, disconnect, delete, prune.
  * Decodes bodies into net's typed requests and encodes Docker's views. */
 #include "netd/api/api.h"

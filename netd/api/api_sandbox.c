@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* /sandboxes and /endpoints: netd's own objects (no Docker equivalent). */
 #include "netd/api/api.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* GET /_ping, /version, /info — with Docker Engine API field names. */
 #include "netd/api/api.h"
 #include "wire/wire.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Typed access to request bodies and Docker-style ?filters=. */
 #include "netd/api/api.h"
 

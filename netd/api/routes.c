@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The API: Docker Engine paths where Docker has the concept, netd-only
  * objects beside them. One table; handlers live in api_*.c. */
 #include "netd/api/api.h"

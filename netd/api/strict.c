@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Nothing a user asked for is silently dropped. Docker's clients send every
  * field they know, most at their zero value; netd decodes the fields it
  * honours, and any other field that is actually set is refused with 400

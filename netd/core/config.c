@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Flags and the config file, parsed once into struct netd_config. Flags win
  * over the file; the file wins over defaults. Unknown keys in the file are
  * an error, not silently ignored. Every key of the file is also a flag. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* netd's configuration: flags and the JSON config file, parsed once into a
  * typed struct. Flags win over the file, the file over the defaults; an
  * unknown key or a value of the wrong type is an error, never ignored. */

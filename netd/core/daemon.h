@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The daemon's context: one struct passed down everywhere, no globals.
  * The layers above core keep their state behind the typed pointers below;
  * core itself knows only their names. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* One way to run blocking work off the loop: the thread pool runs work(),
  * then done() runs on the loop thread. Work that cannot be queued (a loop
  * that is closing) runs inline rather than being lost. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Store codecs: records <-> the JSON documents the store keeps. The keys
  * are the ones netd has always written (Docker's names where Docker has
  * the concept), so existing stores load unchanged. */

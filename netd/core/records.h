@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The records netd keeps, as C structs, and their store codecs: JSON lives
  * only in records.c (and in the api layer's views). Maps and lists of
  * strings that pass through untouched (driver options, labels, aliases,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* netd's store: one SQLite database (WAL) under the root dir. netd is its
  * only writer; every mutation runs in one transaction. Objects are kept as
  * JSON documents keyed by (kind, id) with an optional unique name and two

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Typed access to the store: each record kind through its codec. */
 #include "netd/core/records.h"
 #include "netd/core/store.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Containers: lifecycle (start, exit, stop, kill, restart policy, removal),
  * exit watching (a pidfd of each shim in a uv_poll_t; SIGCHLD reaps), and
  * re-adoption of the shims that outlived a previous netd. */

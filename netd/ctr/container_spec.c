@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Containers: the per-container /etc/hostname, /etc/hosts and
  * /etc/resolv.conf (bind-mounted through rt_spec mounts), and the rt_spec
  * built from the stored document. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The ctr layer: containers, the Docker lifecycle over runtime/ (netd-shim),
  * images/ (rootfs) and the net layer's sandboxes and endpoints.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Exec instances: rt_exec_start on the thread pool (it forks and waits for
  * the exec), then the process's stdio on the loop: its output to a sink,
  * the client's input to its stdin, its exit status from the relay's socket

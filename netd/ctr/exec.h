@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Exec instances (Docker's /containers/{id}/exec, /exec/{id}/...): a
  * process started in a running container through runtime's rt_exec_start
  * (on the thread pool), its stdio relayed on the loop. Records live in

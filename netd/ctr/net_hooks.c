@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* What containers plug into the net layer: connect/disconnect by container
  * name, unpublishing before a disconnect, the sandboxes containers hold,
  * and re-publishing after the firewall was restored. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Observers (log and attach streams) and waiters of a container. */
 #include "netd/ctr/ctr.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* A container's phase and the one function that changes it. */
 #include "netd/ctr/ctr.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Published ports of containers (`netctl run -p`): Docker's
  * HostConfig.PortBindings / PublishAllPorts and the mappings recorded in the
  * container document, published through the net layer's nd_ports handle

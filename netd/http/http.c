@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* HTTP/1.1 over a unix socket: libuv for I/O, http_parser for the wire. */
 #include "netd/http/http.h"
 #include "netd/http/http_internal.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* netd's HTTP/1.1 server: libuv unix-socket listener, http_parser for the
  * wire, a static route table, keep-alive, pipelining, capped bodies, bodies
  * spooled to a file for upload routes, chunked streaming responses. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Internals of the HTTP server shared by http.c and http_upgrade.c (the
  * hijacked connections of attach and exec); nothing outside netd/http*.c
  * includes this. */

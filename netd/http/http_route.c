@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Route matching and URL helpers of the HTTP server (pure, unit-tested). */
 #include "netd/http/http.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Hijacked connections: after "101 UPGRADED" (or Docker's "200 OK" without a
  * length) the connection is a raw duplex stream between a handler and the
  * client: attach and exec relay a process's stdio over it. */

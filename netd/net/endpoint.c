@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Endpoints: connect, disconnect, forget, and their repair. */
 #include "netd/net/net.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* What the net layer plugs in: the hooks of the layers above, the drivers below. */
 #include "netd/net/net.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The networking side of the daemon: start (load, restore, reconcile),
  * a periodic reconcile, stop, and its section of /info. */
 #include "netd/net/net.h"

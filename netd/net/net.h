@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The net layer: networks, sandboxes, endpoints and the port publisher.
  * It knows nothing of containers: the layers above register hooks
  * (struct net_hooks) for what they must do before a disconnect or a

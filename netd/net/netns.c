@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Network namespaces as files: a bind mount of /proc/thread-self/ns/net made
  * by a short-lived thread that unshared its own network namespace (the loop
  * thread never changes namespace). */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Networks: create, delete, find, list; their IPAM pools; the default network. */
 #include "netd/net/net.h"
 

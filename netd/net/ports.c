@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The daemon's port publisher (proxy/'s nd_ports handle), opened right
  * after the firewall (netd_net_start) with the config keys
  *   bpf-cgroup      cgroup2 dir the eBPF programs attach to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Sandboxes: network namespaces that endpoints join. */
 #include "netd/net/net.h"
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Helpers for the container tests (sourced after lib.sh): a busybox image
 # "bb" imported into the test's image store before netd starts, and checks
 # that nothing of ours is left in the kernel.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared helpers for integration tests. Source it first thing:
 #   . "$(dirname "$0")/lib.sh"
 # The test already runs inside its own network and mount namespace

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared by t_ports.sh and t_ports_scale.sh (sourced after lib.sh): the
 # test cgroup and bpffs, the nd-ports-test holder, servers and clients.
 

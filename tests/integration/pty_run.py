@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Drive a command through a pseudo-terminal, as a user at a terminal would.
 
 pty_run.py [--timeout S] [--rows R --cols C] STEP... -- CMD [ARG...]

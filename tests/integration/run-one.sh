@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs one integration test script in its own network namespace (the test's
 # "host") and its own private mount namespace, so that every interface, nft
 # table, netns and mount the test makes dies with it even if cleanup fails.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # eBPF pins have owners. 20 start/stop cycles of netd, each with a throwaway
 # --root/--exec-root in a throwaway network namespace and a container
 # publishing a port (so the programs are attached and used); after each stop

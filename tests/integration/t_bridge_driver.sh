@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The bridge driver against the real kernel, through its vtable (nd-drv-test):
 # two sandboxes on one bridge ping each other over IPv4 and IPv6; names,
 # addresses, routes and MACs inside the sandbox are Docker's; the peer is born

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `netd --cleanup` leaves the host as it was before the first netd: after a
 # netd with a network, two containers publishing ports, a sandbox, and its
 # rules in a foreign drop-policy forward chain is SIGKILLed, --cleanup

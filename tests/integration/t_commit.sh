@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # netctl commit: a container's changes (a new file, a deleted file, a
 # replaced directory) become one new layer that a new container sees exactly.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # netd's config file: default address pools replace Docker's, and a bad
 # config is refused with a clear error.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Containers: Docker's lifecycle through netd (create/start/wait/logs/rm,
 # run --rm/-d, exit codes, bad input leaves nothing behind), networking
 # (--net, isolation between networks, --net none/host/container:, --ip,

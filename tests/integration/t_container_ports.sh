@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `netctl run -p` end to end: containers publish ports through netd (nft DNAT
 # for traffic from outside and from containers, eBPF socket redirection for
 # traffic that starts on the host). The "outside host" is a namespace made

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Containers outlive netd: SIGKILL netd while 5 containers run; after a
 # restart they are re-adopted (ps, logs from before and after, wait's exit
 # codes, also for the ones that exited while netd was down). Then 100

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The real docker CLI against netd (DOCKER_HOST=unix://$ND_SOCK; dockerd is
 # never started): attached run (--rm, exit codes, stdout/stderr, piped stdin),
 # run -it through a pty, exec (-i, -it, exit codes, the container's seccomp

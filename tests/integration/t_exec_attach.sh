@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # exec and attach through netd's API: hijacked connections (101 UPGRADED,
 # Docker's frames without a tty, raw with one), stdin half-close, bytes sent
 # right behind the request head, exec's security context (seccomp,

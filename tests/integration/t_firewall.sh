@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # proxy/ firewall layer against real packets. Runs (via run-one.sh) in its
 # own network namespace, the test's "host"; sandboxes and the outside world
 # are further namespaces made here. Needs $NETD_BUILD/tests/tools/nd-fw-test.

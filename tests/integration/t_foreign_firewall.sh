@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Published ports and container traffic on a "host" whose iptables FORWARD
 # policy is DROP and that carries Docker's rules (iptables-nft, as Docker
 # and ufw leave a host): netd appends its own accept rules for its bridges to

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The daemon's spine: ping, info, errors, one netd per root, socket rules,
 # keep-alive, clean shutdown, restart keeps state.
 . "$(dirname "$0")/lib.sh"

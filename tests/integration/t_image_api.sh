@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Images over the API and netctl: import, ls, inspect, history, tag, rm,
 # save/load round trip (same ID, skopeo reads the archive), bad archives
 # change nothing, unknown images are 404, prune.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # images: OCI layouts built with umoci load and mount exactly as umoci unpacks
 # them; save is read by skopeo; skopeo's docker-archive loads back with the
 # same layers; shared bases are stored once; many layers still mount; vfs

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # images: hostile layer archives (.. traversal, absolute paths, symlink-then-
 # write, hard links out, device nodes, overlay xattrs) write nothing outside
 # the store; bad input (truncated, corrupt, digest mismatch, unknown media

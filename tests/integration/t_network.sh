@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Networks on one host: bridge driver, IPAM, sandboxes, endpoints, isolation,
 # masquerade to an "outside" namespace, internal networks, ICC off, IPv6,
 # bad input, restart.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # netd killed with SIGKILL in the middle of 200 concurrent connects and
 # disconnects, then restarted: every recorded endpoint works, no address is
 # allocated twice, no veth or firewall element is orphaned.

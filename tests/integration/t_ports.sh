@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # proxy/ port publishing against real traffic. Runs (via run-one.sh) in its
 # own network namespace, the test's "host"; containers and the outside host
 # are namespaces made here. The eBPF programs attach to a cgroup of this

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # proxy/ port publishing at scale: 5,000 published ports; one more costs what
 # the first did, all of them answer, and they answer again after nft flush.
 # (Header shared with t_ports.sh.) Runs (via run-one.sh) in its

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # proxy/ port publishing, two things that start on the host:
 # - ::1 (and the host's IPv6 addresses) reach a container on an IPv4-only
 #   network, as with Docker: the [::]:port side of an IPv4 "all addresses"

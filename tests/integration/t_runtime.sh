@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # runtime: real containers from a busybox rootfs through netd-shim.
 # Runs in its own pid namespace as well (bash is its PID 1), so that shims
 # orphaned on purpose are reaped and nothing can outlive the test.

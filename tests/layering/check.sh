@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The build enforces netd's one-way layers: this shows that both guards fire
 # on a deliberate back-edge (and stay quiet on the real tree).
 #   1. a lower layer including an upper layer's header stops at #error;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* A deliberate back-edge for tests/layering/check.sh: net-layer code that
  * calls into the ctr layer without its header (declaring the symbol by
  * hand). It compiles; the net layer's link check must fail on it. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* nd-drv-test: drives a network driver's vtable from the command line, for
  * tests/integration/t_bridge*.sh and measurements. Not installed.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* nd-fw-test: a tiny CLI over proxy.h for tests/integration/t_firewall.sh.
  * Not installed.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* nd-images-test: drives the images library directly for integration tests
  * and benchmarks.
  *   nd-images-test --root DIR [--driver overlay2|vfs] COMMAND ARGS...

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* nd-ports-test: holds a port-publishing handle (proxy.h) while a test drives
  * it, for tests/integration/t_ports*.sh and bench/ports*.sh. Not installed.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* nd-rt-test: a small CLI over the runtime library, for tests and benches.
  *   nd-rt-test run --rootfs DIR [--state-dir D] [--id ID] [--net NETNS] [--memory N]
  *                  [--pids N] [--cpu-shares N] [--cpu-quota N] [--cpu-period N]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* common: IDs, names, errors, JSON helpers. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* netd/core: the store. */
 #include <setjmp.h>
 #include <stdarg.h>

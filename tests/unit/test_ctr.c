@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* netd/ctr: every phase transition, allowed and refused, and the waiters. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Unit tests for drivers/: registry, bridge options, name and MAC derivation,
  * owns_ifname. No root, no kernel. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* netd/http: routing and URL helpers. */
 #include <setjmp.h>
 #include <stdarg.h>

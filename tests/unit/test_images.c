@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Unit tests for images/: references, digests, whiteout names, path safety. No root. */
 #include <setjmp.h>
 #include <stdarg.h>

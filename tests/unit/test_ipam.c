@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Unit tests for ipam/: prefixes, pools, round-robin allocation, the address
  * space for automatic subnets, MAC derivation, and the taken-address set. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* netd/net services against a fake driver and a temporary store, without
  * root and without the kernel: network create/delete, connect/disconnect
  * (addresses, records, hooks), and that a failure changes nothing. */

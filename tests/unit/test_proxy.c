@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* proxy: message builders, built then parsed back with libnftnl (no kernel,
  * no root), the input validation of proxy.h, and the userland TCP relay over
  * AF_UNIX stream sockets (no network), its loop driven step by step. */

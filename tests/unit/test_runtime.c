@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* runtime unit tests: no root, no kernel state. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* wire: the pure helpers netd and netctl share — the -p parser, capability
  * names, the growable buffer, URL escaping and query strings, the API
  * version. No root, no kernel. */

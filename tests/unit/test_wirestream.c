@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* wire/stream.c: Docker's 8-byte frame header, encoded then decoded back in
  * every split of the byte stream. */
 #include <setjmp.h>

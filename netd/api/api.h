@@ -22,7 +22,10 @@ int api_filters(struct http_req *req, const char *const *allowed, json_t **out, 
 bool api_labels_match(const json_t *labels, const char *spec);
 /* ?h= / ?w= of a resize: 0..65535; -EINVAL when absent or bad */
 int api_query_dim(struct http_req *req, const char *k, unsigned short *out);
+/* true when the filter has no values for key, or pred holds for any (all) of them */
 bool api_filter_any(const json_t *filters, const char *key, bool (*pred)(const char *val, void *data),
+		    void *data);
+bool api_filter_all(const json_t *filters, const char *key, bool (*pred)(const char *val, void *data),
 		    void *data);
 
 /* strict.c: refuse what netd cannot honour instead of dropping it */

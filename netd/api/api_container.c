@@ -102,6 +102,69 @@ static void random_name(char out[64])
 	snprintf(out, 64, "%s_%s_%.4s", adj[(id[0] % 16 + 16) % 16], who[(id[1] % 16 + 16) % 16], id + 2);
 }
 
+/* ---- what netd honours of Docker's create body ----------------------------------
+ * Everything else that is set is refused (api_refuse_unhonoured), naming the
+ * field: a user never believes an option took effect when it did not. */
+
+static const char *const honoured_config[] = {
+	"Hostname", "User", "AttachStdin", "AttachStdout", "AttachStderr", "Tty", "OpenStdin", "StdinOnce", "Env",
+	"Cmd", "Image", "WorkingDir", "Entrypoint", "Labels", "ExposedPorts", "HostConfig", "NetworkingConfig", NULL,
+};
+static const char *const honoured_hostconfig[] = {
+	"NetworkMode", "PortBindings", "PublishAllPorts", "RestartPolicy", "AutoRemove", "Memory", "NanoCpus",
+	"CpuShares", "CpuQuota", "CpuPeriod", "PidsLimit", "Init", "Dns", "ExtraHosts", "LogConfig", "ConsoleSize",
+	NULL,
+};
+static const char *const honoured_endpoint[] = { "IPAMConfig", "Aliases", NULL };
+static const char *const honoured_ipam[] = { "IPv4Address", NULL };
+
+/* -1 is how Docker's clients say "not set" */
+static bool is_minus_one(const json_t *v)
+{
+	return json_is_integer(v) && json_integer_value(v) == -1;
+}
+
+/* the json-file log is the one netd writes */
+static bool is_json_file_log(const json_t *v)
+{
+	const char *type = nd_json_str(v, "Type");
+	return json_is_object(v) && (!type || !*type || strcmp(type, "json-file") == 0) &&
+	       api_json_zeroish(json_object_get(v, "Config"));
+}
+
+static const struct api_default hostconfig_defaults[] = {
+	{ "MemorySwappiness", is_minus_one },
+	{ "LogConfig", is_json_file_log },
+	{ NULL, NULL },
+};
+
+static int refuse_unhonoured(const json_t *body, struct nd_error *err)
+{
+	int rc;
+	const json_t *hc = json_object_get(body, "HostConfig");
+	if ((rc = api_refuse_unhonoured(body, "", honoured_config, NULL, err)) < 0 ||
+	    (rc = api_refuse_unhonoured(hc, "HostConfig", honoured_hostconfig, hostconfig_defaults, err)) < 0)
+		return rc;
+	if (!is_json_file_log(json_object_get(hc, "LogConfig")) && !api_json_zeroish(json_object_get(hc, "LogConfig")))
+		return nd_error_set(err, -EINVAL, "HostConfig.LogConfig: netd writes the json-file log only");
+	const json_t *nc = json_object_get(body, "NetworkingConfig");
+	static const char *const honoured_nc[] = { "EndpointsConfig", NULL };
+	if ((rc = api_refuse_unhonoured(nc, "NetworkingConfig", honoured_nc, NULL, err)) < 0)
+		return rc;
+	const char *net;
+	json_t *ec;
+	json_object_foreach(json_object_get(nc, "EndpointsConfig"), net, ec) {
+		char where[ND_NAME_MAX + 64];
+		snprintf(where, sizeof(where), "NetworkingConfig.EndpointsConfig.%s", net);
+		if ((rc = api_refuse_unhonoured(ec, where, honoured_endpoint, NULL, err)) < 0)
+			return rc;
+		snprintf(where, sizeof(where), "NetworkingConfig.EndpointsConfig.%s.IPAMConfig", net);
+		if ((rc = api_refuse_unhonoured(json_object_get(ec, "IPAMConfig"), where, honoured_ipam, NULL, err)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int parse_hostconfig(struct netd *d, const json_t *body, json_t **out, json_t **netreqs,
 			    struct nd_error *err)
 {
@@ -211,8 +274,22 @@ static int parse_hostconfig(struct netd *d, const json_t *body, json_t **out, js
 				json_decref(names);
 				return nd_error_set(err, -EINVAL, "invalid IPv4 address \"%s\"", ip);
 			}
-			json_array_append_new(reqs, json_pack("{s:s, s:s, s:s}", "NetworkID", n->rec.id, "Name", n->rec.name,
-							      "IPv4Address", ip ? ip : ""));
+			_cleanup_json_ json_t *aliases = NULL;
+			if ((rc = get_strv(ec, "Aliases", &aliases, err)) < 0) {
+				json_decref(names);
+				return rc;
+			}
+			size_t ai;
+			json_t *a;
+			json_array_foreach(aliases, ai, a) {
+				if (!nd_name_valid(json_string_value(a))) {
+					json_decref(names);
+					return nd_error_set(err, -EINVAL, "invalid network alias \"%s\"", json_string_value(a));
+				}
+			}
+			json_array_append_new(reqs, json_pack("{s:s, s:s, s:s, s:o}", "NetworkID", n->rec.id, "Name", n->rec.name,
+							      "IPv4Address", ip ? ip : "",
+							      "Aliases", aliases ? json_incref(aliases) : json_array()));
 		}
 		json_decref(names);
 		mode = json_string_value(json_object_get(json_array_get(reqs, 0), "Name"));
@@ -244,7 +321,9 @@ void api_container_create(struct http_req *req, void *ctx)
 	const char *image = NULL, *wd = NULL, *user = NULL, *hostname = NULL;
 	bool tty = false, stdin_open = false, stdin_once = false;
 	char imgid[IMAGES_DIGEST_LEN + 1], id[ND_ID_LEN + 1], name[ND_NAME_MAX + 2];
-	if (!body || nd_json_get_str(body, "Image", &image, true, &err) < 0 || get_strv(body, "Entrypoint", &entry, &err) < 0 ||
+	_cleanup_json_ json_t *labels = NULL;
+	if (!body || refuse_unhonoured(body, &err) < 0 || nd_json_get_strmap(body, "Labels", &labels, &err) < 0 ||
+	    nd_json_get_str(body, "Image", &image, true, &err) < 0 || get_strv(body, "Entrypoint", &entry, &err) < 0 ||
 	    get_strv(body, "Cmd", &cmd, &err) < 0 || get_strv(body, "Env", &env, &err) < 0 ||
 	    nd_json_get_str(body, "WorkingDir", &wd, false, &err) < 0 || nd_json_get_str(body, "User", &user, false, &err) < 0 ||
 	    nd_json_get_str(body, "Hostname", &hostname, false, &err) < 0 || nd_json_get_bool(body, "Tty", &tty, &err) < 0 ||
@@ -355,6 +434,14 @@ void api_container_create(struct http_req *req, void *ctx)
 		goto fail;
 	}
 	json_object_set(json_object_get(doc, "Config"), "ExposedPorts", exposed);
+	/* the image's labels, overridden by the user's, as Docker merges them */
+	json_t *all_labels = json_deep_copy(json_object_get(icfg, "Labels"));
+	if (!json_is_object(all_labels)) {
+		json_decref(all_labels);
+		all_labels = json_object();
+	}
+	json_object_update(all_labels, labels);
+	json_object_set_new(json_object_get(doc, "Config"), "Labels", all_labels);
 	json_object_set_new(json_object_get(doc, "Config"), "StdinOnce", json_boolean(stdin_once));
 	if (ctr_create(d, doc, datadir, &err) < 0)
 		goto fail;
@@ -705,11 +792,13 @@ static json_t *summary_view(struct netd *d, const json_t *doc)
 		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), " %s", json_string_value(a));
 	char name[ND_NAME_MAX + 2];
 	snprintf(name, sizeof(name), "/%s", nd_json_str(doc, "Name"));
-	return json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:{}, s:{s:s}, s:{s:o}}",
+	json_t *labels = json_object_get(json_object_get(doc, "Config"), "Labels");
+	return json_pack("{s:s, s:[s], s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:{s:s}, s:{s:o}}",
 		"Id", nd_json_str(doc, "Id"), "Names", name, "Image", nd_json_str(doc, "ImageRef") ?: "",
 		"ImageID", nd_json_str(doc, "Image") ?: "", "Command", cmd,
 		"Created", json_integer_value(json_object_get(doc, "CreatedUnix")), "State", status, "Status", human,
-		"Ports", ctr_ports_summary(doc), "Labels", "HostConfig", "NetworkMode",
+		"Ports", ctr_ports_summary(doc), "Labels", json_is_object(labels) ? json_deep_copy(labels) : json_object(),
+		"HostConfig", "NetworkMode",
 		nd_json_str(json_object_get(doc, "HostConfig"), "NetworkMode") ?: "",
 		"NetworkSettings", "Networks", networks_view(d, doc, NULL));
 }
@@ -735,11 +824,17 @@ static bool match_status(const char *val, void *data)
 	return strcmp(nd_json_str(json_object_get(doc, "State"), "Status") ?: "", val) == 0;
 }
 
+static bool match_label(const char *val, void *data)
+{
+	const json_t *doc = ((struct filter_ctx *)data)->doc;
+	return api_labels_match(json_object_get(json_object_get(doc, "Config"), "Labels"), val);
+}
+
 void api_container_list(struct http_req *req, void *ctx)
 {
 	struct netd *d = ctx;
 	struct nd_error err = { 0 };
-	static const char *const allowed[] = { "name", "id", "status", NULL };
+	static const char *const allowed[] = { "name", "id", "status", "label", NULL };
 	_cleanup_json_ json_t *filters = NULL;
 	json_t *docs = NULL;
 	if (api_filters(req, allowed, &filters, &err) < 0 ||
@@ -758,7 +853,8 @@ void api_container_list(struct http_req *req, void *ctx)
 			continue;
 		struct filter_ctx fc = { doc };
 		if (!api_filter_any(filters, "name", match_name, &fc) || !api_filter_any(filters, "id", match_id, &fc) ||
-		    !api_filter_any(filters, "status", match_status, &fc))
+		    !api_filter_any(filters, "status", match_status, &fc) ||
+		    !api_filter_all(filters, "label", match_label, &fc))
 			continue;
 		json_array_append_new(arr, summary_view(d, doc));
 	}

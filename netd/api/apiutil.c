@@ -85,3 +85,15 @@ int api_query_dim(struct http_req *req, const char *k, unsigned short *out)
 	*out = (unsigned short)n;
 	return 0;
 }
+
+bool api_filter_all(const json_t *filters, const char *key, bool (*pred)(const char *val, void *data),
+		    void *data)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(filters, key), i, x) {
+		if (!pred(json_string_value(x), data))
+			return false;
+	}
+	return true;
+}

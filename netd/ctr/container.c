@@ -396,6 +396,7 @@ static int net_setup(struct ctr *c, struct nd_container_rec *r, char netns[PATH_
 	json_t *nr;
 	json_array_foreach(json_object_get(r->doc, "NetworkRequests"), i, nr) {
 		_cleanup_json_ json_t *aliases = json_pack("[s]", r->name);
+		json_array_extend(aliases, json_object_get(nr, "Aliases"));
 		const char *ip = nd_json_str(nr, "IPv4Address");
 		struct net_connect_req cr = { .target = c->id, .ipv4 = ip, .aliases = aliases };
 		if ((rc = net_endpoint_connect(d, nd_json_str(nr, "NetworkID"), &cr, NULL, err)) < 0) {

@@ -113,7 +113,16 @@ int ctr_files_write(struct netd *d, const struct nd_container_rec *r, struct nd_
 				char ip[64];
 				snprintf(ip, sizeof(ip), "%s", p->ipv4);
 				strip_prefix(ip);
-				fprintf(m, "%s\t%s %.12s\n", ip, p->owner_name, p->container_id);
+				fprintf(m, "%s\t%s %.12s", ip, p->owner_name, p->container_id);
+				/* --network-alias names (until the embedded DNS answers them) */
+				size_t ai;
+				json_t *al;
+				json_array_foreach(p->aliases, ai, al) {
+					const char *an = json_string_value(al);
+					if (an && strcmp(an, p->owner_name) != 0)
+						fprintf(m, " %s", an);
+				}
+				fputc('\n', m);
 			}
 			nd_endpoint_list_clear(&peers);
 		}

@@ -411,7 +411,9 @@ int macvlan__leave(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd
 {
 	struct macvlan_opts o;
 	int r = 0, first = 0;
-	if (macvlan__opts_parse(net->options, &o, NULL) == 0 && o.host_access) {
+	if (macvlan__opts_parse(net->options, &o, NULL) < 0)
+		macvlan__opts_parse(NULL, &o, NULL);
+	if (o.host_access) {
 		struct nd_nl nl;
 		if ((r = nd_nl_open(&nl, err)) < 0)
 			return r;
@@ -423,7 +425,9 @@ int macvlan__leave(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd
 	_cleanup_close_ int nsfd = open(sb->netns_path, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0) /* the sandbox is gone, and its children with it */
 		return first;
-	struct macvlan__sb_job j = { .net = net, .ep = ep, .sb = sb, .wait = ctx && ctx->wait_teardown };
+	/* passthru: the parent takes one child, counted until it is unregistered */
+	struct macvlan__sb_job j = { .net = net, .ep = ep, .sb = sb,
+				     .wait = (ctx && ctx->wait_teardown) || o.mode == MACVLAN_M_PASSTHRU };
 	struct nd_error e = { 0 };
 	r = nd_nl_in_netns(nsfd, macvlan__sb_detach, &j, &e);
 	if (r < 0 && !first) {

@@ -304,6 +304,11 @@ static int macvlan__ensure_vlan(struct nd_nl *nl, struct nd_drv_network *net, co
 		rtnl_link_vlan_set_id(v, (uint16_t)o->vlan);
 		r = ND_NL(nl, rtnl_link_add(nl->sk, v, NLM_F_CREATE | NLM_F_EXCL));
 		rtnl_link_put(v);
+		if (r == -EOPNOTSUPP) {
+			r = nd_error_set(err, -EOPNOTSUPP, "parent %s: this kernel has no 802.1Q VLAN links "
+					 "(CONFIG_VLAN_8021Q), so netd cannot make VLAN %d of %s", o->parent, o->vlan, o->base);
+			goto out;
+		}
 		if (r < 0 && r != -EEXIST) {
 			r = nd_nl_fail(nl, r, err, "create VLAN %d on %s", o->vlan, o->base);
 			goto out;

@@ -449,6 +449,9 @@ static int macvlan__ensure(struct nd_drv_ctx *ctx, struct nd_drv_network *net, s
 			json_object_set_new(net->data, "vlan_created", json_boolean(vlan_owned));
 		if (o.host_access && macvlan__name("mvh", net->id, host) == 0)
 			json_object_set_new(net->data, "host_ifname", json_string(host));
+		/* every interface of ours is named here, or reconcile takes it for an orphan */
+		if (!o.parent[0] && macvlan__name("mvo", net->id, host) == 0)
+			json_object_set_new(net->data, "internal_peer", json_string(host));
 	}
 out:
 	if (parent)

@@ -19,6 +19,8 @@
 #include <net/if_arp.h>
 #include <netinet/icmp6.h>
 #include <netinet/ip6.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 struct macvlan__arp {
@@ -29,12 +31,36 @@ struct macvlan__arp {
 	uint8_t tpa[4];
 } __attribute__((packed));
 
-static int macvlan__send(int ifindex, uint16_t proto, const uint8_t dst[6], const void *buf, size_t len,
+/* Closing a packet socket waits for an RCU grace period (synchronize_net()
+ * in packet_release, ~10 ms here) whatever the socket did: the one socket
+ * of an announcement is closed on a detached thread, so join does not wait. */
+static void *macvlan__closer(void *arg)
+{
+	close((int)(intptr_t)arg);
+	return NULL;
+}
+
+static void macvlan__close_bg(int fd)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	if (fd < 0)
+		return;
+	if (pthread_attr_init(&attr) == 0) {
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, 64 * 1024);
+		int r = pthread_create(&t, &attr, macvlan__closer, (void *)(intptr_t)fd);
+		pthread_attr_destroy(&attr);
+		if (r == 0)
+			return;
+	}
+	close(fd);
+}
+
+/* protocol 0: the socket receives nothing; each datagram names its own */
+static int macvlan__send(int fd, int ifindex, uint16_t proto, const uint8_t dst[6], const void *buf, size_t len,
 			 const char *what, struct nd_error *err)
 {
-	_cleanup_close_ int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(proto));
-	if (fd < 0)
-		return nd_error_set(err, -errno, "%s: packet socket: %s", what, strerror(errno));
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET, .sll_protocol = htons(proto), .sll_ifindex = ifindex, .sll_halen = 6,
 	};
@@ -54,7 +80,7 @@ static int macvlan__parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-static int macvlan__arp_request(int ifindex, const uint8_t mac[6], const struct in_addr *sip,
+static int macvlan__arp_request(int fd, int ifindex, const uint8_t mac[6], const struct in_addr *sip,
 				const struct in_addr *tip, const char *what, struct nd_error *err)
 {
 	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -65,7 +91,7 @@ static int macvlan__arp_request(int ifindex, const uint8_t mac[6], const struct 
 	memcpy(p.sha, mac, 6);
 	memcpy(p.spa, sip, 4);
 	memcpy(p.tpa, tip, 4);
-	return macvlan__send(ifindex, ETH_P_ARP, bcast, &p, sizeof(p), what, err);
+	return macvlan__send(fd, ifindex, ETH_P_ARP, bcast, &p, sizeof(p), what, err);
 }
 
 /* RFC 4443 2.3: the one's complement sum over the IPv6 pseudo-header and the message */
@@ -89,7 +115,7 @@ static uint16_t macvlan__icmp6_csum(const struct in6_addr *src, const struct in6
 }
 
 /* one neighbour discovery message (NA or NS) with a link-layer address option */
-static int macvlan__nd_send(int ifindex, const uint8_t mac[6], const struct in6_addr *src,
+static int macvlan__nd_send(int fd, int ifindex, const uint8_t mac[6], const struct in6_addr *src,
 			    const struct in6_addr *dst, const uint8_t dmac[6], uint8_t type, uint32_t flags,
 			    const struct in6_addr *target, uint8_t opt, const char *what, struct nd_error *err)
 {
@@ -114,7 +140,7 @@ static int macvlan__nd_send(int ifindex, const uint8_t mac[6], const struct in6_
 	pkt.ip.ip6_dst = *dst;
 	uint16_t cs = macvlan__icmp6_csum(src, dst, m, sizeof(pkt.icmp));
 	memcpy(m + 2, &cs, 2);
-	return macvlan__send(ifindex, ETH_P_IPV6, dmac, &pkt, sizeof(pkt), what, err);
+	return macvlan__send(fd, ifindex, ETH_P_IPV6, dmac, &pkt, sizeof(pkt), what, err);
 }
 
 int macvlan__announce(int ifindex, const char *mac, const char *ipv4, const char *gw4, const char *ipv6,
@@ -125,14 +151,17 @@ int macvlan__announce(int ifindex, const char *mac, const char *ipv4, const char
 		return nd_error_set(err, -EINVAL, "announce: bad MAC \"%s\"", mac ? mac : "");
 	int first = 0, r;
 	char a[64];
+	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return nd_error_set(err, -errno, "announce: packet socket: %s", strerror(errno));
 	if (ipv4 && *ipv4) {
 		struct in_addr me, gw;
 		macvlan__addr_only(ipv4, a, sizeof(a));
 		if (inet_pton(AF_INET, a, &me) == 1) {
-			if ((r = macvlan__arp_request(ifindex, hw, &me, &me, "gratuitous ARP", err)) < 0 && !first)
+			if ((r = macvlan__arp_request(fd, ifindex, hw, &me, &me, "gratuitous ARP", err)) < 0 && !first)
 				first = r;
 			if (gw4 && *gw4 && inet_pton(AF_INET, gw4, &gw) == 1 && gw.s_addr != me.s_addr &&
-			    (r = macvlan__arp_request(ifindex, hw, &me, &gw, "ARP request for the gateway", err)) < 0 &&
+			    (r = macvlan__arp_request(fd, ifindex, hw, &me, &gw, "ARP request for the gateway", err)) < 0 &&
 			    !first)
 				first = r;
 		}
@@ -144,7 +173,7 @@ int macvlan__announce(int ifindex, const char *mac, const char *ipv4, const char
 		if (inet_pton(AF_INET6, a, &me) == 1) {
 			static const uint8_t all_mac[6] = { 0x33, 0x33, 0, 0, 0, 1 };
 			/* override, not solicited, not a router */
-			if ((r = macvlan__nd_send(ifindex, hw, &me, &all, all_mac, ND_NEIGHBOR_ADVERT, 0x20000000, &me,
+			if ((r = macvlan__nd_send(fd, ifindex, hw, &me, &all, all_mac, ND_NEIGHBOR_ADVERT, 0x20000000, &me,
 						  ND_OPT_TARGET_LINKADDR, "unsolicited neighbour advertisement", err)) < 0 &&
 			    !first)
 				first = r;
@@ -153,12 +182,13 @@ int macvlan__announce(int ifindex, const char *mac, const char *ipv4, const char
 				inet_pton(AF_INET6, "ff02::1:ff00:0", &sn);
 				memcpy(sn.s6_addr + 13, gw.s6_addr + 13, 3);
 				uint8_t sn_mac[6] = { 0x33, 0x33, 0xff, gw.s6_addr[13], gw.s6_addr[14], gw.s6_addr[15] };
-				if ((r = macvlan__nd_send(ifindex, hw, &me, &sn, sn_mac, ND_NEIGHBOR_SOLICIT, 0, &gw,
+				if ((r = macvlan__nd_send(fd, ifindex, hw, &me, &sn, sn_mac, ND_NEIGHBOR_SOLICIT, 0, &gw,
 							  ND_OPT_SOURCE_LINKADDR, "neighbour solicitation of the gateway",
 							  err)) < 0 && !first)
 					first = r;
 			}
 		}
 	}
+	macvlan__close_bg(fd);
 	return first;
 }

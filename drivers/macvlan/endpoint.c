@@ -26,6 +26,7 @@
 #include "drivers/nl.h"
 
 #include <fcntl.h>
+#include <unistd.h>
 #include <linux/if_link.h>
 #include <netlink/route/link/macvlan.h>
 #include <netlink/route/route.h>
@@ -276,14 +277,30 @@ static int macvlan__sb_detach(struct nd_nl *nl, void *arg, struct nd_error *err)
 	int ifindex = rtnl_link_get_ifindex(link);
 	bool ours = macvlan__is_ours(link, j->ep);
 	if (ours && !j->wait) {
+		/* Taking a macvlan down waits for an RCU grace period (its MAC
+		 * leaves the port's hash with synchronize_rcu(), ~10 ms here);
+		 * unregistering it does not (the wait comes after the RTNL, on
+		 * the deleting thread). So: renamed as it is (the name free at
+		 * once; kernels before 6.2 need it down first), and deleted
+		 * right away on a detached thread, which takes it off the
+		 * segment within a fraction of a millisecond. */
 		char tomb[IFNAMSIZ];
 		macvlan__tomb_name(ifindex, tomb);
 		struct nd_error e = { 0 };
-		if (nd_nl_link_down_rename(nl, link, tomb, &e) == 0) {
+		struct rtnl_link *ch = rtnl_link_alloc();
+		r = -ENOMEM;
+		if (ch) {
+			rtnl_link_set_name(ch, tomb);
+			r = ND_NL(nl, rtnl_link_change(nl->sk, link, ch, 0));
+			rtnl_link_put(ch);
+		}
+		if (r == -EBUSY)
+			r = nd_nl_link_down_rename(nl, link, tomb, &e);
+		if (r == 0) {
 			rtnl_link_put(link);
 			return nd_nl_link_del_index_bg(nl, ifindex, err);
 		}
-		log_debug("macvlan: %s: %s; deleting it now", j->sb->ifname, e.msg);
+		log_debug("macvlan: rename %s: %s; deleting it now", j->sb->ifname, e.msg[0] ? e.msg : strerror(-r));
 	}
 	rtnl_link_put(link);
 	return ours ? nd_nl_link_del_index(nl, ifindex, err) : 0;
@@ -382,6 +399,14 @@ int macvlan__join(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_
 		goto out;
 	}
 	r = macvlan__child_create(&nl, parent, &o, net, ep, sb, nsfd, err);
+	/* the MAC may still sit on a child that a leave just handed to its
+	 * background deletion (same static MAC or address, reconnected at
+	 * once): that takes well under a millisecond once it has the RTNL */
+	for (int tries = 0; r == -EADDRINUSE && tries < 5; tries++) {
+		usleep(1000u << tries);
+		nd_error_clear(err);
+		r = macvlan__child_create(&nl, parent, &o, net, ep, sb, nsfd, err);
+	}
 	if (r < 0 && r != -EEXIST)
 		goto out;
 	struct macvlan__sb_job j = { .net = net, .ep = ep, .sb = sb, .created = r == 0,

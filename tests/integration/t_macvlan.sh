@@ -79,6 +79,13 @@ assert_eq "$(api GET /endpoints | jq length)" "$eps" "endpoints after a refused 
 netctl network disconnect lan a
 poll 5 bash -c "! netctl sandbox exec a -- ip -o link | grep -q macvlan" || fail "child left in sandbox a: $(sbx a ip -o link)"
 ! in_ns up ping -c1 -W1 "$a4" >/dev/null 2>&1 || fail "$a4 still answers after disconnect"
+# a container that leaves and comes straight back with the same address and
+# MAC (its old child still being deleted in the background) gets them
+for _ in 1 2 3; do
+  netctl network disconnect lan b
+  netctl network connect --ip 10.1.0.77 --mac-address 02:00:00:00:00:77 lan b
+done
+in_ns up ping -c1 -W2 10.1.0.77 >/dev/null || fail "reconnected container unreachable"
 netctl network disconnect lan b
 netctl network rm lan >/dev/null
 assert_eq "$(links_snapshot)" "$before" "links after network rm"

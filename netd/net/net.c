@@ -72,6 +72,12 @@ static int networks_foreach(struct nd_drv_ctx *ctx, const char *skip_id, nd_drv_
 	return 0;
 }
 
+void net__drv_ctx_init(struct netd *d)
+{
+	net_of(d)->drv_ctx.networks_foreach = networks_foreach;
+	net_of(d)->drv_ctx.owner = d;
+}
+
 /* At start: each driver with a sweep gets its networks, their endpoints and
  * every sandbox's netns, and deletes what it made that none records. */
 static void sweep_drivers(struct netd *d, const struct nd_sandbox_list *sbs)
@@ -236,8 +242,7 @@ int netd_net_start(struct netd *d, struct nd_error *err)
 	if ((rc = netns_dir_prepare(ns->netns_dir, err)) < 0)
 		return rc;
 	ns->drv_ctx.exec_root = d->cfg.exec_root;
-	ns->drv_ctx.networks_foreach = networks_foreach;
-	ns->drv_ctx.owner = d;
+	net__drv_ctx_init(d);
 
 	/* address space for automatic subnets: config or Docker's defaults */
 	if (d->cfg.npools) {

@@ -163,5 +163,8 @@ const char *net_ports_error(struct netd *d);
 const struct nd_driver_ops *const *net__drivers(struct netd *d);
 const struct nd_driver_ops *net__driver_find(struct netd *d, const char *name);
 
+/* net.c: the drivers' view of the other networks (ctx->networks_foreach) */
+void net__drv_ctx_init(struct netd *d);
+
 /* net.c: reconcile */
 int net_reconcile(struct netd *d, bool startup, struct nd_error *err);

@@ -420,8 +420,14 @@ int macvlan__join(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_
 		if (ep->data && json_is_object(ep->data))
 			json_object_set_new(ep->data, "mac", json_string(j.mac));
 	}
-	if (o.host_access)
+	if (o.host_access) {
 		r = macvlan__host_routes(&nl, net, ep, false, NULL, err);
+		if (r == -ENODEV) { /* someone deleted it: as restore would, make it again */
+			nd_error_clear(err);
+			if ((r = macvlan__host_ensure(net, err)) == 0)
+				r = macvlan__host_routes(&nl, net, ep, false, NULL, err);
+		}
+	}
 out:
 	if (parent)
 		rtnl_link_put(parent);

@@ -83,6 +83,8 @@ int macvlan__network_create(struct nd_drv_ctx *ctx, struct nd_drv_network *net, 
 int macvlan__network_delete(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_error *err);
 int macvlan__network_restore(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_error *err);
 json_t *macvlan__network_status(struct nd_drv_ctx *ctx, const struct nd_drv_network *net);
+/* The host-access child, as network_restore makes it (join, when it is gone). */
+int macvlan__host_ensure(const struct nd_drv_network *net, struct nd_error *err);
 struct nd_nl;
 struct rtnl_link;
 /* A VLAN link l marked for a network that goes (skip_id): hand it to

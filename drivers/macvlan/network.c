@@ -460,6 +460,28 @@ out:
 	return r;
 }
 
+int macvlan__host_ensure(const struct nd_drv_network *net, struct nd_error *err)
+{
+	struct macvlan_opts o;
+	char link[IFNAMSIZ];
+	int r;
+	if ((r = macvlan__opts_parse(net->options, &o, err)) < 0 || (r = macvlan__parent_link(net, &o, link, err)) < 0)
+		return r;
+	struct nd_nl nl;
+	if ((r = nd_nl_open(&nl, err)) < 0)
+		return r;
+	struct rtnl_link *parent = NULL;
+	r = nd_nl_link_get(&nl, link, &parent);
+	if (r == 0)
+		r = macvlan__ensure_host(&nl, net, &o, parent, err);
+	else
+		nd_nl_fail(&nl, r, err, "look up %s", link);
+	if (parent)
+		rtnl_link_put(parent);
+	nd_nl_close(&nl);
+	return r;
+}
+
 int macvlan__network_create(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_error *err)
 {
 	return macvlan__ensure(ctx, net, err);

@@ -20,7 +20,7 @@ netctl network create -d macvlan -o parent=veth0 -o netd.macvlan.host_access=tru
   --subnet 10.1.0.0/24 --gateway 10.1.0.1 lan >/dev/null
 netctl network create -d macvlan --internal --subnet 10.60.0.0/24 int >/dev/null
 if [ $VLAN = 1 ]; then
-  ip -n up link add link u-veth0 name u42 type vlan id 42; ip -n up link set u42 up
+  ip -n up link add link br0 name u42 type vlan id 42; ip -n up link set u42 up
   ip -n up addr add 10.42.0.1/24 dev u42
   netctl network create -d macvlan -o parent=veth0.42 --subnet 10.42.0.0/24 --gateway 10.42.0.1 v42 >/dev/null
 fi

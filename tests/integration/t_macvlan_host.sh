@@ -66,6 +66,13 @@ assert_eq "$(cat "$T/host")" "$a4" "the host sees the container's own address"
 # the LAN still works as before
 in_ns up ping -c1 -W2 "$a4" >/dev/null || fail "upstream lost the container"
 
+# someone deletes the host-access child: the next connect makes it again
+netctl sandbox create --name b >/dev/null
+ip link del "$mvh"
+netctl network connect on b
+ping -c1 -W2 "$(ep_of b on IPv4Address)" >/dev/null || fail "host access not back after $mvh was deleted"
+netctl network disconnect on b
+
 # disconnect takes the route; rm takes the child
 netctl network disconnect on a
 [ -z "$(ip route show "$a4")" ] || fail "host route to $a4 left: $(ip route show "$a4")"

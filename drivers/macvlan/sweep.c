@@ -5,6 +5,8 @@
  *   IF.VLAN marked "netd-macvlan-net:<id>" of a network no longer recorded
  *       (deleted between the store and the kernel): handed to another
  *       network on the same VLAN link, else deleted;
+ *   a /32 (/128) route through an mvh<id12> child to an address that no
+ *       recorded endpoint holds (host access; a disconnect cut short): deleted;
  *   a child in a sandbox marked "netd-macvlan-ep:<id>" of an endpoint no
  *       longer recorded (disconnected between the store and the kernel), or
  *       an mvdel<hex> whose background deletion died with netd: deleted.
@@ -13,6 +15,8 @@
 #include "drivers/nl.h"
 
 #include <fcntl.h>
+#include <netlink/route/route.h>
+#include <netlink/route/nexthop.h>
 
 static bool macvlan__is_kind(struct rtnl_link *l, const char *kind)
 {
@@ -70,6 +74,67 @@ static int macvlan__sb_sweep(struct nd_nl *nl, void *arg, struct nd_error *err)
 	return first;
 }
 
+static bool macvlan__addr_recorded(const struct nd_drv_records *rec, struct nl_addr *dst)
+{
+	char want[64];
+	nl_addr2str(dst, want, sizeof(want));
+	want[strcspn(want, "/")] = '\0';
+	for (size_t i = 0; i < rec->nendpoints; i++) {
+		const char *mine[2] = { rec->endpoints[i].ipv4, rec->endpoints[i].ipv6 };
+		for (int k = 0; k < 2; k++) {
+			char a[64];
+			macvlan__addr_only(mine[k], a, sizeof(a));
+			if (a[0] && strcmp(a, want) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* host access: a route through an mvh<id12> child to an address no recorded
+ * endpoint holds (a disconnect cut short between the store and leave) */
+static int macvlan__sweep_routes(struct nd_nl *nl, struct nl_cache *links, const struct nd_drv_records *rec,
+				 struct nd_error *err)
+{
+	int first = 0;
+	for (int fam = 0; fam < 2; fam++) {
+		struct nl_cache *routes = NULL;
+		int r = ND_NL(nl, rtnl_route_alloc_cache(nl->sk, fam ? AF_INET6 : AF_INET, 0, &routes));
+		if (r < 0)
+			return nd_nl_fail(nl, r, err, "list routes");
+		struct rtnl_route *victims[64];
+		int n = 0;
+		for (struct nl_object *o = nl_cache_get_first(routes); o && n < (int)ARRAY_SIZE(victims);
+		     o = nl_cache_get_next(o)) {
+			struct rtnl_route *rt = (struct rtnl_route *)o;
+			struct nl_addr *dst = rtnl_route_get_dst(rt);
+			/* ours: main table, unicast, one hop (not the kernel's local route of mvh's own address) */
+			if (rtnl_route_get_table(rt) != RT_TABLE_MAIN || rtnl_route_get_type(rt) != RTN_UNICAST ||
+			    rtnl_route_get_nnexthops(rt) != 1 || !dst || nl_addr_get_prefixlen(dst) != (fam ? 128 : 32))
+				continue;
+			int oif = rtnl_route_nh_get_ifindex(rtnl_route_nexthop_n(rt, 0));
+			char name[IFNAMSIZ] = "";
+			rtnl_link_i2name(links, oif, name, sizeof(name));
+			if (!nd_str_has_prefix(name, "mvh") || !macvlan__owns_ifname(name) ||
+			    macvlan__addr_recorded(rec, dst))
+				continue;
+			nl_object_get(o);
+			victims[n++] = rt;
+		}
+		for (int i = 0; i < n; i++) {
+			char b[64];
+			log_info("reconcile: deleting the host-access route to %s: no endpoint has it",
+				 nl_addr2str(rtnl_route_get_dst(victims[i]), b, sizeof(b)));
+			r = ND_NL(nl, rtnl_route_delete(nl->sk, victims[i], 0));
+			if (r < 0 && r != -ESRCH && !first)
+				first = nd_nl_fail(nl, r, err, "delete a host-access route");
+			rtnl_route_put(victims[i]);
+		}
+		nl_cache_free(routes);
+	}
+	return first;
+}
+
 int macvlan__sweep(struct nd_drv_ctx *ctx, const struct nd_drv_records *rec, struct nd_error *err)
 {
 	struct nd_nl nl;
@@ -98,6 +163,12 @@ int macvlan__sweep(struct nd_drv_ctx *ctx, const struct nd_drv_records *rec, str
 			if (err)
 				*err = e;
 		}
+	}
+	struct nd_error rerr = { 0 };
+	if ((r = macvlan__sweep_routes(&nl, cache, rec, &rerr)) < 0 && !first) {
+		first = r;
+		if (err)
+			*err = rerr;
 	}
 	nl_cache_free(cache);
 	nd_nl_close(&nl);

@@ -347,9 +347,16 @@ static void networking(struct cleanup *c, struct nd_drv_ctx *ctx)
 		snprintf(what, sizeof(what), "network %s", n->rec.name);
 		report_gone(c, names, what);
 	}
+	/* what a driver made and marks (not by name), with no record left at all */
+	const struct nd_driver_ops *const *all = nd_driver_all();
+	for (size_t k = 0; all[k]; k++) {
+		struct nd_drv_records none = { 0 };
+		nd_error_clear(&e);
+		if (all[k]->sweep && all[k]->sweep(ctx, &none, &e) < 0)
+			failed(c, "%s driver: %s", all[k]->name, e.msg);
+	}
 	/* interfaces a driver owns by name that are left (a crash before the record) */
 	struct ifaddrs *ifa = NULL;
-	const struct nd_driver_ops *const *all = nd_driver_all();
 	if (getifaddrs(&ifa) == 0) {
 		for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
 			if (!i->ifa_name || json_object_get(seen, i->ifa_name))

@@ -99,6 +99,9 @@ struct net_network *net_network_find(struct netd *d, const char *ref, struct nd_
 /* Every network, oldest first; the caller frees the array (not the networks). */
 int net_network_list(struct netd *d, struct net_network ***out, size_t *n, struct nd_error *err);
 void net_drv_network(const struct net_network *n, struct nd_drv_network *out);
+void net_drv_network_of_rec(const struct nd_network_rec *rec, struct nd_drv_network *out);
+/* What the driver shows of the network's kernel side (network_status), or NULL. */
+json_t *net_network_driver_state(struct netd *d, const struct net_network *n);
 /* Takes the record (moved into the network, rec is left empty). */
 int net_network_load(struct netd *d, struct nd_network_rec *rec, struct net_network **out, struct nd_error *err);
 int net__network_save(struct netd *d, const struct net_network *n, struct nd_error *err);
@@ -160,6 +163,9 @@ const char *net_ports_error(struct netd *d);
 /* The drivers this net layer uses, and one by name (NULL when unknown). */
 const struct nd_driver_ops *const *net__drivers(struct netd *d);
 const struct nd_driver_ops *net__driver_find(struct netd *d, const char *name);
+
+/* net.c: the drivers' view of the other networks (ctx->networks_foreach) */
+void net__drv_ctx_init(struct netd *d);
 
 /* net.c: reconcile */
 int net_reconcile(struct netd *d, bool startup, struct nd_error *err);

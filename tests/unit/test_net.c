@@ -82,7 +82,34 @@ static const struct nd_driver_ops fake_ops = {
 	.endpoint_create = f_ep_create, .endpoint_delete = f_ep_delete, .join = f_join, .leave = f_leave,
 	.endpoint_ok = f_ok, .program_external_connectivity = f_program, .revoke_external_connectivity = f_revoke,
 };
-static const struct nd_driver_ops *const fake_drivers[] = { &fake_ops, NULL };
+/* "shared": networks on one "parent" option conflict; each reserves .250 */
+static int f_peer(const char *driver, const struct nd_drv_network *other, void *arg)
+{
+	const char *mine = arg, *theirs = nd_json_str(other->options, "parent");
+	return strcmp(driver, "shared") == 0 && theirs && strcmp(theirs, mine) == 0 ? -EEXIST : 0;
+}
+static int f_check(struct nd_drv_ctx *c, struct nd_drv_network *n, struct nd_error *e)
+{
+	const char *parent = nd_json_str(n->options, "parent");
+	if (!parent)
+		return nd_error_set(e, -EINVAL, "shared: needs a parent");
+	if (c->networks_foreach && c->networks_foreach(c, n->id, f_peer, (void *)parent) < 0)
+		return nd_error_set(e, -EEXIST, "shared: parent %s is taken", parent);
+	char base[64];
+	snprintf(base, sizeof(base), "%s", n->subnets[0].subnet);
+	*strrchr(base, '.') = '\0';
+	snprintf(n->reserved[0].name, sizeof(n->reserved[0].name), "shared.host");
+	snprintf(n->reserved[0].addr, sizeof(n->reserved[0].addr), "%s.250", base);
+	n->nreserved = 1;
+	return 0;
+}
+static const struct nd_driver_ops shared_ops = {
+	.name = "shared", .scope = "local", .options_validate = f_validate, .network_check = f_check,
+	.network_create = f_net_create, .network_delete = f_net_delete, .network_restore = f_net_restore,
+	.endpoint_create = f_ep_create, .endpoint_delete = f_ep_delete, .join = f_join, .leave = f_leave,
+	.endpoint_ok = f_ok, .program_external_connectivity = f_program, .revoke_external_connectivity = f_revoke,
+};
+static const struct nd_driver_ops *const fake_drivers[] = { &fake_ops, &shared_ops, NULL };
 
 /* ---- a daemon with a temporary store and the net layer, no kernel ---------------- */
 
@@ -127,6 +154,7 @@ static int setup(void **state)
 	if (ipam_space_default(&ns->space, &err) < 0)
 		return -1;
 	e->d.net = ns;
+	net__drv_ctx_init(&e->d);
 	static const struct net_hooks hooks = { .resolve_target = hook_resolve, .before_disconnect = hook_before_disconnect };
 	net_hooks_register(&e->d, &hooks);
 	/* a sandbox record (its netns is the fake driver's business) */
@@ -238,6 +266,37 @@ static void test_network_create_delete(void **state)
 	assert_int_equal(count(&e->d, "network"), 1);
 }
 
+static void test_network_check(void **state)
+{
+	struct env *e = *state;
+	struct nd_error err = { 0 };
+	struct net_network_create_req c = { .name = "s1", .driver = "shared", .options = json_pack("{s:s}", "parent", "eth0") };
+	snprintf(c.ipam[0].subnet, sizeof(c.ipam[0].subnet), "10.5.0.0/24");
+	c.nipam = 1;
+	struct net_network *n = NULL;
+	assert_int_equal(net_network_create(&e->d, &c, &n, &err), 0);
+	net_network_create_req_clear(&c);
+	/* the reservation is an auxiliary address of its subnet, never handed out */
+	assert_string_equal(nd_json_str(n->rec.ipam[0].aux, "shared.host"), "10.5.0.250");
+	struct net_connect_req cr = { .target = "5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b", .ipv4 = "10.5.0.250" };
+	assert_true(net_endpoint_connect(&e->d, "s1", &cr, NULL, &err) < 0);
+	/* a second network on the same parent: the check sees the first, nothing is recorded */
+	struct net_network_create_req c2 = { .name = "s2", .driver = "shared", .options = json_pack("{s:s}", "parent", "eth0") };
+	snprintf(c2.ipam[0].subnet, sizeof(c2.ipam[0].subnet), "10.6.0.0/24");
+	c2.nipam = 1;
+	nd_error_clear(&err);
+	assert_int_equal(net_network_create(&e->d, &c2, NULL, &err), -EEXIST);
+	assert_non_null(strstr(err.msg, "parent eth0 is taken"));
+	assert_int_equal(count(&e->d, "network"), 1);
+	assert_int_equal(fk.net_create, 1);
+	/* another parent is fine */
+	json_object_set_new(c2.options, "parent", json_string("eth1"));
+	nd_error_clear(&err);
+	assert_int_equal(net_network_create(&e->d, &c2, NULL, &err), 0);
+	net_network_create_req_clear(&c2);
+	assert_int_equal(count(&e->d, "network"), 2);
+}
+
 static void test_connect_disconnect(void **state)
 {
 	struct env *e = *state;
@@ -323,6 +382,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_network_create_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_network_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_disconnect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_failure_changes_nothing, setup, teardown),
 	};

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # bench/macvlan.sh: netd's macvlan driver against the CNI reference plugins
 # (macvlan + host-local), in one run.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Lab: containers as hosts of a LAN with the macvlan driver.
 #
 #   sudo examples/macvlan.sh [BUILD_DIR]     # default: build

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* drivers/macvlan: tell the segment about a new child at once.
  *
  * Runs on the sandbox thread (its network namespace), through AF_PACKET

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* drivers/macvlan: endpoints = macvlan children of the network's parent,
  * each born inside its sandbox.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* drivers/macvlan: internals of the macvlan driver (not a public header;
  * the public face is nd_macvlan_driver in drivers/driver.h).
  *

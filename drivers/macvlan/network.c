@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* drivers/macvlan: networks = a parent link (check, create, restore,
  * delete, status). Children are made at join (endpoint.c). */
 #include "drivers/macvlan/macvlan.h"

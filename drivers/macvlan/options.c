@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* drivers/macvlan: options, names, MACs and the host-access address. Pure
  * functions, no kernel access, unit-tested in tests/unit/test_drivers.c. */
 #include "drivers/macvlan/macvlan.h"

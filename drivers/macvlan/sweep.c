@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* drivers/macvlan: what a crash can leave, found by the driver's marks.
  *
  *   mvh/mvi/mvo/mvl<id12> in netd's namespace: ours by name (owns_ifname),

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Helpers for the macvlan tests (sourced after lib.sh).
 #
 # mv_upstream PARENT [UPNS]: "the LAN": a namespace UPNS (default "up") with a

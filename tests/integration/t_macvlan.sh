@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The macvlan driver on a LAN: the parent is one end of a veth whose other
 # end is a port of the "upstream" bridge (a router at 10.1.0.1 and another
 # host). The upstream sees each container's own MAC and address, learns them

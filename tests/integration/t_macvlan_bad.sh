@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Every bad input and conflict of a macvlan network or connect is refused
 # with a clear 400 or 409, and nothing changes: not the store (networks,
 # endpoints, allocations) and not the kernel (links and addresses of the

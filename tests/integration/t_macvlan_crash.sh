@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # netd killed with SIGKILL, the kernel damaged and littered while it was
 # down, netd restarted: reconcile puts back the host-access child, the
 # internal parent, the VLAN link (where the kernel has 802.1Q) and every

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Host access. The kernel passes no frame between a parent and its macvlan
 # children, so without help the host cannot reach its own containers, even
 # with an address on the parent's segment. -o netd.macvlan.host_access=true

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # macvlan modes shown by packets. Each mode has a parent of its own, one end
 # of a veth whose other end is a port of the upstream bridge:
 #   bridge    two containers on one parent talk directly

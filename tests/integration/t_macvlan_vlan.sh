@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # parent=veth0.42: netd makes the 802.1Q sub-interface with the network and
 # deletes it with the network. Upstream, VLAN 42 of the link ends in its own
 # namespace ("up42", 10.42.0.1) while the untagged link holds the very same

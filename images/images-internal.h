@@ -106,6 +106,11 @@ struct images__unpack_result {
  * destfd, whiteouts in overlay form. tee_fd >= 0 receives the uncompressed tar. */
 int images__unpack(int destfd, const char *src_path, int tee_fd, struct images__unpack_result *res,
 		   struct nd_error *err);
+/* The same from a libarchive read callback (a blob still downloading). */
+struct archive;
+typedef ssize_t (*images__read_fn)(struct archive *a, void *ud, const void **buf);
+int images__unpack_stream(int destfd, images__read_fn rd, void *ud, const char *what,
+			  struct images__unpack_result *res, struct nd_error *err);
 
 /* layer.c */
 /* Stages the layer blob (already in blobs/ or at src) as chain `chain` with

@@ -858,7 +858,9 @@ int images_pull(struct images *h, const char *name, const struct images_registry
 		rc = nd_error_set(err, -ENOTSUP, "manifest %s: unsupported config media type \"%s\" (not a container image?)", mdigest, cmt);
 		goto out;
 	}
-	if ((rc = get_blob_small(&reg, cdg, json_integer_value(json_object_get(cd, "size")), &cbody, &clen, err)) < 0)
+	/* a config already in the store was verified when it came */
+	if (images__blob_exists(h, cdg) ? (rc = images__blob_read(h, cdg, &cbody, &clen, err)) < 0
+	    : (rc = get_blob_small(&reg, cdg, json_integer_value(json_object_get(cd, "size")), &cbody, &clen, err)) < 0)
 		goto out;
 	cfg = nd_json_parse(cbody, clen, &je);
 	if (!cfg) {

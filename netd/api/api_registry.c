@@ -89,9 +89,9 @@ static void on_progress(const struct images_progress *p, void *data)
 	struct reg_work *w = data;
 	json_t *m;
 	if (!strcmp(p->status, "Pulling from")) {
-		m = json_pack("{s:s++, s:s}", "status", "Pulling from ", w->repo, "id", p->id ? p->id : "latest");
+		m = json_pack("{s:s+, s:s}", "status", "Pulling from ", w->repo, "id", p->id ? p->id : "latest");
 	} else if (!strcmp(p->status, "The push refers to repository")) {
-		m = json_pack("{s:s+++}", "status", "The push refers to repository [", w->repo, "]");
+		m = json_pack("{s:s++}", "status", "The push refers to repository [", w->repo, "]");
 	} else if (!p->id) {
 		if (!strcmp(p->status, "Image is up to date"))
 			w->up_to_date = true;
@@ -210,7 +210,7 @@ static void rw_done(struct nd_job *j)
 		if (w->op == REG_PULL) {
 			log_info("registry pull name=%s id=%.19s digest=%s ms=%llu", w->name, w->id, w->digest, ms);
 			stream_line(w, json_pack("{s:s+}", "status", "Digest: ", w->digest));
-			stream_line(w, json_pack("{s:s++}", "status", w->up_to_date ? "Status: Image is up to date for "
+			stream_line(w, json_pack("{s:s+}", "status", w->up_to_date ? "Status: Image is up to date for "
 								       : "Status: Downloaded newer image for ", w->name));
 		} else {
 			log_info("registry push name=%s digest=%s ms=%llu", w->name, w->pres.digest, ms);

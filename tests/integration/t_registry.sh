@@ -115,21 +115,22 @@ skopeo copy -q --dest-tls-verify=false "oci:$T/oci:arm" "docker://$A/test/arm:tm
 curl -sf -X PUT -H "Content-Type: application/vnd.oci.image.index.v1+json" --data-binary @"$T/index.json" "http://$A/v2/test/arm/manifests/multi" || fail "put index"
 out=$(netctl pull "$A/test/arm:multi" 2>&1) && fail "a pull for another platform worked"
 echo "$out" | grep -q "no matching manifest for linux/amd64.*linux/s390x" || fail "unclear platform error: $out"
-# an oversized manifest (5 MiB of annotations: the registry takes it, netd refuses it)
-"$REG_PY" -c '
-import json,sys
-m=json.load(open(sys.argv[1])); m["annotations"]={"pad":"x"*(5<<20)}; sys.stdout.write(json.dumps(m))' \
-  "$T/oci/blobs/sha256/${md#sha256:}" > "$T/big-manifest.json"
-code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Content-Type: application/vnd.oci.image.manifest.v1+json" --data-binary @"$T/big-manifest.json" "http://$A/v2/test/arm/manifests/huge")
-if [ "$code" = 201 ]; then
-  out=$(netctl pull "$A/test/arm:huge" 2>&1) && fail "an oversized manifest was pulled"
-  echo "$out" | grep -qi "larger than" || fail "unclear oversized-manifest error: $out"
-else
-  log "(the registry itself refused the 5 MiB manifest: HTTP $code)"
-fi
-# a manifest asked for by digest that the registry serves with other content: corrupt the stored blob
-bad=$(cat "$T/arm.digest")
+# a registry of the test's own that misbehaves: an oversized manifest, a lying digest, 503s
+"$REG_PY" "$REG_DIR/fake_registry.py" 5109 > "$T/fake.out" 2>&1 &
+on_exit "kill $!"
+poll 10 curl -sf http://127.0.0.1:5109/v2/ || fail "fake registry did not start"
+F=127.0.0.1:5109
+nd_stop
+printf '{ %s, "insecure-registries": ["%s", "%s"], "max-download-attempts": 2 }\n' "$(nd_test_bpf_json)" "$A" "$F" > "$T/netd.json"
+nd_start --config "$T/netd.json"
+out=$(netctl pull "$F/fake/huge" 2>&1) && fail "an oversized manifest was pulled"
+echo "$out" | grep -q "larger than 4194304 bytes" || fail "unclear oversized-manifest error: $out"
+out=$(netctl pull "$F/fake/lying" 2>&1) && fail "a manifest with a lying digest was pulled"
+echo "$out" | grep -q "digest mismatch" || fail "unclear digest-mismatch error: $out"
+out=$(netctl pull "$F/fake/flaky" 2>&1) && fail "a pull from a failing registry worked"
+echo "$out" | grep -qi "try later" || fail "unclear 503 error: $out"
 out=$(netctl pull "$A/test/arm@sha256:$(printf '0%.0s' $(seq 64))" 2>&1) && fail "pull of an unknown digest worked"
+echo "$out" | grep -qi "not found\|unknown" || fail "unclear unknown-digest error: $out"
 # a corrupted layer blob: the registry serves bytes that do not hash to the digest
 mkimage "$T/oci" corrupt 3M 1M > /dev/null
 skopeo copy -q --dest-tls-verify=false "oci:$T/oci:corrupt" "docker://$A/test/corrupt:1"

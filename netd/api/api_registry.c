@@ -88,6 +88,8 @@ static void on_progress(const struct images_progress *p, void *data)
 {
 	struct reg_work *w = data;
 	json_t *m;
+	if (w->d->shutting_down)
+		w->cancel = 1;   /* netd stops: so does the transfer (a later pull resumes) */
 	if (!strcmp(p->status, "Pulling from")) {
 		m = json_pack("{s:s+, s:s}", "status", "Pulling from ", w->repo, "id", p->id ? p->id : "latest");
 	} else if (!strcmp(p->status, "The push refers to repository")) {
@@ -222,7 +224,10 @@ static void rw_done(struct nd_job *j)
 		}
 		http_stream_end(req);
 	}
-	uv_close((uv_handle_t *)&w->async, on_async_closed);
+	/* at shutdown netd's walk already closed the handle (with no callback):
+	 * its memory may still be queued for closing, so w stays (netd exits) */
+	if (!uv_is_closing((uv_handle_t *)&w->async))
+		uv_close((uv_handle_t *)&w->async, on_async_closed);
 }
 
 /* ---- requests ---------------------------------------------------------------------------- */

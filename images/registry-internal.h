@@ -26,6 +26,7 @@ struct reg {
 	char *ca_file;           /* certs.d/HOST/ca.crt when present */
 	char *client_cert, *client_key;
 	bool plain_http;
+	bool mirror;             /* endpoint is a registry-mirrors entry */
 	char *user, *pass;
 	/* auth state; the lock: blob transfers of the multi loop and the push read it */
 	pthread_mutex_t mu;

@@ -682,6 +682,7 @@ int reg_open(struct reg *r, const struct images_ref *ref, const char *scope_acti
 			n--;
 		snprintf(r->endpoint, sizeof(r->endpoint), "%.*s", (int)n, m);
 		r->plain_http = nd_str_has_prefix(m, "http://");
+		r->mirror = true;
 	}
 	r->ca_file = file_in_certs(o, r->host, "ca.crt");
 	r->client_cert = file_in_certs(o, r->host, "client.cert");

@@ -825,11 +825,23 @@ int images_pull(struct images *h, const char *name, const struct images_registry
 	char mt[128], mdigest[IMAGES_DIGEST_LEN + 1], idigest[IMAGES_DIGEST_LEN + 1] = "";
 	_cleanup_json_ json_t *man = NULL, *cfg = NULL, *ij = NULL;
 	struct nd_error je;
+	struct images_registry_opts direct;
 	pthread_rwlock_rdlock(&h->gc);
 	if ((rc = reg_open(&reg, &ref, "pull", o, err)) < 0)
 		goto out;
 	const char *what = ref.digest[0] ? ref.digest : ref.tag;
-	if ((rc = get_manifest(&reg, what, ref.digest[0] ? ref.digest : NULL, &mbody, &mlen, mt, sizeof(mt), mdigest, err)) < 0)
+	rc = get_manifest(&reg, what, ref.digest[0] ? ref.digest : NULL, &mbody, &mlen, mt, sizeof(mt), mdigest, err);
+	if (rc < 0 && reg.mirror && rc != -EBADMSG && rc != -EFBIG && rc != -ECANCELED) {
+		/* the mirror cannot serve it: docker.io itself, as Docker falls back */
+		log_info("images: mirror %s: %s; trying docker.io", reg.endpoint, err->msg);
+		direct = *o;
+		direct.mirrors = NULL;
+		reg_close(&reg);
+		nd_error_clear(err);
+		if ((rc = reg_open(&reg, &ref, "pull", &direct, err)) == 0)
+			rc = get_manifest(&reg, what, ref.digest[0] ? ref.digest : NULL, &mbody, &mlen, mt, sizeof(mt), mdigest, err);
+	}
+	if (rc < 0)
 		goto out;
 	if (is_index(mt)) {
 		memcpy(idigest, mdigest, sizeof(idigest));

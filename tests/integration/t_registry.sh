@@ -47,6 +47,13 @@ mkdir "$T/mnt" && mount -t overlay overlay -o "ro,lowerdir=$gd" "$T/mnt" && on_e
 diff "$T/umoci.sums" "$T/netd.sums" >/dev/null || fail "rootfs differs from umoci's: $(diff "$T/umoci.sums" "$T/netd.sums" | head -5)"
 umount "$T/mnt"
 
+log "on a terminal: one line per layer, redrawn in place, with a bar and bytes"
+mkimage "$T/oci" tty 3M 1M > /dev/null
+skopeo copy -q --dest-tls-verify=false "oci:$T/oci:tty" "docker://$A/test/tty:v1"
+script -qec "$NETCTL_BIN pull $A/test/tty:v1" /dev/null > "$T/tty.out" < /dev/null || fail "pull on a tty failed: $(cat "$T/tty.out")"
+grep -q $'\x1b\\[[0-9]*A' "$T/tty.out" || fail "no in-place redraw on a terminal: $(cat -v "$T/tty.out" | head -5)"
+grep -q '\[=*>* *\] *[0-9.]*[kM]*B/[0-9.]*[kM]B' "$T/tty.out" || fail "no bar with bytes on a terminal: $(cat -v "$T/tty.out" | head -5)"
+
 log "pull again: up to date, nothing fetched"
 before=$(reg_blob_bytes anon)
 netctl pull "$A/test/app:v1" > "$T/pull2.out"; grep -q "Image is up to date" "$T/pull2.out" || fail "second pull not up to date: $(cat "$T/pull2.out")"
@@ -121,8 +128,14 @@ on_exit "kill $!"
 poll 10 curl -sf http://127.0.0.1:5109/v2/ || fail "fake registry did not start"
 F=127.0.0.1:5109
 nd_stop
-printf '{ %s, "insecure-registries": ["%s", "%s"], "max-download-attempts": 2 }\n' "$(nd_test_bpf_json)" "$A" "$F" > "$T/netd.json"
+printf '{ %s, "insecure-registries": ["%s", "%s"], "registry-mirrors": ["http://%s"], "max-download-attempts": 2 }\n' \
+  "$(nd_test_bpf_json)" "$A" "$F" "$A" > "$T/netd.json"
 nd_start --config "$T/netd.json"
+# a docker.io name goes to the mirror
+skopeo copy -q --dest-tls-verify=false "oci:$T/oci:arm" "docker://$A/library/mirrored:v1"
+netctl pull mirrored:v1 >/dev/null || fail "pull through the registry mirror failed"
+grep -q '"GET /v2/library/mirrored/manifests/v1' "$T/reg-anon/registry.log" || fail "the mirror was not asked"
+netctl image inspect docker.io/library/mirrored:v1 >/dev/null || fail "the mirrored image is not docker.io/library/mirrored:v1"
 out=$(netctl pull "$F/fake/huge" 2>&1) && fail "an oversized manifest was pulled"
 echo "$out" | grep -q "larger than 4194304 bytes" || fail "unclear oversized-manifest error: $out"
 out=$(netctl pull "$F/fake/lying" 2>&1) && fail "a manifest with a lying digest was pulled"
@@ -132,6 +145,7 @@ echo "$out" | grep -qi "try later" || fail "unclear 503 error: $out"
 out=$(netctl pull "$A/test/arm@sha256:$(printf '0%.0s' $(seq 64))" 2>&1) && fail "pull of an unknown digest worked"
 echo "$out" | grep -qi "not found\|unknown" || fail "unclear unknown-digest error: $out"
 # a corrupted layer blob: the registry serves bytes that do not hash to the digest
+n0=$(images_count)
 mkimage "$T/oci" corrupt 3M 1M > /dev/null
 skopeo copy -q --dest-tls-verify=false "oci:$T/oci:corrupt" "docker://$A/test/corrupt:1"
 lay=$(jq -r '.layers[0].digest' "$T/oci/blobs/sha256/$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]=="corrupt") | .digest' "$T/oci/index.json" | cut -d: -f2)")

@@ -280,6 +280,11 @@ int cli_pull_missing(struct cli *cli, const char *image, struct nd_error *err)
 		dup2(saved, 1);
 		close(saved);
 	}
+	if (rc < 0) { /* the create's own answer first, then why the pull did not help */
+		char msg[ND_ERROR_MSG_MAX];
+		snprintf(msg, sizeof(msg), "No such image: %s (pull: %s)", image, err->msg);
+		nd_error_set(err, -ENOENT, "%s", msg);
+	}
 	return rc;
 }
 

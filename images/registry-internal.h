@@ -27,6 +27,7 @@ struct reg {
 	char *client_cert, *client_key;
 	bool plain_http;
 	bool mirror;             /* endpoint is a registry-mirrors entry */
+	bool reached;            /* it answered once: connection losses are retried */
 	char *user, *pass;
 	/* auth state; the lock: blob transfers of the multi loop and the push read it */
 	pthread_mutex_t mu;

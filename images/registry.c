@@ -289,7 +289,6 @@ static bool curl_retryable(CURLcode cc)
 	case CURLE_PARTIAL_FILE:
 	case CURLE_HTTP2:
 	case CURLE_HTTP2_STREAM:
-	case CURLE_COULDNT_RESOLVE_HOST:
 		return true;
 	default:
 		return false;
@@ -577,8 +576,12 @@ int reg_do(struct reg *r, struct reg_req *q, struct nd_error *err)
 		if (cc == CURLE_WRITE_ERROR && q->resp_too_big)
 			return nd_error_set(err, -EFBIG, "%s: the answer to %s %s is larger than %zu bytes", r->host,
 					    q->method, q->url, q->max_resp ? q->max_resp : (size_t)(1u << 20));
+		if (cc == CURLE_OK)
+			r->reached = true;
 		if (cc != CURLE_OK) {
-			if (curl_retryable(cc) && ++attempt < reg_max_attempts(r)) {
+			/* a registry never reached fails fast; one that answered before and
+			 * went away is given the retry window to come back */
+			if (r->reached && curl_retryable(cc) && ++attempt < reg_max_attempts(r)) {
 				log_debug("images: %s %s: %s (retry %u)", q->method, q->url, errbuf[0] ? errbuf : curl_easy_strerror(cc), attempt);
 				if (!reg_backoff(r, attempt - 1))
 					return nd_error_set(err, -ECANCELED, "cancelled");

@@ -410,12 +410,24 @@ static int partial_open(struct layer *l)
 	if (r < 0)
 		return nd_error_set(P->err, r, "mkdir %s: %s", dir, strerror(-r));
 	snprintf(l->path, sizeof(l->path), "%s/%s", dir, images__hex(l->digest));
-	/* one pull of a blob at a time: a second one waits, then finds it done */
+	/* one pull of a blob at a time: another pull that has it busy is waited
+	 * for without blocking (the caller tries again), then found done */
 	char lock[4200];
 	snprintf(lock, sizeof(lock), "%s.lock", l->path);
-	l->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (l->lockfd < 0 || flock(l->lockfd, LOCK_EX) < 0)
+	if (l->lockfd < 0 && (l->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
 		return nd_error_set(P->err, -errno, "lock %s: %s", lock, strerror(errno));
+	if (flock(l->lockfd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			return 1;
+		return nd_error_set(P->err, -errno, "lock %s: %s", lock, strerror(errno));
+	}
+	if (images__blob_exists(P->h, l->digest)) { /* the other pull finished it */
+		images__blob_path(P->h, l->digest, l->path, sizeof(l->path));
+		l->kind = L_LOCAL;
+		l->have = l->size;
+		l->dl_done = true;
+		return 0;
+	}
 	l->wfd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (l->wfd < 0)
 		return nd_error_set(P->err, -errno, "open %s: %s", l->path, strerror(errno));
@@ -477,9 +489,26 @@ static int download_all(struct pull *P, unsigned max)
 				continue;
 			}
 			if (!l->queued) {
+				if (l->retry_at > now) {
+					if (!next_retry || l->retry_at < next_retry)
+						next_retry = l->retry_at;
+					continue;
+				}
 				if ((rc = partial_open(l)) < 0)
 					goto out;
+				if (rc == 1) { /* another pull has this blob: look again soon */
+					rc = 0;
+					l->retry_at = now + 200 * 1000000ull;
+					if (!next_retry || l->retry_at < next_retry)
+						next_retry = l->retry_at;
+					continue;
+				}
 				l->queued = true;
+				if (l->kind == L_LOCAL) {
+					if ((rc = unpack_start(l)) < 0)
+						goto out;
+					continue;
+				}
 				if (l->have == l->size) { /* all there from an earlier pull */
 					if ((rc = unpack_start(l)) < 0)
 						goto out;

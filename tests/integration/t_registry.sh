@@ -54,6 +54,19 @@ script -qec "$NETCTL_BIN pull $A/test/tty:v1" /dev/null > "$T/tty.out" < /dev/nu
 grep -q $'\x1b\\[[0-9]*A' "$T/tty.out" || fail "no in-place redraw on a terminal: $(cat -v "$T/tty.out" | head -5)"
 grep -q '\[=*>* *\] *[0-9.]*[kM]*B/[0-9.]*[kM]B' "$T/tty.out" || fail "no bar with bytes on a terminal: $(cat -v "$T/tty.out" | head -5)"
 
+log "two pulls of one image at once: both succeed, each blob fetched once"
+mkimage "$T/oci" twice 6M 2M > /dev/null
+skopeo copy -q --dest-tls-verify=false "oci:$T/oci:twice" "docker://$A/test/twice:1"
+b0=$(reg_blob_bytes anon)
+netctl pull -q "$A/test/twice:1" & p1=$!
+netctl pull -q "$A/test/twice:2" 2>/dev/null & p2=$!   # no such tag: fails on its own
+netctl pull -q "$A/test/twice:1" || fail "the second of two concurrent pulls failed"
+wait $p1 || fail "the first of two concurrent pulls failed"
+wait $p2 && fail "a pull of a missing tag worked"
+csize=$(skopeo inspect --tls-verify=false --raw "docker://$A/test/twice:1" | jq '[.layers[].size] | add')
+got=$(( $(reg_blob_bytes anon) - b0 ))
+[ "$got" -lt $((csize * 3 / 2)) ] || fail "two concurrent pulls fetched $got bytes of a $csize-byte image"
+
 log "pull again: up to date, nothing fetched"
 before=$(reg_blob_bytes anon)
 netctl pull "$A/test/app:v1" > "$T/pull2.out"; grep -q "Image is up to date" "$T/pull2.out" || fail "second pull not up to date: $(cat "$T/pull2.out")"

@@ -130,6 +130,11 @@ int images__layer_diff_path(struct images *h, const char *chain, char *buf, size
 int64_t images__layer_size(struct images *h, const char *chain);
 int images__layers_repair(struct images *h);
 
+/* registry_pull.c: drops the partial downloads interrupted pulls left for
+ * the next pull to resume (caller holds gc as the writer). */
+struct images_prune_report;
+void images__partial_prune(struct images *h, struct images_prune_report *rep);
+
 /* store.c */
 int images__blob_path(struct images *h, const char *digest, char *buf, size_t size);
 bool images__blob_exists(struct images *h, const char *digest);

@@ -17,6 +17,7 @@
 #include "images/registry-internal.h"
 
 #include <archive.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -341,7 +342,7 @@ static void transfer_done(struct layer *l, CURLM *multi, CURLcode cc)
 	struct pull *P = l->P;
 	curl_multi_remove_handle(multi, l->easy);
 	l->active = false;
-	if (P->failed)
+	if (pull_stop(P))   /* failed elsewhere, or cancelled: download_all says which */
 		return;
 	if (!l->status)
 		curl_easy_getinfo(l->easy, CURLINFO_RESPONSE_CODE, &l->status);
@@ -559,6 +560,24 @@ out:
 	if (rc == 0 && reg_cancelled(P->reg) && !P->err->code)
 		rc = nd_error_set(P->err, -ECANCELED, "pull cancelled");
 	return rc;
+}
+
+void images__partial_prune(struct images *h, struct images_prune_report *rep)
+{
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s/partial", h->root);
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		struct stat st;
+		if (de->d_name[0] == '.' || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0 && rep)
+			rep->space_reclaimed += (uint64_t)st.st_size;
+	}
+	closedir(d);
 }
 
 /* ---- manifests ------------------------------------------------------------------------ */
@@ -788,7 +807,7 @@ static int pull_layers(struct pull *P, json_t *man, json_t *cfg)
 		if (!P->err->code)
 			nd_error_set(P->err, reg_cancelled(P->reg) ? -ECANCELED : -EIO, "pull %s", reg_cancelled(P->reg) ? "cancelled" : "failed");
 		/* a layer whose own error came first is the better message */
-		for (size_t i = 0; i < P->n; i++)
+		for (size_t i = 0; i < P->n && !reg_cancelled(P->reg); i++)
 			if (P->L[i].rc < 0 && P->L[i].rc != -ECANCELED && P->err->code == -ECANCELED)
 				*P->err = P->L[i].err;
 		return P->err->code;

@@ -104,4 +104,20 @@ log "push took ${secs}s and $ntok tokens"
 [ "$ntok" -ge 2 ] || fail "only $ntok token(s) for a ${secs}s push with 10 s tokens"
 got=$(skopeo inspect --tls-verify=false --creds "$REG_USER:$REG_PASS" --raw "docker://$K/team/big:1" | sha256sum | cut -d' ' -f1)
 [ "sha256:$got" = "$(cat "$T/big.digest")" ] || fail "the pushed manifest differs"
+log "a client that goes away cancels its pull; the partial blob stays until prune"
+netctl image rm "$A/test/big:1" "$K/team/big:1" >/dev/null
+netctl image prune -a -f >/dev/null
+[ ! -e "$ND_ROOT/images/blobs/sha256/${L0#sha256:}" ] || fail "prune kept the big layer's blob"
+n1=$(images_count)
+tc qdisc add dev lo root tbf rate 400mbit burst 256kb latency 200ms
+"$NETCTL_BIN" pull "$A/test/big:1" > /dev/null 2>&1 & cpid=$!
+quarter() { [ -f "$part" ] && [ "$(stat -c %s "$part")" -ge $((S0 / 4)) ]; }
+poll 60 quarter || fail "the pull never reached a quarter of the layer"
+kill -KILL $cpid; wait $cpid 2>/dev/null || true
+poll 20 grep -q "registry pull name=$A/test/big:1 failed.*cancelled" "$ND_LOG" || { grep -v "level=debug" "$ND_LOG" | tail -5; fail "netd did not cancel the pull of a client that went away"; }
+tc qdisc del dev lo root
+[ -f "$part" ] || fail "the cancelled pull did not keep its partial blob"
+[ "$(images_count)" = "$n1" ] || fail "a cancelled pull left an image"
+netctl image prune -f >/dev/null
+[ ! -e "$part" ] || fail "prune left the partial blob"
 log "ok"

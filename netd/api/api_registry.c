@@ -232,46 +232,65 @@ static void rw_done(struct nd_job *j)
 
 /* ---- requests ---------------------------------------------------------------------------- */
 
-/* X-Registry-Auth: base64url({"username","password","serveraddress","auth"?}) */
+/* base64, standard or URL alphabet, padding optional; out has strlen(in)+1 bytes */
+static int b64dec(const char *in, char *out, size_t *len)
+{
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t o = 0;
+	for (const char *c = in; *c && *c != '='; c++) {
+		int v = *c >= 'A' && *c <= 'Z' ? *c - 'A' : *c >= 'a' && *c <= 'z' ? *c - 'a' + 26
+			: *c >= '0' && *c <= '9' ? *c - '0' + 52 : *c == '+' || *c == '-' ? 62 : *c == '/' || *c == '_' ? 63 : -1;
+		if (v < 0)
+			return -EINVAL;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (char)(acc >> bits & 0xff);
+		}
+	}
+	out[o] = '\0';
+	*len = o;
+	return 0;
+}
+
+/* X-Registry-Auth: base64url({"username","password"} or {"auth": base64(user:pass)}) */
 static int registry_auth_header(struct http_req *req, struct reg_work *w, struct nd_error *err)
 {
 	const char *h = http_req_header(req, "X-Registry-Auth");
 	if (!h || !*h)
 		return 0;
-	size_t n = strlen(h);
-	_cleanup_free_ char *dec = malloc(n + 1);
+	_cleanup_free_ char *dec = malloc(strlen(h) + 1);
+	size_t o = 0;
 	if (!dec)
 		return nd_error_set(err, -ENOMEM, "out of memory");
-	/* decode base64 (both alphabets, padding optional) */
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = h[i];
-		int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52
-			: c == '+' || c == '-' ? 62 : c == '/' || c == '_' ? 63 : c == '=' ? -2 : -1;
-		if (v == -2)
-			break;
-		if (v < 0)
-			return nd_error_set(err, -EINVAL, "X-Registry-Auth: not base64");
-		acc = acc << 6 | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			dec[o++] = (char)(acc >> bits & 0xff);
-		}
-	}
-	dec[o] = '\0';
+	if (b64dec(h, dec, &o) < 0)
+		return nd_error_set(err, -EINVAL, "X-Registry-Auth: not base64");
 	struct nd_error je;
 	_cleanup_json_ json_t *j = nd_json_parse(dec, o, &je);
+	explicit_bzero(dec, o);
 	if (!j || !json_is_object(j))
 		return nd_error_set(err, -EINVAL, "X-Registry-Auth: not a base64 JSON object");
-	const char *u = nd_json_str(j, "username"), *p = nd_json_str(j, "password");
+	const char *u = nd_json_str(j, "username"), *p = nd_json_str(j, "password"), *a = nd_json_str(j, "auth");
+	const char *it = nd_json_str(j, "identitytoken");
+	if (it && *it)
+		return nd_error_set(err, -EINVAL, "X-Registry-Auth: identity tokens are not supported: give username and password");
 	if (u && *u) {
 		w->user = strdup(u);
 		w->pass = strdup(p ? p : "");
+	} else if (a && *a) { /* "auth": base64("user:password"), as config.json has it */
+		_cleanup_free_ char *up = malloc(strlen(a) + 1);
+		size_t n = 0;
+		if (!up)
+			return nd_error_set(err, -ENOMEM, "out of memory");
+		char *colon = b64dec(a, up, &n) == 0 ? memchr(up, ':', n) : NULL;
+		if (!colon)
+			return nd_error_set(err, -EINVAL, "X-Registry-Auth: \"auth\" is not base64(user:password)");
+		w->user = strndup(up, (size_t)(colon - up));
+		w->pass = strndup(colon + 1, n - (size_t)(colon - up) - 1);
+		explicit_bzero(up, n);
 	}
-	explicit_bzero(dec, o);
 	return 0;
 }
 

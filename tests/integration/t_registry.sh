@@ -115,6 +115,16 @@ jq -e --arg b "$B" '.auths[$b] == null' "$ND_ROOT/config.json" >/dev/null || fai
 echo "$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$ND_SOCK" -X POST \
   -H "X-Registry-Auth: $(printf '{"username":"%s","password":"%s"}' "$REG_USER" "$REG_PASS" | base64 -w0 | tr '+/' '-_')" \
   "http://netd/images/create?fromImage=$B/sec/app&tag=v1")" | grep -q 200 || fail "pull with X-Registry-Auth failed"
+xra=$(printf '{"auth":"%s"}' "$(printf '%s:%s' "$REG_USER" "$REG_PASS" | base64 -w0)" | base64 -w0)
+echo "$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$ND_SOCK" -X POST -H "X-Registry-Auth: $xra" \
+  "http://netd/images/create?fromImage=$B/sec/app&tag=v1")" | grep -q 200 || fail "pull with X-Registry-Auth {auth} failed"
+xra=$(printf '{"username":"%s","password":"wrong"}' "$REG_USER" | base64 -w0)
+code=$(curl -s -o "$T/xra.out" -w '%{http_code}' --unix-socket "$ND_SOCK" -X POST -H "X-Registry-Auth: $xra" \
+  "http://netd/images/create?fromImage=$B/sec/app&tag=v1")
+[ "$code" = 401 ] || fail "a wrong password in X-Registry-Auth answered $code: $(cat "$T/xra.out")"
+code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$ND_SOCK" -X POST -H "X-Registry-Auth: %%%" \
+  "http://netd/images/create?fromImage=$B/sec/app&tag=v1")
+[ "$code" = 400 ] || fail "a malformed X-Registry-Auth answered $code"
 
 log "TLS without trust: a clear error naming certs.d"
 rm -rf "$ND_ROOT/certs.d"

@@ -8,7 +8,7 @@
 #          otherwise run to get the same rootfs from the same registry);
 #   push:  `netctl push` vs `skopeo copy oci: docker://...` of the same image
 #          to an empty registry.
-# Best of RUNS (default 3) each, with a fresh netd store / a fresh registry
+# Best of RUNS (default 3) each (medians too), with a fresh netd store / a fresh registry
 # for every run; prints seconds, MB/s and the ratios.
 # Runs in namespaces of its own (unshare -nm --pid): the registry, netd and
 # every client live and die there. Needs root, skopeo, umoci, python3 and the
@@ -129,4 +129,8 @@ printf '%-44s %8.2f %10s %10s\n' "netd push (netctl push)" "$(ratio "$nq" 1000)"
 printf '%-44s %8.2f %10s %10s\n' "skopeo copy oci: docker://" "$(ratio "$sq" 1000)" "$(rate "$comp_mb" "$sq")" "$(ratio "$sq" "$nq")"
 echo "pull + unpack: netd is $(ratio "$sp" "$np")x faster than skopeo + umoci (target >= 1.5x)"
 echo "push: netd is $(ratio "$sq" "$nq")x the speed of skopeo"
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+mp=$(printf '%s\n' "${t_nd_pull[@]}" | median); ms_=$(printf '%s\n' "${t_sk_pull[@]}" | median)
+mq=$(printf '%s\n' "${t_nd_push[@]}" | median); mr=$(printf '%s\n' "${t_sk_push[@]}" | median)
+echo "medians: pull $(ratio "$ms_" "$mp")x, push $(ratio "$mr" "$mq")x (a busy machine moves the best-of figures)"
 echo "runs (ms): netd pull ${t_nd_pull[*]} | skopeo+umoci ${t_sk_pull[*]} | netd push ${t_nd_push[*]} | skopeo push ${t_sk_push[*]}"

@@ -501,6 +501,11 @@ static int do_create(struct cli *cli, json_t *body, const char *name, char id[65
 	}
 	_cleanup_json_ json_t *resp = NULL;
 	int rc = client_call(cli->client, "POST", path, body, &resp, err);
+	if (rc == -ENOENT && !strncasecmp(err->msg, "no such image", 13)) {
+		/* as Docker: pull the missing image, then create again (cmd_registry.c) */
+		if ((rc = cli_pull_missing(cli, nd_json_str(body, "Image"), err)) == 0)
+			rc = client_call(cli->client, "POST", path, body, &resp, err);
+	}
 	if (rc < 0)
 		return rc;
 	snprintf(id, 65, "%s", nd_json_str(resp, "Id") ?: "");

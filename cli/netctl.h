@@ -40,6 +40,14 @@ char *cli_path(struct cli *cli, const char *fmt, const char *arg);
 
 int cmd_commit(struct cli *cli, int argc, char **argv);
 
+/* cmd_registry.c */
+int cmd_pull(struct cli *cli, int argc, char **argv);
+int cmd_push(struct cli *cli, int argc, char **argv);
+int cmd_login(struct cli *cli, int argc, char **argv);
+int cmd_logout(struct cli *cli, int argc, char **argv);
+/* `run`/`create` of an image netd does not have: pull it (progress on stderr) */
+int cli_pull_missing(struct cli *cli, const char *image, struct nd_error *err);
+
 /* command groups */
 extern const struct cli_cmd cli_network_cmds[];
 extern const struct cli_cmd cli_sandbox_cmds[];

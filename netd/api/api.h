@@ -61,6 +61,12 @@ void api_image_history(struct http_req *req, void *ctx);
 void api_image_tag(struct http_req *req, void *ctx);
 void api_image_delete(struct http_req *req, void *ctx);
 
+/* api_registry.c: pull, push, login (registries) */
+void api_image_pull(struct http_req *req, void *ctx);
+void api_image_push(struct http_req *req, void *ctx);
+void api_auth(struct http_req *req, void *ctx);
+void api_auth_delete(struct http_req *req, void *ctx);
+
 /* api_network.c */
 void api_network_create(struct http_req *req, void *ctx);
 void api_network_list(struct http_req *req, void *ctx);

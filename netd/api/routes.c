@@ -52,6 +52,9 @@ const struct http_route netd_routes[] = {
 	{ "GET", "/images/{name*}/history", api_image_history, 0 },
 	{ "GET", "/images/{name*}/get", api_image_get_one, 0 },
 	{ "POST", "/images/{name*}/tag", api_image_tag, 0 },
+	{ "POST", "/images/{name*}/push", api_image_push, 0 },
+	{ "POST", "/auth", api_auth, 0 },
+	{ "DELETE", "/auth", api_auth_delete, 0 },
 	{ "DELETE", "/images/{name*}", api_image_delete, 0 },
 };
 

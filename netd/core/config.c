@@ -29,6 +29,14 @@ void netd_usage(FILE *out)
 	      "  --default-address-pool base=CIDR,size=N\n"
 	      "                          address space for automatic subnets, repeatable; in the file:\n"
 	      "                          \"default-address-pools\": [{\"base\": CIDR, \"size\": N}]\n"
+	      "  --insecure-registry HOST[:PORT]\n"
+	      "                          a registry spoken to over plain HTTP, repeatable; in the file:\n"
+	      "                          \"insecure-registries\": [\"HOST[:PORT]\", ...]\n"
+	      "  --registry-mirror URL   where pulls from docker.io go, repeatable; in the file:\n"
+	      "                          \"registry-mirrors\": [URL, ...]\n"
+	      "  --max-concurrent-downloads N   parallel layer downloads of a pull (default 3)\n"
+	      "  --max-download-attempts N      tries of a registry request on 5xx or connection\n"
+	      "                          loss, with exponential backoff from 0.5 s (default 5)\n"
 	      "  --cleanup               remove everything this netd made on the host, print one\n"
 	      "                          line per thing removed, and exit: its containers (killed,\n"
 	      "                          cgroups, rootfs mounts and records removed), sandboxes'\n"
@@ -45,7 +53,7 @@ void netd_usage(FILE *out)
 	      out);
 }
 
-enum key_type { K_STR, K_LEVEL, K_BOOL, K_POOLS };
+enum key_type { K_STR, K_LEVEL, K_BOOL, K_POOLS, K_STRV, K_INT };
 
 struct key {
 	const char *name;
@@ -66,7 +74,45 @@ static const struct key keys[] = {
 	{ "shim-path", K_STR, OFF(shim_path) },
 	{ "cgroup-parent", K_STR, OFF(cgroup_parent) },
 	{ "default-address-pools", K_POOLS, OFF(pools) },
+	{ "insecure-registries", K_STRV, OFF(insecure_registries) },
+	{ "registry-mirrors", K_STRV, OFF(registry_mirrors) },
+	{ "max-concurrent-downloads", K_INT, OFF(max_concurrent_downloads) },
+	{ "max-download-attempts", K_INT, OFF(max_download_attempts) },
 };
+
+/* flag names that differ from their file keys (repeatable flags are singular) */
+static const char *flag_key(const char *flag)
+{
+	if (!strcmp(flag, "default-address-pool"))
+		return "default-address-pools";
+	if (!strcmp(flag, "insecure-registry"))
+		return "insecure-registries";
+	if (!strcmp(flag, "registry-mirror"))
+		return "registry-mirrors";
+	return flag;
+}
+
+static int strv_add(char ***v, const char *s)
+{
+	size_t n = 0;
+	while (*v && (*v)[n])
+		n++;
+	char **nv = realloc(*v, (n + 2) * sizeof(char *));
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	if (!(nv[n] = strdup(s)))
+		return -ENOMEM;
+	nv[n + 1] = NULL;
+	return 0;
+}
+
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
 
 static const struct key *key_find(const char *name)
 {
@@ -154,6 +200,43 @@ static int set_value(struct netd_config *cfg, const struct key *k, const char *s
 		if (parse_bool(s, (bool *)dst) < 0)
 			return nd_error_set(err, -EINVAL, "--%s: want true or false, not \"%s\"", k->name, s);
 		return 0;
+	case K_STRV: {
+		char ***v = dst;
+		if (!j) {
+			if (!*s)
+				return nd_error_set(err, -EINVAL, "--%s: empty value", k->name);
+			return strv_add(v, s) < 0 ? nd_error_set(err, -ENOMEM, "out of memory") : 0;
+		}
+		if (!json_is_array(j))
+			return nd_error_set(err, -EINVAL, "%s: %s must be a list of strings", where, k->name);
+		size_t i;
+		json_t *e;
+		json_array_foreach(j, i, e) {
+			if (!json_is_string(e) || !*json_string_value(e))
+				return nd_error_set(err, -EINVAL, "%s: %s[%zu] must be a non-empty string", where, k->name, i);
+			if (strv_add(v, json_string_value(e)) < 0)
+				return nd_error_set(err, -ENOMEM, "out of memory");
+		}
+		return 0;
+	}
+	case K_INT: {
+		long long n;
+		if (j) {
+			if (!json_is_integer(j))
+				return nd_error_set(err, -EINVAL, "%s: %s must be an integer", where, k->name);
+			n = json_integer_value(j);
+		} else {
+			char *end = NULL;
+			errno = 0;
+			n = strtoll(s, &end, 10);
+			if (!*s || *end || errno)
+				return nd_error_set(err, -EINVAL, "--%s: want an integer, not \"%s\"", k->name, s);
+		}
+		if (n < 1 || n > 64)
+			return nd_error_set(err, -EINVAL, "%s: %s must be between 1 and 64", j ? where : "flags", k->name);
+		*(int *)dst = (int)n;
+		return 0;
+	}
 	case K_POOLS: {
 		if (!j)
 			return pool_flag(cfg, s, err);
@@ -223,6 +306,10 @@ int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_
 		{ "shim-path", required_argument, NULL, 0 },
 		{ "cgroup-parent", required_argument, NULL, 0 },
 		{ "default-address-pool", required_argument, NULL, 0 },
+		{ "insecure-registry", required_argument, NULL, 0 },
+		{ "registry-mirror", required_argument, NULL, 0 },
+		{ "max-concurrent-downloads", required_argument, NULL, 0 },
+		{ "max-download-attempts", required_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 'c' },
 		{ "cleanup", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
@@ -239,7 +326,7 @@ int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_
 		switch (c) {
 		case 0: {
 			const char *name = opts[idx].name;
-			const struct key *k = key_find(strcmp(name, "default-address-pool") ? name : "default-address-pools");
+			const struct key *k = key_find(flag_key(name));
 			if ((rc = set_value(cfg, k, optarg, NULL, "flags", err)) < 0)
 				return rc;
 			from_flag[k - keys] = true;
@@ -278,6 +365,16 @@ int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_
 		return nd_error_set(err, -EINVAL, "storage-driver \"%s\": use overlay2 or vfs", cfg->storage_driver);
 	if (cfg->cgroup_parent && (!*cfg->cgroup_parent || strstr(cfg->cgroup_parent, "..")))
 		return nd_error_set(err, -EINVAL, "cgroup-parent \"%s\": want a cgroup path without \"..\"", cfg->cgroup_parent);
+	if (!cfg->max_concurrent_downloads)
+		cfg->max_concurrent_downloads = 3;
+	if (!cfg->max_download_attempts)
+		cfg->max_download_attempts = 5;
+	for (size_t i = 0; cfg->registry_mirrors && cfg->registry_mirrors[i]; i++)
+		if (!nd_str_has_prefix(cfg->registry_mirrors[i], "https://") && !nd_str_has_prefix(cfg->registry_mirrors[i], "http://"))
+			return nd_error_set(err, -EINVAL, "registry-mirrors: \"%s\" is not an http(s) URL", cfg->registry_mirrors[i]);
+	for (size_t i = 0; cfg->insecure_registries && cfg->insecure_registries[i]; i++)
+		if (strpbrk(cfg->insecure_registries[i], " \t\"'\\"))
+			return nd_error_set(err, -EINVAL, "insecure-registries: \"%s\" is not HOST[:PORT]", cfg->insecure_registries[i]);
 	if (cfg->shim_path && access(cfg->shim_path, X_OK) < 0)
 		return nd_error_set(err, -errno, "shim-path %s: %s", cfg->shim_path, strerror(errno));
 	return 0;
@@ -289,13 +386,20 @@ json_t *netd_config_to_json(const struct netd_config *cfg)
 	json_t *pools = json_array();
 	for (size_t i = 0; i < cfg->npools; i++)
 		json_array_append_new(pools, json_pack("{s:s, s:i}", "base", cfg->pools[i].base, "size", cfg->pools[i].size));
-	return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:b, s:s?, s:s?, s:o}",
+	json_t *insecure = json_array(), *mirrors = json_array();
+	for (size_t i = 0; cfg->insecure_registries && cfg->insecure_registries[i]; i++)
+		json_array_append_new(insecure, json_string(cfg->insecure_registries[i]));
+	for (size_t i = 0; cfg->registry_mirrors && cfg->registry_mirrors[i]; i++)
+		json_array_append_new(mirrors, json_string(cfg->registry_mirrors[i]));
+	return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:b, s:s?, s:s?, s:o, s:o, s:o, s:i, s:i}",
 			 "root", cfg->root, "exec-root", cfg->exec_root, "socket", cfg->socket,
 			 "config", cfg->config_file, "log-level", levels[cfg->log_level],
 			 "storage-driver", cfg->storage_driver, "bpf-cgroup", cfg->bpf_cgroup,
 			 "bpf-pin-path", cfg->bpf_pin_path, "userland-proxy", cfg->userland_proxy,
 			 "shim-path", cfg->shim_path, "cgroup-parent", cfg->cgroup_parent,
-			 "default-address-pools", pools);
+			 "default-address-pools", pools, "insecure-registries", insecure, "registry-mirrors", mirrors,
+			 "max-concurrent-downloads", cfg->max_concurrent_downloads,
+			 "max-download-attempts", cfg->max_download_attempts);
 }
 
 void netd_config_free(struct netd_config *cfg)
@@ -309,5 +413,7 @@ void netd_config_free(struct netd_config *cfg)
 	free(cfg->bpf_pin_path);
 	free(cfg->shim_path);
 	free(cfg->cgroup_parent);
+	strv_free(cfg->insecure_registries);
+	strv_free(cfg->registry_mirrors);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -27,6 +27,10 @@ struct netd_config {
 	char *cgroup_parent;         /* --cgroup-parent: containers' parent cgroup; NULL = "netd" */
 	struct netd_pool_config pools[NETD_CONFIG_MAX_POOLS]; /* --default-address-pool */
 	size_t npools;               /* 0: Docker's defaults */
+	char **insecure_registries;  /* --insecure-registry HOST[:PORT], repeatable: plain HTTP (NULL-terminated) */
+	char **registry_mirrors;     /* --registry-mirror URL, repeatable: pulls from docker.io go there first */
+	int max_concurrent_downloads;/* --max-concurrent-downloads N: parallel layer downloads (default 3) */
+	int max_download_attempts;   /* --max-download-attempts N: tries per request (default 5) */
 	bool cleanup;                /* --cleanup: remove what this netd made, then exit (flag only) */
 };
 

@@ -117,6 +117,7 @@ int rt_exec_start(const struct rt_state *st, const struct rt_exec_spec *xs, stru
 		.env = xs->env ? xs->env : spec->env,
 		.hostname = rt__spec_hostname(spec, hbuf),
 		.tty = xs->tty,
+		.sec = &spec->security,
 	};
 	pid_t relay = fork();
 	if (relay < 0) {

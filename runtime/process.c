@@ -58,6 +58,12 @@ int rt__process_exec(const struct rt__proc *p, int *exit_code, struct nd_error *
 	if (!env)
 		return nd_error_set(err, -ENOMEM, "out of memory");
 
+	/* without no_new_privs the filter needs CAP_SYS_ADMIN: loaded now,
+	 * before the capabilities go (runc's order); it then filters the
+	 * setup's own syscalls too */
+	bool nnp = !(p->sec && p->sec->new_privs);
+	if (!nnp && (r = rt__security_seccomp(p->sec, err)) < 0)
+		return r;
 	uint64_t caps = rt_security_caps(p->sec);
 	if ((r = rt__caps_drop_bounding(caps, err)) < 0)
 		return r;
@@ -67,12 +73,12 @@ int rt__process_exec(const struct rt__proc *p, int *exit_code, struct nd_error *
 		return r;
 	if (chdir(cwd) < 0)
 		return nd_error_set(err, -errno, "chdir to cwd (\"%s\") set in config.json failed: %m", cwd);
-	if (!(p->sec && p->sec->new_privs) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return nd_error_set(err, -errno, "no_new_privs: %m");
 	char path[PATH_MAX];
 	if ((r = rt__find_exec(p->args[0], env, path, exit_code, err)) < 0)
 		return r;
-	if ((r = rt__security_seccomp(p->sec, err)) < 0) {
+	if (nnp && (r = rt__security_seccomp(p->sec, err)) < 0) {
 		*exit_code = 125;
 		return r;
 	}

@@ -418,6 +418,8 @@ int rt__seccomp_profile_load(const struct rt_seccomp_profile *p, struct nd_error
 	if (!ctx)
 		return nd_error_set(err, -ENOMEM, "seccomp_init failed");
 	int r = 0;
+	/* no_new_privs is the caller's choice (set before, or CAP_SYS_ADMIN held) */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	for (size_t i = 0; i < p->n_arches; i++) {
 		r = seccomp_arch_add(ctx, p->arches[i]);
 		if (r < 0 && r != -EEXIST) {

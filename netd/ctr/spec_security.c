@@ -174,9 +174,9 @@ static int devices_build(const json_t *hc, struct rt_security *out, struct nd_er
 			return nd_error_set(err, -EINVAL, "--device: PathOnHost must be an absolute path");
 		if (!ctr || !*ctr)
 			ctr = host;
-		if (!path_ok(ctr) || strncmp(ctr, "/dev/", 5) != 0)
+		if (!path_ok(ctr) || !strcmp(ctr, "/"))
 			return nd_error_set(err, -EINVAL, "--device %s: the path in the container (\"%s\") must be "
-					    "under /dev/, without ..", host, ctr);
+					    "absolute, without ..", host, ctr);
 		if (!perms || !*perms)
 			perms = "rwm";
 		if (strlen(perms) > 3 || strspn(perms, "rwm") != strlen(perms))

@@ -46,6 +46,41 @@ static const struct {
 	{ "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
 };
 
+/* containers/common's profiles (Podman's, a superset of Docker's) also name
+ * the errno: "defaultErrno", a rule's "errno"; the number wins when both */
+static const struct {
+	const char *name;
+	int no;
+} errnos[] = {
+	{ "EPERM", EPERM }, { "ENOENT", ENOENT }, { "EIO", EIO }, { "EBADF", EBADF }, { "EAGAIN", EAGAIN },
+	{ "ENOMEM", ENOMEM }, { "EACCES", EACCES }, { "EFAULT", EFAULT }, { "EBUSY", EBUSY }, { "EEXIST", EEXIST },
+	{ "EINVAL", EINVAL }, { "ENOSPC", ENOSPC }, { "ENOSYS", ENOSYS }, { "EOPNOTSUPP", EOPNOTSUPP },
+	{ "EAFNOSUPPORT", EAFNOSUPPORT }, { "ENOTSUP", ENOTSUP },
+};
+
+/* *Ret (a number) or the errno's name; -1 when neither */
+static int errno_of(const json_t *o, const char *num_key, const char *name_key, json_int_t *out,
+		    struct nd_error *err, const char *where)
+{
+	*out = -1;
+	const json_t *v = json_object_get(o, num_key);
+	if (v && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			return nd_error_set(err, -EINVAL, "%s: \"%s\" must be a non-negative number", where, num_key);
+		*out = json_integer_value(v);
+		return 0;
+	}
+	const char *name = nd_json_str(o, name_key);
+	if (!name || !*name)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(errnos); i++)
+		if (!strcmp(errnos[i].name, name)) {
+			*out = errnos[i].no;
+			return 0;
+		}
+	return nd_error_set(err, -EINVAL, "%s: unknown errno \"%s\" (give %s)", where, name, num_key);
+}
+
 static const char *native_go_arch(void)
 {
 #if defined(__x86_64__)
@@ -320,7 +355,7 @@ int rt_seccomp_profile_parse(const char *text, uint64_t caps, const char *arch, 
 		return nd_error_set(err, -EINVAL, "seccomp profile: invalid JSON (line %d: %s)", je.line, je.text);
 	if (!json_is_object(j))
 		return nd_error_set(err, -EINVAL, "seccomp profile: not a JSON object");
-	static const char *const known[] = { "defaultAction", "defaultErrnoRet", "architectures", "archMap",
+	static const char *const known[] = { "defaultAction", "defaultErrnoRet", "defaultErrno", "architectures", "archMap",
 					     "syscalls", "flags", "listenerPath", "listenerMetadata", NULL };
 	const char *key;
 	json_t *v;
@@ -338,12 +373,9 @@ int rt_seccomp_profile_parse(const char *text, uint64_t caps, const char *arch, 
 	if (!def)
 		return nd_error_set(err, -EINVAL, "seccomp profile: \"defaultAction\" is required");
 	json_int_t def_errno = -1;
-	if ((v = json_object_get(j, "defaultErrnoRet"))) {
-		if (!json_is_integer(v) || json_integer_value(v) < 0)
-			return nd_error_set(err, -EINVAL, "seccomp profile: \"defaultErrnoRet\" must be a number");
-		def_errno = json_integer_value(v);
-	}
 	int r;
+	if ((r = errno_of(j, "defaultErrnoRet", "defaultErrno", &def_errno, err, "seccomp profile")) < 0)
+		return r;
 	if ((r = action_parse(def, def_errno, &out->default_action, err, "seccomp profile: defaultAction")) < 0 ||
 	    (r = parse_arches(j, arch, out, err)) < 0 || (r = parse_flags(j, out, err)) < 0)
 		goto fail;
@@ -363,8 +395,8 @@ int rt_seccomp_profile_parse(const char *text, uint64_t caps, const char *arch, 
 		}
 		const char *act = nd_json_str(sc, "action");
 		json_int_t eret = -1;
-		if ((v = json_object_get(sc, "errnoRet")) && json_is_integer(v))
-			eret = json_integer_value(v);
+		if ((r = errno_of(sc, "errnoRet", "errno", &eret, err, where)) < 0)
+			goto fail;
 		struct rt_seccomp_rule proto = { 0 };
 		bool applies;
 		if (!act) {

@@ -79,6 +79,15 @@ if dk run --rm --security-opt seccomp="$T/nomkdir.json" bb rmdir /home 2>/dev/nu
   fail "profile: rmdir not blocked without CAP_SYS_ADMIN"
 fi
 dk run --rm --security-opt seccomp="$T/nomkdir.json" --cap-add SYS_ADMIN bb rmdir /home || fail "profile: rmdir blocked despite CAP_SYS_ADMIN (excludes.caps)"
+# a real, long profile (containers/common's default: archMap, args, includes and
+# excludes by caps, errno names) replaces netd's default filter: the container
+# works, and unshare, which netd's default filter denies, is allowed by it
+if [ -r /usr/share/containers/seccomp.json ]; then
+  out=$(dk run --rm --cap-add SYS_ADMIN --security-opt seccomp=/usr/share/containers/seccomp.json bb \
+    sh -c 'grep ^Seccomp: /proc/self/status; ls / | wc -l; unshare -m true && echo unshare-ok' 2>&1)
+  [[ "$out" == *"Seccomp:"*2* && "$out" == *unshare-ok* ]] || fail "containers' seccomp.json: $(echo "$out" | paste -sd'|')"
+  if dk run --rm --cap-add SYS_ADMIN bb unshare -m true 2>/dev/null; then fail "netd's default filter let unshare through"; fi
+fi
 echo '{"defaultAction": "SCMP_ACT_NOPE"}' >"$T/bad.json"
 refused 'unknown action "SCMP_ACT_NOPE"' --security-opt seccomp="$T/bad.json"
 refused "not support AppArmor" --security-opt apparmor=docker-default

@@ -403,6 +403,17 @@ static void test_seccomp_profile(void **state)
 	assert_int_equal(p.n_arches, 1);
 	assert_int_equal(rule_of(&p, "mkdir")->action, SCMP_ACT_ERRNO(1)); /* no errnoRet: EPERM */
 	rt_seccomp_profile_clear(&p);
+
+	/* containers/common's errno names beside (or instead of) the numbers */
+	assert_int_equal(rt_seccomp_profile_parse("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrno\":\"ENOSYS\","
+						  "\"syscalls\":[{\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ERRNO\","
+						  "\"errno\":\"EINVAL\",\"errnoRet\":22},{\"names\":[\"bpf\"],"
+						  "\"action\":\"SCMP_ACT_ERRNO\",\"errno\":\"EACCES\"}]}",
+						  dflt, NULL, &p, &err), 0);
+	assert_int_equal(p.default_action, SCMP_ACT_ERRNO(ENOSYS));
+	assert_int_equal(rule_of(&p, "socket")->action, SCMP_ACT_ERRNO(22));
+	assert_int_equal(rule_of(&p, "bpf")->action, SCMP_ACT_ERRNO(EACCES));
+	rt_seccomp_profile_clear(&p);
 }
 
 static void test_seccomp_profile_rejects(void **state)
@@ -414,6 +425,8 @@ static void test_seccomp_profile_rejects(void **state)
 		{ "[]", "not a JSON object" },
 		{ "{\"syscalls\":[]}", "defaultAction" },
 		{ "{\"defaultAction\":\"SCMP_ACT_NOPE\"}", "unknown action" },
+		{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrno\":\"EWHAT\"}", "unknown errno \"EWHAT\"" },
+		{ "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":\"1\"}", "non-negative number" },
 		{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"bogus\":1}", "unknown field \"bogus\"" },
 		{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_VAX\"]}", "unknown architecture" },
 		{ "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/x\"}", "listenerPath" },

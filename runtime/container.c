@@ -291,6 +291,9 @@ void rt__container_child(struct rt__child_ctx *ctx)
 		}
 	}
 	struct rt__hostdevs *hostdevs = rt__security_hostdevs(&spec->security);
+	char *bpf;
+	size_t bpf_len;
+	rt__security_bpf_read(spec->state_dir, &bpf, &bpf_len);
 	if ((r = pivot(spec->rootfs, &err)) < 0)
 		child_fail(ctx, &err, 125);
 
@@ -373,7 +376,7 @@ void rt__container_child(struct rt__child_ctx *ctx)
 
 	struct rt__proc p = {
 		.user = spec->user, .cwd = spec->cwd, .args = spec->args, .env = spec->env,
-		.hostname = hostname, .tty = spec->tty, .sec = &spec->security,
+		.hostname = hostname, .tty = spec->tty, .sec = &spec->security, .bpf = bpf, .bpf_len = bpf_len,
 	};
 	int exit_code = 125;
 	rt__process_exec(&p, &exit_code, &err);

@@ -62,7 +62,7 @@ int rt__process_exec(const struct rt__proc *p, int *exit_code, struct nd_error *
 	 * before the capabilities go (runc's order); it then filters the
 	 * setup's own syscalls too */
 	bool nnp = !(p->sec && p->sec->new_privs);
-	if (!nnp && (r = rt__security_seccomp(p->sec, err)) < 0)
+	if (!nnp && (r = rt__security_seccomp(p->sec, p->bpf, p->bpf_len, err)) < 0)
 		return r;
 	uint64_t caps = rt_security_caps(p->sec);
 	if ((r = rt__caps_drop_bounding(caps, err)) < 0)
@@ -78,7 +78,7 @@ int rt__process_exec(const struct rt__proc *p, int *exit_code, struct nd_error *
 	char path[PATH_MAX];
 	if ((r = rt__find_exec(p->args[0], env, path, exit_code, err)) < 0)
 		return r;
-	if (nnp && (r = rt__security_seccomp(p->sec, err)) < 0) {
+	if (nnp && (r = rt__security_seccomp(p->sec, p->bpf, p->bpf_len, err)) < 0) {
 		*exit_code = 125;
 		return r;
 	}

@@ -7,8 +7,11 @@
  * same argument become one rule each (OR), others one rule (AND). */
 #include "runtime/internal.h"
 
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <strings.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 
 static const struct {
@@ -444,7 +447,7 @@ fail:
 	return r;
 }
 
-int rt__seccomp_profile_load(const struct rt_seccomp_profile *p, struct nd_error *err)
+static int filter_build(const struct rt_seccomp_profile *p, scmp_filter_ctx *out, struct nd_error *err)
 {
 	scmp_filter_ctx ctx = seccomp_init(p->default_action);
 	if (!ctx)
@@ -488,10 +491,53 @@ int rt__seccomp_profile_load(const struct rt_seccomp_profile *p, struct nd_error
 			goto out;
 		}
 	}
-	r = seccomp_load(ctx);
-	if (r < 0)
-		r = nd_error_set(err, r, "seccomp_load: %s", strerror(-r));
+	*out = ctx;
+	return 0;
 out:
 	seccomp_release(ctx);
 	return r;
+}
+
+int rt__seccomp_profile_load(const struct rt_seccomp_profile *p, struct nd_error *err)
+{
+	scmp_filter_ctx ctx;
+	int r = filter_build(p, &ctx, err);
+	if (r < 0)
+		return r;
+	r = seccomp_load(ctx);
+	if (r < 0)
+		r = nd_error_set(err, r, "seccomp_load: %s", strerror(-r));
+	seccomp_release(ctx);
+	return r;
+}
+
+int rt__seccomp_profile_export(const struct rt_seccomp_profile *p, int fd, struct nd_error *err)
+{
+	scmp_filter_ctx ctx;
+	int r = filter_build(p, &ctx, err);
+	if (r < 0)
+		return r;
+	r = seccomp_export_bpf(ctx, fd);
+	if (r < 0)
+		r = nd_error_set(err, r, "seccomp_export_bpf: %s", strerror(-r));
+	seccomp_release(ctx);
+	return r;
+}
+
+int rt__seccomp_bpf_load(const struct rt_seccomp_profile *p, const void *bpf, size_t len, struct nd_error *err)
+{
+	if (!len || len % sizeof(struct sock_filter) || len / sizeof(struct sock_filter) > USHRT_MAX)
+		return nd_error_set(err, -EINVAL, "seccomp: a compiled filter of %zu bytes", len);
+	struct sock_fprog prog = { .len = (unsigned short)(len / sizeof(struct sock_filter)),
+				   .filter = (struct sock_filter *)bpf };
+	unsigned flags = 0;
+	if (p->flag_log)
+		flags |= SECCOMP_FILTER_FLAG_LOG;
+#ifdef SECCOMP_FILTER_FLAG_SPEC_ALLOW
+	if (p->flag_spec_allow)
+		flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+#endif
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog) < 0)
+		return nd_error_set(err, -errno, "seccomp(SECCOMP_SET_MODE_FILTER): %m");
+	return 0;
 }

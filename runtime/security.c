@@ -424,7 +424,42 @@ int rt__security_rlimits(const struct rt_security *sec, struct nd_error *err)
 
 /* ---- seccomp ----------------------------------------------------------------------- */
 
-int rt__security_seccomp(const struct rt_security *sec, struct nd_error *err)
+static bool has_profile(const struct rt_security *sec)
+{
+	return sec->seccomp && strcmp(sec->seccomp, "unconfined") != 0;
+}
+
+int rt__security_seccomp_compile(const struct rt_spec *spec, struct nd_error *err)
+{
+	if (!has_profile(&spec->security))
+		return 0;
+	struct rt_seccomp_profile p;
+	int r = rt_seccomp_profile_parse(spec->security.seccomp, rt_security_caps(&spec->security), NULL, &p, err);
+	if (r < 0)
+		return nd_error_wrap(err, "seccomp profile");
+	char path[PATH_MAX];
+	nd_snprintf(path, sizeof(path), "%s/" RT_SECCOMP_BPF, spec->state_dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		r = nd_error_set(err, -errno, "create %s: %m", path);
+	else
+		r = rt__seccomp_profile_export(&p, fd, err);
+	if (fd >= 0 && close(fd) < 0 && r == 0)
+		r = nd_error_set(err, -errno, "write %s: %m", path);
+	rt_seccomp_profile_clear(&p);
+	return r;
+}
+
+void rt__security_bpf_read(const char *state_dir, char **bpf, size_t *len)
+{
+	char path[PATH_MAX];
+	*bpf = NULL;
+	*len = 0;
+	if (nd_snprintf(path, sizeof(path), "%s/" RT_SECCOMP_BPF, state_dir) == 0 && rt__read_file(path, bpf, len) < 0)
+		*bpf = NULL;
+}
+
+int rt__security_seccomp(const struct rt_security *sec, const char *bpf, size_t bpf_len, struct nd_error *err)
 {
 	if (sec && sec->privileged && !sec->seccomp)
 		return 0;
@@ -436,7 +471,7 @@ int rt__security_seccomp(const struct rt_security *sec, struct nd_error *err)
 	int r = rt_seccomp_profile_parse(sec->seccomp, rt_security_caps(sec), NULL, &p, err);
 	if (r < 0)
 		return nd_error_wrap(err, "seccomp profile");
-	r = rt__seccomp_profile_load(&p, err);
+	r = bpf ? rt__seccomp_bpf_load(&p, bpf, bpf_len, err) : rt__seccomp_profile_load(&p, err);
 	rt_seccomp_profile_clear(&p);
 	return r;
 }

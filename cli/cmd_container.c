@@ -296,7 +296,8 @@ static const char create_help[] =
 	"  -P, --publish-all       publish every exposed port on a free host port\n"
 	"      --expose PORT       expose PORT[/proto] (for -P)\n"
 	"  -t, --tty               allocate a pseudo-terminal\n"
-	"  -i, --interactive       keep the container's stdin open; run relays ours (our EOF closes it)\n";
+	"  -i, --interactive       keep the container's stdin open; run relays ours (our EOF closes it)\n"
+	"%s";
 
 static const char run_only_help[] =
 	"  -d, --detach            run in the background and print the container ID\n"
@@ -355,7 +356,7 @@ static int parse_create(struct cli *cli, int argc, char **argv, bool run, struct
 		{ "pids-limit", required_argument, NULL, O_PIDS }, { "init", no_argument, NULL, O_INIT },
 		{ "restart", required_argument, NULL, O_RESTART }, { "help", no_argument, NULL, O_HELP },
 		{ "publish", required_argument, NULL, 'p' }, { "publish-all", no_argument, NULL, 'P' },
-		{ "expose", required_argument, NULL, O_EXPOSE }, { 0 },
+		{ "expose", required_argument, NULL, O_EXPOSE }, CLI_SECURITY_OPTIONS, { 0 },
 	};
 	json_t *body = json_object();
 	json_t *hc = json_object();
@@ -447,9 +448,17 @@ static int parse_create(struct cli *cli, int argc, char **argv, bool run, struct
 			printf(create_help, run ? "run" : "create",
 			       run ? "Create and start a container; without -d, wait for it and exit with its code."
 				   : "Create a container (netctl start runs it).",
-			       run ? run_only_help : "");
+			       run ? run_only_help : "", cli_security_help);
 			return -1;
-		default: return cli_usage_error(cli->prog, "unknown option \"%s\"", argv[optind - 1]);
+		default: {
+			int sr = cli_security_opt(cli, c, optarg, hc);
+			if (sr != -ENOENT) {
+				if (sr)
+					return sr;
+				break;
+			}
+			return cli_usage_error(cli->prog, "unknown option \"%s\"", argv[optind - 1]);
+		}
 		}
 	}
 	if (optind >= argc)

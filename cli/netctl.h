@@ -27,6 +27,21 @@ int cli_fail(const struct nd_error *err);
 int cli_usage_error(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_parse_format(const char *s, enum cli_format *out);
 
+/* cmd_security.c: create/run's security options into HostConfig.
+ * cli_security_opt: 0 taken, -ENOENT not one of them, else an exit status. */
+enum {
+	CLI_O_PRIVILEGED = 1500, CLI_O_CAP_ADD, CLI_O_CAP_DROP, CLI_O_SECURITY_OPT, CLI_O_DEVICE, CLI_O_GROUP_ADD,
+	CLI_O_ULIMIT, CLI_O_SYSCTL,
+};
+#define CLI_SECURITY_OPTIONS                                                                                   \
+	{ "privileged", no_argument, NULL, CLI_O_PRIVILEGED }, { "cap-add", required_argument, NULL, CLI_O_CAP_ADD }, \
+	{ "cap-drop", required_argument, NULL, CLI_O_CAP_DROP },                                                  \
+	{ "security-opt", required_argument, NULL, CLI_O_SECURITY_OPT },                                          \
+	{ "device", required_argument, NULL, CLI_O_DEVICE }, { "group-add", required_argument, NULL, CLI_O_GROUP_ADD }, \
+	{ "ulimit", required_argument, NULL, CLI_O_ULIMIT }, { "sysctl", required_argument, NULL, CLI_O_SYSCTL }
+extern const char cli_security_help[];
+int cli_security_opt(struct cli *cli, int c, const char *arg, json_t *hc);
+
 void cli_print_json(const json_t *j);
 
 /* Aligned human tables. */

@@ -33,6 +33,7 @@ void rt_spec_clear(struct rt_spec *s)
 	free(s->cgroup_parent);
 	free(s->state_dir);
 	free(s->log_path);
+	rt_security_clear(&s->security);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -86,6 +87,7 @@ json_t *rt_spec_to_json(const struct rt_spec *s)
 	set_str(o, "cgroup_parent", s->cgroup_parent);
 	set_str(o, "state_dir", s->state_dir);
 	set_str(o, "log_path", s->log_path);
+	json_object_set_new(o, "security", rt__security_to_json(&s->security));
 	return o;
 }
 
@@ -199,6 +201,8 @@ int rt_spec_from_json(const json_t *j, struct rt_spec **out, struct nd_error *er
 			}
 		}
 	}
+	if ((r = rt__security_from_json(json_object_get(j, "security"), &s->security, err)) < 0)
+		goto fail;
 	*out = s;
 	return 0;
 fail:

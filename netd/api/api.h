@@ -38,6 +38,9 @@ bool api_json_zeroish(const json_t *v);
 /* -EINVAL naming the first member of obj that is neither honoured (listed),
  * nor zeroish, nor a default of defaults (NULL-terminated); where prefixes the
  * name ("HostConfig"). */
+/* api_container_security.c: checks HostConfig's security options and
+ * copies them into the HostConfig netd stores */
+int api_container_security(const json_t *hc_in, const char *network_mode, json_t *hc_out, struct nd_error *err);
 int api_refuse_unhonoured(const json_t *obj, const char *where, const char *const *honoured,
 			  const struct api_default *defaults, struct nd_error *err);
 

@@ -113,6 +113,7 @@ static const char *const honoured_config[] = {
 static const char *const honoured_hostconfig[] = {
 	"NetworkMode", "PortBindings", "PublishAllPorts", "RestartPolicy", "AutoRemove", "Memory", "NanoCpus",
 	"CpuShares", "CpuQuota", "CpuPeriod", "PidsLimit", "Init", "Dns", "ExtraHosts", "LogConfig", "ConsoleSize",
+	"Privileged", "CapAdd", "CapDrop", "SecurityOpt", "Devices", "GroupAdd", "Ulimits", "Sysctls",
 	NULL,
 };
 static const char *const honoured_endpoint[] = { "IPAMConfig", "Aliases", NULL };
@@ -307,6 +308,8 @@ static int parse_hostconfig(struct netd *d, const json_t *body, json_t **out, js
 			 "CpuQuota", quota, "CpuPeriod", period, "PidsLimit", pids, "Init", init,
 			 "AutoRemove", autorm, "RestartPolicy", "Name", rpname, "MaximumRetryCount", maxretry,
 			 "Dns", dns, "ExtraHosts", hosts);
+	if (*out && (rc = api_container_security(hc, mode, *out, err)) < 0)
+		return rc;
 	return *out ? 0 : nd_error_set(err, -ENOMEM, "out of memory");
 }
 

@@ -222,6 +222,10 @@ int ctr_spec_build(struct netd *d, const struct nd_container_rec *r, const char 
 		s->mounts[s->n_mounts].destination = strdup(files[i][1]);
 		s->n_mounts++;
 	}
+	if (ctr_security_build(hc, r->network_mode, &s->security, err) < 0) {
+		rt_spec_free(s);
+		return err->code;
+	}
 	s->state_dir = strdup(r->state_dir);
 	s->log_path = strdup(r->log_path);
 	const char *cgp = d->cfg.cgroup_parent;

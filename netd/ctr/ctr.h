@@ -157,6 +157,10 @@ int ctr_files_write(struct netd *d, const struct nd_container_rec *r, struct nd_
 int ctr_spec_build(struct netd *d, const struct nd_container_rec *r, const char *netns, struct rt_spec **out,
 		   struct nd_error *err);
 int ctr_parse_signal(const char *s);
+/* spec_security.c: HostConfig's security options (Privileged, CapAdd/CapDrop,
+ * SecurityOpt, Devices, GroupAdd, Ulimits, Sysctls) checked and turned into
+ * the runtime's; -EINVAL/-ENOTSUP/-EPERM with a sentence naming the option. */
+int ctr_security_build(const json_t *hc, const char *network_mode, struct rt_security *out, struct nd_error *err);
 
 /* ports.c: published ports (HostConfig.PortBindings, PublishAllPorts) */
 /* Validates the create body's bindings into hc_out; *exposed_out gets Config.ExposedPorts. */

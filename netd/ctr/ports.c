@@ -377,6 +377,9 @@ int ctr_ports_sync(struct netd *d, struct nd_error *err)
 	json_t *doc;
 	json_array_foreach(docs, i, doc)
 		json_array_extend(all, json_object_get(doc, "PortMappings") ?: json_array());
+	/* and what CNI attachments publish (net layer records) */
+	if ((rc = net_attach_port_records(d, all, err)) < 0)
+		return rc;
 	_cleanup_free_ struct nd_port_map *maps = NULL;
 	size_t n;
 	if (maps_of(all, &maps, &n) < 0)

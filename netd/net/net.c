@@ -56,6 +56,17 @@ static int remove_orphans(struct netd *d, const json_t *recorded)
 	return 0;
 }
 
+static bool net__sandbox_empty(struct netd *d, const char *sbid)
+{
+	struct nd_endpoint_list eps;
+	struct nd_error e = { 0 };
+	if (net_endpoint_list(d, NULL, sbid, &eps, &e) < 0)
+		return false;
+	bool empty = eps.n == 0;
+	nd_endpoint_list_clear(&eps);
+	return empty;
+}
+
 int net_reconcile(struct netd *d, bool startup, struct nd_error *err)
 {
 	struct net_state *ns = net_of(d);
@@ -85,6 +96,18 @@ int net_reconcile(struct netd *d, bool startup, struct nd_error *err)
 	for (size_t i = 0; i < sbs.n; i++) {
 		const struct nd_sandbox_rec *sb = &sbs.v[i];
 		struct nd_error e = { 0 };
+		if (sb->caller_owned && (!netns_alive(sb->netns_path) || net__sandbox_empty(d, sb->id))) {
+			/* the caller's namespace went while netd was away (or an
+			 * attach was cut short before its endpoint): release what
+			 * netd holds for it, never re-create it */
+			log_info("reconcile: sandbox=%.12s name=%s: caller's namespace %s %s, releasing", sb->id, sb->name,
+				 sb->netns_path, netns_alive(sb->netns_path) ? "has no endpoint" : "is gone");
+			if (net_sandbox_delete(d, sb->id, true, &e) < 0) {
+				log_error("reconcile: sandbox=%.12s: %s", sb->id, e.msg);
+				failures++;
+			}
+			continue;
+		}
 		if (!netns_alive(sb->netns_path)) {
 			log_info("reconcile: sandbox=%.12s: network namespace missing, re-creating", sb->id);
 			if (netns_create(sb->netns_path, &e) < 0) {

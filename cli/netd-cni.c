@@ -16,10 +16,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <ifaddrs.h>
+#include <linux/ethtool.h>
 #include <linux/if_packet.h>
+#include <linux/sockios.h>
 #include <linux/magic.h>
 #include <net/if.h>
 #include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/statfs.h>
 
 /* the spec's error codes */
@@ -143,6 +147,76 @@ static void add_ip(json_t *ips, const struct cni *c, const char *addr, const cha
 	json_array_append_new(ips, ip);
 }
 
+/* ---- the host side of a veth: its peer's ifindex from ethtool's stats ------------------ */
+
+static int veth_peer_index(int sock, const char *ifname)
+{
+	struct ifreq ifr = { 0 };
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	struct ethtool_drvinfo drv = { .cmd = ETHTOOL_GDRVINFO };
+	ifr.ifr_data = (void *)&drv;
+	if (ioctl(sock, SIOCETHTOOL, &ifr) < 0 || strcmp(drv.driver, "veth"))
+		return -1;
+	struct {
+		struct ethtool_sset_info hdr;
+		uint32_t len;
+	} sset = { .hdr = { .cmd = ETHTOOL_GSSET_INFO, .sset_mask = 1ULL << ETH_SS_STATS } };
+	ifr.ifr_data = (void *)&sset;
+	if (ioctl(sock, SIOCETHTOOL, &ifr) < 0 || !sset.hdr.sset_mask || sset.len == 0 || sset.len > 4096)
+		return -1;
+	uint32_t n = sset.len;
+	_cleanup_free_ struct ethtool_gstrings *names = calloc(1, sizeof(*names) + (size_t)n * ETH_GSTRING_LEN);
+	_cleanup_free_ struct ethtool_stats *stats = calloc(1, sizeof(*stats) + (size_t)n * sizeof(uint64_t));
+	if (!names || !stats)
+		return -1;
+	names->cmd = ETHTOOL_GSTRINGS;
+	names->string_set = ETH_SS_STATS;
+	names->len = n;
+	ifr.ifr_data = (void *)names;
+	if (ioctl(sock, SIOCETHTOOL, &ifr) < 0)
+		return -1;
+	stats->cmd = ETHTOOL_GSTATS;
+	stats->n_stats = n;
+	ifr.ifr_data = (void *)stats;
+	if (ioctl(sock, SIOCETHTOOL, &ifr) < 0)
+		return -1;
+	for (uint32_t i = 0; i < n && i < stats->n_stats; i++)
+		if (strncmp((const char *)names->data + (size_t)i * ETH_GSTRING_LEN, "peer_ifindex", ETH_GSTRING_LEN) == 0)
+			return (int)stats->data[i];
+	return -1;
+}
+
+/* The host end of the container's interface (veth drivers), as the
+ * reference plugins report it: chained plugins (bandwidth) look for it.
+ * name stays "" when there is none. */
+static void host_peer(const char *netns, const char *ifname, char name[IFNAMSIZ], char mac[18])
+{
+	name[0] = mac[0] = '\0';
+	_cleanup_close_ int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int target = open(netns, O_RDONLY | O_CLOEXEC);
+	if (self < 0 || target < 0 || setns(target, CLONE_NEWNET) < 0)
+		return;
+	int peer = -1;
+	_cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s >= 0)
+		peer = veth_peer_index(s, ifname);
+	if (setns(self, CLONE_NEWNET) < 0) {
+		/* cannot come back: say nothing rather than something wrong */
+		return;
+	}
+	if (peer <= 0)
+		return;
+	_cleanup_close_ int hs = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr = { 0 };
+	if (hs < 0 || !if_indextoname((unsigned)peer, ifr.ifr_name))
+		return;
+	snprintf(name, IFNAMSIZ, "%s", ifr.ifr_name);
+	if (ioctl(hs, SIOCGIFHWADDR, &ifr) == 0) {
+		const unsigned char *h = (const unsigned char *)ifr.ifr_hwaddr.sa_data;
+		snprintf(mac, 18, "%02x:%02x:%02x:%02x:%02x:%02x", h[0], h[1], h[2], h[3], h[4], h[5]);
+	}
+}
+
 /* The attachment as a result of the config's version, after prev's
  * interfaces, addresses and routes when netd is not first in the chain. */
 static json_t *result_of(const struct cni *c, const json_t *att, const json_t *prev)
@@ -157,6 +231,10 @@ static json_t *result_of(const struct cni *c, const json_t *att, const json_t *p
 		if (json_is_object(json_object_get(prev, "dns")))
 			json_object_update(dns, json_object_get(prev, "dns"));
 	}
+	char host[IFNAMSIZ], hmac[18];
+	host_peer(nd_json_str(att, "Netns") ?: "", nd_json_str(att, "Ifname") ?: "", host, hmac);
+	if (host[0])
+		json_array_append_new(ifs, json_pack("{s:s, s:s}", "name", host, "mac", hmac));
 	int idx = (int)json_array_size(ifs);
 	json_t *iface = json_pack("{s:s, s:s, s:s}", "name", nd_json_str(att, "Ifname") ?: "", "mac",
 				  nd_json_str(att, "MacAddress") ?: "", "sandbox", nd_json_str(att, "Netns") ?: "");

@@ -65,12 +65,22 @@ static int port_of(const json_t *j, struct nd_port_map *m, struct nd_error *err)
 
 static json_t *attachment_view(const struct net_attachment *a)
 {
-	json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:i, s:O, s:O}",
-		"ContainerID", nd_json_str(a->sb.labels, "cni.dev/container-id") ?: "", "Ifname", a->ep.ifname,
-		"NetworkID", a->network_id, "Network", a->network_name, "SandboxID", a->sb.id, "Netns",
-		a->sb.netns_path, "EndpointID", a->ep.id, "MacAddress", a->ep.mac, "IPv4Address", a->ep.ipv4,
-		"IPv6Address", a->ep.ipv6, "IPv4Gateway", a->gateway4, "IPv6Gateway", a->gateway6, "DefaultRoute",
-		a->ep.default_route, "MTU", a->mtu, "Aliases", a->ep.aliases, "PortMappings", a->ep.port_mappings);
+	json_t *v = json_object();
+	if (!v)
+		return NULL;
+	const struct { const char *k, *v; } strs[] = {
+		{ "ContainerID", nd_json_str(a->sb.labels, "cni.dev/container-id") ?: "" },
+		{ "Ifname", a->ep.ifname }, { "NetworkID", a->network_id }, { "Network", a->network_name },
+		{ "SandboxID", a->sb.id }, { "Netns", a->sb.netns_path }, { "EndpointID", a->ep.id },
+		{ "MacAddress", a->ep.mac }, { "IPv4Address", a->ep.ipv4 }, { "IPv6Address", a->ep.ipv6 },
+		{ "IPv4Gateway", a->gateway4 }, { "IPv6Gateway", a->gateway6 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
+		json_object_set_new(v, strs[i].k, json_string(strs[i].v));
+	json_object_set_new(v, "DefaultRoute", json_boolean(a->ep.default_route));
+	json_object_set_new(v, "MTU", json_integer(a->mtu));
+	json_object_set_new(v, "Aliases", a->ep.aliases ? json_deep_copy(a->ep.aliases) : json_array());
+	json_object_set_new(v, "PortMappings", a->ep.port_mappings ? json_deep_copy(a->ep.port_mappings) : json_array());
 	return v;
 }
 

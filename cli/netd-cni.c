@@ -491,6 +491,13 @@ static int cmd_add(struct cni *c)
 			json_array_append_new(out, o);
 		}
 	}
+	/* "runtimeHoldsPorts": true when the runtime binds the published host
+	 * ports itself (podman 4 does): netd then only steers traffic to them */
+	json_t *holds = json_object_get(c->conf, "runtimeHoldsPorts");
+	if (holds && !json_is_boolean(holds))
+		return fail(c, CNI_ERR_CONFIG, NULL, "\"runtimeHoldsPorts\" must be true or false");
+	if (json_is_true(holds))
+		json_object_set_new(body, "RuntimeHoldsPorts", json_true());
 	const json_t *prev = json_object_get(c->conf, "prevResult");
 	if (prev && !json_is_null(prev) && !json_is_object(prev))
 		return fail(c, CNI_ERR_DECODE, NULL, "\"prevResult\" must be an object");

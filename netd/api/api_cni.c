@@ -3,7 +3,7 @@
  * service of the net layer (net/attach.c) and encodes the attachment.
  *
  *   POST /cni/add    {"ContainerID","Ifname","Network","Netns", "IPv4","IPv6",
- *                     "MacAddress","Aliases":[...],
+ *                     "MacAddress","Aliases":[...], "RuntimeHoldsPorts": false,
  *                     "PortMappings":[{"HostPort","ContainerPort","Protocol","HostIP"}]}
  *                    -> 200 attachment
  *   POST /cni/check  {"ContainerID","Ifname","Network"} -> 200 attachment | 404
@@ -98,6 +98,11 @@ void api_cni_add(struct http_req *req, void *ctx)
 		http_reply_error(req, &err);
 		return;
 	}
+	bool holds = false;
+	if (nd_json_get_bool(body, "RuntimeHoldsPorts", &holds, &err) < 0) {
+		http_reply_error(req, &err);
+		return;
+	}
 	r.aliases = json_object_get(body, "Aliases");
 	if (json_is_null(r.aliases))
 		r.aliases = NULL;
@@ -111,10 +116,11 @@ void api_cni_add(struct http_req *req, void *ctx)
 		size_t i;
 		json_t *m;
 		json_array_foreach(pm, i, m) {
-			if (port_of(m, &ports[r.nports++], &err) < 0) {
+			if (port_of(m, &ports[r.nports], &err) < 0) {
 				http_reply_error(req, &err);
 				return;
 			}
+			ports[r.nports++].caller_reserves = holds;
 		}
 		r.ports = ports;
 	}

@@ -63,6 +63,7 @@ static int map_from_json(const json_t *j, struct nd_port_map *m)
 	m->container_port = (uint16_t)cp;
 	snprintf(m->host_ip, sizeof(m->host_ip), "%s", nd_json_str(j, "HostIp") ?: "");
 	snprintf(m->container_ip, sizeof(m->container_ip), "%s", nd_json_str(j, "ContainerIp") ?: "");
+	m->caller_reserves = json_is_true(json_object_get(j, "CallerReserves")); /* CNI attachments' */
 	return 0;
 }
 

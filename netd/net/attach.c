@@ -133,9 +133,12 @@ static void fill(struct netd *d, struct net_network *n, struct net_attachment *a
 
 static json_t *port_record(const struct nd_port_map *m)
 {
-	return json_pack("{s:s, s:s, s:i, s:s, s:i}", "Proto", wire_ports_proto_name(m->proto), "HostIp", m->host_ip,
-			 "HostPort", (int)m->host_port, "ContainerIp", m->container_ip, "ContainerPort",
-			 (int)m->container_port);
+	json_t *j = json_pack("{s:s, s:s, s:i, s:s, s:i}", "Proto", wire_ports_proto_name(m->proto), "HostIp",
+			      m->host_ip, "HostPort", (int)m->host_port, "ContainerIp", m->container_ip,
+			      "ContainerPort", (int)m->container_port);
+	if (j && m->caller_reserves)
+		json_object_set_new(j, "CallerReserves", json_true());
+	return j;
 }
 
 static int port_from_record(const json_t *j, struct nd_port_map *m)
@@ -154,6 +157,7 @@ static int port_from_record(const json_t *j, struct nd_port_map *m)
 	m->container_port = (uint16_t)cp;
 	snprintf(m->host_ip, sizeof(m->host_ip), "%s", nd_json_str(j, "HostIp") ?: "");
 	snprintf(m->container_ip, sizeof(m->container_ip), "%s", nd_json_str(j, "ContainerIp") ?: "");
+	m->caller_reserves = json_is_true(json_object_get(j, "CallerReserves"));
 	return 0;
 }
 

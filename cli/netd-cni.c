@@ -8,8 +8,9 @@
  * error object) on stdout. Verbs: ADD, DEL, CHECK, STATUS, GC, VERSION;
  * result shapes for 0.3.0, 0.3.1, 0.4.0, 1.0.0 and 1.1.0. Capabilities
  * (runtimeConfig): portMappings, ips, mac, aliases. It links nothing of the
- * daemon: common/, wire/ and libcurl. */
-#include "cli/client.h"
+ * daemon: common/ and wire/; its HTTP client is cni_http.c (no libcurl:
+ * loading it costs more than an ADD should, see bench/cni.sh). */
+#include "cli/cni_http.h"
 #include "wire/wire.h"
 
 #include <arpa/inet.h>
@@ -50,7 +51,6 @@ struct cni {
 	json_t *conf;
 	const char *version;           /* the config's (or the default) */
 	const char *name, *network, *socket;
-	struct client *client;
 };
 
 /* ---- output ---------------------------------------------------------------------- */
@@ -118,17 +118,7 @@ static int code_of(const struct nd_error *e, int fallback)
 static int call(struct cni *c, const char *method, const char *path, const json_t *body, json_t **resp,
 		struct nd_error *err)
 {
-	if (!c->client) {
-		char host[PATH_MAX + 8];
-		snprintf(host, sizeof(host), "unix://%s", c->socket);
-		int rc = client_new(host, &c->client, err);
-		if (rc < 0)
-			return rc;
-	}
-	int rc = client_call(c->client, method, path, body, resp, err);
-	if (rc < 0 && nd_str_has_prefix(err->msg, "cannot connect"))
-		err->code = -ECONNREFUSED;
-	return rc;
+	return cni_http_call(c->socket, method, path, body, resp, err);
 }
 
 /* ---- results --------------------------------------------------------------------- */
@@ -749,7 +739,6 @@ int main(void)
 	else
 		rc = fail(&c, CNI_ERR_ENV, NULL, "unknown CNI_COMMAND \"%s\"", c.command);
 out:
-	client_free(c.client);
 	json_decref(c.conf);
 	return rc ? 1 : 0;
 }

@@ -113,12 +113,19 @@ int ctr_files_write(struct netd *d, json_t *doc, struct nd_error *err)
 				const char *cid = nd_json_str(p, "ContainerID");
 				const char *a = nd_json_str(p, "IPv4Address");
 				const char *name = nd_json_str(p, "OwnerName");
-				if (!cid || !a || !*a || !name || !*name || strcmp(nd_json_str(p, "SandboxID") ?: "", sbid) == 0)
+				if (!a || !*a || strcmp(nd_json_str(p, "SandboxID") ?: "", sbid) == 0)
 					continue;
 				char ip[64];
 				snprintf(ip, sizeof(ip), "%s", a);
 				strip_prefix(ip);
-				fprintf(m, "%s\t%s %.12s\n", ip, name, cid);
+				if (cid && name && *name)
+					fprintf(m, "%s\t%s %.12s\n", ip, name, cid);
+				/* the aliases of bare sandboxes' endpoints (CNI attachments) */
+				size_t ai;
+				json_t *al;
+				json_array_foreach(json_object_get(p, "Aliases"), ai, al)
+					if (!cid && json_is_string(al))
+						fprintf(m, "%s\t%s\n", ip, json_string_value(al));
 			}
 		}
 	} else if (!host) {

@@ -90,5 +90,14 @@ assert_eq "$(api GET /sandboxes | jq '[.[] | select(.CallerOwned)] | length')" 0
 ! has 8080 nft list table inet netd || fail "8080 still in nft after podman rm"
 poll 10 bash -c "[ \$(ip -o link show type veth | wc -l) = $veths0 ]" || fail "veths after podman rm: $(ctr_veths), want $veths0"
 in_ns outside curl -sf --max-time 1 http://192.0.2.1:8080/cgi-bin/ip >/dev/null 2>&1 && fail "8080 still answers after rm"
+
+# ---- aliases: a CNI attachment's names in netd's hosts-based names --------------------------
+mk_netns al
+mkdir -p "$T/www"; echo hello-from-webby > "$T/www/x"
+cni ADD alias-ctr eth0 /run/netns/al "$(jq -nc --arg s "$ND_SOCK" '{cniVersion:"1.1.0", name:"pmnet", type:"netd", network:"pmnet", socket:$s, runtimeConfig:{aliases:{pmnet:["webby"]}}}')" \
+  || fail "ADD with aliases: $CNI_OUT"
+in_ns al busybox httpd -f -p 80 -h "$T/www" & hp=$!; on_exit "kill $hp"
+assert_eq "$(netctl run --rm --net pmnet bb wget -qO- http://webby/x)" hello-from-webby "a netd container reaches the CNI attachment by its alias"
+cni DEL alias-ctr eth0 /run/netns/al "$(jq -nc --arg s "$ND_SOCK" '{cniVersion:"1.1.0", name:"pmnet", type:"netd", network:"pmnet", socket:$s}')" || fail "DEL alias-ctr"
 netctl rm -f srv >/dev/null
 echo PASS

@@ -246,6 +246,16 @@ static json_t *result_of(const struct cni *c, const json_t *att, const json_t *p
 	json_object_set_new(r, "interfaces", ifs);
 	json_object_set_new(r, "ips", ips);
 	json_object_set_new(r, "routes", routes);
+	/* netd's name server for the network: the runtime's resolv.conf */
+	const char *ns = nd_json_str(att, "Nameserver");
+	if (ns && *ns) {
+		json_t *l = json_object_get(dns, "nameservers");
+		if (!json_is_array(l)) {
+			l = json_array();
+			json_object_set_new(dns, "nameservers", l);
+		}
+		json_array_append_new(l, json_string(ns));
+	}
 	json_object_set_new(r, "dns", dns);
 	return r;
 }

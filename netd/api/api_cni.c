@@ -73,7 +73,7 @@ static json_t *attachment_view(const struct net_attachment *a)
 		{ "Ifname", a->ep.ifname }, { "NetworkID", a->network_id }, { "Network", a->network_name },
 		{ "SandboxID", a->sb.id }, { "Netns", a->sb.netns_path }, { "EndpointID", a->ep.id },
 		{ "MacAddress", a->ep.mac }, { "IPv4Address", a->ep.ipv4 }, { "IPv6Address", a->ep.ipv6 },
-		{ "IPv4Gateway", a->gateway4 }, { "IPv6Gateway", a->gateway6 },
+		{ "IPv4Gateway", a->gateway4 }, { "IPv6Gateway", a->gateway6 }, { "Nameserver", a->dns4 },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
 		json_object_set_new(v, strs[i].k, json_string(strs[i].v));

@@ -124,6 +124,8 @@ static void fill(struct netd *d, struct net_network *n, struct net_attachment *a
 		if (!*gw && addr[0] && p->gateway[0])
 			snprintf(gw, 64, "%s", p->gateway);
 	}
+	const char *dns = net_dns_addr(n);
+	snprintf(a->dns4, sizeof(a->dns4), "%s", dns ? dns : "");
 	const char *mtu = nd_json_str(n->rec.options, "com.docker.network.driver.mtu");
 	a->mtu = mtu ? atoi(mtu) : 0;
 	(void)d;

@@ -244,6 +244,8 @@ int netd_net_start(struct netd *d, struct nd_error *err)
 		return rc;
 	if ((rc = net_reconcile(d, true, err)) < 0)
 		return rc;
+	for (struct net_network *n = ns->networks; n; n = n->next)
+		net_dns_start(d, n);   /* the gateways are in place now */
 	foreign_sync(ns, true);
 
 	uv_timer_init(d->loop, &ns->reconcile);
@@ -261,6 +263,7 @@ void netd_net_stop(struct netd *d)
 	struct net_network *next;
 	for (struct net_network *n = ns->networks; n; n = next) {
 		next = n->next;
+		net_dns_stop(n);
 		net_network_free(n);
 	}
 	ipam_space_free(ns->space);

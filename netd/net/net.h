@@ -42,6 +42,7 @@ struct net_network {
 	const struct nd_driver_ops *drv;
 	struct net_pool pools[ND_DRV_MAX_SUBNETS];
 	int npools;
+	struct net_dns *dns;             /* dns.c: its name server, NULL when none */
 	struct net_network *next;
 };
 
@@ -103,6 +104,14 @@ int net_network_load(struct netd *d, struct nd_network_rec *rec, struct net_netw
 int net__network_save(struct netd *d, const struct net_network *n, struct nd_error *err);
 void net_network_free(struct net_network *n);
 int net_default_network(struct netd *d, struct nd_error *err);
+
+/* dns.c: a network's names (its endpoints' owner names, aliases, short
+ * container ids) answered on its IPv4 gateway, UDP 53, when that is a host
+ * address. Best effort: a network without one still works. */
+void net_dns_start(struct netd *d, struct net_network *n);
+void net_dns_stop(struct net_network *n);
+/* The address it answers on, NULL when the network has none. */
+const char *net_dns_addr(const struct net_network *n);
 
 /* ---- endpoints (endpoint.c) -------------------------------------------------- */
 
@@ -194,6 +203,7 @@ struct net_attachment {
 	char network_id[ND_ID_LEN + 1], network_name[ND_NAME_MAX + 1];
 	char gateway4[64], gateway6[64]; /* of the subnets the addresses are in, "" = none */
 	int mtu;                         /* the network's MTU option, 0 = the kernel's default */
+	char dns4[64];                   /* the network's name server (dns.c), "" = none */
 };
 void net_attachment_clear(struct net_attachment *a);
 

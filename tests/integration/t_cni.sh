@@ -133,7 +133,7 @@ cni_expect_code 7 ADD ctr-bad eth0 /run/netns/bad "$(cni_conf 1.1.0 '{"runtimeCo
 # netd not running: try again later
 cni_expect_code 11 ADD ctr-bad eth0 /run/netns/bad "$(cni_conf 1.1.0 "{\"socket\":\"$T/nosuch.sock\"}")"
 cni_expect_code 11 DEL ctr-bad eth0 /run/netns/bad "$(cni_conf 1.1.0 "{\"socket\":\"$T/nosuch.sock\"}")"
-ip -n bad -o link show | grep -qv "lo:" && fail "a failed ADD left an interface in the namespace: $(ip -n bad -o link)"
+has -v "lo:" ip -n bad -o link show && fail "a failed ADD left an interface in the namespace: $(ip -n bad -o link)"
 nothing_left "bad input"
 # a port that cannot be published: the whole ADD is undone
 mk_netns busy
@@ -151,6 +151,22 @@ cni ADD ctr-caps net1 /run/netns/caps "$(cni_conf 1.0.0 '{"runtimeConfig":{"ips"
 assert_eq "$(jq -r '.ips[0].address' <<<"$CNI_OUT")" 10.77.0.42/24 "ips capability"
 assert_eq "$(ip -n caps -j link show net1 | jq -r '.[0].address')" 02:aa:bb:cc:dd:ee "mac capability"
 assert_eq "$(api GET /endpoints | jq -r '.[0].Aliases[0]')" webby "aliases capability"
+# netd's names on the network: the result's nameserver answers for the alias
+assert_eq "$(jq -c .dns <<<"$CNI_OUT")" '{"nameservers":["10.77.0.1"]}' "dns in the result"
+dnsq() { python3 - "$@" <<'PY'
+import socket, struct, sys
+name, server, qtype = sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 1
+q = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0) + b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0" + struct.pack(">HH", qtype, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2); s.sendto(q, (server, 53))
+r = s.recv(512); rcode = r[3] & 15; an = struct.unpack(">H", r[6:8])[0]
+ips = [socket.inet_ntoa(r[i + 12:i + 16]) for i in range(len(q), len(r), 16)][:an] if qtype == 1 else []
+print(rcode, " ".join(ips))
+PY
+}
+assert_eq "$(in_ns caps bash -c "$(declare -f dnsq); dnsq webby 10.77.0.1")" "0 10.77.0.42" "netd's name server answers the alias"
+assert_eq "$(in_ns caps bash -c "$(declare -f dnsq); dnsq WEBBY.cninet 10.77.0.1")" "0 10.77.0.42" "NAME.NETWORK, any case"
+assert_eq "$(in_ns caps bash -c "$(declare -f dnsq); dnsq webby 10.77.0.1 28")" "0 " "AAAA of an IPv4-only name: no data"
+assert_eq "$(in_ns caps bash -c "$(declare -f dnsq); dnsq example.org 10.77.0.1")" "5 " "other names: refused"
 # a second network on the same container, its own interface
 netctl network create --subnet 10.78.0.0/24 cninet2 >/dev/null
 CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAME=x;IP=10.78.0.9" cni ADD ctr-caps net2 /run/netns/caps "$(cni_conf 1.1.0 '{"network":"cninet2","name":"second"}')" \

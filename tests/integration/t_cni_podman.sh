@@ -3,7 +3,7 @@
 # (containers.conf, CNI config dir, plugin dir and storage all the test's
 # own, never the machine's) and a conflist naming the netd plugin. `podman
 # run --network NAME -p 8080:80` gets its address from netd, reaches a netd
-# container on the same network, publishes 8080 to an "outside" namespace
+# container on the same network by address and by name, publishes 8080 to an "outside" namespace
 # with the client's address kept, and `podman rm -f` leaves nothing in netd,
 # the kernel or the firewall.
 #
@@ -57,7 +57,7 @@ pm_cleanup() {
 }
 on_exit pm_cleanup
 P import "$T/bb.tar" localhost/bb:latest >/dev/null || fail "podman import"
-P network ls --format '{{.Name}}' | grep -qx pmnet || fail "podman does not see the conflist: $(P --log-level debug network ls 2>&1 | grep -i 'cni\|warn')"
+has -x pmnet P network ls --format '{{.Name}}' || fail "podman does not see the conflist: $(P --log-level debug network ls 2>&1 | grep -i 'cni\|warn')"
 
 # ---- a netd container on the same network ----------------------------------------------------
 netctl run -d --name srv --net pmnet -e CGI="$WEB_CGI" bb sh -c "$WEB_SRV" >/dev/null
@@ -77,6 +77,9 @@ api GET /endpoints | jq -e --arg a "$pc_ip/24" 'map(select(.IPv4Address == $a)) 
 poll 10 P exec pc wget -qO- "http://$srv_ip/cgi-bin/ip" || fail "pc cannot reach srv at $srv_ip"
 assert_eq "$(P exec pc wget -qO- "http://$srv_ip/cgi-bin/ip" | cut -d' ' -f2)" "$pc_ip" "srv sees pc's own address"
 poll 10 netctl exec srv wget -qO- "http://$pc_ip/cgi-bin/ip" || fail "srv cannot reach pc at $pc_ip"
+# ... and by name: netd's name server, which the CNI result gave podman for resolv.conf
+has "nameserver 10.91.0.1" P exec pc cat /etc/resolv.conf || fail "podman did not take netd's name server: $(P exec pc cat /etc/resolv.conf)"
+assert_eq "$(P exec pc wget -qO- http://srv/cgi-bin/ip | cut -d' ' -f2)" "$pc_ip" "pc reaches srv by name"
 # the published port from the outside host, the client's address kept
 poll 10 in_ns outside curl -sf --max-time 1 http://192.0.2.1:8080/cgi-bin/ip || fail "8080 not reachable from outside: $(get_out 192.0.2.1:8080)"
 assert_eq "$(get_out 192.0.2.1:8080)" "pc 192.0.2.2" "outside -> podman container, client's address kept"

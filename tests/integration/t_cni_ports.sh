@@ -68,8 +68,8 @@ poll 10 in_ns outside bash -c "$(declare -f get); [ \"\$(get 192.0.2.1 18080)\" 
 # DEL: nothing published any more
 cni DEL box eth0 /run/netns/box "$conf" || fail "DEL: $CNI_OUT"
 ! has "18080" nft list table inet netd || fail "18080 still in nft after DEL"
-in_ns outside bash -c "$(declare -f get); get 192.0.2.1 18080" | grep -q "^box" && fail "18080 still answers after DEL"
-incg bash -c "$(declare -f get); get 127.0.0.1 18080" | grep -q "^box" && fail "localhost 18080 still answers after DEL"
+has "^box" in_ns outside bash -c "$(declare -f get); get 192.0.2.1 18080" && fail "18080 still answers after DEL"
+has "^box" incg bash -c "$(declare -f get); get 127.0.0.1 18080" && fail "localhost 18080 still answers after DEL"
 assert_eq "$(api GET /info | jq -r .PortProxy.Published)" 0 "published count after DEL"
 # the port is free again for the next one
 cni ADD box2 eth0 /run/netns/box2 "$conf" || fail "ADD box2 after DEL: $CNI_OUT"

@@ -102,7 +102,8 @@ int ctr_files_write(struct netd *d, json_t *doc, struct nd_error *err)
 			}
 		}
 		/* the other containers on the same networks, as of this start
-		 * (netd has no embedded DNS server: names resolve through hosts) */
+		 * (netd's containers resolve names through hosts; the network's
+		 * name server, net/dns.c, is for CNI callers' containers) */
 		json_array_foreach(eps, i, ep) {
 			_cleanup_json_ json_t *peers = NULL;
 			if (store_obj_list(d->store, "endpoint", nd_json_str(ep, "NetworkID"), NULL, &peers, &e) < 0)

@@ -229,7 +229,10 @@ void net_dns_start(struct netd *d, struct net_network *n)
 		return;
 	}
 	s->udp.data = s;
-	if ((r = uv_udp_bind(&s->udp, (const struct sockaddr *)&sa, 0)) < 0 ||
+	/* SO_REUSEADDR: a host name server that binds 0.0.0.0:53 later (as
+	 * dnsmasq does, with SO_REUSEADDR) still starts; queries to the gateway
+	 * come here, the more specific bind */
+	if ((r = uv_udp_bind(&s->udp, (const struct sockaddr *)&sa, UV_UDP_REUSEADDR)) < 0 ||
 	    (r = uv_udp_recv_start(&s->udp, on_alloc, on_recv)) < 0) {
 		log_debug("dns: network=%s: no name server on %s:53: %s", n->rec.name, gw, uv_strerror(r));
 		uv_close((uv_handle_t *)&s->udp, on_close);

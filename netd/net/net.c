@@ -162,10 +162,33 @@ static void foreign_sync(struct net_state *ns, bool startup)
 	ns->fw_foreign = f;
 }
 
+/* Caller-owned sandboxes whose namespace the caller deleted without a DEL
+ * (a runtime that crashed): released, as a GC would. */
+static void release_orphaned_attachments(struct netd *d)
+{
+	struct nd_sandbox_list sbs;
+	struct nd_error e = { 0 };
+	if (net_sandbox_list(d, &sbs, &e) < 0)
+		return;
+	for (size_t i = 0; i < sbs.n; i++) {
+		if (!sbs.v[i].caller_owned || netns_alive(sbs.v[i].netns_path))
+			continue;
+		log_info("reconcile: sandbox=%.12s name=%s: the caller's namespace %s is gone, releasing", sbs.v[i].id,
+			 sbs.v[i].name, sbs.v[i].netns_path);
+		nd_error_clear(&e);
+		if (net_sandbox_delete(d, sbs.v[i].id, true, &e) < 0)
+			log_error("reconcile: sandbox=%.12s: %s", sbs.v[i].id, e.msg);
+	}
+	nd_sandbox_list_clear(&sbs);
+}
+
 static void on_reconcile(uv_timer_t *t)
 {
 	struct netd *d = t->data;
 	struct net_state *ns = net_of(d);
+	static const unsigned every = 5;   /* ticks: 10 s */
+	if (++ns->reconcile_ticks % every == 0)
+		release_orphaned_attachments(d);
 	/* cheap check first: our table, then the bridges */
 	if (ns->fw && !nd_fw_present(ns->fw)) {
 		log_warn("reconcile: nftables table %s is gone (flushed?); restoring", nd_fw_table(ns->fw));

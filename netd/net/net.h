@@ -53,6 +53,7 @@ struct net_state {
 	struct net_network *networks;
 	char netns_dir[PATH_MAX];
 	uv_timer_t reconcile;
+	unsigned reconcile_ticks;
 	struct nd_fw_foreign fw_foreign; /* last nd_fw_foreign_sync() (reconcile) */
 	char fw_foreign_err[256];        /* its last error, logged once */
 	struct nd_ports *ports;          /* published ports (ports.c); NULL when unavailable */

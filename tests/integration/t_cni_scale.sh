@@ -52,17 +52,18 @@ pids=()
 add_k() { ( rc=0; cni ADD k$1 eth0 /run/netns/k$1 "$conf" || rc=$?; echo "$CNI_OUT" > "$T/kadd.$1"; echo $rc > "$T/krc.$1" ) & pids+=($!); }
 # half of them in flight, netd killed as soon as a few are through, the
 # rest launched against the dead netd (as a runtime would keep going)
-before=$(grep -c "cni attach" "$ND_LOG")
+before=$(grep -c "sandbox adopted" "$ND_LOG")
 for i in $(seq $((M / 2))); do add_k $i; done
 deadline=$(( $(date +%s) + 20 ))
-until [ $(( $(grep -c "cni attach" "$ND_LOG") - before )) -ge 2 ]; do [ "$(date +%s)" -lt $deadline ] || fail "no ADD got through"; done
+# the second ADD has begun in netd (its sandbox recorded): kill it mid-way
+until [ $(( $(grep -c "sandbox adopted" "$ND_LOG") - before )) -ge 2 ]; do [ "$(date +%s)" -lt $deadline ] || fail "no ADD got through"; done
 nd_kill
-made=$(( $(grep -c "cni attach" "$ND_LOG") - before ))
+made=$(( $(grep -c "sandbox adopted" "$ND_LOG") - before ))
 for i in $(seq $((M / 2 + 1)) $M); do add_k $i; done
 wait "${pids[@]}" || true
 ok=(); for i in $(seq $M); do [ "$(cat "$T/krc.$i")" = 0 ] && ok+=($i); done
 failed=$(( M - ${#ok[@]} ))
-log "ADDs before the kill: ${#ok[@]} succeeded, $failed failed; netd had made $made attachments"
+log "ADDs before the kill: ${#ok[@]} succeeded, $failed failed; netd had begun $made"
 [ $failed -gt 0 ] || fail "the kill came after every ADD: the test proved nothing"
 for i in $(seq $M); do
   if [ "$(cat "$T/krc.$i")" != 0 ]; then

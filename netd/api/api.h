@@ -86,6 +86,13 @@ void api_sandbox_inspect(struct http_req *req, void *ctx);
 void api_sandbox_delete(struct http_req *req, void *ctx);
 void api_endpoint_list(struct http_req *req, void *ctx);
 
+/* api_cni.c: /cni/... for the CNI plugin */
+void api_cni_add(struct http_req *req, void *ctx);
+void api_cni_check(struct http_req *req, void *ctx);
+void api_cni_del(struct http_req *req, void *ctx);
+void api_cni_gc(struct http_req *req, void *ctx);
+void api_cni_status(struct http_req *req, void *ctx);
+
 /* api_container.c */
 void api_container_create(struct http_req *req, void *ctx);
 void api_container_start(struct http_req *req, void *ctx);

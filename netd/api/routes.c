@@ -25,6 +25,12 @@ const struct http_route netd_routes[] = {
 	{ "DELETE", "/sandboxes/{id}", api_sandbox_delete, 0 },
 	{ "GET", "/endpoints", api_endpoint_list, 0 },
 
+	{ "POST", "/cni/add", api_cni_add, 0 },
+	{ "POST", "/cni/check", api_cni_check, 0 },
+	{ "POST", "/cni/del", api_cni_del, 0 },
+	{ "POST", "/cni/gc", api_cni_gc, 0 },
+	{ "GET", "/cni/status", api_cni_status, 0 },
+
 	{ "POST", "/containers/create", api_container_create, 0 },
 	{ "GET", "/containers/json", api_container_list, 0 },
 	{ "GET", "/containers/{id}/json", api_container_inspect, 0 },

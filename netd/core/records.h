@@ -62,6 +62,11 @@ struct nd_endpoint_rec {
 	bool default_route;
 	json_t *aliases;              /* list of names, never NULL */
 	json_t *driver_data;          /* object, never NULL */
+	/* Ports published for a caller-owned sandbox's endpoint (CNI
+	 * portMappings), recorded before they are published: a list of
+	 * {"Proto","HostIp","HostPort","ContainerIp","ContainerPort"}, never
+	 * NULL. Containers keep theirs in the container document instead. */
+	json_t *port_mappings;
 };
 
 int nd_endpoint_rec_init(struct nd_endpoint_rec *r);
@@ -82,6 +87,9 @@ struct nd_sandbox_rec {
 	char name[ND_NAME_MAX + 1];   /* "" = none */
 	char created[40];
 	char netns_path[PATH_MAX];
+	/* The namespace is the caller's (a CNI runtime's): netd records its
+	 * path but never creates, re-creates or destroys it. */
+	bool caller_owned;
 	json_t *labels;               /* object of strings, never NULL */
 };
 

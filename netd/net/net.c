@@ -124,6 +124,17 @@ static void sweep_drivers(struct netd *d, const struct nd_sandbox_list *sbs)
 	}
 }
 
+static bool net__sandbox_empty(struct netd *d, const char *sbid)
+{
+	struct nd_endpoint_list eps;
+	struct nd_error e = { 0 };
+	if (net_endpoint_list(d, NULL, sbid, &eps, &e) < 0)
+		return false;
+	bool empty = eps.n == 0;
+	nd_endpoint_list_clear(&eps);
+	return empty;
+}
+
 int net_reconcile(struct netd *d, bool startup, struct nd_error *err)
 {
 	struct net_state *ns = net_of(d);
@@ -153,6 +164,18 @@ int net_reconcile(struct netd *d, bool startup, struct nd_error *err)
 	for (size_t i = 0; i < sbs.n; i++) {
 		const struct nd_sandbox_rec *sb = &sbs.v[i];
 		struct nd_error e = { 0 };
+		if (sb->caller_owned && (!netns_alive(sb->netns_path) || net__sandbox_empty(d, sb->id))) {
+			/* the caller's namespace went while netd was away (or an
+			 * attach was cut short before its endpoint): release what
+			 * netd holds for it, never re-create it */
+			log_info("reconcile: sandbox=%.12s name=%s: caller's namespace %s %s, releasing", sb->id, sb->name,
+				 sb->netns_path, netns_alive(sb->netns_path) ? "has no endpoint" : "is gone");
+			if (net_sandbox_delete(d, sb->id, true, &e) < 0) {
+				log_error("reconcile: sandbox=%.12s: %s", sb->id, e.msg);
+				failures++;
+			}
+			continue;
+		}
 		if (!netns_alive(sb->netns_path)) {
 			log_info("reconcile: sandbox=%.12s: network namespace missing, re-creating", sb->id);
 			if (netns_create(sb->netns_path, &e) < 0) {
@@ -209,10 +232,33 @@ static void foreign_sync(struct net_state *ns, bool startup)
 	ns->fw_foreign = f;
 }
 
+/* Caller-owned sandboxes whose namespace the caller deleted without a DEL
+ * (a runtime that crashed): released, as a GC would. */
+static void release_orphaned_attachments(struct netd *d)
+{
+	struct nd_sandbox_list sbs;
+	struct nd_error e = { 0 };
+	if (net_sandbox_list(d, &sbs, &e) < 0)
+		return;
+	for (size_t i = 0; i < sbs.n; i++) {
+		if (!sbs.v[i].caller_owned || netns_alive(sbs.v[i].netns_path))
+			continue;
+		log_info("reconcile: sandbox=%.12s name=%s: the caller's namespace %s is gone, releasing", sbs.v[i].id,
+			 sbs.v[i].name, sbs.v[i].netns_path);
+		nd_error_clear(&e);
+		if (net_sandbox_delete(d, sbs.v[i].id, true, &e) < 0)
+			log_error("reconcile: sandbox=%.12s: %s", sbs.v[i].id, e.msg);
+	}
+	nd_sandbox_list_clear(&sbs);
+}
+
 static void on_reconcile(uv_timer_t *t)
 {
 	struct netd *d = t->data;
 	struct net_state *ns = net_of(d);
+	static const unsigned every = 5;   /* ticks: 10 s */
+	if (++ns->reconcile_ticks % every == 0)
+		release_orphaned_attachments(d);
 	/* cheap check first: our table, then the bridges */
 	if (ns->fw && !nd_fw_present(ns->fw)) {
 		log_warn("reconcile: nftables table %s is gone (flushed?); restoring", nd_fw_table(ns->fw));
@@ -292,6 +338,8 @@ int netd_net_start(struct netd *d, struct nd_error *err)
 		return rc;
 	if ((rc = net_reconcile(d, true, err)) < 0)
 		return rc;
+	for (struct net_network *n = ns->networks; n; n = n->next)
+		net_dns_start(d, n);   /* the gateways are in place now */
 	foreign_sync(ns, true);
 
 	uv_timer_init(d->loop, &ns->reconcile);
@@ -309,6 +357,7 @@ void netd_net_stop(struct netd *d)
 	struct net_network *next;
 	for (struct net_network *n = ns->networks; n; n = next) {
 		next = n->next;
+		net_dns_stop(n);
 		net_network_free(n);
 	}
 	ipam_space_free(ns->space);

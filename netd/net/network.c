@@ -413,6 +413,7 @@ int net_network_create(struct netd *d, struct net_network_create_req *c, struct 
 	if (net__network_save(d, n, &e3) < 0)   /* driver data (bridge name): re-derivable */
 		log_warn("network=%s: saving driver data: %s", c->name, e3.msg);
 	network_link(d, n);
+	net_dns_start(d, n);
 	log_info("network created name=%s id=%.12s driver=%s", n->rec.name, n->rec.id, drv->name);
 	if (out)
 		*out = n;
@@ -454,6 +455,7 @@ int net_network_delete(struct netd *d, struct net_network *n, struct nd_error *e
 	if ((rc = store_obj_del(d->store, "network", n->rec.id, err)) < 0)
 		return rc;
 	network_unlink(d, n);
+	net_dns_stop(n);
 	struct nd_drv_network dn;
 	net_drv_network(n, &dn);
 	struct nd_error e2 = { 0 };

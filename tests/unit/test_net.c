@@ -357,6 +357,109 @@ static void test_connect_disconnect(void **state)
 	assert_int_equal(net_network_delete(&e->d, n, &err), 0);
 }
 
+/* CNI attachments: caller-owned sandboxes (the namespace is the caller's:
+ * /proc/self/ns/net stands in for it, nothing is made in the kernel) */
+static void test_cni_attach(void **state)
+{
+	struct env *e = *state;
+	struct nd_error err = { 0 };
+	assert_non_null(create(&e->d, "cni", "10.66.0.0/24", &err));
+	int64_t sandboxes0 = count(&e->d, "sandbox");
+
+	/* bad keys and a path that is not a namespace: refused, nothing recorded */
+	struct net_attach_key bad_id = { "bad id", "eth0", "cni" }, bad_if = { "c1", "a/b", "cni" };
+	assert_int_equal(net_attach_key_check(&bad_id, &err), -EINVAL);
+	assert_int_equal(net_attach_key_check(&bad_if, &err), -EINVAL);
+	struct net_attachment a;
+	struct net_attach_req notns = { .key = { "c1", "eth0", "cni" }, .netns = "/tmp" };
+	assert_int_equal(net_attach_add(&e->d, &notns, &a, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "not a network namespace"));
+	struct net_attach_req nonet = { .key = { "c1", "eth0", "nosuch" }, .netns = "/proc/self/ns/net" };
+	assert_int_equal(net_attach_add(&e->d, &nonet, &a, &err), -ENOENT);
+	/* ports without a publisher: refused before anything is made */
+	struct nd_port_map pm = { .proto = 6, .host_port = 8080, .container_port = 80 };
+	struct net_attach_req ports = { .key = { "c1", "eth0", "cni" }, .netns = "/proc/self/ns/net", .ports = &pm, .nports = 1 };
+	assert_int_equal(net_attach_add(&e->d, &ports, &a, &err), -ENOTSUP);
+	assert_int_equal(count(&e->d, "sandbox"), sandboxes0);
+	assert_int_equal(count(&e->d, "endpoint"), 0);
+
+	/* add: a caller-owned sandbox named after the container, the caller's ifname */
+	struct net_attach_req r = { .key = { "c1", "net0", "cni" }, .netns = "/proc/self/ns/net" };
+	assert_int_equal(net_attach_add(&e->d, &r, &a, &err), 0);
+	assert_string_equal(a.ep.ifname, "net0");
+	assert_string_equal(a.ep.ipv4, "10.66.0.2/24");
+	assert_string_equal(a.gateway4, "10.66.0.1");
+	assert_string_equal(a.sb.name, "cni-c1");
+	assert_true(a.sb.caller_owned);
+	assert_string_equal(a.sb.netns_path, "/proc/self/ns/net");
+	net_attachment_clear(&a);
+	struct nd_sandbox_rec sb;
+	assert_int_equal(net_sandbox_lookup(&e->d, "cni-c1", &sb, &err), 0);
+	assert_true(sb.caller_owned);   /* the codec keeps it */
+	nd_sandbox_rec_clear(&sb);
+	/* the same ADD again: the same attachment; another namespace: refused */
+	assert_int_equal(net_attach_add(&e->d, &r, &a, &err), 0);
+	assert_string_equal(a.ep.ipv4, "10.66.0.2/24");
+	net_attachment_clear(&a);
+	struct net_attach_req other = { .key = { "c1", "net0", "cni" }, .netns = "/proc/thread-self/ns/net" };
+	assert_int_equal(net_attach_add(&e->d, &other, &a, &err), -EEXIST);
+	assert_int_equal(count(&e->d, "endpoint"), 1);
+
+	/* a second container, then GC keeping only it */
+	struct net_attach_req r2 = { .key = { "c2", "eth0", "cni" }, .netns = "/proc/self/ns/net", .ipv4 = "10.66.0.9" };
+	assert_int_equal(net_attach_add(&e->d, &r2, &a, &err), 0);
+	assert_string_equal(a.ep.ipv4, "10.66.0.9/24");
+	net_attachment_clear(&a);
+	struct net_attach_key keep[] = { { "c2", "eth0", NULL } };
+	size_t released = 0;
+	assert_int_equal(net_attach_gc(&e->d, "cni", keep, 1, &released, &err), 0);
+	assert_int_equal(released, 1);
+	assert_int_equal(net_attach_get(&e->d, &r.key, &a, &err), -ENOENT);
+	assert_int_equal(net_attach_get(&e->d, &r2.key, &a, &err), 0);
+	net_attachment_clear(&a);
+
+	/* del twice, del of the unknown: success; nothing left */
+	assert_int_equal(net_attach_del(&e->d, &r2.key, &err), 0);
+	assert_int_equal(net_attach_del(&e->d, &r2.key, &err), 0);
+	struct net_attach_key unknown = { "never", "eth0", "nosuch" };
+	assert_int_equal(net_attach_del(&e->d, &unknown, &err), 0);
+	assert_int_equal(count(&e->d, "endpoint"), 0);
+	assert_int_equal(count(&e->d, "sandbox"), sandboxes0);
+	/* the addresses are free again: a static wish for c2's old one works */
+	r.ipv4 = "10.66.0.9";
+	assert_int_equal(net_attach_add(&e->d, &r, &a, &err), 0);
+	assert_string_equal(a.ep.ipv4, "10.66.0.9/24");
+	net_attachment_clear(&a);
+	assert_int_equal(net_attach_del(&e->d, &r.key, &err), 0);
+}
+
+static void test_records_cni_fields(void **state)
+{
+	(void)state;
+	struct nd_error err = { 0 };
+	struct nd_endpoint_rec ep;
+	assert_int_equal(nd_endpoint_rec_init(&ep), 0);
+	snprintf(ep.id, sizeof(ep.id), "e1");
+	json_array_append_new(ep.port_mappings, json_pack("{s:s, s:i, s:b}", "Proto", "tcp", "HostPort", 8080, "CallerReserves", 1));
+	json_t *j = nd_endpoint_rec_to_json(&ep);
+	struct nd_endpoint_rec back;
+	assert_int_equal(nd_endpoint_rec_from_json(j, &back, &err), 0);
+	assert_int_equal(json_array_size(back.port_mappings), 1);
+	assert_true(json_is_true(json_object_get(json_array_get(back.port_mappings, 0), "CallerReserves")));
+	nd_endpoint_rec_clear(&back);
+	json_decref(j);
+	nd_endpoint_rec_clear(&ep);
+	/* an old record without them */
+	json_t *old = json_pack("{s:s, s:s}", "Id", "e2", "NetworkID", "n");
+	assert_int_equal(nd_endpoint_rec_from_json(old, &back, &err), 0);
+	assert_int_equal(json_array_size(back.port_mappings), 0);
+	nd_endpoint_rec_clear(&back);
+	json_decref(old);
+	json_t *bad = json_pack("{s:s, s:s}", "Id", "e3", "PortMappings", "x");
+	assert_int_equal(nd_endpoint_rec_from_json(bad, &back, &err), -EINVAL);
+	json_decref(bad);
+}
+
 static void test_connect_failure_changes_nothing(void **state)
 {
 	struct env *e = *state;
@@ -385,6 +488,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_network_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_disconnect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_failure_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cni_attach, setup, teardown),
+		cmocka_unit_test(test_records_cni_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -296,7 +296,12 @@ static const char create_help[] =
 	"  -P, --publish-all       publish every exposed port on a free host port\n"
 	"      --expose PORT       expose PORT[/proto] (for -P)\n"
 	"  -t, --tty               allocate a pseudo-terminal\n"
-	"  -i, --interactive       keep the container's stdin open; run relays ours (our EOF closes it)\n";
+	"  -i, --interactive       keep the container's stdin open; run relays ours (our EOF closes it)\n"
+	"  -v, --volume SPEC       HOST:CTR[:ro|rw][,PROPAGATION], NAME:CTR[:ro], or CTR (anonymous)\n"
+	"      --mount SPEC        type=bind|volume|tmpfs,source=,target=[,readonly][,bind-propagation=]...\n"
+	"      --tmpfs PATH[:OPTS] a tmpfs (noexec,nosuid,nodev; size=, mode=)\n"
+	"      --read-only         the root file system is read-only\n"
+	"      --volumes-from C[:ro|rw] the mounts of container C\n";
 
 static const char run_only_help[] =
 	"  -d, --detach            run in the background and print the container ID\n"
@@ -311,7 +316,7 @@ struct run_opts {
 
 enum {
 	O_NAME = 1000, O_NET, O_IP, O_HOSTNAME, O_DNS, O_ADDHOST, O_ENTRYPOINT, O_CPUS, O_CPUSHARES, O_PIDS, O_INIT,
-	O_RESTART, O_RM, O_HELP, O_EXPOSE,
+	O_RESTART, O_RM, O_HELP, O_EXPOSE, O_MOUNT, /* cli_mount_option: the long name says which */
 };
 
 /* "-p [IP:][HOSTPORT[-END]:]PORT[-END][/proto]" (wire's parser, the one
@@ -355,7 +360,10 @@ static int parse_create(struct cli *cli, int argc, char **argv, bool run, struct
 		{ "pids-limit", required_argument, NULL, O_PIDS }, { "init", no_argument, NULL, O_INIT },
 		{ "restart", required_argument, NULL, O_RESTART }, { "help", no_argument, NULL, O_HELP },
 		{ "publish", required_argument, NULL, 'p' }, { "publish-all", no_argument, NULL, 'P' },
-		{ "expose", required_argument, NULL, O_EXPOSE }, { 0 },
+		{ "expose", required_argument, NULL, O_EXPOSE },
+		{ "volume", required_argument, NULL, O_MOUNT }, { "mount", required_argument, NULL, O_MOUNT },
+		{ "tmpfs", required_argument, NULL, O_MOUNT }, { "read-only", no_argument, NULL, O_MOUNT },
+		{ "volumes-from", required_argument, NULL, O_MOUNT }, { 0 },
 	};
 	json_t *body = json_object();
 	json_t *hc = json_object();
@@ -370,10 +378,18 @@ static int parse_create(struct cli *cli, int argc, char **argv, bool run, struct
 	*body_out = body;
 	_cleanup_json_ json_t *netlist = nets;
 	const char *ip = NULL;
-	int c;
+	int c, li = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, run ? "+dtie:w:u:m:p:P" : "+tie:w:u:m:p:P", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, run ? "+dtie:w:u:m:p:Pv:" : "+tie:w:u:m:p:Pv:", opts, &li)) != -1) {
 		switch (c) {
+		case 'v':
+		case O_MOUNT: {
+			struct nd_error merr = { 0 };
+			if (cli_mount_option(body, c == 'v' ? "volume" : opts[li].name, optarg, &merr) < 0)
+				return cli_usage_error(cli->prog, "%s", merr.msg);
+			li = -1;
+			break;
+		}
 		case 'p': {
 			struct nd_error perr = { 0 };
 			if (parse_publish(optarg, bindings, exposed, &perr) < 0)

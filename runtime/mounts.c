@@ -51,7 +51,10 @@ static int open_in_root(int rootfd, const char *rel, int flags, mode_t mode)
 }
 
 /* The mount point dest (absolute, inside the root), created when missing
- * (a dir, or an empty file when the source is not one): an O_PATH fd. */
+ * (a dir, or an empty file when the source is not one): an O_PATH fd.
+ * Each prefix is resolved inside the root; a dangling symlink on the way is
+ * followed (its target spliced into the path, still inside the root) and
+ * what is missing is made there, as runc's MkdirAll inside a root does. */
 static int target_open(int rootfd, const char *dest, bool dir, struct nd_error *err)
 {
 	char path[PATH_MAX];
@@ -59,44 +62,75 @@ static int target_open(int rootfd, const char *dest, bool dir, struct nd_error *
 		return nd_error_set(err, -ENAMETOOLONG, "mount point %s: name too long", dest);
 	if (!*path)
 		return nd_error_set(err, -EINVAL, "cannot mount over the container's root");
-	int parent = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-	if (parent < 0)
-		return nd_error_set(err, -errno, "dup: %m");
-	char *p = path;
-	for (;;) {
-		char *slash = strchr(p, '/');
-		bool last = !slash || slash[strspn(slash, "/")] == '\0';
-		if (slash)
-			*slash = '\0';
-		/* the prefix up to this component, resolved inside the root */
-		int fd = open_in_root(rootfd, path, O_PATH, 0);
-		if (fd == -ENOENT) {
-			int r = (last && !dir) ? 0 : mkdirat(parent, p, 0755);
-			if (last && !dir) {
-				int f = openat(parent, p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-				if (f < 0)
-					r = -1;
-				else
-					close(f);
+	for (int hops = 0; hops < 40; hops++) {
+		int parent = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+		if (parent < 0)
+			return nd_error_set(err, -errno, "dup: %m");
+		char *p = path;
+		bool restart = false;
+		for (;;) {
+			char *slash = strchr(p, '/');
+			bool last = !slash || slash[strspn(slash, "/")] == '\0';
+			if (slash)
+				*slash = '\0';
+			/* the prefix up to this component, resolved inside the root */
+			int fd = open_in_root(rootfd, path, O_PATH, 0);
+			if (fd == -ENOENT) {
+				struct stat st;
+				char link[PATH_MAX];
+				ssize_t l;
+				if (fstatat(parent, p, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
+				    (l = readlinkat(parent, p, link, sizeof(link) - 1)) > 0) {
+					/* dangling: continue along its target */
+					link[l] = '\0';
+					char next[PATH_MAX];
+					const char *rest = slash ? slash + 1 : "";
+					int n;
+					if (link[0] == '/') {
+						n = snprintf(next, sizeof(next), "%s/%s", link + strspn(link, "/"), rest);
+					} else {
+						*p = '\0';   /* path is now the parent's prefix ("" or "a/b/") */
+						n = snprintf(next, sizeof(next), "%s%s/%s", path, link, rest);
+					}
+					close(parent);
+					if (n < 0 || (size_t)n >= sizeof(next))
+						return nd_error_set(err, -ENAMETOOLONG, "mount point %s: name too long", dest);
+					memcpy(path, next, (size_t)n + 1);
+					restart = true;
+					break;
+				}
+				int r = 0;
+				if (last && !dir) {
+					int f = openat(parent, p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+					if (f < 0)
+						r = -1;
+					else
+						close(f);
+				} else {
+					r = mkdirat(parent, p, 0755);
+				}
+				if (r < 0 && errno != EEXIST) {
+					int e = -errno;
+					close(parent);
+					return nd_error_set(err, e, "create mount point %s: %s", dest, strerror(-e));
+				}
+				fd = open_in_root(rootfd, path, O_PATH, 0);
 			}
-			if (r < 0 && errno != EEXIST) {
-				int e = -errno;
+			if (fd < 0) {
 				close(parent);
-				return nd_error_set(err, e, "create mount point %s: %s", dest, strerror(-e));
+				return nd_error_set(err, fd, "mount point %s: %s", dest, strerror(-fd));
 			}
-			fd = open_in_root(rootfd, path, O_PATH, 0);
-		}
-		if (fd < 0) {
 			close(parent);
-			return nd_error_set(err, fd, "mount point %s: %s", dest, strerror(-fd));
+			if (last)
+				return fd;
+			parent = fd;
+			*slash = '/';
+			p = slash + 1 + strspn(slash + 1, "/");
 		}
-		close(parent);
-		if (last)
-			return fd;
-		parent = fd;
-		*slash = '/';
-		p = slash + 1 + strspn(slash + 1, "/");
+		if (!restart)
+			break;
 	}
+	return nd_error_set(err, -ELOOP, "mount point %s: too many symbolic links", dest);
 }
 
 static int tmpfs_open(const struct rt_mount *m, struct nd_error *err)

@@ -147,4 +147,13 @@ fails netctl volume inspect nv
 netctl volume create nv2 >/dev/null
 netctl volume prune -a -f >/dev/null
 fails netctl volume inspect nv2
+
+# path safety: a mount point behind a symlink a container planted (an
+# absolute host path) lands inside the container's root, never on the host
+mkdir -p "$T/esc"
+netctl volume create trap >/dev/null
+netctl run --rm -v trap:/a bb ln -s "$T/esc" /a/x
+assert_eq "$(netctl run --rm -v trap:/a -v "$H:/a/x/y" bb cat /a/x/y/in)" hi "a bind through a symlinked mount point"
+[ -z "$(ls -A "$T/esc")" ] || fail "a mount point behind a symlink escaped to the host: $(ls -A "$T/esc")"
+netctl volume rm trap >/dev/null
 log "ok"

@@ -94,6 +94,8 @@ void api_container_inspect(struct http_req *req, void *ctx);
 int api_mounts_parse(struct netd *d, const json_t *body, const json_t *icfg, json_t *hc, json_t **out,
 		     struct nd_error *err);
 void api_mounts_rollback(struct netd *d, const json_t *mounts);
+/* the container's Mounts as Docker's inspect shows them */
+json_t *api_mounts_view(const json_t *doc);
 
 /* api_volumes.c: /volumes (list, create, inspect, remove, prune) */
 void api_volume_list(struct http_req *req, void *ctx);

@@ -757,6 +757,7 @@ static json_t *inspect_view(struct netd *d, const json_t *doc)
 			  "SandboxKey", sb.netns_path, "IPAddress", ip, "Networks", nets));
 	nd_sandbox_rec_clear(&sb);
 	json_object_set_new(json_object_get(v, "NetworkSettings"), "Ports", ctr_ports_view(doc));
+	json_object_set_new(v, "Mounts", api_mounts_view(doc));
 	/* netd's own bookkeeping, not Docker's */
 	static const char *const internal[] = { "PortMappings", "CreatedUnix", "Starting", "ManualStop", "Removing",
 						"SandboxOwned", "NetworkRequests", "Spec" };

@@ -474,3 +474,24 @@ int api_mounts_parse(struct netd *d, const json_t *body, const json_t *icfg, jso
 	*out = TAKE_PTR(list);
 	return 0;
 }
+
+json_t *api_mounts_view(const json_t *doc)
+{
+	static const char *const fields[] = { "Type", "Name", "Source", "Destination", "Driver", "Mode", "RW",
+					      "Propagation" };
+	json_t *out = json_array();
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(doc, "Mounts"), i, m) {
+		const char *type = nd_json_str(m, "Type") ?: "";
+		json_t *v = json_object();
+		for (size_t k = 0; k < ARRAY_SIZE(fields); k++) {
+			json_t *x = json_object_get(m, fields[k]);
+			/* Docker shows Name and Driver for volumes only */
+			if (x && (strcmp(type, "volume") == 0 || (strcmp(fields[k], "Name") && strcmp(fields[k], "Driver"))))
+				json_object_set(v, fields[k], x);
+		}
+		json_array_append_new(out, v);
+	}
+	return out;
+}

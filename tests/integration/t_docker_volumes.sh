@@ -148,6 +148,31 @@ netctl volume create nv2 >/dev/null
 netctl volume prune -a -f >/dev/null
 fails netctl volume inspect nv2
 
+# the image's VOLUME entries: an image whose config declares /etc a volume
+# (docker save, config edited, docker load) gets an anonymous volume there,
+# filled with the image's /etc
+D=${clis[0]}
+mkdir -p "$T/img"
+dk save bb | tar -C "$T/img" -xf -
+cfg=$(jq -r '.[0].Config' "$T/img/manifest.json")
+jq -c '.config.Volumes = {"/etc": {}}' "$T/img/$cfg" > "$T/img/new.json"
+sum=$(sha256sum "$T/img/new.json" | cut -c1-64)
+mv "$T/img/new.json" "$T/img/blobs/sha256/$sum"
+jq -c --arg c "blobs/sha256/$sum" '.[0].Config = $c | .[0].RepoTags = ["bbvol:latest"]' "$T/img/manifest.json" > "$T/img/m.json"
+mv "$T/img/m.json" "$T/img/manifest.json"
+rm -f "$T/img/repositories" "$T/img/index.json" "$T/img/oci-layout"   # the docker save form only
+tar -C "$T/img" -cf "$T/bbvol.tar" .
+dk load -i "$T/bbvol.tar" >/dev/null
+dk create --name imgvol bbvol sh -c 'echo hi > /etc/added' >/dev/null
+src=$(dk inspect -f '{{range .Mounts}}{{if eq .Destination "/etc"}}{{.Source}}{{end}}{{end}}' imgvol)
+[ -n "$src" ] || fail "the image's VOLUME /etc gave no mount: $(dk inspect -f '{{json .Mounts}}' imgvol)"
+dk start -a imgvol >/dev/null
+[ -s "$src/passwd" ] || fail "the image's /etc was not copied into its anonymous volume"
+assert_eq "$(cat "$src/added")" hi "a write into the image's VOLUME"
+assert_eq "$(dk inspect -f '{{range .Mounts}}{{.Type}} {{.RW}}{{end}}' imgvol)" "volume true" "Mounts in inspect"
+dk rm -v imgvol >/dev/null
+[ ! -e "$src" ] || fail "rm -v left the image's anonymous volume"
+
 # path safety: a mount point behind a symlink a container planted (an
 # absolute host path) lands inside the container's root, never on the host
 mkdir -p "$T/esc"

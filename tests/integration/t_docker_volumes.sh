@@ -144,6 +144,13 @@ netctl volume ls | grep -q nv || fail "netctl volume ls"
 assert_eq "$(netctl volume inspect nv | jq -r '.[0].Name')" nv "netctl volume inspect"
 netctl volume rm nv >/dev/null
 fails netctl volume inspect nv
+# volumes outlive netd: a restart finds the record and the data
+netctl volume create nvr >/dev/null
+netctl run --rm -v nvr:/v bb sh -c 'echo r > /v/f'
+nd_stop
+nd_start
+assert_eq "$(netctl run --rm -v nvr:/v bb cat /v/f)" r "a volume's data across a netd restart"
+netctl volume rm nvr >/dev/null
 netctl volume create nv2 >/dev/null
 netctl volume prune -a -f >/dev/null
 fails netctl volume inspect nv2

@@ -733,7 +733,10 @@ static int each_with_opt(struct cli *cli, int argc, char **argv, const char *hel
 			_cleanup_free_ char *e = wire_query_escape(argv[++i]);
 			snprintf(query, sizeof(query), "?%s=%s", qkey, e ? e : "");
 		} else if (qflag && (strcmp(a, "-f") == 0 || strcmp(a, "--force") == 0)) {
-			snprintf(query, sizeof(query), "?%s=1", qflag);
+			snprintf(query + strlen(query), sizeof(query) - strlen(query), "%s%s=1", *query ? "&" : "?", qflag);
+		} else if (qflag && strcmp(qflag, "force") == 0 && (strcmp(a, "-v") == 0 || strcmp(a, "--volumes") == 0)) {
+			/* rm -v: the container's anonymous volumes go too */
+			snprintf(query + strlen(query), sizeof(query) - strlen(query), "%sv=1", *query ? "&" : "?");
 		} else if (optname && qkey && nd_str_has_prefix(a, "--") && strchr(a, '=')) {
 			_cleanup_free_ char *e = wire_query_escape(strchr(a, '=') + 1);
 			snprintf(query, sizeof(query), "?%s=%s", qkey, e ? e : "");
@@ -786,7 +789,7 @@ static int cmd_kill(struct cli *cli, int argc, char **argv)
 static int cmd_rm(struct cli *cli, int argc, char **argv)
 {
 	return each_with_opt(cli, argc, argv,
-			     "Usage: netctl rm [-f] CONTAINER...\n\nRemove containers (-f: kill running ones first).\n",
+			     "Usage: netctl rm [-f] [-v] CONTAINER...\n\nRemove containers (-f: kill running ones first; -v: and their anonymous volumes).\n",
 			     "DELETE", "", NULL, NULL, "force");
 }
 

@@ -255,7 +255,7 @@ static int parse_mount(struct netd *d, const json_t *m, size_t idx, json_t **out
 	} else if (strcmp(type, "volume") == 0) {
 		if (*src && !ctr_volume_name_valid(src))
 			return nd_error_set(err, -EINVAL, "invalid mount config for type \"volume\": invalid volume name \"%s\"", src);
-		if (bo)
+		if (!api_json_zeroish(bo))
 			return nd_error_set(err, -EINVAL, "invalid mount config for type \"volume\": BindOptions are for binds");
 		const char *drv = nd_json_str(dc, "Name");
 		if (drv && *drv && strcmp(drv, "local") != 0)

@@ -151,6 +151,10 @@ nd_stop
 nd_start
 assert_eq "$(netctl run --rm -v nvr:/v bb cat /v/f)" r "a volume's data across a netd restart"
 netctl volume rm nvr >/dev/null
+netctl create --name nanon -v /d bb true >/dev/null
+na=$(netctl inspect nanon | jq -r '.[0].Mounts[0].Name')
+netctl rm -v nanon >/dev/null
+fails netctl volume inspect "$na"
 netctl volume create nv2 >/dev/null
 netctl volume prune -a -f >/dev/null
 fails netctl volume inspect nv2

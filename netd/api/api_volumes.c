@@ -20,7 +20,7 @@ static bool version_below(const struct http_req *req, int major, int minor)
 }
 
 struct vfilter {
-	struct netd *d;
+	const json_t *used;          /* {name: [containers]} */
 	const struct nd_volume_rec *v;
 };
 
@@ -42,8 +42,7 @@ static bool match_label(const char *val, void *data)
 static bool match_dangling(const char *val, void *data)
 {
 	struct vfilter *f = data;
-	_cleanup_json_ json_t *users = ctr_volume_users(f->d, f->v->name);
-	bool dangling = json_array_size(users) == 0;
+	bool dangling = !json_object_get(f->used, f->v->name);
 	bool want = strcmp(val, "true") == 0 || strcmp(val, "1") == 0;
 	return dangling == want;
 }
@@ -60,8 +59,9 @@ void api_volume_list(struct http_req *req, void *ctx)
 		return;
 	}
 	json_t *arr = json_array();
+	_cleanup_json_ json_t *used = json_object_get(filters, "dangling") ? ctr_volumes_used(d) : NULL;
 	for (size_t i = 0; i < l.n; i++) {
-		struct vfilter f = { d, &l.v[i] };
+		struct vfilter f = { used, &l.v[i] };
 		if (!api_filter_any(filters, "name", match_name, &f) || !api_filter_any(filters, "driver", match_driver, &f) ||
 		    !api_filter_all(filters, "label", match_label, &f) ||
 		    !api_filter_any(filters, "dangling", match_dangling, &f))
@@ -133,13 +133,23 @@ static bool prune_keep(const struct nd_volume_rec *v, void *data)
 	return false;
 }
 
+static void prune_done(void *data, int rc, const json_t *deleted, uint64_t reclaimed, const struct nd_error *err)
+{
+	struct http_req *req = data;
+	if (rc < 0) {
+		http_reply_error(req, err);
+		return;
+	}
+	http_reply_json(req, 200, json_pack("{s:O, s:I}", "VolumesDeleted", deleted, "SpaceReclaimed",
+					    (json_int_t)reclaimed));
+}
+
 void api_volume_prune(struct http_req *req, void *ctx)
 {
 	struct netd *d = ctx;
 	struct nd_error err = { 0 };
 	static const char *const allowed[] = { "label", "label!", "all", NULL };
-	_cleanup_json_ json_t *filters = NULL, *deleted = NULL;
-	uint64_t reclaimed = 0;
+	_cleanup_json_ json_t *filters = NULL;
 	if (api_filters(req, allowed, &filters, &err) < 0) {
 		http_reply_error(req, &err);
 		return;
@@ -149,10 +159,6 @@ void api_volume_prune(struct http_req *req, void *ctx)
 	json_t *a = json_array_get(json_object_get(filters, "all"), 0);
 	bool all = version_below(req, 1, 42) ||
 		   (a && (strcmp(json_string_value(a), "true") == 0 || strcmp(json_string_value(a), "1") == 0));
-	if (ctr_volume_prune(d, all, prune_keep, filters, &deleted, &reclaimed, &err) < 0) {
+	if (ctr_volume_prune(d, all, prune_keep, filters, prune_done, req, &err) < 0)
 		http_reply_error(req, &err);
-		return;
-	}
-	http_reply_json(req, 200, json_pack("{s:O, s:I}", "VolumesDeleted", deleted, "SpaceReclaimed",
-					    (json_int_t)reclaimed));
 }

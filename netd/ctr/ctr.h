@@ -194,13 +194,20 @@ int ctr_volume_get(struct netd *d, const char *name, struct nd_volume_rec *out, 
 int ctr_volume_list(struct netd *d, struct nd_volume_list *out, struct nd_error *err);
 /* The ids of the containers (any state) whose Mounts name it: a new array. */
 json_t *ctr_volume_users(struct netd *d, const char *name);
+/* Every volume some container names: {name: [container ids]}, new. */
+json_t *ctr_volumes_used(struct netd *d);
 /* -EBUSY "volume is in use" while a container names it; force: a missing one is fine. */
 int ctr_volume_remove(struct netd *d, const char *name, bool force, struct nd_error *err);
 /* Removes the unused volumes (anonymous ones only unless all) that keep()
- * (NULL: none) does not keep; *deleted: their names. */
+ * (NULL: none) does not keep: their records and mounts at once, their
+ * trees on the pool; then cb gets their names and the bytes they held.
+ * < 0 (cb not called) when nothing could be started. */
+typedef void (*ctr_volume_prune_cb)(void *data, int rc, const json_t *deleted, uint64_t reclaimed,
+				    const struct nd_error *err);
 int ctr_volume_prune(struct netd *d, bool all, bool (*keep)(const struct nd_volume_rec *v, void *data), void *data,
-		     json_t **deleted, uint64_t *reclaimed, struct nd_error *err);
-uint64_t ctr_volume_size(const struct nd_volume_rec *v);  /* bytes (blocking: walks the tree) */
+		     ctr_volume_prune_cb cb, void *cb_data, struct nd_error *err);
+/* bytes of the files under path, on its file system (blocking: call it on the pool) */
+uint64_t ctr_volume_size(const char *path);
 /* Makes the volume's _data ready (its mount, for one with options). */
 int ctr_volumes_mount(struct netd *d, const char *name, struct nd_error *err);
 /* After a container's removal: its anonymous volumes no one else uses go too. */

@@ -208,24 +208,35 @@ int ctr_volume_list(struct netd *d, struct nd_volume_list *out, struct nd_error 
 	return store_volume_list(d->store, out, err);
 }
 
-json_t *ctr_volume_users(struct netd *d, const char *name)
+json_t *ctr_volumes_used(struct netd *d)
 {
-	json_t *ids = json_array();
+	json_t *used = json_object();
 	_cleanup_json_ json_t *docs = NULL;
-	if (ctr_list(d, &docs, &(struct nd_error){ 0 }) < 0)
-		return ids;
+	if (!used || ctr_list(d, &docs, &(struct nd_error){ 0 }) < 0)
+		return used;
 	size_t i, k;
 	json_t *doc, *m;
 	json_array_foreach(docs, i, doc) {
 		json_array_foreach(json_object_get(doc, "Mounts"), k, m) {
-			if (strcmp(nd_json_str(m, "Type") ?: "", "volume") == 0 &&
-			    strcmp(nd_json_str(m, "Name") ?: "", name) == 0) {
-				json_array_append_new(ids, json_string(nd_json_str(doc, "Id") ?: ""));
-				break;
+			const char *name = nd_json_str(m, "Name");
+			if (strcmp(nd_json_str(m, "Type") ?: "", "volume") != 0 || !name)
+				continue;
+			json_t *ids = json_object_get(used, name);
+			if (!ids) {
+				ids = json_array();
+				json_object_set_new(used, name, ids);
 			}
+			json_array_append_new(ids, json_string(nd_json_str(doc, "Id") ?: ""));
 		}
 	}
-	return ids;
+	return used;
+}
+
+json_t *ctr_volume_users(struct netd *d, const char *name)
+{
+	_cleanup_json_ json_t *used = ctr_volumes_used(d);
+	json_t *ids = json_object_get(used, name);
+	return ids ? json_incref(ids) : json_array();
 }
 
 /* ---- removal ------------------------------------------------------------------------ */
@@ -256,10 +267,18 @@ static void rm_tree_at(int dfd, const char *name, dev_t dev)
 	unlinkat(dfd, name, AT_REMOVEDIR);
 }
 
+/* deletes trash (all of it, or the named dirs, adding up their bytes first) on the pool */
 struct trash_job {
 	struct nd_job base;
 	char dir[PATH_MAX];
+	json_t *names;               /* NULL: every trash dir; else these (their sizes are counted) */
+	json_t *deleted;             /* prune: the volumes' names, handed to cb */
+	uint64_t bytes;
+	ctr_volume_prune_cb cb;
+	void *cb_data;
 };
+
+static uint64_t du_at(int dfd, const char *name, dev_t dev, int depth);
 
 static void trash_work(struct nd_job *base)
 {
@@ -268,7 +287,21 @@ static void trash_work(struct nd_job *base)
 	if (dfd < 0)
 		return;
 	struct stat st;
-	DIR *dp = fstat(dfd, &st) == 0 ? fdopendir(dfd) : NULL;
+	if (fstat(dfd, &st) < 0) {
+		close(dfd);
+		return;
+	}
+	if (j->names) {
+		size_t i;
+		json_t *n;
+		json_array_foreach(j->names, i, n) {
+			j->bytes += du_at(dfd, json_string_value(n), st.st_dev, 0);
+			rm_tree_at(dfd, json_string_value(n), st.st_dev);
+		}
+		close(dfd);
+		return;
+	}
+	DIR *dp = fdopendir(dfd);
 	if (!dp) {
 		close(dfd);
 		return;
@@ -282,27 +315,45 @@ static void trash_work(struct nd_job *base)
 
 static void trash_done(struct nd_job *base)
 {
-	free(base);
+	struct trash_job *j = (struct trash_job *)base;
+	if (j->cb)
+		j->cb(j->cb_data, 0, j->deleted, j->bytes, NULL);
+	json_decref(j->names);
+	json_decref(j->deleted);
+	free(j);
+}
+
+static struct trash_job *trash_job_new(struct netd *d)
+{
+	struct trash_job *j = calloc(1, sizeof(*j));
+	if (!j)
+		return NULL;
+	volumes_dir(d, j->dir);
+	j->base.work = trash_work;
+	j->base.done = trash_done;
+	return j;
 }
 
 static void trash_empty(struct netd *d)
 {
-	struct trash_job *j = calloc(1, sizeof(*j));
-	if (!j)
-		return;
-	volumes_dir(d, j->dir);
-	j->base.work = trash_work;
-	j->base.done = trash_done;
-	nd_job_queue(d->loop, &j->base);
+	struct trash_job *j = trash_job_new(d);
+	if (j)
+		nd_job_queue(d->loop, &j->base);
 }
 
-static int volume_remove(struct netd *d, const struct nd_volume_rec *v, struct nd_error *err)
+/* unmounts, moves the directory aside (its trash name in trash_name) and
+ * drops the record; the trash is deleted later, on the pool */
+static int volume_remove(struct netd *d, const struct nd_volume_rec *v, char trash_name[32], struct nd_error *err)
 {
 	char dir[PATH_MAX], vdir[PATH_MAX + ND_NAME_MAX + 2], trash[PATH_MAX + ND_ID_LEN + 16], id[ND_ID_LEN + 1];
+	char tn[32];
 	volumes_dir(d, dir);
 	snprintf(vdir, sizeof(vdir), "%s/%s", dir, v->name);
 	nd_id_new(id);
-	snprintf(trash, sizeof(trash), "%s/" VOL_TRASH_PREFIX "%.16s", dir, id);
+	snprintf(tn, sizeof(tn), VOL_TRASH_PREFIX "%.16s", id);
+	snprintf(trash, sizeof(trash), "%s/%s", dir, tn);
+	if (trash_name)
+		snprintf(trash_name, 32, "%s", tn);
 	volume_umount(v->mountpoint);
 	if (is_mount_root(v->mountpoint))
 		return nd_error_set(err, -EBUSY, "remove %s: its mount on %s is busy", v->name, v->mountpoint);
@@ -334,7 +385,7 @@ int ctr_volume_remove(struct netd *d, const char *name, bool force, struct nd_er
 		nd_volume_rec_clear(&v);
 		return nd_error_set(err, -EBUSY, "remove %s: volume is in use - [%s]", name, list);
 	}
-	rc = volume_remove(d, &v, err);
+	rc = volume_remove(d, &v, NULL, err);
 	nd_volume_rec_clear(&v);
 	if (rc == 0)
 		trash_empty(d);
@@ -365,42 +416,49 @@ static uint64_t du_at(int dfd, const char *name, dev_t dev, int depth)
 	return total;
 }
 
-uint64_t ctr_volume_size(const struct nd_volume_rec *v)
+uint64_t ctr_volume_size(const char *path)
 {
 	struct stat st;
-	if (stat(v->mountpoint, &st) < 0)
+	if (stat(path, &st) < 0)
 		return 0;
-	return du_at(AT_FDCWD, v->mountpoint, st.st_dev, 0);
+	return du_at(AT_FDCWD, path, st.st_dev, 0);
 }
 
 int ctr_volume_prune(struct netd *d, bool all, bool (*keep)(const struct nd_volume_rec *v, void *data), void *data,
-		     json_t **deleted, uint64_t *reclaimed, struct nd_error *err)
+		     ctr_volume_prune_cb cb, void *cb_data, struct nd_error *err)
 {
 	struct nd_volume_list l;
 	int rc = store_volume_list(d->store, &l, err);
 	if (rc < 0)
 		return rc;
-	*deleted = json_array();
-	*reclaimed = 0;
+	struct trash_job *j = trash_job_new(d);
+	_cleanup_json_ json_t *used = ctr_volumes_used(d);
+	if (!j || !(j->names = json_array()) || !(j->deleted = json_array())) {
+		if (j) {
+			json_decref(j->names);
+			free(j);
+		}
+		nd_volume_list_clear(&l);
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	}
+	j->cb = cb;
+	j->cb_data = cb_data;
 	for (size_t i = 0; i < l.n; i++) {
 		const struct nd_volume_rec *v = &l.v[i];
-		if ((!all && !v->anonymous) || (keep && keep(v, data)))
+		if ((!all && !v->anonymous) || (keep && keep(v, data)) || json_object_get(used, v->name))
 			continue;
-		_cleanup_json_ json_t *users = ctr_volume_users(d, v->name);
-		if (json_array_size(users) > 0)
-			continue;
-		uint64_t size = ctr_volume_size(v);
+		char tn[32];
 		struct nd_error e = { 0 };
-		if (volume_remove(d, v, &e) < 0) {
+		if (volume_remove(d, v, tn, &e) < 0) {
 			log_warn("volume prune: %s", e.msg);
 			continue;
 		}
-		*reclaimed += size;
-		json_array_append_new(*deleted, json_string(v->name));
+		json_array_append_new(j->names, json_string(tn));
+		json_array_append_new(j->deleted, json_string(v->name));
 	}
 	nd_volume_list_clear(&l);
-	if (json_array_size(*deleted))
-		trash_empty(d);
+	/* the sizes are counted on the pool, before the trees go */
+	nd_job_queue(d->loop, &j->base);
 	return 0;
 }
 
@@ -437,7 +495,7 @@ void ctr_volumes_release(struct netd *d, const json_t *doc, bool remove_anonymou
 			continue;
 		_cleanup_json_ json_t *users = ctr_volume_users(d, name);
 		if (v.anonymous && json_array_size(users) == 0) {
-			if (volume_remove(d, &v, &e) < 0)
+			if (volume_remove(d, &v, NULL, &e) < 0)
 				log_warn("container=%.12s: anonymous volume: %s", nd_json_str(doc, "Id") ?: "", e.msg);
 			else
 				removed = true;

@@ -81,8 +81,9 @@ static int add_explicit(json_t *list, json_t *m, struct nd_error *err)
 {
 	const char *dst = nd_json_str(m, "Destination");
 	if (find_dest(list, dst)) {
-		json_decref(m);
-		return nd_error_set(err, -EINVAL, "Duplicate mount point: %s", dst);
+		nd_error_set(err, -EINVAL, "Duplicate mount point: %s", dst);
+		json_decref(m);   /* dst was m's */
+		return err->code;
 	}
 	json_array_append_new(list, m);
 	return 0;

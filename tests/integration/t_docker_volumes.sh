@@ -159,6 +159,24 @@ netctl volume create nv2 >/dev/null
 netctl volume prune -a -f >/dev/null
 fails netctl volume inspect nv2
 
+# bad input is refused, naming what is wrong, and creates nothing
+D=${clis[0]}
+nvol=$(dk volume ls -q | wc -l); nctr=$(dk ps -aq | wc -l)
+fails dk run --rm -v 'bad!name:/x' bb true
+[[ "$out" == *"invalid characters"* ]] || fail "a bad volume name: $out"
+fails dk run --rm -v "$T:/x" -v "$T/dc:/x/" bb true
+[[ "$out" == *"Duplicate mount point"* ]] || fail "a duplicate mount point: $out"
+fails dk run --rm --mount type=volume,source=nc,target=/x,volume-nocopy bb true
+[[ "$out" == *NoCopy* ]] || fail "volume-nocopy: $out"
+fails dk run --rm -v "$T:/x:rw,ro" bb true
+fails dk run --rm --tmpfs /t:bogus bb true
+[[ "$out" == *bogus* ]] || fail "a bad tmpfs option: $out"
+fails dk volume create -d nosuchdriver v1
+fails dk volume create -o type=tmpfs v2
+[[ "$out" == *device* ]] || fail "local options without device: $out"
+assert_eq "$(dk volume ls -q | wc -l)" "$nvol" "a refused request made a volume"
+assert_eq "$(dk ps -aq | wc -l)" "$nctr" "a refused request made a container"
+
 # the image's VOLUME entries: an image whose config declares /etc a volume
 # (docker save, config edited, docker load) gets an anonymous volume there,
 # filled with the image's /etc

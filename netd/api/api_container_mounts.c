@@ -366,8 +366,9 @@ static int volumes_make(struct netd *d, json_t *list, struct nd_error *err)
 		if (strcmp(nd_json_str(m, "Type") ?: "", "volume") != 0 || json_object_get(m, "From"))
 			continue;
 		const char *name = nd_json_str(m, "Name") ?: "";
+		bool anonymous = !*name;   /* name is m's: gone once Name is replaced */
 		struct ctr_volume_opts o = {
-			.name = name, .anonymous = !*name, .driver_opts = json_object_get(m, "DriverOpts"),
+			.name = name, .anonymous = anonymous, .driver_opts = json_object_get(m, "DriverOpts"),
 			.labels = json_object_get(m, "VolumeLabels"),
 		};
 		struct nd_volume_rec v;
@@ -376,7 +377,7 @@ static int volumes_make(struct netd *d, json_t *list, struct nd_error *err)
 			return nd_error_wrap(err, "volume for %s", nd_json_str(m, "Destination"));
 		json_object_set_new(m, "Name", json_string(v.name));
 		json_object_set_new(m, "Source", json_string(v.mountpoint));
-		if (!*name)
+		if (anonymous)
 			json_object_set_new(m, "Anonymous", json_true());
 		json_object_del(m, "DriverOpts");
 		json_object_del(m, "VolumeLabels");

@@ -147,9 +147,17 @@ fails netctl volume inspect nv
 # volumes outlive netd: a restart finds the record and the data
 netctl volume create nvr >/dev/null
 netctl run --rm -v nvr:/v bb sh -c 'echo r > /v/f'
+netctl volume create nvgone >/dev/null
 nd_stop
+# as a netd killed mid-way leaves them: a removal's trash, a record whose
+# directory was never made
+mkdir -p "$ND_ROOT/volumes/.trash-killed/sub" && echo x > "$ND_ROOT/volumes/.trash-killed/sub/f"
+rm -rf "$ND_ROOT/volumes/nvgone"
 nd_start
 assert_eq "$(netctl run --rm -v nvr:/v bb cat /v/f)" r "a volume's data across a netd restart"
+poll 10 test ! -e "$ND_ROOT/volumes/.trash-killed" || fail "a removal's trash survived a restart"
+netctl run --rm -v nvgone:/v bb touch /v/ok || fail "a volume whose directory was lost"
+netctl volume rm nvgone >/dev/null
 netctl volume rm nvr >/dev/null
 netctl create --name nanon -v /d bb true >/dev/null
 na=$(netctl inspect nanon | jq -r '.[0].Mounts[0].Name')

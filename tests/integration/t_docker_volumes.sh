@@ -210,6 +210,34 @@ assert_eq "$(dk inspect -f '{{range .Mounts}}{{.Type}} {{.RW}}{{end}}' imgvol)" 
 dk rm -v imgvol >/dev/null
 [ ! -e "$src" ] || fail "rm -v left the image's anonymous volume"
 
+# the Docker SDK for Python, where it is installed
+if python3 -c 'import docker' 2>/dev/null; then
+  mkdir -p "$T/sdk"
+  python3 - "$ND_SOCK" "$T/sdk" <<'PY' || fail "docker SDK volume flow"
+import sys, docker
+c = docker.DockerClient(base_url="unix://" + sys.argv[1], version="auto")
+def run(cmd, volumes):
+    ct = c.containers.create("bb", cmd, volumes=volumes)
+    ct.start()
+    assert ct.wait()["StatusCode"] == 0
+    out = ct.logs()
+    ct.remove(v=True)
+    return out
+c.volumes.create("sdkvol", labels={"k": "v"})
+out = run(["sh", "-c", "echo sdk > /v/f; cat /v/f"], {"sdkvol": {"bind": "/v", "mode": "rw"}})
+assert out == b"sdk\n", out
+out = run(["cat", "/v/f"], ["sdkvol:/v:ro", sys.argv[2] + ":/h"])
+assert out == b"sdk\n", out
+run(["sh", "-c", "echo b > /h/b"], [sys.argv[2] + ":/h"])
+assert open(sys.argv[2] + "/b").read() == "b\n"
+assert [v.name for v in c.volumes.list(filters={"label": "k=v"})] == ["sdkvol"]
+c.volumes.get("sdkvol").remove()
+assert not [v for v in c.volumes.list() if v.name == "sdkvol"]
+PY
+else
+  log "no python3-docker: the SDK flow is not run"
+fi
+
 # path safety: a mount point behind a symlink a container planted (an
 # absolute host path) lands inside the container's root, never on the host
 mkdir -p "$T/esc"

@@ -52,6 +52,10 @@ flow() {  # P: a prefix for the names of this CLI's objects
   dk create --name "${P}prop" --mount "type=bind,source=$H,target=/p,bind-propagation=rslave" bb true >/dev/null
   assert_eq "$(dk inspect -f '{{range .Mounts}}{{.Propagation}}{{end}}' "${P}prop")" rslave "propagation in inspect"
   dk rm "${P}prop" >/dev/null
+  mi=$(dk run --rm --mount "type=bind,source=$H,target=/p,bind-propagation=rshared" bb grep " /p " /proc/self/mountinfo)
+  [[ "$mi" == *shared:* ]] || fail "bind-propagation=rshared is not shared: $mi"
+  mi=$(dk run --rm -v "$H:/p" bb grep " /p " /proc/self/mountinfo)
+  [[ "$mi" != *shared:* && "$mi" != *master:* ]] || fail "a default bind is not private: $mi"
 
   # a named volume: made on first use, with the image's content at that path
   dk run --rm -v "${P}data:/etc" bb sh -c 'echo kept > /etc/mine' || fail "named volume run"

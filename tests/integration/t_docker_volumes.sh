@@ -250,4 +250,14 @@ netctl run --rm -v trap:/a bb ln -s "$T/esc" /a/x
 assert_eq "$(netctl run --rm -v trap:/a -v "$H:/a/x/y" bb cat /a/x/y/in)" hi "a bind through a symlinked mount point"
 [ -z "$(ls -A "$T/esc")" ] || fail "a mount point behind a symlink escaped to the host: $(ls -A "$T/esc")"
 netctl volume rm trap >/dev/null
+
+# netd --cleanup undoes the local driver's mounts (the volumes stay)
+netctl volume create -o type=tmpfs -o device=tmpfs -o o=size=1m cv >/dev/null
+netctl run --rm -v cv:/c bb true
+grep -q " $ND_ROOT/volumes/cv/_data tmpfs" /proc/self/mounts || fail "the tmpfs volume is not mounted on its _data"
+nd_stop
+out=$("$NETD_BIN" --root "$ND_ROOT" --exec-root "$ND_EXEC" --socket "$ND_SOCK" --config "$T/netd-test.json" --cleanup 2>&1) \
+  || fail "netd --cleanup: $out"
+[[ "$out" == *"removed volume mount $ND_ROOT/volumes/cv/_data"* ]] || fail "--cleanup did not say it unmounted the volume: $out"
+! grep -q " $ND_ROOT/volumes/cv/_data " /proc/self/mounts || fail "--cleanup left the volume's mount"
 log "ok"

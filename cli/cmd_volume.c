@@ -73,6 +73,21 @@ static int parse_mount(const char *spec, json_t **out, struct nd_error *err)
 			if (bool_value(v, &b) < 0)
 				return nd_error_set(err, -EINVAL, "--mount: invalid value for %s: %s", t, v);
 			json_object_set_new(obj_member(m, "BindOptions", false), "CreateMountpoint", json_boolean(b));
+		} else if (!strcmp(t, "bind-nonrecursive")) {
+			if (bool_value(v, &b) < 0)
+				return nd_error_set(err, -EINVAL, "--mount: invalid value for %s: %s", t, v);
+			json_object_set_new(obj_member(m, "BindOptions", false), "NonRecursive", json_boolean(b));
+		} else if (!strcmp(t, "bind-recursive") && v) {
+			/* enabled (the default), disabled, writable (read-only on top only), readonly */
+			json_t *bo = obj_member(m, "BindOptions", false);
+			if (!strcmp(v, "disabled"))
+				json_object_set_new(bo, "NonRecursive", json_true());
+			else if (!strcmp(v, "writable"))
+				json_object_set_new(bo, "ReadOnlyNonRecursive", json_true());
+			else if (!strcmp(v, "readonly"))
+				json_object_set_new(bo, "ReadOnlyForceRecursive", json_true());
+			else if (strcmp(v, "enabled"))
+				return nd_error_set(err, -EINVAL, "--mount: bind-recursive=%s (enabled, disabled, writable, readonly)", v);
 		} else if (!strcmp(t, "volume-nocopy")) {
 			if (bool_value(v, &b) < 0)
 				return nd_error_set(err, -EINVAL, "--mount: invalid value for %s: %s", t, v);

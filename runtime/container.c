@@ -287,7 +287,8 @@ void rt__container_child(struct rt__child_ctx *ctx)
 		/* a detached copy of the source mount, attached after pivot_root
 		 * with move_mount(): the destination then resolves inside the root */
 		src_fds[i] = (int)syscall(SYS_open_tree, AT_FDCWD, spec->mounts[i].source,
-					  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+					  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+						  (spec->mounts[i].nonrecursive ? 0 : AT_RECURSIVE));
 		if (src_fds[i] < 0) {
 			nd_error_set(&err, -errno, "bind mount source %s: %m", spec->mounts[i].source);
 			child_fail(ctx, &err, 125);

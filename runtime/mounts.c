@@ -195,8 +195,9 @@ static int attrs_set(int rootfd, const struct rt_mount *m, struct nd_error *err)
 	if (fd < 0)
 		return nd_error_set(err, fd, "reopen %s: %s", m->destination, strerror(-fd));
 	/* flags apply to the whole tree (a read-only bind has no writable
-	 * submounts, as Docker's recursive read-only); propagation as asked */
-	if (a.attr_set && syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE,
+	 * submounts, as Docker's recursive read-only) unless ro_toplevel;
+	 * propagation as asked */
+	if (a.attr_set && syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (m->ro_toplevel ? 0 : AT_RECURSIVE),
 				  &(struct mount_attr){ .attr_set = a.attr_set }, sizeof(a)) < 0) {
 		int e = -errno;
 		close(fd);

@@ -43,6 +43,8 @@ struct rt_mount {
 	unsigned flags;     /* RT_MOUNT_NOSUID | RT_MOUNT_NODEV | RT_MOUNT_NOEXEC */
 	char *options;      /* tmpfs parameters "size=64m,mode=1777" (key[=value],...); NULL = none */
 	char *propagation;  /* bind: private, rprivate (NULL: the default), shared, rshared, slave, rslave */
+	bool nonrecursive;  /* bind: the source mount alone, not the mounts under it */
+	bool ro_toplevel;   /* readonly applies to the top mount only (default: the whole tree) */
 };
 
 struct rt_limits {

@@ -90,6 +90,10 @@ json_t *rt_spec_to_json(const struct rt_spec *s)
 		set_str(e, "source", mt->source);
 		set_str(e, "options", mt->options);
 		set_str(e, "propagation", mt->propagation);
+		if (mt->nonrecursive)
+			json_object_set_new(e, "nonrecursive", json_true());
+		if (mt->ro_toplevel)
+			json_object_set_new(e, "ro_toplevel", json_true());
 		json_array_append_new(m, e);
 	}
 	json_object_set_new(o, "mounts", m);
@@ -207,6 +211,8 @@ int rt_spec_from_json(const json_t *j, struct rt_spec **out, struct nd_error *er
 			    (r = get_str(e, "propagation", &mt->propagation, err)) < 0 ||
 			    (r = get_bool(e, "nosuid", &nosuid, err)) < 0 || (r = get_bool(e, "nodev", &nodev, err)) < 0 ||
 			    (r = get_bool(e, "noexec", &noexec, err)) < 0 ||
+			    (r = get_bool(e, "nonrecursive", &mt->nonrecursive, err)) < 0 ||
+			    (r = get_bool(e, "ro_toplevel", &mt->ro_toplevel, err)) < 0 ||
 			    (r = get_bool(e, "readonly", &mt->readonly, err)) < 0)
 				goto fail;
 			mt->flags = (nosuid ? RT_MOUNT_NOSUID : 0) | (nodev ? RT_MOUNT_NODEV : 0) |

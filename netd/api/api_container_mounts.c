@@ -213,7 +213,8 @@ static int parse_mount(struct netd *d, const json_t *m, size_t idx, json_t **out
 {
 	static const char *const honoured[] = { "Type", "Source", "Target", "ReadOnly", "Consistency", "BindOptions",
 						"VolumeOptions", "TmpfsOptions", NULL };
-	static const char *const h_bind[] = { "Propagation", "CreateMountpoint", NULL };
+	static const char *const h_bind[] = { "Propagation", "CreateMountpoint", "NonRecursive", "ReadOnlyNonRecursive",
+					      "ReadOnlyForceRecursive", NULL };
 	static const char *const h_vol[] = { "Labels", "DriverConfig", NULL };
 	static const char *const h_drv[] = { "Name", "Options", NULL };
 	static const char *const h_tmpfs[] = { "SizeBytes", "Mode", NULL };
@@ -250,9 +251,18 @@ static int parse_mount(struct netd *d, const json_t *m, size_t idx, json_t **out
 		if (!create && stat(s, &st) < 0)
 			return nd_error_set(err, -EINVAL, "invalid mount config for type \"bind\": bind source path does not "
 					    "exist: %s", s);
-		*out = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:b}", "Type", "bind", "Source", s, "Destination", dst,
-				 "Mode", "", "RW", !ro, "Propagation", prop && *prop ? prop : "rprivate",
-				 "CreateSource", create);
+		bool nonrec = json_is_true(json_object_get(bo, "NonRecursive"));
+		bool ro_nonrec = json_is_true(json_object_get(bo, "ReadOnlyNonRecursive"));
+		if (ro_nonrec && json_is_true(json_object_get(bo, "ReadOnlyForceRecursive")))
+			return nd_error_set(err, -EINVAL, "invalid mount config: ReadOnlyNonRecursive and ReadOnlyForceRecursive "
+					    "cannot both be set");
+		if ((ro_nonrec || json_is_true(json_object_get(bo, "ReadOnlyForceRecursive"))) && !ro)
+			return nd_error_set(err, -EINVAL, "invalid mount config: ReadOnlyNonRecursive and "
+					    "ReadOnlyForceRecursive need ReadOnly");
+		*out = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:b, s:b, s:b}", "Type", "bind", "Source", s,
+				 "Destination", dst, "Mode", "", "RW", !ro, "Propagation",
+				 prop && *prop ? prop : "rprivate", "CreateSource", create, "NonRecursive", nonrec,
+				 "ReadOnlyNonRecursive", ro_nonrec);
 	} else if (strcmp(type, "volume") == 0) {
 		if (*src && !ctr_volume_name_valid(src))
 			return nd_error_set(err, -EINVAL, "invalid mount config for type \"volume\": invalid volume name \"%s\"", src);

@@ -86,6 +86,8 @@ int ctr_spec_mounts(struct netd *d, const struct nd_container_rec *r, struct rt_
 			}
 			m.source = strdup(src);
 			m.propagation = dup_or_null(nd_json_str(e, "Propagation"));
+			m.nonrecursive = json_is_true(json_object_get(e, "NonRecursive"));
+			m.ro_toplevel = json_is_true(json_object_get(e, "ReadOnlyNonRecursive"));
 		} else {
 			return nd_error_set(err, -EINVAL, "mount on %s: unknown type \"%s\"", dst, type);
 		}

@@ -52,6 +52,21 @@ flow() {  # P: a prefix for the names of this CLI's objects
   dk create --name "${P}prop" --mount "type=bind,source=$H,target=/p,bind-propagation=rslave" bb true >/dev/null
   assert_eq "$(dk inspect -f '{{range .Mounts}}{{.Propagation}}{{end}}' "${P}prop")" rslave "propagation in inspect"
   dk rm "${P}prop" >/dev/null
+  # a mount under the bind's source: there by default (recursive, read-only
+  # all the way down with readonly), absent with bind-recursive=disabled,
+  # writable with bind-recursive=writable
+  mkdir -p "$H/sub" && mount -t tmpfs -o size=1m sub "$H/sub" && on_exit "umount -l '$H/sub' 2>/dev/null"
+  echo s > "$H/sub/s"
+  assert_eq "$(dk run --rm -v "$H:/m" bb cat /m/sub/s)" s "a submount through a recursive bind"
+  fails dk run --rm --mount "type=bind,source=$H,target=/m,readonly" bb touch /m/sub/x
+  if dk run --help 2>/dev/null | grep -q . && dk run --rm --mount "type=bind,source=$H,target=/m,bind-recursive=disabled" bb true 2>/dev/null; then
+    dk run --rm --mount "type=bind,source=$H,target=/m,bind-recursive=disabled" bb test ! -e /m/sub/s || fail "bind-recursive=disabled shows the submount"
+    dk run --rm --mount "type=bind,source=$H,target=/m,readonly,bind-recursive=writable" bb touch /m/sub/x || fail "bind-recursive=writable: the submount is read-only"
+    fails dk run --rm --mount "type=bind,source=$H,target=/m,readonly,bind-recursive=writable" bb touch /m/x
+  else
+    dk run --rm --mount "type=bind,source=$H,target=/m,bind-nonrecursive" bb test ! -e /m/sub/s || fail "bind-nonrecursive shows the submount"
+  fi
+  umount -l "$H/sub"
   mi=$(dk run --rm --mount "type=bind,source=$H,target=/p,bind-propagation=rshared" bb grep " /p " /proc/self/mountinfo)
   [[ "$mi" == *shared:* ]] || fail "bind-propagation=rshared is not shared: $mi"
   mi=$(dk run --rm -v "$H:/p" bb grep " /p " /proc/self/mountinfo)

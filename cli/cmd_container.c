@@ -297,6 +297,12 @@ static const char create_help[] =
 	"      --expose PORT       expose PORT[/proto] (for -P)\n"
 	"  -t, --tty               allocate a pseudo-terminal\n"
 	"  -i, --interactive       keep the container's stdin open; run relays ours (our EOF closes it)\n"
+	"  -v, --volume SPEC       HOST:CTR[:ro|rw][,PROPAGATION], NAME:CTR[:ro], or CTR (anonymous)\n"
+	"      --mount SPEC        type=bind|volume|tmpfs,source=,target=[,readonly][,bind-propagation=]...\n"
+	"      --tmpfs PATH[:OPTS] a tmpfs (noexec,nosuid,nodev; size=, mode=)\n"
+	"      --read-only         the root file system is read-only\n"
+	"      --volumes-from C[:ro|rw] the mounts of container C\n"
+
 	"%s";
 
 static const char run_only_help[] =
@@ -312,7 +318,7 @@ struct run_opts {
 
 enum {
 	O_NAME = 1000, O_NET, O_IP, O_HOSTNAME, O_DNS, O_ADDHOST, O_ENTRYPOINT, O_CPUS, O_CPUSHARES, O_PIDS, O_INIT,
-	O_RESTART, O_RM, O_HELP, O_EXPOSE,
+	O_RESTART, O_RM, O_HELP, O_EXPOSE, O_MOUNT, /* cli_mount_option: the long name says which */
 };
 
 /* "-p [IP:][HOSTPORT[-END]:]PORT[-END][/proto]" (wire's parser, the one
@@ -356,7 +362,10 @@ static int parse_create(struct cli *cli, int argc, char **argv, bool run, struct
 		{ "pids-limit", required_argument, NULL, O_PIDS }, { "init", no_argument, NULL, O_INIT },
 		{ "restart", required_argument, NULL, O_RESTART }, { "help", no_argument, NULL, O_HELP },
 		{ "publish", required_argument, NULL, 'p' }, { "publish-all", no_argument, NULL, 'P' },
-		{ "expose", required_argument, NULL, O_EXPOSE }, CLI_SECURITY_OPTIONS, { 0 },
+		{ "expose", required_argument, NULL, O_EXPOSE },
+		{ "volume", required_argument, NULL, O_MOUNT }, { "mount", required_argument, NULL, O_MOUNT },
+		{ "tmpfs", required_argument, NULL, O_MOUNT }, { "read-only", no_argument, NULL, O_MOUNT },
+		{ "volumes-from", required_argument, NULL, O_MOUNT }, CLI_SECURITY_OPTIONS, { 0 },
 	};
 	json_t *body = json_object();
 	json_t *hc = json_object();
@@ -371,10 +380,18 @@ static int parse_create(struct cli *cli, int argc, char **argv, bool run, struct
 	*body_out = body;
 	_cleanup_json_ json_t *netlist = nets;
 	const char *ip = NULL;
-	int c;
+	int c, li = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, run ? "+dtie:w:u:m:p:P" : "+tie:w:u:m:p:P", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, run ? "+dtie:w:u:m:p:Pv:" : "+tie:w:u:m:p:Pv:", opts, &li)) != -1) {
 		switch (c) {
+		case 'v':
+		case O_MOUNT: {
+			struct nd_error merr = { 0 };
+			if (cli_mount_option(body, c == 'v' ? "volume" : opts[li].name, optarg, &merr) < 0)
+				return cli_usage_error(cli->prog, "%s", merr.msg);
+			li = -1;
+			break;
+		}
 		case 'p': {
 			struct nd_error perr = { 0 };
 			if (parse_publish(optarg, bindings, exposed, &perr) < 0)
@@ -731,7 +748,10 @@ static int each_with_opt(struct cli *cli, int argc, char **argv, const char *hel
 			_cleanup_free_ char *e = wire_query_escape(argv[++i]);
 			snprintf(query, sizeof(query), "?%s=%s", qkey, e ? e : "");
 		} else if (qflag && (strcmp(a, "-f") == 0 || strcmp(a, "--force") == 0)) {
-			snprintf(query, sizeof(query), "?%s=1", qflag);
+			snprintf(query + strlen(query), sizeof(query) - strlen(query), "%s%s=1", *query ? "&" : "?", qflag);
+		} else if (qflag && strcmp(qflag, "force") == 0 && (strcmp(a, "-v") == 0 || strcmp(a, "--volumes") == 0)) {
+			/* rm -v: the container's anonymous volumes go too */
+			snprintf(query + strlen(query), sizeof(query) - strlen(query), "%sv=1", *query ? "&" : "?");
 		} else if (optname && qkey && nd_str_has_prefix(a, "--") && strchr(a, '=')) {
 			_cleanup_free_ char *e = wire_query_escape(strchr(a, '=') + 1);
 			snprintf(query, sizeof(query), "?%s=%s", qkey, e ? e : "");
@@ -784,7 +804,7 @@ static int cmd_kill(struct cli *cli, int argc, char **argv)
 static int cmd_rm(struct cli *cli, int argc, char **argv)
 {
 	return each_with_opt(cli, argc, argv,
-			     "Usage: netctl rm [-f] CONTAINER...\n\nRemove containers (-f: kill running ones first).\n",
+			     "Usage: netctl rm [-f] [-v] CONTAINER...\n\nRemove containers (-f: kill running ones first; -v: and their anonymous volumes).\n",
 			     "DELETE", "", NULL, NULL, "force");
 }
 

@@ -6,6 +6,7 @@ static const struct cli_cmd top_cmds[] = {
 	{ "network", "Manage networks", NULL, cli_network_cmds },
 	{ "sandbox", "Manage sandboxes (network namespaces)", NULL, cli_sandbox_cmds },
 	{ "image", "Manage images", NULL, cli_image_cmds },
+	{ "volume", "Manage volumes", NULL, cli_volume_cmds },
 	{ "images", "List images (image ls)", cmd_images, NULL },
 	{ "commit", "Make an image from a container's changes", cmd_commit, NULL },
 	{ "pull", "Pull an image from a registry", cmd_pull, NULL },

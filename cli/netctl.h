@@ -75,5 +75,9 @@ int cli_list_opts(struct cli *cli, int argc, char **argv, const char *help, enum
 int cli_each_arg(struct cli *cli, int argc, char **argv, const char *help, const char *method,
 		 const char *fmt, bool print_json, bool print_name);
 extern const struct cli_cmd cli_system_cmds[];
+/* cmd_volume.c: netctl volume ..., and run/create's -v, --mount, --tmpfs,
+ * --read-only, --volumes-from (opt is the long name) into the create body */
+extern const struct cli_cmd cli_volume_cmds[];
+int cli_mount_option(json_t *body, const char *opt, const char *arg, struct nd_error *err);
 int cmd_version(struct cli *cli, int argc, char **argv);
 int cmd_info(struct cli *cli, int argc, char **argv);

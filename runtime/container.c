@@ -280,15 +280,23 @@ void rt__container_child(struct rt__child_ctx *ctx)
 
 	/* bind sources are host paths: keep them as fds across pivot_root */
 	int *src_fds = calloc(spec->n_mounts + 1, sizeof(int));
-	for (size_t i = 0; i < spec->n_mounts; i++) {
+	for (size_t i = 0; src_fds && i < spec->n_mounts; i++) {
+		src_fds[i] = -1;
+		if (spec->mounts[i].type != RT_MOUNT_BIND)
+			continue;
 		/* a detached copy of the source mount, attached after pivot_root
 		 * with move_mount(): the destination then resolves inside the root */
 		src_fds[i] = (int)syscall(SYS_open_tree, AT_FDCWD, spec->mounts[i].source,
-					  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+					  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+						  (spec->mounts[i].nonrecursive ? 0 : AT_RECURSIVE));
 		if (src_fds[i] < 0) {
 			nd_error_set(&err, -errno, "bind mount source %s: %m", spec->mounts[i].source);
 			child_fail(ctx, &err, 125);
 		}
+	}
+	if (!src_fds) {
+		nd_error_set(&err, -ENOMEM, "out of memory");
+		child_fail(ctx, &err, 125);
 	}
 	struct rt__hostdevs *hostdevs = rt__security_hostdevs(&spec->security);
 	char *bpf;
@@ -304,24 +312,11 @@ void rt__container_child(struct rt__child_ctx *ctx)
 	    rt__security_devices(&spec->security, hostdevs, &err) < 0 ||
 	    mount_at("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | (priv ? 0 : MS_RDONLY), NULL, &err) < 0)
 		child_fail(ctx, &err, 125);
-	for (size_t i = 0; i < spec->n_mounts; i++) {
-		const struct rt_mount *m = &spec->mounts[i];
-		struct stat st;
-		if (fstat(src_fds[i], &st) < 0 || (r = make_target(m->destination, S_ISDIR(st.st_mode))) < 0) {
-			nd_error_set(&err, -errno, "create mount point %s: %m", m->destination);
-			child_fail(ctx, &err, 125);
-		}
-		if (syscall(SYS_move_mount, src_fds[i], "", AT_FDCWD, m->destination,
-			    MOVE_MOUNT_F_EMPTY_PATH) < 0) {
-			nd_error_set(&err, -errno, "bind %s on %s: %m", m->source, m->destination);
-			child_fail(ctx, &err, 125);
-		}
-		if (m->readonly && (r = remount_ro(m->destination, false)) < 0) {
-			nd_error_set(&err, r, "read-only %s: %s", m->destination, strerror(-r));
-			child_fail(ctx, &err, 125);
-		}
-		close(src_fds[i]);
-	}
+	if (rt__mounts_setup(spec, src_fds, &err) < 0)
+		child_fail(ctx, &err, 125);
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		if (src_fds[i] >= 0)
+			close(src_fds[i]);
 	free(src_fds);
 	if (!priv && setup_masks(&err) < 0)
 		child_fail(ctx, &err, 125);

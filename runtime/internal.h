@@ -71,6 +71,11 @@ int rt__cgroup_from_json(const json_t *j, struct rt_cgroup *out);
 /* log lines, Docker json-file style */
 size_t rt__json_escape(char *out, const char *in, size_t len);
 
+/* mounts.c: the spec's mounts, made inside the container's root */
+bool rt__propagation_valid(const char *p);
+/* after pivot_root: every spec mount, in order */
+int rt__mounts_setup(const struct rt_spec *spec, const int *src_fds, struct nd_error *err);
+
 /* ---- the container process (container.c) ---------------------------------- */
 
 /* messages on the shim <-> container SOCK_SEQPACKET: 'G' go (shim -> child,

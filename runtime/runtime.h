@@ -21,10 +21,30 @@
 
 /* ---- the container spec -------------------------------------------------- */
 
+enum rt_mount_type {
+	RT_MOUNT_BIND = 0,  /* source: a host path (file or dir), bound recursively */
+	RT_MOUNT_TMPFS,     /* a new tmpfs; source ignored */
+};
+
+/* mount attributes (RT_MOUNT_*): nosuid, nodev, noexec */
+#define RT_MOUNT_NOSUID 0x1u
+#define RT_MOUNT_NODEV 0x2u
+#define RT_MOUNT_NOEXEC 0x4u
+
+/* Mounts are made after pivot_root, in array order (parents first), each
+ * target resolved inside the container's root (openat2 RESOLVE_IN_ROOT,
+ * no magic links) and created when missing, then attached with
+ * move_mount(); attributes and propagation through mount_setattr(). */
 struct rt_mount {
-	char *source;       /* host path (file or dir) */
+	char *source;       /* host path (file or dir); NULL for tmpfs */
 	char *destination;  /* path inside the container */
 	bool readonly;
+	enum rt_mount_type type;
+	unsigned flags;     /* RT_MOUNT_NOSUID | RT_MOUNT_NODEV | RT_MOUNT_NOEXEC */
+	char *options;      /* tmpfs parameters "size=64m,mode=1777" (key[=value],...); NULL = none */
+	char *propagation;  /* bind: private, rprivate (NULL: the default), shared, rshared, slave, rslave */
+	bool nonrecursive;  /* bind: the source mount alone, not the mounts under it */
+	bool ro_toplevel;   /* readonly applies to the top mount only (default: the whole tree) */
 };
 
 struct rt_limits {

@@ -104,6 +104,22 @@ void api_container_delete(struct http_req *req, void *ctx);
 void api_container_list(struct http_req *req, void *ctx);
 void api_container_inspect(struct http_req *req, void *ctx);
 
+/* api_container_mounts.c: Binds, Mounts, Tmpfs, VolumesFrom, Volumes (and the
+ * image's), ReadonlyRootfs -> hc and the container's "Mounts" (*out, new);
+ * the volumes named are created. rollback removes the anonymous ones it made. */
+int api_mounts_parse(struct netd *d, const json_t *body, const json_t *icfg, json_t *hc, json_t **out,
+		     struct nd_error *err);
+void api_mounts_rollback(struct netd *d, const json_t *mounts);
+/* the container's Mounts as Docker's inspect shows them */
+json_t *api_mounts_view(const json_t *doc);
+
+/* api_volumes.c: /volumes (list, create, inspect, remove, prune) */
+void api_volume_list(struct http_req *req, void *ctx);
+void api_volume_create(struct http_req *req, void *ctx);
+void api_volume_inspect(struct http_req *req, void *ctx);
+void api_volume_delete(struct http_req *req, void *ctx);
+void api_volume_prune(struct http_req *req, void *ctx);
+
 /* api_logs.c: logs (and attach's non-tty output) from the json-file log */
 void api_container_logs(struct http_req *req, void *ctx);
 /* A follower of the log for someone else's stream: writes Docker's frames

@@ -48,6 +48,12 @@ const struct http_route netd_routes[] = {
 	{ "POST", "/containers/{id}/wait", api_container_wait, 0 },
 	{ "DELETE", "/containers/{id}", api_container_delete, 0 },
 
+	{ "GET", "/volumes", api_volume_list, 0 },
+	{ "POST", "/volumes/create", api_volume_create, 0 },
+	{ "POST", "/volumes/prune", api_volume_prune, 0 },
+	{ "GET", "/volumes/{name}", api_volume_inspect, 0 },
+	{ "DELETE", "/volumes/{name}", api_volume_delete, 0 },
+
 	/* images: fixed paths before the greedy {name*} ones (names have slashes) */
 	{ "POST", "/images/create", api_image_create, HTTP_ROUTE_UPLOAD },
 	{ "POST", "/images/load", api_image_load, HTTP_ROUTE_UPLOAD },

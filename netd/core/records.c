@@ -398,3 +398,63 @@ json_t *nd_container_rec_to_json(const struct nd_container_rec *r)
 			    json_pack("{s:s, s:i}", "Name", r->restart_policy, "MaximumRetryCount", r->restart_max));
 	return j;
 }
+
+/* ---- volumes -------------------------------------------------------------------- */
+
+int nd_volume_rec_init(struct nd_volume_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->options = json_object();
+	r->labels = json_object();
+	if (!r->options || !r->labels) {
+		nd_volume_rec_clear(r);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void nd_volume_rec_clear(struct nd_volume_rec *r)
+{
+	json_decref(r->options);
+	json_decref(r->labels);
+	memset(r, 0, sizeof(*r));
+}
+
+int nd_volume_rec_from_json(const json_t *j, struct nd_volume_rec *r, struct nd_error *err)
+{
+	int rc;
+	memset(r, 0, sizeof(*r));
+	if (!json_is_object(j))
+		return nd_error_set(err, -EINVAL, "record: a volume must be an object");
+	if ((rc = str_into(j, "Name", r->name, sizeof(r->name), err)) < 0 ||
+	    (rc = str_into(j, "Driver", r->driver, sizeof(r->driver), err)) < 0 ||
+	    (rc = str_into(j, "CreatedAt", r->created, sizeof(r->created), err)) < 0 ||
+	    (rc = str_into(j, "Mountpoint", r->mountpoint, sizeof(r->mountpoint), err)) < 0 ||
+	    (rc = bool_of(j, "Anonymous", &r->anonymous, err)) < 0 ||
+	    (rc = copy_of(j, "Options", false, &r->options, err)) < 0 ||
+	    (rc = copy_of(j, "Labels", false, &r->labels, err)) < 0) {
+		nd_volume_rec_clear(r);
+		return rc;
+	}
+	if (!r->name[0]) {
+		nd_volume_rec_clear(r);
+		return nd_error_set(err, -EINVAL, "record: a volume without a name");
+	}
+	return 0;
+}
+
+json_t *nd_volume_rec_to_json(const struct nd_volume_rec *r)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o}", "Name", r->name, "Driver", r->driver, "CreatedAt",
+			 r->created, "Mountpoint", r->mountpoint, "Anonymous", r->anonymous, "Options",
+			 copy_or_empty(r->options, false), "Labels", copy_or_empty(r->labels, false));
+}
+
+void nd_volume_list_clear(struct nd_volume_list *l)
+{
+	for (size_t i = 0; l->v && i < l->n; i++)
+		nd_volume_rec_clear(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}

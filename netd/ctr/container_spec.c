@@ -234,6 +234,11 @@ int ctr_spec_build(struct netd *d, const struct nd_container_rec *r, const char 
 		rt_spec_free(s);
 		return err->code;
 	}
+	int mrc = ctr_spec_mounts(d, r, s, err);
+	if (mrc < 0) {
+		rt_spec_free(s);
+		return mrc;
+	}
 	s->state_dir = strdup(r->state_dir);
 	s->log_path = strdup(r->log_path);
 	const char *cgp = d->cfg.cgroup_parent;

@@ -62,8 +62,8 @@ static void test_spec_round_trip(void **state)
 				       .cpu_period = 100000, .pids = 20 };
 	s.n_mounts = 2;
 	s.mounts = calloc(2, sizeof(struct rt_mount));
-	s.mounts[0] = (struct rt_mount){ strdup("/run/netd/c/hosts"), strdup("/etc/hosts"), false };
-	s.mounts[1] = (struct rt_mount){ strdup("/run/netd/c/resolv.conf"), strdup("/etc/resolv.conf"), true };
+	s.mounts[0] = (struct rt_mount){ .source = strdup("/run/netd/c/hosts"), .destination = strdup("/etc/hosts") };
+	s.mounts[1] = (struct rt_mount){ .type = RT_MOUNT_TMPFS, .destination = strdup("/tmp"), .readonly = true, .flags = RT_MOUNT_NOEXEC, .options = strdup("size=1m") };
 	s.cgroup_parent = strdup("netd");
 	s.state_dir = strdup("/run/netd/containers/web-1");
 	s.log_path = strdup("/var/lib/netd/containers/web-1/log.json");
@@ -90,7 +90,12 @@ static void test_spec_round_trip(void **state)
 	assert_int_equal(back->limits.cpu_period, 100000);
 	assert_int_equal(back->limits.pids, 20);
 	assert_int_equal(back->n_mounts, 2);
-	assert_string_equal(back->mounts[1].destination, "/etc/resolv.conf");
+	assert_string_equal(back->mounts[1].destination, "/tmp");
+	assert_int_equal(back->mounts[1].type, RT_MOUNT_TMPFS);
+	assert_int_equal(back->mounts[1].flags, RT_MOUNT_NOEXEC);
+	assert_string_equal(back->mounts[1].options, "size=1m");
+	assert_null(back->mounts[1].source);
+	assert_int_equal(back->mounts[0].type, RT_MOUNT_BIND);
 	assert_true(back->mounts[1].readonly);
 	assert_false(back->mounts[0].readonly);
 	/* and the JSON of the copy is the JSON of the original */
@@ -141,7 +146,7 @@ static void test_spec_rejects(void **state)
 	v.limits.memory = 0;
 	v.n_mounts = 1;
 	v.mounts = calloc(1, sizeof(struct rt_mount));
-	v.mounts[0] = (struct rt_mount){ strdup("/a"), strdup("../etc/x"), false };
+	v.mounts[0] = (struct rt_mount){ .source = strdup("/a"), .destination = strdup("../etc/x") };
 	assert_int_equal(rt_spec_validate(&v, &err), -EINVAL);
 	rt_spec_clear(&v);
 }

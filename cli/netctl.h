@@ -52,5 +52,6 @@ int cli_list_opts(struct cli *cli, int argc, char **argv, const char *help, enum
 int cli_each_arg(struct cli *cli, int argc, char **argv, const char *help, const char *method,
 		 const char *fmt, bool print_json, bool print_name);
 extern const struct cli_cmd cli_system_cmds[];
+extern const struct cli_cmd cli_tls_cmds[];
 int cmd_version(struct cli *cli, int argc, char **argv);
 int cmd_info(struct cli *cli, int argc, char **argv);

@@ -160,7 +160,7 @@ static int tls_init(struct cli *cli, int argc, char **argv)
 	long days = 365;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (nh == TLS_MAX_NAMES)

@@ -69,6 +69,14 @@ int client_new(const struct client_opts *o, struct client **out, struct nd_error
 			c->files[0] = cert_file(o->tlscacert, "ca.pem");
 			c->files[1] = cert_file(o->tlscert, "cert.pem");
 			c->files[2] = cert_file(o->tlskey, "key.pem");
+			/* as docker's CLI: a default cert.pem/key.pem that is not there
+			 * means no client certificate (netd will say it wants one) */
+			if (!o->tlscert && !o->tlskey && c->files[1] && c->files[2] &&
+			    access(c->files[1], F_OK) < 0 && access(c->files[2], F_OK) < 0) {
+				free(c->files[1]);
+				free(c->files[2]);
+				c->files[1] = c->files[2] = NULL;
+			}
 			for (int i = 0; i < 3; i++)
 				if (c->files[i] && access(c->files[i], R_OK) < 0) {
 					static const char *const what[] = { "CA certificate", "client certificate", "client key" };
@@ -82,7 +90,7 @@ int client_new(const struct client_opts *o, struct client **out, struct nd_error
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	c->curl = curl_easy_init();
 	if (!c->curl || !c->host || (is_unix ? !c->socket : !c->tcp_host || !c->tcp_port) ||
-	    (c->tls && (!c->files[0] || !c->files[1] || !c->files[2]))) {
+	    (c->tls && !c->files[0])) {
 		client_free(c);
 		return nd_error_set(err, -ENOMEM, "cannot initialise libcurl");
 	}
@@ -134,8 +142,10 @@ int client_curl_setup(struct client *c, void *curl, const char *path, struct nd_
 	if (c->tls) {
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->files[0]);
 		curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
-		curl_easy_setopt(h, CURLOPT_SSLCERT, c->files[1]);
-		curl_easy_setopt(h, CURLOPT_SSLKEY, c->files[2]);
+		if (c->files[1]) {
+			curl_easy_setopt(h, CURLOPT_SSLCERT, c->files[1]);
+			curl_easy_setopt(h, CURLOPT_SSLKEY, c->files[2]);
+		}
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 		curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);

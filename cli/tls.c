@@ -138,13 +138,13 @@ int cli_conn_open(struct client *c, int *fd_out, void **ssl_out, struct nd_error
 		rc = tls_fail(host, NULL, "error setting certificate file", err);
 		goto fail;
 	}
-	if (SSL_CTX_use_certificate_chain_file(ctx, client_tls_file(c, 1)) != 1) {
+	if (client_tls_file(c, 1) && SSL_CTX_use_certificate_chain_file(ctx, client_tls_file(c, 1)) != 1) {
 		ERR_clear_error();
 		rc = tls_fail(host, NULL, "could not load PEM client certificate", err);
 		goto fail;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, client_tls_file(c, 2), SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1) {
+	if (client_tls_file(c, 2) && (SSL_CTX_use_PrivateKey_file(ctx, client_tls_file(c, 2), SSL_FILETYPE_PEM) != 1 ||
+				       SSL_CTX_check_private_key(ctx) != 1)) {
 		ERR_clear_error();
 		rc = tls_fail(host, NULL, "unable to set private key", err);
 		goto fail;

@@ -88,7 +88,10 @@ static int ctx_build(const char *ca, const char *cert, const char *key, bool ver
 			ERR_clear_error();
 			goto fail;
 		}
-		SSL_CTX_set_client_CA_list(ctx, names);
+		/* no list of acceptable CAs in the request: a client whose
+		 * certificate another CA signed still sends it (Go's client sends
+		 * none otherwise) and hears "unknown CA", not "certificate required" */
+		sk_X509_NAME_pop_free(names, X509_NAME_free);
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	}
 	*out = ctx;

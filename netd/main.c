@@ -137,6 +137,11 @@ int main(int argc, char **argv)
 	/* containers' monitors are our children; reap them ourselves */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 
+	/* the certificates before anything is made: bad ones refuse the start */
+	if (d.cfg.tlsverify &&
+	    (rc = http_tls_new(d.cfg.tlscacert, d.cfg.tlscert, d.cfg.tlskey, true, &d.tls, &err)) < 0)
+		goto fail;
+
 	char path[PATH_MAX];
 	char spool[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/netd.db", d.cfg.root);
@@ -162,9 +167,6 @@ int main(int argc, char **argv)
 				goto fail;
 		}
 	}
-	if (d.cfg.tlsverify &&
-	    (rc = http_tls_new(d.cfg.tlscacert, d.cfg.tlscert, d.cfg.tlskey, true, &d.tls, &err)) < 0)
-		goto fail;
 	/* the socket's group: "netd" when it exists (as Docker's "docker") */
 	struct group *gr = getgrnam("netd");
 

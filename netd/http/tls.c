@@ -64,7 +64,11 @@ static int ctx_build(const char *ca, const char *cert, const char *key, bool ver
 		goto fail;
 	}
 	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
-		rc = nd_error_set(err, -EINVAL, "tlskey %s: %s", key, ssl_errstr(eb, sizeof(eb)));
+		ssl_errstr(eb, sizeof(eb));
+		if (strstr(eb, "mismatch"))
+			rc = nd_error_set(err, -EINVAL, "tlskey %s does not match tlscert %s", key, cert);
+		else
+			rc = nd_error_set(err, -EINVAL, "tlskey %s: %s", key, eb);
 		goto fail;
 	}
 	if (SSL_CTX_check_private_key(ctx) != 1) {

@@ -5,12 +5,15 @@
 # CLI (Debian's, and any other on PATH) with DOCKER_HOST/DOCKER_TLS_VERIFY/
 # DOCKER_CERT_PATH, then netctl with NETD_HOST/NETD_TLS_VERIFY/NETD_CERT_PATH:
 # version, network create, run --rm, run -d -p (reached from another
-# namespace), exec (with stdin half-closed over TLS), logs -f, ps, rm -f.
+# namespace), exec (stdin half-closed over TLS; -it through a pty), logs -f,
+# ps, rm -f.
 # Every mutating request is logged with the certificate's subject.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ctr_lib.sh"
 . "$(dirname "$0")/tls_lib.sh"
 
+command -v python3 >/dev/null || skip "python3 missing (the pty driver)"
+PTY="python3 $NETD_SRC/tests/integration/pty_run.py --timeout 30"
 tls_pki
 tls_clis
 ctr_setup
@@ -46,6 +49,10 @@ session() {
   rc=0; timeout 30 $C exec "web-$tag" sh -c 'exit 5' || rc=$?
   assert_eq "$rc" 5 "$tag exec exit code"
   assert_eq "$(printf 'b\na\n' | timeout 30 $C exec -i "web-$tag" sort)" $'a\nb' "$tag exec -i (stdin half-closed over TLS)"
+  # exec -it through a terminal, the hijacked stream inside TLS
+  rc=0
+  out=$($PTY --expect '# ' --send 'echo in-$((6*7))\n' --expect 'in-42' --send 'exit 7\n' -- ${C#timeout -s KILL 60 } exec -it "web-$tag" sh) || rc=$?
+  assert_eq "$rc" 7 "$tag exec -it exit code ($out)"
   timeout 60 $C run -d --name "tick-$tag" bb sh -c 'i=0; while true; do echo tick-$i; i=$((i+1)); sleep 0.1; done' >/dev/null
   timeout 30 $C logs -f "tick-$tag" >"$T/logs-$tag" 2>&1 &
   local lp=$!

@@ -5,7 +5,10 @@
  *              stdin, wait);
  *   operator   everything except what gives the host away: privileged
  *              containers or execs, host-path bind mounts, the host's network
- *              namespace, devices;
+ *              namespace, devices, and their equivalents (capabilities that
+ *              escape a container, seccomp/AppArmor/SELinux off, the host's
+ *              pid/ipc/uts/user/cgroup namespaces, volumes bound to a host
+ *              path through driver options);
  *   admin      everything.
  * A subject no entry matches is refused; with no entries at all every
  * certificate the CA signed is admin (Docker's model). The unix socket is
@@ -77,6 +80,34 @@ const char *api_operator_forbidden(const json_t *body, bool exec)
 		if (type && strcasecmp(type, "bind") == 0)
 			return "HostConfig.Mounts of type bind (a host path)";
 	}
+	static const char *const host_ns[] = { "PidMode", "IpcMode", "UTSMode", "UsernsMode", "CgroupnsMode" };
+	for (size_t k = 0; k < ARRAY_SIZE(host_ns); k++) {
+		const char *m = nd_json_str(hc, host_ns[k]);
+		if (m && strcmp(m, "host") == 0)
+			return "a host namespace (PidMode, IpcMode, UTSMode, UsernsMode or CgroupnsMode host)";
+	}
+	json_array_foreach(json_object_get(hc, "CapAdd"), i, v) {
+		static const char *const escaping[] = { "ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_RAWIO", "SYS_PTRACE",
+							"DAC_READ_SEARCH", "SYS_BOOT", "BPF", "PERFMON", "SYSLOG", "MAC_ADMIN" };
+		const char *cap = json_string_value(v);
+		if (!cap)
+			continue;
+		if (strncasecmp(cap, "CAP_", 4) == 0)
+			cap += 4;
+		for (size_t k = 0; k < ARRAY_SIZE(escaping); k++)
+			if (strcasecmp(cap, escaping[k]) == 0)
+				return "HostConfig.CapAdd of a capability that escapes the container";
+	}
+	json_array_foreach(json_object_get(hc, "SecurityOpt"), i, v) {
+		const char *o = json_string_value(v);
+		if (o && (strstr(o, "unconfined") || strstr(o, "label=disable") || strstr(o, "label:disable")))
+			return "HostConfig.SecurityOpt that turns confinement off";
+	}
+	json_array_foreach(json_object_get(hc, "Mounts"), i, v) {
+		const json_t *opts = json_object_get(json_object_get(json_object_get(v, "VolumeOptions"), "DriverConfig"), "Options");
+		if (json_object_get(opts, "device"))
+			return "HostConfig.Mounts with a volume bound to a host device or path";
+	}
 	static const struct { const char *key, *what; } devices[] = {
 		{ "Devices", "HostConfig.Devices (device access)" },
 		{ "DeviceRequests", "HostConfig.DeviceRequests (device access)" },
@@ -88,6 +119,12 @@ const char *api_operator_forbidden(const json_t *body, bool exec)
 			return devices[k].what;
 	}
 	return NULL;
+}
+
+/* POST /volumes/create whose driver options name a host device or path */
+static bool volume_binds_host(const json_t *body)
+{
+	return json_object_get(json_object_get(body, "DriverOpts"), "device") != NULL;
 }
 
 static bool is_exec_create(const char *path)
@@ -124,17 +161,20 @@ int api_authorize(struct http_req *req, void *ctx)
 				  "(read-only allows GET requests and reading streams)", subject, method, path);
 		return 1;
 	}
+	bool volume = strcmp(path, "/volumes/create") == 0;
 	if (role == NETD_ROLE_OPERATOR && strcmp(method, "POST") == 0 &&
-	    (strcmp(path, "/containers/create") == 0 || is_exec_create(path))) {
+	    (strcmp(path, "/containers/create") == 0 || is_exec_create(path) || volume)) {
 		size_t len;
 		const char *body = http_req_body(req, &len);
 		json_error_t jerr;
-		_cleanup_json_ json_t *j = len ? json_loadb(body, len, 0, &jerr) : json_object();
+		/* as strict as the handlers: what they would refuse is refused here */
+		_cleanup_json_ json_t *j = len ? json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr) : json_object();
 		if (!json_is_object(j)) {
-			http_reply_errorf(req, 400, "request body must be a JSON object");
+			http_reply_errorf(req, 400, "request body must be a JSON object without duplicate keys");
 			return 1;
 		}
-		const char *what = api_operator_forbidden(j, is_exec_create(path));
+		const char *what = volume ? (volume_binds_host(j) ? "a volume bound to a host device or path (DriverOpts device)" : NULL)
+					  : api_operator_forbidden(j, is_exec_create(path));
 		if (what) {
 			log_warn("api refused subject=\"%s\" role=%s method=%s path=%s: %s", subject, rname, method, path, what);
 			http_reply_errorf(req, 403, "client certificate \"%s\" has role operator: %s is reserved to admin",

@@ -22,8 +22,11 @@ struct http_tls {
 	bool verify;                 /* client certificates required and verified */
 };
 
+#define TLS_HANDSHAKE_TIMEOUT_MS 10000
+
 struct http_tls_conn {
 	SSL *ssl;
+	uv_timer_t *deadline;        /* until the handshake is done; own allocation */
 	BIO *rbio, *wbio;            /* owned by ssl */
 	bool established;
 	bool failed;
@@ -140,6 +143,32 @@ void http_tls_free(struct http_tls *t)
 	free(t);
 }
 
+static void peer_addr(struct http_conn *c, char *buf, size_t len);
+
+static void on_deadline_closed(uv_handle_t *h) { free(h); }
+
+static void deadline_stop(struct http_tls_conn *tc)
+{
+	if (!tc->deadline)
+		return;
+	uv_timer_stop(tc->deadline);
+	uv_close((uv_handle_t *)tc->deadline, on_deadline_closed);
+	tc->deadline = NULL;
+}
+
+/* A client that connects and never finishes its handshake holds a socket
+ * and nothing else can tell: it goes after TLS_HANDSHAKE_TIMEOUT_MS. */
+static void on_deadline(uv_timer_t *t)
+{
+	struct http_conn *c = t->data;
+	char who[96];
+	peer_addr(c, who, sizeof(who));
+	log_warn("tls handshake refused peer=%s: no handshake within %d s", who, TLS_HANDSHAKE_TIMEOUT_MS / 1000);
+	deadline_stop(c->tls);
+	c->tls->failed = true;
+	http__conn_close(c);
+}
+
 int http__tls_conn_new(struct http_conn *c, struct http_tls *t)
 {
 	struct http_tls_conn *tc = calloc(1, sizeof(*tc));
@@ -158,6 +187,12 @@ int http__tls_conn_new(struct http_conn *c, struct http_tls *t)
 	BIO_set_mem_eof_return(tc->rbio, -1);   /* empty means "want more", not EOF */
 	SSL_set_bio(tc->ssl, tc->rbio, tc->wbio);
 	SSL_set_accept_state(tc->ssl);
+	tc->deadline = malloc(sizeof(*tc->deadline));
+	if (tc->deadline) {
+		uv_timer_init(c->srv->loop, tc->deadline);
+		tc->deadline->data = c;
+		uv_timer_start(tc->deadline, on_deadline, TLS_HANDSHAKE_TIMEOUT_MS, 0);
+	}
 	c->tls = tc;
 	return 0;
 }
@@ -167,6 +202,7 @@ void http__tls_conn_free(struct http_conn *c)
 	struct http_tls_conn *tc = c->tls;
 	if (!tc)
 		return;
+	deadline_stop(tc);
 	SSL_free(tc->ssl);
 	free(tc->subject);
 	free(tc->cn);
@@ -322,6 +358,7 @@ void http__tls_read(struct http_conn *c, ssize_t nread, const uv_buf_t *buf)
 			return;
 		}
 		tc->established = true;
+		deadline_stop(tc);
 		peer_record(tc);
 		flush_out(c);
 	}
@@ -399,11 +436,15 @@ char *http__tls_encrypt(struct http_conn *c, char *plain, size_t *len)
 	return out;
 }
 
-/* A close_notify, sent if the socket takes it now (the connection is closing). */
+/* The connection is closing: the deadline goes, and a close_notify is sent
+ * if the socket takes it now. */
 void http__tls_close_notify(struct http_conn *c)
 {
 	struct http_tls_conn *tc = c->tls;
-	if (!tc || !tc->established || tc->failed)
+	if (!tc)
+		return;
+	deadline_stop(tc);
+	if (!tc->established || tc->failed)
 		return;
 	SSL_shutdown(tc->ssl);
 	char buf[256];

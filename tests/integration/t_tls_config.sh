@@ -4,7 +4,8 @@
 # insecure-tcp, tls-roles) as flags and in the config file; what is refused
 # at start (plain TCP without --insecure-tcp, missing or bad certificates, a
 # bad host or role) with nothing made; --insecure-tcp warns; the unix socket
-# is 0660 and belongs to group netd when that group exists.
+# is 0660 and belongs to group netd when that group exists; a client that
+# never handshakes is closed after 10 s.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tls_lib.sh"
 tls_pki
@@ -58,3 +59,12 @@ nd_start --config "$T/netd2.json" "${TLS_FLAGS[@]}"
 curl -s --max-time 2 http://127.0.0.1:2378/_ping >/dev/null && fail "the file's host served although -H was given"
 assert_eq "$(curl -sS --cacert "$P/ca.pem" --cert "$P/admin/cert.pem" --key "$P/admin/key.pem" https://127.0.0.1:$TLS_PORT/_ping)" OK "TLS host from the flag"
 assert_eq "$(local_api /_ping)" OK "--socket still served"
+
+# a client that connects and never says a word is let go after 10 s
+start=$(date +%s)
+exec 3<>/dev/tcp/127.0.0.1/$TLS_PORT
+timeout 25 cat <&3 >/dev/null || true     # until netd closes it
+exec 3<&-
+took=$(( $(date +%s) - start ))
+[ $took -ge 9 ] && [ $took -le 20 ] || fail "a silent client was closed after ${took}s (want about 10)"
+grep -q "no handshake within 10 s" "$ND_LOG" || fail "the handshake timeout is not logged"

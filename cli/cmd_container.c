@@ -115,18 +115,10 @@ static void raw_close(struct raw *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static const char *socket_path(struct cli *cli)
-{
-	const char *h = client_host(cli->client);
-	return nd_str_has_prefix(h, "unix://") ? h + 7 : h;
-}
-
 static int raw_request(struct cli *cli, const char *method, const char *path, const json_t *body, struct raw *r,
 		       struct nd_error *err)
 {
 	memset(r, 0, sizeof(*r));
-	char url[4096];
-	snprintf(url, sizeof(url), "http://netd%s", path);
 	r->multi = curl_multi_init();
 	r->easy = curl_easy_init();
 	if (!r->multi || !r->easy) {
@@ -137,8 +129,11 @@ static int raw_request(struct cli *cli, const char *method, const char *path, co
 	r->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
 	r->hdrs = curl_slist_append(r->hdrs, "Expect:");
 	CURL *h = r->easy;
-	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, socket_path(cli));
-	curl_easy_setopt(h, CURLOPT_URL, url);
+	int rc0 = client_curl_setup(cli->client, h, path, err);
+	if (rc0 < 0) {
+		raw_close(r);
+		return rc0;
+	}
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, r->hdrs);
@@ -160,8 +155,7 @@ static int raw_request(struct cli *cli, const char *method, const char *path, co
 	if (!r->headers_done) {
 		CURLcode cc = r->result;
 		raw_close(r);
-		return nd_error_set(err, -ECONNREFUSED, "cannot connect to netd at %s: %s",
-				    socket_path(cli), curl_easy_strerror(cc ? cc : CURLE_RECV_ERROR));
+		return client_curl_fail(cli->client, cc ? cc : CURLE_RECV_ERROR, err);
 	}
 	return 0;
 }
@@ -653,7 +647,7 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 	struct cli_stream a;
 	snprintf(path, sizeof(path), "/containers/%s/attach?stream=1&stdout=1&stderr=1%s", id,
 		 o.interactive ? "&stdin=1" : "");
-	if (cli_stream_open(socket_path(cli), path, NULL, &a, &err) < 0) {
+	if (cli_stream_open(cli->client, path, NULL, &a, &err) < 0) {
 		raw_close(&w);
 		return fail125(&err);
 	}
@@ -1105,7 +1099,7 @@ static int cmd_exec(struct cli *cli, int argc, char **argv)
 	signal(SIGHUP, SIG_DFL);
 	struct cli_stream s;
 	_cleanup_json_ json_t *sb = json_pack("{s:b, s:b}", "Detach", 0, "Tty", tty);
-	if (cli_stream_open(socket_path(cli), p2, sb, &s, &err) < 0)
+	if (cli_stream_open(cli->client, p2, sb, &s, &err) < 0)
 		return fail125(&err);
 	if (tty)
 		resize_to_terminal(cli, "exec", id);
@@ -1166,7 +1160,7 @@ static int cmd_attach(struct cli *cli, int argc, char **argv)
 		 ek ? "&detachKeys=" : "", ek ? ek : "");
 	catch_signals();
 	struct cli_stream s;
-	if (cli_stream_open(socket_path(cli), path, NULL, &s, &err) < 0)
+	if (cli_stream_open(cli->client, path, NULL, &s, &err) < 0)
 		return cli_fail(&err);
 	if (tty)
 		resize_to_terminal(cli, "containers", id);

@@ -79,5 +79,6 @@ extern const struct cli_cmd cli_system_cmds[];
  * --read-only, --volumes-from (opt is the long name) into the create body */
 extern const struct cli_cmd cli_volume_cmds[];
 int cli_mount_option(json_t *body, const char *opt, const char *arg, struct nd_error *err);
+extern const struct cli_cmd cli_tls_cmds[];
 int cmd_version(struct cli *cli, int argc, char **argv);
 int cmd_info(struct cli *cli, int argc, char **argv);

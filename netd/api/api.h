@@ -44,6 +44,13 @@ int api_container_security(const json_t *hc_in, const char *network_mode, json_t
 int api_refuse_unhonoured(const json_t *obj, const char *where, const char *const *honoured,
 			  const struct api_default *defaults, struct nd_error *err);
 
+/* api_authz.c: the caller's rights on TLS listeners (tls-roles) */
+int api_authorize(struct http_req *req, void *ctx);
+/* -EPERM when no entry matches */
+int api_role_for(const struct netd_config *cfg, const char *cn, const char *ou, enum netd_tls_role_kind *out);
+/* the first field of a create (or exec create) body an operator may not set, or NULL */
+const char *api_operator_forbidden(const json_t *body, bool exec);
+
 /* api_system.c */
 void api_ping(struct http_req *req, void *ctx);
 void api_version(struct http_req *req, void *ctx);

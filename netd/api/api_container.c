@@ -6,6 +6,8 @@
 #include "images/images.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -772,9 +774,9 @@ static json_t *summary_view(struct netd *d, const json_t *doc)
 	const json_t *st = json_object_get(doc, "State");
 	const char *status = nd_json_str(st, "Status") ?: "created";
 	char human[128], ago[64];
-	if (strcmp(status, "running") == 0) {
+	if (strcmp(status, "running") == 0 || strcmp(status, "paused") == 0) {
 		human_ago(parse_time(nd_json_str(st, "StartedAt")), ago, sizeof(ago));
-		snprintf(human, sizeof(human), "Up %s", ago);
+		snprintf(human, sizeof(human), "Up %s%s", ago, strcmp(status, "paused") == 0 ? " (Paused)" : "");
 	} else if (strcmp(status, "exited") == 0) {
 		human_ago(parse_time(nd_json_str(st, "FinishedAt")), ago, sizeof(ago));
 		snprintf(human, sizeof(human), "Exited (%d) %s ago", (int)json_integer_value(json_object_get(st, "ExitCode")), ago);
@@ -805,6 +807,9 @@ static json_t *summary_view(struct netd *d, const json_t *doc)
 
 struct filter_ctx {
 	const json_t *doc;
+	struct netd *d;
+	size_t index;            /* in the oldest-first list */
+	const json_t *docs;
 };
 
 static bool match_name(const char *val, void *data)
@@ -830,11 +835,138 @@ static bool match_label(const char *val, void *data)
 	return api_labels_match(json_object_get(json_object_get(doc, "Config"), "Labels"), val);
 }
 
+static bool match_exited(const char *val, void *data)
+{
+	const json_t *st = json_object_get(((struct filter_ctx *)data)->doc, "State");
+	char *end;
+	long code = strtol(val, &end, 10);
+	return !*end && strcmp(nd_json_str(st, "Status") ?: "", "exited") == 0 &&
+	       json_integer_value(json_object_get(st, "ExitCode")) == code;
+}
+
+static bool match_network(const char *val, void *data)
+{
+	const json_t *doc = ((struct filter_ctx *)data)->doc;
+	size_t i;
+	json_t *nr;
+	json_array_foreach(json_object_get(doc, "NetworkRequests"), i, nr) {
+		if (strcmp(nd_json_str(nr, "Name") ?: "", val) == 0 ||
+		    (strlen(val) >= 12 && nd_str_has_prefix(nd_json_str(nr, "NetworkID") ?: "", val)))
+			return true;
+	}
+	return strcmp(nd_json_str(json_object_get(doc, "HostConfig"), "NetworkMode") ?: "", val) == 0;
+}
+
+static bool match_ancestor(const char *val, void *data)
+{
+	struct filter_ctx *fc = data;
+	const char *img = nd_json_str(fc->doc, "Image") ?: "";
+	if (strcmp(nd_json_str(fc->doc, "ImageRef") ?: "", val) == 0)
+		return true;
+	char id[IMAGES_DIGEST_LEN + 1];
+	struct nd_error e = { 0 };
+	return images_resolve(fc->d->images, val, id, &e) == 0 && strcmp(id, img) == 0;
+}
+
+/* the index of the container ref in the list, or SIZE_MAX */
+static size_t ref_index(const json_t *docs, const char *ref)
+{
+	size_t i;
+	json_t *doc;
+	if (*ref == '/')
+		ref++;
+	json_array_foreach(docs, i, doc) {
+		if (strcmp(nd_json_str(doc, "Name") ?: "", ref) == 0 ||
+		    (strlen(ref) >= 12 && nd_str_has_prefix(nd_json_str(doc, "Id") ?: "", ref)))
+			return i;
+	}
+	return SIZE_MAX;
+}
+
+static bool match_before(const char *val, void *data)
+{
+	struct filter_ctx *fc = data;
+	size_t k = ref_index(fc->docs, val);
+	return k != SIZE_MAX && fc->index < k;
+}
+
+static bool match_since(const char *val, void *data)
+{
+	struct filter_ctx *fc = data;
+	size_t k = ref_index(fc->docs, val);
+	return k != SIZE_MAX && fc->index > k;
+}
+
+/* a volume name or a mount's destination, as Docker's filter */
+static bool match_volume(const char *val, void *data)
+{
+	const json_t *doc = ((struct filter_ctx *)data)->doc;
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(doc, "Mounts"), i, m) {
+		if (strcmp(nd_json_str(m, "Name") ?: "", val) == 0 || strcmp(nd_json_str(m, "Destination") ?: "", val) == 0 ||
+		    strcmp(nd_json_str(m, "Source") ?: "", val) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool valid_status(const char *val, void *data)
+{
+	(void)data;
+	static const char *const ok[] = { "created", "restarting", "running", "removing", "paused", "exited", "dead" };
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++)
+		if (strcmp(ok[i], val) == 0)
+			return true;
+	return false;
+}
+
+static bool ref_exists(const char *val, void *data)
+{
+	return ref_index(((struct filter_ctx *)data)->docs, val) != SIZE_MAX;
+}
+
+/* The changes of the container's upper dir, in bytes (ps -s). */
+static json_int_t size_rw(struct netd *d, const char *id)
+{
+	char up[PATH_MAX];
+	struct nd_error e = { 0 };
+	if (images_rootfs_upper(d->images, id, up, sizeof(up), &e) < 0)
+		return 0;
+	json_int_t total = 0;
+	_cleanup_free_ char **stack = calloc(256, sizeof(char *));
+	size_t n = 0;
+	if (!stack)
+		return 0;
+	stack[n++] = strdup(up);
+	while (n > 0) {
+		_cleanup_free_ char *dir = stack[--n];
+		DIR *dp = dir ? opendir(dir) : NULL;
+		if (!dp)
+			continue;
+		struct dirent *de;
+		while ((de = readdir(dp))) {
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			struct stat st;
+			if (fstatat(dirfd(dp), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				continue;
+			if (S_ISREG(st.st_mode))
+				total += st.st_size;
+			else if (S_ISDIR(st.st_mode) && n < 256 && asprintf(&stack[n], "%s/%s", dir, de->d_name) > 0)
+				n++;
+		}
+		closedir(dp);
+	}
+	return total;
+}
+
 void api_container_list(struct http_req *req, void *ctx)
 {
 	struct netd *d = ctx;
 	struct nd_error err = { 0 };
-	static const char *const allowed[] = { "name", "id", "status", "label", NULL };
+	static const char *const allowed[] = { "name", "id", "status", "label", "exited", "network", "ancestor",
+					       "before", "since", "volume", NULL };
 	_cleanup_json_ json_t *filters = NULL;
 	json_t *docs = NULL;
 	if (api_filters(req, allowed, &filters, &err) < 0 ||
@@ -842,21 +974,66 @@ void api_container_list(struct http_req *req, void *ctx)
 		http_reply_error(req, &err);
 		return;
 	}
+	struct filter_ctx fc0 = { .d = d, .docs = docs };
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(filters, "status"), i, x) {
+		if (!valid_status(json_string_value(x), NULL)) {
+			http_reply_errorf(req, 400, "invalid filter 'status=%s'", json_string_value(x));
+			json_decref(docs);
+			return;
+		}
+	}
+	static const char *const refs[] = { "before", "since" };
+	for (size_t k = 0; k < ARRAY_SIZE(refs); k++) {
+		json_array_foreach(json_object_get(filters, refs[k]), i, x) {
+			if (!ref_exists(json_string_value(x), &fc0)) {
+				http_reply_errorf(req, 404, "No such container: %s", json_string_value(x));
+				json_decref(docs);
+				return;
+			}
+		}
+	}
 	bool all = http_req_query_bool(req, "all", false);
+	bool size = http_req_query_bool(req, "size", false);
+	_cleanup_free_ char *lim = http_req_query(req, "limit");
+	long limit = lim && *lim ? strtol(lim, NULL, 10) : -1;
+	if (limit > 0)
+		all = true;   /* -n / -l look at every container, as Docker's */
+	bool has_state_filter = json_object_get(filters, "status") || json_object_get(filters, "exited");
 	json_t *arr = json_array();
 	/* newest first, as Docker lists them */
-	for (size_t i = json_array_size(docs); i-- > 0;) {
-		json_t *doc = json_array_get(docs, i);
+	for (size_t k = json_array_size(docs); k-- > 0;) {
+		if (limit > 0 && (long)json_array_size(arr) >= limit)
+			break;
+		json_t *doc = json_array_get(docs, k);
 		const char *status = nd_json_str(json_object_get(doc, "State"), "Status") ?: "";
 		if (!all && strcmp(status, "running") != 0 && strcmp(status, "restarting") != 0 &&
-		    !json_object_get(filters, "status"))
+		    strcmp(status, "paused") != 0 && !has_state_filter)
 			continue;
-		struct filter_ctx fc = { doc };
+		struct filter_ctx fc = { doc, d, k, docs };
 		if (!api_filter_any(filters, "name", match_name, &fc) || !api_filter_any(filters, "id", match_id, &fc) ||
 		    !api_filter_any(filters, "status", match_status, &fc) ||
-		    !api_filter_all(filters, "label", match_label, &fc))
+		    !api_filter_all(filters, "label", match_label, &fc) ||
+		    !api_filter_any(filters, "exited", match_exited, &fc) ||
+		    !api_filter_any(filters, "network", match_network, &fc) ||
+		    !api_filter_any(filters, "ancestor", match_ancestor, &fc) ||
+		    !api_filter_all(filters, "before", match_before, &fc) ||
+		    !api_filter_all(filters, "since", match_since, &fc) ||
+		    !api_filter_any(filters, "volume", match_volume, &fc))
 			continue;
-		json_array_append_new(arr, summary_view(d, doc));
+		json_t *v = summary_view(d, doc);
+		if (size) {
+			json_t *img = NULL;
+			struct nd_error e = { 0 };
+			json_int_t rw = size_rw(d, nd_json_str(doc, "Id") ?: ""), base = 0;
+			if (images_inspect(d->images, nd_json_str(doc, "Image") ?: "", &img, &e) == 0)
+				base = json_integer_value(json_object_get(img, "Size"));
+			json_decref(img);
+			json_object_set_new(v, "SizeRw", json_integer(rw));
+			json_object_set_new(v, "SizeRootFs", json_integer(rw + base));
+		}
+		json_array_append_new(arr, v);
 	}
 	json_decref(docs);
 	http_reply_json(req, 200, arr);

@@ -691,6 +691,8 @@ static void ctr_exited(struct ctr *c)
 	struct nd_ctr_state_rec *s = &r.state;
 	snprintf(s->status, sizeof(s->status), "exited");
 	s->running = false;
+	s->paused = false;
+	c->paused = false;
 	s->pid = 0;
 	s->exit_code = code;
 	s->oom_killed = oom;
@@ -837,6 +839,7 @@ int ctr_stop(struct ctr *c, int timeout_s, enum ctr_wait_kind kind, ctr_cb cb, v
 	int r = rt_kill(&c->st, timeout_s == 0 ? SIGKILL : SIGTERM, err);
 	if (r < 0 && r != -ESRCH)
 		return r;
+	ctr__thaw(c);   /* paused: the signal is delivered once it thaws, as Docker's stop does */
 	if (timeout_s > 0)
 		uv_timer_start(&c->kill_timer, on_kill_timer, (uint64_t)timeout_s * 1000, 0);
 	if (cb && !ctr_wait(c, kind, cb, data))
@@ -850,7 +853,10 @@ int ctr_kill(struct ctr *c, int sig, struct nd_error *err)
 		return nd_error_set(err, -EBUSY, "container %.12s is not running", c->id);
 	if (sig == SIGKILL || sig == SIGTERM)
 		mark_manual_stop(c);
-	return rt_kill(&c->st, sig, err);
+	int rc = rt_kill(&c->st, sig, err);
+	if (rc == 0 && sig == SIGKILL)
+		ctr__thaw(c);   /* Docker resumes a paused container it kills */
+	return rc;
 }
 
 void ctr_remove(struct ctr *c, ctr_cb cb, void *data)
@@ -873,6 +879,7 @@ void ctr_remove(struct ctr *c, ctr_cb cb, void *data)
 	c->remove_requested = true;
 	if (ctr_running(c)) {   /* force: kill, and remove at exit */
 		rt_kill(&c->st, SIGKILL, &(struct nd_error){ 0 });
+		ctr__thaw(c);
 		return;
 	}
 	/* a mount, start, cleanup or removal is in flight; it calls us again */
@@ -1009,6 +1016,7 @@ static void adopt(struct ctr *c, struct nd_container_rec *r)
 			snprintf(r->state.started_at, sizeof(r->state.started_at), "%s", st.started);
 			save_or_log(c, r);
 		}
+		c->paused = r->state.paused;
 		log_info("container re-adopted id=%.12s pid=%d shim=%d", c->id, (int)st.pid, (int)st.shim_pid);
 		watch(c);
 		return;
@@ -1105,6 +1113,10 @@ void netd_containers_info(struct netd *d, json_t *info)
 	}
 	json_object_set_new(info, "Containers", json_integer(total));
 	json_object_set_new(info, "ContainersRunning", json_integer(running));
-	json_object_set_new(info, "ContainersPaused", json_integer(0));
+	json_int_t paused = 0;
+	for (struct ctr *c = cs->list; c; c = c->next)
+		paused += ctr_running(c) && c->paused;
+	json_object_set_new(info, "ContainersPaused", json_integer(paused));
+	json_object_set_new(info, "ContainersRunning", json_integer(running - paused));
 	json_object_set_new(info, "ContainersStopped", json_integer(total - running));
 }

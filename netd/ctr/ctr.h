@@ -21,6 +21,8 @@
 #include "netd/core/job.h"
 #include "netd/core/records.h"
 #include "runtime/runtime.h"
+#include "images/images.h"
+#include "netd/net/net.h"
 
 #include <limits.h>
 
@@ -89,6 +91,8 @@ struct ctr {
 	bool remove_requested; /* rm (-f) arrived: remove as soon as nothing is in flight */
 	bool stop_pending;     /* stop arrived while starting: kill once started */
 	bool mount_inflight;   /* the create-time rootfs mount job has not come back */
+	bool paused;           /* its cgroup is frozen (ops.c); cleared at exit */
+	bool op_inflight;      /* a pause/unpause job is in the pool */
 	struct nd_job *start_job; /* a start's runtime job, parked until that mount is done */
 	struct rt_state st;    /* valid while running */
 	struct ctr_watch *watch; /* the shim's pidfd on the loop; owns the fd */
@@ -174,6 +178,80 @@ json_t *ctr_ports_view(const json_t *doc);
 json_t *ctr_ports_summary(const json_t *doc);
 /* Makes the publisher publish exactly what the container records hold. */
 int ctr_ports_sync(struct netd *d, struct nd_error *err);
+
+/* ops.c: rename, pause, update, top, diff, prune */
+/* A taken name is -EEXIST with Docker's message; the record and every
+ * endpoint alias of the old name follow. */
+int ctr_rename(struct ctr *c, const char *name, struct nd_error *err);
+/* Freezes (pause) or thaws the container's cgroup in the pool; cb gets
+ * rc -EBUSY "not running" / "not paused" / "already paused" as Docker's 409s. */
+void ctr_pause(struct ctr *c, bool pause, ctr_cb cb, void *data);
+/* Thaws a paused container at once (a kill or stop must reach it). */
+void ctr__thaw(struct ctr *c);
+/* docker update: the fields whose has_ flag is set; applied to the live
+ * cgroup when it runs, and recorded (HostConfig) for the next start. */
+struct ctr_update_req {
+	bool has_memory, has_nano, has_shares, has_quota, has_period, has_pids, has_restart;
+	int64_t memory, nano_cpus, cpu_shares, cpu_quota, cpu_period, pids;
+	char restart[16];
+	int restart_max;
+};
+int ctr_update(struct ctr *c, const struct ctr_update_req *u, struct nd_error *err);
+/* docker top: rows of cells under titles, for ps_args "" / "-ef" / "-f" / "aux" / "-aux" / "-e"
+ * (anything else: -EINVAL). Free with ctr_top_free. */
+struct ctr_top {
+	size_t ncols, nrows;
+	const char *const *titles;
+	char **cells;            /* nrows * ncols */
+};
+int ctr_top(struct ctr *c, const char *ps_args, struct ctr_top *out, struct nd_error *err);
+void ctr_top_free(struct ctr_top *t);
+/* docker diff (pool); cb's data gets the result through ctr_diff_result. */
+struct ctr_diff_result {
+	int rc;
+	struct nd_error err;
+	struct images_change *v;
+	size_t n;
+};
+void ctr_diff(struct ctr *c, void (*cb)(void *data, struct ctr_diff_result *r), void *data);
+/* docker container prune: removes stopped containers created before until
+ * (0: any) whose labels match every label filter (api_labels_match style,
+ * given as a predicate); out gets their ids. */
+typedef bool (*ctr_prune_match)(const json_t *doc, void *data);
+int ctr_prune(struct netd *d, ctr_prune_match match, void *data, json_t **removed, struct nd_error *err);
+
+/* stats.c: docker stats (pool): one sample of the container's counters */
+struct ctr_stats {
+	struct rt_cgroup_stats cg;
+	uint64_t system_ns;        /* /proc/stat, all CPUs, in ns */
+	unsigned online_cpus;
+	uint64_t host_mem;         /* MemTotal: the limit when there is none */
+	struct net_link_stats *nets;
+	size_t nnets;
+	char read[40];             /* RFC 3339 nano */
+};
+void ctr_stats_sample(struct ctr *c, void (*cb)(void *data, int rc, const struct nd_error *err,
+						  const struct ctr_stats *s), void *data);
+
+/* archive.c: docker cp (pool), paths resolved inside the rootfs */
+struct ctr_path_stat {
+	char name[256];
+	int64_t size;
+	uint32_t mode;            /* Go's os.FileMode bits, as Docker sends them */
+	char mtime[40];
+	char link_target[4096];
+};
+/* HEAD: stat only (fd_out NULL); GET: also a tar of path in an unlinked temp file, rewound. */
+void ctr_archive_get(struct ctr *c, const char *path, bool want_tar,
+		     void (*cb)(void *data, int rc, const struct nd_error *err, const struct ctr_path_stat *st, int fd),
+		     void *data);
+/* PUT: extracts the tar read from fd into the directory path. */
+struct ctr_archive_put_opts {
+	bool no_overwrite_dir_non_dir;
+	bool copy_uid_gid;
+};
+void ctr_archive_put(struct ctr *c, const char *path, int fd, const struct ctr_archive_put_opts *o,
+		     void (*cb)(void *data, int rc, const struct nd_error *err), void *data);
 
 /* net_hooks.c: registers what containers plug into the net layer */
 void ctr__net_hooks_register(struct netd *d);

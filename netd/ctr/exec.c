@@ -77,6 +77,8 @@ int ctr_exec_create(struct ctr *c, struct ctr_exec_config *cfg, struct ctr_exec 
 {
 	if (!ctr_running(c))
 		return nd_error_set(err, -EBUSY, "Container %.12s is not running", c->id);
+	if (c->paused)
+		return nd_error_set(err, -EBUSY, "Container %s is paused, unpause the container before exec", c->id);
 	if (!cfg->cmd || !cfg->cmd[0])
 		return nd_error_set(err, -EINVAL, "No exec command specified");
 	struct ctr_exec *x = calloc(1, sizeof(*x));

@@ -145,6 +145,16 @@ int net_sandbox_create(struct netd *d, const char *name, const json_t *labels, s
 int net_sandbox_delete(struct netd *d, const char *id, bool force, struct nd_error *err);
 int net_sandbox_list(struct netd *d, struct nd_sandbox_list *out, struct nd_error *err);
 
+/* link_stats.c: the counters of every interface but lo in the namespace
+ * bound at netns_path (a sandbox's), read by rtnetlink from a short-lived
+ * thread in that namespace. Blocks: call it off the loop. Free *out. */
+struct net_link_stats {
+	char ifname[IFNAMSIZ];
+	uint64_t rx_bytes, rx_packets, rx_errors, rx_dropped;
+	uint64_t tx_bytes, tx_packets, tx_errors, tx_dropped;
+};
+int net_sandbox_link_stats(const char *netns_path, struct net_link_stats **out, size_t *n, struct nd_error *err);
+
 /* ---- published ports (ports.c): the daemon's nd_ports handle ----------------- */
 
 int net_ports_open(struct netd *d, struct nd_error *err);

@@ -110,7 +110,8 @@ static void random_name(char out[64])
 
 static const char *const honoured_config[] = {
 	"Hostname", "User", "AttachStdin", "AttachStdout", "AttachStderr", "Tty", "OpenStdin", "StdinOnce", "Env",
-	"Cmd", "Image", "WorkingDir", "Entrypoint", "Labels", "ExposedPorts", "HostConfig", "NetworkingConfig", NULL,
+	"Cmd", "Image", "WorkingDir", "Entrypoint", "Labels", "ExposedPorts", "HostConfig", "NetworkingConfig",
+	"StopSignal", "StopTimeout", "Healthcheck", NULL,
 };
 static const char *const honoured_hostconfig[] = {
 	"NetworkMode", "PortBindings", "PublishAllPorts", "RestartPolicy", "AutoRemove", "Memory", "NanoCpus",
@@ -312,6 +313,58 @@ static int parse_hostconfig(struct netd *d, const json_t *body, json_t **out, js
 	return *out ? 0 : nd_error_set(err, -ENOMEM, "out of memory");
 }
 
+/* Config.StopSignal, StopTimeout and Healthcheck: the request's, else the image's */
+static int stop_config(const json_t *body, const json_t *icfg, json_t *cfg, struct nd_error *err)
+{
+	json_t *sig = json_object_get(body, "StopSignal");
+	if (!json_is_string(sig) || !*json_string_value(sig))
+		sig = json_object_get(icfg, "StopSignal");
+	if (json_is_string(sig) && *json_string_value(sig)) {
+		if (ctr_parse_signal(json_string_value(sig)) < 0)
+			return nd_error_set(err, -EINVAL, "Invalid signal: %s", json_string_value(sig));
+		json_object_set(cfg, "StopSignal", sig);
+	}
+	json_t *to = json_object_get(body, "StopTimeout");
+	if (to && !json_is_null(to)) {
+		if (!json_is_integer(to))
+			return nd_error_set(err, -EINVAL, "\"StopTimeout\" must be an integer");
+		json_object_set(cfg, "StopTimeout", to);
+	}
+	json_t *hc = json_object_get(body, "Healthcheck");
+	if (!json_is_object(hc) || api_json_zeroish(hc))
+		hc = json_object_get(icfg, "Healthcheck");
+	else if (json_is_object(json_object_get(icfg, "Healthcheck"))) {
+		/* unset members come from the image's, as Docker merges them */
+		json_t *m = json_deep_copy(json_object_get(icfg, "Healthcheck"));
+		const char *k;
+		json_t *v;
+		json_object_foreach(hc, k, v)
+			if (!api_json_zeroish(v))
+				json_object_set(m, k, v);
+		json_object_set_new(cfg, "Healthcheck", m);
+		hc = NULL;
+	}
+	if (json_is_object(hc))
+		json_object_set_new(cfg, "Healthcheck", json_deep_copy(hc));
+	json_t *h = json_object_get(cfg, "Healthcheck");
+	if (h) {
+		static const char *const honoured_hc[] = { "Test", "Interval", "Timeout", "StartPeriod", "Retries", NULL };
+		int rc = api_refuse_unhonoured(h, "Healthcheck", honoured_hc, NULL, err);
+		if (rc < 0)
+			return rc;
+		json_t *test = json_object_get(h, "Test");
+		if (test && !json_is_null(test) && (!json_is_array(test) || !json_is_string(json_array_get(test, 0))))
+			return nd_error_set(err, -EINVAL, "Healthcheck.Test must be a list: [\"CMD\", ...], [\"CMD-SHELL\", cmd] or [\"NONE\"]");
+		static const char *const durs[] = { "Interval", "Timeout", "StartPeriod" };
+		for (size_t i = 0; i < ARRAY_SIZE(durs); i++) {
+			json_t *d = json_object_get(h, durs[i]);
+			if (json_is_integer(d) && json_integer_value(d) != 0 && json_integer_value(d) < 1000000)
+				return nd_error_set(err, -EINVAL, "Healthcheck.%s in a container must be at least 1ms", durs[i]);
+		}
+	}
+	return 0;
+}
+
 void api_container_create(struct http_req *req, void *ctx)
 {
 	struct netd *d = ctx;
@@ -445,6 +498,8 @@ void api_container_create(struct http_req *req, void *ctx)
 	json_object_update(all_labels, labels);
 	json_object_set_new(json_object_get(doc, "Config"), "Labels", all_labels);
 	json_object_set_new(json_object_get(doc, "Config"), "StdinOnce", json_boolean(stdin_once));
+	if (stop_config(body, icfg, json_object_get(doc, "Config"), &err) < 0)
+		goto fail;
 	if (ctr_create(d, doc, datadir, &err) < 0)
 		goto fail;
 	http_reply_json(req, 201, json_pack("{s:s, s:[]}", "Id", id, "Warnings"));
@@ -534,7 +589,11 @@ static void stop_common(struct http_req *req, struct netd *d, enum ctr_wait_kind
 	struct ctr *c = lookup_ctr(req, d, NULL);
 	if (!c)
 		return;
-	int t = query_int(req, "t", 10);
+	int t = query_int(req, "t", -1);
+	if (t < 0)
+		t = ctr_stop_timeout(c);
+	if (t < 0)
+		t = 0x7fffffff / 1000;   /* -1: wait for ever */
 	struct nd_error err = { 0 };
 	bool restart = kind == CTR_WAIT_RESTART;
 	if (!ctr_running(c) && c->phase != CTR_STARTING) {
@@ -545,7 +604,7 @@ static void stop_common(struct http_req *req, struct netd *d, enum ctr_wait_kind
 			http_reply_empty(req, 304);
 		return;
 	}
-	if (ctr_stop(c, t < 0 ? 10 : t, kind, restart ? reply_started : reply_done, req, &err) < 0)
+	if (ctr_stop(c, t, kind, restart ? reply_started : reply_done, req, &err) < 0)
 		http_reply_error(req, &err);
 }
 
@@ -752,7 +811,11 @@ static json_t *inspect_view(struct netd *d, const json_t *doc)
 	nd_sandbox_rec_clear(&sb);
 	json_object_set_new(json_object_get(v, "NetworkSettings"), "Ports", ctr_ports_view(doc));
 	/* netd's own bookkeeping, not Docker's */
-	static const char *const internal[] = { "PortMappings", "CreatedUnix", "Starting", "ManualStop", "Removing",
+	/* the health checks' record is Docker's State.Health (while a check is configured) */
+	json_t *health = json_object_get(v, "Health");
+	if (json_is_object(health) && json_is_object(json_object_get(v, "State")))
+		json_object_set(json_object_get(v, "State"), "Health", health);
+	static const char *const internal[] = { "Health", "PortMappings", "CreatedUnix", "Starting", "ManualStop", "Removing",
 						"SandboxOwned", "NetworkRequests", "Spec" };
 	for (size_t i = 0; i < ARRAY_SIZE(internal); i++)
 		json_object_del(v, internal[i]);
@@ -776,7 +839,10 @@ static json_t *summary_view(struct netd *d, const json_t *doc)
 	char human[128], ago[64];
 	if (strcmp(status, "running") == 0 || strcmp(status, "paused") == 0) {
 		human_ago(parse_time(nd_json_str(st, "StartedAt")), ago, sizeof(ago));
-		snprintf(human, sizeof(human), "Up %s%s", ago, strcmp(status, "paused") == 0 ? " (Paused)" : "");
+		const char *hs = nd_json_str(json_object_get(doc, "Health"), "Status");
+		snprintf(human, sizeof(human), "Up %s%s%s%s%s", ago, hs ? " (" : "",
+			 hs ? (strcmp(hs, "starting") == 0 ? "health: starting" : hs) : "", hs ? ")" : "",
+			 strcmp(status, "paused") == 0 ? " (Paused)" : "");
 	} else if (strcmp(status, "exited") == 0) {
 		human_ago(parse_time(nd_json_str(st, "FinishedAt")), ago, sizeof(ago));
 		snprintf(human, sizeof(human), "Exited (%d) %s ago", (int)json_integer_value(json_object_get(st, "ExitCode")), ago);
@@ -854,7 +920,17 @@ static bool match_network(const char *val, void *data)
 		    (strlen(val) >= 12 && nd_str_has_prefix(nd_json_str(nr, "NetworkID") ?: "", val)))
 			return true;
 	}
-	return strcmp(nd_json_str(json_object_get(doc, "HostConfig"), "NetworkMode") ?: "", val) == 0;
+	if (strcmp(nd_json_str(json_object_get(doc, "HostConfig"), "NetworkMode") ?: "", val) == 0)
+		return true;
+	/* what it is connected to now */
+	_cleanup_json_ json_t *nets = networks_view(((struct filter_ctx *)data)->d, doc, NULL);
+	const char *name;
+	json_t *v;
+	json_object_foreach(nets, name, v) {
+		if (strcmp(name, val) == 0 || (strlen(val) >= 12 && nd_str_has_prefix(nd_json_str(v, "NetworkID") ?: "", val)))
+			return true;
+	}
+	return false;
 }
 
 static bool match_ancestor(const char *val, void *data)
@@ -909,6 +985,16 @@ static bool match_volume(const char *val, void *data)
 			return true;
 	}
 	return false;
+}
+
+static bool match_health(const char *val, void *data)
+{
+	const json_t *doc = ((struct filter_ctx *)data)->doc;
+	const char *st = nd_json_str(json_object_get(doc, "State"), "Status") ?: "";
+	const char *hs = nd_json_str(json_object_get(doc, "Health"), "Status");
+	if (strcmp(st, "running") && strcmp(st, "paused"))
+		hs = NULL;
+	return strcmp(hs ? hs : "none", val) == 0;
 }
 
 static bool valid_status(const char *val, void *data)
@@ -966,7 +1052,7 @@ void api_container_list(struct http_req *req, void *ctx)
 	struct netd *d = ctx;
 	struct nd_error err = { 0 };
 	static const char *const allowed[] = { "name", "id", "status", "label", "exited", "network", "ancestor",
-					       "before", "since", "volume", NULL };
+					       "before", "since", "volume", "health", NULL };
 	_cleanup_json_ json_t *filters = NULL;
 	json_t *docs = NULL;
 	if (api_filters(req, allowed, &filters, &err) < 0 ||
@@ -1020,7 +1106,8 @@ void api_container_list(struct http_req *req, void *ctx)
 		    !api_filter_any(filters, "ancestor", match_ancestor, &fc) ||
 		    !api_filter_all(filters, "before", match_before, &fc) ||
 		    !api_filter_all(filters, "since", match_since, &fc) ||
-		    !api_filter_any(filters, "volume", match_volume, &fc))
+		    !api_filter_any(filters, "volume", match_volume, &fc) ||
+		    !api_filter_any(filters, "health", match_health, &fc))
 			continue;
 		json_t *v = summary_view(d, doc);
 		if (size) {

@@ -103,6 +103,7 @@ struct ctr {
 	struct ctr_waiter *waiters;
 	struct ctr_observer *observers;
 	struct ctr_exec *execs;       /* exec.c: exec instances, in memory, die with the container */
+	struct ctr_health *health;    /* health.c: the checks' timer while it runs */
 	struct ctr *next;
 };
 
@@ -113,6 +114,8 @@ struct ctrs {
 	char shim[PATH_MAX];
 	char exec_dir[PATH_MAX];   /* <exec-root>/containers: state dirs */
 	char data_dir[PATH_MAX];   /* <root>/containers: logs, hosts, resolv.conf */
+	void (*health_fn)(void *ud, const char *id, const char *status);   /* health.c's hook */
+	void *health_ud;
 };
 
 static inline struct ctrs *ctrs_of(struct netd *d) { return d->ctrs; }
@@ -148,6 +151,8 @@ void ctr_prepare(struct ctr *c, const char *image);
  * started again). -EALREADY when not running (and nothing is queued). */
 int ctr_stop(struct ctr *c, int timeout_s, enum ctr_wait_kind kind, ctr_cb cb, void *data, struct nd_error *err);
 int ctr_kill(struct ctr *c, int sig, struct nd_error *err);
+/* Config.StopTimeout, or Docker's 10 s (stop and restart without ?t=). */
+int ctr_stop_timeout(struct ctr *c);
 /* Removes the container, killing it first if it runs (async); cb (may be NULL) once removed. */
 void ctr_remove(struct ctr *c, ctr_cb cb, void *data);
 /* Registers a wait; cancel it if the client goes away first. */
@@ -252,6 +257,21 @@ struct ctr_archive_put_opts {
 };
 void ctr_archive_put(struct ctr *c, const char *path, int fd, const struct ctr_archive_put_opts *o,
 		     void (*cb)(void *data, int rc, const struct nd_error *err), void *data);
+
+/* ops.c: a container's networks (NetworkRequests), what its next start
+ * connects: connect/disconnect of a stopped container only change this
+ * (Docker's behaviour); of a running one, the caller also connects now.
+ * -ENOENT without touching err when ctr_ref is no container. *running says
+ * whether it runs. */
+int ctr_network_record(struct netd *d, const char *ctr_ref, const char *network, const char *ipv4,
+		       const json_t *aliases, bool connect, bool *running, struct nd_error *err);
+
+/* health.c: health checks through the exec service while the container runs */
+void ctr__health_start(struct ctr *c);
+void ctr__health_stop(struct ctr *c);
+/* fn(ud, container id, "healthy" | "unhealthy" | "starting") at each change
+ * of a container's health status (Docker's health_status event); one hook. */
+void ctr_health_observe(struct netd *d, void (*fn)(void *ud, const char *id, const char *status), void *ud);
 
 /* net_hooks.c: registers what containers plug into the net layer */
 void ctr__net_hooks_register(struct netd *d);

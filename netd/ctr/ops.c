@@ -482,3 +482,61 @@ int ctr_prune(struct netd *d, ctr_prune_match match, void *data, json_t **remove
 	}
 	return 0;
 }
+
+/* ---- networks of a container, recorded for its next start -------------------------------- */
+
+int ctr_network_record(struct netd *d, const char *ctr_ref, const char *network, const char *ipv4,
+		       const json_t *aliases, bool connect, bool *running, struct nd_error *err)
+{
+	char id[ND_ID_LEN + 1];
+	_cleanup_json_ json_t *doc = NULL;
+	if (running)
+		*running = false;
+	if (ctr_lookup(d, ctr_ref, id, &doc, err) < 0)
+		return -ENOENT;   /* not a container: the caller asks the net layer */
+	struct ctr *c = ctr_find(d, id);
+	if (running)
+		*running = c && (ctr_running(c) || c->phase == CTR_STARTING);
+	struct net_network *n = net_network_find(d, network, err);
+	if (!n)
+		return err->code ? err->code : -ENOENT;
+	struct nd_container_rec r;
+	int rc = ctr_load(d, id, &r, err);
+	if (rc < 0)
+		return rc;
+	const char *mode = r.network_mode;
+	if (strcmp(mode, "host") == 0 || strcmp(mode, "none") == 0 || nd_str_has_prefix(mode, "container:")) {
+		nd_container_rec_clear(&r);
+		return nd_error_set(err, -EINVAL, "container sharing network namespace with another container or host cannot be connected to any other network");
+	}
+	json_t *reqs = json_object_get(r.doc, "NetworkRequests");
+	if (!json_is_array(reqs)) {
+		reqs = json_array();
+		json_object_set_new(r.doc, "NetworkRequests", reqs);
+	}
+	size_t i, at = SIZE_MAX;
+	json_t *nr;
+	json_array_foreach(reqs, i, nr)
+		if (strcmp(nd_json_str(nr, "NetworkID") ?: "", n->rec.id) == 0)
+			at = i;
+	if (connect && at != SIZE_MAX && !(running && *running)) {
+		nd_container_rec_clear(&r);
+		return nd_error_set(err, -EEXIST, "endpoint with name %s already exists in network %s", r.name, n->rec.name);
+	}
+	if (!connect && at == SIZE_MAX) {
+		nd_container_rec_clear(&r);
+		return (running && *running) ? 0 : nd_error_set(err, -ENOENT, "container %.12s is not connected to network %s", id, n->rec.name);
+	}
+	if (connect && at == SIZE_MAX)
+		json_array_append_new(reqs, json_pack("{s:s, s:s, s:s, s:O}", "NetworkID", n->rec.id, "Name", n->rec.name,
+						      "IPv4Address", ipv4 ? ipv4 : "",
+						      "Aliases", json_is_array(aliases) ? (json_t *)aliases : json_array()));
+	else if (!connect)
+		json_array_remove(reqs, at);
+	rc = ctr_save(d, &r, err);
+	if (rc == 0)
+		log_info("container network %s id=%.12s network=%s%s", connect ? "recorded" : "dropped", id, n->rec.name,
+			 running && *running ? "" : " (applied at its next start)");
+	nd_container_rec_clear(&r);
+	return rc;
+}

@@ -58,8 +58,8 @@ dk cp stopped:/blob "$T/blob.stopped"
 cmp -s "$T/blob" "$T/blob.stopped" || fail "cp on a stopped container: bytes differ"
 
 # ---- top, diff ---------------------------------------------------------------------------
-dk top w | grep -q 'while' || fail "top does not list the shell: $(dk top w)"
-dk top w aux | head -1 | grep -q '%CPU' || fail "top aux: no %CPU column"
+out=$(dk top w); echo "$out" | grep -q 'while' || fail "top does not list the shell: $out"
+out=$(dk top w aux); echo "$out" | head -1 | grep -q '%CPU' || fail "top aux: no %CPU column: $out"
 set +e; dk top w -o pid >/dev/null 2>&1; rc=$?; set -e
 [ $rc -ne 0 ] || fail "top with unsupported ps_args succeeded"
 dk exec w sh -c 'rm /etc/motd 2>/dev/null || rm /bin/true; echo x >> /etc/passwd; touch /newfile'
@@ -85,7 +85,7 @@ assert_eq "$c2" "$c1" "the counter moved while paused"
 set +e; dk exec w true 2>"$T/err"; rc=$?; set -e
 [ $rc -ne 0 ] && grep -qi paused "$T/err" || fail "exec into a paused container: rc=$rc $(cat "$T/err")"
 dk unpause w >/dev/null
-poll 5 '[ "$(dk cp w:/tmp/count - | tar -xO)" != "$c2" ]' || fail "the counter did not resume after unpause"
+poll 5 eval '[ "$(dk cp w:/tmp/count - | tar -xO)" != "$c2" ]' || fail "the counter did not resume after unpause"
 assert_eq "$(dk inspect -f '{{.State.Status}} {{.State.Paused}}' w)" "running false" "inspect after unpause"
 
 # ---- update --------------------------------------------------------------------------------------
@@ -109,24 +109,114 @@ pids0=$(echo "$js" | jq -r .PIDs)
 [ "$pids0" -ge 2 ] || fail "stats: PIDs $pids0"
 # CPU moves when it burns
 dk exec -d w sh -c 'while :; do :; done'
-poll 20 '[ "$(dk stats --no-stream --format "{{.CPUPerc}}" w | tr -d "%" | cut -d. -f1)" -ge 20 ]' || \
+poll 20 eval '[ "$(dk stats --no-stream --format "{{.CPUPerc}}" w | tr -d "%" | cut -d. -f1)" -ge 20 ]' || \
   fail "stats: CPU does not show the busy loop: $(dk stats --no-stream --format '{{.CPUPerc}}' w)"
 # network bytes move with packets
 dk network create opsnet >/dev/null
 dk run -d --name peer --network opsnet bb sleep 300 >/dev/null
 dk network connect opsnet w
 rx0=$(curl -s --unix-socket "$ND_SOCK" "http://d/containers/w/stats?stream=false&one-shot=true" | jq '[.networks[].tx_bytes] | add')
-dk exec w ping -c 20 -i 0.05 -s 1000 peer >/dev/null
+pip=$(dk inspect -f '{{.NetworkSettings.Networks.opsnet.IPAddress}}' peer)
+dk exec w ping -c 20 -i 0.05 -s 1000 "$pip" >/dev/null
 rx1=$(curl -s --unix-socket "$ND_SOCK" "http://d/containers/w/stats?stream=false&one-shot=true" | jq '[.networks[].tx_bytes] | add')
 [ "$rx1" -ge $((rx0 + 20000)) ] || fail "stats: tx_bytes did not move with 20 pings of 1000 bytes ($rx0 -> $rx1)"
 # memory moves with an allocation (a tmpfs-free way: a shell variable of 20 MB)
 m0=$(curl -s --unix-socket "$ND_SOCK" "http://d/containers/w/stats?stream=false&one-shot=true" | jq .memory_stats.usage)
 dk exec -d w sh -c 'head -c 30000000 /dev/zero > /tmp/fill; sleep 300'
-poll 10 '[ "$(curl -s --unix-socket "$ND_SOCK" "http://d/containers/w/stats?stream=false&one-shot=true" | jq .memory_stats.usage)" -ge $((m0 + 20000000)) ]' || \
+poll 10 eval '[ "$(curl -s --unix-socket "$ND_SOCK" "http://d/containers/w/stats?stream=false&one-shot=true" | jq .memory_stats.usage)" -ge $((m0 + 20000000)) ]' || \
   fail "stats: memory usage did not grow with 30 MB written to /tmp"
 # the stream: two samples in a row
-n=$(timeout 4 curl -sN --unix-socket "$ND_SOCK" "http://d/containers/w/stats" | head -2 | jq -s 'length')
+n=$( (timeout 4 curl -sN --unix-socket "$ND_SOCK" "http://d/containers/w/stats" || true) | head -2 | jq -s 'length')
 assert_eq "$n" 2 "stats stream"
 
-dk rm -f w peer >/dev/null
+dk rm -f peer >/dev/null
+
+# ---- logs --tail / --since / --until ----------------------------------------------------------
+dk run -d --name lg bb sh -c 'for i in 1 2 3 4 5; do echo line$i; done; sleep 300' >/dev/null
+poll 10 eval '[ "$(dk logs lg 2>&1 | wc -l)" -eq 5 ]' || fail "logs: 5 lines expected: $(dk logs lg 2>&1)"
+assert_eq "$(dk logs --tail 2 lg | tr '\n' ' ')" "line4 line5 " "logs --tail 2"
+assert_eq "$(dk logs --tail all lg | wc -l)" 5 "logs --tail all"
+assert_eq "$(dk logs --tail 0 lg | wc -l)" 0 "logs --tail 0"
+mark=$(date +%s.%N)
+dk exec lg sh -c 'echo late > /proc/1/fd/1'
+poll 10 eval '[ "$(dk logs lg | wc -l)" -eq 6 ]' || fail "logs: the late line"
+assert_eq "$(dk logs --since "$mark" lg | tr '\n' ' ')" "late " "logs --since (unix time)"
+assert_eq "$(dk logs --until "$mark" lg | wc -l)" 5 "logs --until (unix time)"
+assert_eq "$(dk logs --since 10m lg | wc -l)" 6 "logs --since 10m (relative)"
+since_rfc=$(date -u -d "@${mark%.*}" +%Y-%m-%dT%H:%M:%SZ)
+[ "$(dk logs --since "$since_rfc" lg | grep -c late)" -eq 1 ] || fail "logs --since RFC 3339"
+
+# ---- --stop-signal / --stop-timeout -------------------------------------------------------------
+dk run -d --name sig --stop-signal USR1 --stop-timeout 30 bb sh -c 'trap "echo got-usr1; exit 7" USR1; while :; do sleep 0.1; done' >/dev/null
+assert_eq "$(dk inspect -f '{{.Config.StopSignal}} {{.Config.StopTimeout}}' sig)" "USR1 30" "stop signal/timeout recorded"
+t0=$(date +%s%N); dk stop sig >/dev/null; t1=$(date +%s%N)
+assert_eq "$(dk inspect -f '{{.State.ExitCode}}' sig)" 7 "stop sent the stop signal (the trap's exit code)"
+[ $(( (t1 - t0) / 1000000 )) -lt 10000 ] || fail "stop waited for the timeout although the signal stopped it"
+dk logs sig | grep -q got-usr1 || fail "the trap did not run"
+dk run -d --name slow --stop-timeout 1 bb sh -c 'trap "" TERM; while :; do sleep 0.1; done' >/dev/null
+t0=$(date +%s%N); dk stop slow >/dev/null; t1=$(date +%s%N)
+ms=$(( (t1 - t0) / 1000000 ))
+[ $ms -ge 900 ] && [ $ms -lt 5000 ] || fail "stop with --stop-timeout 1 took $ms ms"
+assert_eq "$(dk inspect -f '{{.State.ExitCode}}' slow)" 137 "killed after the stop timeout"
+
+# ---- ps filters, -n / -l / -s ---------------------------------------------------------------------
+dk run --name ex3 bb sh -c 'exit 3' || true
+dk create --name cr -l team=blue bb true >/dev/null
+names() { dk ps -a "$@" --format '{{.Names}}' | sort | tr '\n' ' '; }
+assert_eq "$(names --filter exited=3)" "ex3 " "ps --filter exited=3"
+assert_eq "$(names --filter exited=137)" "slow " "ps --filter exited=137"
+assert_eq "$(names --filter status=created)" "cr stopped " "ps --filter status=created"
+assert_eq "$(names --filter status=running)" "lg w " "ps --filter status=running"
+assert_eq "$(names --filter name=ex)" "ex3 " "ps --filter name"
+id=$(dk inspect -f '{{.Id}}' cr)
+assert_eq "$(names --filter id=${id:0:12})" "cr " "ps --filter id"
+assert_eq "$(names --filter label=team)" "cr " "ps --filter label (exists)"
+assert_eq "$(names --filter label=team=blue)" "cr " "ps --filter label=k=v"
+assert_eq "$(names --filter network=opsnet)" "w " "ps --filter network"
+assert_eq "$(names --filter ancestor=bb | wc -w)" 7 "ps --filter ancestor=bb"
+assert_eq "$(names --filter ancestor=nosuchimage)" "" "ps --filter ancestor=nosuchimage"
+assert_eq "$(names --filter before=ex3 --filter since=sig)" "slow " "ps --filter before/since"
+assert_eq "$(names --filter volume=/data)" "" "ps --filter volume (no volumes)"
+assert_eq "$(dk ps -a -n 2 --format '{{.Names}}' | tr '\n' ' ')" "cr ex3 " "ps -n 2"
+assert_eq "$(dk ps -l --format '{{.Names}}')" cr "ps -l"
+dk exec w sh -c 'head -c 2000000 /dev/zero > /big'
+sz=$(curl -s --unix-socket "$ND_SOCK" "http://d/containers/json?size=1&filters=%7B%22name%22%3A%5B%22w%22%5D%7D" | jq '.[0].SizeRw')
+[ "$sz" -ge 2000000 ] || fail "ps -s: SizeRw $sz"
+dk ps -s --format '{{.Size}}' --filter name=w | grep -q MB || fail "ps -s shows no size"
+
+# ---- prune ----------------------------------------------------------------------------------------
+dk container prune -f --filter label=team=blue >/dev/null
+assert_eq "$(names --filter name=cr)" "" "prune --filter label removed cr"
+[ -n "$(names --filter name=ex3)" ] || fail "prune --filter label removed an unlabelled container"
+dk container prune -f --filter until=1h >/dev/null
+[ -n "$(names --filter name=ex3)" ] || fail "prune --filter until=1h removed a container created just now"
+out=$(dk container prune -f)
+echo "$out" | grep -q "$(dk inspect -f '{{.Id}}' w 2>/dev/null || echo none)" && fail "prune removed a running container"
+assert_eq "$(names --filter status=exited)" "" "prune removed every stopped container"
+assert_eq "$(names | wc -w)" 2 "the running ones stay"
+
+# ---- health checks ---------------------------------------------------------------------------------
+dk run -d --name hc --health-cmd 'test -f /tmp/ok' --health-interval 200ms --health-retries 2 --health-timeout 2s bb sh -c 'touch /tmp/ok; sleep 300' >/dev/null
+poll 15 eval '[ "$(dk inspect -f "{{.State.Health.Status}}" hc)" = healthy ]' || fail "health: not healthy: $(dk inspect -f '{{json .State.Health}}' hc)"
+dk ps --filter name=hc --format '{{.Status}}' | grep -q '(healthy)' || fail "ps does not say (healthy)"
+assert_eq "$(names --filter health=healthy)" "hc " "ps --filter health=healthy"
+dk exec hc rm /tmp/ok
+poll 15 eval '[ "$(dk inspect -f "{{.State.Health.Status}}" hc)" = unhealthy ]' || fail "health: not unhealthy after the file went"
+[ "$(dk inspect -f '{{.State.Health.FailingStreak}}' hc)" -ge 2 ] || fail "health: FailingStreak"
+dk ps --filter name=hc --format '{{.Status}}' | grep -q '(unhealthy)' || fail "ps does not say (unhealthy)"
+
+# ---- connect / disconnect of a stopped container: applied at its next start ---------------------------
+dk network create later >/dev/null
+dk create --name cs bb sleep 300 >/dev/null
+dk network connect later cs
+dk network disconnect bridge cs
+assert_eq "$(dk inspect -f '{{.State.Status}}' cs)" created "connect did not start it"
+dk start cs >/dev/null
+assert_eq "$(dk inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' cs)" "later " "networks at start"
+ifs=$(dk exec cs ip -o -4 addr show | awk '$2 != "lo" {print $4}')
+[[ "$ifs" == 172.* ]] && [ "$(echo "$ifs" | wc -l)" -eq 1 ] || fail "inside: one address on the connected network expected: $ifs"
+set +e; dk network connect later cs 2>/dev/null; rc=$?; set -e
+[ $rc -ne 0 ] || fail "connecting twice succeeded"
+
+dk rm -f w lg hc cs >/dev/null
 log "ok"

@@ -223,28 +223,30 @@ static bool prune_match(const json_t *doc, void *data)
 	       api_filter_all(p->filters, "label!", prune_label_not, (void *)doc);
 }
 
+static void prune_done(void *ud, json_t *removed)
+{
+	http_reply_json(ud, 200, json_pack("{s:O, s:i}", "ContainersDeleted", removed, "SpaceReclaimed", 0));
+}
+
 void api_container_prune(struct http_req *req, void *ctx)
 {
 	struct netd *d = ctx;
 	struct nd_error err = { 0 };
 	static const char *const allowed[] = { "until", "label", "label!", NULL };
 	struct prune_ctx p = { 0 };
-	_cleanup_json_ json_t *removed = NULL;
 	if (api_filters(req, allowed, &p.filters, &err) < 0)
 		goto fail;
 	json_t *u = json_object_get(p.filters, "until");
 	if (json_array_size(u) > 0) {
-		/* the filters object maps keys to {value: true} or lists; take either */
 		const char *s = json_string_value(json_array_get(u, 0));
 		if (!s || api_parse_time(s, &p.until, NULL) < 0) {
 			nd_error_set(&err, -EINVAL, "invalid filter 'until=%s'", s ? s : "");
 			goto fail;
 		}
 	}
-	if (ctr_prune(d, prune_match, &p, &removed, &err) < 0)
+	if (ctr_prune(d, prune_match, &p, prune_done, req, &err) < 0)
 		goto fail;
 	json_decref(p.filters);
-	http_reply_json(req, 200, json_pack("{s:O, s:i}", "ContainersDeleted", removed, "SpaceReclaimed", 0));
 	return;
 fail:
 	json_decref(p.filters);

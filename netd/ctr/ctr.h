@@ -219,11 +219,11 @@ struct ctr_diff_result {
 	size_t n;
 };
 void ctr_diff(struct ctr *c, void (*cb)(void *data, struct ctr_diff_result *r), void *data);
-/* docker container prune: removes stopped containers created before until
- * (0: any) whose labels match every label filter (api_labels_match style,
- * given as a predicate); out gets their ids. */
+/* docker container prune: removes the stopped containers match accepts
+ * (NULL: all); done gets their ids (borrowed) once every one is gone. */
 typedef bool (*ctr_prune_match)(const json_t *doc, void *data);
-int ctr_prune(struct netd *d, ctr_prune_match match, void *data, json_t **removed, struct nd_error *err);
+int ctr_prune(struct netd *d, ctr_prune_match match, void *mdata, void (*done)(void *ud, json_t *removed), void *ud,
+	      struct nd_error *err);
 
 /* stats.c: docker stats (pool): one sample of the container's counters */
 struct ctr_stats {

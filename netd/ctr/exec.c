@@ -68,7 +68,8 @@ static void handle_close(struct ctr_exec *x, uv_handle_t *h, bool *live)
 	if (!*live)
 		return;
 	*live = false;
-	uv_close(h, on_handle_closed);
+	if (!uv_is_closing(h))   /* at shutdown the loop may have closed it already */
+		uv_close(h, on_handle_closed);
 }
 
 /* ---- records ------------------------------------------------------------------- */
@@ -474,7 +475,7 @@ void ctr_exec_free_all(struct ctr *c)
 			const struct ctr_exec_sink *s = TAKE_PTR(x->sink);
 			s->done(x->ud, x->phase == CTR_EXEC_EXITED ? x->exit_code : 137, NULL);
 		}
-		if (x->status_live)
+		if (x->status_live && !uv_is_closing((uv_handle_t *)&x->h_status))
 			uv_poll_stop(&x->h_status);
 		handle_close(x, (uv_handle_t *)&x->h_status, &x->status_live);
 		handle_close(x, (uv_handle_t *)&x->h_out, &x->out_live);

@@ -458,13 +458,38 @@ void ctr_diff(struct ctr *c, void (*cb)(void *data, struct ctr_diff_result *r), 
 
 /* ---- prune -------------------------------------------------------------------------------- */
 
-int ctr_prune(struct netd *d, ctr_prune_match match, void *data, json_t **removed, struct nd_error *err)
+struct prune_wait {
+	int pending;
+	json_t *removed;
+	void (*done)(void *ud, json_t *removed);
+	void *ud;
+};
+
+static void prune_one(void *data, const struct ctr_result *r)
+{
+	struct prune_wait *w = data;
+	(void)r;
+	if (--w->pending > 0)
+		return;
+	w->done(w->ud, w->removed);
+	json_decref(w->removed);
+	free(w);
+}
+
+int ctr_prune(struct netd *d, ctr_prune_match match, void *mdata, void (*done)(void *ud, json_t *removed), void *ud,
+	      struct nd_error *err)
 {
 	_cleanup_json_ json_t *docs = NULL;
 	int rc = ctr_list(d, &docs, err);
 	if (rc < 0)
 		return rc;
-	*removed = json_array();
+	struct prune_wait *w = calloc(1, sizeof(*w));
+	if (!w)
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	w->removed = json_array();
+	w->done = done;
+	w->ud = ud;
+	w->pending = 1;    /* ours, until every removal is queued */
 	size_t i;
 	json_t *doc;
 	json_array_foreach(docs, i, doc) {
@@ -475,11 +500,13 @@ int ctr_prune(struct netd *d, ctr_prune_match match, void *data, json_t **remove
 		const char *status = nd_json_str(json_object_get(doc, "State"), "Status") ?: "";
 		if (strcmp(status, "exited") && strcmp(status, "created") && strcmp(status, "dead"))
 			continue;
-		if (match && !match(doc, data))
+		if (match && !match(doc, mdata))
 			continue;
-		json_array_append_new(*removed, json_string(id));
-		ctr_remove(c, NULL, NULL);
+		json_array_append_new(w->removed, json_string(id));
+		w->pending++;
+		ctr_remove(c, prune_one, w);
 	}
+	prune_one(w, NULL);
 	return 0;
 }
 

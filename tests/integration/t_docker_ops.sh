@@ -222,6 +222,24 @@ set +e; dk network connect later cs 2>/dev/null; rc=$?; set -e
 
 dk rm -f w lg hc cs >/dev/null
 
+# ---- the same through netctl ---------------------------------------------------------------------------
+netctl run -d --name nc bb sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done' >/dev/null
+netctl rename nc nc2 >/dev/null
+assert_eq "$(netctl inspect nc2 | jq -r '.[0].Name')" /nc2 "netctl rename"
+netctl top nc2 | grep -q while || fail "netctl top"
+netctl exec nc2 touch /added
+netctl diff nc2 | grep -qx 'A /added' || fail "netctl diff"
+netctl update --memory 48m --pids-limit 33 nc2 >/dev/null
+assert_eq "$(cg_file nc2 pids.max)" 33 "netctl update --pids-limit"
+netctl stats --no-stream nc2 | grep -q 'nc2' || fail "netctl stats --no-stream"
+netctl pause nc2 >/dev/null
+assert_eq "$(netctl inspect nc2 | jq -r '.[0].State.Status')" paused "netctl pause"
+netctl unpause nc2 >/dev/null
+netctl rm -f nc2 >/dev/null
+netctl create --name ncp bb true >/dev/null
+netctl container prune | grep -q . || fail "netctl container prune removed nothing"
+[ -z "$(names --filter name=ncp)" ] || fail "netctl container prune left ncp"
+
 # ---- the newest client too (OPS_DOCKER=... runs everything above with one) ---------------------------
 N=/usr/local/bin/docker
 if [ -z "${OPS_DOCKER:-}" ] && [ -x "$N" ] && [ "$N" != "$D" ]; then

@@ -447,11 +447,13 @@ static void put_work(struct nd_job *base)
 static void task_done(struct nd_job *base)
 {
 	struct archive_task *t = (struct archive_task *)base;
+	struct ctr *c = t->c;
 	if (t->put)
 		t->put_cb(t->data, t->rc, t->rc < 0 ? &t->err : NULL);
 	else
 		t->get_cb(t->data, t->rc, t->rc < 0 ? &t->err : NULL, &t->st, t->out_fd);
 	free(t);
+	ctr__op_release(c);
 }
 
 static struct archive_task *task_new(struct ctr *c, const char *path, struct nd_error *err)
@@ -495,6 +497,7 @@ void ctr_archive_get(struct ctr *c, const char *path, bool want_tar,
 	t->data = data;
 	t->base.work = get_work;
 	t->base.done = task_done;
+	ctr__op_hold(c);
 	nd_job_queue(c->d->loop, &t->base);
 }
 
@@ -515,5 +518,6 @@ void ctr_archive_put(struct ctr *c, const char *path, int fd, const struct ctr_a
 	t->data = data;
 	t->base.work = put_work;
 	t->base.done = task_done;
+	ctr__op_hold(c);
 	nd_job_queue(c->d->loop, &t->base);
 }

@@ -908,7 +908,7 @@ void ctr_remove(struct ctr *c, ctr_cb cb, void *data)
 	}
 	/* a mount, start, cleanup or removal is in flight; it calls us again */
 	if (c->phase == CTR_PREPARING || c->phase == CTR_STARTING || c->phase == CTR_CLEANING ||
-	    c->phase == CTR_REMOVING || c->mount_inflight)
+	    c->phase == CTR_REMOVING || c->mount_inflight || c->ops_inflight > 0)
 		return;
 	uv_timer_stop(&c->restart_timer);
 	if (c->phase == CTR_RESTARTING)

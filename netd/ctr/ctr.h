@@ -93,6 +93,7 @@ struct ctr {
 	bool mount_inflight;   /* the create-time rootfs mount job has not come back */
 	bool paused;           /* its cgroup is frozen (ops.c); cleared at exit */
 	bool op_inflight;      /* a pause/unpause job is in the pool */
+	int ops_inflight;      /* pool jobs of ops/stats/archive holding this struct: a removal waits for them */
 	struct nd_job *start_job; /* a start's runtime job, parked until that mount is done */
 	struct rt_state st;    /* valid while running */
 	struct ctr_watch *watch; /* the shim's pidfd on the loop; owns the fd */
@@ -193,6 +194,10 @@ int ctr_rename(struct ctr *c, const char *name, struct nd_error *err);
 void ctr_pause(struct ctr *c, bool pause, ctr_cb cb, void *data);
 /* Thaws a paused container at once (a kill or stop must reach it). */
 void ctr__thaw(struct ctr *c);
+/* A pool job of ops.c, stats.c or archive.c holds / releases the container
+ * (a removal requested meanwhile goes on at the release). */
+void ctr__op_hold(struct ctr *c);
+void ctr__op_release(struct ctr *c);
 /* docker update: the fields whose has_ flag is set; applied to the live
  * cgroup when it runs, and recorded (HostConfig) for the next start. */
 struct ctr_update_req {

@@ -36,6 +36,17 @@ static int load_cgroup(const char *state_dir, struct rt_cgroup *cg, struct nd_er
 	return 0;
 }
 
+void ctr__op_hold(struct ctr *c)
+{
+	c->ops_inflight++;
+}
+
+void ctr__op_release(struct ctr *c)
+{
+	if (--c->ops_inflight == 0 && c->remove_requested && !ctr_running(c))
+		ctr_remove(c, NULL, NULL);
+}
+
 /* ---- rename ---------------------------------------------------------------------- */
 
 int ctr_rename(struct ctr *c, const char *name, struct nd_error *err)
@@ -117,6 +128,7 @@ static void pause_done(struct nd_job *base)
 	if (t->cb)
 		t->cb(t->data, &res);
 	free(t);
+	ctr__op_release(c);
 }
 
 void ctr_pause(struct ctr *c, bool pause, ctr_cb cb, void *data)
@@ -147,6 +159,7 @@ void ctr_pause(struct ctr *c, bool pause, ctr_cb cb, void *data)
 	t->base.work = pause_work;
 	t->base.done = pause_done;
 	c->op_inflight = true;
+	ctr__op_hold(c);
 	nd_job_queue(c->d->loop, &t->base);
 }
 
@@ -434,9 +447,11 @@ static void diff_work(struct nd_job *base)
 static void diff_done(struct nd_job *base)
 {
 	struct op_task *t = (struct op_task *)base;
+	struct ctr *c = t->c;
 	t->diff_cb(t->data, &t->diff);
 	images_changes_free(t->diff.v, t->diff.n);
 	free(t);
+	ctr__op_release(c);
 }
 
 void ctr_diff(struct ctr *c, void (*cb)(void *data, struct ctr_diff_result *r), void *data)
@@ -453,6 +468,7 @@ void ctr_diff(struct ctr *c, void (*cb)(void *data, struct ctr_diff_result *r), 
 	t->data = data;
 	t->base.work = diff_work;
 	t->base.done = diff_done;
+	ctr__op_hold(c);
 	nd_job_queue(c->d->loop, &t->base);
 }
 

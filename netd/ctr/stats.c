@@ -72,9 +72,11 @@ static void stats_work(struct nd_job *base)
 static void stats_done(struct nd_job *base)
 {
 	struct stats_task *t = (struct stats_task *)base;
+	struct ctr *c = t->c;
 	t->cb(t->data, t->rc, t->rc < 0 ? &t->err : NULL, &t->s);
 	free(t->s.nets);
 	free(t);
+	ctr__op_release(c);
 }
 
 void ctr_stats_sample(struct ctr *c, void (*cb)(void *data, int rc, const struct nd_error *err,
@@ -109,5 +111,6 @@ void ctr_stats_sample(struct ctr *c, void (*cb)(void *data, int rc, const struct
 	}
 	t->base.work = stats_work;
 	t->base.done = stats_done;
+	ctr__op_hold(c);
 	nd_job_queue(c->d->loop, &t->base);
 }

@@ -465,11 +465,33 @@ void ctr_exec_container_exited(struct ctr *c)
 	(void)c;
 }
 
+static void exec_forget(struct ctr_exec *x);
+
+void ctr_exec_release(struct ctr_exec *x)
+{
+	if (!x->finished && x->phase != CTR_EXEC_EXITED)
+		return;   /* still running: it goes with its container */
+	for (struct ctr_exec **p = &x->c->execs; *p; p = &(*p)->next)
+		if (*p == x) {
+			*p = x->next;
+			x->next = NULL;
+			exec_forget(x);
+			return;
+		}
+}
+
 void ctr_exec_free_all(struct ctr *c)
 {
 	while (c->execs) {
 		struct ctr_exec *x = c->execs;
 		c->execs = x->next;
+		exec_forget(x);
+	}
+}
+
+static void exec_forget(struct ctr_exec *x)
+{
+	{
 		x->forgotten = true;
 		if (x->sink) {
 			const struct ctr_exec_sink *s = TAKE_PTR(x->sink);

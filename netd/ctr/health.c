@@ -23,7 +23,8 @@ struct ctr_health {
 	int retries;
 	uint64_t started_ms;         /* loop time at the container's start */
 	char **cmd;                  /* NULL-terminated */
-	struct ctr_exec *x;          /* the check running now (or the last one, to release) */
+	struct ctr_exec *x;          /* the check running now */
+	struct ctr_exec *last;       /* the previous check's record, released at the next */
 	bool running, timed_out;
 	char start[40];
 	char out[HEALTH_OUTPUT_MAX];
@@ -172,6 +173,8 @@ static void health_tick(uv_timer_t *t)
 	struct ctr *c = hc->c;
 	if (!c || !ctr_running(c) || hc->running || c->paused)
 		return;
+	if (hc->last)
+		ctr_exec_release(TAKE_PTR(hc->last));
 	struct ctr_exec_config cfg = { 0 };
 	size_t n = 0;
 	while (hc->cmd[n])
@@ -192,6 +195,7 @@ static void health_tick(uv_timer_t *t)
 	}
 	hc->running = true;
 	hc->x = x;
+	hc->last = x;
 	if (ctr_exec_start(x, &health_sink, hc, NULL, &err) < 0) {
 		hc->running = false;
 		hc->x = NULL;

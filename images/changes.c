@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 
 struct walk {
 	int *lower;          /* fds of the lower layer roots, top first */
@@ -150,7 +152,22 @@ int images_rootfs_changes(struct images *h, const char *cid, struct images_chang
 	return 0;
 }
 
-int images_open_in_root(int rootfd, const char *rel, int flags, mode_t mode)
+int images_open_in_root(int rootfd, const char *rel, int flags, mode_t mode, bool cross_mounts)
 {
-	return images__open_in_root(rootfd, rel, flags, mode);
+	if (!cross_mounts)
+		return images__open_in_root(rootfd, rel, flags, mode);
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	if (!rel || !*rel)
+		rel = ".";
+	for (;;) {
+		long fd = syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+		if (fd >= 0)
+			return (int)fd;
+		if (errno != EAGAIN && errno != EINTR)
+			return -errno;
+	}
 }

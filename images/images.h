@@ -161,8 +161,10 @@ int images_rootfs_changes(struct images *h, const char *cid, struct images_chang
 			  struct nd_error *err);
 void images_changes_free(struct images_change *v, size_t n);
 /* Opens rel inside the tree at rootfd with openat2(RESOLVE_IN_ROOT): ".."
- * and symlinks (absolute ones too) never leave it. -errno on failure. */
-int images_open_in_root(int rootfd, const char *rel, int flags, mode_t mode);
+ * and symlinks (absolute ones too) never leave it; cross_mounts lets the
+ * walk enter mounts below rootfd (a running container's own, seen through
+ * /proc/PID/root). -errno on failure. */
+int images_open_in_root(int rootfd, const char *rel, int flags, mode_t mode, bool cross_mounts);
 
 struct images_commit_opts {
 	const char *ref;        /* optional tag for the new image */

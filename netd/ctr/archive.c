@@ -4,8 +4,9 @@
  * images_open_in_root), as image unpacking does: neither ".." nor a
  * symlink (absolute or relative) leads out of it; below the resolved
  * directory every step is an *at() call on a single name with no-follow.
- * The rootfs is the overlay mount the container runs on (mounted again
- * when needed), so running and stopped containers both work. Everything
+ * A running container's root is /proc/PID/root (its mounts: /etc/hosts,
+ * volumes); a stopped one's the overlay mount it ran on (mounted again
+ * when needed). Everything
  * runs in the pool; the tars go through libarchive. */
 #include "netd/ctr/ctr.h"
 
@@ -22,6 +23,7 @@ struct archive_task {
 	struct ctr *c;
 	char image[IMAGES_DIGEST_LEN + 1];
 	char path[PATH_MAX];
+	pid_t pid;                   /* running: its init, whose root is the one to use */
 	bool want_tar, put;
 	int in_fd;                   /* PUT: the body (not ours) */
 	struct ctr_archive_put_opts opts;
@@ -98,11 +100,20 @@ static int open_parent(int rootfd, const char *rel, const char **base)
 		parent[0] = '\0';
 		*base = rel;
 	}
-	return images_open_in_root(rootfd, parent, O_RDONLY | O_DIRECTORY, 0);
+	return images_open_in_root(rootfd, parent, O_RDONLY | O_DIRECTORY, 0, true);
 }
 
 static int mount_rootfs(struct archive_task *t, int *rootfd)
 {
+	if (t->pid > 0) {
+		/* running: its root as its mount namespace has it (the bind-mounted
+		 * /etc/hosts, volumes), inside which every path is resolved */
+		char p[64];
+		snprintf(p, sizeof(p), "/proc/%d/root", (int)t->pid);
+		*rootfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (*rootfd >= 0)
+			return 0;
+	}
 	char rootfs[PATH_MAX];
 	int rc = images_rootfs_mount(t->c->d->images, t->c->id, t->image, rootfs, sizeof(rootfs), &t->err);
 	if (rc < 0)
@@ -200,7 +211,7 @@ static void get_work(struct nd_job *base)
 	if (!rel[0] || want_dir || contents) {
 		/* the root, or "dir/": the directory the path resolves to (symlinks
 		 * followed, inside the root) */
-		pfd = images_open_in_root(rootfd, rel, O_RDONLY | O_DIRECTORY, 0);
+		pfd = images_open_in_root(rootfd, rel, O_RDONLY | O_DIRECTORY, 0, true);
 		bname = ".";
 		if (pfd < 0 && pfd != -ENOENT) {
 			t->rc = nd_error_set(&t->err, -EINVAL, "%s: not a directory", t->path);
@@ -322,7 +333,7 @@ static int put_entry(struct archive_task *t, struct archive *a, struct archive_e
 		char src[PATH_MAX], sfull[PATH_MAX * 2 + 2];
 		path_clean(hardlink, src, sizeof(src));
 		snprintf(sfull, sizeof(sfull), "%s%s%s", dest, dest[0] ? "/" : "", src);
-		_cleanup_close_ int sfd = images_open_in_root(rootfd, sfull, O_PATH | O_NOFOLLOW, 0);
+		_cleanup_close_ int sfd = images_open_in_root(rootfd, sfull, O_PATH | O_NOFOLLOW, 0, true);
 		if (sfd < 0 || linkat(sfd, "", pfd, bname, AT_EMPTY_PATH) < 0)
 			return nd_error_set(&t->err, sfd < 0 ? sfd : -errno, "hard link %s -> %s: %s", name, src,
 					    strerror(sfd < 0 ? -sfd : errno));
@@ -404,7 +415,7 @@ static void put_work(struct nd_job *base)
 		return;
 	char dest[PATH_MAX];
 	path_clean(t->path, dest, sizeof(dest));
-	_cleanup_close_ int dfd = images_open_in_root(rootfd, dest, O_PATH, 0);
+	_cleanup_close_ int dfd = images_open_in_root(rootfd, dest, O_PATH, 0, true);
 	struct stat st;
 	if (dfd < 0 || fstat(dfd, &st) < 0) {
 		t->rc = nd_error_set(&t->err, -ENOENT, "Could not find the file %s in container %.12s", t->path, t->c->id);
@@ -476,6 +487,7 @@ static struct archive_task *task_new(struct ctr *c, const char *path, struct nd_
 		return NULL;
 	}
 	t->c = c;
+	t->pid = ctr_running(c) ? c->st.pid : 0;
 	snprintf(t->image, sizeof(t->image), "%s", r.image);
 	snprintf(t->path, sizeof(t->path), "%s", path);
 	nd_container_rec_clear(&r);

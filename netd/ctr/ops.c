@@ -511,8 +511,10 @@ int ctr_prune(struct netd *d, ctr_prune_match match, void *mdata, void (*done)(v
 	json_array_foreach(docs, i, doc) {
 		const char *id = nd_json_str(doc, "Id");
 		struct ctr *c = id ? ctr_find(d, id) : NULL;
-		if (!c || c->phase != CTR_CREATED || c->remove_requested || c->mount_inflight)
-			continue;   /* running, restarting, busy */
+		/* created (its create-time mount may still be in flight: the
+		 * removal waits for it) or exited; not running, restarting, busy */
+		if (!c || (c->phase != CTR_CREATED && c->phase != CTR_PREPARING) || c->remove_requested)
+			continue;
 		const char *status = nd_json_str(json_object_get(doc, "State"), "Status") ?: "";
 		if (strcmp(status, "exited") && strcmp(status, "created") && strcmp(status, "dead"))
 			continue;

@@ -49,6 +49,8 @@ echo inside > "$T/mark"; dk cp "$T/mark" w:/mark
 dk cp w:/tmp/up/mark "$T/mark.back"
 assert_eq "$(cat "$T/mark.back")" inside "cp through /tmp/up reads the container's /mark"
 dk cp w:/tmp/dots/mark "$T/mark.dots"
+dk cp w:/etc/hostname "$T/hn"   # a bind mount of the container's: its view, not the image's file
+assert_eq "$(cat "$T/hn")" "$(dk exec w cat /etc/hostname)" "cp of /etc/hostname (a mount in the container)"
 assert_eq "$(cat "$T/mark.dots")" inside "cp through ../../.. stays in the container's root"
 [ "$(dk exec w cat /esc)" = escaped ] || fail "cp through a symlink to / did not land in the container's /"
 set +e; dk cp w:/nonexistent "$T/x" 2>/dev/null; rc=$?; set -e
@@ -60,15 +62,15 @@ dk cp stopped:/blob "$T/blob.stopped"
 cmp -s "$T/blob" "$T/blob.stopped" || fail "cp on a stopped container: bytes differ"
 
 # ---- top, diff ---------------------------------------------------------------------------
-out=$(dk top w); echo "$out" | grep -q 'while' || fail "top does not list the shell: $out"
-out=$(dk top w aux); echo "$out" | head -1 | grep -q '%CPU' || fail "top aux: no %CPU column: $out"
+out=$(dk top w); grep -q 'while' <<<"$out" || fail "top does not list the shell: $out"
+out=$(dk top w aux); [[ "${out%%$'\n'*}" == *%CPU* ]] || fail "top aux: no %CPU column: $out"
 set +e; dk top w -o pid >/dev/null 2>&1; rc=$?; set -e
 [ $rc -ne 0 ] || fail "top with unsupported ps_args succeeded"
 dk exec w sh -c 'rm /etc/motd 2>/dev/null || rm /bin/true; echo x >> /etc/passwd; touch /newfile'
 out=$(dk diff w)
-echo "$out" | grep -qx 'A /newfile' || fail "diff: no A /newfile: $out"
-echo "$out" | grep -qx 'C /etc/passwd' || fail "diff: no C /etc/passwd: $out"
-echo "$out" | grep -qE '^D /(etc/motd|bin/true)$' || fail "diff: no D: $out"
+grep -qx 'A /newfile' <<<"$out" || fail "diff: no A /newfile: $out"
+grep -qx 'C /etc/passwd' <<<"$out" || fail "diff: no C /etc/passwd: $out"
+grep -qE '^D /(etc/motd|bin/true)$' <<<"$out" || fail "diff: no D: $out"
 
 # ---- rename --------------------------------------------------------------------------------
 dk rename w w2
@@ -80,7 +82,7 @@ dk rename w2 w
 # ---- pause / unpause ---------------------------------------------------------------------------
 dk pause w >/dev/null
 assert_eq "$(dk inspect -f '{{.State.Status}} {{.State.Paused}}' w)" "paused true" "inspect while paused"
-dk ps --format '{{.Names}} {{.Status}}' | grep -q '^w .*(Paused)' || fail "ps does not say Paused: $(dk ps)"
+grep -q '^w .*(Paused)' <<<"$(dk ps --format '{{.Names}} {{.Status}}')" || fail "ps does not say Paused: $(dk ps)"
 # not a synchronisation: the witness needs time to pass, in which a live counter moves ~10 times
 c1=$(dk cp w:/tmp/count - | tar -xO); sleep 0.5; c2=$(dk cp w:/tmp/count - | tar -xO)
 assert_eq "$c2" "$c1" "the counter moved while paused"
@@ -154,7 +156,7 @@ assert_eq "$(dk inspect -f '{{.Config.StopSignal}} {{.Config.StopTimeout}}' sig)
 t0=$(date +%s%N); dk stop sig >/dev/null; t1=$(date +%s%N)
 assert_eq "$(dk inspect -f '{{.State.ExitCode}}' sig)" 7 "stop sent the stop signal (the trap's exit code)"
 [ $(( (t1 - t0) / 1000000 )) -lt 10000 ] || fail "stop waited for the timeout although the signal stopped it"
-dk logs sig | grep -q got-usr1 || fail "the trap did not run"
+grep -q got-usr1 <<<"$(dk logs sig)" || fail "the trap did not run"
 dk run -d --name slow --stop-timeout 1 bb sh -c 'trap "" TERM; while :; do sleep 0.1; done' >/dev/null
 t0=$(date +%s%N); dk stop slow >/dev/null; t1=$(date +%s%N)
 ms=$(( (t1 - t0) / 1000000 ))
@@ -184,7 +186,7 @@ assert_eq "$(dk ps -l --format '{{.Names}}')" cr "ps -l"
 dk exec w sh -c 'head -c 2000000 /dev/zero > /big'
 sz=$(curl -s --unix-socket "$ND_SOCK" "http://d/containers/json?size=1&filters=%7B%22name%22%3A%5B%22w%22%5D%7D" | jq '.[0].SizeRw')
 [ "$sz" -ge 2000000 ] || fail "ps -s: SizeRw $sz"
-dk ps -s --format '{{.Size}}' --filter name=w | grep -q MB || fail "ps -s shows no size"
+grep -q MB <<<"$(dk ps -s --format '{{.Size}}' --filter name=w)" || fail "ps -s shows no size"
 
 # ---- prune ----------------------------------------------------------------------------------------
 dk container prune -f --filter label=team=blue >/dev/null
@@ -193,19 +195,20 @@ assert_eq "$(names --filter name=cr)" "" "prune --filter label removed cr"
 dk container prune -f --filter until=1h >/dev/null
 [ -n "$(names --filter name=ex3)" ] || fail "prune --filter until=1h removed a container created just now"
 out=$(dk container prune -f)
-echo "$out" | grep -q "$(dk inspect -f '{{.Id}}' w 2>/dev/null || echo none)" && fail "prune removed a running container"
+wid=$(dk inspect -f '{{.Id}}' w)
+! grep -q "$wid" <<<"$out" || fail "prune removed a running container"
 assert_eq "$(names --filter status=exited)" "" "prune removed every stopped container"
 assert_eq "$(names | wc -w)" 2 "the running ones stay"
 
 # ---- health checks ---------------------------------------------------------------------------------
 dk run -d --name hc --health-cmd 'test -f /tmp/ok' --health-interval 200ms --health-retries 2 --health-timeout 2s bb sh -c 'touch /tmp/ok; sleep 300' >/dev/null
 poll 15 eval '[ "$(dk inspect -f "{{.State.Health.Status}}" hc)" = healthy ]' || fail "health: not healthy: $(dk inspect -f '{{json .State.Health}}' hc)"
-dk ps --filter name=hc --format '{{.Status}}' | grep -q '(healthy)' || fail "ps does not say (healthy)"
+grep -q '(healthy)' <<<"$(dk ps --filter name=hc --format '{{.Status}}')" || fail "ps does not say (healthy)"
 assert_eq "$(names --filter health=healthy)" "hc " "ps --filter health=healthy"
 dk exec hc rm /tmp/ok
 poll 15 eval '[ "$(dk inspect -f "{{.State.Health.Status}}" hc)" = unhealthy ]' || fail "health: not unhealthy after the file went"
 [ "$(dk inspect -f '{{.State.Health.FailingStreak}}' hc)" -ge 2 ] || fail "health: FailingStreak"
-dk ps --filter name=hc --format '{{.Status}}' | grep -q '(unhealthy)' || fail "ps does not say (unhealthy)"
+grep -q '(unhealthy)' <<<"$(dk ps --filter name=hc --format '{{.Status}}')" || fail "ps does not say (unhealthy)"
 
 # ---- connect / disconnect of a stopped container: applied at its next start ---------------------------
 dk network create later >/dev/null
@@ -226,18 +229,18 @@ dk rm -f w lg hc cs >/dev/null
 netctl run -d --name nc bb sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done' >/dev/null
 netctl rename nc nc2 >/dev/null
 assert_eq "$(netctl inspect nc2 | jq -r '.[0].Name')" /nc2 "netctl rename"
-netctl top nc2 | grep -q while || fail "netctl top"
+grep -q while <<<"$(netctl top nc2)" || fail "netctl top"
 netctl exec nc2 touch /added
-netctl diff nc2 | grep -qx 'A /added' || fail "netctl diff"
+grep -qx 'A /added' <<<"$(netctl diff nc2)" || fail "netctl diff"
 netctl update --memory 48m --pids-limit 33 nc2 >/dev/null
 assert_eq "$(cg_file nc2 pids.max)" 33 "netctl update --pids-limit"
-netctl stats --no-stream nc2 | grep -q 'nc2' || fail "netctl stats --no-stream"
+grep -q 'nc2' <<<"$(netctl stats --no-stream nc2)" || fail "netctl stats --no-stream"
 netctl pause nc2 >/dev/null
 assert_eq "$(netctl inspect nc2 | jq -r '.[0].State.Status')" paused "netctl pause"
 netctl unpause nc2 >/dev/null
 netctl rm -f nc2 >/dev/null
 netctl create --name ncp bb true >/dev/null
-netctl container prune | grep -q . || fail "netctl container prune removed nothing"
+grep -q . <<<"$(netctl container prune)" || fail "netctl container prune removed nothing"
 [ -z "$(names --filter name=ncp)" ] || fail "netctl container prune left ncp"
 
 # ---- the newest client too (OPS_DOCKER=... runs everything above with one) ---------------------------
@@ -248,9 +251,9 @@ if [ -z "${OPS_DOCKER:-}" ] && [ -x "$N" ] && [ "$N" != "$D" ]; then
   nk run -d --name nw bb sh -c 'echo a; echo b; echo c; sleep 300' >/dev/null
   nk cp "$T/blob" nw:/b && nk cp nw:/b "$T/blob.n" && cmp -s "$T/blob" "$T/blob.n" || fail "newest client: cp round trip"
   nk cp "$T/tree" nw:/t && nk cp nw:/t "$T/tree.n" && diff -r --no-dereference "$T/tree" "$T/tree.n" >/dev/null || fail "newest client: cp of a tree"
-  nk stats --no-stream --format '{{.PIDs}}' nw | grep -qx '[0-9]*' || fail "newest client: stats"
-  nk top nw | grep -q sleep || fail "newest client: top"
-  nk diff nw | grep -qx 'A /b' || fail "newest client: diff"
+  grep -qx '[0-9]*' <<<"$(nk stats --no-stream --format '{{.PIDs}}' nw)" || fail "newest client: stats"
+  grep -q sleep <<<"$(nk top nw)" || fail "newest client: top"
+  grep -qx 'A /b' <<<"$(nk diff nw)" || fail "newest client: diff"
   assert_eq "$(nk logs --tail 1 nw)" c "newest client: logs --tail 1"
   nk pause nw >/dev/null
   assert_eq "$(nk ps --filter status=paused --format '{{.Names}}')" nw "newest client: ps --filter status=paused"

@@ -78,6 +78,12 @@ int ctr_rename(struct ctr *c, const char *name, struct nd_error *err)
 			     "container \"%s\". You have to remove (or rename) that container to be able to reuse that name.",
 			     name, oid);
 	}
+	if (rc == 0 && r.sandbox_id[0] && r.sandbox_owned) {
+		/* peers started from now on know it by the new name */
+		struct nd_error e = { 0 };
+		if (net_endpoint_owner_rename(c->d, r.sandbox_id, old, name, &e) < 0)
+			log_warn("container=%.12s: renaming its endpoints: %s", c->id, e.msg);
+	}
 	if (rc == 0)
 		log_info("container renamed id=%.12s old=%s name=%s", c->id, old, name);
 	nd_container_rec_clear(&r);

@@ -75,6 +75,8 @@ grep -qE '^D /(etc/motd|bin/true)$' <<<"$out" || fail "diff: no D: $out"
 # ---- rename --------------------------------------------------------------------------------
 dk rename w w2
 assert_eq "$(dk inspect -f '{{.Name}}' w2)" /w2 "rename"
+assert_eq "$(dk inspect -f '{{json .NetworkSettings.Networks.bridge.Aliases}}' w2)" '["w2"]' "rename: the endpoint's alias"
+grep -qw w2 <<<"$(dk run --rm bb cat /etc/hosts)" || fail "a peer started after the rename does not know w2"
 set +e; dk rename w2 stopped 2>"$T/err"; rc=$?; set -e
 [ $rc -ne 0 ] && grep -q 'already in use' "$T/err" || fail "rename onto a taken name: rc=$rc $(cat "$T/err")"
 dk rename w2 w

@@ -267,4 +267,10 @@ if [ -z "${OPS_DOCKER:-}" ] && [ -x "$N" ] && [ "$N" != "$D" ]; then
   nk container prune -f >/dev/null
   assert_eq "$(nk ps -aq | wc -l)" 0 "newest client: prune"
 fi
+# figures from netd's own request log: how long the API side of each operation took
+for op in "GET path=/containers/[^ ]*/archive" "PUT path=/containers/[^ ]*/archive" "POST path=/containers/[^ ]*/pause" \
+          "POST path=/containers/[^ ]*/unpause" "GET path=/containers/[^ ]*/top" "GET path=/containers/[^ ]*/changes"; do
+  grep -o "method=$op status=20[04] duration_us=[0-9]*" "$ND_LOG" | sed 's/.*=//' | sort -n |
+    awk -v op="${op%% *} $(sed "s/\[^ \]\*/{id}/" <<<"${op#*path=}")" '{v[NR]=$1} END {if (NR) printf "# %-40s n=%d median=%.2f ms max=%.2f ms\n", op, NR, v[int((NR+1)/2)]/1000, v[NR]/1000}'
+done
 log "ok"

@@ -15,6 +15,12 @@
 #define HEALTH_OUTPUT_MAX 4096
 #define HEALTH_LOG_MAX 5
 
+/* one check: a timed-out one goes stale, and what it still says is dropped */
+struct health_run {
+	struct ctr_health *hc;
+	bool stale;
+};
+
 struct ctr_health {
 	struct ctr *c;               /* NULL once detached */
 	uv_timer_t timer, timeout;
@@ -24,6 +30,7 @@ struct ctr_health {
 	uint64_t started_ms;         /* loop time at the container's start */
 	char **cmd;                  /* NULL-terminated */
 	struct ctr_exec *x;          /* the check running now */
+	struct health_run *run;      /* its sink's data */
 	struct ctr_exec *last;       /* the previous check's record, released at the next */
 	bool running, timed_out;
 	char start[40];
@@ -114,8 +121,11 @@ static void health_record(struct ctr_health *hc, int code, const char *output)
 
 static bool health_output(void *ud, enum wire_stream_kind kind, const char *data, size_t len)
 {
-	struct ctr_health *hc = ud;
+	struct health_run *run = ud;
+	struct ctr_health *hc = run->hc;
 	(void)kind;
+	if (run->stale)
+		return false;
 	size_t room = sizeof(hc->out) - 1 - hc->out_len;
 	if (len > room)
 		len = room;
@@ -131,11 +141,17 @@ static void health_drained(void *ud)
 
 static void health_done(void *ud, int exit_code, const char *start_error)
 {
-	struct ctr_health *hc = ud;
-	hc->running = false;
-	hc->x = NULL;
+	struct health_run *run = ud;
+	struct ctr_health *hc = run->hc;
+	bool stale = run->stale;
+	free(run);
+	if (!stale) {
+		hc->running = false;
+		hc->x = NULL;
+		hc->run = NULL;
+	}
 	hc->out[hc->out_len] = '\0';
-	if (hc->c) {
+	if (hc->c && !stale) {
 		uv_timer_stop(&hc->timeout);
 		/* Docker: 0 healthy, anything else unhealthy (a failed start too);
 		 * a timed-out check was recorded already */
@@ -164,6 +180,12 @@ static void health_timeout(uv_timer_t *t)
 	snprintf(msg, sizeof(msg), "Health check exceeded timeout (%llums)", (unsigned long long)hc->timeout_ms);
 	if (hc->x && hc->x->pid > 0)
 		kill(hc->x->pid, SIGKILL);   /* the relay: the check's process goes with the container's pid namespace or on its own */
+	/* the next check does not wait for this one */
+	if (hc->run)
+		hc->run->stale = true;
+	hc->run = NULL;
+	hc->x = NULL;
+	hc->running = false;
 	health_record(hc, -1, msg);
 }
 
@@ -193,10 +215,19 @@ static void health_tick(uv_timer_t *t)
 		health_record(hc, -1, err.msg[0] ? err.msg : "out of memory");
 		return;
 	}
+	struct health_run *run = calloc(1, sizeof(*run));
+	if (!run) {
+		health_record(hc, -1, "out of memory");
+		return;
+	}
+	run->hc = hc;
 	hc->running = true;
 	hc->x = x;
 	hc->last = x;
-	if (ctr_exec_start(x, &health_sink, hc, NULL, &err) < 0) {
+	hc->run = run;
+	if (ctr_exec_start(x, &health_sink, run, NULL, &err) < 0) {
+		free(run);
+		hc->run = NULL;
 		hc->running = false;
 		hc->x = NULL;
 		health_record(hc, -1, err.msg);

@@ -211,6 +211,11 @@ dk exec hc rm /tmp/ok
 poll 15 eval '[ "$(dk inspect -f "{{.State.Health.Status}}" hc)" = unhealthy ]' || fail "health: not unhealthy after the file went"
 [ "$(dk inspect -f '{{.State.Health.FailingStreak}}' hc)" -ge 2 ] || fail "health: FailingStreak"
 grep -q '(unhealthy)' <<<"$(dk ps --filter name=hc --format '{{.Status}}')" || fail "ps does not say (unhealthy)"
+# a check that hangs times out, and the next one still runs: two failures make it unhealthy
+dk run -d --name hang --health-cmd 'sleep 100' --health-interval 200ms --health-timeout 300ms --health-retries 2 bb sleep 300 >/dev/null
+poll 15 eval '[ "$(dk inspect -f "{{.State.Health.Status}}" hang)" = unhealthy ]' || fail "health: a hanging check never made it unhealthy: $(dk inspect -f '{{json .State.Health}}' hang)"
+grep -q 'exceeded timeout' <<<"$(dk inspect -f '{{json .State.Health.Log}}' hang)" || fail "health: no timeout in the log"
+dk rm -f hang >/dev/null
 
 # ---- connect / disconnect of a stopped container: applied at its next start ---------------------------
 dk network create later >/dev/null

@@ -1200,6 +1200,14 @@ const struct cli_cmd cli_container_cmds[] = {
 	{ "exec", "Run a command in a running container", cmd_exec, NULL },
 	{ "attach", "Attach to a running container's stdio", cmd_attach, NULL },
 	{ "port", "List a container's published ports", cmd_port, NULL },
+	{ "prune", "Remove stopped containers", cmd_container_prune, NULL },
+	{ "pause", "Freeze containers", cmd_pause, NULL },
+	{ "unpause", "Thaw paused containers", cmd_unpause, NULL },
+	{ "rename", "Rename a container", cmd_rename, NULL },
+	{ "update", "Change containers' limits and restart policy", cmd_update, NULL },
+	{ "top", "List a container's processes", cmd_top, NULL },
+	{ "diff", "List a container's file changes", cmd_diff, NULL },
+	{ "stats", "Show containers' resource use", cmd_stats, NULL },
 	{ NULL },
 };
 

@@ -82,3 +82,13 @@ int cli_mount_option(json_t *body, const char *opt, const char *arg, struct nd_e
 extern const struct cli_cmd cli_tls_cmds[];
 int cmd_version(struct cli *cli, int argc, char **argv);
 int cmd_info(struct cli *cli, int argc, char **argv);
+
+/* cmd_ops.c: container operations */
+int cmd_pause(struct cli *cli, int argc, char **argv);
+int cmd_unpause(struct cli *cli, int argc, char **argv);
+int cmd_rename(struct cli *cli, int argc, char **argv);
+int cmd_update(struct cli *cli, int argc, char **argv);
+int cmd_top(struct cli *cli, int argc, char **argv);
+int cmd_diff(struct cli *cli, int argc, char **argv);
+int cmd_stats(struct cli *cli, int argc, char **argv);
+int cmd_container_prune(struct cli *cli, int argc, char **argv);

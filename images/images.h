@@ -150,6 +150,22 @@ int images_rootfs_remove(struct images *h, const char *cid, struct nd_error *err
 int images_rootfs_upper(struct images *h, const char *cid, char *path, size_t path_size,
 			struct nd_error *err);
 
+/* docker diff: the container's changes against its image, sorted by path
+ * (overlay2 only: -ENOTSUP on vfs). Free with images_changes_free. */
+enum images_change_kind { IMAGES_CHANGE_MODIFIED = 0, IMAGES_CHANGE_ADDED = 1, IMAGES_CHANGE_DELETED = 2 };
+struct images_change {
+	char *path;            /* "/etc/passwd" */
+	enum images_change_kind kind;
+};
+int images_rootfs_changes(struct images *h, const char *cid, struct images_change **out, size_t *n,
+			  struct nd_error *err);
+void images_changes_free(struct images_change *v, size_t n);
+/* Opens rel inside the tree at rootfd with openat2(RESOLVE_IN_ROOT): ".."
+ * and symlinks (absolute ones too) never leave it; cross_mounts lets the
+ * walk enter mounts below rootfd (a running container's own, seen through
+ * /proc/PID/root). -errno on failure. */
+int images_open_in_root(int rootfd, const char *rel, int flags, mode_t mode, bool cross_mounts);
+
 struct images_commit_opts {
 	const char *ref;        /* optional tag for the new image */
 	const char *author;

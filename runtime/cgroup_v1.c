@@ -55,6 +55,8 @@ static int v1_set_limits(const struct rt_cgroup *cg, const struct rt_limits *l, 
 		snprintf(path, sizeof(path), "%s/memory.limit_in_bytes", d);
 		if (l->memory && access(path, F_OK) == 0) {
 			snprintf(v, sizeof(v), "%lld", (long long)l->memory);
+			/* memsw first too: raising memory above the old memsw fails */
+			rt__cgroup_write(d, "memory.memsw.limit_in_bytes", v, NULL);
 			if ((r = rt__cgroup_write(d, "memory.limit_in_bytes", v, err)) < 0)
 				return r;
 			/* memory+swap = memory: no swap, as `docker run -m` with --memory-swap equal */
@@ -195,5 +197,9 @@ const struct rt_cgroup_manager rt_cgroup_v1 = {
 	.enter = v1_enter,
 	.enter_self = v1_enter_self,
 	.oom_killed = v1_oom_killed,
+	.stats = rt__v1_stats,
+	.freeze = rt__v1_freeze,
+	.frozen = rt__v1_frozen,
+	.pids = rt__cgroup_pids,
 	.destroy = v1_destroy,
 };

@@ -133,5 +133,9 @@ const struct rt_cgroup_manager rt_cgroup_v2 = {
 	.set_limits = v2_set_limits,
 	.enter = v2_enter,
 	.oom_killed = v2_oom_killed,
+	.stats = rt__v2_stats,
+	.freeze = rt__v2_freeze,
+	.frozen = rt__v2_frozen,
+	.pids = rt__cgroup_pids,
 	.destroy = v2_destroy,
 };

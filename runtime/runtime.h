@@ -295,6 +295,20 @@ struct rt_cgroup {
 };
 void rt_cgroup_clear(struct rt_cgroup *cg);
 
+/* What a container's cgroup counts (docker stats). 0 where the hierarchy
+ * lacks the controller; mem_limit 0 = unlimited. */
+#define RT_STATS_MAX_DEV 16
+#define RT_STATS_MAX_MEMSTAT 64
+struct rt_cgroup_stats {
+	uint64_t cpu_total_ns, cpu_user_ns, cpu_system_ns;
+	uint64_t mem_usage, mem_max_usage, mem_limit;
+	uint64_t pids_current, pids_limit;
+	struct { unsigned major, minor; uint64_t read, write; } blk[RT_STATS_MAX_DEV];
+	size_t n_blk;
+	struct { char key[40]; uint64_t value; } memstat[RT_STATS_MAX_MEMSTAT];  /* memory.stat as is */
+	size_t n_memstat;
+};
+
 /* v1 and v2 behind one const vtable: callers never switch on the version. */
 struct rt_cgroup_manager {
 	const char *name; /* "v1" or "v2" */
@@ -312,6 +326,15 @@ struct rt_cgroup_manager {
 	 * hierarchy has no such path: then the parent calls enter(). */
 	int (*enter_self)(const struct rt_cgroup *cg, struct nd_error *err);
 	bool (*oom_killed)(const struct rt_cgroup *cg);
+	/* Reads the counters (cgroup_ops.c). */
+	int (*stats)(const struct rt_cgroup *cg, struct rt_cgroup_stats *out, struct nd_error *err);
+	/* Freezes (v1 freezer.state, v2 cgroup.freeze) or thaws every process,
+	 * waiting until the kernel says it is done. */
+	int (*freeze)(const struct rt_cgroup *cg, bool frozen, struct nd_error *err);
+	/* Whether it is frozen now. */
+	bool (*frozen)(const struct rt_cgroup *cg);
+	/* The pids in it (host pid namespace); free *out. */
+	int (*pids)(const struct rt_cgroup *cg, pid_t **out, size_t *n, struct nd_error *err);
 	/* Kills remaining processes and removes the dirs; missing dirs are fine. */
 	int (*destroy)(const struct rt_cgroup *cg, struct nd_error *err);
 };

@@ -25,6 +25,8 @@ int api_query_dim(struct http_req *req, const char *k, unsigned short *out);
 /* true when the filter has no values for key, or pred holds for any (all) of them */
 bool api_filter_any(const json_t *filters, const char *key, bool (*pred)(const char *val, void *data),
 		    void *data);
+/* Docker's timestamps: unix seconds[.frac], a duration before now ("10m"), RFC 3339 */
+int api_parse_time(const char *s, time_t *out, long *nsec);
 bool api_filter_all(const json_t *filters, const char *key, bool (*pred)(const char *val, void *data),
 		    void *data);
 
@@ -143,6 +145,18 @@ void api_follower_cancel(struct api_follower *f);
 /* api_attach.c: POST /containers/{id}/attach (hijacked), /containers/{id}/resize */
 void api_container_attach(struct http_req *req, void *ctx);
 void api_container_resize(struct http_req *req, void *ctx);
+
+/* api_container_ops.c: rename, pause, unpause, update, top, changes, prune, stats, archive */
+void api_container_rename(struct http_req *req, void *ctx);
+void api_container_pause(struct http_req *req, void *ctx);
+void api_container_unpause(struct http_req *req, void *ctx);
+void api_container_update(struct http_req *req, void *ctx);
+void api_container_top(struct http_req *req, void *ctx);
+void api_container_changes(struct http_req *req, void *ctx);
+void api_container_prune(struct http_req *req, void *ctx);
+void api_container_stats(struct http_req *req, void *ctx);
+void api_container_archive_get(struct http_req *req, void *ctx);
+void api_container_archive_put(struct http_req *req, void *ctx);
 
 /* api_exec.c: /containers/{id}/exec, /exec/{id}/start|json|resize */
 void api_container_exec(struct http_req *req, void *ctx);

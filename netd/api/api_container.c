@@ -6,6 +6,8 @@
 #include "images/images.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -110,7 +112,7 @@ static const char *const honoured_config[] = {
 	"Hostname", "User", "AttachStdin", "AttachStdout", "AttachStderr", "Tty", "OpenStdin", "StdinOnce", "Env",
 	"Cmd", "Image", "WorkingDir", "Entrypoint", "Labels", "ExposedPorts", "HostConfig", "NetworkingConfig",
 	"Volumes", /* api_container_mounts.c */
-	NULL,
+	"StopSignal", "StopTimeout", "Healthcheck", NULL,
 };
 static const char *const honoured_hostconfig[] = {
 	"NetworkMode", "PortBindings", "PublishAllPorts", "RestartPolicy", "AutoRemove", "Memory", "NanoCpus",
@@ -316,6 +318,58 @@ static int parse_hostconfig(struct netd *d, const json_t *body, json_t **out, js
 	return *out ? 0 : nd_error_set(err, -ENOMEM, "out of memory");
 }
 
+/* Config.StopSignal, StopTimeout and Healthcheck: the request's, else the image's */
+static int stop_config(const json_t *body, const json_t *icfg, json_t *cfg, struct nd_error *err)
+{
+	json_t *sig = json_object_get(body, "StopSignal");
+	if (!json_is_string(sig) || !*json_string_value(sig))
+		sig = json_object_get(icfg, "StopSignal");
+	if (json_is_string(sig) && *json_string_value(sig)) {
+		if (ctr_parse_signal(json_string_value(sig)) < 0)
+			return nd_error_set(err, -EINVAL, "Invalid signal: %s", json_string_value(sig));
+		json_object_set(cfg, "StopSignal", sig);
+	}
+	json_t *to = json_object_get(body, "StopTimeout");
+	if (to && !json_is_null(to)) {
+		if (!json_is_integer(to))
+			return nd_error_set(err, -EINVAL, "\"StopTimeout\" must be an integer");
+		json_object_set(cfg, "StopTimeout", to);
+	}
+	json_t *hc = json_object_get(body, "Healthcheck");
+	if (!json_is_object(hc) || api_json_zeroish(hc))
+		hc = json_object_get(icfg, "Healthcheck");
+	else if (json_is_object(json_object_get(icfg, "Healthcheck"))) {
+		/* unset members come from the image's, as Docker merges them */
+		json_t *m = json_deep_copy(json_object_get(icfg, "Healthcheck"));
+		const char *k;
+		json_t *v;
+		json_object_foreach(hc, k, v)
+			if (!api_json_zeroish(v))
+				json_object_set(m, k, v);
+		json_object_set_new(cfg, "Healthcheck", m);
+		hc = NULL;
+	}
+	if (json_is_object(hc))
+		json_object_set_new(cfg, "Healthcheck", json_deep_copy(hc));
+	json_t *h = json_object_get(cfg, "Healthcheck");
+	if (h) {
+		static const char *const honoured_hc[] = { "Test", "Interval", "Timeout", "StartPeriod", "Retries", NULL };
+		int rc = api_refuse_unhonoured(h, "Healthcheck", honoured_hc, NULL, err);
+		if (rc < 0)
+			return rc;
+		json_t *test = json_object_get(h, "Test");
+		if (test && !json_is_null(test) && (!json_is_array(test) || !json_is_string(json_array_get(test, 0))))
+			return nd_error_set(err, -EINVAL, "Healthcheck.Test must be a list: [\"CMD\", ...], [\"CMD-SHELL\", cmd] or [\"NONE\"]");
+		static const char *const durs[] = { "Interval", "Timeout", "StartPeriod" };
+		for (size_t i = 0; i < ARRAY_SIZE(durs); i++) {
+			json_t *d = json_object_get(h, durs[i]);
+			if (json_is_integer(d) && json_integer_value(d) != 0 && json_integer_value(d) < 1000000)
+				return nd_error_set(err, -EINVAL, "Healthcheck.%s in a container must be at least 1ms", durs[i]);
+		}
+	}
+	return 0;
+}
+
 void api_container_create(struct http_req *req, void *ctx)
 {
 	struct netd *d = ctx;
@@ -452,6 +506,8 @@ void api_container_create(struct http_req *req, void *ctx)
 	json_object_set_new(json_object_get(doc, "Config"), "Labels", all_labels);
 	json_object_set_new(json_object_get(doc, "Config"), "StdinOnce", json_boolean(stdin_once));
 	json_object_set(doc, "Mounts", mounts);
+	if (stop_config(body, icfg, json_object_get(doc, "Config"), &err) < 0)
+		goto fail;
 	if (ctr_create(d, doc, datadir, &err) < 0)
 		goto fail;
 	http_reply_json(req, 201, json_pack("{s:s, s:[]}", "Id", id, "Warnings"));
@@ -542,7 +598,11 @@ static void stop_common(struct http_req *req, struct netd *d, enum ctr_wait_kind
 	struct ctr *c = lookup_ctr(req, d, NULL);
 	if (!c)
 		return;
-	int t = query_int(req, "t", 10);
+	int t = query_int(req, "t", -1);
+	if (t < 0)
+		t = ctr_stop_timeout(c);
+	if (t < 0)
+		t = 0x7fffffff / 1000;   /* -1: wait for ever */
 	struct nd_error err = { 0 };
 	bool restart = kind == CTR_WAIT_RESTART;
 	if (!ctr_running(c) && c->phase != CTR_STARTING) {
@@ -553,7 +613,7 @@ static void stop_common(struct http_req *req, struct netd *d, enum ctr_wait_kind
 			http_reply_empty(req, 304);
 		return;
 	}
-	if (ctr_stop(c, t < 0 ? 10 : t, kind, restart ? reply_started : reply_done, req, &err) < 0)
+	if (ctr_stop(c, t, kind, restart ? reply_started : reply_done, req, &err) < 0)
 		http_reply_error(req, &err);
 }
 
@@ -762,7 +822,11 @@ static json_t *inspect_view(struct netd *d, const json_t *doc)
 	json_object_set_new(json_object_get(v, "NetworkSettings"), "Ports", ctr_ports_view(doc));
 	json_object_set_new(v, "Mounts", api_mounts_view(doc));
 	/* netd's own bookkeeping, not Docker's */
-	static const char *const internal[] = { "PortMappings", "CreatedUnix", "Starting", "ManualStop", "Removing",
+	/* the health checks' record is Docker's State.Health (while a check is configured) */
+	json_t *health = json_object_get(v, "Health");
+	if (json_is_object(health) && json_is_object(json_object_get(v, "State")))
+		json_object_set(json_object_get(v, "State"), "Health", health);
+	static const char *const internal[] = { "Health", "PortMappings", "CreatedUnix", "Starting", "ManualStop", "Removing",
 						"SandboxOwned", "NetworkRequests", "Spec" };
 	for (size_t i = 0; i < ARRAY_SIZE(internal); i++)
 		json_object_del(v, internal[i]);
@@ -784,9 +848,12 @@ static json_t *summary_view(struct netd *d, const json_t *doc)
 	const json_t *st = json_object_get(doc, "State");
 	const char *status = nd_json_str(st, "Status") ?: "created";
 	char human[128], ago[64];
-	if (strcmp(status, "running") == 0) {
+	if (strcmp(status, "running") == 0 || strcmp(status, "paused") == 0) {
 		human_ago(parse_time(nd_json_str(st, "StartedAt")), ago, sizeof(ago));
-		snprintf(human, sizeof(human), "Up %s", ago);
+		const char *hs = nd_json_str(json_object_get(doc, "Health"), "Status");
+		snprintf(human, sizeof(human), "Up %s%s%s%s%s", ago, hs ? " (" : "",
+			 hs ? (strcmp(hs, "starting") == 0 ? "health: starting" : hs) : "", hs ? ")" : "",
+			 strcmp(status, "paused") == 0 ? " (Paused)" : "");
 	} else if (strcmp(status, "exited") == 0) {
 		human_ago(parse_time(nd_json_str(st, "FinishedAt")), ago, sizeof(ago));
 		snprintf(human, sizeof(human), "Exited (%d) %s ago", (int)json_integer_value(json_object_get(st, "ExitCode")), ago);
@@ -817,6 +884,9 @@ static json_t *summary_view(struct netd *d, const json_t *doc)
 
 struct filter_ctx {
 	const json_t *doc;
+	struct netd *d;
+	size_t index;            /* in the oldest-first list */
+	const json_t *docs;
 };
 
 static bool match_name(const char *val, void *data)
@@ -842,11 +912,158 @@ static bool match_label(const char *val, void *data)
 	return api_labels_match(json_object_get(json_object_get(doc, "Config"), "Labels"), val);
 }
 
+static bool match_exited(const char *val, void *data)
+{
+	const json_t *st = json_object_get(((struct filter_ctx *)data)->doc, "State");
+	char *end;
+	long code = strtol(val, &end, 10);
+	return !*end && strcmp(nd_json_str(st, "Status") ?: "", "exited") == 0 &&
+	       json_integer_value(json_object_get(st, "ExitCode")) == code;
+}
+
+static bool match_network(const char *val, void *data)
+{
+	const json_t *doc = ((struct filter_ctx *)data)->doc;
+	size_t i;
+	json_t *nr;
+	json_array_foreach(json_object_get(doc, "NetworkRequests"), i, nr) {
+		if (strcmp(nd_json_str(nr, "Name") ?: "", val) == 0 ||
+		    (strlen(val) >= 12 && nd_str_has_prefix(nd_json_str(nr, "NetworkID") ?: "", val)))
+			return true;
+	}
+	if (strcmp(nd_json_str(json_object_get(doc, "HostConfig"), "NetworkMode") ?: "", val) == 0)
+		return true;
+	/* what it is connected to now */
+	_cleanup_json_ json_t *nets = networks_view(((struct filter_ctx *)data)->d, doc, NULL);
+	const char *name;
+	json_t *v;
+	json_object_foreach(nets, name, v) {
+		if (strcmp(name, val) == 0 || (strlen(val) >= 12 && nd_str_has_prefix(nd_json_str(v, "NetworkID") ?: "", val)))
+			return true;
+	}
+	return false;
+}
+
+static bool match_ancestor(const char *val, void *data)
+{
+	struct filter_ctx *fc = data;
+	const char *img = nd_json_str(fc->doc, "Image") ?: "";
+	if (strcmp(nd_json_str(fc->doc, "ImageRef") ?: "", val) == 0)
+		return true;
+	char id[IMAGES_DIGEST_LEN + 1];
+	struct nd_error e = { 0 };
+	return images_resolve(fc->d->images, val, id, &e) == 0 && strcmp(id, img) == 0;
+}
+
+/* the index of the container ref in the list, or SIZE_MAX */
+static size_t ref_index(const json_t *docs, const char *ref)
+{
+	size_t i;
+	json_t *doc;
+	if (*ref == '/')
+		ref++;
+	json_array_foreach(docs, i, doc) {
+		if (strcmp(nd_json_str(doc, "Name") ?: "", ref) == 0 ||
+		    (strlen(ref) >= 12 && nd_str_has_prefix(nd_json_str(doc, "Id") ?: "", ref)))
+			return i;
+	}
+	return SIZE_MAX;
+}
+
+static bool match_before(const char *val, void *data)
+{
+	struct filter_ctx *fc = data;
+	size_t k = ref_index(fc->docs, val);
+	return k != SIZE_MAX && fc->index < k;
+}
+
+static bool match_since(const char *val, void *data)
+{
+	struct filter_ctx *fc = data;
+	size_t k = ref_index(fc->docs, val);
+	return k != SIZE_MAX && fc->index > k;
+}
+
+/* a volume name or a mount's destination, as Docker's filter */
+static bool match_volume(const char *val, void *data)
+{
+	const json_t *doc = ((struct filter_ctx *)data)->doc;
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(doc, "Mounts"), i, m) {
+		if (strcmp(nd_json_str(m, "Name") ?: "", val) == 0 || strcmp(nd_json_str(m, "Destination") ?: "", val) == 0 ||
+		    strcmp(nd_json_str(m, "Source") ?: "", val) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool match_health(const char *val, void *data)
+{
+	const json_t *doc = ((struct filter_ctx *)data)->doc;
+	const char *st = nd_json_str(json_object_get(doc, "State"), "Status") ?: "";
+	const char *hs = nd_json_str(json_object_get(doc, "Health"), "Status");
+	if (strcmp(st, "running") && strcmp(st, "paused"))
+		hs = NULL;
+	return strcmp(hs ? hs : "none", val) == 0;
+}
+
+static bool valid_status(const char *val, void *data)
+{
+	(void)data;
+	static const char *const ok[] = { "created", "restarting", "running", "removing", "paused", "exited", "dead" };
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++)
+		if (strcmp(ok[i], val) == 0)
+			return true;
+	return false;
+}
+
+static bool ref_exists(const char *val, void *data)
+{
+	return ref_index(((struct filter_ctx *)data)->docs, val) != SIZE_MAX;
+}
+
+/* The changes of the container's upper dir, in bytes (ps -s). */
+static json_int_t size_rw(struct netd *d, const char *id)
+{
+	char up[PATH_MAX];
+	struct nd_error e = { 0 };
+	if (images_rootfs_upper(d->images, id, up, sizeof(up), &e) < 0)
+		return 0;
+	json_int_t total = 0;
+	_cleanup_free_ char **stack = calloc(256, sizeof(char *));
+	size_t n = 0;
+	if (!stack)
+		return 0;
+	stack[n++] = strdup(up);
+	while (n > 0) {
+		_cleanup_free_ char *dir = stack[--n];
+		DIR *dp = dir ? opendir(dir) : NULL;
+		if (!dp)
+			continue;
+		struct dirent *de;
+		while ((de = readdir(dp))) {
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			struct stat st;
+			if (fstatat(dirfd(dp), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				continue;
+			if (S_ISREG(st.st_mode))
+				total += st.st_size;
+			else if (S_ISDIR(st.st_mode) && n < 256 && asprintf(&stack[n], "%s/%s", dir, de->d_name) > 0)
+				n++;
+		}
+		closedir(dp);
+	}
+	return total;
+}
+
 void api_container_list(struct http_req *req, void *ctx)
 {
 	struct netd *d = ctx;
 	struct nd_error err = { 0 };
-	static const char *const allowed[] = { "name", "id", "status", "label", NULL };
+	static const char *const allowed[] = { "name", "id", "status", "label", "exited", "network", "ancestor",
+					       "before", "since", "volume", "health", NULL };
 	_cleanup_json_ json_t *filters = NULL;
 	json_t *docs = NULL;
 	if (api_filters(req, allowed, &filters, &err) < 0 ||
@@ -854,21 +1071,67 @@ void api_container_list(struct http_req *req, void *ctx)
 		http_reply_error(req, &err);
 		return;
 	}
+	struct filter_ctx fc0 = { .d = d, .docs = docs };
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(filters, "status"), i, x) {
+		if (!valid_status(json_string_value(x), NULL)) {
+			http_reply_errorf(req, 400, "invalid filter 'status=%s'", json_string_value(x));
+			json_decref(docs);
+			return;
+		}
+	}
+	static const char *const refs[] = { "before", "since" };
+	for (size_t k = 0; k < ARRAY_SIZE(refs); k++) {
+		json_array_foreach(json_object_get(filters, refs[k]), i, x) {
+			if (!ref_exists(json_string_value(x), &fc0)) {
+				http_reply_errorf(req, 404, "No such container: %s", json_string_value(x));
+				json_decref(docs);
+				return;
+			}
+		}
+	}
 	bool all = http_req_query_bool(req, "all", false);
+	bool size = http_req_query_bool(req, "size", false);
+	_cleanup_free_ char *lim = http_req_query(req, "limit");
+	long limit = lim && *lim ? strtol(lim, NULL, 10) : -1;
+	if (limit > 0)
+		all = true;   /* -n / -l look at every container, as Docker's */
+	bool has_state_filter = json_object_get(filters, "status") || json_object_get(filters, "exited");
 	json_t *arr = json_array();
 	/* newest first, as Docker lists them */
-	for (size_t i = json_array_size(docs); i-- > 0;) {
-		json_t *doc = json_array_get(docs, i);
+	for (size_t k = json_array_size(docs); k-- > 0;) {
+		if (limit > 0 && (long)json_array_size(arr) >= limit)
+			break;
+		json_t *doc = json_array_get(docs, k);
 		const char *status = nd_json_str(json_object_get(doc, "State"), "Status") ?: "";
 		if (!all && strcmp(status, "running") != 0 && strcmp(status, "restarting") != 0 &&
-		    !json_object_get(filters, "status"))
+		    strcmp(status, "paused") != 0 && !has_state_filter)
 			continue;
-		struct filter_ctx fc = { doc };
+		struct filter_ctx fc = { doc, d, k, docs };
 		if (!api_filter_any(filters, "name", match_name, &fc) || !api_filter_any(filters, "id", match_id, &fc) ||
 		    !api_filter_any(filters, "status", match_status, &fc) ||
-		    !api_filter_all(filters, "label", match_label, &fc))
+		    !api_filter_all(filters, "label", match_label, &fc) ||
+		    !api_filter_any(filters, "exited", match_exited, &fc) ||
+		    !api_filter_any(filters, "network", match_network, &fc) ||
+		    !api_filter_any(filters, "ancestor", match_ancestor, &fc) ||
+		    !api_filter_all(filters, "before", match_before, &fc) ||
+		    !api_filter_all(filters, "since", match_since, &fc) ||
+		    !api_filter_any(filters, "volume", match_volume, &fc) ||
+		    !api_filter_any(filters, "health", match_health, &fc))
 			continue;
-		json_array_append_new(arr, summary_view(d, doc));
+		json_t *v = summary_view(d, doc);
+		if (size) {
+			json_t *img = NULL;
+			struct nd_error e = { 0 };
+			json_int_t rw = size_rw(d, nd_json_str(doc, "Id") ?: ""), base = 0;
+			if (images_inspect(d->images, nd_json_str(doc, "Image") ?: "", &img, &e) == 0)
+				base = json_integer_value(json_object_get(img, "Size"));
+			json_decref(img);
+			json_object_set_new(v, "SizeRw", json_integer(rw));
+			json_object_set_new(v, "SizeRootFs", json_integer(rw + base));
+		}
+		json_array_append_new(arr, v);
 	}
 	json_decref(docs);
 	http_reply_json(req, 200, arr);

@@ -28,6 +28,10 @@ struct api_follower {
 	void (*on_end)(void *ud);  /* set: someone else's stream, told at the end */
 	void *ud;
 	bool cancelled;            /* ends without telling anyone */
+	/* ?since= ?until= (0: none), as seconds and nanoseconds */
+	time_t since, until;
+	long since_ns, until_ns;
+	bool past_until;           /* a line after until was seen: nothing more to send */
 };
 
 static void follower_free_cb(uv_handle_t *h)
@@ -73,6 +77,21 @@ static void emit_line(struct api_follower *f, struct wire_buf *b, const char *li
 	json_t *j = json_loadb(line, len, 0, &je);
 	if (!j)
 		return;
+	if (f->since || f->until) {
+		time_t t;
+		long ns;
+		if (api_parse_time(nd_json_str(j, "time") ?: "", &t, &ns) == 0) {
+			if (f->since && (t < f->since || (t == f->since && ns < f->since_ns))) {
+				json_decref(j);
+				return;
+			}
+			if (f->until && (t > f->until || (t == f->until && ns > f->until_ns))) {
+				f->past_until = true;
+				json_decref(j);
+				return;
+			}
+		}
+	}
 	const char *stream = nd_json_str(j, "stream") ?: "stdout";
 	bool is_err = strcmp(stream, "stderr") == 0;
 	json_t *lv = json_object_get(j, "log");
@@ -142,7 +161,7 @@ static void pump(struct api_follower *f)
 		uv_timer_start(&f->timer, pump_cb, 0, 0);
 		return;
 	}
-	if (!f->follow || f->final)
+	if (!f->follow || f->final || f->past_until)
 		follower_end(f);
 }
 
@@ -173,6 +192,45 @@ static void follower_exited(struct ctr_observer *o)
 static void follower_gone(struct ctr_observer *o)
 {
 	follower_end((struct api_follower *)o);
+}
+
+/* The offset of the last n lines of the log at path (0: all of it). */
+static off_t tail_offset(const char *path, long n)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (n < 0 || fd < 0 || fstat(fd, &st) < 0)
+		return 0;
+	if (n == 0)
+		return st.st_size;
+	off_t end = st.st_size;
+	long seen = 0;
+	char buf[65536];
+	/* the final '\n' ends the last line; count n more before it */
+	while (end > 0) {
+		size_t len = end > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)end;
+		off_t at = end - (off_t)len;
+		if (pread(fd, buf, len, at) != (ssize_t)len)
+			return 0;
+		for (size_t i = len; i-- > 0;) {
+			if (buf[i] != '\n' || at + (off_t)i == st.st_size - 1)
+				continue;
+			if (++seen == n)
+				return at + (off_t)i + 1;
+		}
+		end = at;
+	}
+	return 0;
+}
+
+static int query_time(struct http_req *req, const char *k, time_t *t, long *ns)
+{
+	_cleanup_free_ char *v = http_req_query(req, k);
+	*t = 0;
+	*ns = 0;
+	if (!v || !*v || strcmp(v, "0") == 0)
+		return 0;
+	return api_parse_time(v, t, ns);
 }
 
 static bool qbool(struct http_req *req, const char *k)
@@ -210,8 +268,25 @@ static void follow_begin(struct http_req *req, struct netd *d)
 		return;
 	}
 	f->timestamps = qbool(req, "timestamps");
+	if (query_time(req, "since", &f->since, &f->since_ns) < 0 || query_time(req, "until", &f->until, &f->until_ns) < 0) {
+		free(f);
+		http_reply_errorf(req, 400, "invalid since/until: want unix seconds, RFC 3339 or a duration like 10m");
+		return;
+	}
+	_cleanup_free_ char *tail = http_req_query(req, "tail");
+	long ntail = -1;
+	if (tail && *tail && strcmp(tail, "all") != 0) {
+		char *end;
+		ntail = strtol(tail, &end, 10);
+		if (*end || ntail < 0) {
+			free(f);
+			http_reply_errorf(req, 400, "invalid tail \"%s\": a number or \"all\"", tail);
+			return;
+		}
+	}
 	f->tty = json_is_true(json_object_get(json_object_get(doc, "Config"), "Tty"));
 	snprintf(f->path, sizeof(f->path), "%s", nd_json_str(doc, "LogPath") ?: "");
+	f->start_off = tail_offset(f->path, ntail);
 	f->follow = qbool(req, "follow") &&
 		    (ctr_running(c) || c->phase == CTR_STARTING || c->phase == CTR_RESTARTING);
 	uv_timer_init(d->loop, &f->timer);

@@ -277,10 +277,32 @@ void api_network_connect(struct http_req *req, void *ctx)
 	_cleanup_json_ json_t *body = http_req_json(req, &err);
 	struct net_connect_req c = { 0 };
 	struct nd_endpoint_rec ep;
-	if (!body || parse_connect(body, &c, &err) < 0 || net_endpoint_connect(d, req->params[0], &c, &ep, &err) < 0) {
+	if (!body || parse_connect(body, &c, &err) < 0) {
 		http_reply_error(req, &err);
 		return;
 	}
+	/* a container that is not running: recorded, connected at its next start (Docker's behaviour) */
+	bool running = false;
+	_cleanup_json_ json_t *doc = NULL;
+	char cid[ND_ID_LEN + 1];
+	struct nd_error e2 = { 0 };
+	bool is_ctr = ctr_lookup(d, c.target, cid, &doc, &e2) == 0;
+	struct ctr *ct = is_ctr ? ctr_find(d, cid) : NULL;
+	running = ct && (ctr_running(ct) || ct->phase == CTR_STARTING);
+	if (is_ctr && !running) {
+		if (ctr_network_record(d, c.target, req->params[0], c.ipv4, c.aliases, true, &running, &err) < 0)
+			http_reply_error(req, &err);
+		else
+			http_reply_empty(req, 200);
+		return;
+	}
+	if (net_endpoint_connect(d, req->params[0], &c, &ep, &err) < 0) {
+		http_reply_error(req, &err);
+		return;
+	}
+	if (is_ctr && ctr_network_record(d, c.target, req->params[0], c.ipv4, c.aliases, true, &running, &e2) < 0 &&
+	    e2.code != -EEXIST)
+		log_warn("container=%.12s: recording network %s: %s", cid, req->params[0], e2.msg);
 	/* Docker answers an empty 200; we add what was allocated */
 	json_t *r = json_pack("{s:s, s:s, s:s, s:s, s:s}", "EndpointID", ep.id, "IPv4Address", ep.ipv4,
 			      "IPv6Address", ep.ipv6, "MacAddress", ep.mac, "Ifname", ep.ifname);
@@ -296,8 +318,24 @@ void api_network_disconnect(struct http_req *req, void *ctx)
 	const char *target = NULL;
 	bool force = false;
 	if (!body || nd_json_get_str(body, "Container", &target, true, &err) < 0 ||
-	    nd_json_get_bool(body, "Force", &force, &err) < 0 ||
-	    net_endpoint_disconnect(d, req->params[0], target, force, &err) < 0) {
+	    nd_json_get_bool(body, "Force", &force, &err) < 0) {
+		http_reply_error(req, &err);
+		return;
+	}
+	_cleanup_json_ json_t *doc = NULL;
+	char cid[ND_ID_LEN + 1];
+	struct nd_error e2 = { 0 };
+	bool is_ctr = ctr_lookup(d, target, cid, &doc, &e2) == 0;
+	struct ctr *ct = is_ctr ? ctr_find(d, cid) : NULL;
+	bool running = ct && (ctr_running(ct) || ct->phase == CTR_STARTING);
+	if (!is_ctr || running) {
+		if (net_endpoint_disconnect(d, req->params[0], target, force, &err) < 0) {
+			http_reply_error(req, &err);
+			return;
+		}
+	}
+	if (is_ctr && ctr_network_record(d, target, req->params[0], NULL, NULL, false, &running, &err) < 0 &&
+	    !running) {
 		http_reply_error(req, &err);
 		return;
 	}

@@ -97,3 +97,96 @@ bool api_filter_all(const json_t *filters, const char *key, bool (*pred)(const c
 	}
 	return true;
 }
+
+/* Docker's timestamps (GetTimestamp): unix seconds with an optional
+ * fraction, a Go duration before now ("10m", "1h30m"), or RFC 3339 (date,
+ * date and time, with Z or an offset). */
+int api_parse_time(const char *s, time_t *out, long *nsec)
+{
+	if (nsec)
+		*nsec = 0;
+	if (!s || !*s)
+		return -EINVAL;
+	char *end;
+	if (strspn(s, "0123456789.") == strlen(s)) {
+		long long sec = strtoll(s, &end, 10);
+		if (end == s)
+			return -EINVAL;
+		if (*end == '.' && nsec) {
+			char frac[10] = "000000000";
+			size_t fl = strspn(end + 1, "0123456789");
+			memcpy(frac, end + 1, fl > 9 ? 9 : fl);
+			*nsec = strtol(frac, NULL, 10);
+		}
+		*out = (time_t)sec;
+		return 0;
+	}
+	/* a duration: numbers with units h, m, s, ms */
+	double total = 0;
+	const char *p = s;
+	bool dur = true;
+	while (*p) {
+		double v = strtod(p, &end);
+		if (end == p) {
+			dur = false;
+			break;
+		}
+		p = end;
+		if (!strncmp(p, "ms", 2)) {
+			total += v / 1000;
+			p += 2;
+		} else if (*p == 'h') {
+			total += v * 3600, p++;
+		} else if (*p == 'm') {
+			total += v * 60, p++;
+		} else if (*p == 's') {
+			total += v, p++;
+		} else {
+			dur = false;
+			break;
+		}
+	}
+	if (dur) {
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		double t = (double)now.tv_sec + now.tv_nsec / 1e9 - total;
+		*out = (time_t)t;
+		if (nsec)
+			*nsec = (long)((t - (double)*out) * 1e9);
+		return 0;
+	}
+	struct tm tm = { 0 };
+	const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!rest) {
+		memset(&tm, 0, sizeof(tm));
+		rest = strptime(s, "%Y-%m-%d", &tm);
+		if (!rest)
+			return -EINVAL;
+	}
+	if (*rest == '.') {
+		size_t fl = strspn(rest + 1, "0123456789");
+		if (nsec) {
+			char frac[10] = "000000000";
+			memcpy(frac, rest + 1, fl > 9 ? 9 : fl);
+			*nsec = strtol(frac, NULL, 10);
+		}
+		rest += 1 + fl;
+	}
+	time_t t = timegm(&tm);
+	if (*rest == 'Z' || *rest == 'z') {
+		rest++;
+	} else if (*rest == '+' || *rest == '-') {
+		int hh = 0, mm = 0;
+		if (sscanf(rest + 1, "%2d:%2d", &hh, &mm) < 1)
+			return -EINVAL;
+		long off = hh * 3600L + mm * 60L;
+		t -= *rest == '+' ? off : -off;
+		rest += strlen(rest);
+	} else if (*rest == '\0') {
+		t = mktime(&tm);   /* no zone: local time, as Docker */
+	}
+	if (*rest)
+		return -EINVAL;
+	*out = t;
+	return 0;
+}

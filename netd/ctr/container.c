@@ -95,6 +95,7 @@ static void ctr_free(struct ctr *c)
 			break;
 		}
 	observers_gone(c);
+	ctr__health_stop(c);
 	c->freeing = true;
 	uv_close((uv_handle_t *)&c->kill_timer, on_handle_closed);
 	uv_close((uv_handle_t *)&c->restart_timer, on_handle_closed);
@@ -637,6 +638,8 @@ static void start_done(struct job *j)
 	nd_container_rec_clear(&r);
 	watch(c);
 	if (ctr_running(c))
+		ctr__health_start(c);
+	if (ctr_running(c))
 		observers_started(c);   /* before the answer: a resize right after it finds the sessions */
 	answer(j->cb, j->cb_data, 0, 0, NULL, NULL);
 	if (ctr_running(c) && (c->remove_requested || c->stop_pending)) /* rm -f or stop arrived while it started */
@@ -663,6 +666,7 @@ static void ctr_exited(struct ctr *c)
 	uint64_t t0 = nd_now_ns();
 	ctr_phase_set(c, CTR_CREATED);
 	uv_timer_stop(&c->kill_timer);
+	ctr__health_stop(c);
 	char dir[sizeof(c->st.state_dir)];
 	snprintf(dir, sizeof(dir), "%s", c->st.state_dir);
 	struct rt_state st;
@@ -693,6 +697,8 @@ static void ctr_exited(struct ctr *c)
 	struct nd_ctr_state_rec *s = &r.state;
 	snprintf(s->status, sizeof(s->status), "exited");
 	s->running = false;
+	s->paused = false;
+	c->paused = false;
 	s->pid = 0;
 	s->exit_code = code;
 	s->oom_killed = oom;
@@ -795,14 +801,34 @@ static void on_kill_timer(uv_timer_t *t)
 	}
 }
 
-static void mark_manual_stop(struct ctr *c)
+/* Records the manual stop; returns the container's stop signal
+ * (Config.StopSignal, SIGTERM when unset). */
+static int mark_manual_stop(struct ctr *c)
 {
 	struct nd_container_rec r;
+	int sig = SIGTERM;
 	if (rec_load(c, &r)) {
 		r.manual_stop = true;
+		const char *s = nd_json_str(json_object_get(r.doc, "Config"), "StopSignal");
+		if (s && *s && ctr_parse_signal(s) > 0)
+			sig = ctr_parse_signal(s);
 		save_or_log(c, &r);
 		nd_container_rec_clear(&r);
 	}
+	return sig;
+}
+
+int ctr_stop_timeout(struct ctr *c)
+{
+	struct nd_container_rec r;
+	int t = 10;
+	if (rec_load(c, &r)) {
+		json_t *v = json_object_get(json_object_get(r.doc, "Config"), "StopTimeout");
+		if (json_is_integer(v))
+			t = (int)json_integer_value(v);
+		nd_container_rec_clear(&r);
+	}
+	return t;
 }
 
 int ctr_stop(struct ctr *c, int timeout_s, enum ctr_wait_kind kind, ctr_cb cb, void *data, struct nd_error *err)
@@ -835,10 +861,11 @@ int ctr_stop(struct ctr *c, int timeout_s, enum ctr_wait_kind kind, ctr_cb cb, v
 		}
 		return nd_error_set(err, -EALREADY, "container %.12s is not running", c->id);
 	}
-	mark_manual_stop(c);
-	int r = rt_kill(&c->st, timeout_s == 0 ? SIGKILL : SIGTERM, err);
+	int stopsig = mark_manual_stop(c);
+	int r = rt_kill(&c->st, timeout_s == 0 ? SIGKILL : stopsig, err);
 	if (r < 0 && r != -ESRCH)
 		return r;
+	ctr__thaw(c);   /* paused: the signal is delivered once it thaws, as Docker's stop does */
 	if (timeout_s > 0)
 		uv_timer_start(&c->kill_timer, on_kill_timer, (uint64_t)timeout_s * 1000, 0);
 	if (cb && !ctr_wait(c, kind, cb, data))
@@ -852,7 +879,10 @@ int ctr_kill(struct ctr *c, int sig, struct nd_error *err)
 		return nd_error_set(err, -EBUSY, "container %.12s is not running", c->id);
 	if (sig == SIGKILL || sig == SIGTERM)
 		mark_manual_stop(c);
-	return rt_kill(&c->st, sig, err);
+	int rc = rt_kill(&c->st, sig, err);
+	if (rc == 0 && sig == SIGKILL)
+		ctr__thaw(c);   /* Docker resumes a paused container it kills */
+	return rc;
 }
 
 void ctr_remove(struct ctr *c, ctr_cb cb, void *data)
@@ -875,11 +905,12 @@ void ctr_remove(struct ctr *c, ctr_cb cb, void *data)
 	c->remove_requested = true;
 	if (ctr_running(c)) {   /* force: kill, and remove at exit */
 		rt_kill(&c->st, SIGKILL, &(struct nd_error){ 0 });
+		ctr__thaw(c);
 		return;
 	}
 	/* a mount, start, cleanup or removal is in flight; it calls us again */
 	if (c->phase == CTR_PREPARING || c->phase == CTR_STARTING || c->phase == CTR_CLEANING ||
-	    c->phase == CTR_REMOVING || c->mount_inflight)
+	    c->phase == CTR_REMOVING || c->mount_inflight || c->ops_inflight > 0)
 		return;
 	uv_timer_stop(&c->restart_timer);
 	if (c->phase == CTR_RESTARTING)
@@ -1013,8 +1044,11 @@ static void adopt(struct ctr *c, struct nd_container_rec *r)
 			snprintf(r->state.started_at, sizeof(r->state.started_at), "%s", st.started);
 			save_or_log(c, r);
 		}
+		c->paused = r->state.paused;
 		log_info("container re-adopted id=%.12s pid=%d shim=%d", c->id, (int)st.pid, (int)st.shim_pid);
 		watch(c);
+		if (ctr_running(c))
+			ctr__health_start(c);
 		return;
 	}
 	/* it exited while netd was away (exit.json has the code), or its
@@ -1112,6 +1146,10 @@ void netd_containers_info(struct netd *d, json_t *info)
 	}
 	json_object_set_new(info, "Containers", json_integer(total));
 	json_object_set_new(info, "ContainersRunning", json_integer(running));
-	json_object_set_new(info, "ContainersPaused", json_integer(0));
+	json_int_t paused = 0;
+	for (struct ctr *c = cs->list; c; c = c->next)
+		paused += ctr_running(c) && c->paused;
+	json_object_set_new(info, "ContainersPaused", json_integer(paused));
+	json_object_set_new(info, "ContainersRunning", json_integer(running - paused));
 	json_object_set_new(info, "ContainersStopped", json_integer(total - running));
 }

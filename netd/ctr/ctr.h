@@ -21,6 +21,8 @@
 #include "netd/core/job.h"
 #include "netd/core/records.h"
 #include "runtime/runtime.h"
+#include "images/images.h"
+#include "netd/net/net.h"
 
 #include <limits.h>
 
@@ -90,6 +92,9 @@ struct ctr {
 	bool stop_pending;     /* stop arrived while starting: kill once started */
 	bool mount_inflight;   /* the create-time rootfs mount job has not come back */
 	bool remove_volumes;   /* rm -v: its anonymous volumes go with it (volumes.c) */
+	bool paused;           /* its cgroup is frozen (ops.c); cleared at exit */
+	bool op_inflight;      /* a pause/unpause job is in the pool */
+	int ops_inflight;      /* pool jobs of ops/stats/archive holding this struct: a removal waits for them */
 	struct nd_job *start_job; /* a start's runtime job, parked until that mount is done */
 	struct rt_state st;    /* valid while running */
 	struct ctr_watch *watch; /* the shim's pidfd on the loop; owns the fd */
@@ -100,6 +105,7 @@ struct ctr {
 	struct ctr_waiter *waiters;
 	struct ctr_observer *observers;
 	struct ctr_exec *execs;       /* exec.c: exec instances, in memory, die with the container */
+	struct ctr_health *health;    /* health.c: the checks' timer while it runs */
 	struct ctr *next;
 };
 
@@ -110,6 +116,8 @@ struct ctrs {
 	char shim[PATH_MAX];
 	char exec_dir[PATH_MAX];   /* <exec-root>/containers: state dirs */
 	char data_dir[PATH_MAX];   /* <root>/containers: logs, hosts, resolv.conf */
+	void (*health_fn)(void *ud, const char *id, const char *status);   /* health.c's hook */
+	void *health_ud;
 };
 
 static inline struct ctrs *ctrs_of(struct netd *d) { return d->ctrs; }
@@ -145,6 +153,8 @@ void ctr_prepare(struct ctr *c, const char *image);
  * started again). -EALREADY when not running (and nothing is queued). */
 int ctr_stop(struct ctr *c, int timeout_s, enum ctr_wait_kind kind, ctr_cb cb, void *data, struct nd_error *err);
 int ctr_kill(struct ctr *c, int sig, struct nd_error *err);
+/* Config.StopTimeout, or Docker's 10 s (stop and restart without ?t=). */
+int ctr_stop_timeout(struct ctr *c);
 /* Removes the container, killing it first if it runs (async); cb (may be NULL) once removed. */
 void ctr_remove(struct ctr *c, ctr_cb cb, void *data);
 /* Registers a wait; cancel it if the client goes away first. */
@@ -223,6 +233,98 @@ int ctr_spec_mounts(struct netd *d, const struct nd_container_rec *r, struct rt_
 /* On the pool, after the rootfs mount: the image's content at each volume's
  * path copied into the volume when it is empty (first start only). */
 int ctr_volumes_copy_up(struct netd *d, const struct rt_spec *s, bool first_start, struct nd_error *err);
+/* ops.c: rename, pause, update, top, diff, prune */
+/* A taken name is -EEXIST with Docker's message; the record and every
+ * endpoint alias of the old name follow. */
+int ctr_rename(struct ctr *c, const char *name, struct nd_error *err);
+/* Freezes (pause) or thaws the container's cgroup in the pool; cb gets
+ * rc -EBUSY "not running" / "not paused" / "already paused" as Docker's 409s. */
+void ctr_pause(struct ctr *c, bool pause, ctr_cb cb, void *data);
+/* Thaws a paused container at once (a kill or stop must reach it). */
+void ctr__thaw(struct ctr *c);
+/* A pool job of ops.c, stats.c or archive.c holds / releases the container
+ * (a removal requested meanwhile goes on at the release). */
+void ctr__op_hold(struct ctr *c);
+void ctr__op_release(struct ctr *c);
+/* docker update: the fields whose has_ flag is set; applied to the live
+ * cgroup when it runs, and recorded (HostConfig) for the next start. */
+struct ctr_update_req {
+	bool has_memory, has_nano, has_shares, has_quota, has_period, has_pids, has_restart;
+	int64_t memory, nano_cpus, cpu_shares, cpu_quota, cpu_period, pids;
+	char restart[16];
+	int restart_max;
+};
+int ctr_update(struct ctr *c, const struct ctr_update_req *u, struct nd_error *err);
+/* docker top: rows of cells under titles, for ps_args "" / "-ef" / "-f" / "aux" / "-aux" / "-e"
+ * (anything else: -EINVAL). Free with ctr_top_free. */
+struct ctr_top {
+	size_t ncols, nrows;
+	const char *const *titles;
+	char **cells;            /* nrows * ncols */
+};
+int ctr_top(struct ctr *c, const char *ps_args, struct ctr_top *out, struct nd_error *err);
+void ctr_top_free(struct ctr_top *t);
+/* docker diff (pool); cb's data gets the result through ctr_diff_result. */
+struct ctr_diff_result {
+	int rc;
+	struct nd_error err;
+	struct images_change *v;
+	size_t n;
+};
+void ctr_diff(struct ctr *c, void (*cb)(void *data, struct ctr_diff_result *r), void *data);
+/* docker container prune: removes the stopped containers match accepts
+ * (NULL: all); done gets their ids (borrowed) once every one is gone. */
+typedef bool (*ctr_prune_match)(const json_t *doc, void *data);
+int ctr_prune(struct netd *d, ctr_prune_match match, void *mdata, void (*done)(void *ud, json_t *removed), void *ud,
+	      struct nd_error *err);
+
+/* stats.c: docker stats (pool): one sample of the container's counters */
+struct ctr_stats {
+	struct rt_cgroup_stats cg;
+	uint64_t system_ns;        /* /proc/stat, all CPUs, in ns */
+	unsigned online_cpus;
+	uint64_t host_mem;         /* MemTotal: the limit when there is none */
+	struct net_link_stats *nets;
+	size_t nnets;
+	char read[40];             /* RFC 3339 nano */
+};
+void ctr_stats_sample(struct ctr *c, void (*cb)(void *data, int rc, const struct nd_error *err,
+						  const struct ctr_stats *s), void *data);
+
+/* archive.c: docker cp (pool), paths resolved inside the rootfs */
+struct ctr_path_stat {
+	char name[256];
+	int64_t size;
+	uint32_t mode;            /* Go's os.FileMode bits, as Docker sends them */
+	char mtime[40];
+	char link_target[4096];
+};
+/* HEAD: stat only (fd_out NULL); GET: also a tar of path in an unlinked temp file, rewound. */
+void ctr_archive_get(struct ctr *c, const char *path, bool want_tar,
+		     void (*cb)(void *data, int rc, const struct nd_error *err, const struct ctr_path_stat *st, int fd),
+		     void *data);
+/* PUT: extracts the tar read from fd into the directory path. */
+struct ctr_archive_put_opts {
+	bool no_overwrite_dir_non_dir;
+	bool copy_uid_gid;
+};
+void ctr_archive_put(struct ctr *c, const char *path, int fd, const struct ctr_archive_put_opts *o,
+		     void (*cb)(void *data, int rc, const struct nd_error *err), void *data);
+
+/* ops.c: a container's networks (NetworkRequests), what its next start
+ * connects: connect/disconnect of a stopped container only change this
+ * (Docker's behaviour); of a running one, the caller also connects now.
+ * -ENOENT without touching err when ctr_ref is no container. *running says
+ * whether it runs. */
+int ctr_network_record(struct netd *d, const char *ctr_ref, const char *network, const char *ipv4,
+		       const json_t *aliases, bool connect, bool *running, struct nd_error *err);
+
+/* health.c: health checks through the exec service while the container runs */
+void ctr__health_start(struct ctr *c);
+void ctr__health_stop(struct ctr *c);
+/* fn(ud, container id, "healthy" | "unhealthy" | "starting") at each change
+ * of a container's health status (Docker's health_status event); one hook. */
+void ctr_health_observe(struct netd *d, void (*fn)(void *ud, const char *id, const char *status), void *ud);
 
 /* net_hooks.c: registers what containers plug into the net layer */
 void ctr__net_hooks_register(struct netd *d);

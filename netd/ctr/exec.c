@@ -68,7 +68,8 @@ static void handle_close(struct ctr_exec *x, uv_handle_t *h, bool *live)
 	if (!*live)
 		return;
 	*live = false;
-	uv_close(h, on_handle_closed);
+	if (!uv_is_closing(h))   /* at shutdown the loop may have closed it already */
+		uv_close(h, on_handle_closed);
 }
 
 /* ---- records ------------------------------------------------------------------- */
@@ -77,6 +78,8 @@ int ctr_exec_create(struct ctr *c, struct ctr_exec_config *cfg, struct ctr_exec 
 {
 	if (!ctr_running(c))
 		return nd_error_set(err, -EBUSY, "Container %.12s is not running", c->id);
+	if (c->paused)
+		return nd_error_set(err, -EBUSY, "Container %s is paused, unpause the container before exec", c->id);
 	if (!cfg->cmd || !cfg->cmd[0])
 		return nd_error_set(err, -EINVAL, "No exec command specified");
 	struct ctr_exec *x = calloc(1, sizeof(*x));
@@ -462,17 +465,39 @@ void ctr_exec_container_exited(struct ctr *c)
 	(void)c;
 }
 
+static void exec_forget(struct ctr_exec *x);
+
+void ctr_exec_release(struct ctr_exec *x)
+{
+	if (!x->finished && x->phase != CTR_EXEC_EXITED)
+		return;   /* still running: it goes with its container */
+	for (struct ctr_exec **p = &x->c->execs; *p; p = &(*p)->next)
+		if (*p == x) {
+			*p = x->next;
+			x->next = NULL;
+			exec_forget(x);
+			return;
+		}
+}
+
 void ctr_exec_free_all(struct ctr *c)
 {
 	while (c->execs) {
 		struct ctr_exec *x = c->execs;
 		c->execs = x->next;
+		exec_forget(x);
+	}
+}
+
+static void exec_forget(struct ctr_exec *x)
+{
+	{
 		x->forgotten = true;
 		if (x->sink) {
 			const struct ctr_exec_sink *s = TAKE_PTR(x->sink);
 			s->done(x->ud, x->phase == CTR_EXEC_EXITED ? x->exit_code : 137, NULL);
 		}
-		if (x->status_live)
+		if (x->status_live && !uv_is_closing((uv_handle_t *)&x->h_status))
 			uv_poll_stop(&x->h_status);
 		handle_close(x, (uv_handle_t *)&x->h_status, &x->status_live);
 		handle_close(x, (uv_handle_t *)&x->h_out, &x->out_live);

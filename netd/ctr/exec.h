@@ -85,3 +85,6 @@ int ctr_exec_resize(struct ctr_exec *x, unsigned short rows, unsigned short cols
 /* The container exited / is going away (ctr's life cycle calls these). */
 void ctr_exec_container_exited(struct ctr *c);
 void ctr_exec_free_all(struct ctr *c);
+/* Forgets a finished exec (health checks: one record per check would pile
+ * up); a running one is left alone. */
+void ctr_exec_release(struct ctr_exec *x);

@@ -42,6 +42,7 @@ static void req_free(struct http_req *r)
 		return;
 	free(r->url);
 	free(r->path);
+	free(r->extra_headers);
 	for (size_t i = 0; i < r->nhdrs; i++) {
 		free(r->hdr_names[i]);
 		free(r->hdr_values[i]);
@@ -189,7 +190,7 @@ static char *head_build(struct http_req *req, int status, const char *ctype, con
 			 "Connection: %s\r\n",
 			 status, status_text(status),
 			 ctype ? "Content-Type: " : "", ctype ? ctype : "", ctype ? "\r\n" : "",
-			 extra ? extra : "",
+			 extra ? extra : req->extra_headers ? req->extra_headers : "",
 			 req->keep_alive ? "keep-alive" : "close");
 	if (n < 0)
 		return NULL;
@@ -203,6 +204,18 @@ static char *head_build(struct http_req *req, int status, const char *ctype, con
 		return NULL;
 	*out_len = (size_t)n;
 	return full;
+}
+
+int http_reply_header(struct http_req *req, const char *name, const char *value)
+{
+	if (strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
+		return -EINVAL;
+	char *n = NULL;
+	if (asprintf(&n, "%s%s: %s\r\n", req->extra_headers ? req->extra_headers : "", name, value) < 0)
+		return -ENOMEM;
+	free(req->extra_headers);
+	req->extra_headers = n;
+	return 0;
 }
 
 void http_reply(struct http_req *req, int status, const char *content_type, const char *body, size_t len)

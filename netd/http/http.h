@@ -63,6 +63,7 @@ struct http_req {
 	int early_status;
 	char early_msg[256];
 	uint64_t body_cap;
+	char *extra_headers;          /* "Name: value\r\n"..., from http_reply_header() */
 };
 
 struct http_tls;
@@ -106,6 +107,8 @@ json_t *http_req_json(const struct http_req *req, struct nd_error *err);
 void http_reply(struct http_req *req, int status, const char *content_type,
 		const char *body, size_t len);
 void http_reply_json(struct http_req *req, int status, json_t *body /* stolen */);
+/* Adds a header to the reply (before http_reply* or http_stream_begin). */
+int http_reply_header(struct http_req *req, const char *name, const char *value);
 void http_reply_error(struct http_req *req, const struct nd_error *err);
 void http_reply_errorf(struct http_req *req, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

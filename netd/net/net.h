@@ -164,6 +164,21 @@ int net_sandbox_adopt(struct netd *d, const char *name, const char *netns_path, 
 int net_sandbox_delete(struct netd *d, const char *id, bool force, struct nd_error *err);
 int net_sandbox_list(struct netd *d, struct nd_sandbox_list *out, struct nd_error *err);
 
+/* endpoint_owner.c: the endpoints of sandbox_id take new_name where they
+ * had old_name (owner name and alias): a renamed container, as peers see it. */
+int net_endpoint_owner_rename(struct netd *d, const char *sandbox_id, const char *old_name, const char *new_name,
+			      struct nd_error *err);
+
+/* link_stats.c: the counters of every interface but lo in the namespace
+ * bound at netns_path (a sandbox's), read by rtnetlink from a short-lived
+ * thread in that namespace. Blocks: call it off the loop. Free *out. */
+struct net_link_stats {
+	char ifname[IFNAMSIZ];
+	uint64_t rx_bytes, rx_packets, rx_errors, rx_dropped;
+	uint64_t tx_bytes, tx_packets, tx_errors, tx_dropped;
+};
+int net_sandbox_link_stats(const char *netns_path, struct net_link_stats **out, size_t *n, struct nd_error *err);
+
 /* ---- published ports (ports.c): the daemon's nd_ports handle ----------------- */
 
 int net_ports_open(struct netd *d, struct nd_error *err);

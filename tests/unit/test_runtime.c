@@ -459,6 +459,82 @@ static void test_seccomp_profile_rejects(void **state)
 	}
 }
 
+static void put(const char *dir, const char *file, const char *text)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", dir, file);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* the counters of docker stats, read from files shaped as the kernel's */
+static void test_cgroup_stats(void **state)
+{
+	(void)state;
+	char v1[] = "/tmp/nd-cg-v1-XXXXXX", v2[] = "/tmp/nd-cg-v2-XXXXXX";
+	assert_non_null(mkdtemp(v1));
+	assert_non_null(mkdtemp(v2));
+	put(v1, "cpuacct.usage", "123456789\n");
+	put(v1, "cpuacct.stat", "user 100\nsystem 50\n");
+	put(v1, "memory.usage_in_bytes", "4096000\n");
+	put(v1, "memory.max_usage_in_bytes", "5000000\n");
+	put(v1, "memory.limit_in_bytes", "9223372036854771712\n");
+	put(v1, "memory.stat", "cache 100\nrss 200\ntotal_inactive_file 300\n");
+	put(v1, "pids.current", "3\n");
+	put(v1, "pids.max", "max\n");
+	put(v1, "blkio.throttle.io_service_bytes", "8:0 Read 1000\n8:0 Write 2000\n8:0 Total 3000\nTotal 3000\n");
+	struct rt_cgroup cg = { .mgr = &rt_cgroup_v1, .n = 1, .paths = { v1 } };
+	struct rt_cgroup_stats s;
+	struct nd_error err = { 0 };
+	assert_int_equal(rt_cgroup_v1.stats(&cg, &s, &err), 0);
+	assert_int_equal(s.cpu_total_ns, 123456789);
+	assert_true(s.cpu_user_ns > 0 && s.cpu_system_ns > 0);
+	assert_int_equal(s.mem_usage, 4096000);
+	assert_int_equal(s.mem_max_usage, 5000000);
+	assert_int_equal(s.mem_limit, 0);   /* v1's unlimited */
+	assert_int_equal(s.pids_current, 3);
+	assert_int_equal(s.pids_limit, 0);
+	assert_int_equal(s.n_memstat, 3);
+	assert_string_equal(s.memstat[2].key, "total_inactive_file");
+	assert_int_equal(s.memstat[2].value, 300);
+	assert_int_equal(s.n_blk, 1);
+	assert_int_equal(s.blk[0].major, 8);
+	assert_int_equal(s.blk[0].read, 1000);
+	assert_int_equal(s.blk[0].write, 2000);
+
+	put(v2, "cpu.stat", "usage_usec 2000\nuser_usec 1500\nsystem_usec 500\n");
+	put(v2, "memory.current", "8192\n");
+	put(v2, "memory.max", "67108864\n");
+	put(v2, "pids.current", "2\n");
+	put(v2, "pids.max", "77\n");
+	put(v2, "io.stat", "259:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n");
+	put(v2, "cgroup.procs", "12\n34\n");
+	put(v2, "cgroup.events", "populated 1\nfrozen 1\n");
+	struct rt_cgroup cg2 = { .mgr = &rt_cgroup_v2, .n = 1, .paths = { v2 } };
+	assert_int_equal(rt_cgroup_v2.stats(&cg2, &s, &err), 0);
+	assert_int_equal(s.cpu_total_ns, 2000000);
+	assert_int_equal(s.cpu_user_ns, 1500000);
+	assert_int_equal(s.mem_usage, 8192);
+	assert_int_equal(s.mem_limit, 67108864);
+	assert_int_equal(s.pids_limit, 77);
+	assert_int_equal(s.n_blk, 1);
+	assert_int_equal(s.blk[0].major, 259);
+	assert_int_equal(s.blk[0].read, 4096);
+	assert_int_equal(s.blk[0].write, 8192);
+	assert_true(rt_cgroup_v2.frozen(&cg2));
+	pid_t *pids = NULL;
+	size_t n = 0;
+	assert_int_equal(rt_cgroup_v2.pids(&cg2, &pids, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(pids[1], 34);
+	free(pids);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s", v1, v2);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_security_round_trip),
 		cmocka_unit_test(test_seccomp_profile),
 		cmocka_unit_test(test_seccomp_profile_rejects),
+		cmocka_unit_test(test_cgroup_stats),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -3,11 +3,17 @@
  * objects beside them. One table; handlers live in api_*.c. */
 #include "netd/api/api.h"
 
+#define NOT_IMPLEMENTED(p) { "GET", p, api_not_implemented, 0 }, { "POST", p, api_not_implemented, 0 }, \
+	{ "DELETE", p, api_not_implemented, 0 }
+
 const struct http_route netd_routes[] = {
 	{ "GET", "/_ping", api_ping, 0 },
 	{ "HEAD", "/_ping", api_ping, 0 },
 	{ "GET", "/version", api_version, 0 },
 	{ "GET", "/info", api_info, 0 },
+	{ "GET", "/events", api_events, 0 },
+	{ "GET", "/system/df", api_system_df, 0 },
+	{ "POST", "/build/prune", api_build_prune, 0 },
 
 	{ "POST", "/commit", api_commit, 0 },
 
@@ -27,6 +33,7 @@ const struct http_route netd_routes[] = {
 
 	{ "POST", "/containers/create", api_container_create, 0 },
 	{ "GET", "/containers/json", api_container_list, 0 },
+	{ "POST", "/containers/prune", api_container_prune, 0 },
 	{ "GET", "/containers/{id}/json", api_container_inspect, 0 },
 	{ "GET", "/containers/{id}/logs", api_container_logs, 0 },
 	{ "POST", "/containers/{id}/attach", api_container_attach, 0 },
@@ -52,7 +59,20 @@ const struct http_route netd_routes[] = {
 	{ "GET", "/images/{name*}/history", api_image_history, 0 },
 	{ "GET", "/images/{name*}/get", api_image_get_one, 0 },
 	{ "POST", "/images/{name*}/tag", api_image_tag, 0 },
+	{ "POST", "/images/{name*}/push", api_not_implemented, 0 },
 	{ "DELETE", "/images/{name*}", api_image_delete, 0 },
+
+	/* out of scope: a clear message (api_sysdf.c), never a 404 the CLI misreads */
+	NOT_IMPLEMENTED("/build"), NOT_IMPLEMENTED("/session"), NOT_IMPLEMENTED("/grpc"),
+	NOT_IMPLEMENTED("/swarm"), NOT_IMPLEMENTED("/swarm/{x*}"),
+	NOT_IMPLEMENTED("/services"), NOT_IMPLEMENTED("/services/{x*}"),
+	NOT_IMPLEMENTED("/tasks"), NOT_IMPLEMENTED("/tasks/{x*}"),
+	NOT_IMPLEMENTED("/nodes"), NOT_IMPLEMENTED("/nodes/{x*}"),
+	NOT_IMPLEMENTED("/secrets"), NOT_IMPLEMENTED("/secrets/{x*}"),
+	NOT_IMPLEMENTED("/configs"), NOT_IMPLEMENTED("/configs/{x*}"),
+	NOT_IMPLEMENTED("/plugins"), NOT_IMPLEMENTED("/plugins/{x*}"),
+	NOT_IMPLEMENTED("/distribution/{x*}"), NOT_IMPLEMENTED("/auth"),
+	NOT_IMPLEMENTED("/containers/{id}/checkpoints"), NOT_IMPLEMENTED("/containers/{id}/checkpoints/{x*}"),
 };
 
 const size_t netd_nroutes = ARRAY_SIZE(netd_routes);

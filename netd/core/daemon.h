@@ -16,6 +16,7 @@ struct images;
 struct http_server;
 struct net_state;
 struct ctrs;
+struct nd_events;
 
 struct netd {
 	uv_loop_t *loop;
@@ -31,4 +32,8 @@ struct netd {
 	struct net_state *net;       /* networks, sandboxes, endpoints, ports (net layer) */
 	struct images *images;       /* image store (images/), opened at start */
 	struct ctrs *ctrs;           /* containers (ctr layer) */
+	struct nd_events *events;    /* the event bus (core/events.c), made at first use */
+	/* GET /system/df's "Volumes" (Docker's Volume objects with UsageData),
+	 * set by the volumes service when there is one; NULL: no volumes */
+	int (*volumes_df)(struct netd *d, json_t **out, struct nd_error *err);
 };

@@ -48,6 +48,8 @@ struct http_req {
 	char *params[HTTP_MAX_PARAMS];
 	int nparams;
 	bool keep_alive;
+	unsigned api_version;         /* the /vX.YY prefix (WIRE_API(X, YY)); 0: none (the current) */
+	char *extra_headers;          /* "Name: value\r\n" lines a handler adds to its response head */
 	bool streaming;               /* a chunked response has begun */
 	bool replied;
 	int status;
@@ -148,3 +150,11 @@ int http_route_match(const struct http_route *routes, size_t n, const char *meth
 		     char *params[HTTP_MAX_PARAMS], int *nparams);
 /* Strips Docker's "/v1.43" API-version prefix, in place. */
 void http_path_strip_version(char *path);
+/* The same, copying the version ("1.43") to ver (or "" when there is none,
+ * or it is too long: then nothing is stripped). */
+void http_path_take_version(char *path, char *ver, size_t size);
+/* The API version the request asked for (WIRE_API(1, 41)); the current
+ * version when its path had no prefix. */
+unsigned http_req_api_version(const struct http_req *req);
+/* Adds a header line ("Name: value", no CRLF) to the response head. */
+int http_req_add_header(struct http_req *req, const char *name, const char *value);

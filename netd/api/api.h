@@ -80,6 +80,10 @@ void api_pseudo_networks_list(struct netd *d, const json_t *f, json_t *arr);
  * "connect", "disconnect" is refused as Docker refuses it */
 bool api_pseudo_network_refuse(struct netd *d, struct http_req *req, const char *ref, const char *op);
 
+/* api_shapes.c: a view in the shape of the request's API version */
+void api_shape_image(const struct http_req *req, json_t *img);
+void api_shape_container_inspect(const struct http_req *req, json_t *v);
+
 /* api_events.c: GET /events */
 void api_events(struct http_req *req, void *ctx);
 

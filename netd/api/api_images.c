@@ -595,6 +595,7 @@ void api_image_list(struct http_req *req, void *ctx)
 			continue;
 		/* Docker sorts newest first */
 		json_object_set_new(img, "Containers", json_integer(json_object_get(used, nd_json_str(img, "Id")) ? 1 : 0));
+		api_shape_image(req, img);
 		size_t at = 0;
 		json_int_t created = json_integer_value(json_object_get(img, "Created"));
 		while (at < json_array_size(out) &&
@@ -614,6 +615,7 @@ void api_image_inspect(struct http_req *req, void *ctx)
 		http_reply_error(req, &err);
 		return;
 	}
+	api_shape_image(req, out);
 	http_reply_json(req, 200, out);
 }
 

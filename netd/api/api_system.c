@@ -30,7 +30,7 @@ void api_version(struct http_req *req, void *ctx)
 {
 	struct utsname u;
 	uname(&u);
-	http_reply_json(req, 200, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:{s:s}, s:[{s:s, s:s, s:{s:s, s:s}}]}",
+	json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:{s:s}, s:[{s:s, s:s, s:{s:s, s:s}}]}",
 		"Version", NETD_VERSION,
 		"ApiVersion", WIRE_API_VERSION,
 		"MinAPIVersion", WIRE_API_VERSION_MIN,
@@ -43,7 +43,16 @@ void api_version(struct http_req *req, void *ctx)
 		"BuildTime", "",
 		"Platform", "Name", "netd",
 		"Components", "Name", "Engine", "Version", NETD_VERSION, "Details", "ApiVersion", WIRE_API_VERSION,
-		"MinAPIVersion", WIRE_API_VERSION_MIN));
+		"MinAPIVersion", WIRE_API_VERSION_MIN);
+	/* Docker's CLI prints the Engine component's details */
+	json_t *det = json_object_get(json_array_get(json_object_get(v, "Components"), 0), "Details");
+	json_object_set_new(det, "Os", json_string("linux"));
+	json_object_set_new(det, "Arch", json_string(go_arch(u.machine)));
+	json_object_set_new(det, "KernelVersion", json_string(u.release));
+	json_object_set_new(det, "Experimental", json_string("false"));
+	json_object_set_new(det, "GitCommit", json_string(""));
+	json_object_set_new(det, "GoVersion", json_string("n/a (C17)"));
+	http_reply_json(req, 200, v);
 }
 
 static char *os_pretty_name(void)
@@ -123,6 +132,14 @@ static void info_docker_fields(struct netd *d, json_t *info)
 	}
 }
 
+static json_int_t image_count(struct netd *d)
+{
+	_cleanup_json_ json_t *list = NULL;
+	if (!d->images || images_list(d->images, &list, &(struct nd_error){ 0 }) < 0)
+		return 0;
+	return (json_int_t)json_array_size(list);
+}
+
 void api_info(struct http_req *req, void *ctx)
 {
 	struct netd *d = ctx;
@@ -142,7 +159,7 @@ void api_info(struct http_req *req, void *ctx)
 		"ContainersRunning", (json_int_t)0,
 		"ContainersPaused", (json_int_t)0,
 		"ContainersStopped", count(d, "container"),
-		"Images", count(d, "image"),
+		"Images", image_count(d),
 		"DockerRootDir", d->cfg.root,
 		"ExecRoot", d->cfg.exec_root,
 		"KernelVersion", u.release,

@@ -178,11 +178,13 @@ static void send_event(const struct nd_event *ev, void *ud)
 	if (!event_matches(s->filters, ev))
 		return;
 	_cleanup_json_ json_t *o = nd_event_to_json(ev, s->legacy);
-	_cleanup_free_ char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	if (!line)
+	_cleanup_free_ char *json = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	_cleanup_free_ char *line = NULL;
+	/* one write, so one chunk: a JSON object and its newline never
+	 * straddle chunks (the Python SDK's splitter trips on a lone "\n") */
+	if (!json || asprintf(&line, "%s\n", json) < 0)
 		return;
 	http_stream_write(s->req, line, strlen(line));
-	http_stream_write(s->req, "\n", 1);
 }
 
 static void stream_end(struct ev_stream *s)

@@ -23,6 +23,11 @@ void api_shape_image(const struct http_req *req, json_t *img)
 
 void api_shape_container_inspect(const struct http_req *req, json_t *v)
 {
+	/* members Docker always has, which clients index without looking
+	 * (the Python SDK reads HostConfig.LogConfig.Type after every run) */
+	json_t *hc = json_object_get(v, "HostConfig");
+	if (json_is_object(hc) && !json_is_object(json_object_get(hc, "LogConfig")))
+		json_object_set_new(hc, "LogConfig", json_pack("{s:s, s:{}}", "Type", "json-file", "Config"));
 	if (http_req_api_version(req) < WIRE_API(1, 44))
 		return;
 	/* DNSNames: the names the container answers to on that network: its

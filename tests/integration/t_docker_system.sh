@@ -76,7 +76,7 @@ for D in "${clis[@]}"; do
   poll 10 grep -aq "^destroy evc" "$ev" || fail "docker $ver: events stream: $(cat -v "$ev")"
   kill $evpid; wait $evpid 2>/dev/null || true
   got=$(grep -a " evc" "$ev" | awk '{print $1}' | paste -sd' ')
-  assert_eq "$got" "create start die destroy" "docker $ver: event actions"
+  assert_eq "$got" "create attach start die destroy" "docker $ver: event actions (as Docker: attach before start)"
   grep -aq "^die evc 3" "$ev" || fail "docker $ver: die without exitCode 3: $(cat "$ev")"
   # --since replays, --until ends the stream by itself; filters
   dk network create evn >/dev/null; dk network rm evn >/dev/null
@@ -92,7 +92,7 @@ for D in "${clis[@]}"; do
   out=$(dk events --since "$t0" --until "$until" --filter network=evn --format '{{.Action}}' | paste -sd' ')
   assert_eq "$out" "create destroy" "docker $ver: events --filter network=evn"
   out=$(dk events --since "$t0" --until "$until" --filter container=evc --filter type=container --format '{{.Action}}' | paste -sd' ')
-  assert_eq "$out" "create start die destroy" "docker $ver: events --filter container=evc"
+  assert_eq "$out" "create attach start die destroy" "docker $ver: events --filter container=evc"
 
   # ---- system df: a container's writes are counted --------------------------------------
   dk run --name dfc bb dd if=/dev/zero of=/blob bs=1k count=2000 2>/dev/null

@@ -41,7 +41,7 @@ insp_is() { [ "$(insp "$1")" = "$2" ]; }
 # ---- the probes: flag -> "FIELDS|ARGS|CHECK" ------------------------------------------
 # FIELDS: the API field(s) a refusal must name ('/'-separated alternatives;
 # "-" for a flag the client handles itself); ARGS: docker run options;
-# CHECK: bash run after `docker run -d --name $W ARGS bb sleep 120`
+# ($W, $I: the walk's probe name and index.) CHECK: bash run after `docker run -d --name $W ARGS bb sleep 120`
 # succeeded, which must succeed when the flag was honoured.
 declare -A P
 P[add-host]='ExtraHosts|--add-host h1.example:10.1.2.3|X "grep -q 10.1.2.3.*h1.example /etc/hosts"'
@@ -90,8 +90,8 @@ P[hostname]='Hostname|--hostname wh1|[ "$(X hostname)" = wh1 ]'
 P[init]='Init|--init|[ "$(X "cat /proc/1/comm")" != sleep ]'
 P[io-maxbandwidth]='IOMaximumBandwidth|--io-maxbandwidth 1mb|false'
 P[io-maxiops]='IOMaximumIOps|--io-maxiops 100|false'
-P[ip]='IPAMConfig/IPv4Address|--network wn --ip 10.77.0.77|X "ip -o -4 addr show eth0" | grep -q 10.77.0.77/'
-P[ip6]='IPv6Address|--network wn --ip6 fd77::77|X "ip -o -6 addr show eth0" | grep -q fd77::77/'
+P[ip]='IPAMConfig/IPv4Address|--network wn --ip 10.77.0.7$I|X "ip -o -4 addr show eth0" | grep -q 10.77.0.7$I/'
+P[ip6]='IPv6Address|--network wn --ip6 fd77::7$I|X "ip -o -6 addr show eth0" | grep -q fd77::7$I/'
 P[ipc]='IpcMode|--ipc host|[ "$(readlink /proc/$(wpid)/ns/ipc)" = "$(readlink /proc/self/ns/ipc)" ]'
 P[isolation]='Isolation|--isolation hyperv|false'
 # newer CLIs drop --kernel-memory themselves (deprecated; Docker ignores it
@@ -101,17 +101,17 @@ P[kernel-memory]='KernelMemory|--kernel-memory 50m|[ "$(cg memory memory.kmem.li
 P[label]='Labels|-l wl=1|[ "$(insp "{{index .Config.Labels \"wl\"}}")" = 1 ]'
 P[label-file]='Labels|--label-file $T/labelf|[ "$(insp "{{index .Config.Labels \"wlf\"}}")" = 2 ]'
 P[link]='Links|--link wpeer:wp|X "grep -q wp /etc/hosts"'
-P[link-local-ip]='LinkLocalIPs|--network wn --link-local-ip 169.254.7.7|X "ip -o -4 addr show eth0" | grep -q 169.254.7.7/'
+P[link-local-ip]='LinkLocalIPs|--network wn --link-local-ip 169.254.7.7$I|X "ip -o -4 addr show eth0" | grep -q 169.254.7.7$I/'
 P[log-driver]='LogConfig|--log-driver none|! dk logs $W 2>/dev/null | grep -q .'
 P[log-opt]='LogConfig|--log-opt max-size=1k --log-opt max-file=1|false'
-P[mac-address]='MacAddress|--network wn --mac-address 02:42:0a:4d:00:99|X "ip link show eth0" | grep -q 02:42:0a:4d:00:99'
+P[mac-address]='MacAddress|--network wn --mac-address 02:42:0a:4d:00:9$I|X "ip link show eth0" | grep -q 02:42:0a:4d:00:9$I'
 P[memory]='Memory|-m 64m|[ "$(cg memory memory.limit_in_bytes memory.max)" = 67108864 ]'
 P[memory-reservation]='MemoryReservation|--memory-reservation 32m|[ "$(cg memory memory.soft_limit_in_bytes memory.low)" = 33554432 ]'
 P[memory-swap]='MemorySwap|-m 64m --memory-swap 128m|[ "$(cg memory memory.memsw.limit_in_bytes memory.swap.max)" = 134217728 ] || [ "$(cg memory memory.memsw.limit_in_bytes memory.swap.max)" = 67108864 ]'
 P[memory-swappiness]='MemorySwappiness|--memory-swappiness 10|[ "$(cg memory memory.swappiness none)" = 10 ]'
 P[mount]='Mounts|--mount type=bind,src=$T/wb,dst=/wb|X "cat /wb/f" | grep -q bindok'
 P[network]='NetworkMode|--network wn|X "ip -o -4 addr show eth0" | grep -q "10.77.0."'
-P[network-alias]='Aliases|--network wn --network-alias wal|dk run --rm --network wn bb nslookup wal >/dev/null 2>&1 || dk run --rm --network wn bb ping -c1 -W2 wal >/dev/null'
+P[network-alias]='Aliases|--network wn --network-alias wal$I|dk run --rm --network wn bb nslookup wal$I >/dev/null 2>&1 || dk run --rm --network wn bb ping -c1 -W2 wal$I >/dev/null'
 P[no-healthcheck]='Healthcheck|--no-healthcheck|[ "$(insp "{{json .Config.Healthcheck}}")" = "{\"Test\":[\"NONE\"]}" ] && [ "$(insp "{{json .State.Health}}")" = null ]'
 P[oom-kill-disable]='OomKillDisable|-m 64m --oom-kill-disable|[ "$(cg memory memory.oom_control none | awk "/oom_kill_disable/{print \$2}")" = 1 ]'
 P[oom-score-adj]='OomScoreAdj|--oom-score-adj 321|[ "$(cat /proc/$(wpid)/oom_score_adj)" = 321 ]'
@@ -119,7 +119,7 @@ P[pid]='PidMode|--pid host|X "ls /proc" | grep -qx 1 && [ "$(readlink /proc/$(wp
 P[pids-limit]='PidsLimit|--pids-limit 33|[ "$(cg pids pids.max pids.max)" = 33 ]'
 P[platform]='Platform/platform|--platform linux/amd64|[ "$(uname -m)" = x86_64 ] && [ "$(insp "{{.State.Running}}")" = true ]'
 P[privileged]='Privileged|--privileged|[ "$(capbit 21)" = 1 ]'
-P[publish]='PortBindings|-p 127.0.0.1:18081:80|[ "$(insp "{{json .NetworkSettings.Ports}}" | jq -r ".[\"80/tcp\"][0].HostPort")" = 18081 ]'
+P[publish]='PortBindings|-p 127.0.0.1:1808$I:80|[ "$(insp "{{json .NetworkSettings.Ports}}" | jq -r ".[\"80/tcp\"][0].HostPort")" = 1808$I ]'
 P[publish-all]='PublishAllPorts|--expose 7778 -P|[ -n "$(insp "{{json .NetworkSettings.Ports}}" | jq -r ".[\"7778/tcp\"][0].HostPort // empty")" ]'
 P[pull]='-|--pull never|[ "$(insp "{{.State.Running}}")" = true ]'
 P[read-only]='ReadonlyRootfs|--read-only|! X "touch /rofile" 2>/dev/null'
@@ -166,7 +166,7 @@ dk run -d --name wpeer bb sleep 600 >/dev/null
 # walk D W: every flag of docker $D's `run --help`, probe containers named $W*;
 # the table on stderr, one line per failure on stdout
 walk() {
-  D=$1 W=$2
+  D=$1 W=$2 I=${2#wf}   # I: the walk's index, so side-by-side walks never ask for one address or port
   local ver flags nflags f res det out rc named a fields args check nh=0 nr=0 nc=0
   ver=$(cli_version "$D")
   flags=$("$D" run --help | sed -nE 's/^ +(-[a-zA-Z], )?--([a-z0-9-]+)[ =].*/\2/p; s/^ +(-[a-zA-Z], )?--([a-z0-9-]+)$/\2/p' | sort -u)

@@ -300,15 +300,12 @@ void api_not_implemented(struct http_req *req, void *ctx)
 		{ "plugins", "plugins: netd's drivers are built in (docker info lists them)", 501 },
 		{ "distribution", "registry access (distribution): netd does not pull; use `docker load` or /images/create?fromSrc=-", 501 },
 		{ "auth", "registry logins: netd does not pull or push", 501 },
-		{ "checkpoints", "checkpoints (CRIU)", 501 },
 		{ "grpc", "the gRPC upgrade (BuildKit)", 501 },
 		{ "images", "pulling from and pushing to registries: netd does not talk to registries; use `docker load` "
 			    "(or docker save | docker load from a machine that can pull)", 501 },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
-		if (strlen(table[i].seg) == n && strncmp(p, table[i].seg, n) == 0) {
-			if (strcmp(table[i].seg, "checkpoints") == 0 || strstr(req->path, "/checkpoints"))
-				break;
+		if (strlen(table[i].seg) == n && strncmp(p, table[i].seg, n) == 0 && !strstr(req->path, "/checkpoints")) {
 			http_reply_errorf(req, table[i].status, "netd does not support %s", table[i].what);
 			return;
 		}

@@ -111,7 +111,7 @@ P[memory-swap]='MemorySwap|-m 64m --memory-swap 128m|[ "$(cg memory memory.memsw
 P[memory-swappiness]='MemorySwappiness|--memory-swappiness 10|[ "$(cg memory memory.swappiness none)" = 10 ]'
 P[mount]='Mounts|--mount type=bind,src=$T/wb,dst=/wb|X "cat /wb/f" | grep -q bindok'
 P[network]='NetworkMode|--network wn|X "ip -o -4 addr show eth0" | grep -q "10.77.0."'
-P[network-alias]='Aliases|--network wn --network-alias wal$I|dk run --rm --network wn bb nslookup wal$I >/dev/null 2>&1 || dk run --rm --network wn bb ping -c1 -W2 wal$I >/dev/null'
+P[network-alias]='Aliases|--network wn --network-alias wal$I|dk run --rm --network wn bb nslookup wal$I >/dev/null 2>&1 || dk run --rm --network wn bb ping -c2 -W3 wal$I >/dev/null'
 P[no-healthcheck]='Healthcheck|--no-healthcheck|[ "$(insp "{{json .Config.Healthcheck}}")" = "{\"Test\":[\"NONE\"]}" ] && [ "$(insp "{{json .State.Health}}")" = null ]'
 P[oom-kill-disable]='OomKillDisable|-m 64m --oom-kill-disable|[ "$(cg memory memory.oom_control none | awk "/oom_kill_disable/{print \$2}")" = 1 ]'
 P[oom-score-adj]='OomScoreAdj|--oom-score-adj 321|[ "$(cat /proc/$(wpid)/oom_score_adj)" = 321 ]'

@@ -115,18 +115,10 @@ static void raw_close(struct raw *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static const char *socket_path(struct cli *cli)
-{
-	const char *h = client_host(cli->client);
-	return nd_str_has_prefix(h, "unix://") ? h + 7 : h;
-}
-
 static int raw_request(struct cli *cli, const char *method, const char *path, const json_t *body, struct raw *r,
 		       struct nd_error *err)
 {
 	memset(r, 0, sizeof(*r));
-	char url[4096];
-	snprintf(url, sizeof(url), "http://netd%s", path);
 	r->multi = curl_multi_init();
 	r->easy = curl_easy_init();
 	if (!r->multi || !r->easy) {
@@ -137,8 +129,11 @@ static int raw_request(struct cli *cli, const char *method, const char *path, co
 	r->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
 	r->hdrs = curl_slist_append(r->hdrs, "Expect:");
 	CURL *h = r->easy;
-	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, socket_path(cli));
-	curl_easy_setopt(h, CURLOPT_URL, url);
+	int rc0 = client_curl_setup(cli->client, h, path, err);
+	if (rc0 < 0) {
+		raw_close(r);
+		return rc0;
+	}
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, r->hdrs);
@@ -160,8 +155,7 @@ static int raw_request(struct cli *cli, const char *method, const char *path, co
 	if (!r->headers_done) {
 		CURLcode cc = r->result;
 		raw_close(r);
-		return nd_error_set(err, -ECONNREFUSED, "cannot connect to netd at %s: %s",
-				    socket_path(cli), curl_easy_strerror(cc ? cc : CURLE_RECV_ERROR));
+		return client_curl_fail(cli->client, cc ? cc : CURLE_RECV_ERROR, err);
 	}
 	return 0;
 }
@@ -296,7 +290,14 @@ static const char create_help[] =
 	"  -P, --publish-all       publish every exposed port on a free host port\n"
 	"      --expose PORT       expose PORT[/proto] (for -P)\n"
 	"  -t, --tty               allocate a pseudo-terminal\n"
-	"  -i, --interactive       keep the container's stdin open; run relays ours (our EOF closes it)\n";
+	"  -i, --interactive       keep the container's stdin open; run relays ours (our EOF closes it)\n"
+	"  -v, --volume SPEC       HOST:CTR[:ro|rw][,PROPAGATION], NAME:CTR[:ro], or CTR (anonymous)\n"
+	"      --mount SPEC        type=bind|volume|tmpfs,source=,target=[,readonly][,bind-propagation=]...\n"
+	"      --tmpfs PATH[:OPTS] a tmpfs (noexec,nosuid,nodev; size=, mode=)\n"
+	"      --read-only         the root file system is read-only\n"
+	"      --volumes-from C[:ro|rw] the mounts of container C\n"
+
+	"%s";
 
 static const char run_only_help[] =
 	"  -d, --detach            run in the background and print the container ID\n"
@@ -311,7 +312,7 @@ struct run_opts {
 
 enum {
 	O_NAME = 1000, O_NET, O_IP, O_HOSTNAME, O_DNS, O_ADDHOST, O_ENTRYPOINT, O_CPUS, O_CPUSHARES, O_PIDS, O_INIT,
-	O_RESTART, O_RM, O_HELP, O_EXPOSE,
+	O_RESTART, O_RM, O_HELP, O_EXPOSE, O_MOUNT, /* cli_mount_option: the long name says which */
 };
 
 /* "-p [IP:][HOSTPORT[-END]:]PORT[-END][/proto]" (wire's parser, the one
@@ -355,7 +356,10 @@ static int parse_create(struct cli *cli, int argc, char **argv, bool run, struct
 		{ "pids-limit", required_argument, NULL, O_PIDS }, { "init", no_argument, NULL, O_INIT },
 		{ "restart", required_argument, NULL, O_RESTART }, { "help", no_argument, NULL, O_HELP },
 		{ "publish", required_argument, NULL, 'p' }, { "publish-all", no_argument, NULL, 'P' },
-		{ "expose", required_argument, NULL, O_EXPOSE }, { 0 },
+		{ "expose", required_argument, NULL, O_EXPOSE },
+		{ "volume", required_argument, NULL, O_MOUNT }, { "mount", required_argument, NULL, O_MOUNT },
+		{ "tmpfs", required_argument, NULL, O_MOUNT }, { "read-only", no_argument, NULL, O_MOUNT },
+		{ "volumes-from", required_argument, NULL, O_MOUNT }, CLI_SECURITY_OPTIONS, { 0 },
 	};
 	json_t *body = json_object();
 	json_t *hc = json_object();
@@ -370,10 +374,18 @@ static int parse_create(struct cli *cli, int argc, char **argv, bool run, struct
 	*body_out = body;
 	_cleanup_json_ json_t *netlist = nets;
 	const char *ip = NULL;
-	int c;
+	int c, li = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, run ? "+dtie:w:u:m:p:P" : "+tie:w:u:m:p:P", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, run ? "+dtie:w:u:m:p:Pv:" : "+tie:w:u:m:p:Pv:", opts, &li)) != -1) {
 		switch (c) {
+		case 'v':
+		case O_MOUNT: {
+			struct nd_error merr = { 0 };
+			if (cli_mount_option(body, c == 'v' ? "volume" : opts[li].name, optarg, &merr) < 0)
+				return cli_usage_error(cli->prog, "%s", merr.msg);
+			li = -1;
+			break;
+		}
 		case 'p': {
 			struct nd_error perr = { 0 };
 			if (parse_publish(optarg, bindings, exposed, &perr) < 0)
@@ -447,9 +459,17 @@ static int parse_create(struct cli *cli, int argc, char **argv, bool run, struct
 			printf(create_help, run ? "run" : "create",
 			       run ? "Create and start a container; without -d, wait for it and exit with its code."
 				   : "Create a container (netctl start runs it).",
-			       run ? run_only_help : "");
+			       run ? run_only_help : "", cli_security_help);
 			return -1;
-		default: return cli_usage_error(cli->prog, "unknown option \"%s\"", argv[optind - 1]);
+		default: {
+			int sr = cli_security_opt(cli, c, optarg, hc);
+			if (sr != -ENOENT) {
+				if (sr)
+					return sr;
+				break;
+			}
+			return cli_usage_error(cli->prog, "unknown option \"%s\"", argv[optind - 1]);
+		}
 		}
 	}
 	if (optind >= argc)
@@ -501,6 +521,11 @@ static int do_create(struct cli *cli, json_t *body, const char *name, char id[65
 	}
 	_cleanup_json_ json_t *resp = NULL;
 	int rc = client_call(cli->client, "POST", path, body, &resp, err);
+	if (rc == -ENOENT && !strncasecmp(err->msg, "no such image", 13)) {
+		/* as Docker: pull the missing image, then create again (cmd_registry.c) */
+		if ((rc = cli_pull_missing(cli, nd_json_str(body, "Image"), err)) == 0)
+			rc = client_call(cli->client, "POST", path, body, &resp, err);
+	}
 	if (rc < 0)
 		return rc;
 	snprintf(id, 65, "%s", nd_json_str(resp, "Id") ?: "");
@@ -622,7 +647,7 @@ static int cmd_run(struct cli *cli, int argc, char **argv)
 	struct cli_stream a;
 	snprintf(path, sizeof(path), "/containers/%s/attach?stream=1&stdout=1&stderr=1%s", id,
 		 o.interactive ? "&stdin=1" : "");
-	if (cli_stream_open(socket_path(cli), path, NULL, &a, &err) < 0) {
+	if (cli_stream_open(cli->client, path, NULL, &a, &err) < 0) {
 		raw_close(&w);
 		return fail125(&err);
 	}
@@ -717,7 +742,10 @@ static int each_with_opt(struct cli *cli, int argc, char **argv, const char *hel
 			_cleanup_free_ char *e = wire_query_escape(argv[++i]);
 			snprintf(query, sizeof(query), "?%s=%s", qkey, e ? e : "");
 		} else if (qflag && (strcmp(a, "-f") == 0 || strcmp(a, "--force") == 0)) {
-			snprintf(query, sizeof(query), "?%s=1", qflag);
+			snprintf(query + strlen(query), sizeof(query) - strlen(query), "%s%s=1", *query ? "&" : "?", qflag);
+		} else if (qflag && strcmp(qflag, "force") == 0 && (strcmp(a, "-v") == 0 || strcmp(a, "--volumes") == 0)) {
+			/* rm -v: the container's anonymous volumes go too */
+			snprintf(query + strlen(query), sizeof(query) - strlen(query), "%sv=1", *query ? "&" : "?");
 		} else if (optname && qkey && nd_str_has_prefix(a, "--") && strchr(a, '=')) {
 			_cleanup_free_ char *e = wire_query_escape(strchr(a, '=') + 1);
 			snprintf(query, sizeof(query), "?%s=%s", qkey, e ? e : "");
@@ -770,7 +798,7 @@ static int cmd_kill(struct cli *cli, int argc, char **argv)
 static int cmd_rm(struct cli *cli, int argc, char **argv)
 {
 	return each_with_opt(cli, argc, argv,
-			     "Usage: netctl rm [-f] CONTAINER...\n\nRemove containers (-f: kill running ones first).\n",
+			     "Usage: netctl rm [-f] [-v] CONTAINER...\n\nRemove containers (-f: kill running ones first; -v: and their anonymous volumes).\n",
 			     "DELETE", "", NULL, NULL, "force");
 }
 
@@ -1071,7 +1099,7 @@ static int cmd_exec(struct cli *cli, int argc, char **argv)
 	signal(SIGHUP, SIG_DFL);
 	struct cli_stream s;
 	_cleanup_json_ json_t *sb = json_pack("{s:b, s:b}", "Detach", 0, "Tty", tty);
-	if (cli_stream_open(socket_path(cli), p2, sb, &s, &err) < 0)
+	if (cli_stream_open(cli->client, p2, sb, &s, &err) < 0)
 		return fail125(&err);
 	if (tty)
 		resize_to_terminal(cli, "exec", id);
@@ -1132,7 +1160,7 @@ static int cmd_attach(struct cli *cli, int argc, char **argv)
 		 ek ? "&detachKeys=" : "", ek ? ek : "");
 	catch_signals();
 	struct cli_stream s;
-	if (cli_stream_open(socket_path(cli), path, NULL, &s, &err) < 0)
+	if (cli_stream_open(cli->client, path, NULL, &s, &err) < 0)
 		return cli_fail(&err);
 	if (tty)
 		resize_to_terminal(cli, "containers", id);

@@ -41,17 +41,16 @@ static size_t xfer_on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 static int xfer(struct cli *cli, const char *method, const char *path, FILE *in, FILE *out, char **body,
 		struct nd_error *err)
 {
-	const char *host = client_host(cli->client);
-	char url[8192];
-	if (nd_snprintf(url, sizeof(url), "http://netd%s", path) < 0)
-		return nd_error_set(err, -ENAMETOOLONG, "request path too long");
 	struct xfer x = { .out = out };
 	struct curl_slist *hdrs = NULL;
 	x.h = curl_easy_init();
 	if (!x.h)
 		return nd_error_set(err, -ENOMEM, "cannot initialise libcurl");
-	curl_easy_setopt(x.h, CURLOPT_UNIX_SOCKET_PATH, host + strlen("unix://"));
-	curl_easy_setopt(x.h, CURLOPT_URL, url);
+	int rc0 = client_curl_setup(cli->client, x.h, path, err);
+	if (rc0 < 0) {
+		curl_easy_cleanup(x.h);
+		return rc0;
+	}
 	curl_easy_setopt(x.h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(x.h, CURLOPT_WRITEFUNCTION, xfer_on_data);
 	curl_easy_setopt(x.h, CURLOPT_WRITEDATA, &x);
@@ -91,10 +90,7 @@ static int xfer(struct cli *cli, const char *method, const char *path, FILE *in,
 	} else if (x.write_failed) {
 		rc = nd_error_set(err, -EIO, "write: %s", strerror(errno));
 	} else if (cc != CURLE_OK) {
-		int code = cc == CURLE_COULDNT_CONNECT ? -ECONNREFUSED : -EIO;
-		rc = nd_error_set(err, code, "%s netd at %s: %s%s",
-				  x.status ? "transfer from" : "cannot connect to", host, curl_easy_strerror(cc),
-				  cc == CURLE_COULDNT_CONNECT ? " (is netd running? are you root?)" : "");
+		rc = client_curl_fail(cli->client, cc, err);
 	}
 	if (rc == 0 && body)
 		*body = TAKE_PTR(x.body.data);

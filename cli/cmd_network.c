@@ -47,7 +47,7 @@ static const char create_help[] =
 	"Usage: netctl network create [OPTIONS] NAME\n\n"
 	"Create a network.\n\n"
 	"Options:\n"
-	"  -d, --driver NAME       driver: bridge (default)\n"
+	"  -d, --driver NAME       driver: bridge (default) or macvlan\n"
 	"      --subnet CIDR       subnet (repeat for IPv4 + IPv6); default: next free from the pools\n"
 	"      --gateway IP        gateway of the subnet that contains it (default: first address)\n"
 	"      --ip-range CIDR     allocate dynamic addresses from this sub-range\n"
@@ -56,7 +56,9 @@ static const char create_help[] =
 	"      --internal          no way out of the network\n"
 	"      --attachable        allow manual attachment\n"
 	"  -o, --opt KEY=VALUE     driver option, e.g. com.docker.network.bridge.enable_icc=false,\n"
-	"                          com.docker.network.bridge.name=br0, com.docker.network.driver.mtu=1400\n"
+	"                          com.docker.network.bridge.name=br0, com.docker.network.driver.mtu=1400;\n"
+	"                          macvlan: parent=IF or parent=IF.VLAN, macvlan_mode=bridge|private|vepa|passthru,\n"
+	"                          netd.macvlan.host_access=true (the host reaches the containers)\n"
 	"      --label KEY=VALUE   label (repeatable)\n";
 
 static int cmd_net_create(struct cli *cli, int argc, char **argv)

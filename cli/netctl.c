@@ -6,8 +6,13 @@ static const struct cli_cmd top_cmds[] = {
 	{ "network", "Manage networks", NULL, cli_network_cmds },
 	{ "sandbox", "Manage sandboxes (network namespaces)", NULL, cli_sandbox_cmds },
 	{ "image", "Manage images", NULL, cli_image_cmds },
+	{ "volume", "Manage volumes", NULL, cli_volume_cmds },
 	{ "images", "List images (image ls)", cmd_images, NULL },
 	{ "commit", "Make an image from a container's changes", cmd_commit, NULL },
+	{ "pull", "Pull an image from a registry", cmd_pull, NULL },
+	{ "push", "Push an image to a registry", cmd_push, NULL },
+	{ "login", "Log netd in to a registry", cmd_login, NULL },
+	{ "logout", "Forget netd's credentials for a registry", cmd_logout, NULL },
 	{ "container", "Manage containers", NULL, cli_container_cmds },
 	{ "run", "Create and start a container (container run)", cli_container_alias, NULL },
 	{ "create", "Create a container (container create)", cli_container_alias, NULL },
@@ -25,6 +30,7 @@ static const struct cli_cmd top_cmds[] = {
 	{ "port", "List a container's published ports", cli_container_alias, NULL },
 	{ "version", "Show the netctl and netd versions", cmd_version, NULL },
 	{ "info", "Show what netd runs and how", cmd_info, NULL },
+	{ "tls", "Make certificates for netd's TCP listener (tls init)", NULL, cli_tls_cmds },
 	{ NULL },
 };
 
@@ -32,13 +38,19 @@ static void usage(FILE *out, const char *prog, const struct cli_cmd *cmds, bool 
 {
 	if (top)
 		fprintf(out,
-			"Usage: netctl [-H unix:///path/to/netd.sock] COMMAND [ARGS...]\n"
+			"Usage: netctl [-H unix:///path/to/netd.sock | -H tcp://HOST:PORT --tlsverify] COMMAND [ARGS...]\n"
 			"\n"
 			"netctl talks to netd, the container network daemon: networks, sandboxes,\n"
 			"endpoints and containers, with Docker's names for things.\n"
 			"\n"
 			"Global options:\n"
-			"  -H, --host URL   netd's socket (default $NETD_HOST, else unix:///run/netd/netd.sock)\n"
+			"  -H, --host URL   netd's address: unix:///PATH or tcp://HOST:PORT (default $NETD_HOST,\n"
+			"                   else unix:///run/netd/netd.sock)\n"
+			"  --tlsverify      TCP with mutual TLS (or $NETD_TLS_VERIFY=1); the files below default\n"
+			"                   to $NETD_CERT_PATH/{ca,cert,key}.pem, else ~/.netd/\n"
+			"  --tlscacert FILE the CA that signed netd's certificate\n"
+			"  --tlscert FILE   our client certificate\n"
+			"  --tlskey FILE    our client key\n"
 			"  -h, --help       this help\n"
 			"  -v, --version    netctl's version\n"
 			"\n"
@@ -74,13 +86,34 @@ static int dispatch(struct cli *cli, const struct cli_cmd *cmds, const char *pro
 
 int main(int argc, char **argv)
 {
-	const char *host = NULL;
+	struct client_opts co = { 0 };
 	int i = 1;
 	for (; i < argc; i++) {
-		if ((strcmp(argv[i], "-H") == 0 || strcmp(argv[i], "--host") == 0) && i + 1 < argc) {
-			host = argv[++i];
+		static const struct { const char *name; size_t off; } files[] = {
+			{ "--tlscacert", offsetof(struct client_opts, tlscacert) },
+			{ "--tlscert", offsetof(struct client_opts, tlscert) },
+			{ "--tlskey", offsetof(struct client_opts, tlskey) },
+		};
+		bool matched = false;
+		for (size_t f = 0; f < ARRAY_SIZE(files) && !matched; f++) {
+			size_t nl = strlen(files[f].name);
+			const char **dst = (const char **)((char *)&co + files[f].off);
+			if (strcmp(argv[i], files[f].name) == 0 && i + 1 < argc) {
+				*dst = argv[++i];
+				matched = true;
+			} else if (strncmp(argv[i], files[f].name, nl) == 0 && argv[i][nl] == '=') {
+				*dst = argv[i] + nl + 1;
+				matched = true;
+			}
+		}
+		if (matched)
+			continue;
+		if (strcmp(argv[i], "--tlsverify") == 0 || strcmp(argv[i], "--tlsverify=true") == 0) {
+			co.tlsverify = true;
+		} else if ((strcmp(argv[i], "-H") == 0 || strcmp(argv[i], "--host") == 0) && i + 1 < argc) {
+			co.host = argv[++i];
 		} else if (nd_str_has_prefix(argv[i], "--host=")) {
-			host = argv[i] + 7;
+			co.host = argv[i] + 7;
 		} else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--version") == 0) {
 			printf("netctl version %s\n", NETD_VERSION);
 			return 0;
@@ -93,7 +126,7 @@ int main(int argc, char **argv)
 	}
 	struct cli cli = { .prog = "netctl" };
 	struct nd_error err = { 0 };
-	if (client_new(host, &cli.client, &err) < 0)
+	if (client_new(&co, &cli.client, &err) < 0)
 		return cli_fail(&err);
 	int rc = dispatch(&cli, top_cmds, "netctl", argc - i, argv + i, true);
 	client_free(cli.client);

@@ -27,6 +27,21 @@ int cli_fail(const struct nd_error *err);
 int cli_usage_error(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_parse_format(const char *s, enum cli_format *out);
 
+/* cmd_security.c: create/run's security options into HostConfig.
+ * cli_security_opt: 0 taken, -ENOENT not one of them, else an exit status. */
+enum {
+	CLI_O_PRIVILEGED = 1500, CLI_O_CAP_ADD, CLI_O_CAP_DROP, CLI_O_SECURITY_OPT, CLI_O_DEVICE, CLI_O_GROUP_ADD,
+	CLI_O_ULIMIT, CLI_O_SYSCTL,
+};
+#define CLI_SECURITY_OPTIONS                                                                                   \
+	{ "privileged", no_argument, NULL, CLI_O_PRIVILEGED }, { "cap-add", required_argument, NULL, CLI_O_CAP_ADD }, \
+	{ "cap-drop", required_argument, NULL, CLI_O_CAP_DROP },                                                  \
+	{ "security-opt", required_argument, NULL, CLI_O_SECURITY_OPT },                                          \
+	{ "device", required_argument, NULL, CLI_O_DEVICE }, { "group-add", required_argument, NULL, CLI_O_GROUP_ADD }, \
+	{ "ulimit", required_argument, NULL, CLI_O_ULIMIT }, { "sysctl", required_argument, NULL, CLI_O_SYSCTL }
+extern const char cli_security_help[];
+int cli_security_opt(struct cli *cli, int c, const char *arg, json_t *hc);
+
 void cli_print_json(const json_t *j);
 
 /* Aligned human tables. */
@@ -40,6 +55,14 @@ char *cli_path(struct cli *cli, const char *fmt, const char *arg);
 
 int cmd_commit(struct cli *cli, int argc, char **argv);
 
+/* cmd_registry.c */
+int cmd_pull(struct cli *cli, int argc, char **argv);
+int cmd_push(struct cli *cli, int argc, char **argv);
+int cmd_login(struct cli *cli, int argc, char **argv);
+int cmd_logout(struct cli *cli, int argc, char **argv);
+/* `run`/`create` of an image netd does not have: pull it (progress on stderr) */
+int cli_pull_missing(struct cli *cli, const char *image, struct nd_error *err);
+
 /* command groups */
 extern const struct cli_cmd cli_network_cmds[];
 extern const struct cli_cmd cli_sandbox_cmds[];
@@ -52,5 +75,10 @@ int cli_list_opts(struct cli *cli, int argc, char **argv, const char *help, enum
 int cli_each_arg(struct cli *cli, int argc, char **argv, const char *help, const char *method,
 		 const char *fmt, bool print_json, bool print_name);
 extern const struct cli_cmd cli_system_cmds[];
+/* cmd_volume.c: netctl volume ..., and run/create's -v, --mount, --tmpfs,
+ * --read-only, --volumes-from (opt is the long name) into the create body */
+extern const struct cli_cmd cli_volume_cmds[];
+int cli_mount_option(json_t *body, const char *opt, const char *arg, struct nd_error *err);
+extern const struct cli_cmd cli_tls_cmds[];
 int cmd_version(struct cli *cli, int argc, char **argv);
 int cmd_info(struct cli *cli, int argc, char **argv);

@@ -5,6 +5,7 @@
  * our stdin to it (half-closed at our EOF), its bytes to our stdout/stderr
  * (Docker's 8-byte frames without a tty, raw with one). */
 #include "cli/stream.h"
+#include "cli/client.h"
 #include "wire/wire.h"
 
 #include <http_parser.h>
@@ -90,17 +91,33 @@ static const http_parser_settings settings = {
 	.on_message_complete = on_message_complete,
 };
 
-int cli_stream_open(const char *socket_path, const char *path, const json_t *body, struct cli_stream *s,
+static int stream_request(struct cli_stream *s, int fd, void *ssl, const char *path, const json_t *body,
+			  struct nd_error *err);
+
+int cli_stream_open(struct client *c, const char *path, const json_t *body, struct cli_stream *s,
 		    struct nd_error *err)
 {
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (nd_snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", socket_path) < 0)
-		return nd_error_set(err, -ENAMETOOLONG, "socket path %s is too long", socket_path);
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return nd_error_set(err, -errno, "cannot connect to netd at %s: %s", socket_path, strerror(errno));
+	s->host = client_host(c);
+	int fd = -1;
+	void *ssl = NULL;
+	int rc = cli_conn_open(c, &fd, &ssl, err);
+	if (rc < 0)
+		return rc;
+	rc = stream_request(s, fd, ssl, path, body, err);
+	if (rc < 0) {
+		cli_conn_close(fd, ssl);
+		return rc;
+	}
+	s->fd = fd;
+	s->ssl = ssl;
+	return 0;
+}
+
+static int stream_request(struct cli_stream *s, int fd, void *ssl, const char *path, const json_t *body,
+			  struct nd_error *err)
+{
 	_cleanup_free_ char *payload = body ? nd_json_dump(body) : strdup("");
 	_cleanup_free_ char *req = NULL;
 	if (!payload)
@@ -117,7 +134,7 @@ int cli_stream_open(const char *socket_path, const char *path, const json_t *bod
 			 path, strlen(payload), payload);
 	if (n < 0)
 		return nd_error_set(err, -ENOMEM, "out of memory");
-	if (nd_write_all(fd, req, (size_t)n) < 0)
+	if (cli_conn_write(fd, ssl, req, (size_t)n) < 0)
 		return nd_error_set(err, -EPIPE, "sending the request to netd failed: %s", strerror(errno));
 
 	struct head h = { 0 };
@@ -127,9 +144,14 @@ int cli_stream_open(const char *socket_path, const char *path, const json_t *bod
 	char buf[16384];
 	int rc = 0;
 	while (!h.message_done) {
-		ssize_t got = read(fd, buf, sizeof(buf));
-		if (got < 0 && errno == EINTR)
+		struct nd_error rerr = { 0 };
+		ssize_t got = cli_conn_read(fd, ssl, buf, sizeof(buf), s->host, &rerr);
+		if (got == -EAGAIN)
 			continue;
+		if (got < 0 && rerr.code) {
+			rc = nd_error_set(err, rerr.code, "%s", rerr.msg);
+			goto out;
+		}
 		if (got <= 0) {
 			if (h.headers_done && got == 0)
 				http_parser_execute(&p, &settings, NULL, 0);   /* EOF ends a body without length */
@@ -168,7 +190,6 @@ int cli_stream_open(const char *socket_path, const char *path, const json_t *bod
 				  m ? m : "request failed");
 		goto out;
 	}
-	s->fd = TAKE_FD(fd);
 out:
 	free(h.field);
 	free(h.body);
@@ -182,9 +203,9 @@ out:
 
 void cli_stream_close(struct cli_stream *s)
 {
-	if (s->fd >= 0)
-		close(s->fd);
+	cli_conn_close(s->fd, s->ssl);
 	s->fd = -1;
+	s->ssl = NULL;
 	free(s->pending);
 	s->pending = NULL;
 }
@@ -227,16 +248,22 @@ int cli_stream_relay(struct cli_stream *s, const struct cli_relay_opts *o)
 		if (o->tick)
 			o->tick(o->ud);
 		struct pollfd pf[2] = { { .fd = s->fd, .events = POLLIN }, { .fd = in_open ? 0 : -1, .events = POLLIN } };
-		if (poll(pf, 2, -1) < 0) {
+		if (cli_conn_pending(s->ssl)) {
+			pf[0].revents = POLLIN;    /* decrypted bytes wait in the session */
+			pf[1].revents = 0;
+		} else if (poll(pf, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			rc = -errno;
 			break;
 		}
 		if (pf[0].revents) {
-			ssize_t n = read(s->fd, buf, sizeof(buf));
-			if (n < 0 && errno == EINTR)
+			struct nd_error rerr = { 0 };
+			ssize_t n = cli_conn_read(s->fd, s->ssl, buf, sizeof(buf), s->host, &rerr);
+			if (n == -EAGAIN)
 				continue;
+			if (n < 0 && rerr.code)
+				fprintf(stderr, "netctl: %s\n", rerr.msg);
 			if (n <= 0)
 				break;          /* the stream ended: the process did, or we were detached */
 			if ((rc = take_output(s, &d, buf, (size_t)n)) < 0)
@@ -248,8 +275,8 @@ int cli_stream_relay(struct cli_stream *s, const struct cli_relay_opts *o)
 				continue;
 			if (n <= 0) {
 				in_open = false;   /* half-close: the process's stdin ends, its output goes on */
-				shutdown(s->fd, SHUT_WR);
-			} else if (nd_write_all(s->fd, buf, (size_t)n) < 0) {
+				cli_conn_shutdown_write(s->fd, s->ssl);
+			} else if (cli_conn_write(s->fd, s->ssl, buf, (size_t)n) < 0) {
 				in_open = false;
 			}
 		}

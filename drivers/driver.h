@@ -23,7 +23,16 @@ struct nd_fw; /* proxy/'s firewall handle: netd's own nftables table */
 struct nd_drv_subnet {
 	char subnet[64];    /* CIDR, e.g. "172.18.0.0/16", "fd00:1::/64" */
 	char gateway[64];   /* address without prefix, e.g. "172.18.0.1"; "" = none */
+	char ip_range[64];  /* CIDR the dynamic addresses come from; "" = the whole subnet */
+	const json_t *aux;  /* auxiliary addresses {name: address} or NULL (borrowed) */
 	bool ipv6;
+};
+
+/* An address a driver asks netd to keep out of the pools (network_check),
+ * recorded as an auxiliary address called name of the subnet holding it. */
+struct nd_drv_reserved {
+	char name[48];
+	char addr[64];
 };
 
 struct nd_drv_network {
@@ -37,6 +46,9 @@ struct nd_drv_network {
 	json_t *data;            /* driver-private persistent state (object, owned by
 	                          * netd, stored with the network); drivers may
 	                          * read and add keys in network_create */
+	/* network_check's requests, at most one per subnet */
+	int nreserved;
+	struct nd_drv_reserved reserved[ND_DRV_MAX_SUBNETS];
 };
 
 struct nd_drv_endpoint {
@@ -55,6 +67,21 @@ struct nd_drv_sandbox {
 	bool default_route;      /* install default route(s) through this endpoint */
 };
 
+struct nd_drv_ctx;
+/* One of netd's other networks (networks_foreach): its driver's name and
+ * the same view a driver gets of its own networks (read only). */
+typedef int (*nd_drv_network_fn)(const char *driver, const struct nd_drv_network *net, void *arg);
+
+/* What netd records, for a driver's sweep at start. */
+struct nd_drv_records {
+	const struct nd_drv_network *networks;   /* this driver's networks */
+	size_t nnetworks;
+	const struct nd_drv_endpoint *endpoints; /* the endpoints on them */
+	size_t nendpoints;
+	const char *const *netns_paths;          /* every recorded sandbox's netns */
+	size_t nnetns;
+};
+
 /* What a driver gets from netd: shared handles, no globals. */
 struct nd_drv_ctx {
 	struct nd_fw *fw;        /* may be NULL in unit tests */
@@ -68,6 +95,12 @@ struct nd_drv_ctx {
 	 * it). true: they return when the interfaces are gone (one-shot
 	 * tools that exit right after the call). */
 	bool wait_teardown;
+	/* netd's other networks, for drivers whose networks share a host
+	 * resource (a parent interface) and must not collide: calls fn for
+	 * each recorded network whose id is not skip_id, stops at fn's first
+	 * non-zero return and returns it. NULL (tests, tools): none known. */
+	int (*networks_foreach)(struct nd_drv_ctx *ctx, const char *skip_id, nd_drv_network_fn fn, void *arg);
+	void *owner;             /* netd's, for networks_foreach */
 };
 
 struct nd_driver_ops {
@@ -76,6 +109,13 @@ struct nd_driver_ops {
 
 	/* Reject unknown or malformed options before anything changes. */
 	int (*options_validate)(const json_t *options, struct nd_error *err);
+	/* May be NULL. Called once the subnets are settled and before the
+	 * network is recorded: refuses what cannot work (a missing parent, a
+	 * conflict with the kernel or with another network, see
+	 * ctx->networks_foreach) without changing anything (-EINVAL bad input,
+	 * -EEXIST/-EBUSY conflict), and may ask for reserved addresses
+	 * (net->reserved). */
+	int (*network_check)(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_error *err);
 
 	int (*network_create)(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_error *err);
 	int (*network_delete)(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_error *err);
@@ -108,6 +148,14 @@ struct nd_driver_ops {
 	/* Delete an interface owns_ifname() claims but no record names (left by
 	 * a crash), whatever kind it is. Missing = success. May be NULL. */
 	int (*orphan_delete)(struct nd_drv_ctx *ctx, const char *ifname, struct nd_error *err);
+	/* May be NULL. At start, after restore and repair: delete what the
+	 * driver made that no record names and that owns_ifname cannot tell by
+	 * name (found by the driver's own marks, in netd's namespace and in
+	 * the sandboxes'); never anything else. */
+	int (*sweep)(struct nd_drv_ctx *ctx, const struct nd_drv_records *rec, struct nd_error *err);
+	/* May be NULL. What `network inspect` shows of the network's kernel
+	 * side beyond Docker's fields (a new JSON object, or NULL). */
+	json_t *(*network_status)(struct nd_drv_ctx *ctx, const struct nd_drv_network *net);
 };
 
 /* The registry: a const table, looked up by name. */
@@ -116,3 +164,4 @@ const struct nd_driver_ops *nd_driver_find(const char *name);
 const struct nd_driver_ops *const *nd_driver_all(void);
 
 extern const struct nd_driver_ops nd_bridge_driver;
+extern const struct nd_driver_ops nd_macvlan_driver;

@@ -4,6 +4,7 @@
 
 static const struct nd_driver_ops *const nd_drivers[] = {
 	&nd_bridge_driver,
+	&nd_macvlan_driver,
 	NULL,
 };
 

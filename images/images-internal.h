@@ -107,6 +107,11 @@ struct images__unpack_result {
  * destfd, whiteouts in overlay form. tee_fd >= 0 receives the uncompressed tar. */
 int images__unpack(int destfd, const char *src_path, int tee_fd, struct images__unpack_result *res,
 		   struct nd_error *err);
+/* The same from a libarchive read callback (a blob still downloading). */
+struct archive;
+typedef ssize_t (*images__read_fn)(struct archive *a, void *ud, const void **buf);
+int images__unpack_stream(int destfd, images__read_fn rd, void *ud, const char *what,
+			  struct images__unpack_result *res, struct nd_error *err);
 
 /* layer.c */
 /* Stages the layer blob (already in blobs/ or at src) as chain `chain` with
@@ -125,6 +130,11 @@ int images__layer_lower(struct images *h, const char *chain, char **lower, struc
 int images__layer_diff_path(struct images *h, const char *chain, char *buf, size_t size);
 int64_t images__layer_size(struct images *h, const char *chain);
 int images__layers_repair(struct images *h);
+
+/* registry_pull.c: drops the partial downloads interrupted pulls left for
+ * the next pull to resume (caller holds gc as the writer). */
+struct images_prune_report;
+void images__partial_prune(struct images *h, struct images_prune_report *rep);
 
 /* store.c */
 int images__blob_path(struct images *h, const char *digest, char *buf, size_t size);

@@ -166,3 +166,67 @@ int images_commit_container(struct images *h, const char *cid, const struct imag
 			    char id[IMAGES_DIGEST_LEN + 1], struct nd_error *err);
 
 void images_strv_free(char **v);
+
+/* ---- registries ------------------------------------------------------------
+ * The OCI distribution protocol (Docker registry API v2) through libcurl:
+ * pull, push and login, with the token flow (401 + WWW-Authenticate: Bearer
+ * -> the realm's token endpoint, anonymous or with Basic credentials),
+ * plain Basic auth, TLS trust from the system CAs plus certs.d/HOST/ca.crt,
+ * plain HTTP for insecure registries, mirrors for docker.io. These calls
+ * block: run them off the event loop. */
+
+struct images_progress {
+	const char *id;        /* short layer id (12 hex), a tag, or NULL */
+	const char *status;    /* Docker's words: "Downloading", "Pull complete", ... */
+	int64_t current, total;/* total 0: no byte counts */
+};
+typedef void (*images_progress_fn)(const struct images_progress *p, void *data);
+
+struct images_registry_opts {
+	const char *username, *password;   /* explicit credentials (X-Registry-Auth, login) */
+	const char *auth_file;             /* Docker config.json of stored credentials, or NULL */
+	const char *const *certs_dirs;     /* NULL-terminated dirs of HOST[:PORT]/ca.crt, or NULL */
+	const char *const *insecure;       /* NULL-terminated HOST[:PORT]: plain HTTP */
+	const char *const *mirrors;        /* NULL-terminated mirror URLs for docker.io */
+	unsigned max_downloads;            /* parallel layer downloads (0: 3) */
+	unsigned max_attempts;             /* tries per request on 5xx / connection loss (0: 5) */
+	unsigned backoff_ms;               /* first retry delay, doubled each time (0: 500) */
+	int64_t chunk_size;                /* push: blobs above this go in PATCH chunks (0: 32 MiB) */
+	images_progress_fn progress;
+	void *progress_data;
+	const volatile int *cancel;        /* non-zero: stop (-ECANCELED) */
+};
+
+/* Pulls NAME[:TAG|@DIGEST]: layers download in parallel (resuming what an
+ * earlier interrupted pull left, with HTTP Range), are verified against their
+ * digests while streaming and unpacked as they arrive; the image is registered
+ * only when all of it is good. id gets the image ID, digest the manifest (or
+ * index) digest. -EKEYREJECTED when the registry refuses the credentials. */
+int images_pull(struct images *h, const char *name, const struct images_registry_opts *o,
+		char id[IMAGES_DIGEST_LEN + 1], char digest[IMAGES_DIGEST_LEN + 1], struct nd_error *err);
+
+struct images_push_result {
+	char digest[IMAGES_DIGEST_LEN + 1];  /* manifest digest */
+	int64_t size;                        /* manifest size */
+	char tag[129];
+};
+/* Pushes a tagged image: blobs the registry has are skipped, blobs it has in
+ * another repository are mounted, the rest uploaded (monolithic or chunked),
+ * the manifest last. */
+int images_push(struct images *h, const char *name, const struct images_registry_opts *o,
+		struct images_push_result *res, struct nd_error *err);
+
+/* Checks credentials against a registry (the /v2/ challenge and, for token
+ * auth, a token). server: "HOST[:PORT]", a URL, or NULL/"" for docker.io. */
+int images_registry_login(const char *server, const struct images_registry_opts *o, struct nd_error *err);
+/* The key Docker's config.json uses for server ("https://index.docker.io/v1/"
+ * for docker.io, HOST[:PORT] otherwise). */
+int images_registry_key(const char *server, char *out, size_t size, struct nd_error *err);
+/* Docker config.json credentials ("auths": {key: {"auth": base64(user:pass)}}),
+ * written atomically with mode 0600. */
+int images_auth_store(const char *file, const char *server, const char *user, const char *password,
+		      struct nd_error *err);
+int images_auth_erase(const char *file, const char *server, struct nd_error *err);
+/* -ENOENT when the file has nothing for server. */
+int images_auth_lookup(const char *file, const char *server, char **user, char **password,
+		       struct nd_error *err);

@@ -514,6 +514,7 @@ int images_prune(struct images *h, bool all, images_in_use_fn in_use, void *user
 	}
 	pthread_mutex_unlock(&h->meta);
 	r = gc_locked(h, &rep, err);
+	images__partial_prune(h, &rep);   /* no pull runs: they hold gc as readers */
 	pthread_rwlock_unlock(&h->gc);
 	if (report)
 		*report = rep;

@@ -387,13 +387,16 @@ static void archive_freep(struct archive **a)
 		archive_read_free(*a);
 }
 
+/* Unpacks what the opened raw reader yields (see images__unpack and
+ * images__unpack_stream). */
+static int unpack_raw(int destfd, struct archive *raw, const char *what, int tee_fd,
+		      struct images__unpack_result *res, struct nd_error *err);
+
 int images__unpack(int destfd, const char *src_path, int tee_fd, struct images__unpack_result *res,
 		   struct nd_error *err)
 {
 	_cleanup_(archive_freep) struct archive *raw = archive_read_new();
-	_cleanup_(archive_freep) struct archive *tar = archive_read_new();
-	_cleanup_evp_ EVP_MD_CTX *md = images__sha256_new();
-	if (!raw || !tar || !md)
+	if (!raw)
 		return nd_error_set(err, -ENOMEM, "out of memory");
 	archive_read_support_filter_gzip(raw);
 	archive_read_support_filter_zstd(raw);
@@ -407,6 +410,32 @@ int images__unpack(int destfd, const char *src_path, int tee_fd, struct images__
 		return nd_error_set(err, -EINVAL, "layer %s is empty", src_path);
 	if (archive_read_open_filename(raw, src_path, 1 << 20) != ARCHIVE_OK)
 		return nd_error_set(err, -EINVAL, "open layer %s: %s", src_path, archive_error_string(raw));
+	return unpack_raw(destfd, raw, src_path, tee_fd, res, err);
+}
+
+int images__unpack_stream(int destfd, images__read_fn rd, void *ud, const char *what,
+			  struct images__unpack_result *res, struct nd_error *err)
+{
+	_cleanup_(archive_freep) struct archive *raw = archive_read_new();
+	if (!raw)
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	archive_read_support_filter_gzip(raw);
+	archive_read_support_filter_zstd(raw);
+	archive_read_support_filter_xz(raw);
+	archive_read_support_filter_bzip2(raw);
+	archive_read_support_format_raw(raw);
+	if (archive_read_open(raw, ud, NULL, rd, NULL) != ARCHIVE_OK)
+		return nd_error_set(err, -EINVAL, "layer %s: %s", what, archive_error_string(raw));
+	return unpack_raw(destfd, raw, what, -1, res, err);
+}
+
+static int unpack_raw(int destfd, struct archive *raw, const char *src_path, int tee_fd,
+		      struct images__unpack_result *res, struct nd_error *err)
+{
+	_cleanup_(archive_freep) struct archive *tar = archive_read_new();
+	_cleanup_evp_ EVP_MD_CTX *md = images__sha256_new();
+	if (!tar || !md)
+		return nd_error_set(err, -ENOMEM, "out of memory");
 	struct archive_entry *re;
 	int r = archive_read_next_header(raw, &re);
 	if (r == ARCHIVE_EOF)

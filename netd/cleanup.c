@@ -17,6 +17,9 @@
  *   eBPF         this instance's pins and links under the pin path (the
  *                programs leave the cgroup)
  *   cgroups      the containers' cgroup parent dirs, when empty
+ *   volumes      the mounts of volumes with the local driver's options (a
+ *                tmpfs, a device, a bind) on <root>/volumes/NAME/_data; the
+ *                volumes themselves (their records and data) stay
  *   exec root    whatever is mounted under it, then the directory
  * Images, network definitions and the database stay in --root.
  *
@@ -347,9 +350,16 @@ static void networking(struct cleanup *c, struct nd_drv_ctx *ctx)
 		snprintf(what, sizeof(what), "network %s", n->rec.name);
 		report_gone(c, names, what);
 	}
+	/* what a driver made and marks (not by name), with no record left at all */
+	const struct nd_driver_ops *const *all = nd_driver_all();
+	for (size_t k = 0; all[k]; k++) {
+		struct nd_drv_records none = { 0 };
+		nd_error_clear(&e);
+		if (all[k]->sweep && all[k]->sweep(ctx, &none, &e) < 0)
+			failed(c, "%s driver: %s", all[k]->name, e.msg);
+	}
 	/* interfaces a driver owns by name that are left (a crash before the record) */
 	struct ifaddrs *ifa = NULL;
-	const struct nd_driver_ops *const *all = nd_driver_all();
 	if (getifaddrs(&ifa) == 0) {
 		for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
 			if (!i->ifa_name || json_object_get(seen, i->ifa_name))
@@ -473,6 +483,33 @@ static void exec_root(struct cleanup *c)
 
 /* ---- the whole ---------------------------------------------------------------------- */
 
+/* the local driver's mounts on <root>/volumes/NAME/_data */
+static void volume_mounts(struct cleanup *c, const char *root)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s/volumes", root);
+	DIR *dp = opendir(dir);
+	if (!dp)
+		return;
+	struct dirent *de;
+	while ((de = readdir(dp))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char data[PATH_MAX + 300];
+		snprintf(data, sizeof(data), "%s/%s/_data", dir, de->d_name);
+		struct statx sx;
+		while (statx(AT_FDCWD, data, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) == 0 &&
+		       (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT)) {
+			if (umount2(data, MNT_DETACH) < 0) {
+				failed(c, "volume mount %s: %s", data, strerror(errno));
+				break;
+			}
+			saidf(c, "volume mount %s", data);
+		}
+	}
+	closedir(dp);
+}
+
 static bool socket_live(const char *path)
 {
 	struct stat st;
@@ -554,8 +591,9 @@ int netd_cleanup(struct netd *d)
 	if (nd_ports_pins_remove(base, &owner, said, &c, &err) < 0)
 		failed(&c, "%s", err.msg);
 
-	/* 5. cgroup parents, 6. the exec root and the socket */
+	/* 5. cgroup parents, volumes' mounts, 6. the exec root and the socket */
 	cgroup_parents(&c);
+	volume_mounts(&c, d->cfg.root);
 	exec_root(&c);
 	struct stat st;
 	if (lstat(d->cfg.socket, &st) == 0 && S_ISSOCK(st.st_mode)) {

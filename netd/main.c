@@ -7,6 +7,7 @@
 #include "images/images.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
@@ -68,6 +69,35 @@ static void on_walk_close(uv_handle_t *h, void *arg)
 		uv_close(h, NULL);
 }
 
+/* SIGHUP: the config read again (flags and file); its TLS certificate, key,
+ * CA and tls-roles replace the running ones for new connections and
+ * requests. Established connections keep their session. Anything wrong
+ * keeps all of the old material, and says why. */
+static void on_hup(uv_signal_t *s, int signum)
+{
+	struct netd *d = s->data;
+	struct netd_config nc;
+	struct nd_error err = { 0 };
+	(void)signum;
+	if (netd_config_parse(&nc, d->argc, d->argv, &err) < 0) {
+		log_error("reload refused, keeping the old certificates and roles: %s", err.msg);
+		netd_config_free(&nc);
+		return;
+	}
+	if (d->tls && (!nc.tlsverify || http_tls_reload(d->tls, nc.tlscacert, nc.tlscert, nc.tlskey, &err) < 0)) {
+		if (!nc.tlsverify)
+			nd_error_set(&err, -EINVAL, "tlsverify cannot be turned off by a reload");
+		log_error("reload refused, keeping the old certificates and roles: %s", err.msg);
+		netd_config_free(&nc);
+		return;
+	}
+	memcpy(d->cfg.tls_roles, nc.tls_roles, sizeof(nc.tls_roles));
+	d->cfg.ntls_roles = nc.ntls_roles;
+	log_info("reloaded tlscert=%s tlscacert=%s tls-roles=%zu", nc.tlscert ? nc.tlscert : "-",
+		 nc.tlscacert ? nc.tlscacert : "-", nc.ntls_roles);
+	netd_config_free(&nc);
+}
+
 static void on_signal(uv_signal_t *s, int signum)
 {
 	struct netd *d = s->data;
@@ -79,6 +109,7 @@ static void on_signal(uv_signal_t *s, int signum)
 	d->http = NULL;
 	uv_signal_stop(&d->sig_term);
 	uv_signal_stop(&d->sig_int);
+	uv_signal_stop(&d->sig_hup);
 	/* the port proxy closes its own handles while the loop still runs, so
 	 * their callbacks free what they own (published ports stay) */
 	net_ports_close(d);
@@ -88,7 +119,7 @@ static void on_signal(uv_signal_t *s, int signum)
 
 int main(int argc, char **argv)
 {
-	struct netd d = { .lock_fd = -1, .exec_lock_fd = -1 };
+	struct netd d = { .lock_fd = -1, .exec_lock_fd = -1, .argc = argc, .argv = argv };
 	struct nd_error err = { 0 };
 	int rc;
 
@@ -107,6 +138,11 @@ int main(int argc, char **argv)
 	/* containers' monitors are our children; reap them ourselves */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 
+	/* the certificates before anything is made: bad ones refuse the start */
+	if (d.cfg.tlsverify &&
+	    (rc = http_tls_new(d.cfg.tlscacert, d.cfg.tlscert, d.cfg.tlskey, true, &d.tls, &err)) < 0)
+		goto fail;
+
 	char path[PATH_MAX];
 	char spool[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/netd.db", d.cfg.root);
@@ -120,14 +156,20 @@ int main(int argc, char **argv)
 	    (rc = daemon_identity(&d, &err)) < 0)
 		goto fail;
 
-	char sockdir[PATH_MAX];
-	snprintf(sockdir, sizeof(sockdir), "%s", d.cfg.socket);
-	char *slash = strrchr(sockdir, '/');
-	if (slash && slash != sockdir) {
-		*slash = '\0';
-		if ((rc = mkdir_p(sockdir, 0755, &err)) < 0)
-			goto fail;
+	for (size_t i = 0; i < d.cfg.nhosts; i++) {
+		if (!nd_str_has_prefix(d.cfg.hosts[i], "unix://"))
+			continue;
+		char sockdir[PATH_MAX];
+		snprintf(sockdir, sizeof(sockdir), "%s", d.cfg.hosts[i] + 7);
+		char *slash = strrchr(sockdir, '/');
+		if (slash && slash != sockdir) {
+			*slash = '\0';
+			if ((rc = mkdir_p(sockdir, 0755, &err)) < 0)
+				goto fail;
+		}
 	}
+	/* the socket's group: "netd" when it exists (as Docker's "docker") */
+	struct group *gr = getgrnam("netd");
 
 	char imgroot[PATH_MAX];
 	snprintf(imgroot, sizeof(imgroot), "%s/images", d.cfg.root);
@@ -142,8 +184,13 @@ int main(int argc, char **argv)
 	/* the socket first: a netd that cannot serve (socket taken) must fail
 	 * before it touches the kernel. Nothing is answered before uv_run. */
 	struct http_server_config hc = {
-		.socket_path = d.cfg.socket,
+		.hosts = (const char *const *)d.cfg.hosts,
+		.nhosts = d.cfg.nhosts,
+		.tls = d.tls,
+		.insecure_tcp = d.cfg.insecure_tcp,
+		.authorize = api_authorize,
 		.socket_mode = 0660,
+		.socket_gid = gr ? gr->gr_gid : 0,
 		.spool_dir = spool,
 		.routes = netd_routes,
 		.nroutes = netd_nroutes,
@@ -161,9 +208,17 @@ int main(int argc, char **argv)
 	d.sig_term.data = d.sig_int.data = &d;
 	uv_signal_start(&d.sig_term, on_signal, SIGTERM);
 	uv_signal_start(&d.sig_int, on_signal, SIGINT);
+	uv_signal_init(d.loop, &d.sig_hup);
+	d.sig_hup.data = &d;
+	uv_signal_start(&d.sig_hup, on_hup, SIGHUP);
+	if (d.tls && d.cfg.ntls_roles == 0)
+		log_warn("no tls-roles: every client certificate the CA signed is admin");
 
 	log_info("netd started version=%s id=%.12s root=%s exec-root=%s socket=%s pid=%d", NETD_VERSION,
 		 d.id, d.cfg.root, d.cfg.exec_root, d.cfg.socket, getpid());
+	for (size_t i = 0; i < d.cfg.nhosts; i++)
+		if (nd_str_has_prefix(d.cfg.hosts[i], "tcp://"))
+			log_info("listening host=%s tls=%s", d.cfg.hosts[i], d.tls ? "mutual" : "NONE");
 	uv_run(d.loop, UV_RUN_DEFAULT);
 
 	netd_containers_stop(&d);
@@ -176,6 +231,7 @@ int main(int argc, char **argv)
 		close(d.lock_fd);
 	if (d.exec_lock_fd >= 0)
 		close(d.exec_lock_fd);
+	http_tls_free(d.tls);
 	log_info("netd stopped");
 	netd_config_free(&d.cfg);
 	return 0;
@@ -195,6 +251,7 @@ fail:
 	}
 	images_close(d.images);
 	store_close(d.store);
+	http_tls_free(d.tls);
 	if (d.lock_fd >= 0)
 		close(d.lock_fd);
 	if (d.exec_lock_fd >= 0)

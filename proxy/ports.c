@@ -111,7 +111,8 @@ static void shadow_update(struct nd_ports *p, struct ports__entry *e)
 {
 	if (!e)
 		return;
-	bool want = !e->k.v6 && e->k.any && e->k.proto != IPPROTO_SCTP && !has_v6(p, e->k.proto, e->k.host_port);
+	bool want = !e->k.v6 && e->k.any && e->k.proto != IPPROTO_SCTP && !has_v6(p, e->k.proto, e->k.host_port) &&
+		    !(e->map.caller_reserves && !p->ops->listen);
 	if (!want) {
 		shadow_drop(p, e, true);
 		return;
@@ -355,7 +356,8 @@ int nd_ports_add(struct nd_ports *p, const struct nd_port_map *maps, size_t n, s
 	}
 	/* 2. reservations: a host process that holds the port fails it here */
 	for (size_t i = 0; i < nn; i++)
-		if ((r = ports__reserve(&news[i]->k, p->ops->listen, &news[i]->resv_fd, err)) < 0)
+		if (!(news[i]->map.caller_reserves && !p->ops->listen) &&
+		    (r = ports__reserve(&news[i]->k, p->ops->listen, &news[i]->resv_fd, err)) < 0)
 			goto err_free;
 	/* 3. the host path */
 	if ((r = p->ops->add(p, news, nn, err)) < 0)
@@ -566,7 +568,8 @@ int nd_ports_sync(struct nd_ports *p, const struct nd_port_map *all, size_t n, s
 			want[i] = NULL;
 			continue;
 		}
-		if (ports__reserve(&want[i]->k, p->ops->listen, &want[i]->resv_fd, &e) < 0)
+		if (!(want[i]->map.caller_reserves && !p->ops->listen) &&
+		    ports__reserve(&want[i]->k, p->ops->listen, &want[i]->resv_fd, &e) < 0)
 			keep_first(err, &first, &e); /* published anyway: the host process keeps its socket */
 		insert(p, want[i]);
 	}

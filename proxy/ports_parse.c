@@ -76,6 +76,7 @@ int ports__canon(const struct nd_port_map *in, struct nd_port_map *out, struct f
 	out->proto = in->proto;
 	out->host_port = in->host_port;
 	out->container_port = in->container_port;
+	out->caller_reserves = in->caller_reserves;
 	int af = k->v6 ? AF_INET6 : AF_INET;
 	inet_ntop(af, k->addr, out->container_ip, sizeof(out->container_ip));
 	if (!k->any)

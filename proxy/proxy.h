@@ -192,6 +192,11 @@ struct nd_port_map {
 	uint16_t host_port;        /* 0 only in nd_ports_parse() output: pick one */
 	char container_ip[46];     /* v4 or v6, the family of host_ip when given */
 	uint16_t container_port;
+	/* The caller holds the host port itself (a CNI runtime such as podman
+	 * binds its published ports): no reservation socket and no IPv6 side,
+	 * in ebpf mode. The userland proxy listens on the port, so it reserves
+	 * anyway. */
+	bool caller_reserves;
 };
 
 /* Parses one -p value into 1..max mappings (a range gives one per port):

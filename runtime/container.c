@@ -280,44 +280,45 @@ void rt__container_child(struct rt__child_ctx *ctx)
 
 	/* bind sources are host paths: keep them as fds across pivot_root */
 	int *src_fds = calloc(spec->n_mounts + 1, sizeof(int));
-	for (size_t i = 0; i < spec->n_mounts; i++) {
+	for (size_t i = 0; src_fds && i < spec->n_mounts; i++) {
+		src_fds[i] = -1;
+		if (spec->mounts[i].type != RT_MOUNT_BIND)
+			continue;
 		/* a detached copy of the source mount, attached after pivot_root
 		 * with move_mount(): the destination then resolves inside the root */
 		src_fds[i] = (int)syscall(SYS_open_tree, AT_FDCWD, spec->mounts[i].source,
-					  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+					  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+						  (spec->mounts[i].nonrecursive ? 0 : AT_RECURSIVE));
 		if (src_fds[i] < 0) {
 			nd_error_set(&err, -errno, "bind mount source %s: %m", spec->mounts[i].source);
 			child_fail(ctx, &err, 125);
 		}
 	}
+	if (!src_fds) {
+		nd_error_set(&err, -ENOMEM, "out of memory");
+		child_fail(ctx, &err, 125);
+	}
+	struct rt__hostdevs *hostdevs = rt__security_hostdevs(&spec->security);
+	char *bpf;
+	size_t bpf_len;
+	rt__security_bpf_read(spec->state_dir, &bpf, &bpf_len);
 	if ((r = pivot(spec->rootfs, &err)) < 0)
 		child_fail(ctx, &err, 125);
 
 	/* from here every path resolves inside the container's root */
+	bool priv = spec->security.privileged;
 	if (mount_at("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, &err) < 0 ||
-	    setup_dev(spec->tty, &err) < 0 ||
-	    mount_at("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL, &err) < 0)
+	    rt__security_sysctls(&spec->security, &err) < 0 || setup_dev(spec->tty, &err) < 0 ||
+	    rt__security_devices(&spec->security, hostdevs, &err) < 0 ||
+	    mount_at("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | (priv ? 0 : MS_RDONLY), NULL, &err) < 0)
 		child_fail(ctx, &err, 125);
-	for (size_t i = 0; i < spec->n_mounts; i++) {
-		const struct rt_mount *m = &spec->mounts[i];
-		struct stat st;
-		if (fstat(src_fds[i], &st) < 0 || (r = make_target(m->destination, S_ISDIR(st.st_mode))) < 0) {
-			nd_error_set(&err, -errno, "create mount point %s: %m", m->destination);
-			child_fail(ctx, &err, 125);
-		}
-		if (syscall(SYS_move_mount, src_fds[i], "", AT_FDCWD, m->destination,
-			    MOVE_MOUNT_F_EMPTY_PATH) < 0) {
-			nd_error_set(&err, -errno, "bind %s on %s: %m", m->source, m->destination);
-			child_fail(ctx, &err, 125);
-		}
-		if (m->readonly && (r = remount_ro(m->destination, false)) < 0) {
-			nd_error_set(&err, r, "read-only %s: %s", m->destination, strerror(-r));
-			child_fail(ctx, &err, 125);
-		}
-		close(src_fds[i]);
-	}
+	if (rt__mounts_setup(spec, src_fds, &err) < 0)
+		child_fail(ctx, &err, 125);
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		if (src_fds[i] >= 0)
+			close(src_fds[i]);
 	free(src_fds);
-	if (setup_masks(&err) < 0)
+	if (!priv && setup_masks(&err) < 0)
 		child_fail(ctx, &err, 125);
 	if (spec->readonly_rootfs && (r = remount_ro("/", false)) < 0) {
 		nd_error_set(&err, r, "read-only rootfs: %s", strerror(-r));
@@ -357,9 +358,10 @@ void rt__container_child(struct rt__child_ctx *ctx)
 				memcpy(ctx->argv_area, "init", 4);
 			}
 			prctl(PR_SET_NAME, "init", 0, 0, 0);
-			/* the init keeps Docker's capabilities, never more */
-			rt__caps_drop_bounding(wire_cap_default_mask(), NULL);
-			prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+			/* the init keeps the container's capabilities, never more */
+			rt__caps_drop_bounding(rt_security_caps(&spec->security), NULL);
+			if (!spec->security.new_privs)
+				prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 			_exit(rt__init_run(child));
 		}
 		sigprocmask(SIG_UNBLOCK, &all, NULL);
@@ -369,7 +371,7 @@ void rt__container_child(struct rt__child_ctx *ctx)
 
 	struct rt__proc p = {
 		.user = spec->user, .cwd = spec->cwd, .args = spec->args, .env = spec->env,
-		.hostname = hostname, .tty = spec->tty,
+		.hostname = hostname, .tty = spec->tty, .sec = &spec->security, .bpf = bpf, .bpf_len = bpf_len,
 	};
 	int exit_code = 125;
 	rt__process_exec(&p, &exit_code, &err);

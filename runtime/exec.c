@@ -72,6 +72,8 @@ int rt_exec_start(const struct rt_state *st, const struct rt_exec_spec *xs, stru
 	char path[PATH_MAX];
 	nd_snprintf(path, sizeof(path), "%s/" RT_SPEC_FILE, st->state_dir);
 	struct rt_spec *spec = NULL;
+	char *bpf = NULL;
+	size_t bpf_len = 0;
 	int r = rt_spec_load(path, &spec, err);
 	if (r < 0)
 		return r;
@@ -110,6 +112,7 @@ int rt_exec_start(const struct rt_state *st, const struct rt_exec_spec *xs, stru
 		goto out_ns;
 	}
 	char hbuf[65];
+	rt__security_bpf_read(st->state_dir, &bpf, &bpf_len);
 	struct rt__proc proc = {
 		.user = xs->user ? xs->user : spec->user,
 		.cwd = xs->cwd ? xs->cwd : spec->cwd,
@@ -117,6 +120,9 @@ int rt_exec_start(const struct rt_state *st, const struct rt_exec_spec *xs, stru
 		.env = xs->env ? xs->env : spec->env,
 		.hostname = rt__spec_hostname(spec, hbuf),
 		.tty = xs->tty,
+		.sec = &spec->security,
+		.bpf = bpf,
+		.bpf_len = bpf_len,
 	};
 	pid_t relay = fork();
 	if (relay < 0) {
@@ -243,6 +249,7 @@ out_ns:
 	for (size_t i = 0; i < ARRAY_SIZE(namespaces); i++)
 		close(nsfd[i]);
 out:
+	free(bpf);
 	rt_cgroup_clear(&cg);
 	rt_spec_free(spec);
 	return r;

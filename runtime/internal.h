@@ -32,6 +32,33 @@ int rt__caps_drop_bounding(uint64_t keep, struct nd_error *err);
 int rt__caps_set(uint64_t caps, struct nd_error *err);
 int rt__user_switch(const struct rt_user *u, struct nd_error *err);
 int rt__seccomp_load_default(struct nd_error *err);
+/* security.c: the spec's security options as JSON, and their steps */
+json_t *rt__security_to_json(const struct rt_security *sec);
+int rt__security_from_json(const json_t *j, struct rt_security *out, struct nd_error *err);
+/* extra device rules in the container's cgroup (v1 devices; refused on v2) */
+int rt__security_cgroup(const struct rt_cgroup *cg, const struct rt_security *sec, struct nd_error *err);
+/* in the container, before pivot_root: the host's device nodes (privileged) */
+struct rt__hostdevs;
+struct rt__hostdevs *rt__security_hostdevs(const struct rt_security *sec);
+/* after /proc is mounted, before it is made read-only */
+int rt__security_sysctls(const struct rt_security *sec, struct nd_error *err);
+/* after /dev is set up: the --device nodes and the host's (privileged) */
+int rt__security_devices(const struct rt_security *sec, struct rt__hostdevs *hd, struct nd_error *err);
+/* in the process, before the user switch: extra groups, rlimits */
+int rt__security_groups(const struct rt_security *sec, struct rt_user *u, struct nd_error *err);
+int rt__security_rlimits(const struct rt_security *sec, struct nd_error *err);
+/* last, after no_new_privs: the seccomp filter the spec asks for */
+int rt__security_seccomp(const struct rt_security *sec, const char *bpf, size_t bpf_len, struct nd_error *err);
+int rt__seccomp_profile_load(const struct rt_seccomp_profile *p, struct nd_error *err);
+/* A profile compiled once (the shim, before the clone) into <state_dir>/
+ * seccomp.bpf, which the container and every exec load as it is: libseccomp
+ * takes tens of ms to compile a long profile. */
+#define RT_SECCOMP_BPF "seccomp.bpf"
+int rt__seccomp_profile_export(const struct rt_seccomp_profile *p, int fd, struct nd_error *err);
+int rt__seccomp_bpf_load(const struct rt_seccomp_profile *p, const void *bpf, size_t len, struct nd_error *err);
+int rt__security_seccomp_compile(const struct rt_spec *spec, struct nd_error *err);
+/* the compiled filter of a state dir, if any (*bpf NULL otherwise) */
+void rt__security_bpf_read(const char *state_dir, char **bpf, size_t *len);
 /* $PATH lookup; sets *exit_code to 127/126 on failure, as Docker */
 int rt__find_exec(const char *file, char *const *env, char out[PATH_MAX], int *exit_code,
 		  struct nd_error *err);
@@ -43,6 +70,11 @@ int rt__cgroup_from_json(const json_t *j, struct rt_cgroup *out);
 
 /* log lines, Docker json-file style */
 size_t rt__json_escape(char *out, const char *in, size_t len);
+
+/* mounts.c: the spec's mounts, made inside the container's root */
+bool rt__propagation_valid(const char *p);
+/* after pivot_root: every spec mount, in order */
+int rt__mounts_setup(const struct rt_spec *spec, const int *src_fds, struct nd_error *err);
 
 /* ---- the container process (container.c) ---------------------------------- */
 
@@ -69,6 +101,9 @@ struct rt__proc {
 	char *const *env;
 	const char *hostname;
 	bool tty;
+	const struct rt_security *sec; /* NULL: the defaults */
+	const char *bpf;               /* sec's profile, compiled (rt__security_bpf_read) */
+	size_t bpf_len;
 };
 int rt__process_exec(const struct rt__proc *p, int *exit_code, struct nd_error *err);
 /* reports an error on a sync fd as 'E' + {"code","exit_code","message"} */

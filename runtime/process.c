@@ -52,11 +52,19 @@ int rt__process_exec(const struct rt__proc *p, int *exit_code, struct nd_error *
 		return nd_error_set(err, -EINVAL, "the working directory \"%s\" is not absolute", cwd);
 	if ((r = nd_mkdir_p(cwd, 0755)) < 0)
 		return nd_error_set(err, r, "mkdir %s: %s", cwd, strerror(-r));
+	if ((r = rt__security_groups(p->sec, &u, err)) < 0 || (r = rt__security_rlimits(p->sec, err)) < 0)
+		return r;
 	char **env = rt__build_env(p->env, p->hostname, u.home, p->tty);
 	if (!env)
 		return nd_error_set(err, -ENOMEM, "out of memory");
 
-	uint64_t caps = wire_cap_default_mask();
+	/* without no_new_privs the filter needs CAP_SYS_ADMIN: loaded now,
+	 * before the capabilities go (runc's order); it then filters the
+	 * setup's own syscalls too */
+	bool nnp = !(p->sec && p->sec->new_privs);
+	if (!nnp && (r = rt__security_seccomp(p->sec, p->bpf, p->bpf_len, err)) < 0)
+		return r;
+	uint64_t caps = rt_security_caps(p->sec);
 	if ((r = rt__caps_drop_bounding(caps, err)) < 0)
 		return r;
 	if ((r = rt__user_switch(&u, err)) < 0)
@@ -65,12 +73,12 @@ int rt__process_exec(const struct rt__proc *p, int *exit_code, struct nd_error *
 		return r;
 	if (chdir(cwd) < 0)
 		return nd_error_set(err, -errno, "chdir to cwd (\"%s\") set in config.json failed: %m", cwd);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+	if (nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return nd_error_set(err, -errno, "no_new_privs: %m");
 	char path[PATH_MAX];
 	if ((r = rt__find_exec(p->args[0], env, path, exit_code, err)) < 0)
 		return r;
-	if ((r = rt__seccomp_load_default(err)) < 0) {
+	if (nnp && (r = rt__security_seccomp(p->sec, p->bpf, p->bpf_len, err)) < 0) {
 		*exit_code = 125;
 		return r;
 	}

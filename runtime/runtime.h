@@ -21,10 +21,30 @@
 
 /* ---- the container spec -------------------------------------------------- */
 
+enum rt_mount_type {
+	RT_MOUNT_BIND = 0,  /* source: a host path (file or dir), bound recursively */
+	RT_MOUNT_TMPFS,     /* a new tmpfs; source ignored */
+};
+
+/* mount attributes (RT_MOUNT_*): nosuid, nodev, noexec */
+#define RT_MOUNT_NOSUID 0x1u
+#define RT_MOUNT_NODEV 0x2u
+#define RT_MOUNT_NOEXEC 0x4u
+
+/* Mounts are made after pivot_root, in array order (parents first), each
+ * target resolved inside the container's root (openat2 RESOLVE_IN_ROOT,
+ * no magic links) and created when missing, then attached with
+ * move_mount(); attributes and propagation through mount_setattr(). */
 struct rt_mount {
-	char *source;       /* host path (file or dir) */
+	char *source;       /* host path (file or dir); NULL for tmpfs */
 	char *destination;  /* path inside the container */
 	bool readonly;
+	enum rt_mount_type type;
+	unsigned flags;     /* RT_MOUNT_NOSUID | RT_MOUNT_NODEV | RT_MOUNT_NOEXEC */
+	char *options;      /* tmpfs parameters "size=64m,mode=1777" (key[=value],...); NULL = none */
+	char *propagation;  /* bind: private, rprivate (NULL: the default), shared, rshared, slave, rslave */
+	bool nonrecursive;  /* bind: the source mount alone, not the mounts under it */
+	bool ro_toplevel;   /* readonly applies to the top mount only (default: the whole tree) */
 };
 
 struct rt_limits {
@@ -33,6 +53,44 @@ struct rt_limits {
 	int64_t cpu_quota;   /* microseconds per period; 0 = unlimited */
 	uint64_t cpu_period; /* microseconds; 0 = kernel default (100000) */
 	int64_t pids;        /* 0 = unlimited */
+};
+
+/* Security options (Docker's --privileged, --cap-add/--cap-drop,
+ * --security-opt, --device, --group-add, --ulimit, --sysctl). All zero is
+ * netd's default: Docker's capabilities, no_new_privs, the default seccomp
+ * filter, no extra devices, groups, rlimits or sysctls. */
+struct rt_device {
+	char *path;          /* inside the container */
+	char type;           /* 'c' or 'b' */
+	unsigned major, minor;
+	unsigned mode;       /* permission bits of the node */
+	uid_t uid;
+	gid_t gid;
+	char perms[4];       /* device cgroup access: a subset of "rwm" */
+};
+struct rt_ulimit {
+	int resource;        /* RLIMIT_* */
+	uint64_t soft, hard; /* RLIM_INFINITY for unlimited */
+};
+struct rt_sysctl {
+	char *key;           /* "net.ipv4.ip_forward" */
+	char *value;
+};
+struct rt_security {
+	bool privileged;     /* every capability netd has, no seccomp, every host
+	                      * device, /sys and /proc/sys writable, nothing masked */
+	bool caps_set;       /* false: Docker's default capabilities */
+	uint64_t caps;
+	bool new_privs;      /* true: no_new_privs is not set */
+	char *seccomp;       /* NULL: netd's default filter; "unconfined"; or a
+	                      * profile in Docker's JSON format */
+	struct rt_device *devices;
+	size_t n_devices;
+	char **groups;       /* extra groups: names or numbers (NULL-terminated) */
+	struct rt_ulimit *ulimits;
+	size_t n_ulimits;
+	struct rt_sysctl *sysctls;
+	size_t n_sysctls;
 };
 
 struct rt_spec {
@@ -50,6 +108,7 @@ struct rt_spec {
 	bool init;           /* a minimal reaping PID 1 runs args as its child */
 	bool readonly_rootfs;
 	struct rt_limits limits;
+	struct rt_security security;
 	struct rt_mount *mounts; /* extra binds: /etc/hosts, resolv.conf, hostname */
 	size_t n_mounts;
 	char *cgroup_parent; /* NULL = "netd"; relative to the shim's own cgroup
@@ -261,6 +320,34 @@ extern const struct rt_cgroup_manager rt_cgroup_v2;
 /* Hybrid and v1 give rt_cgroup_v1, v2 gives rt_cgroup_v2; NULL for none. */
 const struct rt_cgroup_manager *rt_cgroup_manager_for(const struct rt_cgroup_layout *layout);
 const struct rt_cgroup_manager *rt_cgroup_manager_by_name(const char *name);
+
+/* Seccomp profiles in Docker's JSON format (defaultAction, defaultErrnoRet,
+ * architectures / archMap, syscalls[names, action, errnoRet, args,
+ * includes/excludes by caps, arches and minKernel], flags), resolved for
+ * one capability set and one architecture into the rules to load. */
+struct rt_seccomp_rule {
+	char name[64];
+	uint32_t action;     /* SCMP_ACT_* value */
+	unsigned n_args;
+	struct { unsigned index; int op; uint64_t value, value_two; } args[6];
+	bool args_any;       /* several conditions on one argument: one rule each (OR) */
+};
+struct rt_seccomp_profile {
+	uint32_t default_action;
+	size_t n_arches;
+	uint32_t arches[16];  /* SCMP_ARCH_* tokens beside the native one */
+	size_t n_rules;
+	struct rt_seccomp_rule *rules;
+	bool flag_log, flag_spec_allow;
+};
+/* arch: Go's name of the architecture ("amd64", "arm64"), NULL for this
+ * machine's. Unknown syscall names are kept (skipped when loading, as runc). */
+int rt_seccomp_profile_parse(const char *json, uint64_t caps, const char *arch,
+			     struct rt_seccomp_profile *out, struct nd_error *err);
+void rt_seccomp_profile_clear(struct rt_seccomp_profile *p);
+void rt_security_clear(struct rt_security *sec); /* frees members; NULL ok */
+/* The capability set a container's processes get (bounding, permitted, effective). */
+uint64_t rt_security_caps(const struct rt_security *sec);
 
 /* The shim's entry point (netd-shim's main calls this). */
 int rt_shim_main(int argc, char **argv);

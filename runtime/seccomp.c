@@ -55,6 +55,8 @@ int rt__seccomp_load_default(struct nd_error *err)
 	if (!ctx)
 		return nd_error_set(err, -ENOMEM, "seccomp_init failed");
 	int r;
+	/* no_new_privs is the caller's choice (set before, or CAP_SYS_ADMIN held) */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 #if defined(__x86_64__)
 	/* filter the 32-bit and x32 entry points the same way */
 	seccomp_arch_add(ctx, SCMP_ARCH_X86);

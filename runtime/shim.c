@@ -358,6 +358,9 @@ static int shim_start(struct shim *s, struct nd_error *err)
 	/* record the cgroup before anything can go wrong: rt_delete finds it */
 	if ((r = write_state(s, err)) < 0)
 		return r;
+	if ((r = rt__security_cgroup(&s->cg, &spec->security, err)) < 0 ||
+	    (r = rt__security_seccomp_compile(spec, err)) < 0)
+		return r;
 
 	int netns_fd = -1;
 	if (spec->netns && (netns_fd = open(spec->netns, O_RDONLY | O_CLOEXEC)) < 0)

@@ -28,11 +28,14 @@ void rt_spec_clear(struct rt_spec *s)
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		free(s->mounts[i].source);
 		free(s->mounts[i].destination);
+		free(s->mounts[i].options);
+		free(s->mounts[i].propagation);
 	}
 	free(s->mounts);
 	free(s->cgroup_parent);
 	free(s->state_dir);
 	free(s->log_path);
+	rt_security_clear(&s->security);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -78,14 +81,27 @@ json_t *rt_spec_to_json(const struct rt_spec *s)
 				      (json_int_t)s->limits.cpu_period, "pids",
 				      (json_int_t)s->limits.pids));
 	json_t *m = json_array();
-	for (size_t i = 0; i < s->n_mounts; i++)
-		json_array_append_new(m, json_pack("{s:s,s:s,s:b}", "source", s->mounts[i].source,
-						   "destination", s->mounts[i].destination,
-						   "readonly", s->mounts[i].readonly));
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct rt_mount *mt = &s->mounts[i];
+		json_t *e = json_pack("{s:s,s:s,s:b,s:b,s:b,s:b}", "type",
+				      mt->type == RT_MOUNT_TMPFS ? "tmpfs" : "bind", "destination",
+				      mt->destination, "readonly", mt->readonly, "nosuid",
+				      (mt->flags & RT_MOUNT_NOSUID) != 0, "nodev", (mt->flags & RT_MOUNT_NODEV) != 0,
+				      "noexec", (mt->flags & RT_MOUNT_NOEXEC) != 0);
+		set_str(e, "source", mt->source);
+		set_str(e, "options", mt->options);
+		set_str(e, "propagation", mt->propagation);
+		if (mt->nonrecursive)
+			json_object_set_new(e, "nonrecursive", json_true());
+		if (mt->ro_toplevel)
+			json_object_set_new(e, "ro_toplevel", json_true());
+		json_array_append_new(m, e);
+	}
 	json_object_set_new(o, "mounts", m);
 	set_str(o, "cgroup_parent", s->cgroup_parent);
 	set_str(o, "state_dir", s->state_dir);
 	set_str(o, "log_path", s->log_path);
+	json_object_set_new(o, "security", rt__security_to_json(&s->security));
 	return o;
 }
 
@@ -189,16 +205,34 @@ int rt_spec_from_json(const json_t *j, struct rt_spec **out, struct nd_error *er
 		json_t *e;
 		json_array_foreach(m, i, e) {
 			struct rt_mount *mt = &s->mounts[s->n_mounts++];
+			_cleanup_free_ char *type = NULL;
+			bool nosuid = false, nodev = false, noexec = false;
 			if ((r = get_str(e, "source", &mt->source, err)) < 0 ||
 			    (r = get_str(e, "destination", &mt->destination, err)) < 0 ||
+			    (r = get_str(e, "type", &type, err)) < 0 || (r = get_str(e, "options", &mt->options, err)) < 0 ||
+			    (r = get_str(e, "propagation", &mt->propagation, err)) < 0 ||
+			    (r = get_bool(e, "nosuid", &nosuid, err)) < 0 || (r = get_bool(e, "nodev", &nodev, err)) < 0 ||
+			    (r = get_bool(e, "noexec", &noexec, err)) < 0 ||
+			    (r = get_bool(e, "nonrecursive", &mt->nonrecursive, err)) < 0 ||
+			    (r = get_bool(e, "ro_toplevel", &mt->ro_toplevel, err)) < 0 ||
 			    (r = get_bool(e, "readonly", &mt->readonly, err)) < 0)
 				goto fail;
-			if (!mt->source || !mt->destination) {
+			mt->flags = (nosuid ? RT_MOUNT_NOSUID : 0) | (nodev ? RT_MOUNT_NODEV : 0) |
+				    (noexec ? RT_MOUNT_NOEXEC : 0);
+			if (type && strcmp(type, "tmpfs") == 0) {
+				mt->type = RT_MOUNT_TMPFS;
+			} else if (type && strcmp(type, "bind") != 0) {
+				r = nd_error_set(err, -EINVAL, "spec: mounts[%zu]: unknown type \"%s\"", i, type);
+				goto fail;
+			}
+			if ((mt->type == RT_MOUNT_BIND && !mt->source) || !mt->destination) {
 				r = nd_error_set(err, -EINVAL, "spec: mounts[%zu] needs source and destination", i);
 				goto fail;
 			}
 		}
 	}
+	if ((r = rt__security_from_json(json_object_get(j, "security"), &s->security, err)) < 0)
+		goto fail;
 	*out = s;
 	return 0;
 fail:
@@ -218,10 +252,20 @@ int rt_spec_validate(const struct rt_spec *s, struct nd_error *err)
 		return nd_error_set(err, -EINVAL, "no command specified");
 	if (s->netns && s->netns[0] != '/')
 		return nd_error_set(err, -EINVAL, "netns must be an absolute path");
-	for (size_t i = 0; i < s->n_mounts; i++)
-		if (s->mounts[i].destination[0] != '/' || strstr(s->mounts[i].destination, ".."))
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct rt_mount *m = &s->mounts[i];
+		if (m->destination[0] != '/' || strstr(m->destination, ".."))
 			return nd_error_set(err, -EINVAL, "mount destination \"%s\" must be absolute, without ..",
-					    s->mounts[i].destination);
+					    m->destination);
+		if (m->type == RT_MOUNT_BIND && (!m->source || m->source[0] != '/'))
+			return nd_error_set(err, -EINVAL, "bind mount source for %s must be an absolute path",
+					    m->destination);
+		if (m->propagation && !rt__propagation_valid(m->propagation))
+			return nd_error_set(err, -EINVAL, "invalid mount propagation \"%s\" (private, rprivate, shared, "
+					    "rshared, slave, rslave)", m->propagation);
+		if (m->options && strchr(m->options, '\n'))
+			return nd_error_set(err, -EINVAL, "invalid mount options for %s", m->destination);
+	}
 	if (s->cgroup_parent && (strstr(s->cgroup_parent, "..") || !s->cgroup_parent[0]))
 		return nd_error_set(err, -EINVAL, "invalid cgroup parent \"%s\"", s->cgroup_parent);
 	if (s->limits.cpu_shares && (s->limits.cpu_shares < 2 || s->limits.cpu_shares > 262144))

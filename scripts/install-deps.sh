@@ -34,3 +34,8 @@ if ! "$here/fetch-docker-cli.sh" >/dev/null 2>"/tmp/netd-fetch-docker.$$"; then
   "$here/fetch-docker-cli.sh" >/dev/null || echo "install-deps: note: Debian's docker CLI not fetched ($(cat "/tmp/netd-fetch-docker.$$")); the docker CLI tests use any docker on PATH" >&2
 fi
 rm -f "/tmp/netd-fetch-docker.$$"
+# Debian's docker-registry likewise (installing it would start a registry service)
+if ! "$here/fetch-registry.sh" >/dev/null 2>&1; then
+  if [ -z "$updated" ]; then apt-get update -q >/dev/null 2>&1 || true; updated=1; fi
+  "$here/fetch-registry.sh" >/dev/null || echo "install-deps: note: Debian's docker-registry not fetched; the registry tests skip" >&2
+fi

@@ -38,8 +38,18 @@ bool api_json_zeroish(const json_t *v);
 /* -EINVAL naming the first member of obj that is neither honoured (listed),
  * nor zeroish, nor a default of defaults (NULL-terminated); where prefixes the
  * name ("HostConfig"). */
+/* api_container_security.c: checks HostConfig's security options and
+ * copies them into the HostConfig netd stores */
+int api_container_security(const json_t *hc_in, const char *network_mode, json_t *hc_out, struct nd_error *err);
 int api_refuse_unhonoured(const json_t *obj, const char *where, const char *const *honoured,
 			  const struct api_default *defaults, struct nd_error *err);
+
+/* api_authz.c: the caller's rights on TLS listeners (tls-roles) */
+int api_authorize(struct http_req *req, void *ctx);
+/* -EPERM when no entry matches */
+int api_role_for(const struct netd_config *cfg, const char *cn, const char *ou, enum netd_tls_role_kind *out);
+/* the first field of a create (or exec create) body an operator may not set, or NULL */
+const char *api_operator_forbidden(const json_t *body, bool exec);
 
 /* api_system.c */
 void api_ping(struct http_req *req, void *ctx);
@@ -60,6 +70,12 @@ void api_image_inspect(struct http_req *req, void *ctx);
 void api_image_history(struct http_req *req, void *ctx);
 void api_image_tag(struct http_req *req, void *ctx);
 void api_image_delete(struct http_req *req, void *ctx);
+
+/* api_registry.c: pull, push, login (registries) */
+void api_image_pull(struct http_req *req, void *ctx);
+void api_image_push(struct http_req *req, void *ctx);
+void api_auth(struct http_req *req, void *ctx);
+void api_auth_delete(struct http_req *req, void *ctx);
 
 /* api_network.c */
 void api_network_create(struct http_req *req, void *ctx);
@@ -100,6 +116,13 @@ void api_sandbox_inspect(struct http_req *req, void *ctx);
 void api_sandbox_delete(struct http_req *req, void *ctx);
 void api_endpoint_list(struct http_req *req, void *ctx);
 
+/* api_cni.c: /cni/... for the CNI plugin */
+void api_cni_add(struct http_req *req, void *ctx);
+void api_cni_check(struct http_req *req, void *ctx);
+void api_cni_del(struct http_req *req, void *ctx);
+void api_cni_gc(struct http_req *req, void *ctx);
+void api_cni_status(struct http_req *req, void *ctx);
+
 /* api_container.c */
 void api_container_create(struct http_req *req, void *ctx);
 void api_container_start(struct http_req *req, void *ctx);
@@ -110,6 +133,22 @@ void api_container_wait(struct http_req *req, void *ctx);
 void api_container_delete(struct http_req *req, void *ctx);
 void api_container_list(struct http_req *req, void *ctx);
 void api_container_inspect(struct http_req *req, void *ctx);
+
+/* api_container_mounts.c: Binds, Mounts, Tmpfs, VolumesFrom, Volumes (and the
+ * image's), ReadonlyRootfs -> hc and the container's "Mounts" (*out, new);
+ * the volumes named are created. rollback removes the anonymous ones it made. */
+int api_mounts_parse(struct netd *d, const json_t *body, const json_t *icfg, json_t *hc, json_t **out,
+		     struct nd_error *err);
+void api_mounts_rollback(struct netd *d, const json_t *mounts);
+/* the container's Mounts as Docker's inspect shows them */
+json_t *api_mounts_view(const json_t *doc);
+
+/* api_volumes.c: /volumes (list, create, inspect, remove, prune) */
+void api_volume_list(struct http_req *req, void *ctx);
+void api_volume_create(struct http_req *req, void *ctx);
+void api_volume_inspect(struct http_req *req, void *ctx);
+void api_volume_delete(struct http_req *req, void *ctx);
+void api_volume_prune(struct http_req *req, void *ctx);
 
 /* api_logs.c: logs (and attach's non-tty output) from the json-file log */
 void api_container_logs(struct http_req *req, void *ctx);

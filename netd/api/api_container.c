@@ -108,11 +108,15 @@ static void random_name(char out[64])
 
 static const char *const honoured_config[] = {
 	"Hostname", "User", "AttachStdin", "AttachStdout", "AttachStderr", "Tty", "OpenStdin", "StdinOnce", "Env",
-	"Cmd", "Image", "WorkingDir", "Entrypoint", "Labels", "ExposedPorts", "HostConfig", "NetworkingConfig", NULL,
+	"Cmd", "Image", "WorkingDir", "Entrypoint", "Labels", "ExposedPorts", "HostConfig", "NetworkingConfig",
+	"Volumes", /* api_container_mounts.c */
+	NULL,
 };
 static const char *const honoured_hostconfig[] = {
 	"NetworkMode", "PortBindings", "PublishAllPorts", "RestartPolicy", "AutoRemove", "Memory", "NanoCpus",
 	"CpuShares", "CpuQuota", "CpuPeriod", "PidsLimit", "Init", "Dns", "ExtraHosts", "LogConfig", "ConsoleSize",
+	"Privileged", "CapAdd", "CapDrop", "SecurityOpt", "Devices", "GroupAdd", "Ulimits", "Sysctls",
+	"Binds", "Mounts", "Tmpfs", "ReadonlyRootfs", "VolumesFrom", /* api_container_mounts.c */
 	NULL,
 };
 static const char *const honoured_endpoint[] = { "IPAMConfig", "Aliases", NULL };
@@ -307,6 +311,8 @@ static int parse_hostconfig(struct netd *d, const json_t *body, json_t **out, js
 			 "CpuQuota", quota, "CpuPeriod", period, "PidsLimit", pids, "Init", init,
 			 "AutoRemove", autorm, "RestartPolicy", "Name", rpname, "MaximumRetryCount", maxretry,
 			 "Dns", dns, "ExtraHosts", hosts);
+	if (*out && (rc = api_container_security(hc, mode, *out, err)) < 0)
+		return rc;
 	return *out ? 0 : nd_error_set(err, -ENOMEM, "out of memory");
 }
 
@@ -318,6 +324,7 @@ void api_container_create(struct http_req *req, void *ctx)
 	_cleanup_free_ char *qname = http_req_query(req, "name");
 	_cleanup_json_ json_t *img = NULL, *entry = NULL, *cmd = NULL, *env = NULL, *hc = NULL, *netreqs = NULL;
 	_cleanup_json_ json_t *doc = NULL, *all = NULL, *envall = NULL, *exposed = NULL;
+	_cleanup_json_ json_t *mounts = NULL;
 	const char *image = NULL, *wd = NULL, *user = NULL, *hostname = NULL;
 	bool tty = false, stdin_open = false, stdin_once = false;
 	char imgid[IMAGES_DIGEST_LEN + 1], id[ND_ID_LEN + 1], name[ND_NAME_MAX + 2];
@@ -378,7 +385,8 @@ void api_container_create(struct http_req *req, void *ctx)
 		nd_error_set(&err, -EINVAL, "no command specified (the image %s has none)", image);
 		goto fail;
 	}
-	if (parse_hostconfig(d, body, &hc, &netreqs, &err) < 0 || ctr_ports_parse(body, icfg, hc, &exposed, &err) < 0)
+	if (parse_hostconfig(d, body, &hc, &netreqs, &err) < 0 || ctr_ports_parse(body, icfg, hc, &exposed, &err) < 0 ||
+	    api_mounts_parse(d, body, icfg, hc, &mounts, &err) < 0)
 		goto fail;
 	envall = env_merge(json_object_get(icfg, "Env"), env);
 	if (!wd || !*wd)
@@ -443,11 +451,13 @@ void api_container_create(struct http_req *req, void *ctx)
 	json_object_update(all_labels, labels);
 	json_object_set_new(json_object_get(doc, "Config"), "Labels", all_labels);
 	json_object_set_new(json_object_get(doc, "Config"), "StdinOnce", json_boolean(stdin_once));
+	json_object_set(doc, "Mounts", mounts);
 	if (ctr_create(d, doc, datadir, &err) < 0)
 		goto fail;
 	http_reply_json(req, 201, json_pack("{s:s, s:[]}", "Id", id, "Warnings"));
 	return;
 fail:
+	api_mounts_rollback(d, mounts);
 	http_reply_error(req, &err);
 }
 
@@ -657,6 +667,7 @@ void api_container_delete(struct http_req *req, void *ctx)
 				  ctr_running(c) ? "running" : "restarting", c->id);
 		return;
 	}
+	c->remove_volumes = http_req_query_bool(req, "v", false);
 	ctr_remove(c, reply_done, req);
 }
 
@@ -749,6 +760,7 @@ static json_t *inspect_view(struct netd *d, const json_t *doc)
 			  "SandboxKey", sb.netns_path, "IPAddress", ip, "Networks", nets));
 	nd_sandbox_rec_clear(&sb);
 	json_object_set_new(json_object_get(v, "NetworkSettings"), "Ports", ctr_ports_view(doc));
+	json_object_set_new(v, "Mounts", api_mounts_view(doc));
 	/* netd's own bookkeeping, not Docker's */
 	static const char *const internal[] = { "PortMappings", "CreatedUnix", "Starting", "ManualStop", "Removing",
 						"SandboxOwned", "NetworkRequests", "Spec" };

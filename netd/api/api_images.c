@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Images over the API, with Docker Engine API paths and fields:
  *   POST   /images/create?fromSrc=-&repo=&tag=   import a rootfs tar (body)
+ *   POST   /images/create?fromImage=&tag=        pull (api_registry.c)
  *   POST   /images/load                          docker-save / OCI archive (body)
  *   GET    /images/get?names=a&names=b           save (streams a tar)
  *   GET    /images/{name*}/get                   save one
@@ -454,8 +455,11 @@ void api_image_create(struct http_req *req, void *ctx)
 	_cleanup_free_ char *from_src = http_req_query(req, "fromSrc");
 	_cleanup_free_ char *from_image = http_req_query(req, "fromImage");
 	if (from_image && *from_image) {
-		http_reply_errorf(req, 501, "pulling from a registry is not supported: netd imports (fromSrc=-) "
-			     "and loads archives (POST /images/load)");
+		if (from_src && *from_src) {
+			http_reply_errorf(req, 400, "give fromImage (pull) or fromSrc (import), not both");
+			return;
+		}
+		api_image_pull(req, ctx);   /* api_registry.c */
 		return;
 	}
 	if (!from_src || strcmp(from_src, "-") != 0) {

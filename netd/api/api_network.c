@@ -103,6 +103,9 @@ static json_t *network_view(struct netd *d, struct net_network *n, bool with_end
 	json_object_del(v, "Builtin");
 	json_object_set_new(v, "ConfigOnly", json_false());
 	json_object_set_new(v, "ConfigFrom", json_pack("{s:s}", "Network", ""));
+	json_t *state = net_network_driver_state(d, n);   /* netd's own field */
+	if (state)
+		json_object_set_new(v, "DriverState", state);
 	if (!with_endpoints)
 		return v;
 	json_t *cont = json_object();

@@ -16,6 +16,9 @@ struct df_work {
 	json_t *docs;               /* container records (read-only in the pool) */
 	json_t *images;             /* images_list() */
 	int64_t *sizes;             /* per container: its upper dir's bytes (-1: unknown) */
+	struct nd_volume_list vols; /* the volumes (read-only in the pool) */
+	uint64_t *vol_sizes;        /* per volume: the bytes under its mountpoint */
+	json_t *vol_used;           /* {name: [container ids]} */
 	int rc;
 	struct nd_error err;
 };
@@ -47,6 +50,8 @@ static void df_run(struct nd_job *j)
 		w->sizes[i] = id && images_rootfs_upper(w->d->images, id, upper, sizeof(upper),
 							 &(struct nd_error){ 0 }) == 0 ? du(upper) : -1;
 	}
+	for (size_t i = 0; i < w->vols.n; i++)
+		w->vol_sizes[i] = ctr_volume_size(w->vols.v[i].mountpoint);
 	w->rc = images_list(w->d->images, &w->images, &w->err);
 }
 
@@ -107,18 +112,25 @@ static void df_done(struct nd_job *j)
 		json_array_append_new(ctrs, df_container(doc, w->sizes[i], isz));
 	}
 	json_decref(sizes);
-	json_t *vols = NULL;
-	struct nd_error e = { 0 };
-	if (w->d->volumes_df && w->d->volumes_df(w->d, &vols, &e) < 0) {
-		log_warn("system df: volumes: %s", e.msg);
-		vols = NULL;
+	/* volumes: Docker's Volume objects with UsageData (bytes, containers naming it) */
+	json_t *vols = json_array();
+	for (size_t vi = 0; vi < w->vols.n; vi++) {
+		const struct nd_volume_rec *v = &w->vols.v[vi];
+		json_array_append_new(vols, json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:o, s:{s:I, s:I}}", "Name", v->name,
+			"Driver", v->driver, "Mountpoint", v->mountpoint, "CreatedAt", v->created, "Labels", v->labels,
+			"Scope", "local", "Options", json_object_size(v->options) ? json_deep_copy(v->options) : json_null(),
+			"UsageData", "Size", (json_int_t)w->vol_sizes[vi], "RefCount",
+			(json_int_t)json_array_size(json_object_get(w->vol_used, v->name))));
 	}
 	http_reply_json(w->req, 200, json_pack("{s:I, s:o, s:o, s:o, s:[]}", "LayersSize", layers, "Images", imgs,
-					       "Containers", ctrs, "Volumes", vols ? vols : json_array(), "BuildCache"));
+					       "Containers", ctrs, "Volumes", vols, "BuildCache"));
 out:
 	json_decref(w->docs);
 	json_decref(w->images);
 	free(w->sizes);
+	nd_volume_list_clear(&w->vols);
+	free(w->vol_sizes);
+	json_decref(w->vol_used);
 	free(w);
 }
 
@@ -154,10 +166,16 @@ void api_system_df(struct http_req *req, void *ctx)
 		return;
 	}
 	w->sizes = calloc(json_array_size(w->docs) + 1, sizeof(*w->sizes));
-	if (!w->sizes) {
+	if (!w->sizes || ctr_volume_list(d, &w->vols, &w->err) < 0 ||
+	    !(w->vol_sizes = calloc(w->vols.n + 1, sizeof(*w->vol_sizes))) || !(w->vol_used = ctr_volumes_used(d))) {
+		if (!w->err.msg[0])
+			nd_error_set(&w->err, -ENOMEM, "out of memory");
+		http_reply_error(req, &w->err);
 		json_decref(w->docs);
+		free(w->sizes);
+		nd_volume_list_clear(&w->vols);
+		free(w->vol_sizes);
 		free(w);
-		http_reply_errorf(req, 500, "out of memory");
 		return;
 	}
 	w->job.work = df_run;
@@ -298,11 +316,8 @@ void api_not_implemented(struct http_req *req, void *ctx)
 		{ "secrets", "swarm secrets: this node is not a swarm manager", 503 },
 		{ "configs", "swarm configs: this node is not a swarm manager", 503 },
 		{ "plugins", "plugins: netd's drivers are built in (docker info lists them)", 501 },
-		{ "distribution", "registry access (distribution): netd does not pull; use `docker load` or /images/create?fromSrc=-", 501 },
-		{ "auth", "registry logins: netd does not pull or push", 501 },
+		{ "distribution", "registry manifest inspection (/distribution): pull the image, then inspect it", 501 },
 		{ "grpc", "the gRPC upgrade (BuildKit)", 501 },
-		{ "images", "pulling from and pushing to registries: netd does not talk to registries; use `docker load` "
-			    "(or docker save | docker load from a machine that can pull)", 501 },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
 		if (strlen(table[i].seg) == n && strncmp(p, table[i].seg, n) == 0 && !strstr(req->path, "/checkpoints")) {

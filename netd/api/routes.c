@@ -31,6 +31,12 @@ const struct http_route netd_routes[] = {
 	{ "DELETE", "/sandboxes/{id}", api_sandbox_delete, 0 },
 	{ "GET", "/endpoints", api_endpoint_list, 0 },
 
+	{ "POST", "/cni/add", api_cni_add, 0 },
+	{ "POST", "/cni/check", api_cni_check, 0 },
+	{ "POST", "/cni/del", api_cni_del, 0 },
+	{ "POST", "/cni/gc", api_cni_gc, 0 },
+	{ "GET", "/cni/status", api_cni_status, 0 },
+
 	{ "POST", "/containers/create", api_container_create, 0 },
 	{ "GET", "/containers/json", api_container_list, 0 },
 	{ "POST", "/containers/prune", api_container_prune, 0 },
@@ -49,6 +55,12 @@ const struct http_route netd_routes[] = {
 	{ "POST", "/containers/{id}/wait", api_container_wait, 0 },
 	{ "DELETE", "/containers/{id}", api_container_delete, 0 },
 
+	{ "GET", "/volumes", api_volume_list, 0 },
+	{ "POST", "/volumes/create", api_volume_create, 0 },
+	{ "POST", "/volumes/prune", api_volume_prune, 0 },
+	{ "GET", "/volumes/{name}", api_volume_inspect, 0 },
+	{ "DELETE", "/volumes/{name}", api_volume_delete, 0 },
+
 	/* images: fixed paths before the greedy {name*} ones (names have slashes) */
 	{ "POST", "/images/create", api_image_create, HTTP_ROUTE_UPLOAD },
 	{ "POST", "/images/load", api_image_load, HTTP_ROUTE_UPLOAD },
@@ -59,7 +71,9 @@ const struct http_route netd_routes[] = {
 	{ "GET", "/images/{name*}/history", api_image_history, 0 },
 	{ "GET", "/images/{name*}/get", api_image_get_one, 0 },
 	{ "POST", "/images/{name*}/tag", api_image_tag, 0 },
-	{ "POST", "/images/{name*}/push", api_not_implemented, 0 },
+	{ "POST", "/images/{name*}/push", api_image_push, 0 },
+	{ "POST", "/auth", api_auth, 0 },
+	{ "DELETE", "/auth", api_auth_delete, 0 },
 	{ "DELETE", "/images/{name*}", api_image_delete, 0 },
 
 	/* out of scope: a clear message (api_sysdf.c), never a 404 the CLI misreads */
@@ -71,7 +85,7 @@ const struct http_route netd_routes[] = {
 	NOT_IMPLEMENTED("/secrets"), NOT_IMPLEMENTED("/secrets/{x*}"),
 	NOT_IMPLEMENTED("/configs"), NOT_IMPLEMENTED("/configs/{x*}"),
 	NOT_IMPLEMENTED("/plugins"), NOT_IMPLEMENTED("/plugins/{x*}"),
-	NOT_IMPLEMENTED("/distribution/{x*}"), NOT_IMPLEMENTED("/auth"),
+	NOT_IMPLEMENTED("/distribution/{x*}"),
 	NOT_IMPLEMENTED("/containers/{id}/checkpoints"), NOT_IMPLEMENTED("/containers/{id}/checkpoints/{x*}"),
 };
 

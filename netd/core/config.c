@@ -29,6 +29,31 @@ void netd_usage(FILE *out)
 	      "  --default-address-pool base=CIDR,size=N\n"
 	      "                          address space for automatic subnets, repeatable; in the file:\n"
 	      "                          \"default-address-pools\": [{\"base\": CIDR, \"size\": N}]\n"
+	      "  --insecure-registry HOST[:PORT]\n"
+	      "                          a registry spoken to over plain HTTP, repeatable; in the file:\n"
+	      "                          \"insecure-registries\": [\"HOST[:PORT]\", ...]\n"
+	      "  --registry-mirror URL   where pulls from docker.io go, repeatable; in the file:\n"
+	      "                          \"registry-mirrors\": [URL, ...]\n"
+	      "  --max-concurrent-downloads N   parallel layer downloads of a pull (default 3)\n"
+	      "  --max-download-attempts N      tries of a registry request on 5xx or connection\n"
+	      "                          loss, with exponential backoff from 0.5 s (default 5)\n"
+	      "  -H, --host URL          where the API listens, repeatable: unix:///PATH or\n"
+	      "                          tcp://ADDR:PORT (TLS: see --tlsverify); in the file \"hosts\": [...].\n"
+	      "                          The unix socket is always served (default <exec-root>/netd.sock)\n"
+	      "  --tlsverify[=BOOL]      TCP listeners speak TLS 1.2+ and require a client certificate\n"
+	      "                          signed by --tlscacert\n"
+	      "  --tlscacert FILE        CA certificate(s) that sign client certificates (PEM)\n"
+	      "  --tlscert FILE          the server's certificate chain (PEM)\n"
+	      "  --tlskey FILE           the server's private key (PEM)\n"
+	      "  --insecure-tcp[=BOOL]   allow tcp:// hosts without TLS (root for anyone who connects;\n"
+	      "                          warned at every start)\n"
+	      "  --tls-role role=ROLE[,cn=PATTERN][,ou=PATTERN]\n"
+	      "                          what a client certificate may do, repeatable, first match\n"
+	      "                          wins; ROLE is read-only, operator or admin; PATTERNs are\n"
+	      "                          shell globs on the subject's CN and OU. A subject no entry\n"
+	      "                          matches is refused. None given: every certificate the CA\n"
+	      "                          signed is admin. In the file \"tls-roles\": [{\"role\":...,\n"
+	      "                          \"cn\":..., \"ou\":...}]. SIGHUP re-reads certificates and roles\n"
 	      "  --cleanup               remove everything this netd made on the host, print one\n"
 	      "                          line per thing removed, and exit: its containers (killed,\n"
 	      "                          cgroups, rootfs mounts and records removed), sandboxes'\n"
@@ -45,7 +70,7 @@ void netd_usage(FILE *out)
 	      out);
 }
 
-enum key_type { K_STR, K_LEVEL, K_BOOL, K_POOLS };
+enum key_type { K_STR, K_LEVEL, K_BOOL, K_POOLS, K_STRV, K_INT, K_HOSTS, K_ROLES };
 
 struct key {
 	const char *name;
@@ -66,7 +91,124 @@ static const struct key keys[] = {
 	{ "shim-path", K_STR, OFF(shim_path) },
 	{ "cgroup-parent", K_STR, OFF(cgroup_parent) },
 	{ "default-address-pools", K_POOLS, OFF(pools) },
+	{ "insecure-registries", K_STRV, OFF(insecure_registries) },
+	{ "registry-mirrors", K_STRV, OFF(registry_mirrors) },
+	{ "max-concurrent-downloads", K_INT, OFF(max_concurrent_downloads) },
+	{ "max-download-attempts", K_INT, OFF(max_download_attempts) },
+	{ "hosts", K_HOSTS, OFF(hosts) },
+	{ "tlsverify", K_BOOL, OFF(tlsverify) },
+	{ "tlscacert", K_STR, OFF(tlscacert) },
+	{ "tlscert", K_STR, OFF(tlscert) },
+	{ "tlskey", K_STR, OFF(tlskey) },
+	{ "insecure-tcp", K_BOOL, OFF(insecure_tcp) },
+	{ "tls-roles", K_ROLES, OFF(tls_roles) },
 };
+
+/* flag names that differ from their file keys (repeatable flags are singular) */
+static const char *flag_key(const char *flag)
+{
+	if (!strcmp(flag, "default-address-pool"))
+		return "default-address-pools";
+	if (!strcmp(flag, "insecure-registry"))
+		return "insecure-registries";
+	if (!strcmp(flag, "registry-mirror"))
+		return "registry-mirrors";
+	if (!strcmp(flag, "tls-role"))
+		return "tls-roles";
+	return flag;
+}
+
+static int strv_add(char ***v, const char *s)
+{
+	size_t n = 0;
+	while (*v && (*v)[n])
+		n++;
+	char **nv = realloc(*v, (n + 2) * sizeof(char *));
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	if (!(nv[n] = strdup(s)))
+		return -ENOMEM;
+	nv[n + 1] = NULL;
+	return 0;
+}
+
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+const char *netd_tls_role_name(enum netd_tls_role_kind r)
+{
+	switch (r) {
+	case NETD_ROLE_READ_ONLY: return "read-only";
+	case NETD_ROLE_OPERATOR: return "operator";
+	case NETD_ROLE_ADMIN: return "admin";
+	}
+	return "?";
+}
+
+static int host_add(struct netd_config *cfg, const char *h, const char *where, struct nd_error *err)
+{
+	if (cfg->nhosts >= NETD_CONFIG_MAX_HOSTS)
+		return nd_error_set(err, -EINVAL, "%s: at most %d hosts", where, NETD_CONFIG_MAX_HOSTS);
+	bool unix_ok = nd_str_has_prefix(h, "unix://") && h[7] == '/';
+	bool tcp_ok = nd_str_has_prefix(h, "tcp://") && strrchr(h + 6, ':') && strrchr(h + 6, ':')[1];
+	if (!unix_ok && !tcp_ok)
+		return nd_error_set(err, -EINVAL, "%s: host \"%s\": want unix:///PATH or tcp://ADDRESS:PORT", where, h);
+	if (!(cfg->hosts[cfg->nhosts] = strdup(h)))
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	cfg->nhosts++;
+	return 0;
+}
+
+static int role_add(struct netd_config *cfg, const char *role, const char *cn, const char *ou, const char *where,
+		    struct nd_error *err)
+{
+	if (cfg->ntls_roles >= NETD_CONFIG_MAX_ROLES)
+		return nd_error_set(err, -EINVAL, "%s: at most %d tls-roles", where, NETD_CONFIG_MAX_ROLES);
+	struct netd_tls_role *r = &cfg->tls_roles[cfg->ntls_roles];
+	if (!role)
+		return nd_error_set(err, -EINVAL, "%s: a tls-role needs role=read-only|operator|admin", where);
+	if (!strcmp(role, "read-only"))
+		r->role = NETD_ROLE_READ_ONLY;
+	else if (!strcmp(role, "operator"))
+		r->role = NETD_ROLE_OPERATOR;
+	else if (!strcmp(role, "admin"))
+		r->role = NETD_ROLE_ADMIN;
+	else
+		return nd_error_set(err, -EINVAL, "%s: tls-role \"%s\": use read-only, operator or admin", where, role);
+	if ((!cn || !*cn) && (!ou || !*ou))
+		return nd_error_set(err, -EINVAL, "%s: a tls-role needs cn=PATTERN or ou=PATTERN", where);
+	if ((cn && strlen(cn) >= sizeof(r->cn)) || (ou && strlen(ou) >= sizeof(r->ou)))
+		return nd_error_set(err, -EINVAL, "%s: tls-role pattern too long", where);
+	snprintf(r->cn, sizeof(r->cn), "%s", cn ? cn : "");
+	snprintf(r->ou, sizeof(r->ou), "%s", ou ? ou : "");
+	cfg->ntls_roles++;
+	return 0;
+}
+
+/* --tls-role role=operator,cn=ops-*,ou=lab */
+static int role_flag(struct netd_config *cfg, const char *arg, struct nd_error *err)
+{
+	_cleanup_free_ char *copy = strdup(arg);
+	char *role = NULL, *cn = NULL, *ou = NULL, *save = NULL;
+	if (!copy)
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (nd_str_has_prefix(t, "role="))
+			role = t + 5;
+		else if (nd_str_has_prefix(t, "cn="))
+			cn = t + 3;
+		else if (nd_str_has_prefix(t, "ou="))
+			ou = t + 3;
+		else
+			return nd_error_set(err, -EINVAL, "--tls-role: unknown field \"%s\" (want role=ROLE,cn=PATTERN,ou=PATTERN)", t);
+	}
+	return role_add(cfg, role, cn, ou, "--tls-role", err);
+}
 
 static const struct key *key_find(const char *name)
 {
@@ -151,9 +293,50 @@ static int set_value(struct netd_config *cfg, const struct key *k, const char *s
 			*(bool *)dst = json_is_true(j);
 			return 0;
 		}
+		if (!s) {            /* --tlsverify, --insecure-tcp: no value is true */
+			*(bool *)dst = true;
+			return 0;
+		}
 		if (parse_bool(s, (bool *)dst) < 0)
 			return nd_error_set(err, -EINVAL, "--%s: want true or false, not \"%s\"", k->name, s);
 		return 0;
+	case K_STRV: {
+		char ***v = dst;
+		if (!j) {
+			if (!*s)
+				return nd_error_set(err, -EINVAL, "--%s: empty value", k->name);
+			return strv_add(v, s) < 0 ? nd_error_set(err, -ENOMEM, "out of memory") : 0;
+		}
+		if (!json_is_array(j))
+			return nd_error_set(err, -EINVAL, "%s: %s must be a list of strings", where, k->name);
+		size_t i;
+		json_t *e;
+		json_array_foreach(j, i, e) {
+			if (!json_is_string(e) || !*json_string_value(e))
+				return nd_error_set(err, -EINVAL, "%s: %s[%zu] must be a non-empty string", where, k->name, i);
+			if (strv_add(v, json_string_value(e)) < 0)
+				return nd_error_set(err, -ENOMEM, "out of memory");
+		}
+		return 0;
+	}
+	case K_INT: {
+		long long n;
+		if (j) {
+			if (!json_is_integer(j))
+				return nd_error_set(err, -EINVAL, "%s: %s must be an integer", where, k->name);
+			n = json_integer_value(j);
+		} else {
+			char *end = NULL;
+			errno = 0;
+			n = strtoll(s, &end, 10);
+			if (!*s || *end || errno)
+				return nd_error_set(err, -EINVAL, "--%s: want an integer, not \"%s\"", k->name, s);
+		}
+		if (n < 1 || n > 64)
+			return nd_error_set(err, -EINVAL, "%s: %s must be between 1 and 64", j ? where : "flags", k->name);
+		*(int *)dst = (int)n;
+		return 0;
+	}
 	case K_POOLS: {
 		if (!j)
 			return pool_flag(cfg, s, err);
@@ -166,6 +349,45 @@ static int set_value(struct netd_config *cfg, const struct key *k, const char *s
 			if (!json_is_object(p) || json_object_size(p) != 2 || !nd_json_str(p, "base") || !json_is_integer(size))
 				return nd_error_set(err, -EINVAL, "%s: default-address-pools[%zu] needs exactly base and size", where, i);
 			int rc = pool_add(cfg, nd_json_str(p, "base"), json_integer_value(size), where, err);
+			if (rc < 0)
+				return rc;
+		}
+		return 0;
+	}
+	case K_HOSTS: {
+		if (!j)
+			return host_add(cfg, s, "--host", err);
+		size_t i;
+		json_t *h;
+		if (!json_is_array(j))
+			return nd_error_set(err, -EINVAL, "%s: hosts must be a list of strings", where);
+		json_array_foreach(j, i, h) {
+			if (!json_is_string(h))
+				return nd_error_set(err, -EINVAL, "%s: hosts[%zu] must be a string", where, i);
+			int rc = host_add(cfg, json_string_value(h), where, err);
+			if (rc < 0)
+				return rc;
+		}
+		return 0;
+	}
+	case K_ROLES: {
+		if (!j)
+			return role_flag(cfg, s, err);
+		size_t i;
+		json_t *r;
+		if (!json_is_array(j))
+			return nd_error_set(err, -EINVAL, "%s: tls-roles must be a list of {role, cn, ou}", where);
+		json_array_foreach(j, i, r) {
+			const char *rk;
+			json_t *v;
+			if (!json_is_object(r))
+				return nd_error_set(err, -EINVAL, "%s: tls-roles[%zu] must be an object", where, i);
+			json_object_foreach(r, rk, v) {
+				if ((strcmp(rk, "role") && strcmp(rk, "cn") && strcmp(rk, "ou")) || !json_is_string(v))
+					return nd_error_set(err, -EINVAL, "%s: tls-roles[%zu]: \"%s\" is not a string key role, cn or ou",
+							    where, i, rk);
+			}
+			int rc = role_add(cfg, nd_json_str(r, "role"), nd_json_str(r, "cn"), nd_json_str(r, "ou"), where, err);
 			if (rc < 0)
 				return rc;
 		}
@@ -209,6 +431,47 @@ static int dflt(char **dst, const char *value)
 	return *dst ? 0 : -ENOMEM;
 }
 
+/* --socket is one unix host; the unix socket is always served; tcp hosts
+ * want TLS material, or --insecure-tcp. */
+static int hosts_finish(struct netd_config *cfg, struct nd_error *err)
+{
+	int rc;
+	const char *first_unix = NULL;
+	bool tcp = false;
+	for (size_t i = 0; i < cfg->nhosts; i++) {
+		if (nd_str_has_prefix(cfg->hosts[i], "unix://") && !first_unix)
+			first_unix = cfg->hosts[i] + 7;
+		tcp |= nd_str_has_prefix(cfg->hosts[i], "tcp://");
+	}
+	if (cfg->socket && (!first_unix || strcmp(first_unix, cfg->socket))) {
+		_cleanup_free_ char *h = NULL;
+		if (asprintf(&h, "unix://%s", cfg->socket) < 0)
+			return nd_error_set(err, -ENOMEM, "out of memory");
+		if ((rc = host_add(cfg, h, "--socket", err)) < 0)
+			return rc;
+	} else if (!cfg->socket) {
+		if (first_unix)
+			cfg->socket = strdup(first_unix);
+		else if (asprintf(&cfg->socket, "%s/netd.sock", cfg->exec_root) < 0)
+			cfg->socket = NULL;
+		if (!cfg->socket)
+			return nd_error_set(err, -ENOMEM, "out of memory");
+		if (!first_unix) {
+			_cleanup_free_ char *h = NULL;
+			if (asprintf(&h, "unix://%s", cfg->socket) < 0)
+				return nd_error_set(err, -ENOMEM, "out of memory");
+			if ((rc = host_add(cfg, h, "hosts", err)) < 0)
+				return rc;
+		}
+	}
+	if (cfg->tlsverify && (!cfg->tlscacert || !cfg->tlscert || !cfg->tlskey))
+		return nd_error_set(err, -EINVAL, "tlsverify needs tlscacert, tlscert and tlskey");
+	if (tcp && !cfg->tlsverify && !cfg->insecure_tcp)
+		return nd_error_set(err, -EINVAL, "a tcp:// host needs --tlsverify with --tlscacert/--tlscert/--tlskey "
+				    "(plain TCP gives root to anyone who connects; --insecure-tcp allows it anyway)");
+	return 0;
+}
+
 int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_error *err)
 {
 	static const struct option opts[] = {
@@ -223,6 +486,17 @@ int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_
 		{ "shim-path", required_argument, NULL, 0 },
 		{ "cgroup-parent", required_argument, NULL, 0 },
 		{ "default-address-pool", required_argument, NULL, 0 },
+		{ "insecure-registry", required_argument, NULL, 0 },
+		{ "registry-mirror", required_argument, NULL, 0 },
+		{ "max-concurrent-downloads", required_argument, NULL, 0 },
+		{ "max-download-attempts", required_argument, NULL, 0 },
+		{ "host", required_argument, NULL, 'H' },
+		{ "tlsverify", optional_argument, NULL, 0 },
+		{ "tlscacert", required_argument, NULL, 0 },
+		{ "tlscert", required_argument, NULL, 0 },
+		{ "tlskey", required_argument, NULL, 0 },
+		{ "insecure-tcp", optional_argument, NULL, 0 },
+		{ "tls-role", required_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 'c' },
 		{ "cleanup", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
@@ -235,11 +509,13 @@ int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_
 	opterr = 0;
 	optind = 1;
 	int c, idx = -1, rc;
-	while ((c = getopt_long(argc, argv, "hv", opts, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, "hvH:", opts, &idx)) != -1) {
 		switch (c) {
+		case 'H':
+			/* fall through */
 		case 0: {
-			const char *name = opts[idx].name;
-			const struct key *k = key_find(strcmp(name, "default-address-pool") ? name : "default-address-pools");
+			const char *name = c == 'H' ? "hosts" : opts[idx].name;
+			const struct key *k = key_find(flag_key(name));
 			if ((rc = set_value(cfg, k, optarg, NULL, "flags", err)) < 0)
 				return rc;
 			from_flag[k - keys] = true;
@@ -266,10 +542,8 @@ int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_
 		return rc;
 	if (dflt(&cfg->root, "/var/lib/netd") < 0 || dflt(&cfg->exec_root, "/run/netd") < 0)
 		return nd_error_set(err, -ENOMEM, "out of memory");
-	if (!cfg->socket && asprintf(&cfg->socket, "%s/netd.sock", cfg->exec_root) < 0) {
-		cfg->socket = NULL;
-		return nd_error_set(err, -ENOMEM, "out of memory");
-	}
+	if ((rc = hosts_finish(cfg, err)) < 0)
+		return rc;
 	if (cfg->root[0] != '/' || cfg->exec_root[0] != '/')
 		return nd_error_set(err, -EINVAL, "--root and --exec-root must be absolute paths");
 	if ((cfg->bpf_cgroup && cfg->bpf_cgroup[0] != '/') || (cfg->bpf_pin_path && cfg->bpf_pin_path[0] != '/'))
@@ -278,6 +552,16 @@ int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_
 		return nd_error_set(err, -EINVAL, "storage-driver \"%s\": use overlay2 or vfs", cfg->storage_driver);
 	if (cfg->cgroup_parent && (!*cfg->cgroup_parent || strstr(cfg->cgroup_parent, "..")))
 		return nd_error_set(err, -EINVAL, "cgroup-parent \"%s\": want a cgroup path without \"..\"", cfg->cgroup_parent);
+	if (!cfg->max_concurrent_downloads)
+		cfg->max_concurrent_downloads = 3;
+	if (!cfg->max_download_attempts)
+		cfg->max_download_attempts = 5;
+	for (size_t i = 0; cfg->registry_mirrors && cfg->registry_mirrors[i]; i++)
+		if (!nd_str_has_prefix(cfg->registry_mirrors[i], "https://") && !nd_str_has_prefix(cfg->registry_mirrors[i], "http://"))
+			return nd_error_set(err, -EINVAL, "registry-mirrors: \"%s\" is not an http(s) URL", cfg->registry_mirrors[i]);
+	for (size_t i = 0; cfg->insecure_registries && cfg->insecure_registries[i]; i++)
+		if (strpbrk(cfg->insecure_registries[i], " \t\"'\\"))
+			return nd_error_set(err, -EINVAL, "insecure-registries: \"%s\" is not HOST[:PORT]", cfg->insecure_registries[i]);
 	if (cfg->shim_path && access(cfg->shim_path, X_OK) < 0)
 		return nd_error_set(err, -errno, "shim-path %s: %s", cfg->shim_path, strerror(errno));
 	return 0;
@@ -289,13 +573,35 @@ json_t *netd_config_to_json(const struct netd_config *cfg)
 	json_t *pools = json_array();
 	for (size_t i = 0; i < cfg->npools; i++)
 		json_array_append_new(pools, json_pack("{s:s, s:i}", "base", cfg->pools[i].base, "size", cfg->pools[i].size));
-	return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:b, s:s?, s:s?, s:o}",
+	json_t *insecure = json_array(), *mirrors = json_array();
+	for (size_t i = 0; cfg->insecure_registries && cfg->insecure_registries[i]; i++)
+		json_array_append_new(insecure, json_string(cfg->insecure_registries[i]));
+	for (size_t i = 0; cfg->registry_mirrors && cfg->registry_mirrors[i]; i++)
+		json_array_append_new(mirrors, json_string(cfg->registry_mirrors[i]));
+	json_t *hosts = json_array(), *roles = json_array();
+	for (size_t i = 0; i < cfg->nhosts; i++)
+		json_array_append_new(hosts, json_string(cfg->hosts[i]));
+	for (size_t i = 0; i < cfg->ntls_roles; i++) {
+		const struct netd_tls_role *r = &cfg->tls_roles[i];
+		json_t *o = json_pack("{s:s}", "role", netd_tls_role_name(r->role));
+		if (r->cn[0])
+			json_object_set_new(o, "cn", json_string(r->cn));
+		if (r->ou[0])
+			json_object_set_new(o, "ou", json_string(r->ou));
+		json_array_append_new(roles, o);
+	}
+	return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:b, s:s?, s:s?, s:o, s:o, s:o, s:i, s:i, s:o, s:b, s:s?, s:s?, s:s?, s:b, s:o}",
 			 "root", cfg->root, "exec-root", cfg->exec_root, "socket", cfg->socket,
 			 "config", cfg->config_file, "log-level", levels[cfg->log_level],
 			 "storage-driver", cfg->storage_driver, "bpf-cgroup", cfg->bpf_cgroup,
 			 "bpf-pin-path", cfg->bpf_pin_path, "userland-proxy", cfg->userland_proxy,
 			 "shim-path", cfg->shim_path, "cgroup-parent", cfg->cgroup_parent,
-			 "default-address-pools", pools);
+			 "default-address-pools", pools, "insecure-registries", insecure, "registry-mirrors", mirrors,
+			 "max-concurrent-downloads", cfg->max_concurrent_downloads,
+			 "max-download-attempts", cfg->max_download_attempts,
+			 "hosts", hosts, "tlsverify", cfg->tlsverify,
+			 "tlscacert", cfg->tlscacert, "tlscert", cfg->tlscert, "tlskey", cfg->tlskey,
+			 "insecure-tcp", cfg->insecure_tcp, "tls-roles", roles);
 }
 
 void netd_config_free(struct netd_config *cfg)
@@ -309,5 +615,12 @@ void netd_config_free(struct netd_config *cfg)
 	free(cfg->bpf_pin_path);
 	free(cfg->shim_path);
 	free(cfg->cgroup_parent);
+	strv_free(cfg->insecure_registries);
+	strv_free(cfg->registry_mirrors);
+	for (size_t i = 0; i < cfg->nhosts; i++)
+		free(cfg->hosts[i]);
+	free(cfg->tlscacert);
+	free(cfg->tlscert);
+	free(cfg->tlskey);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -14,6 +14,7 @@
 
 struct images;
 struct http_server;
+struct http_tls;
 struct net_state;
 struct ctrs;
 struct nd_events;
@@ -24,6 +25,10 @@ struct netd {
 	struct store *store;
 	struct http_server *http;    /* the API listener (api layer) */
 	uv_signal_t sig_term, sig_int;
+	uv_signal_t sig_hup;         /* re-reads TLS material and tls-roles */
+	struct http_tls *tls;        /* TCP listeners' certificates (api layer) */
+	int argc;                    /* the command line, for the reload */
+	char **argv;
 	int lock_fd;
 	int exec_lock_fd;            /* <exec-root>/netd.lock */
 	char id[ND_ID_LEN + 1];      /* this daemon's identity, kept in the store */
@@ -33,7 +38,4 @@ struct netd {
 	struct images *images;       /* image store (images/), opened at start */
 	struct ctrs *ctrs;           /* containers (ctr layer) */
 	struct nd_events *events;    /* the event bus (core/events.c), made at first use */
-	/* GET /system/df's "Volumes" (Docker's Volume objects with UsageData),
-	 * set by the volumes service when there is one; NULL: no volumes */
-	int (*volumes_df)(struct netd *d, json_t **out, struct nd_error *err);
 };

@@ -168,7 +168,8 @@ int nd_endpoint_rec_init(struct nd_endpoint_rec *r)
 	memset(r, 0, sizeof(*r));
 	r->aliases = json_array();
 	r->driver_data = json_object();
-	if (!r->aliases || !r->driver_data) {
+	r->port_mappings = json_array();
+	if (!r->aliases || !r->driver_data || !r->port_mappings) {
 		nd_endpoint_rec_clear(r);
 		return -ENOMEM;
 	}
@@ -179,6 +180,7 @@ void nd_endpoint_rec_clear(struct nd_endpoint_rec *r)
 {
 	json_decref(r->aliases);
 	json_decref(r->driver_data);
+	json_decref(r->port_mappings);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -198,7 +200,8 @@ int nd_endpoint_rec_from_json(const json_t *j, struct nd_endpoint_rec *r, struct
 	    (rc = str_into(j, "IPv6Address", r->ipv6, sizeof(r->ipv6), err)) < 0 ||
 	    (rc = bool_of(j, "DefaultRoute", &r->default_route, err)) < 0 ||
 	    (rc = copy_of(j, "Aliases", true, &r->aliases, err)) < 0 ||
-	    (rc = copy_of(j, "DriverData", false, &r->driver_data, err)) < 0) {
+	    (rc = copy_of(j, "DriverData", false, &r->driver_data, err)) < 0 ||
+	    (rc = copy_of(j, "PortMappings", true, &r->port_mappings, err)) < 0) {
 		nd_endpoint_rec_clear(r);
 		return rc;
 	}
@@ -221,6 +224,8 @@ json_t *nd_endpoint_rec_to_json(const struct nd_endpoint_rec *r)
 		json_object_set_new(j, "IPv6Address", json_string(r->ipv6));
 	if (r->mac[0])
 		json_object_set_new(j, "MacAddress", json_string(r->mac));
+	if (json_array_size(r->port_mappings))
+		json_object_set_new(j, "PortMappings", json_deep_copy(r->port_mappings));
 	return j;
 }
 
@@ -257,6 +262,7 @@ int nd_sandbox_rec_from_json(const json_t *j, struct nd_sandbox_rec *r, struct n
 	    (rc = str_into(j, "Name", r->name, sizeof(r->name), err)) < 0 ||
 	    (rc = str_into(j, "Created", r->created, sizeof(r->created), err)) < 0 ||
 	    (rc = str_into(j, "NetnsPath", r->netns_path, sizeof(r->netns_path), err)) < 0 ||
+	    (rc = bool_of(j, "CallerOwned", &r->caller_owned, err)) < 0 ||
 	    (rc = copy_of(j, "Labels", false, &r->labels, err)) < 0) {
 		nd_sandbox_rec_clear(r);
 		return rc;
@@ -266,8 +272,11 @@ int nd_sandbox_rec_from_json(const json_t *j, struct nd_sandbox_rec *r, struct n
 
 json_t *nd_sandbox_rec_to_json(const struct nd_sandbox_rec *r)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:o}", "Id", r->id, "Name", r->name, "Created", r->created,
-			 "NetnsPath", r->netns_path, "Labels", copy_or_empty(r->labels, false));
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o}", "Id", r->id, "Name", r->name, "Created", r->created,
+			      "NetnsPath", r->netns_path, "Labels", copy_or_empty(r->labels, false));
+	if (j && r->caller_owned)
+		json_object_set_new(j, "CallerOwned", json_true());
+	return j;
 }
 
 void nd_sandbox_list_clear(struct nd_sandbox_list *l)
@@ -388,4 +397,64 @@ json_t *nd_container_rec_to_json(const struct nd_container_rec *r)
 	json_object_set_new(hc, "RestartPolicy",
 			    json_pack("{s:s, s:i}", "Name", r->restart_policy, "MaximumRetryCount", r->restart_max));
 	return j;
+}
+
+/* ---- volumes -------------------------------------------------------------------- */
+
+int nd_volume_rec_init(struct nd_volume_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->options = json_object();
+	r->labels = json_object();
+	if (!r->options || !r->labels) {
+		nd_volume_rec_clear(r);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void nd_volume_rec_clear(struct nd_volume_rec *r)
+{
+	json_decref(r->options);
+	json_decref(r->labels);
+	memset(r, 0, sizeof(*r));
+}
+
+int nd_volume_rec_from_json(const json_t *j, struct nd_volume_rec *r, struct nd_error *err)
+{
+	int rc;
+	memset(r, 0, sizeof(*r));
+	if (!json_is_object(j))
+		return nd_error_set(err, -EINVAL, "record: a volume must be an object");
+	if ((rc = str_into(j, "Name", r->name, sizeof(r->name), err)) < 0 ||
+	    (rc = str_into(j, "Driver", r->driver, sizeof(r->driver), err)) < 0 ||
+	    (rc = str_into(j, "CreatedAt", r->created, sizeof(r->created), err)) < 0 ||
+	    (rc = str_into(j, "Mountpoint", r->mountpoint, sizeof(r->mountpoint), err)) < 0 ||
+	    (rc = bool_of(j, "Anonymous", &r->anonymous, err)) < 0 ||
+	    (rc = copy_of(j, "Options", false, &r->options, err)) < 0 ||
+	    (rc = copy_of(j, "Labels", false, &r->labels, err)) < 0) {
+		nd_volume_rec_clear(r);
+		return rc;
+	}
+	if (!r->name[0]) {
+		nd_volume_rec_clear(r);
+		return nd_error_set(err, -EINVAL, "record: a volume without a name");
+	}
+	return 0;
+}
+
+json_t *nd_volume_rec_to_json(const struct nd_volume_rec *r)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o}", "Name", r->name, "Driver", r->driver, "CreatedAt",
+			 r->created, "Mountpoint", r->mountpoint, "Anonymous", r->anonymous, "Options",
+			 copy_or_empty(r->options, false), "Labels", copy_or_empty(r->labels, false));
+}
+
+void nd_volume_list_clear(struct nd_volume_list *l)
+{
+	for (size_t i = 0; l->v && i < l->n; i++)
+		nd_volume_rec_clear(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
 }

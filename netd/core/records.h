@@ -62,6 +62,11 @@ struct nd_endpoint_rec {
 	bool default_route;
 	json_t *aliases;              /* list of names, never NULL */
 	json_t *driver_data;          /* object, never NULL */
+	/* Ports published for a caller-owned sandbox's endpoint (CNI
+	 * portMappings), recorded before they are published: a list of
+	 * {"Proto","HostIp","HostPort","ContainerIp","ContainerPort"}, never
+	 * NULL. Containers keep theirs in the container document instead. */
+	json_t *port_mappings;
 };
 
 int nd_endpoint_rec_init(struct nd_endpoint_rec *r);
@@ -82,6 +87,9 @@ struct nd_sandbox_rec {
 	char name[ND_NAME_MAX + 1];   /* "" = none */
 	char created[40];
 	char netns_path[PATH_MAX];
+	/* The namespace is the caller's (a CNI runtime's): netd records its
+	 * path but never creates, re-creates or destroys it. */
+	bool caller_owned;
 	json_t *labels;               /* object of strings, never NULL */
 };
 
@@ -152,3 +160,34 @@ struct nd_container_rec {
 void nd_container_rec_clear(struct nd_container_rec *r);
 int nd_container_rec_from_json(const json_t *j, struct nd_container_rec *r, struct nd_error *err);
 json_t *nd_container_rec_to_json(const struct nd_container_rec *r);
+
+/* ---- volumes -------------------------------------------------------------------- */
+
+/* A named volume of the local driver: a directory <root>/volumes/<name>/_data,
+ * or, with options type/device/o, a mount there (mount(2), made when a
+ * container first uses it). Its name is its identity (Docker's). */
+struct nd_volume_rec {
+	char name[ND_NAME_MAX + 1];
+	char driver[32];              /* "local" */
+	char created[40];             /* RFC 3339 */
+	char mountpoint[PATH_MAX];    /* <root>/volumes/<name>/_data */
+	bool anonymous;               /* made for one container (-v /path, VOLUME): rm -v removes it */
+	json_t *options;              /* the driver's options (type, device, o): object of strings, never NULL */
+	json_t *labels;               /* object of strings, never NULL */
+};
+
+int nd_volume_rec_init(struct nd_volume_rec *r);
+void nd_volume_rec_clear(struct nd_volume_rec *r);
+int nd_volume_rec_from_json(const json_t *j, struct nd_volume_rec *r, struct nd_error *err);
+json_t *nd_volume_rec_to_json(const struct nd_volume_rec *r);
+struct nd_volume_list {
+	struct nd_volume_rec *v;
+	size_t n;
+};
+void nd_volume_list_clear(struct nd_volume_list *l);
+
+int store_volume_put(struct store *st, const struct nd_volume_rec *r, struct nd_error *err);
+/* By exact name; -ENOENT "no such volume" when absent. out is cleared first. */
+int store_volume_get(struct store *st, const char *name, struct nd_volume_rec *out, struct nd_error *err);
+int store_volume_del(struct store *st, const char *name, struct nd_error *err);
+int store_volume_list(struct store *st, struct nd_volume_list *out, struct nd_error *err);

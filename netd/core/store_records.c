@@ -113,3 +113,53 @@ int store_sandbox_list(struct store *st, struct nd_sandbox_list *out, struct nd_
 	}
 	return 0;
 }
+
+/* volumes: kind "volume", keyed by name (the id column holds the name) */
+int store_volume_put(struct store *st, const struct nd_volume_rec *r, struct nd_error *err)
+{
+	_cleanup_json_ json_t *j = nd_volume_rec_to_json(r);
+	if (!j)
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	struct store_obj_ref ref = { .kind = "volume", .id = r->name };
+	return store_obj_put(st, &ref, j, err);
+}
+
+int store_volume_get(struct store *st, const char *name, struct nd_volume_rec *out, struct nd_error *err)
+{
+	_cleanup_json_ json_t *doc = NULL;
+	memset(out, 0, sizeof(*out));
+	int rc = store_obj_get(st, "volume", name, &doc, err);
+	if (rc == -ENOENT)
+		return nd_error_set(err, -ENOENT, "get %s: no such volume", name);
+	if (rc < 0)
+		return rc;
+	return nd_volume_rec_from_json(doc, out, err);
+}
+
+int store_volume_del(struct store *st, const char *name, struct nd_error *err)
+{
+	return store_obj_del(st, "volume", name, err);
+}
+
+int store_volume_list(struct store *st, struct nd_volume_list *out, struct nd_error *err)
+{
+	_cleanup_json_ json_t *docs = NULL;
+	out->v = NULL;
+	out->n = 0;
+	int rc = store_obj_list(st, "volume", NULL, NULL, &docs, err);
+	if (rc < 0)
+		return rc;
+	out->v = calloc(json_array_size(docs) + 1, sizeof(*out->v));
+	if (!out->v)
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	size_t i;
+	json_t *doc;
+	json_array_foreach(docs, i, doc) {
+		if ((rc = nd_volume_rec_from_json(doc, &out->v[i], err)) < 0) {
+			nd_volume_list_clear(out);
+			return rc;
+		}
+		out->n++;
+	}
+	return 0;
+}

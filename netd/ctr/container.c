@@ -249,7 +249,9 @@ static void job_work(struct nd_job *base)
 		free(j->spec->rootfs);
 		j->spec->rootfs = strdup(rootfs);
 		j->t_mid = nd_now_ns();
-		j->rc = rt_start(ctrs_of(d)->shim, j->spec, &j->st, &j->err);
+		j->rc = ctr_volumes_copy_up(d, j->spec, j->first_start, &j->err);
+		if (j->rc == 0)
+			j->rc = rt_start(ctrs_of(d)->shim, j->spec, &j->st, &j->err);
 		if (j->rc < 0 && j->first_start && images_rootfs_remove(d->images, j->c->id, &e) < 0)
 			log_warn("container=%.12s: rootfs: %s", j->c->id, e.msg);
 		break;
@@ -938,6 +940,7 @@ static void remove_done(struct job *j)
 		log_error("container=%.12s: %s", c->id, err.msg);
 	log_info("container removed id=%.12s name=%s", c->id, have ? r.name : "");
 	if (have) {
+		ctr_volumes_release(c->d, r.doc, c->remove_volumes || r.auto_remove);
 		ctr__event_rec(c->d, &r, "destroy", NULL);
 		nd_container_rec_clear(&r);
 	} else {
@@ -1056,12 +1059,15 @@ int netd_containers_start(struct netd *d, struct nd_error *err)
 	/* what the previous netd published, as the records hold it, before
 	 * adoption unpublishes what exited meanwhile */
 	struct nd_error e = { 0 };
+	int rc0;
 	if (ctr_ports_sync(d, &e) < 0)
 		log_error("ports: %s", e.msg);
 	snprintf(cs->exec_dir, sizeof(cs->exec_dir), "%s/containers", d->cfg.exec_root);
 	snprintf(cs->data_dir, sizeof(cs->data_dir), "%s/containers", d->cfg.root);
 	if ((mkdir(cs->exec_dir, 0711) < 0 && errno != EEXIST) || (mkdir(cs->data_dir, 0711) < 0 && errno != EEXIST))
 		return nd_error_set(err, -errno, "mkdir containers dir: %s", strerror(errno));
+	if ((rc0 = ctr_volumes_start(d, err)) < 0)
+		return rc0;
 	uv_signal_init(d->loop, &cs->sigchld);
 	uv_signal_start(&cs->sigchld, on_sigchld, SIGCHLD);
 	on_sigchld(&cs->sigchld, SIGCHLD);

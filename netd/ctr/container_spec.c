@@ -101,28 +101,36 @@ int ctr_files_write(struct netd *d, const struct nd_container_rec *r, struct nd_
 			}
 		}
 		/* the other containers on the same networks, as of this start
-		 * (netd has no embedded DNS server: names resolve through hosts) */
+		 * (netd's containers resolve names through hosts; the network's
+		 * name server, net/dns.c, is for CNI callers' containers) */
 		for (size_t i = 0; i < eps.n; i++) {
 			struct nd_endpoint_list peers;
 			if (net_endpoint_list(d, eps.v[i].network_id, NULL, &peers, &e) < 0)
 				continue;
 			for (size_t k = 0; k < peers.n; k++) {
 				const struct nd_endpoint_rec *p = &peers.v[k];
-				if (!p->container_id[0] || !p->ipv4[0] || !p->owner_name[0] || strcmp(p->sandbox_id, sbid) == 0)
+				if (!p->ipv4[0] || strcmp(p->sandbox_id, sbid) == 0)
 					continue;
 				char ip[64];
 				snprintf(ip, sizeof(ip), "%s", p->ipv4);
 				strip_prefix(ip);
-				fprintf(m, "%s\t%s %.12s", ip, p->owner_name, p->container_id);
-				/* --network-alias names (until the embedded DNS answers them) */
 				size_t ai;
 				json_t *al;
-				json_array_foreach(p->aliases, ai, al) {
-					const char *an = json_string_value(al);
-					if (an && strcmp(an, p->owner_name) != 0)
-						fprintf(m, " %s", an);
+				if (p->container_id[0] && p->owner_name[0]) {
+					fprintf(m, "%s\t%s %.12s", ip, p->owner_name, p->container_id);
+					/* --network-alias names (until the embedded DNS answers them) */
+					json_array_foreach(p->aliases, ai, al) {
+						const char *an = json_string_value(al);
+						if (an && strcmp(an, p->owner_name) != 0)
+							fprintf(m, " %s", an);
+					}
+					fputc('\n', m);
+				} else if (!p->container_id[0]) {
+					/* the aliases of bare sandboxes' endpoints (CNI attachments) */
+					json_array_foreach(p->aliases, ai, al)
+						if (json_is_string(al))
+							fprintf(m, "%s\t%s\n", ip, json_string_value(al));
 				}
-				fputc('\n', m);
 			}
 			nd_endpoint_list_clear(&peers);
 		}
@@ -221,6 +229,15 @@ int ctr_spec_build(struct netd *d, const struct nd_container_rec *r, const char 
 		s->mounts[s->n_mounts].source = strdup(p);
 		s->mounts[s->n_mounts].destination = strdup(files[i][1]);
 		s->n_mounts++;
+	}
+	if (ctr_security_build(hc, r->network_mode, &s->security, err) < 0) {
+		rt_spec_free(s);
+		return err->code;
+	}
+	int mrc = ctr_spec_mounts(d, r, s, err);
+	if (mrc < 0) {
+		rt_spec_free(s);
+		return mrc;
 	}
 	s->state_dir = strdup(r->state_dir);
 	s->log_path = strdup(r->log_path);

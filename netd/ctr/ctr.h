@@ -89,6 +89,7 @@ struct ctr {
 	bool remove_requested; /* rm (-f) arrived: remove as soon as nothing is in flight */
 	bool stop_pending;     /* stop arrived while starting: kill once started */
 	bool mount_inflight;   /* the create-time rootfs mount job has not come back */
+	bool remove_volumes;   /* rm -v: its anonymous volumes go with it (volumes.c) */
 	struct nd_job *start_job; /* a start's runtime job, parked until that mount is done */
 	struct rt_state st;    /* valid while running */
 	struct ctr_watch *watch; /* the shim's pidfd on the loop; owns the fd */
@@ -165,6 +166,10 @@ int ctr_files_write(struct netd *d, const struct nd_container_rec *r, struct nd_
 int ctr_spec_build(struct netd *d, const struct nd_container_rec *r, const char *netns, struct rt_spec **out,
 		   struct nd_error *err);
 int ctr_parse_signal(const char *s);
+/* spec_security.c: HostConfig's security options (Privileged, CapAdd/CapDrop,
+ * SecurityOpt, Devices, GroupAdd, Ulimits, Sysctls) checked and turned into
+ * the runtime's; -EINVAL/-ENOTSUP/-EPERM with a sentence naming the option. */
+int ctr_security_build(const json_t *hc, const char *network_mode, struct rt_security *out, struct nd_error *err);
 
 /* ports.c: published ports (HostConfig.PortBindings, PublishAllPorts) */
 /* Validates the create body's bindings into hc_out; *exposed_out gets Config.ExposedPorts. */
@@ -182,6 +187,50 @@ json_t *ctr_ports_view(const json_t *doc);
 json_t *ctr_ports_summary(const json_t *doc);
 /* Makes the publisher publish exactly what the container records hold. */
 int ctr_ports_sync(struct netd *d, struct nd_error *err);
+
+/* volumes.c: named volumes of the local driver (records in the store) */
+struct ctr_volume_opts {
+	const char *name;            /* NULL or "": an anonymous volume (a random 64-hex name) */
+	const char *driver;          /* NULL, "" or "local" */
+	const json_t *driver_opts;   /* type, device, o; NULL = none */
+	const json_t *labels;        /* NULL = none */
+	bool anonymous;
+};
+bool ctr_volume_name_valid(const char *name);
+/* -EINVAL naming what the local driver cannot take */
+int ctr_volume_opts_check(const json_t *opts, struct nd_error *err);
+/* Creates a volume, or gives the existing one of that name. Clear out after use. */
+int ctr_volume_create(struct netd *d, const struct ctr_volume_opts *o, struct nd_volume_rec *out,
+		      struct nd_error *err);
+int ctr_volume_get(struct netd *d, const char *name, struct nd_volume_rec *out, struct nd_error *err);
+int ctr_volume_list(struct netd *d, struct nd_volume_list *out, struct nd_error *err);
+/* The ids of the containers (any state) whose Mounts name it: a new array. */
+json_t *ctr_volume_users(struct netd *d, const char *name);
+/* Every volume some container names: {name: [container ids]}, new. */
+json_t *ctr_volumes_used(struct netd *d);
+/* -EBUSY "volume is in use" while a container names it; force: a missing one is fine. */
+int ctr_volume_remove(struct netd *d, const char *name, bool force, struct nd_error *err);
+/* Removes the unused volumes (anonymous ones only unless all) that keep()
+ * (NULL: none) does not keep: their records and mounts at once, their
+ * trees on the pool; then cb gets their names and the bytes they held.
+ * < 0 (cb not called) when nothing could be started. */
+typedef void (*ctr_volume_prune_cb)(void *data, int rc, const json_t *deleted, uint64_t reclaimed,
+				    const struct nd_error *err);
+int ctr_volume_prune(struct netd *d, bool all, bool (*keep)(const struct nd_volume_rec *v, void *data), void *data,
+		     ctr_volume_prune_cb cb, void *cb_data, struct nd_error *err);
+/* bytes of the files under path, on its file system (blocking: call it on the pool) */
+uint64_t ctr_volume_size(const char *path);
+/* Makes the volume's _data ready (its mount, for one with options). */
+int ctr_volumes_mount(struct netd *d, const char *name, struct nd_error *err);
+/* After a container's removal: its anonymous volumes no one else uses go too. */
+void ctr_volumes_release(struct netd *d, const json_t *doc, bool remove_anonymous);
+int ctr_volumes_start(struct netd *d, struct nd_error *err);
+
+/* spec_mounts.c: the spec's mounts from doc["Mounts"], ReadonlyRootfs */
+int ctr_spec_mounts(struct netd *d, const struct nd_container_rec *r, struct rt_spec *s, struct nd_error *err);
+/* On the pool, after the rootfs mount: the image's content at each volume's
+ * path copied into the volume when it is empty (first start only). */
+int ctr_volumes_copy_up(struct netd *d, const struct rt_spec *s, bool first_start, struct nd_error *err);
 
 /* net_hooks.c: registers what containers plug into the net layer */
 void ctr__net_hooks_register(struct netd *d);

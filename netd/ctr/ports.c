@@ -64,6 +64,7 @@ static int map_from_json(const json_t *j, struct nd_port_map *m)
 	m->container_port = (uint16_t)cp;
 	snprintf(m->host_ip, sizeof(m->host_ip), "%s", nd_json_str(j, "HostIp") ?: "");
 	snprintf(m->container_ip, sizeof(m->container_ip), "%s", nd_json_str(j, "ContainerIp") ?: "");
+	m->caller_reserves = json_is_true(json_object_get(j, "CallerReserves")); /* CNI attachments' */
 	return 0;
 }
 
@@ -379,6 +380,9 @@ int ctr_ports_sync(struct netd *d, struct nd_error *err)
 	json_t *doc;
 	json_array_foreach(docs, i, doc)
 		json_array_extend(all, json_object_get(doc, "PortMappings") ?: json_array());
+	/* and what CNI attachments publish (net layer records) */
+	if ((rc = net_attach_port_records(d, all, err)) < 0)
+		return rc;
 	_cleanup_free_ struct nd_port_map *maps = NULL;
 	size_t n;
 	if (maps_of(all, &maps, &n) < 0)

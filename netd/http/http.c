@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* HTTP/1.1 over a unix socket: libuv for I/O, http_parser for the wire. */
+/* HTTP/1.1 over unix sockets and TCP (TLS in tls.c): libuv for I/O, http_parser for the wire. */
 #include "netd/http/http.h"
 #include "netd/http/http_internal.h"
 
@@ -116,7 +116,7 @@ static void on_write(uv_write_t *w, int status)
 		conn_close(c);
 }
 
-static void conn_write(struct http_conn *c, char *buf /* stolen */, size_t len)
+static void conn_write_raw(struct http_conn *c, char *buf /* stolen */, size_t len)
 {
 	if (c->closing) {
 		free(buf);
@@ -139,6 +139,18 @@ static void conn_write(struct http_conn *c, char *buf /* stolen */, size_t len)
 		free(wr);
 		conn_close(c);
 	}
+}
+
+static void conn_write(struct http_conn *c, char *buf /* stolen */, size_t len)
+{
+	if (c->tls && !c->closing) {
+		buf = http__tls_encrypt(c, buf, &len);
+		if (!buf) {
+			conn_close(c);
+			return;
+		}
+	}
+	conn_write_raw(c, buf, len);
 }
 
 static void req_finish(struct http_req *req)
@@ -585,6 +597,9 @@ static void dispatch(struct http_conn *c)
 		http_reply_errorf(r, 500, "rewinding upload: %s", strerror(errno));
 		return;
 	}
+	/* the caller's rights (api layer) before the handler; it replies if not */
+	if (c->srv->cfg.authorize && c->srv->cfg.authorize(r, c->srv->cfg.ctx) != 0)
+		return;
 	r->route->fn(r, c->srv->cfg.ctx);
 }
 
@@ -644,6 +659,14 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct http_conn *c = (struct http_conn *)s;
+	if (c->tls)
+		http__tls_read(c, nread, buf);
+	else
+		http__plain_read(c, nread, buf);
+}
+
+void http__plain_read(struct http_conn *c, ssize_t nread, const uv_buf_t *buf)
+{
 	if (c->hijacked) {
 		http__hijack_read(c, nread, buf);
 		return;
@@ -680,6 +703,7 @@ static void on_conn_closed(uv_handle_t *h)
 {
 	struct http_conn *c = (struct http_conn *)h;
 	http__hijack_free(c);
+	http__tls_conn_free(c);
 	free(c->leftover);
 	free(c);
 }
@@ -708,12 +732,14 @@ static void conn_close(struct http_conn *c)
 		}
 		/* else: the handler still owns it and frees it when it replies */
 	}
+	http__tls_close_notify(c);
 	uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
 }
 
 static void on_connection(uv_stream_t *server, int status)
 {
-	struct http_server *srv = (struct http_server *)server;
+	struct http_listener *l = (struct http_listener *)server;
+	struct http_server *srv = l->srv;
 	if (status < 0) {
 		log_warn("http accept failed: %s", uv_strerror(status));
 		return;
@@ -722,11 +748,17 @@ static void on_connection(uv_stream_t *server, int status)
 	if (!c)
 		return;
 	c->srv = srv;
-	uv_pipe_init(srv->loop, &c->pipe, 0);
-	if (uv_accept(server, (uv_stream_t *)&c->pipe) < 0) {
+	if (l->is_tcp)
+		uv_tcp_init(srv->loop, &c->tcp);
+	else
+		uv_pipe_init(srv->loop, &c->pipe, 0);
+	if (uv_accept(server, (uv_stream_t *)&c->pipe) < 0 ||
+	    (l->tls && http__tls_conn_new(c, srv->cfg.tls) < 0)) {
 		uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
 		return;
 	}
+	if (l->is_tcp)
+		uv_tcp_nodelay(&c->tcp, 1);
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;
 	c->next = srv->conns;
@@ -765,6 +797,67 @@ static int socket_path_check(const char *path, struct nd_error *err)
 	return 0;
 }
 
+static void on_listener_closed(uv_handle_t *h)
+{
+	struct http_listener *l = (struct http_listener *)h;
+	struct http_server *srv = l->srv;
+	free(l->path);
+	free(l);
+	if (--srv->nlisteners_open == 0) {
+		free(srv->spool_dir);
+		free(srv);
+	}
+}
+
+static int listen_unix(struct http_server *srv, struct http_listener *l, const char *path, struct nd_error *err)
+{
+	const struct http_server_config *cfg = &srv->cfg;
+	uv_pipe_init(srv->loop, &l->pipe, 0);
+	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return nd_error_set(err, -ENAMETOOLONG, "socket path %s is too long for a unix socket", path);
+	int rc = socket_path_check(path, err);
+	if (rc < 0)
+		return rc;
+	/* create the socket with the final mode: no window where it is 0777 */
+	mode_t old = umask(0777 & ~cfg->socket_mode);
+	rc = uv_pipe_bind(&l->pipe, path);
+	umask(old);
+	if (rc == 0) {
+		l->path = strdup(path);
+		rc = uv_listen((uv_stream_t *)&l->pipe, 511, on_connection);
+	}
+	if (rc < 0)
+		return nd_error_set(err, rc, "listen on %s: %s", path, uv_strerror(rc));
+	chmod(path, cfg->socket_mode);
+	if (cfg->socket_gid != (gid_t)-1 && chown(path, (uid_t)-1, cfg->socket_gid) < 0)
+		return nd_error_set(err, -errno, "chown %s to group %u: %s", path, (unsigned)cfg->socket_gid, strerror(errno));
+	return 0;
+}
+
+static int listen_tcp(struct http_server *srv, struct http_listener *l, const char *hostport, struct nd_error *err)
+{
+	uv_tcp_init(srv->loop, &l->tcp);
+	l->is_tcp = true;
+	struct sockaddr_storage ss;
+	int rc = http_parse_tcp_addr(hostport, &ss);
+	if (rc < 0)
+		return nd_error_set(err, rc, "host tcp://%s: want tcp://ADDRESS:PORT", hostport);
+	if (srv->cfg.tls)
+		l->tls = true;
+	else if (!srv->cfg.insecure_tcp)
+		return nd_error_set(err, -EPERM, "host tcp://%s: plain TCP gives root to anyone who connects; "
+				    "use --tlsverify with --tlscacert/--tlscert/--tlskey (or --insecure-tcp)", hostport);
+	rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss, 0);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&l->tcp, 511, on_connection);
+	if (rc < 0)
+		return nd_error_set(err, rc, "listen on tcp://%s: %s", hostport, uv_strerror(rc));
+	if (!l->tls)
+		log_warn("listening on tcp://%s WITHOUT TLS (--insecure-tcp): anyone who can connect is root on this host",
+			 hostport);
+	return 0;
+}
+
 int http_server_new(uv_loop_t *loop, const struct http_server_config *cfg,
 		    struct http_server **out, struct nd_error *err)
 {
@@ -777,47 +870,44 @@ int http_server_new(uv_loop_t *loop, const struct http_server_config *cfg,
 		.on_body = on_body,
 		.on_message_complete = on_message_complete,
 	};
-	if (strlen(cfg->socket_path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-		return nd_error_set(err, -ENAMETOOLONG, "socket path %s is too long for a unix socket", cfg->socket_path);
-	int rc = socket_path_check(cfg->socket_path, err);
-	if (rc < 0)
-		return rc;
-
 	struct http_server *srv = calloc(1, sizeof(*srv));
 	if (!srv)
 		return nd_error_set(err, -ENOMEM, "out of memory");
 	srv->loop = loop;
 	srv->cfg = *cfg;
-	srv->socket_path = strdup(cfg->socket_path);
+	srv->cfg.hosts = NULL;
+	srv->cfg.socket_path = NULL;
 	srv->spool_dir = strdup(cfg->spool_dir ? cfg->spool_dir : "/tmp");
-	srv->cfg.socket_path = srv->socket_path;
 	srv->cfg.spool_dir = srv->spool_dir;
-	uv_pipe_init(loop, &srv->listener, 0);
+	if (!cfg->socket_gid)
+		srv->cfg.socket_gid = (gid_t)-1;
 
-	/* create the socket with the final mode: no window where it is 0777 */
-	mode_t old = umask(0777 & ~cfg->socket_mode);
-	rc = uv_pipe_bind(&srv->listener, cfg->socket_path);
-	umask(old);
-	if (rc == 0) {
-		srv->bound = true;
-		rc = uv_listen((uv_stream_t *)&srv->listener, 511, on_connection);
+	const char *one = cfg->socket_path;
+	size_t nhosts = cfg->nhosts ? cfg->nhosts : 1;
+	int rc = 0;
+	for (size_t i = 0; i < nhosts && rc == 0; i++) {
+		const char *h = cfg->nhosts ? cfg->hosts[i] : one;
+		struct http_listener *l = calloc(1, sizeof(*l));
+		if (!l) {
+			rc = nd_error_set(err, -ENOMEM, "out of memory");
+			break;
+		}
+		l->srv = srv;
+		if (nd_str_has_prefix(h, "tcp://"))
+			rc = listen_tcp(srv, l, h + 6, err);
+		else
+			rc = listen_unix(srv, l, nd_str_has_prefix(h, "unix://") ? h + 7 : h, err);
+		/* a handle that was initialised is closed through the loop */
+		l->next = srv->listeners;
+		srv->listeners = l;
+		srv->nlisteners_open++;
 	}
 	if (rc < 0) {
-		nd_error_set(err, rc, "listen on %s: %s", cfg->socket_path, uv_strerror(rc));
 		http_server_close(srv);
-		return err->code;
+		return rc;
 	}
-	chmod(cfg->socket_path, cfg->socket_mode);
 	*out = srv;
 	return 0;
-}
-
-static void on_listener_closed(uv_handle_t *h)
-{
-	struct http_server *srv = (struct http_server *)h;
-	free(srv->socket_path);
-	free(srv->spool_dir);
-	free(srv);
 }
 
 void http_server_close(struct http_server *srv)
@@ -827,9 +917,20 @@ void http_server_close(struct http_server *srv)
 	srv->closing = true;
 	while (srv->conns)
 		conn_close(srv->conns);
-	if (srv->bound)
-		unlink(srv->socket_path);
-	uv_close((uv_handle_t *)&srv->listener, on_listener_closed);
+	struct http_listener *l = srv->listeners;
+	srv->listeners = NULL;
+	if (!l) {
+		free(srv->spool_dir);
+		free(srv);
+		return;
+	}
+	while (l) {
+		struct http_listener *next = l->next;
+		if (l->path)
+			unlink(l->path);
+		uv_close((uv_handle_t *)&l->pipe, on_listener_closed);
+		l = next;
+	}
 }
 
 size_t http_server_connections(const struct http_server *srv) { return srv->nconns; }
@@ -841,6 +942,7 @@ void http__req_free(struct http_req *r) { req_free(r); }
 void http__on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) { on_alloc(h, suggested, buf); }
 void http__on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) { on_read(s, nread, buf); }
 void http__conn_write(struct http_conn *c, char *buf, size_t len) { conn_write(c, buf, len); }
+void http__conn_write_raw(struct http_conn *c, char *buf, size_t len) { conn_write_raw(c, buf, len); }
 void http__conn_close(struct http_conn *c) { conn_close(c); }
 
 unsigned http_req_api_version(const struct http_req *req)

@@ -11,6 +11,7 @@
 #include "common/common.h"
 #include "wire/wire.h"
 
+#include <sys/socket.h>
 #include <uv.h>
 
 struct http_conn;
@@ -66,9 +67,18 @@ struct http_req {
 	uint64_t body_cap;
 };
 
+struct http_tls;
+
 struct http_server_config {
-	const char *socket_path;
+	const char *socket_path;      /* used when there are no hosts */
+	const char *const *hosts;     /* "unix:///path", "tcp://ADDR:PORT"; each one listener */
+	size_t nhosts;
+	struct http_tls *tls;         /* TCP listeners speak TLS with this material */
+	bool insecure_tcp;            /* without tls: plain TCP allowed (warned at start) */
 	mode_t socket_mode;           /* 0660 */
+	gid_t socket_gid;             /* group of unix sockets; 0: unchanged */
+	/* Called before every handler; nonzero when it answered (refused) the request. */
+	int (*authorize)(struct http_req *req, void *ctx);
 	const char *spool_dir;        /* where upload bodies are spooled */
 	const struct http_route *routes;
 	size_t nroutes;
@@ -141,6 +151,31 @@ bool http_req_wants_upgrade(const struct http_req *req);
 /* Accessors for handlers that keep the request opaque. */
 const char *http_req_param(const struct http_req *req, int i);
 void http_req_set_on_close(struct http_req *req, void (*fn)(struct http_req *req, void *ud), void *ud);
+
+/* ---- TLS (tls.c) -------------------------------------------------------------
+ * TLS 1.2+ through OpenSSL over memory BIOs, from the loop. verify: clients
+ * must present a certificate the CA signed (mutual TLS). */
+int http_tls_new(const char *ca, const char *cert, const char *key, bool verify, struct http_tls **out,
+		 struct nd_error *err);
+/* New material for new connections; established ones keep theirs. On error
+ * nothing changes. */
+int http_tls_reload(struct http_tls *t, const char *ca, const char *cert, const char *key, struct nd_error *err);
+void http_tls_free(struct http_tls *t);
+/* "ADDR:PORT", "[v6]:PORT", ":PORT" (all addresses) into a sockaddr. */
+int http_parse_tcp_addr(const char *hostport, struct sockaddr_storage *out);
+
+/* The request, read-only, for code that decides on it (authorization). */
+const char *http_req_method(const struct http_req *req);
+const char *http_req_path(const struct http_req *req);
+const char *http_req_body(const struct http_req *req, size_t *len);
+/* The verified client certificate of a TLS connection: its subject as one
+ * line, its CN and OU. NULL when the connection is not TLS (unix socket,
+ * --insecure-tcp) or the field is absent. */
+const char *http_req_peer_subject(const struct http_req *req);
+const char *http_req_peer_cn(const struct http_req *req);
+const char *http_req_peer_ou(const struct http_req *req);
+/* true when the request came over TCP (TLS or not), false over a unix socket. */
+bool http_req_remote(const struct http_req *req);
 
 /* Route matching, exposed for unit tests: 0 and params filled on match;
  * -ENOENT when no pattern matches the path; -EOPNOTSUPP when a pattern

@@ -8,8 +8,24 @@
 
 #include <http_parser.h>
 
+/* One listening socket: unix, or TCP (with TLS unless --insecure-tcp). */
+struct http_listener {
+	union {                      /* first member: the handle is the listener */
+		uv_pipe_t pipe;
+		uv_tcp_t tcp;
+	};
+	struct http_server *srv;
+	struct http_listener *next;
+	char *path;                  /* unix: the socket file we made */
+	bool is_tcp;
+	bool tls;
+};
+
+struct http_tls_conn;
+
 struct http_server {
-	uv_pipe_t listener;
+	struct http_listener *listeners;
+	size_t nlisteners_open;      /* freed when the last one has closed */
 	uv_loop_t *loop;
 	struct http_server_config cfg;
 	char *socket_path;
@@ -22,7 +38,11 @@ struct http_server {
 };
 
 struct http_conn {
-	uv_pipe_t pipe;              /* first member: handle->data not needed */
+	union {                      /* first member: handle->data not needed */
+		uv_pipe_t pipe;
+		uv_tcp_t tcp;
+	};
+	struct http_tls_conn *tls;   /* TLS listeners' connections (tls.c) */
 	struct http_server *srv;
 	struct http_conn *prev, *next;
 	http_parser parser;
@@ -49,6 +69,10 @@ struct write_req {
 
 
 void http__conn_write(struct http_conn *c, char *buf /* stolen */, size_t len);
+/* bytes as they are, not through TLS (tls.c's records) */
+void http__conn_write_raw(struct http_conn *c, char *buf /* stolen */, size_t len);
+/* plaintext from a connection (after TLS, or straight from a unix socket) */
+void http__plain_read(struct http_conn *c, ssize_t nread, const uv_buf_t *buf);
 void http__conn_close(struct http_conn *c);
 void http__req_free(struct http_req *r);
 void http__on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
@@ -59,3 +83,14 @@ void http__hijack_read(struct http_conn *c, ssize_t nread, const uv_buf_t *buf);
 void http__hijack_write(struct http_conn *c, const void *data, size_t len);
 void http__hijack_end(struct http_req *req);
 void http__hijack_free(struct http_conn *c);
+
+/* tls.c */
+int http__tls_conn_new(struct http_conn *c, struct http_tls *t);
+void http__tls_conn_free(struct http_conn *c);
+void http__tls_read(struct http_conn *c, ssize_t nread, const uv_buf_t *buf);
+/* plaintext in (stolen), records out (*len set; NULL with *len 0 on failure) */
+char *http__tls_encrypt(struct http_conn *c, char *plain, size_t *len);
+void http__tls_close_notify(struct http_conn *c);
+const char *http__tls_subject(const struct http_conn *c);
+const char *http__tls_cn(const struct http_conn *c);
+const char *http__tls_ou(const struct http_conn *c);

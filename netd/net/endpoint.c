@@ -75,7 +75,7 @@ static int resolve_target(struct netd *d, const char *ref, struct target *t, str
 	return net_sandbox_lookup(d, sbid, &t->sb, err);
 }
 
-static int pick_ifname(struct netd *d, const char *sbid, char out[IFNAMSIZ], bool *first,
+static int pick_ifname(struct netd *d, const char *sbid, const char *want, char out[IFNAMSIZ], bool *first,
 		       struct nd_error *err)
 {
 	struct nd_endpoint_list eps;
@@ -85,6 +85,18 @@ static int pick_ifname(struct netd *d, const char *sbid, char out[IFNAMSIZ], boo
 	*first = true;
 	for (size_t k = 0; k < eps.n; k++)
 		*first &= !eps.v[k].default_route;
+	if (want && *want) {
+		/* the caller's name (CNI_IFNAME): unique in the sandbox */
+		for (size_t k = 0; k < eps.n; k++) {
+			if (strcmp(eps.v[k].ifname, want) == 0) {
+				nd_endpoint_list_clear(&eps);
+				return nd_error_set(err, -EEXIST, "sandbox %.12s already has an interface %s", sbid, want);
+			}
+		}
+		nd_endpoint_list_clear(&eps);
+		snprintf(out, IFNAMSIZ, "%s", want);
+		return 0;
+	}
 	for (int i = 0; i < 1000; i++) {
 		snprintf(out, IFNAMSIZ, "eth%d", i);
 		bool used = false;
@@ -286,7 +298,7 @@ static int endpoint_connect(struct netd *d, struct net_network *n, const struct 
 		nd_error_set(err, rc, "out of memory");
 		goto out_sb;
 	}
-	if ((rc = pick_ifname(d, t.sb.id, ep->ifname, &first, err)) < 0)
+	if ((rc = pick_ifname(d, t.sb.id, c->ifname, ep->ifname, &first, err)) < 0)
 		goto out_ep;
 	if ((rc = nd_id_new(ep->id)) < 0) {
 		nd_error_set(err, rc, "generating id: %s", strerror(-rc));
@@ -423,6 +435,7 @@ int net_endpoint_disconnect(struct netd *d, const char *network, const char *tar
 	if ((rc = store_tx_commit(d->store, err)) < 0)
 		goto out;
 	net_endpoint_release_pools(n, &eps.v[0]);
+	net__endpoint_ports_del(d, &eps.v[0]);
 	endpoint_unplumb(d, n, &eps.v[0], &t.sb);
 	log_info("endpoint disconnected id=%.12s network=%s", eps.v[0].id, n->rec.name);
 	nd_events_publish(d, "network", "disconnect", n->rec.id,

@@ -57,6 +57,84 @@ static int remove_orphans(struct netd *d, const json_t *recorded)
 	return 0;
 }
 
+/* ctx->networks_foreach: the recorded networks, as drivers see them */
+static int networks_foreach(struct nd_drv_ctx *ctx, const char *skip_id, nd_drv_network_fn fn, void *arg)
+{
+	struct netd *d = ctx->owner;
+	for (struct net_network *n = net_of(d)->networks; n; n = n->next) {
+		if (skip_id && strcmp(n->rec.id, skip_id) == 0)
+			continue;
+		struct nd_drv_network dn;
+		net_drv_network(n, &dn);
+		int rc = fn(n->drv->name, &dn, arg);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+void net__drv_ctx_init(struct netd *d)
+{
+	net_of(d)->drv_ctx.networks_foreach = networks_foreach;
+	net_of(d)->drv_ctx.owner = d;
+}
+
+/* At start: each driver with a sweep gets its networks, their endpoints and
+ * every sandbox's netns, and deletes what it made that none records. */
+static void sweep_drivers(struct netd *d, const struct nd_sandbox_list *sbs)
+{
+	struct net_state *ns = net_of(d);
+	const struct nd_driver_ops *const *all = net__drivers(d);
+	_cleanup_free_ const char **paths = calloc(sbs->n + 1, sizeof(*paths));
+	if (!paths)
+		return;
+	for (size_t i = 0; i < sbs->n; i++)
+		paths[i] = sbs->v[i].netns_path;
+	for (size_t k = 0; all[k]; k++) {
+		if (!all[k]->sweep)
+			continue;
+		size_t nn = 0;
+		for (struct net_network *n = ns->networks; n; n = n->next)
+			nn += n->drv == all[k];
+		_cleanup_free_ struct nd_drv_network *nets = calloc(nn + 1, sizeof(*nets));
+		struct nd_endpoint_list eps = { 0 };
+		struct nd_error e = { 0 };
+		if (!nets || net_endpoint_list(d, NULL, NULL, &eps, &e) < 0) {
+			log_warn("reconcile: %s sweep skipped: %s", all[k]->name, e.msg[0] ? e.msg : "out of memory");
+			continue;
+		}
+		nn = 0;
+		for (struct net_network *n = ns->networks; n; n = n->next)
+			if (n->drv == all[k])
+				net_drv_network(n, &nets[nn++]);
+		_cleanup_free_ struct nd_drv_endpoint *deps = calloc(eps.n + 1, sizeof(*deps));
+		size_t ne = 0;
+		for (size_t i = 0; deps && i < eps.n; i++) {
+			struct net_network *n = net_network_find(d, eps.v[i].network_id, &(struct nd_error){ 0 });
+			if (n && n->drv == all[k])
+				net_drv_endpoint(&eps.v[i], &deps[ne++]);
+		}
+		if (deps) {
+			struct nd_drv_records rec = { .networks = nets, .nnetworks = nn, .endpoints = deps,
+						      .nendpoints = ne, .netns_paths = paths, .nnetns = sbs->n };
+			if (all[k]->sweep(&ns->drv_ctx, &rec, &e) < 0)
+				log_warn("reconcile: %s: %s", all[k]->name, e.msg);
+		}
+		nd_endpoint_list_clear(&eps);
+	}
+}
+
+static bool net__sandbox_empty(struct netd *d, const char *sbid)
+{
+	struct nd_endpoint_list eps;
+	struct nd_error e = { 0 };
+	if (net_endpoint_list(d, NULL, sbid, &eps, &e) < 0)
+		return false;
+	bool empty = eps.n == 0;
+	nd_endpoint_list_clear(&eps);
+	return empty;
+}
+
 int net_reconcile(struct netd *d, bool startup, struct nd_error *err)
 {
 	struct net_state *ns = net_of(d);
@@ -86,6 +164,18 @@ int net_reconcile(struct netd *d, bool startup, struct nd_error *err)
 	for (size_t i = 0; i < sbs.n; i++) {
 		const struct nd_sandbox_rec *sb = &sbs.v[i];
 		struct nd_error e = { 0 };
+		if (sb->caller_owned && (!netns_alive(sb->netns_path) || net__sandbox_empty(d, sb->id))) {
+			/* the caller's namespace went while netd was away (or an
+			 * attach was cut short before its endpoint): release what
+			 * netd holds for it, never re-create it */
+			log_info("reconcile: sandbox=%.12s name=%s: caller's namespace %s %s, releasing", sb->id, sb->name,
+				 sb->netns_path, netns_alive(sb->netns_path) ? "has no endpoint" : "is gone");
+			if (net_sandbox_delete(d, sb->id, true, &e) < 0) {
+				log_error("reconcile: sandbox=%.12s: %s", sb->id, e.msg);
+				failures++;
+			}
+			continue;
+		}
 		if (!netns_alive(sb->netns_path)) {
 			log_info("reconcile: sandbox=%.12s: network namespace missing, re-creating", sb->id);
 			if (netns_create(sb->netns_path, &e) < 0) {
@@ -109,6 +199,8 @@ int net_reconcile(struct netd *d, bool startup, struct nd_error *err)
 		}
 		nd_endpoint_list_clear(&eps);
 	}
+	if (startup)
+		sweep_drivers(d, &sbs);
 	nd_sandbox_list_clear(&sbs);
 	if (startup)
 		remove_orphans(d, recorded);
@@ -140,10 +232,33 @@ static void foreign_sync(struct net_state *ns, bool startup)
 	ns->fw_foreign = f;
 }
 
+/* Caller-owned sandboxes whose namespace the caller deleted without a DEL
+ * (a runtime that crashed): released, as a GC would. */
+static void release_orphaned_attachments(struct netd *d)
+{
+	struct nd_sandbox_list sbs;
+	struct nd_error e = { 0 };
+	if (net_sandbox_list(d, &sbs, &e) < 0)
+		return;
+	for (size_t i = 0; i < sbs.n; i++) {
+		if (!sbs.v[i].caller_owned || netns_alive(sbs.v[i].netns_path))
+			continue;
+		log_info("reconcile: sandbox=%.12s name=%s: the caller's namespace %s is gone, releasing", sbs.v[i].id,
+			 sbs.v[i].name, sbs.v[i].netns_path);
+		nd_error_clear(&e);
+		if (net_sandbox_delete(d, sbs.v[i].id, true, &e) < 0)
+			log_error("reconcile: sandbox=%.12s: %s", sbs.v[i].id, e.msg);
+	}
+	nd_sandbox_list_clear(&sbs);
+}
+
 static void on_reconcile(uv_timer_t *t)
 {
 	struct netd *d = t->data;
 	struct net_state *ns = net_of(d);
+	static const unsigned every = 5;   /* ticks: 10 s */
+	if (++ns->reconcile_ticks % every == 0)
+		release_orphaned_attachments(d);
 	/* cheap check first: our table, then the bridges */
 	if (ns->fw && !nd_fw_present(ns->fw)) {
 		log_warn("reconcile: nftables table %s is gone (flushed?); restoring", nd_fw_table(ns->fw));
@@ -174,6 +289,7 @@ int netd_net_start(struct netd *d, struct nd_error *err)
 	if ((rc = netns_dir_prepare(ns->netns_dir, err)) < 0)
 		return rc;
 	ns->drv_ctx.exec_root = d->cfg.exec_root;
+	net__drv_ctx_init(d);
 
 	/* address space for automatic subnets: config or Docker's defaults */
 	if (d->cfg.npools) {
@@ -222,6 +338,8 @@ int netd_net_start(struct netd *d, struct nd_error *err)
 		return rc;
 	if ((rc = net_reconcile(d, true, err)) < 0)
 		return rc;
+	for (struct net_network *n = ns->networks; n; n = n->next)
+		net_dns_start(d, n);   /* the gateways are in place now */
 	foreign_sync(ns, true);
 
 	uv_timer_init(d->loop, &ns->reconcile);
@@ -239,6 +357,7 @@ void netd_net_stop(struct netd *d)
 	struct net_network *next;
 	for (struct net_network *n = ns->networks; n; n = next) {
 		next = n->next;
+		net_dns_stop(n);
 		net_network_free(n);
 	}
 	ipam_space_free(ns->space);

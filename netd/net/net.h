@@ -43,6 +43,7 @@ struct net_network {
 	const struct nd_driver_ops *drv;
 	struct net_pool pools[ND_DRV_MAX_SUBNETS];
 	int npools;
+	struct net_dns *dns;             /* dns.c: its name server, NULL when none */
 	struct net_network *next;
 };
 
@@ -53,6 +54,7 @@ struct net_state {
 	struct net_network *networks;
 	char netns_dir[PATH_MAX];
 	uv_timer_t reconcile;
+	unsigned reconcile_ticks;
 	struct nd_fw_foreign fw_foreign; /* last nd_fw_foreign_sync() (reconcile) */
 	char fw_foreign_err[256];        /* its last error, logged once */
 	struct nd_ports *ports;          /* published ports (ports.c); NULL when unavailable */
@@ -99,11 +101,22 @@ struct net_network *net_network_find(struct netd *d, const char *ref, struct nd_
 /* Every network, oldest first; the caller frees the array (not the networks). */
 int net_network_list(struct netd *d, struct net_network ***out, size_t *n, struct nd_error *err);
 void net_drv_network(const struct net_network *n, struct nd_drv_network *out);
+void net_drv_network_of_rec(const struct nd_network_rec *rec, struct nd_drv_network *out);
+/* What the driver shows of the network's kernel side (network_status), or NULL. */
+json_t *net_network_driver_state(struct netd *d, const struct net_network *n);
 /* Takes the record (moved into the network, rec is left empty). */
 int net_network_load(struct netd *d, struct nd_network_rec *rec, struct net_network **out, struct nd_error *err);
 int net__network_save(struct netd *d, const struct net_network *n, struct nd_error *err);
 void net_network_free(struct net_network *n);
 int net_default_network(struct netd *d, struct nd_error *err);
+
+/* dns.c: a network's names (its endpoints' owner names, aliases, short
+ * container ids) answered on its IPv4 gateway, UDP 53, when that is a host
+ * address. Best effort: a network without one still works. */
+void net_dns_start(struct netd *d, struct net_network *n);
+void net_dns_stop(struct net_network *n);
+/* The address it answers on, NULL when the network has none. */
+const char *net_dns_addr(const struct net_network *n);
 
 /* ---- endpoints (endpoint.c) -------------------------------------------------- */
 
@@ -111,6 +124,7 @@ struct net_connect_req {
 	const char *target;              /* a sandbox, or what hooks.resolve_target knows */
 	const char *ipv4, *ipv6, *mac;   /* wishes; NULL or "" = allocate */
 	const json_t *aliases;           /* list of names or NULL; borrowed */
+	const char *ifname;              /* NULL or "": the next free ethN; else unique in the sandbox */
 };
 
 /* Connects target to the network; ep_out (may be NULL) gets the endpoint record. */
@@ -141,7 +155,12 @@ int net_sandbox_lookup(struct netd *d, const char *ref, struct nd_sandbox_rec *o
  * optional (NULL or ""); labels may be NULL. out (may be NULL) gets the record. */
 int net_sandbox_create(struct netd *d, const char *name, const json_t *labels, struct nd_sandbox_rec *out,
 		       struct nd_error *err);
-/* A sandbox that hooks.sandbox_in_use claims needs force (-EBUSY). */
+/* Records a caller-owned sandbox (CNI): netns_path must be a network
+ * namespace; netd never creates or destroys it. name as above. */
+int net_sandbox_adopt(struct netd *d, const char *name, const char *netns_path, const json_t *labels,
+		      struct nd_sandbox_rec *out, struct nd_error *err);
+/* A sandbox that hooks.sandbox_in_use claims needs force (-EBUSY). A
+ * caller-owned sandbox's namespace is left alone. */
 int net_sandbox_delete(struct netd *d, const char *id, bool force, struct nd_error *err);
 int net_sandbox_list(struct netd *d, struct nd_sandbox_list *out, struct nd_error *err);
 
@@ -160,6 +179,67 @@ const char *net_ports_error(struct netd *d);
 /* The drivers this net layer uses, and one by name (NULL when unknown). */
 const struct nd_driver_ops *const *net__drivers(struct netd *d);
 const struct nd_driver_ops *net__driver_find(struct netd *d, const char *name);
+
+/* net.c: the drivers' view of the other networks (ctx->networks_foreach) */
+void net__drv_ctx_init(struct netd *d);
+
+/* ---- CNI attachments (attach.c) ----------------------------------------------
+ * An attachment is one endpoint, keyed by (container ID, interface name,
+ * network), in a caller-owned sandbox named "cni-<container ID>" whose
+ * namespace is the runtime's. Its published ports are recorded in the
+ * endpoint record (PortMappings) before they are published. */
+
+struct net_attach_key {
+	const char *container_id;        /* [A-Za-z0-9_.-]+, at most NET_ATTACH_CID_MAX */
+	const char *ifname;              /* a valid interface name */
+	const char *network;             /* a network id, prefix or name */
+};
+#define NET_ATTACH_CID_MAX (ND_NAME_MAX - 4)
+
+struct net_attach_req {
+	struct net_attach_key key;
+	const char *netns;               /* the caller's namespace (a path on nsfs) */
+	const char *ipv4, *ipv6, *mac;   /* wishes (capabilities ips, mac); NULL or "" = allocate */
+	const json_t *aliases;           /* list of names or NULL; borrowed */
+	const struct nd_port_map *ports; /* host_port set, container_ip ""; proto any */
+	size_t nports;
+};
+
+struct net_attachment {
+	struct nd_sandbox_rec sb;
+	struct nd_endpoint_rec ep;
+	char network_id[ND_ID_LEN + 1], network_name[ND_NAME_MAX + 1];
+	char gateway4[64], gateway6[64]; /* of the subnets the addresses are in, "" = none */
+	int mtu;                         /* the network's MTU option, 0 = the kernel's default */
+	char dns4[64];                   /* the network's name server (dns.c), "" = none */
+};
+void net_attachment_clear(struct net_attachment *a);
+
+/* Checks the key's syntax (no lookups). */
+int net_attach_key_check(const struct net_attach_key *k, struct nd_error *err);
+/* Adds the attachment, all or nothing. An existing attachment of the same
+ * key in the same namespace is returned as it is (-EEXIST when the
+ * namespace differs). */
+int net_attach_add(struct netd *d, const struct net_attach_req *req, struct net_attachment *out,
+		   struct nd_error *err);
+/* Releases the attachment (ports, firewall elements, addresses, interfaces)
+ * and the sandbox record once it has no endpoint. Idempotent: an unknown
+ * attachment or network, or a namespace already gone, is success. */
+int net_attach_del(struct netd *d, const struct net_attach_key *k, struct nd_error *err);
+/* -ENOENT when there is no such attachment. */
+int net_attach_get(struct netd *d, const struct net_attach_key *k, struct net_attachment *out, struct nd_error *err);
+/* Releases every attachment of network not in valid[0..n) (keys with
+ * network ignored), and caller-owned sandboxes left without endpoints;
+ * *released counts attachments. */
+int net_attach_gc(struct netd *d, const char *network, const struct net_attach_key *valid, size_t n,
+		  size_t *released, struct nd_error *err);
+/* The network is usable for attachments (exists, the firewall is in place). */
+int net_attach_status(struct netd *d, const char *network, struct nd_error *err);
+/* Appends every attachment's port records to all (the port publisher's
+ * sync takes the union with the containers'). */
+int net_attach_port_records(struct netd *d, json_t *all, struct nd_error *err);
+/* Unpublishes an endpoint's recorded ports (after its record is gone). */
+void net__endpoint_ports_del(struct netd *d, const struct nd_endpoint_rec *ep);
 
 /* net.c: reconcile */
 int net_reconcile(struct netd *d, bool startup, struct nd_error *err);

@@ -34,21 +34,82 @@ struct net_network *net_network_find(struct netd *d, const char *ref, struct nd_
 	return NULL;
 }
 
-void net_drv_network(const struct net_network *n, struct nd_drv_network *out)
+void net_drv_network_of_rec(const struct nd_network_rec *rec, struct nd_drv_network *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->id = n->rec.id;
-	out->name = n->rec.name;
-	out->options = n->rec.options;
-	out->internal = n->rec.internal;
-	out->ipv6 = n->rec.ipv6;
-	out->data = n->rec.driver_data;
-	for (int i = 0; i < n->rec.nipam; i++) {
+	out->id = rec->id;
+	out->name = rec->name;
+	out->options = rec->options;
+	out->internal = rec->internal;
+	out->ipv6 = rec->ipv6;
+	out->data = rec->driver_data;
+	for (int i = 0; i < rec->nipam; i++) {
 		struct nd_drv_subnet *s = &out->subnets[out->nsubnets++];
-		snprintf(s->subnet, sizeof(s->subnet), "%s", n->rec.ipam[i].subnet);
-		snprintf(s->gateway, sizeof(s->gateway), "%s", n->rec.ipam[i].gateway);
+		snprintf(s->subnet, sizeof(s->subnet), "%s", rec->ipam[i].subnet);
+		snprintf(s->gateway, sizeof(s->gateway), "%s", rec->ipam[i].gateway);
+		snprintf(s->ip_range, sizeof(s->ip_range), "%s", rec->ipam[i].ip_range);
+		s->aux = rec->ipam[i].aux;
 		s->ipv6 = strchr(s->subnet, ':') != NULL;
 	}
+}
+
+void net_drv_network(const struct net_network *n, struct nd_drv_network *out)
+{
+	net_drv_network_of_rec(&n->rec, out);
+}
+
+json_t *net_network_driver_state(struct netd *d, const struct net_network *n)
+{
+	if (!n->drv->network_status)
+		return NULL;
+	struct nd_drv_network dn;
+	net_drv_network(n, &dn);
+	return n->drv->network_status(&net_of(d)->drv_ctx, &dn);
+}
+
+/* The driver's last word before the network is recorded: conflicts with
+ * the kernel or other networks, and addresses it keeps out of the pools
+ * (recorded as auxiliary addresses of their subnet). */
+static int network_check(struct netd *d, const struct nd_driver_ops *drv, struct nd_network_rec *rec,
+			 struct nd_error *err)
+{
+	if (!drv->network_check)
+		return 0;
+	struct nd_drv_network dn;
+	net_drv_network_of_rec(rec, &dn);
+	int rc = drv->network_check(&net_of(d)->drv_ctx, &dn, err);
+	if (rc < 0)
+		return rc;
+	for (int k = 0; k < dn.nreserved && k < ND_DRV_MAX_SUBNETS; k++) {
+		const struct nd_drv_reserved *rv = &dn.reserved[k];
+		struct ipam_addr a;
+		int i;
+		if ((rc = ipam_addr_parse(rv->addr, "reserved address", &a, err)) < 0)
+			return rc;
+		for (i = 0; i < rec->nipam; i++) {
+			struct ipam_prefix p;
+			struct nd_error e = { 0 };
+			if (ipam_prefix_parse(rec->ipam[i].subnet, "subnet", 0, &p, &e) == 0 && ipam_prefix_contains(&p, &a))
+				break;
+		}
+		if (i == rec->nipam)
+			return nd_error_set(err, -EINVAL, "driver %s reserves %s, which is in no subnet", drv->name, rv->addr);
+		struct nd_ipam_rec *ir = &rec->ipam[i];
+		if (!ir->aux && !(ir->aux = json_object()))
+			return nd_error_set(err, -ENOMEM, "out of memory");
+		const char *have = nd_json_str(ir->aux, rv->name);
+		if (have && strcmp(have, rv->addr) != 0)
+			return nd_error_set(err, -EINVAL, "auxiliary address \"%s\" is netd's (%s)", rv->name, rv->addr);
+		const char *k2;
+		json_t *v;
+		json_object_foreach(ir->aux, k2, v) {
+			if (strcmp(k2, rv->name) != 0 && json_is_string(v) && strcmp(json_string_value(v), rv->addr) == 0)
+				return nd_error_set(err, -EINVAL, "%s is auxiliary address \"%s\" already; the driver "
+						    "needs it for %s", rv->addr, k2, rv->name);
+		}
+		json_object_set_new(ir->aux, rv->name, json_string(rv->addr));
+	}
+	return 0;
 }
 
 int net__network_save(struct netd *d, const struct net_network *n, struct nd_error *err)
@@ -324,6 +385,10 @@ int net_network_create(struct netd *d, struct net_network_create_req *c, struct 
 		json_object_update(rec.options, c->options);
 	if (c->labels)
 		json_object_update(rec.labels, c->labels);
+	if ((rc = network_check(d, drv, &rec, err)) < 0) {
+		nd_network_rec_clear(&rec);
+		return rc;
+	}
 	struct net_network *n;
 	if ((rc = net_network_load(d, &rec, &n, err)) < 0) {
 		nd_network_rec_clear(&rec);
@@ -349,6 +414,7 @@ int net_network_create(struct netd *d, struct net_network_create_req *c, struct 
 	if (net__network_save(d, n, &e3) < 0)   /* driver data (bridge name): re-derivable */
 		log_warn("network=%s: saving driver data: %s", c->name, e3.msg);
 	network_link(d, n);
+	net_dns_start(d, n);
 	log_info("network created name=%s id=%.12s driver=%s", n->rec.name, n->rec.id, drv->name);
 	nd_events_publish(d, "network", "create", n->rec.id, json_pack("{s:s, s:s}", "name", n->rec.name, "type", drv->name));
 	if (out)
@@ -391,6 +457,7 @@ int net_network_delete(struct netd *d, struct net_network *n, struct nd_error *e
 	if ((rc = store_obj_del(d->store, "network", n->rec.id, err)) < 0)
 		return rc;
 	network_unlink(d, n);
+	net_dns_stop(n);
 	struct nd_drv_network dn;
 	net_drv_network(n, &dn);
 	struct nd_error e2 = { 0 };

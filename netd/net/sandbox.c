@@ -50,6 +50,46 @@ int net_sandbox_create(struct netd *d, const char *name, const json_t *labels, s
 	return 0;
 }
 
+int net_sandbox_adopt(struct netd *d, const char *name, const char *netns_path, const json_t *labels,
+		      struct nd_sandbox_rec *out, struct nd_error *err)
+{
+	if (name && !*name)
+		name = NULL;
+	if (name && !nd_name_valid(name))
+		return nd_error_set(err, -EINVAL, "invalid sandbox name \"%s\": use letters, digits, '_', '.' and '-'", name);
+	if (!netns_path || netns_path[0] != '/')
+		return nd_error_set(err, -EINVAL, "namespace path \"%s\" must be absolute", netns_path ? netns_path : "");
+	if (strlen(netns_path) >= PATH_MAX)
+		return nd_error_set(err, -ENAMETOOLONG, "namespace path is too long");
+	if (!netns_alive(netns_path))
+		return nd_error_set(err, -EINVAL, "%s is not a network namespace", netns_path);
+	struct nd_sandbox_rec sb;
+	if (nd_sandbox_rec_init(&sb) < 0)
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	if (nd_id_new(sb.id) < 0) {
+		nd_sandbox_rec_clear(&sb);
+		return nd_error_set(err, -EIO, "generating id failed");
+	}
+	snprintf(sb.name, sizeof(sb.name), "%s", name ? name : "");
+	nd_time_rfc3339(sb.created);
+	snprintf(sb.netns_path, sizeof(sb.netns_path), "%s", netns_path);
+	sb.caller_owned = true;
+	if (labels)
+		json_object_update(sb.labels, (json_t *)labels);
+	if (store_sandbox_put(d->store, &sb, err) < 0) {
+		if (err->code == -EEXIST)
+			nd_error_set(err, -EEXIST, "sandbox name \"%s\" is already in use", name);
+		nd_sandbox_rec_clear(&sb);
+		return err->code;
+	}
+	log_info("sandbox adopted id=%.12s name=%s netns=%s (caller-owned)", sb.id, sb.name, sb.netns_path);
+	if (out)
+		*out = sb;
+	else
+		nd_sandbox_rec_clear(&sb);
+	return 0;
+}
+
 /* Drops the sandbox, its endpoints and their addresses in one transaction,
  * then the namespace (its interfaces die with it, in the kernel's own time). */
 int net_sandbox_delete(struct netd *d, const char *id, bool force, struct nd_error *err)
@@ -81,6 +121,7 @@ int net_sandbox_delete(struct netd *d, const char *id, bool force, struct nd_err
 		if (!n)
 			continue;
 		net_endpoint_release_pools(n, &eps.v[i]);
+		net__endpoint_ports_del(d, &eps.v[i]);
 		struct nd_drv_network dn;
 		struct nd_drv_endpoint de;
 		net_drv_network(n, &dn);
@@ -94,8 +135,28 @@ int net_sandbox_delete(struct netd *d, const char *id, bool force, struct nd_err
 	/* the interfaces die with the namespace, in the kernel's own time:
 	 * no API caller waits on veth deletions one by one */
 	struct nd_error e3 = { 0 };
-	if (netns_destroy(sb.netns_path, &e3) < 0)
+	if (sb.caller_owned) {
+		/* the caller's namespace: our interfaces leave it, it stays */
+		for (size_t i = 0; i < eps.n; i++) {
+			struct net_network *n = net_network_find(d, eps.v[i].network_id, &e3);
+			if (!n)
+				continue;
+			struct nd_drv_network dn;
+			struct nd_drv_endpoint de;
+			struct nd_drv_sandbox ds;
+			net_drv_network(n, &dn);
+			net_drv_endpoint(&eps.v[i], &de);
+			net_drv_sandbox(&sb, &eps.v[i], &ds);
+			nd_error_clear(&e3);
+			if (netns_alive(sb.netns_path) && n->drv->leave(&net_of(d)->drv_ctx, &dn, &de, &ds, &e3) < 0)
+				log_warn("endpoint=%.12s: leave: %s", de.id, e3.msg);
+			nd_error_clear(&e3);
+			if (n->drv->endpoint_delete(&net_of(d)->drv_ctx, &dn, &de, &e3) < 0)
+				log_warn("endpoint=%.12s: delete: %s", de.id, e3.msg);
+		}
+	} else if (netns_destroy(sb.netns_path, &e3) < 0) {
 		log_warn("sandbox=%.12s: %s", sb.id, e3.msg);
+	}
 	log_info("sandbox removed id=%.12s endpoints=%zu", sb.id, eps.n);
 out:
 	nd_endpoint_list_clear(&eps);

@@ -9,8 +9,11 @@ command -v jq >/dev/null || skip "jq missing"
 ctr_setup() {
   "$NETD_SRC/scripts/mk-busybox-image.sh" "$T/bb.tar" 2>/dev/null
   "$NETD_BUILD/tests/tools/nd-images-test" --root "$ND_ROOT/images" import "$T/bb.tar" bb >/dev/null
-  # every cgroup of ours goes, whatever happened
-  on_exit 'find /sys/fs/cgroup -maxdepth 4 -type d -name netd 2>/dev/null | while read -r d; do find "$d" -mindepth 1 -depth -type d -exec rmdir {} \; ; done'
+  # every cgroup of this test's containers goes, whatever happened (only
+  # ours: tests running at the same time share the parents, and an empty
+  # container cgroup of theirs, made a moment before its process joins it,
+  # must not be removed under them)
+  on_exit 'ctr_cgroups | sort -r | while read -r d; do rmdir "$d" 2>/dev/null || true; done'
 }
 
 # cgroup dirs of containers (64-hex names under a "netd" parent)

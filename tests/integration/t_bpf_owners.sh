@@ -44,7 +44,7 @@ declare -A PIDS
 start_i() {
   local i=$1 d=$T/o$1
   mkdir -p "$d/root"
-  [ -d "$d/root/images" ] || "$NETD_BUILD/images/nd-images-test" --root "$d/root/images" import "$T/bb.tar" bb >/dev/null
+  [ -d "$d/root/images" ] || "$NETD_BUILD/tests/tools/nd-images-test" --root "$d/root/images" import "$T/bb.tar" bb >/dev/null
   [ -e "/run/netns/ndo$i" ] || mk_netns "ndo$i"
   nsenter --net="/run/netns/ndo$i" -- "${2:-$NETD_BIN}" --root "$d/root" --exec-root "$d/run" --socket "$d/sock" \
     --config "$T/cfg.json" --log-level debug >>"$d/log" 2>&1 &

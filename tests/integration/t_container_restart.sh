@@ -19,7 +19,9 @@ for i in 1 2 3 4 5; do
   netctl run -d --name k$i --net n1 bb sh -c "echo before-$i; sleep $d; echo after-$i; exit $((10 + i))" >/dev/null
 done
 poll 5 bash -c '[ "$('"$NETCTL_BIN"' logs k5 | grep -c before)" = 1 ]' || fail "no output before the kill"
-pids=$(for i in 1 2 3 4 5; do netctl inspect k$i | jq -r '.[0].State.Pid'; done)
+# k3..k5 run for 4 s: they must survive the kill. (k1 and k2 may already have
+# ended on a slow machine: their exit codes are checked after the restart.)
+pids=$(for i in 3 4 5; do netctl inspect k$i | jq -r '.[0].State.Pid'; done)
 nd_kill
 for p in $pids; do kill -0 "$p" 2>/dev/null || fail "container pid $p died with netd"; done
 sleep 1.5

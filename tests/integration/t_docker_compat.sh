@@ -21,7 +21,7 @@ refused() {   # FIELD DOCKER-RUN-OPTIONS...
   [ $rc -ne 0 ] || fail "docker run $* succeeded: netd cannot honour it"
   [[ "$out" == *"$field"* ]] || fail "docker run $*: the refusal does not name $field: $out"
 }
-refused HostConfig.Privileged --privileged
+refused HostConfig.IpcMode --ipc host
 refused HostConfig.ShmSize --shm-size 1m
 refused Domainname --domainname example.org
 assert_eq "$(dk ps -aq | wc -l)" 0 "a refused create left a container"

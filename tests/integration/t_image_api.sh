@@ -25,7 +25,8 @@ id2=$(gzip -c "$T/bb.tar" | netctl image import -m "from stdin" -)
 assert_eq "$(netctl image ls --filter dangling=true -q)" "${id2:7:12}" "dangling filter"
 assert_eq "$(netctl image history -q "$id2" | head -1)" "${id2:7:12}" "history -q"
 netctl image history --format json "$id2" | jq -e '.[0].Comment == "from stdin"' >/dev/null || fail "import message"
-echo "$(netctl image ls)" | grep -Eq "^<none> +<none> +${id2:7:12} " || fail "untagged row: $(netctl image ls)"
+out=$(netctl image ls)
+grep -Eq "^<none> +<none> +${id2:7:12} " <<<"$out" || fail "untagged row ${id2:7:12}: $out"
 assert_eq "$(netctl image rm "$id2")" "Deleted: $id2" "rm by full ID"
 
 # inspect and history

@@ -307,6 +307,39 @@ static void test_events_unsubscribe_in_dispatch(void **state)
 	nd_events_free(&d);
 }
 
+static void test_volume_rec_roundtrip_and_store(void **state)
+{
+	struct store *st = *state;
+	struct nd_error err = { 0 };
+	struct nd_volume_rec r, back;
+	assert_int_equal(nd_volume_rec_init(&r), 0);
+	snprintf(r.name, sizeof(r.name), "data");
+	snprintf(r.driver, sizeof(r.driver), "local");
+	snprintf(r.mountpoint, sizeof(r.mountpoint), "/var/lib/netd/volumes/data/_data");
+	r.anonymous = true;
+	json_object_set_new(r.options, "type", json_string("tmpfs"));
+	json_object_set_new(r.labels, "k", json_string("v"));
+	assert_int_equal(store_volume_put(st, &r, &err), 0);
+	assert_int_equal(store_volume_get(st, "data", &back, &err), 0);
+	assert_string_equal(back.mountpoint, r.mountpoint);
+	assert_true(back.anonymous);
+	assert_true(json_equal(back.options, r.options));
+	assert_true(json_equal(back.labels, r.labels));
+	nd_volume_rec_clear(&back);
+	struct nd_volume_list l;
+	assert_int_equal(store_volume_list(st, &l, &err), 0);
+	assert_int_equal(l.n, 1);
+	nd_volume_list_clear(&l);
+	assert_int_equal(store_volume_del(st, "data", &err), 0);
+	assert_int_equal(store_volume_get(st, "data", &back, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "no such volume"));
+	nd_volume_rec_clear(&r);
+	/* a stored document of the wrong shape names the key */
+	_cleanup_json_ json_t *bad = json_pack("{s:s, s:i}", "Name", "x", "Labels", 3);
+	assert_int_equal(nd_volume_rec_from_json(bad, &back, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "Labels"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -318,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_network_rec_roundtrip),
 		cmocka_unit_test(test_endpoint_sandbox_rec_roundtrip),
 		cmocka_unit_test(test_container_rec_roundtrip),
+		cmocka_unit_test_setup_teardown(test_volume_rec_roundtrip_and_store, setup_store, teardown_store),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

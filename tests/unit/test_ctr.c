@@ -131,10 +131,107 @@ static void test_observers(void **state)
 	(void)gone;
 }
 
+/* ---- HostConfig's security options (spec_security.c) ------------------------------ */
+
+static int sec_build(const char *hc_json, const char *mode, struct rt_security *out, struct nd_error *err)
+{
+	json_t *hc = json_loads(hc_json, 0, NULL);
+	assert_non_null(hc);
+	int r = ctr_security_build(hc, mode, out, err);
+	json_decref(hc);
+	return r;
+}
+
+static void test_security_caps(void **state)
+{
+	struct rt_security s;
+	struct nd_error err = { 0 };
+	const uint64_t dflt = 0xa80425fbull;
+	assert_int_equal(sec_build("{}", "bridge", &s, &err), 0);
+	assert_false(s.caps_set);
+	assert_false(s.new_privs); /* netd's default: no_new_privs set */
+	rt_security_clear(&s);
+	assert_int_equal(sec_build("{\"CapAdd\":[\"NET_ADMIN\"],\"CapDrop\":[\"cap_net_raw\"]}", "bridge", &s, &err), 0);
+	assert_true(s.caps_set);
+	assert_true(s.caps == ((dflt | (1ull << 12)) & ~(1ull << 13)));
+	rt_security_clear(&s);
+	assert_int_equal(sec_build("{\"CapDrop\":[\"ALL\"],\"CapAdd\":[\"CAP_CHOWN\"]}", "bridge", &s, &err), 0);
+	assert_true(s.caps == 1);
+	rt_security_clear(&s);
+	assert_int_equal(sec_build("{\"CapAdd\":[\"all\"],\"CapDrop\":[\"MKNOD\"]}", "bridge", &s, &err), 0);
+	assert_true(s.caps == (((1ull << 41) - 1) & ~(1ull << 27)));
+	rt_security_clear(&s);
+	assert_int_equal(sec_build("{\"Privileged\":true,\"CapDrop\":[\"ALL\"]}", "bridge", &s, &err), 0);
+	assert_true(s.privileged);
+	assert_false(s.caps_set);
+	assert_true(s.new_privs); /* privileged lifts no_new_privs, as Docker */
+	rt_security_clear(&s);
+	assert_int_equal(sec_build("{\"CapAdd\":[\"NOPE\"]}", "bridge", &s, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "unknown capability: \"NOPE\""));
+}
+
+static void test_security_opts(void **state)
+{
+	struct rt_security s;
+	struct nd_error err = { 0 };
+	assert_int_equal(sec_build("{\"SecurityOpt\":[\"no-new-privileges:false\",\"seccomp=unconfined\","
+				   "\"apparmor=unconfined\",\"label:disable\"]}", "bridge", &s, &err), 0);
+	assert_true(s.new_privs);
+	assert_string_equal(s.seccomp, "unconfined");
+	rt_security_clear(&s);
+	assert_int_equal(sec_build("{\"Privileged\":true,\"SecurityOpt\":[\"no-new-privileges\"]}", "bridge", &s, &err), 0);
+	assert_false(s.new_privs);
+	rt_security_clear(&s);
+	assert_int_equal(sec_build("{\"SecurityOpt\":[\"seccomp={\\\"defaultAction\\\":\\\"SCMP_ACT_ALLOW\\\"}\"]}",
+				   "bridge", &s, &err), 0);
+	assert_string_equal(s.seccomp, "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}");
+	rt_security_clear(&s);
+	static const struct {
+		const char *hc, *mode, *says;
+	} bad[] = {
+		{ "{\"SecurityOpt\":[\"no-new-privileges:maybe\"]}", "bridge", "no-new-privileges[:true|false]" },
+		{ "{\"SecurityOpt\":[\"seccomp={\\\"defaultAction\\\":1}\"]}", "bridge", "--security-opt seccomp" },
+		{ "{\"SecurityOpt\":[\"apparmor=docker-default\"]}", "bridge", "AppArmor" },
+		{ "{\"SecurityOpt\":[\"label=user:u\"]}", "bridge", "SELinux" },
+		{ "{\"SecurityOpt\":[\"systempaths=unconfined\"]}", "bridge", "not supported" },
+		{ "{\"Sysctls\":{\"kernel.panic\":\"1\"}}", "bridge", "not a namespaced sysctl" },
+		{ "{\"Sysctls\":{\"net.ipv4.ip_forward\":\"1\"}}", "host", "the host's" },
+		{ "{\"Sysctls\":{\"net/ipv4/ip_forward\":\"1\"}}", "bridge", "invalid name" },
+		{ "{\"Ulimits\":[{\"Name\":\"nope\",\"Soft\":1,\"Hard\":1}]}", "bridge", "invalid ulimit type" },
+		{ "{\"Ulimits\":[{\"Name\":\"nofile\",\"Soft\":10,\"Hard\":5}]}", "bridge", "above the hard limit" },
+		{ "{\"GroupAdd\":[\"a:b\"]}", "bridge", "--group-add" },
+		{ "{\"Devices\":[{\"PathOnHost\":\"/nonexistent/dev\"}]}", "bridge", "--device /nonexistent/dev" },
+		{ "{\"Devices\":[{\"PathOnHost\":\"/tmp\",\"PathInContainer\":\"/dev/t\"}]}", "bridge", "not a device node" },
+		{ "{\"Devices\":[{\"PathOnHost\":\"/dev/null\",\"CgroupPermissions\":\"rwx\"}]}", "bridge", "rwm" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		int r = sec_build(bad[i].hc, bad[i].mode, &s, &err);
+		if (r >= 0 || !strstr(err.msg, bad[i].says))
+			fail_msg("%s: r=%d, message \"%s\" does not say \"%s\"", bad[i].hc, r, err.msg, bad[i].says);
+	}
+	assert_int_equal(sec_build("{\"Sysctls\":{\"net.ipv4.ip_forward\":\"1\",\"kernel.shmmax\":\"1\",\"fs.mqueue.msg_max\":\"9\"},"
+				   "\"Ulimits\":[{\"Name\":\"core\",\"Soft\":0,\"Hard\":0}],\"GroupAdd\":[\"audio\",\"7\"],"
+				   "\"Devices\":[{\"PathOnHost\":\"/dev/null\",\"PathInContainer\":\"/dev/n2\",\"CgroupPermissions\":\"rw\"}]}",
+				   "bridge", &s, &err), 0);
+	assert_int_equal(s.n_sysctls, 3);
+	assert_int_equal(s.n_ulimits, 1);
+	assert_true(s.ulimits[0].hard == 0 && s.ulimits[0].resource == 4 /* RLIMIT_CORE */);
+	assert_string_equal(s.groups[0], "audio");
+	assert_int_equal(s.n_devices, 1);
+	assert_string_equal(s.devices[0].path, "/dev/n2");
+	assert_int_equal(s.devices[0].major, 1);
+	assert_int_equal(s.devices[0].minor, 3);
+	assert_string_equal(s.devices[0].perms, "rw");
+	rt_security_clear(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_transition),
+		cmocka_unit_test(test_security_caps),
+		cmocka_unit_test(test_security_opts),
 		cmocka_unit_test(test_refused_examples),
 		cmocka_unit_test(test_life),
 		cmocka_unit_test(test_waiters),

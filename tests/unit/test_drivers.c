@@ -8,6 +8,7 @@
 
 #include "drivers/driver.h"
 #include "drivers/bridge/bridge.h"
+#include "drivers/macvlan/macvlan.h"
 #include "drivers/nl.h"
 
 static void test_registry(void **state)
@@ -209,6 +210,124 @@ static void test_ifname_valid(void **state)
 	assert_false(bridge__ifname_valid("0123456789abcdef"));
 }
 
+static int mv_parse(const char *json, struct macvlan_opts *o, struct nd_error *e)
+{
+	json_t *j = json_loads(json, 0, NULL);
+	assert_non_null(j);
+	int r = macvlan__opts_parse(j, o, e);
+	json_decref(j);
+	return r;
+}
+
+static void test_macvlan_options(void **state)
+{
+	struct macvlan_opts o;
+	struct nd_error e = { 0 };
+	assert_int_equal(mv_parse("{}", &o, &e), 0);
+	assert_int_equal(o.mode, MACVLAN_M_BRIDGE);
+	assert_string_equal(o.parent, "");
+	assert_int_equal(mv_parse("{\"parent\":\"eth0\",\"macvlan_mode\":\"vepa\"}", &o, &e), 0);
+	assert_string_equal(o.base, "eth0");
+	assert_int_equal(o.vlan, 0);
+	assert_int_equal(o.mode, MACVLAN_M_VEPA);
+	assert_int_equal(mv_parse("{\"parent\":\"bond0.42\"}", &o, &e), 0);
+	assert_string_equal(o.base, "bond0");
+	assert_string_equal(o.parent, "bond0.42");
+	assert_int_equal(o.vlan, 42);
+	assert_int_equal(mv_parse("{\"parent\":\"a.b.7\"}", &o, &e), 0);
+	assert_string_equal(o.base, "a.b");
+	assert_int_equal(o.vlan, 7);
+	const char *bad[] = {
+		"{\"parent\":\"eth0.0\"}", "{\"parent\":\"eth0.4095\"}", "{\"parent\":\"eth0.\"}",
+		"{\"parent\":\".42\"}", "{\"parent\":\"eth0.042\"}", "{\"parent\":\"eth0.4x\"}",
+		"{\"parent\":\"a/b\"}", "{\"parent\":\"0123456789abcdef\"}", "{\"parent\":5}",
+		"{\"macvlan_mode\":\"source\"}", "{\"nope\":\"1\"}", "{\"com.docker.network.driver.mtu\":\"1400\"}",
+		"{\"netd.macvlan.host_access\":\"1\"}",
+		"{\"netd.macvlan.host_access\":\"true\",\"macvlan_mode\":\"private\"}",
+		"{\"netd.macvlan.host_access\":\"true\",\"macvlan_mode\":\"passthru\"}",
+		"{\"netd.macvlan.host_address\":\"10.0.0.1\"}",
+		"{\"netd.macvlan.host_access\":\"true\",\"netd.macvlan.host_address\":\"fd00::1\"}",
+		"{\"netd.macvlan.host_access\":\"true\",\"netd.macvlan.host_address6\":\"10.0.0.1\"}",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		nd_error_clear(&e);
+		assert_int_equal(mv_parse(bad[i], &o, &e), -EINVAL);
+		assert_true(e.msg[0] != '\0');
+	}
+	assert_int_equal(mv_parse("{\"netd.macvlan.host_access\":\"true\",\"macvlan_mode\":\"vepa\","
+				  "\"netd.macvlan.host_address\":\"10.0.0.9\"}", &o, &e), 0);
+	assert_true(o.host_access);
+	assert_string_equal(o.host_addr4, "10.0.0.9");
+}
+
+static void test_macvlan_names(void **state)
+{
+	const char *id = "0123456789ABcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	char n[IFNAMSIZ], mac[18];
+	assert_int_equal(macvlan__name("mvh", id, n), 0);
+	assert_string_equal(n, "mvh0123456789ab");
+	assert_int_equal(macvlan__name("mvh", "xyz", n), -EINVAL);
+	assert_true(macvlan__owns_ifname("mvh0123456789ab"));
+	assert_true(macvlan__owns_ifname("mvi0123456789ab"));
+	assert_true(macvlan__owns_ifname("mvo0123456789ab"));
+	assert_true(macvlan__owns_ifname("mvl0123456789ab"));
+	assert_false(macvlan__owns_ifname("mvh0123456789a"));
+	assert_false(macvlan__owns_ifname("mvx0123456789ab"));
+	assert_false(macvlan__owns_ifname("eth0.42"));
+	assert_false(macvlan__owns_ifname(NULL));
+	macvlan__tomb_name(0x1f, n);
+	assert_string_equal(n, "mvdel1f");
+	assert_true(macvlan__is_tomb(n));
+	assert_false(macvlan__is_tomb("mvdel"));
+	assert_false(macvlan__is_tomb("mvdelzz"));
+	assert_int_equal(macvlan__mac_for("10.1.0.32/24", mac), 0);
+	assert_string_equal(mac, "02:42:0a:01:00:20");
+	assert_int_equal(macvlan__mac_for("", mac), 0);
+	assert_true((strtoul(mac, NULL, 16) & 3) == 2); /* unicast, locally administered */
+	assert_int_equal(macvlan__mac_for("nope", mac), -EINVAL);
+	assert_int_equal(macvlan__mac_from_id(id, mac), 0);
+	assert_string_equal(mac, "06:01:23:45:67:89");
+	struct nd_drv_network net = { .id = id };
+	struct macvlan_opts o = { 0 };
+	assert_int_equal(macvlan__parent_link(&net, &o, n, NULL), 0);
+	assert_string_equal(n, "mvi0123456789ab");
+	snprintf(o.parent, sizeof(o.parent), "eth0.42");
+	assert_int_equal(macvlan__parent_link(&net, &o, n, NULL), 0);
+	assert_string_equal(n, "eth0.42");
+}
+
+static void test_macvlan_host_addr(void **state)
+{
+	struct nd_error e = { 0 };
+	char out[64];
+	struct nd_drv_subnet s = { .subnet = "10.1.0.0/24", .gateway = "10.1.0.254" };
+	assert_int_equal(macvlan__host_addr_pick(&s, NULL, out, &e), 0);
+	assert_string_equal(out, "10.1.0.253"); /* .255 broadcast, .254 gateway */
+	json_t *aux = json_pack("{s:s, s:s}", "a", "10.1.0.253", "netd.macvlan.host", "10.1.0.252");
+	s.aux = aux;
+	assert_int_equal(macvlan__host_addr_pick(&s, NULL, out, &e), 0);
+	assert_string_equal(out, "10.1.0.252"); /* its own reservation is no obstacle */
+	snprintf(s.ip_range, sizeof(s.ip_range), "10.1.0.64/26");
+	assert_int_equal(macvlan__host_addr_pick(&s, NULL, out, &e), 0);
+	assert_string_equal(out, "10.1.0.127");
+	assert_int_equal(macvlan__host_addr_pick(&s, "10.1.0.9", out, &e), 0);
+	assert_string_equal(out, "10.1.0.9");
+	assert_int_equal(macvlan__host_addr_pick(&s, "10.1.0.254", out, &e), -EINVAL);
+	assert_int_equal(macvlan__host_addr_pick(&s, "10.1.0.253", out, &e), -EINVAL);
+	assert_int_equal(macvlan__host_addr_pick(&s, "10.1.0.255", out, &e), -EINVAL);
+	assert_int_equal(macvlan__host_addr_pick(&s, "10.2.0.1", out, &e), -EINVAL);
+	json_decref(aux);
+	struct nd_drv_subnet s6 = { .subnet = "fd00:1::/64", .gateway = "fd00:1::1", .ipv6 = true };
+	assert_int_equal(macvlan__host_addr_pick(&s6, NULL, out, &e), 0);
+	assert_string_equal(out, "fd00:1::ffff:ffff:ffff:ffff");
+	struct nd_drv_subnet tiny = { .subnet = "10.9.0.0/30", .gateway = "10.9.0.2" };
+	assert_int_equal(macvlan__host_addr_pick(&tiny, NULL, out, &e), 0);
+	assert_string_equal(out, "10.9.0.1");
+	struct nd_drv_subnet full = { .subnet = "10.9.0.0/31", .gateway = "10.9.0.1" };
+	assert_int_equal(macvlan__host_addr_pick(&full, NULL, out, &e), 0);
+	assert_string_equal(out, "10.9.0.0");
+}
+
 static void test_nl_errno(void **state)
 {
 	assert_int_equal(nd_nl_errno(0), 0);
@@ -244,6 +363,9 @@ int main(void)
 		cmocka_unit_test(test_owns_ifname),
 		cmocka_unit_test(test_ifname_valid),
 		cmocka_unit_test(test_nl_errno),
+		cmocka_unit_test(test_macvlan_options),
+		cmocka_unit_test(test_macvlan_names),
+		cmocka_unit_test(test_macvlan_host_addr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

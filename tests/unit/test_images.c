@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "images/images-internal.h"
+#include "images/registry-internal.h"
 
 static void ref_ok(const char *in, const char *full, const char *familiar)
 {
@@ -241,9 +242,91 @@ static void test_open_in_root(void **state)
 	assert_int_equal(access(root, F_OK), -1);
 }
 
+static void test_b64(void **state)
+{
+	(void)state;
+	const char *cases[] = { "", "a", "ab", "abc", "user:pa ss", "\xff\xfe\x01" };
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *enc = images__b64_encode(cases[i], strlen(cases[i]));
+		char *dec = NULL;
+		size_t len = 0;
+		assert_non_null(enc);
+		assert_int_equal(images__b64_decode(enc, &dec, &len), 0);
+		assert_int_equal(len, strlen(cases[i]));
+		assert_memory_equal(dec, cases[i], len);
+		free(enc);
+		free(dec);
+	}
+	char *enc = images__b64_encode("user:pass", 9);
+	assert_string_equal(enc, "dXNlcjpwYXNz");
+	free(enc);
+	char *dec = NULL;
+	/* the URL alphabet and no padding (X-Registry-Auth) */
+	assert_int_equal(images__b64_decode("-_8", &dec, NULL), 0);
+	assert_memory_equal(dec, "\xfb\xff", 2);
+	free(dec);
+	assert_int_equal(images__b64_decode("ab$c", &dec, NULL), -EINVAL);
+}
+
+static void test_registry_key(void **state)
+{
+	(void)state;
+	char k[300];
+	struct nd_error err;
+	assert_int_equal(images_registry_key(NULL, k, sizeof(k), &err), 0);
+	assert_string_equal(k, "https://index.docker.io/v1/");
+	assert_int_equal(images_registry_key("registry-1.docker.io", k, sizeof(k), &err), 0);
+	assert_string_equal(k, "https://index.docker.io/v1/");
+	assert_int_equal(images_registry_key("https://127.0.0.1:5000/v2/", k, sizeof(k), &err), 0);
+	assert_string_equal(k, "127.0.0.1:5000");
+	assert_int_equal(images_registry_key("bad host", k, sizeof(k), &err), -EINVAL);
+}
+
+static void test_auth_file(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/nd-auth-XXXXXX", file[128];
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/config.json", dir);
+	struct nd_error err;
+	char *u = NULL, *p = NULL;
+	assert_int_equal(images_auth_lookup(file, "r.example:5000", &u, &p, &err), -ENOENT);
+	assert_int_equal(images_auth_store(file, "r.example:5000", "alice", "pa:ss word", &err), 0);
+	assert_int_equal(images_auth_store(file, "", "bob", "x", &err), 0);
+	struct stat st;
+	assert_int_equal(stat(file, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(images_auth_lookup(file, "https://r.example:5000/", &u, &p, &err), 0);
+	assert_string_equal(u, "alice");
+	assert_string_equal(p, "pa:ss word");
+	free(u);
+	free(p);
+	assert_int_equal(images_auth_lookup(file, "docker.io", &u, &p, &err), 0);
+	assert_string_equal(u, "bob");
+	free(u);
+	free(p);
+	/* Docker's format: {"auths": {"r.example:5000": {"auth": base64}}} */
+	char *buf = NULL;
+	assert_int_equal(images__read_file(file, &buf, NULL, 1 << 20), 0);
+	json_t *j = json_loads(buf, 0, NULL);
+	assert_string_equal(nd_json_str(json_object_get(json_object_get(j, "auths"), "r.example:5000"), "auth"),
+			    "YWxpY2U6cGE6c3Mgd29yZA==");
+	json_decref(j);
+	free(buf);
+	assert_int_equal(images_auth_store(file, "r.example:5000", "a:b", "x", &err), -EINVAL);
+	assert_int_equal(images_auth_erase(file, "r.example:5000", &err), 0);
+	assert_int_equal(images_auth_erase(file, "r.example:5000", &err), -ENOENT);
+	assert_int_equal(images_auth_lookup(file, "r.example:5000", &u, &p, &err), -ENOENT);
+	unlink(file);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_b64),
+		cmocka_unit_test(test_registry_key),
+		cmocka_unit_test(test_auth_file),
 		cmocka_unit_test(test_ref_defaults),
 		cmocka_unit_test(test_ref_errors),
 		cmocka_unit_test(test_digest),

@@ -82,7 +82,34 @@ static const struct nd_driver_ops fake_ops = {
 	.endpoint_create = f_ep_create, .endpoint_delete = f_ep_delete, .join = f_join, .leave = f_leave,
 	.endpoint_ok = f_ok, .program_external_connectivity = f_program, .revoke_external_connectivity = f_revoke,
 };
-static const struct nd_driver_ops *const fake_drivers[] = { &fake_ops, NULL };
+/* "shared": networks on one "parent" option conflict; each reserves .250 */
+static int f_peer(const char *driver, const struct nd_drv_network *other, void *arg)
+{
+	const char *mine = arg, *theirs = nd_json_str(other->options, "parent");
+	return strcmp(driver, "shared") == 0 && theirs && strcmp(theirs, mine) == 0 ? -EEXIST : 0;
+}
+static int f_check(struct nd_drv_ctx *c, struct nd_drv_network *n, struct nd_error *e)
+{
+	const char *parent = nd_json_str(n->options, "parent");
+	if (!parent)
+		return nd_error_set(e, -EINVAL, "shared: needs a parent");
+	if (c->networks_foreach && c->networks_foreach(c, n->id, f_peer, (void *)parent) < 0)
+		return nd_error_set(e, -EEXIST, "shared: parent %s is taken", parent);
+	char base[64];
+	snprintf(base, sizeof(base), "%s", n->subnets[0].subnet);
+	*strrchr(base, '.') = '\0';
+	snprintf(n->reserved[0].name, sizeof(n->reserved[0].name), "shared.host");
+	snprintf(n->reserved[0].addr, sizeof(n->reserved[0].addr), "%s.250", base);
+	n->nreserved = 1;
+	return 0;
+}
+static const struct nd_driver_ops shared_ops = {
+	.name = "shared", .scope = "local", .options_validate = f_validate, .network_check = f_check,
+	.network_create = f_net_create, .network_delete = f_net_delete, .network_restore = f_net_restore,
+	.endpoint_create = f_ep_create, .endpoint_delete = f_ep_delete, .join = f_join, .leave = f_leave,
+	.endpoint_ok = f_ok, .program_external_connectivity = f_program, .revoke_external_connectivity = f_revoke,
+};
+static const struct nd_driver_ops *const fake_drivers[] = { &fake_ops, &shared_ops, NULL };
 
 /* ---- a daemon with a temporary store and the net layer, no kernel ---------------- */
 
@@ -127,6 +154,7 @@ static int setup(void **state)
 	if (ipam_space_default(&ns->space, &err) < 0)
 		return -1;
 	e->d.net = ns;
+	net__drv_ctx_init(&e->d);
 	static const struct net_hooks hooks = { .resolve_target = hook_resolve, .before_disconnect = hook_before_disconnect };
 	net_hooks_register(&e->d, &hooks);
 	/* a sandbox record (its netns is the fake driver's business) */
@@ -238,6 +266,37 @@ static void test_network_create_delete(void **state)
 	assert_int_equal(count(&e->d, "network"), 1);
 }
 
+static void test_network_check(void **state)
+{
+	struct env *e = *state;
+	struct nd_error err = { 0 };
+	struct net_network_create_req c = { .name = "s1", .driver = "shared", .options = json_pack("{s:s}", "parent", "eth0") };
+	snprintf(c.ipam[0].subnet, sizeof(c.ipam[0].subnet), "10.5.0.0/24");
+	c.nipam = 1;
+	struct net_network *n = NULL;
+	assert_int_equal(net_network_create(&e->d, &c, &n, &err), 0);
+	net_network_create_req_clear(&c);
+	/* the reservation is an auxiliary address of its subnet, never handed out */
+	assert_string_equal(nd_json_str(n->rec.ipam[0].aux, "shared.host"), "10.5.0.250");
+	struct net_connect_req cr = { .target = "5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b", .ipv4 = "10.5.0.250" };
+	assert_true(net_endpoint_connect(&e->d, "s1", &cr, NULL, &err) < 0);
+	/* a second network on the same parent: the check sees the first, nothing is recorded */
+	struct net_network_create_req c2 = { .name = "s2", .driver = "shared", .options = json_pack("{s:s}", "parent", "eth0") };
+	snprintf(c2.ipam[0].subnet, sizeof(c2.ipam[0].subnet), "10.6.0.0/24");
+	c2.nipam = 1;
+	nd_error_clear(&err);
+	assert_int_equal(net_network_create(&e->d, &c2, NULL, &err), -EEXIST);
+	assert_non_null(strstr(err.msg, "parent eth0 is taken"));
+	assert_int_equal(count(&e->d, "network"), 1);
+	assert_int_equal(fk.net_create, 1);
+	/* another parent is fine */
+	json_object_set_new(c2.options, "parent", json_string("eth1"));
+	nd_error_clear(&err);
+	assert_int_equal(net_network_create(&e->d, &c2, NULL, &err), 0);
+	net_network_create_req_clear(&c2);
+	assert_int_equal(count(&e->d, "network"), 2);
+}
+
 static void test_connect_disconnect(void **state)
 {
 	struct env *e = *state;
@@ -298,6 +357,109 @@ static void test_connect_disconnect(void **state)
 	assert_int_equal(net_network_delete(&e->d, n, &err), 0);
 }
 
+/* CNI attachments: caller-owned sandboxes (the namespace is the caller's:
+ * /proc/self/ns/net stands in for it, nothing is made in the kernel) */
+static void test_cni_attach(void **state)
+{
+	struct env *e = *state;
+	struct nd_error err = { 0 };
+	assert_non_null(create(&e->d, "cni", "10.66.0.0/24", &err));
+	int64_t sandboxes0 = count(&e->d, "sandbox");
+
+	/* bad keys and a path that is not a namespace: refused, nothing recorded */
+	struct net_attach_key bad_id = { "bad id", "eth0", "cni" }, bad_if = { "c1", "a/b", "cni" };
+	assert_int_equal(net_attach_key_check(&bad_id, &err), -EINVAL);
+	assert_int_equal(net_attach_key_check(&bad_if, &err), -EINVAL);
+	struct net_attachment a;
+	struct net_attach_req notns = { .key = { "c1", "eth0", "cni" }, .netns = "/tmp" };
+	assert_int_equal(net_attach_add(&e->d, &notns, &a, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "not a network namespace"));
+	struct net_attach_req nonet = { .key = { "c1", "eth0", "nosuch" }, .netns = "/proc/self/ns/net" };
+	assert_int_equal(net_attach_add(&e->d, &nonet, &a, &err), -ENOENT);
+	/* ports without a publisher: refused before anything is made */
+	struct nd_port_map pm = { .proto = 6, .host_port = 8080, .container_port = 80 };
+	struct net_attach_req ports = { .key = { "c1", "eth0", "cni" }, .netns = "/proc/self/ns/net", .ports = &pm, .nports = 1 };
+	assert_int_equal(net_attach_add(&e->d, &ports, &a, &err), -ENOTSUP);
+	assert_int_equal(count(&e->d, "sandbox"), sandboxes0);
+	assert_int_equal(count(&e->d, "endpoint"), 0);
+
+	/* add: a caller-owned sandbox named after the container, the caller's ifname */
+	struct net_attach_req r = { .key = { "c1", "net0", "cni" }, .netns = "/proc/self/ns/net" };
+	assert_int_equal(net_attach_add(&e->d, &r, &a, &err), 0);
+	assert_string_equal(a.ep.ifname, "net0");
+	assert_string_equal(a.ep.ipv4, "10.66.0.2/24");
+	assert_string_equal(a.gateway4, "10.66.0.1");
+	assert_string_equal(a.sb.name, "cni-c1");
+	assert_true(a.sb.caller_owned);
+	assert_string_equal(a.sb.netns_path, "/proc/self/ns/net");
+	net_attachment_clear(&a);
+	struct nd_sandbox_rec sb;
+	assert_int_equal(net_sandbox_lookup(&e->d, "cni-c1", &sb, &err), 0);
+	assert_true(sb.caller_owned);   /* the codec keeps it */
+	nd_sandbox_rec_clear(&sb);
+	/* the same ADD again: the same attachment; another namespace: refused */
+	assert_int_equal(net_attach_add(&e->d, &r, &a, &err), 0);
+	assert_string_equal(a.ep.ipv4, "10.66.0.2/24");
+	net_attachment_clear(&a);
+	struct net_attach_req other = { .key = { "c1", "net0", "cni" }, .netns = "/proc/thread-self/ns/net" };
+	assert_int_equal(net_attach_add(&e->d, &other, &a, &err), -EEXIST);
+	assert_int_equal(count(&e->d, "endpoint"), 1);
+
+	/* a second container, then GC keeping only it */
+	struct net_attach_req r2 = { .key = { "c2", "eth0", "cni" }, .netns = "/proc/self/ns/net", .ipv4 = "10.66.0.9" };
+	assert_int_equal(net_attach_add(&e->d, &r2, &a, &err), 0);
+	assert_string_equal(a.ep.ipv4, "10.66.0.9/24");
+	net_attachment_clear(&a);
+	struct net_attach_key keep[] = { { "c2", "eth0", NULL } };
+	size_t released = 0;
+	assert_int_equal(net_attach_gc(&e->d, "cni", keep, 1, &released, &err), 0);
+	assert_int_equal(released, 1);
+	assert_int_equal(net_attach_get(&e->d, &r.key, &a, &err), -ENOENT);
+	assert_int_equal(net_attach_get(&e->d, &r2.key, &a, &err), 0);
+	net_attachment_clear(&a);
+
+	/* del twice, del of the unknown: success; nothing left */
+	assert_int_equal(net_attach_del(&e->d, &r2.key, &err), 0);
+	assert_int_equal(net_attach_del(&e->d, &r2.key, &err), 0);
+	struct net_attach_key unknown = { "never", "eth0", "nosuch" };
+	assert_int_equal(net_attach_del(&e->d, &unknown, &err), 0);
+	assert_int_equal(count(&e->d, "endpoint"), 0);
+	assert_int_equal(count(&e->d, "sandbox"), sandboxes0);
+	/* the addresses are free again: a static wish for c2's old one works */
+	r.ipv4 = "10.66.0.9";
+	assert_int_equal(net_attach_add(&e->d, &r, &a, &err), 0);
+	assert_string_equal(a.ep.ipv4, "10.66.0.9/24");
+	net_attachment_clear(&a);
+	assert_int_equal(net_attach_del(&e->d, &r.key, &err), 0);
+}
+
+static void test_records_cni_fields(void **state)
+{
+	(void)state;
+	struct nd_error err = { 0 };
+	struct nd_endpoint_rec ep;
+	assert_int_equal(nd_endpoint_rec_init(&ep), 0);
+	snprintf(ep.id, sizeof(ep.id), "e1");
+	json_array_append_new(ep.port_mappings, json_pack("{s:s, s:i, s:b}", "Proto", "tcp", "HostPort", 8080, "CallerReserves", 1));
+	json_t *j = nd_endpoint_rec_to_json(&ep);
+	struct nd_endpoint_rec back;
+	assert_int_equal(nd_endpoint_rec_from_json(j, &back, &err), 0);
+	assert_int_equal(json_array_size(back.port_mappings), 1);
+	assert_true(json_is_true(json_object_get(json_array_get(back.port_mappings, 0), "CallerReserves")));
+	nd_endpoint_rec_clear(&back);
+	json_decref(j);
+	nd_endpoint_rec_clear(&ep);
+	/* an old record without them */
+	json_t *old = json_pack("{s:s, s:s}", "Id", "e2", "NetworkID", "n");
+	assert_int_equal(nd_endpoint_rec_from_json(old, &back, &err), 0);
+	assert_int_equal(json_array_size(back.port_mappings), 0);
+	nd_endpoint_rec_clear(&back);
+	json_decref(old);
+	json_t *bad = json_pack("{s:s, s:s}", "Id", "e3", "PortMappings", "x");
+	assert_int_equal(nd_endpoint_rec_from_json(bad, &back, &err), -EINVAL);
+	json_decref(bad);
+}
+
 static void test_connect_failure_changes_nothing(void **state)
 {
 	struct env *e = *state;
@@ -323,8 +485,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_network_create_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_network_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_disconnect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_failure_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cni_attach, setup, teardown),
+		cmocka_unit_test(test_records_cni_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

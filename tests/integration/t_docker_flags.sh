@@ -138,9 +138,9 @@ P[userns]='UsernsMode|--userns host|[ "$(readlink /proc/$(wpid)/ns/user)" = "$(r
 P[uts]='UTSMode|--uts host|[ "$(X hostname)" = "$(hostname)" ]'
 P[volume]='Binds|-v $T/wb:/wb|X "cat /wb/f" | grep -q bindok'
 P[volume-driver]='VolumeDriver|--volume-driver local|[ "$(insp "{{.HostConfig.VolumeDriver}}")" = local ]'   # local: the one driver
-P[volumes-from]='VolumesFrom|--volumes-from wpeer|false'
+P[volumes-from]='VolumesFrom|--volumes-from wpeer|X "cat /wpv/f" | grep -q peerdata'
 P[workdir]='WorkingDir|-w /tmp|[ "$(X pwd)" = /tmp ]'
-P[use-api-socket]='-|--use-api-socket|false'
+P[use-api-socket]='-/Mounts|--use-api-socket|X "test -S /var/run/docker.sock || test -S /run/docker.sock"'
 # client-side flags: checked by what the client does with them
 declare -A CLIENT
 CLIENT[attach]='[ "$(dk run --rm -a stdout bb sh -c "echo o; echo e >&2" 2>&1)" = o ]'
@@ -161,7 +161,9 @@ mkdir -p "$T/wb" && echo bindok >"$T/wb/f"
 echo WF=43 >"$T/envf"; echo wlf=2 >"$T/labelf"
 dk network create --subnet 10.77.0.0/24 --ipv6 --subnet fd77::/64 wn >/dev/null 2>&1 ||
   dk network create --subnet 10.77.0.0/24 wn >/dev/null
-dk run -d --name wpeer bb sleep 600 >/dev/null
+# wpeer: a volume for --volumes-from (where netd has volumes), a name for --link
+dk run -d --name wpeer -v wpv:/wpv bb sh -c 'echo peerdata >/wpv/f; exec sleep 600' >/dev/null 2>&1 ||
+  dk run -d --name wpeer bb sleep 600 >/dev/null
 
 # walk D W: every flag of docker $D's `run --help`, probe containers named $W*;
 # the table on stderr, one line per failure on stdout
@@ -214,7 +216,8 @@ for i in "${!clis[@]}"; do
 done
 for p in "${pids[@]}"; do wait $p || true; done
 for i in "${!clis[@]}"; do cat "$T/table.$i" >&2; done
-dk rm -f wpeer >/dev/null
+dk rm -f -v wpeer >/dev/null
+dk volume rm wpv >/dev/null 2>&1 || true
 fails=$(cat "$T"/fails.*)
 [ -z "$fails" ] || { sed 's/^/FAIL: /' <<<"$fails" >&2; exit 1; }
 log "ok"

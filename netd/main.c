@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* netd: one libuv loop serving the REST API. */
 #include "netd/api/api.h"
+#include "netd/core/events.h"
 #include "netd/cleanup.h"
 
 #include "images/images.h"
@@ -223,6 +224,7 @@ int main(int argc, char **argv)
 	netd_containers_stop(&d);
 	netd_net_stop(&d);
 	uv_loop_close(d.loop);
+	nd_events_free(&d);
 	images_close(d.images);
 	store_close(d.store);
 	if (d.lock_fd >= 0)

@@ -9,6 +9,14 @@ static bool parse(const char *v, unsigned *maj, unsigned *min)
 	return v && sscanf(v, "%u.%u%n", maj, min, &n) == 2 && v[n] == '\0';
 }
 
+unsigned wire_api_version_num(const char *v)
+{
+	unsigned a, b;
+	if (!parse(v, &a, &b) || a > 1000 || b > 999)
+		return 0;
+	return a * 1000 + b;
+}
+
 bool wire_api_version_ok(const char *v)
 {
 	unsigned a, b, lo_a, lo_b, hi_a, hi_b;

@@ -10,11 +10,18 @@
 
 /* ---- the API version (version.c) ------------------------------------------ */
 
-/* The Docker Engine API version netd speaks (and the lowest it accepts). */
-#define WIRE_API_VERSION "1.43"
+/* The Docker Engine API version netd speaks (and the lowest it accepts).
+ * The one place: 1.44 is the lowest the newest Docker clients (29) accept
+ * from a server; 1.47 is Docker 27's. Handlers answer each request in the
+ * shape of the version it asked for (http_req_api_version()) where
+ * Docker's shapes differ between MIN and this one. */
+#define WIRE_API_VERSION "1.47"
 #define WIRE_API_VERSION_MIN "1.24"
 /* true when v ("1.41") is a version netd answers: MIN <= v <= current. */
 bool wire_api_version_ok(const char *v);
+/* "1.41" -> 1041 (major * 1000 + minor); 0 when v is not MAJOR.MINOR. */
+unsigned wire_api_version_num(const char *v);
+#define WIRE_API(maj, min) ((maj) * 1000u + (min))
 
 /* ---- growable byte buffer (buf.c) -----------------------------------------
  * One heap buffer that grows by doubling. After any successful append the

@@ -88,6 +88,29 @@ void api_network_prune(struct http_req *req, void *ctx);
 void api_network_connect(struct http_req *req, void *ctx);
 void api_network_disconnect(struct http_req *req, void *ctx);
 
+/* api_pseudo_net.c: Docker's "host" and "none" rows, read-only */
+/* "host"/"none" when ref names one of them (name, or an id prefix of 12+) */
+const char *api_pseudo_network(struct netd *d, const char *ref);
+json_t *api_pseudo_network_view(struct netd *d, const char *name);
+/* appends those that match the list filters f to arr */
+void api_pseudo_networks_list(struct netd *d, const json_t *f, json_t *arr);
+/* answers req (true) when ref is one of them: op "create", "delete",
+ * "connect", "disconnect" is refused as Docker refuses it */
+bool api_pseudo_network_refuse(struct netd *d, struct http_req *req, const char *ref, const char *op);
+
+/* api_shapes.c: a view in the shape of the request's API version */
+void api_shape_image(const struct http_req *req, json_t *img);
+void api_shape_container_inspect(const struct http_req *req, json_t *v);
+
+/* api_events.c: GET /events */
+void api_events(struct http_req *req, void *ctx);
+
+/* api_sysdf.c: GET /system/df, POST /containers/prune, /build/prune; out of scope */
+void api_system_df(struct http_req *req, void *ctx);
+void api_container_prune(struct http_req *req, void *ctx);
+void api_build_prune(struct http_req *req, void *ctx);
+void api_not_implemented(struct http_req *req, void *ctx);
+
 /* api_sandbox.c */
 void api_sandbox_create(struct http_req *req, void *ctx);
 void api_sandbox_list(struct http_req *req, void *ctx);
@@ -153,7 +176,6 @@ void api_container_unpause(struct http_req *req, void *ctx);
 void api_container_update(struct http_req *req, void *ctx);
 void api_container_top(struct http_req *req, void *ctx);
 void api_container_changes(struct http_req *req, void *ctx);
-void api_container_prune(struct http_req *req, void *ctx);
 void api_container_stats(struct http_req *req, void *ctx);
 void api_container_archive_get(struct http_req *req, void *ctx);
 void api_container_archive_put(struct http_req *req, void *ctx);

@@ -393,6 +393,7 @@ void api_container_attach(struct http_req *req, void *ctx)
 		http_stream_end(req);
 		return;
 	}
+	ctr_event(d, a->c->id, "attach", NULL);
 	a->req = req;
 	uv_pipe_init(d->loop, &a->shim, 0);
 	a->shim.data = a;

@@ -839,7 +839,9 @@ void api_container_inspect(struct http_req *req, void *ctx)
 	json_t *doc = NULL;
 	if (!lookup_ctr(req, d, &doc))
 		return;
-	http_reply_json(req, 200, inspect_view(d, doc));
+	json_t *v = inspect_view(d, doc);
+	api_shape_container_inspect(req, v);
+	http_reply_json(req, 200, v);
 	json_decref(doc);
 }
 

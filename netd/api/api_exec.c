@@ -108,7 +108,10 @@ void api_container_exec(struct http_req *req, void *ctx)
 	char **extra_env = NULL;
 	static const char *const known[] = { "User", "Privileged", "Tty", "ConsoleSize", "AttachStdin",
 					     "AttachStdout", "AttachStderr", "Detach", "DetachKeys", "Env",
-					     "WorkingDir", "Cmd", NULL };
+					     "WorkingDir", "Cmd",
+					     /* the Python SDK's legacy copy of the path's container
+					      * (Docker's ExecConfig.Container, which Docker ignores) */
+					     "Container", NULL };
 	const char *user = NULL, *wd = NULL, *dkeys = NULL;
 	bool privileged = false, detach = false;
 	char id[ND_ID_LEN + 1];

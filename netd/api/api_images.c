@@ -16,6 +16,7 @@
  * containers use is read from the store on the loop before the work is
  * queued (the store is the loop's). */
 #include "netd/api/api.h"
+#include "netd/core/events.h"
 #include "images/images.h"
 #include "wire/wire.h"
 
@@ -312,6 +313,26 @@ static json_t *load_stream_line(const char *what)
 	return json_pack("{s:s++}", "stream", "Loaded image: ", fam, "\n");
 }
 
+/* Docker's image events: Actor.ID is the image's id or reference, name the reference */
+static void image_event(struct netd *d, const char *action, const char *id, const char *name)
+{
+	nd_events_publish(d, "image", action, id, json_pack("{s:s}", "name", name ? name : id));
+}
+
+/* untag/delete events for a remove's or a prune's report */
+static void image_events_deleted(struct netd *d, const json_t *items)
+{
+	size_t i;
+	json_t *it;
+	json_array_foreach(items, i, it) {
+		const char *u = nd_json_str(it, "Untagged"), *del = nd_json_str(it, "Deleted");
+		if (u)
+			image_event(d, "untag", u, u);
+		if (del)
+			image_event(d, "delete", del, del);
+	}
+}
+
 static void img_work_done(struct nd_job *j)
 {
 	struct img_work *w = (struct img_work *)j;
@@ -332,6 +353,7 @@ static void img_work_done(struct nd_job *j)
 	switch (w->op) {
 	case IMG_IMPORT:
 		log_info("image import id=%.19s ref=%s ms=%llu", w->id, w->ref ? w->ref : "-", ms);
+		image_event(w->d, "import", w->id, w->ref ? w->ref : w->id);
 		http_reply_json(req, 200, json_pack("{s:s}", "status", w->id));
 		break;
 	case IMG_LOAD: {
@@ -346,6 +368,7 @@ static void img_work_done(struct nd_job *j)
 				rc = -ENOMEM;
 			else
 				log_info("image load loaded=%s ms=%llu", w->loaded[i], ms);
+			image_event(w->d, "load", w->loaded[i], w->loaded[i]);
 		}
 		if (rc < 0)
 			http_reply_errorf(req, 500, "out of memory");
@@ -358,10 +381,14 @@ static void img_work_done(struct nd_job *j)
 		return;       /* w lives until the stream ends */
 	case IMG_REMOVE:
 		log_info("image remove name=%s ms=%llu", w->names[0], ms);
+		image_events_deleted(w->d, w->result);
 		http_reply_json(req, 200, TAKE_PTR(w->result) ?: json_array());
 		break;
 	case IMG_PRUNE:
 		log_info("image prune all=%d ms=%llu", w->all, ms);
+		image_events_deleted(w->d, json_object_get(w->result, "ImagesDeleted"));
+		nd_events_publish(w->d, "image", "prune", "", json_pack("{s:s}", "reclaimed",
+				  nd_json_str(w->result, "SpaceReclaimed") ?: "0"));
 		http_reply_json(req, 200, TAKE_PTR(w->result));
 		break;
 	}
@@ -572,6 +599,7 @@ void api_image_list(struct http_req *req, void *ctx)
 			continue;
 		/* Docker sorts newest first */
 		json_object_set_new(img, "Containers", json_integer(json_object_get(used, nd_json_str(img, "Id")) ? 1 : 0));
+		api_shape_image(req, img);
 		size_t at = 0;
 		json_int_t created = json_integer_value(json_object_get(img, "Created"));
 		while (at < json_array_size(out) &&
@@ -591,6 +619,7 @@ void api_image_inspect(struct http_req *req, void *ctx)
 		http_reply_error(req, &err);
 		return;
 	}
+	api_shape_image(req, out);
 	http_reply_json(req, 200, out);
 }
 
@@ -624,6 +653,7 @@ void api_image_tag(struct http_req *req, void *ctx)
 		return;
 	}
 	log_info("image tag src=%s dst=%s", req->params[0], dst);
+	image_event(d, "tag", req->params[0], dst);
 	http_reply_empty(req, 201);
 }
 

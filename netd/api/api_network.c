@@ -84,6 +84,8 @@ void api_network_create(struct http_req *req, void *ctx)
 	_cleanup_json_ json_t *body = http_req_json(req, &err);
 	struct net_network_create_req c = { 0 };
 	struct net_network *n;
+	if (body && api_pseudo_network_refuse(d, req, nd_json_str(body, "Name"), "create"))
+		return;
 	if (!body || parse_create(body, &c, &err) < 0 || net_network_create(d, &c, &n, &err) < 0) {
 		net_network_create_req_clear(&c);
 		http_reply_error(req, &err);
@@ -128,6 +130,11 @@ void api_network_inspect(struct http_req *req, void *ctx)
 {
 	struct netd *d = ctx;
 	struct nd_error err = { 0 };
+	const char *pseudo = api_pseudo_network(d, req->params[0]);
+	if (pseudo && store_obj_lookup(d->store, "network", req->params[0], NULL, NULL, &(struct nd_error){ 0 }) < 0) {
+		http_reply_json(req, 200, api_pseudo_network_view(d, pseudo));
+		return;
+	}
 	struct net_network *n = net_network_find(d, req->params[0], &err);
 	if (!n) {
 		http_reply_error(req, &err);
@@ -199,6 +206,7 @@ void api_network_list(struct http_req *req, void *ctx)
 	for (size_t i = 0; i < n; i++)   /* oldest first */
 		if (network_matches(all[i], f))
 			json_array_append_new(arr, network_view(d, all[i], false));
+	api_pseudo_networks_list(d, f, arr);
 	http_reply_json(req, 200, arr);
 }
 
@@ -206,6 +214,8 @@ void api_network_delete(struct http_req *req, void *ctx)
 {
 	struct netd *d = ctx;
 	struct nd_error err = { 0 };
+	if (api_pseudo_network_refuse(d, req, req->params[0], "delete"))
+		return;
 	struct net_network *n = net_network_find(d, req->params[0], &err);
 	if (!n || net_network_delete(d, n, &err) < 0) {
 		http_reply_error(req, &err);
@@ -277,6 +287,8 @@ void api_network_connect(struct http_req *req, void *ctx)
 	_cleanup_json_ json_t *body = http_req_json(req, &err);
 	struct net_connect_req c = { 0 };
 	struct nd_endpoint_rec ep;
+	if (api_pseudo_network_refuse(d, req, req->params[0], "connect"))
+		return;
 	if (!body || parse_connect(body, &c, &err) < 0) {
 		http_reply_error(req, &err);
 		return;
@@ -317,6 +329,8 @@ void api_network_disconnect(struct http_req *req, void *ctx)
 	_cleanup_json_ json_t *body = http_req_json(req, &err);
 	const char *target = NULL;
 	bool force = false;
+	if (api_pseudo_network_refuse(d, req, req->params[0], "disconnect"))
+		return;
 	if (!body || nd_json_get_str(body, "Container", &target, true, &err) < 0 ||
 	    nd_json_get_bool(body, "Force", &force, &err) < 0) {
 		http_reply_error(req, &err);

@@ -2,12 +2,20 @@
 /* GET /_ping, /version, /info — with Docker Engine API field names. */
 #include "netd/api/api.h"
 #include "wire/wire.h"
+#include "images/images.h"
+#include "runtime/runtime.h"
 
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
 
 void api_ping(struct http_req *req, void *ctx)
 {
+	/* Docker's: clients negotiate from API-Version and pick a builder from
+	 * Builder-Version ("1": the classic one; netd builds nothing: /build
+	 * answers 501); OSType and Docker-Experimental come on every answer */
+	http_reply_header(req, "Builder-Version", "1");
+	http_reply_header(req, "Cache-Control", "no-cache, no-store, must-revalidate");
+	http_reply_header(req, "Pragma", "no-cache");
 	http_reply(req, 200, "text/plain; charset=utf-8", "OK", 2);
 }
 
@@ -22,14 +30,29 @@ void api_version(struct http_req *req, void *ctx)
 {
 	struct utsname u;
 	uname(&u);
-	http_reply_json(req, 200, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[{s:s, s:s}]}",
+	json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:{s:s}, s:[{s:s, s:s, s:{s:s, s:s}}]}",
 		"Version", NETD_VERSION,
 		"ApiVersion", WIRE_API_VERSION,
 		"MinAPIVersion", WIRE_API_VERSION_MIN,
 		"Os", "linux",
 		"Arch", go_arch(u.machine),
 		"KernelVersion", u.release,
-		"Components", "Name", "netd", "Version", NETD_VERSION));
+		"GitCommit", "",
+		"GoVersion", "n/a (C17)",
+		"Experimental", 0,
+		"BuildTime", "",
+		"Platform", "Name", "netd",
+		"Components", "Name", "Engine", "Version", NETD_VERSION, "Details", "ApiVersion", WIRE_API_VERSION,
+		"MinAPIVersion", WIRE_API_VERSION_MIN);
+	/* Docker's CLI prints the Engine component's details */
+	json_t *det = json_object_get(json_array_get(json_object_get(v, "Components"), 0), "Details");
+	json_object_set_new(det, "Os", json_string("linux"));
+	json_object_set_new(det, "Arch", json_string(go_arch(u.machine)));
+	json_object_set_new(det, "KernelVersion", json_string(u.release));
+	json_object_set_new(det, "Experimental", json_string("false"));
+	json_object_set_new(det, "GitCommit", json_string(""));
+	json_object_set_new(det, "GoVersion", json_string("n/a (C17)"));
+	http_reply_json(req, 200, v);
 }
 
 static char *os_pretty_name(void)
@@ -59,6 +82,64 @@ static json_int_t count(struct netd *d, const char *kind)
 }
 
 
+/* What Docker's /info has that the sections above do not: the storage
+ * driver, cgroups, runtimes, security options, swarm (inactive) ... */
+static void info_docker_fields(struct netd *d, json_t *info)
+{
+	const char *driver = d->images ? images_driver_name(d->images) : "overlay2";
+	struct rt_cgroup_layout lay;
+	const char *cgv = "1";
+	if (rt_cgroup_layout_detect(&lay, NULL) == 0 && lay.mode == RT_CGROUP_V2)
+		cgv = "2";
+	json_object_set_new(info, "Driver", json_string(driver));
+	json_object_set_new(info, "DriverStatus", json_pack("[[s,s]]", "Native Overlay Diff",
+			    strcmp(driver, "overlay2") == 0 ? "true" : "false"));
+	json_object_set_new(info, "CgroupDriver", json_string("cgroupfs"));
+	json_object_set_new(info, "CgroupVersion", json_string(cgv));
+	static const char *const yes[] = { "MemoryLimit", "CpuCfsPeriod", "CpuCfsQuota", "CPUShares", "PidsLimit",
+					   "IPv4Forwarding", "LiveRestoreEnabled" };
+	static const char *const no[] = { "SwapLimit", "KernelMemoryTCP", "CPUSet", "OomKillDisable",
+					  "BridgeNfIptables", "BridgeNfIp6tables", "Debug", "Experimental" };
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
+		json_object_set_new(info, yes[i], json_true());
+	for (size_t i = 0; i < ARRAY_SIZE(no); i++)
+		json_object_set_new(info, no[i], json_false());
+	json_object_set_new(info, "Runtimes", json_pack("{s:{s:s}}", "netd-shim", "path", "netd-shim"));
+	json_object_set_new(info, "DefaultRuntime", json_string("netd-shim"));
+	json_object_set_new(info, "Isolation", json_string(""));
+	json_object_set_new(info, "InitBinary", json_string(""));
+	json_object_set_new(info, "Swarm", json_pack("{s:s, s:s, s:s, s:b, s:s, s:n, s:n}", "NodeID", "", "NodeAddr",
+			    "", "LocalNodeState", "inactive", "ControlAvailable", 0, "Error", "", "RemoteManagers", "Nodes"));
+	json_object_set_new(info, "SecurityOptions", json_pack("[s,s]", "name=seccomp,profile=builtin", "name=cgroupns"));
+	json_object_set_new(info, "IndexServerAddress", json_string("https://index.docker.io/v1/"));
+	json_object_set_new(info, "RegistryConfig", json_pack("{s:[], s:[], s:{}, s:[]}",
+			    "AllowNondistributableArtifactsCIDRs", "InsecureRegistryCIDRs", "IndexConfigs", "Mirrors"));
+	json_object_set_new(info, "HttpProxy", json_string(""));
+	json_object_set_new(info, "HttpsProxy", json_string(""));
+	json_object_set_new(info, "NoProxy", json_string(""));
+	json_object_set_new(info, "Labels", json_array());
+	json_object_set_new(info, "Warnings", json_array());
+	json_object_set_new(info, "NEventsListener", json_integer(0));
+	json_object_set_new(info, "GenericResources", json_null());
+	static const char *const commits[] = { "ContainerdCommit", "RuncCommit", "InitCommit" };
+	for (size_t i = 0; i < ARRAY_SIZE(commits); i++)
+		json_object_set_new(info, commits[i], json_pack("{s:s, s:s}", "ID", "", "Expected", ""));
+	json_t *plugins = json_object_get(info, "Plugins");
+	if (plugins) {
+		json_object_set_new(plugins, "Volume", json_pack("[s]", "local"));
+		json_object_set_new(plugins, "Log", json_pack("[s]", "json-file"));
+		json_object_set_new(plugins, "Authorization", json_null());
+	}
+}
+
+static json_int_t image_count(struct netd *d)
+{
+	_cleanup_json_ json_t *list = NULL;
+	if (!d->images || images_list(d->images, &list, &(struct nd_error){ 0 }) < 0)
+		return 0;
+	return (json_int_t)json_array_size(list);
+}
+
 void api_info(struct http_req *req, void *ctx)
 {
 	struct netd *d = ctx;
@@ -78,7 +159,7 @@ void api_info(struct http_req *req, void *ctx)
 		"ContainersRunning", (json_int_t)0,
 		"ContainersPaused", (json_int_t)0,
 		"ContainersStopped", count(d, "container"),
-		"Images", count(d, "image"),
+		"Images", image_count(d),
 		"DockerRootDir", d->cfg.root,
 		"ExecRoot", d->cfg.exec_root,
 		"KernelVersion", u.release,
@@ -95,5 +176,6 @@ void api_info(struct http_req *req, void *ctx)
 		"Sandboxes", count(d, "sandbox"));
 	netd_net_info(d, info);
 	netd_containers_info(d, info);
+	info_docker_fields(d, info);
 	http_reply_json(req, 200, info);
 }

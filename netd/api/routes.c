@@ -3,11 +3,17 @@
  * objects beside them. One table; handlers live in api_*.c. */
 #include "netd/api/api.h"
 
+#define NOT_IMPLEMENTED(p) { "GET", p, api_not_implemented, 0 }, { "POST", p, api_not_implemented, 0 }, \
+	{ "DELETE", p, api_not_implemented, 0 }
+
 const struct http_route netd_routes[] = {
 	{ "GET", "/_ping", api_ping, 0 },
 	{ "HEAD", "/_ping", api_ping, 0 },
 	{ "GET", "/version", api_version, 0 },
 	{ "GET", "/info", api_info, 0 },
+	{ "GET", "/events", api_events, 0 },
+	{ "GET", "/system/df", api_system_df, 0 },
+	{ "POST", "/build/prune", api_build_prune, 0 },
 
 	{ "POST", "/commit", api_commit, 0 },
 
@@ -79,6 +85,18 @@ const struct http_route netd_routes[] = {
 	{ "POST", "/auth", api_auth, 0 },
 	{ "DELETE", "/auth", api_auth_delete, 0 },
 	{ "DELETE", "/images/{name*}", api_image_delete, 0 },
+
+	/* out of scope: a clear message (api_sysdf.c), never a 404 the CLI misreads */
+	NOT_IMPLEMENTED("/build"), NOT_IMPLEMENTED("/session"), NOT_IMPLEMENTED("/grpc"),
+	NOT_IMPLEMENTED("/swarm"), NOT_IMPLEMENTED("/swarm/{x*}"),
+	NOT_IMPLEMENTED("/services"), NOT_IMPLEMENTED("/services/{x*}"),
+	NOT_IMPLEMENTED("/tasks"), NOT_IMPLEMENTED("/tasks/{x*}"),
+	NOT_IMPLEMENTED("/nodes"), NOT_IMPLEMENTED("/nodes/{x*}"),
+	NOT_IMPLEMENTED("/secrets"), NOT_IMPLEMENTED("/secrets/{x*}"),
+	NOT_IMPLEMENTED("/configs"), NOT_IMPLEMENTED("/configs/{x*}"),
+	NOT_IMPLEMENTED("/plugins"), NOT_IMPLEMENTED("/plugins/{x*}"),
+	NOT_IMPLEMENTED("/distribution/{x*}"),
+	NOT_IMPLEMENTED("/containers/{id}/checkpoints"), NOT_IMPLEMENTED("/containers/{id}/checkpoints/{x*}"),
 };
 
 const size_t netd_nroutes = ARRAY_SIZE(netd_routes);

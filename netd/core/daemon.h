@@ -17,6 +17,7 @@ struct http_server;
 struct http_tls;
 struct net_state;
 struct ctrs;
+struct nd_events;
 
 struct netd {
 	uv_loop_t *loop;
@@ -36,4 +37,5 @@ struct netd {
 	struct net_state *net;       /* networks, sandboxes, endpoints, ports (net layer) */
 	struct images *images;       /* image store (images/), opened at start */
 	struct ctrs *ctrs;           /* containers (ctr layer) */
+	struct nd_events *events;    /* the event bus (core/events.c), made at first use */
 };

@@ -2,6 +2,7 @@
 /* Containers: lifecycle (start, exit, stop, kill, restart policy, removal),
  * exit watching (a pidfd of each shim in a uv_poll_t; SIGCHLD reaps), and
  * re-adoption of the shims that outlived a previous netd. */
+#include "netd/core/events.h"
 #include "netd/ctr/ctr.h"
 #include "netd/ctr/exec.h"
 
@@ -164,6 +165,7 @@ int ctr_create(struct netd *d, const json_t *doc, const char *data_dir, struct n
 		goto out;
 	}
 	log_info("container created id=%.12s name=%s image=%s", r.id, r.name, nd_json_str(r.doc, "ImageRef") ?: "");
+	ctr__event_rec(d, &r, "create", NULL);
 	ctr_prepare(c, r.image);
 out:
 	nd_container_rec_clear(&r);
@@ -564,6 +566,7 @@ static void watch(struct ctr *c)
 	int fd = (int)syscall(SYS_pidfd_open, c->st.shim_pid, 0);
 	if (fd < 0) {     /* gone (and reaped) already */
 		ctr_phase_set(c, CTR_RUNNING);
+		ctr_event(c->d, c->id, "start", NULL);
 		ctr_exited(c);
 		return;
 	}
@@ -580,6 +583,7 @@ static void watch(struct ctr *c)
 	w->poll.data = w;
 	c->watch = w;
 	ctr_phase_set(c, CTR_RUNNING);
+	ctr_event(c->d, c->id, "start", NULL);
 	uv_poll_start(&w->poll, UV_READABLE, on_shim_exit);
 }
 
@@ -715,6 +719,14 @@ static void ctr_exited(struct ctr *c)
 	save_or_log(c, &r);
 	log_info("container exited id=%.12s name=%s exit_code=%d%s", c->id, r.name, code,
 		 restart ? " (restarting)" : "");
+	char codes[16];
+	snprintf(codes, sizeof(codes), "%d", code);
+	ctr__event_rec(c->d, &r, "die", json_pack("{s:s}", "exitCode", codes));
+	bool stopped = false;
+	for (struct ctr_waiter *w = c->waiters; w; w = w->next)
+		stopped |= w->kind == CTR_WAIT_STOP || w->kind == CTR_WAIT_RESTART;
+	if (stopped)
+		ctr__event_rec(c->d, &r, "stop", NULL);
 	observers_exited(c);
 	waiters_answer(c, K(CTR_WAIT_EXIT) | K(CTR_WAIT_STOP), code, error);
 	log_debug("container=%.12s exited load_ms=%.2f net_teardown_ms=%.2f save_answer_ms=%.2f", c->id, MS(t0, t1),
@@ -778,6 +790,7 @@ static void cleanup_done(struct job *j)
 	nd_container_rec_clear(&r);
 	struct ctr_waiter *w = c->remove_requested ? NULL : waiter_take(c, CTR_WAIT_RESTART);
 	if (w) {  /* POST /restart: start again now */
+		ctr_event(c->d, c->id, "restart", NULL);
 		ctr_start(c, w->cb, w->data);
 		free(w);
 		return;
@@ -866,6 +879,11 @@ int ctr_stop(struct ctr *c, int timeout_s, enum ctr_wait_kind kind, ctr_cb cb, v
 	if (r < 0 && r != -ESRCH)
 		return r;
 	ctr__thaw(c);   /* paused: the signal is delivered once it thaws, as Docker's stop does */
+	{
+		char sigs[16];
+		snprintf(sigs, sizeof(sigs), "%d", timeout_s == 0 ? SIGKILL : stopsig);
+		ctr_event(c->d, c->id, "kill", json_pack("{s:s}", "signal", sigs));
+	}
 	if (timeout_s > 0)
 		uv_timer_start(&c->kill_timer, on_kill_timer, (uint64_t)timeout_s * 1000, 0);
 	if (cb && !ctr_wait(c, kind, cb, data))
@@ -880,6 +898,11 @@ int ctr_kill(struct ctr *c, int sig, struct nd_error *err)
 	if (sig == SIGKILL || sig == SIGTERM)
 		mark_manual_stop(c);
 	int rc = rt_kill(&c->st, sig, err);
+	if (rc == 0) {
+		char sigs[16];
+		snprintf(sigs, sizeof(sigs), "%d", sig);
+		ctr_event(c->d, c->id, "kill", json_pack("{s:s}", "signal", sigs));
+	}
 	if (rc == 0 && sig == SIGKILL)
 		ctr__thaw(c);   /* Docker resumes a paused container it kills */
 	return rc;
@@ -949,10 +972,13 @@ static void remove_done(struct job *j)
 	if (store_obj_del(c->d->store, "container", c->id, &err) < 0 && err.code != -ENOENT)
 		log_error("container=%.12s: %s", c->id, err.msg);
 	log_info("container removed id=%.12s name=%s", c->id, have ? r.name : "");
-	if (have)
+	if (have) {
 		ctr_volumes_release(c->d, r.doc, c->remove_volumes || r.auto_remove);
-	if (have)
+		ctr__event_rec(c->d, &r, "destroy", NULL);
 		nd_container_rec_clear(&r);
+	} else {
+		nd_events_publish(c->d, "container", "destroy", c->id, NULL);
+	}
 	ctr_phase_set(c, CTR_REMOVED);
 	waiters_answer(c, ~0u, code, NULL);
 	ctr_free(c);

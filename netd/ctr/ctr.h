@@ -163,6 +163,14 @@ void ctr_wait_cancel(struct ctr_waiter *w);
 void ctr_observe(struct ctr *c, struct ctr_observer *o);
 void ctr_unobserve(struct ctr *c, struct ctr_observer *o);
 
+/* events.c: container events on the bus (core/events.h), with Docker's
+ * attributes (name, image, the labels) and extra's (stolen, may be NULL):
+ * actions create, start, die (exitCode), kill (signal), stop, restart,
+ * destroy, exec_create/exec_start/exec_die, attach, rename, pause, unpause,
+ * "health_status: healthy" ... Any layer above may call it. */
+void ctr_event(struct netd *d, const char *id, const char *action, json_t *extra);
+void ctr__event_rec(struct netd *d, const struct nd_container_rec *r, const char *action, json_t *extra);
+
 /* container_spec.c: per-container files and the rt_spec */
 int ctr_files_write(struct netd *d, const struct nd_container_rec *r, struct nd_error *err);
 int ctr_spec_build(struct netd *d, const struct nd_container_rec *r, const char *netns, struct rt_spec **out,

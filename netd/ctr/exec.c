@@ -74,6 +74,24 @@ static void handle_close(struct ctr_exec *x, uv_handle_t *h, bool *live)
 
 /* ---- records ------------------------------------------------------------------- */
 
+/* Docker's exec events: "exec_create: CMD ARGS", "exec_start: CMD ARGS",
+ * "exec_die" (exitCode), with execID */
+static void exec_event(struct ctr_exec *x, const char *what, bool with_cmd, int code)
+{
+	struct wire_buf b = { 0 };
+	wire_buf_puts(&b, what);
+	for (size_t i = 0; with_cmd && x->cfg.cmd && x->cfg.cmd[i]; i++)
+		wire_buf_printf(&b, "%s%s", i ? " " : ": ", x->cfg.cmd[i]);
+	json_t *extra = json_pack("{s:s}", "execID", x->id);
+	if (code >= 0) {
+		char codes[16];
+		snprintf(codes, sizeof(codes), "%d", code);
+		json_object_set_new(extra, "exitCode", json_string(codes));
+	}
+	ctr_event(x->c->d, x->c->id, b.data ? b.data : what, extra);
+	wire_buf_free(&b);
+}
+
 int ctr_exec_create(struct ctr *c, struct ctr_exec_config *cfg, struct ctr_exec **out, struct nd_error *err)
 {
 	if (!ctr_running(c))
@@ -99,6 +117,7 @@ int ctr_exec_create(struct ctr *c, struct ctr_exec_config *cfg, struct ctr_exec 
 	c->execs = x;
 	*out = x;
 	log_debug("container=%.12s exec=%.12s created cmd=%s tty=%d", c->id, x->id, x->cfg.cmd[0], x->cfg.tty);
+	exec_event(x, "exec_create", true, -1);
 	return 0;
 }
 
@@ -134,6 +153,7 @@ static void finish_check(struct ctr_exec *x)
 		return;              /* output still draining */
 	x->finished = true;
 	handle_close(x, (uv_handle_t *)&x->h_in, &x->in_live);
+	exec_event(x, "exec_die", false, x->exit_code);
 	log_debug("container=%.12s exec=%.12s exited code=%d", x->c->id, x->id, x->exit_code);
 	if (x->sink) {
 		const struct ctr_exec_sink *s = TAKE_PTR(x->sink);
@@ -397,6 +417,7 @@ static void job_done(struct nd_job *w)
 		if (j->parent[2] >= 0 && open_pipe(x, &x->h_err, j->parent[2], &x->err_live))
 			uv_read_start((uv_stream_t *)&x->h_err, on_alloc, on_output);
 	}
+	exec_event(x, "exec_start", true, -1);
 	log_debug("container=%.12s exec=%.12s running pid=%d relay=%d", x->c->id, x->id, (int)x->pid, (int)j->proc.pid);
 	if (j->ready && x->ud)
 		j->ready(x->ud, 0, NULL);

@@ -113,6 +113,9 @@ static void health_record(struct ctr_health *hc, int code, const char *output)
 	nd_container_rec_clear(&r);
 	if (changed) {
 		log_info("container health id=%.12s status=%s", c->id, status);
+		char action[64];
+		snprintf(action, sizeof(action), "health_status: %s", status);
+		ctr_event(c->d, c->id, action, NULL);
 		struct ctrs *cs = ctrs_of(c->d);
 		if (cs->health_fn)
 			cs->health_fn(cs->health_ud, c->id, status);

@@ -84,8 +84,12 @@ int ctr_rename(struct ctr *c, const char *name, struct nd_error *err)
 		if (net_endpoint_owner_rename(c->d, r.sandbox_id, old, name, &e) < 0)
 			log_warn("container=%.12s: renaming its endpoints: %s", c->id, e.msg);
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		log_info("container renamed id=%.12s old=%s name=%s", c->id, old, name);
+		char oldname[ND_NAME_MAX + 2];
+		snprintf(oldname, sizeof(oldname), "/%s", old);
+		ctr_event(c->d, c->id, "rename", json_pack("{s:s}", "oldName", oldname));
+	}
 	nd_container_rec_clear(&r);
 	return rc;
 }
@@ -127,6 +131,7 @@ static void pause_done(struct nd_job *base)
 	if (t->rc == 0 && ctr_running(c)) {
 		set_paused(c, t->pause);
 		log_info("container %s id=%.12s", t->pause ? "paused" : "unpaused", c->id);
+		ctr_event(c->d, c->id, t->pause ? "pause" : "unpause", NULL);
 	} else if (t->rc == 0) {
 		res.rc = nd_error_set(&t->err, -EBUSY, "Container %.12s is not running", c->id);
 		res.err = &t->err;

@@ -12,6 +12,7 @@
  * (a bind-like volume's device is the user's). Trash left by a netd that was
  * killed is deleted at the next start. */
 #include "netd/ctr/ctr.h"
+#include "netd/core/events.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -195,6 +196,7 @@ int ctr_volume_create(struct netd *d, const struct ctr_volume_opts *o, struct nd
 		return rc;
 	}
 	log_info("volume created name=%s%s", name, o->anonymous ? " anonymous" : "");
+	nd_events_publish(d, "volume", "create", name, json_pack("{s:s}", "driver", "local"));
 	return 0;
 }
 
@@ -363,6 +365,7 @@ static int volume_remove(struct netd *d, const struct nd_volume_rec *v, char tra
 	if (rc < 0 && rc != -ENOENT)
 		return rc;
 	log_info("volume removed name=%s", v->name);
+	nd_events_publish(d, "volume", "destroy", v->name, json_pack("{s:s}", "driver", "local"));
 	return 0;
 }
 

@@ -185,12 +185,16 @@ static char *head_build(struct http_req *req, int status, const char *ctype, con
 			 "HTTP/1.1 %d %s\r\n"
 			 "Server: netd/" NETD_VERSION "\r\n"
 			 "Api-Version: " WIRE_API_VERSION "\r\n"
+			 "Ostype: linux\r\n"
+			 "Docker-Experimental: false\r\n"
 			 "%s%s%s"
+			 "%s"
 			 "%s"
 			 "Connection: %s\r\n",
 			 status, status_text(status),
 			 ctype ? "Content-Type: " : "", ctype ? ctype : "", ctype ? "\r\n" : "",
-			 extra ? extra : req->extra_headers ? req->extra_headers : "",
+			 extra ? extra : "",
+			 req->extra_headers ? req->extra_headers : "",
 			 req->keep_alive ? "keep-alive" : "close");
 	if (n < 0)
 		return NULL;
@@ -508,7 +512,25 @@ static int on_headers_complete(http_parser *p)
 		r->query = r->url + u.field_data[UF_QUERY].off;
 	if (r->query)
 		r->url[u.field_data[UF_QUERY].off + u.field_data[UF_QUERY].len] = '\0';
-	http_path_strip_version(r->path);
+	char ver[16];
+	bool had_prefix = r->path[0] == '/' && r->path[1] == 'v' && r->path[2] >= '0' && r->path[2] <= '9';
+	http_path_take_version(r->path, ver, sizeof(ver));
+	if (ver[0]) {
+		/* Docker's words, so clients that parse them (negotiation) understand */
+		unsigned v = wire_api_version_num(ver);
+		if (!v)
+			set_early(r, 400, "invalid API version \"%s\"", ver);
+		else if (v < wire_api_version_num(WIRE_API_VERSION_MIN))
+			set_early(r, 400, "client version %s is too old. Minimum supported API version is %s, "
+				  "please upgrade your client to a newer version", ver, WIRE_API_VERSION_MIN);
+		else if (v > wire_api_version_num(WIRE_API_VERSION))
+			set_early(r, 400, "client version %s is too new. Maximum supported API version is %s", ver,
+				  WIRE_API_VERSION);
+		else
+			r->api_version = v;
+	} else if (had_prefix) {
+		set_early(r, 400, "invalid API version in %s", r->path);
+	}
 
 	int rc = http_route_match(srv->cfg.routes, srv->cfg.nroutes, r->method, r->path, &r->route,
 				  r->params, &r->nparams);
@@ -934,3 +956,10 @@ void http__on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) { on_read
 void http__conn_write(struct http_conn *c, char *buf, size_t len) { conn_write(c, buf, len); }
 void http__conn_write_raw(struct http_conn *c, char *buf, size_t len) { conn_write_raw(c, buf, len); }
 void http__conn_close(struct http_conn *c) { conn_close(c); }
+
+unsigned http_req_api_version(const struct http_req *req)
+{
+	return req->api_version ? req->api_version : wire_api_version_num(WIRE_API_VERSION);
+}
+
+

@@ -49,6 +49,8 @@ struct http_req {
 	char *params[HTTP_MAX_PARAMS];
 	int nparams;
 	bool keep_alive;
+	unsigned api_version;         /* the /vX.YY prefix (WIRE_API(X, YY)); 0: none (the current) */
+	char *extra_headers;          /* "Name: value\r\n" lines a handler adds to its response head */
 	bool streaming;               /* a chunked response has begun */
 	bool replied;
 	int status;
@@ -63,7 +65,6 @@ struct http_req {
 	int early_status;
 	char early_msg[256];
 	uint64_t body_cap;
-	char *extra_headers;          /* "Name: value\r\n"..., from http_reply_header() */
 };
 
 struct http_tls;
@@ -186,3 +187,9 @@ int http_route_match(const struct http_route *routes, size_t n, const char *meth
 		     char *params[HTTP_MAX_PARAMS], int *nparams);
 /* Strips Docker's "/v1.43" API-version prefix, in place. */
 void http_path_strip_version(char *path);
+/* The same, copying the version ("1.43") to ver (or "" when there is none,
+ * or it is too long: then nothing is stripped). */
+void http_path_take_version(char *path, char *ver, size_t size);
+/* The API version the request asked for (WIRE_API(1, 41)); the current
+ * version when its path had no prefix. */
+unsigned http_req_api_version(const struct http_req *req);

@@ -4,7 +4,15 @@
 
 void http_path_strip_version(char *path)
 {
+	char ver[16];
+	http_path_take_version(path, ver, sizeof(ver));
+}
+
+void http_path_take_version(char *path, char *ver, size_t size)
+{
 	/* "/v1.43/networks" -> "/networks" */
+	if (size)
+		ver[0] = '\0';
 	if (path[0] != '/' || path[1] != 'v' || !(path[2] >= '0' && path[2] <= '9'))
 		return;
 	size_t i = 2;
@@ -12,6 +20,10 @@ void http_path_strip_version(char *path)
 		i++;
 	if (path[i] != '/' && path[i] != '\0')
 		return;
+	if (i - 2 >= size)
+		return;
+	memcpy(ver, path + 2, i - 2);
+	ver[i - 2] = '\0';
 	memmove(path, path + i, strlen(path + i) + 1);
 	if (path[0] == '\0') {
 		path[0] = '/';

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Endpoints: connect, disconnect, forget, and their repair. */
+#include "netd/core/events.h"
 #include "netd/net/net.h"
 
 void net_drv_endpoint(const struct nd_endpoint_rec *ep, struct nd_drv_endpoint *out)
@@ -337,6 +338,11 @@ static int endpoint_connect(struct netd *d, struct net_network *n, const struct 
 		log_warn("endpoint=%.12s: saving driver data: %s", ep->id, e3.msg);
 	log_info("endpoint connected id=%.12s network=%s sandbox=%.12s ifname=%s ipv4=%s", ep->id, n->rec.name,
 		 t.sb.id, ep->ifname, ep->ipv4);
+	/* Docker's attribute is "container": net knows the endpoint's owner id
+	 * (a container's, or "" for a bare sandbox: then the sandbox's) */
+	nd_events_publish(d, "network", "connect", n->rec.id,
+			  json_pack("{s:s, s:s, s:s}", "name", n->rec.name, "type", n->rec.driver, "container",
+				    t.owner_id[0] ? t.owner_id : t.sb.id));
 	nd_sandbox_rec_clear(&t.sb);
 	return 0;
 
@@ -432,6 +438,9 @@ int net_endpoint_disconnect(struct netd *d, const char *network, const char *tar
 	net__endpoint_ports_del(d, &eps.v[0]);
 	endpoint_unplumb(d, n, &eps.v[0], &t.sb);
 	log_info("endpoint disconnected id=%.12s network=%s", eps.v[0].id, n->rec.name);
+	nd_events_publish(d, "network", "disconnect", n->rec.id,
+			  json_pack("{s:s, s:s, s:s}", "name", n->rec.name, "type", n->rec.driver, "container",
+				    t.owner_id[0] ? t.owner_id : t.sb.id));
 out:
 	nd_endpoint_list_clear(&eps);
 	nd_sandbox_rec_clear(&t.sb);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Networks: create, delete, find, list; their IPAM pools; the default network. */
+#include "netd/core/events.h"
 #include "netd/net/net.h"
 
 #include <arpa/inet.h>
@@ -415,6 +416,7 @@ int net_network_create(struct netd *d, struct net_network_create_req *c, struct 
 	network_link(d, n);
 	net_dns_start(d, n);
 	log_info("network created name=%s id=%.12s driver=%s", n->rec.name, n->rec.id, drv->name);
+	nd_events_publish(d, "network", "create", n->rec.id, json_pack("{s:s, s:s}", "name", n->rec.name, "type", drv->name));
 	if (out)
 		*out = n;
 	return 0;
@@ -463,6 +465,8 @@ int net_network_delete(struct netd *d, struct net_network *n, struct nd_error *e
 		log_warn("network=%s id=%.12s: kernel cleanup incomplete (reconcile will retry): %s", n->rec.name,
 			 n->rec.id, e2.msg);
 	log_info("network removed name=%s id=%.12s", n->rec.name, n->rec.id);
+	nd_events_publish(d, "network", "destroy", n->rec.id,
+			  json_pack("{s:s, s:s}", "name", n->rec.name, "type", n->drv->name));
 	net_network_free(n);
 	return 0;
 }

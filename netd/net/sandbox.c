@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Sandboxes: network namespaces that endpoints join. */
+#include "netd/core/events.h"
 #include "netd/net/net.h"
 
 #include <sys/stat.h>
@@ -127,6 +128,9 @@ int net_sandbox_delete(struct netd *d, const char *id, bool force, struct nd_err
 		net_drv_endpoint(&eps.v[i], &de);
 		if (n->drv->revoke_external_connectivity(&net_of(d)->drv_ctx, &dn, &de, &e2) < 0)
 			log_warn("endpoint=%.12s: revoke connectivity: %s", de.id, e2.msg);
+		nd_events_publish(d, "network", "disconnect", n->rec.id,
+				  json_pack("{s:s, s:s, s:s}", "name", n->rec.name, "type", n->rec.driver, "container",
+					    eps.v[i].container_id[0] ? eps.v[i].container_id : sb.id));
 	}
 	/* the interfaces die with the namespace, in the kernel's own time:
 	 * no API caller waits on veth deletions one by one */

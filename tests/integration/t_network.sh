@@ -150,6 +150,7 @@ assert_eq "$(ip_of after n1)" "172.18.0.4" "allocation after restart (no reuse, 
 # cleanup through the API leaves nothing of ours
 for s in $(netctl sandbox ls -q); do netctl sandbox rm "$s" >/dev/null; done
 netctl network prune -f >/dev/null
-assert_eq "$(netctl network ls -q | wc -l)" 1 "only the default network left"
+assert_eq "$(netctl network ls --format json | jq -r '.[].Name' | sort | paste -sd' ')" "bridge host none" \
+  "only the default network (and Docker's host and none rows) left"
 poll 10 bash -c '! ip -o link | grep -qE "br-[0-9a-f]{12}|veth[0-9a-f]{11}"' || fail "interfaces left: $(ip -o link | grep -E 'br-|veth')"
 echo ok

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "netd/core/daemon.h"
+#include "netd/core/events.h"
 #include "netd/core/records.h"
 #include "netd/core/store.h"
 
@@ -236,6 +238,75 @@ static void test_container_rec_roundtrip(void **state)
 	assert_non_null(strstr(err.msg, "RestartCount"));
 }
 
+/* ---- the event bus ---------------------------------------------------------- */
+
+struct ev_seen {
+	int n;
+	char last[64];
+	uint64_t last_seq;
+};
+
+static void ev_count(const struct nd_event *ev, void *ud)
+{
+	struct ev_seen *s = ud;
+	s->n++;
+	snprintf(s->last, sizeof(s->last), "%s %s %s", ev->type, ev->action, ev->id);
+	s->last_seq = ev->seq;
+}
+
+static void test_events_ring_replay(void **state)
+{
+	struct netd d = { 0 };
+	struct ev_seen live = { 0 }, rep = { 0 };
+	struct nd_event_sub *sub = nd_events_subscribe(&d, ev_count, &live);
+	assert_non_null(sub);
+	for (int i = 0; i < ND_EVENTS_RING + 10; i++) {
+		char id[16];
+		snprintf(id, sizeof(id), "c%d", i);
+		nd_events_publish(&d, "container", "start", id, json_pack("{s:s, s:i}", "name", id, "dropped", 1));
+	}
+	assert_int_equal(live.n, ND_EVENTS_RING + 10);
+	assert_string_equal(live.last, "container start c1033");
+	/* the ring keeps the newest ND_EVENTS_RING, oldest first */
+	uint64_t newest = nd_events_replay(&d, 0, 0, ev_count, &rep);
+	assert_int_equal(rep.n, ND_EVENTS_RING);
+	assert_int_equal(newest, ND_EVENTS_RING + 10);
+	assert_int_equal(rep.last_seq, newest);
+	/* until in the past: nothing */
+	struct ev_seen none = { 0 };
+	nd_events_replay(&d, 0, 1, ev_count, &none);
+	assert_int_equal(none.n, 0);
+	nd_events_unsubscribe(sub);
+	nd_events_publish(&d, "network", "create", "n1", NULL);
+	assert_int_equal(live.n, ND_EVENTS_RING + 10);
+	nd_events_free(&d);
+	assert_null(d.events);
+}
+
+static void ev_unsub_self(const struct nd_event *ev, void *ud)
+{
+	struct nd_event_sub **me = ud;
+	nd_events_unsubscribe(*me);
+}
+
+static void test_events_unsubscribe_in_dispatch(void **state)
+{
+	struct netd d = { 0 };
+	struct ev_seen other = { 0 };
+	struct nd_event_sub *me = NULL;
+	nd_events_subscribe(&d, ev_count, &other);
+	me = nd_events_subscribe(&d, ev_unsub_self, &me);
+	nd_events_publish(&d, "image", "tag", "bb", NULL);
+	nd_events_publish(&d, "image", "untag", "bb", NULL);
+	assert_int_equal(other.n, 2);
+	json_t *j = NULL;
+	struct ev_seen rep = { 0 };
+	nd_events_replay(&d, 0, 0, ev_count, &rep);
+	assert_string_equal(rep.last, "image untag bb");
+	(void)j;
+	nd_events_free(&d);
+}
+
 static void test_volume_rec_roundtrip_and_store(void **state)
 {
 	struct store *st = *state;
@@ -275,6 +346,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_objects, setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_store_tx_rollback, setup_store, teardown_store),
 		cmocka_unit_test_setup_teardown(test_store_reopen_keeps_data, setup_store, teardown_store),
+		cmocka_unit_test(test_events_ring_replay),
+		cmocka_unit_test(test_events_unsubscribe_in_dispatch),
 		cmocka_unit_test(test_network_rec_roundtrip),
 		cmocka_unit_test(test_endpoint_sandbox_rec_roundtrip),
 		cmocka_unit_test(test_container_rec_roundtrip),

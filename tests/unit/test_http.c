@@ -80,6 +80,18 @@ static void test_version_prefix(void **state)
 	char d[] = "/v1x/networks";
 	http_path_strip_version(d);
 	assert_string_equal(d, "/v1x/networks");
+	char ver[16];
+	char e[] = "/v1.24/containers/json";
+	http_path_take_version(e, ver, sizeof(ver));
+	assert_string_equal(e, "/containers/json");
+	assert_string_equal(ver, "1.24");
+	char f[] = "/containers/json";
+	http_path_take_version(f, ver, sizeof(ver));
+	assert_string_equal(ver, "");
+	char g[] = "/v1.00000000000000000000001/x";   /* too long: left alone */
+	http_path_take_version(g, ver, sizeof(ver));
+	assert_string_equal(ver, "");
+	assert_string_equal(g, "/v1.00000000000000000000001/x");
 }
 
 int main(void)

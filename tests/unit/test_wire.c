@@ -23,6 +23,11 @@ static void test_api_version(void **state)
 	assert_false(wire_api_version_ok("1.4x"));
 	assert_false(wire_api_version_ok(""));
 	assert_false(wire_api_version_ok(NULL));
+	assert_int_equal(wire_api_version_num("1.41"), WIRE_API(1, 41));
+	assert_int_equal(wire_api_version_num("1.4x"), 0);
+	assert_int_equal(wire_api_version_num(""), 0);
+	/* the newest Docker clients refuse servers below 1.44 */
+	assert_true(wire_api_version_num(WIRE_API_VERSION) >= WIRE_API(1, 44));
 }
 
 /* ---- buffer ---- */

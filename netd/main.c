@@ -249,6 +249,7 @@ fail:
 		netd_net_stop(&d);
 		uv_loop_close(d.loop);
 	}
+	nd_events_free(&d);
 	images_close(d.images);
 	store_close(d.store);
 	http_tls_free(d.tls);

@@ -756,18 +756,23 @@ static void human_ago(time_t t, char *out, size_t size)
 		snprintf(out, size, "%ld days", s / 86400);
 }
 
-static json_t *networks_view(struct netd *d, const json_t *doc, char first_ip[64])
+/* NetworkSettings.Networks of a container. all (may be NULL): every
+ * endpoint, read once by a caller that lists many containers. */
+static json_t *networks_view(struct netd *d, const json_t *doc, char first_ip[64], const struct nd_endpoint_list *all)
 {
 	json_t *nets = json_object();
 	const char *sbid = nd_json_str(doc, "SandboxID");
 	if (!sbid || !*sbid)
 		return nets;
-	struct nd_endpoint_list eps;
+	struct nd_endpoint_list own = { 0 };
 	struct nd_error e = { 0 };
-	if (net_endpoint_list(d, NULL, sbid, &eps, &e) < 0)
+	if (!all && net_endpoint_list(d, NULL, sbid, &own, &e) < 0)
 		return nets;
-	for (size_t i = 0; i < eps.n; i++) {
-		const struct nd_endpoint_rec *ep = &eps.v[i];
+	const struct nd_endpoint_list *eps = all ? all : &own;
+	for (size_t i = 0; i < eps->n; i++) {
+		const struct nd_endpoint_rec *ep = &eps->v[i];
+		if (strcmp(ep->sandbox_id, sbid) != 0)
+			continue;
 		struct net_network *n = net_network_find(d, ep->network_id, &e);
 		char ip[64] = "", ip6[64] = "";
 		int plen = 0, plen6 = 0;
@@ -798,7 +803,7 @@ static json_t *networks_view(struct netd *d, const json_t *doc, char first_ip[64
 		if (first_ip && !*first_ip)
 			snprintf(first_ip, 64, "%s", ip);
 	}
-	nd_endpoint_list_clear(&eps);
+	nd_endpoint_list_clear(&own);
 	return nets;
 }
 
@@ -809,7 +814,7 @@ static json_t *inspect_view(struct netd *d, const json_t *doc)
 	snprintf(name, sizeof(name), "/%s", nd_json_str(doc, "Name"));
 	json_object_set_new(v, "Name", json_string(name));
 	char ip[64] = "";
-	json_t *nets = networks_view(d, doc, ip);
+	json_t *nets = networks_view(d, doc, ip, NULL);
 	struct nd_sandbox_rec sb = { 0 };
 	const char *sbid = nd_json_str(doc, "SandboxID");
 	struct nd_error e = { 0 };
@@ -845,7 +850,7 @@ void api_container_inspect(struct http_req *req, void *ctx)
 	json_decref(doc);
 }
 
-static json_t *summary_view(struct netd *d, const json_t *doc)
+static json_t *summary_view(struct netd *d, const json_t *doc, const struct nd_endpoint_list *all_eps)
 {
 	const json_t *st = json_object_get(doc, "State");
 	const char *status = nd_json_str(st, "Status") ?: "created";
@@ -881,7 +886,7 @@ static json_t *summary_view(struct netd *d, const json_t *doc)
 		"Ports", ctr_ports_summary(doc), "Labels", json_is_object(labels) ? json_deep_copy(labels) : json_object(),
 		"HostConfig", "NetworkMode",
 		nd_json_str(json_object_get(doc, "HostConfig"), "NetworkMode") ?: "",
-		"NetworkSettings", "Networks", networks_view(d, doc, NULL));
+		"NetworkSettings", "Networks", networks_view(d, doc, NULL, all_eps));
 }
 
 struct filter_ctx {
@@ -889,6 +894,7 @@ struct filter_ctx {
 	struct netd *d;
 	size_t index;            /* in the oldest-first list */
 	const json_t *docs;
+	const struct nd_endpoint_list *eps; /* every endpoint, read once for the list */
 };
 
 static bool match_name(const char *val, void *data)
@@ -936,7 +942,7 @@ static bool match_network(const char *val, void *data)
 	if (strcmp(nd_json_str(json_object_get(doc, "HostConfig"), "NetworkMode") ?: "", val) == 0)
 		return true;
 	/* what it is connected to now */
-	_cleanup_json_ json_t *nets = networks_view(((struct filter_ctx *)data)->d, doc, NULL);
+	_cleanup_json_ json_t *nets = networks_view(((struct filter_ctx *)data)->d, doc, NULL, ((struct filter_ctx *)data)->eps);
 	const char *name;
 	json_t *v;
 	json_object_foreach(nets, name, v) {
@@ -1073,12 +1079,20 @@ void api_container_list(struct http_req *req, void *ctx)
 		http_reply_error(req, &err);
 		return;
 	}
-	struct filter_ctx fc0 = { .d = d, .docs = docs };
+	/* every endpoint once, not a query per container */
+	struct nd_endpoint_list all_eps = { 0 };
+	if (net_endpoint_list(d, NULL, NULL, &all_eps, &err) < 0) {
+		http_reply_error(req, &err);
+		json_decref(docs);
+		return;
+	}
+	struct filter_ctx fc0 = { .d = d, .docs = docs, .eps = &all_eps };
 	size_t i;
 	json_t *x;
 	json_array_foreach(json_object_get(filters, "status"), i, x) {
 		if (!valid_status(json_string_value(x), NULL)) {
 			http_reply_errorf(req, 400, "invalid filter 'status=%s'", json_string_value(x));
+			nd_endpoint_list_clear(&all_eps);
 			json_decref(docs);
 			return;
 		}
@@ -1088,6 +1102,7 @@ void api_container_list(struct http_req *req, void *ctx)
 		json_array_foreach(json_object_get(filters, refs[k]), i, x) {
 			if (!ref_exists(json_string_value(x), &fc0)) {
 				http_reply_errorf(req, 404, "No such container: %s", json_string_value(x));
+				nd_endpoint_list_clear(&all_eps);
 				json_decref(docs);
 				return;
 			}
@@ -1110,7 +1125,7 @@ void api_container_list(struct http_req *req, void *ctx)
 		if (!all && strcmp(status, "running") != 0 && strcmp(status, "restarting") != 0 &&
 		    strcmp(status, "paused") != 0 && !has_state_filter)
 			continue;
-		struct filter_ctx fc = { doc, d, k, docs };
+		struct filter_ctx fc = { doc, d, k, docs, &all_eps };
 		if (!api_filter_any(filters, "name", match_name, &fc) || !api_filter_any(filters, "id", match_id, &fc) ||
 		    !api_filter_any(filters, "status", match_status, &fc) ||
 		    !api_filter_all(filters, "label", match_label, &fc) ||
@@ -1122,7 +1137,7 @@ void api_container_list(struct http_req *req, void *ctx)
 		    !api_filter_any(filters, "volume", match_volume, &fc) ||
 		    !api_filter_any(filters, "health", match_health, &fc))
 			continue;
-		json_t *v = summary_view(d, doc);
+		json_t *v = summary_view(d, doc, &all_eps);
 		if (size) {
 			json_t *img = NULL;
 			struct nd_error e = { 0 };
@@ -1135,6 +1150,7 @@ void api_container_list(struct http_req *req, void *ctx)
 		}
 		json_array_append_new(arr, v);
 	}
+	nd_endpoint_list_clear(&all_eps);
 	json_decref(docs);
 	http_reply_json(req, 200, arr);
 }

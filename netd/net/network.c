@@ -25,6 +25,11 @@ void net_network_free(struct net_network *n)
 struct net_network *net_network_find(struct netd *d, const char *ref, struct nd_error *err)
 {
 	char id[ND_ID_LEN + 1];
+	/* a full id (what records hold) is found in memory, without a query */
+	if (ref && nd_id_valid(ref))
+		for (struct net_network *n = net_of(d)->networks; n; n = n->next)
+			if (strcmp(n->rec.id, ref) == 0)
+				return n;
 	if (store_obj_lookup(d->store, "network", ref, id, NULL, err) < 0)
 		return NULL;
 	for (struct net_network *n = net_of(d)->networks; n; n = n->next)

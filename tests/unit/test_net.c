@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "netd/net/net.h"
+#include "netd/core/events.h"
 
 #include <unistd.h>
 
@@ -172,6 +173,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct env *e = *state;
+	nd_events_free(&e->d);   /* the bus the services published on */
 	struct net_state *ns = e->d.net;
 	struct net_network *next;
 	for (struct net_network *n = ns->networks; n; n = next) {

@@ -3,6 +3,56 @@
 #include "netd/core/records.h"
 #include "netd/core/store.h"
 
+/* The one list decoder: every document of a kind (parent/owner: NULL =
+ * any) decoded into a new array of records of `size` bytes, oldest first.
+ * On a bad document the records made so far are cleared and freed. */
+struct rec_kind {
+	const char *kind;
+	size_t size;
+	int (*decode)(const json_t *j, void *rec, struct nd_error *err);
+	void (*clear)(void *rec);
+};
+
+static int list_decode(struct store *st, const struct rec_kind *k, const char *parent, const char *owner,
+		       void **out, size_t *n, struct nd_error *err)
+{
+	_cleanup_json_ json_t *docs = NULL;
+	*out = NULL;
+	*n = 0;
+	int rc = store_obj_list(st, k->kind, parent, owner, &docs, err);
+	if (rc < 0)
+		return rc;
+	char *v = calloc(json_array_size(docs) + 1, k->size);
+	if (!v)
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	size_t i;
+	json_t *doc;
+	json_array_foreach(docs, i, doc) {
+		if ((rc = k->decode(doc, v + i * k->size, err)) < 0) {
+			while (i-- > 0)
+				k->clear(v + i * k->size);
+			free(v);
+			return rc;
+		}
+	}
+	*out = v;
+	*n = json_array_size(docs);
+	return 0;
+}
+
+#define REC_KIND(name, type)                                                                     \
+	static int name##_decode(const json_t *j, void *r, struct nd_error *err)                   \
+	{                                                                                          \
+		return nd_##name##_rec_from_json(j, (struct nd_##name##_rec *)r, err);              \
+	}                                                                                          \
+	static void name##_clear(void *r) { nd_##name##_rec_clear((struct nd_##name##_rec *)r); } \
+	static const struct rec_kind name##_kind = { type, sizeof(struct nd_##name##_rec), name##_decode, name##_clear }
+
+REC_KIND(network, "network");
+REC_KIND(endpoint, "endpoint");
+REC_KIND(sandbox, "sandbox");
+REC_KIND(volume, "volume");
+
 int store_network_put(struct store *st, const struct nd_network_rec *r, struct nd_error *err)
 {
 	_cleanup_json_ json_t *j = nd_network_rec_to_json(r);
@@ -14,26 +64,7 @@ int store_network_put(struct store *st, const struct nd_network_rec *r, struct n
 
 int store_network_list(struct store *st, struct nd_network_rec **out, size_t *n, struct nd_error *err)
 {
-	_cleanup_json_ json_t *docs = NULL;
-	int rc = store_obj_list(st, "network", NULL, NULL, &docs, err);
-	if (rc < 0)
-		return rc;
-	struct nd_network_rec *v = calloc(json_array_size(docs) + 1, sizeof(*v));
-	if (!v)
-		return nd_error_set(err, -ENOMEM, "out of memory");
-	size_t i;
-	json_t *doc;
-	json_array_foreach(docs, i, doc) {
-		if ((rc = nd_network_rec_from_json(doc, &v[i], err)) < 0) {
-			while (i-- > 0)
-				nd_network_rec_clear(&v[i]);
-			free(v);
-			return rc;
-		}
-	}
-	*out = v;
-	*n = json_array_size(docs);
-	return 0;
+	return list_decode(st, &network_kind, NULL, NULL, (void **)out, n, err);
 }
 
 int store_endpoint_put(struct store *st, const struct nd_endpoint_rec *r, struct nd_error *err)
@@ -50,25 +81,7 @@ int store_endpoint_put(struct store *st, const struct nd_endpoint_rec *r, struct
 int store_endpoint_list(struct store *st, const char *network_id, const char *sandbox_id,
 			struct nd_endpoint_list *out, struct nd_error *err)
 {
-	_cleanup_json_ json_t *docs = NULL;
-	out->v = NULL;
-	out->n = 0;
-	int rc = store_obj_list(st, "endpoint", network_id, sandbox_id, &docs, err);
-	if (rc < 0)
-		return rc;
-	out->v = calloc(json_array_size(docs) + 1, sizeof(*out->v));
-	if (!out->v)
-		return nd_error_set(err, -ENOMEM, "out of memory");
-	size_t i;
-	json_t *doc;
-	json_array_foreach(docs, i, doc) {
-		if ((rc = nd_endpoint_rec_from_json(doc, &out->v[i], err)) < 0) {
-			nd_endpoint_list_clear(out);
-			return rc;
-		}
-		out->n++;
-	}
-	return 0;
+	return list_decode(st, &endpoint_kind, network_id, sandbox_id, (void **)&out->v, &out->n, err);
 }
 
 int store_sandbox_put(struct store *st, const struct nd_sandbox_rec *r, struct nd_error *err)
@@ -93,25 +106,7 @@ int store_sandbox_lookup(struct store *st, const char *ref, struct nd_sandbox_re
 
 int store_sandbox_list(struct store *st, struct nd_sandbox_list *out, struct nd_error *err)
 {
-	_cleanup_json_ json_t *docs = NULL;
-	out->v = NULL;
-	out->n = 0;
-	int rc = store_obj_list(st, "sandbox", NULL, NULL, &docs, err);
-	if (rc < 0)
-		return rc;
-	out->v = calloc(json_array_size(docs) + 1, sizeof(*out->v));
-	if (!out->v)
-		return nd_error_set(err, -ENOMEM, "out of memory");
-	size_t i;
-	json_t *doc;
-	json_array_foreach(docs, i, doc) {
-		if ((rc = nd_sandbox_rec_from_json(doc, &out->v[i], err)) < 0) {
-			nd_sandbox_list_clear(out);
-			return rc;
-		}
-		out->n++;
-	}
-	return 0;
+	return list_decode(st, &sandbox_kind, NULL, NULL, (void **)&out->v, &out->n, err);
 }
 
 /* volumes: kind "volume", keyed by name (the id column holds the name) */
@@ -143,23 +138,5 @@ int store_volume_del(struct store *st, const char *name, struct nd_error *err)
 
 int store_volume_list(struct store *st, struct nd_volume_list *out, struct nd_error *err)
 {
-	_cleanup_json_ json_t *docs = NULL;
-	out->v = NULL;
-	out->n = 0;
-	int rc = store_obj_list(st, "volume", NULL, NULL, &docs, err);
-	if (rc < 0)
-		return rc;
-	out->v = calloc(json_array_size(docs) + 1, sizeof(*out->v));
-	if (!out->v)
-		return nd_error_set(err, -ENOMEM, "out of memory");
-	size_t i;
-	json_t *doc;
-	json_array_foreach(docs, i, doc) {
-		if ((rc = nd_volume_rec_from_json(doc, &out->v[i], err)) < 0) {
-			nd_volume_list_clear(out);
-			return rc;
-		}
-		out->n++;
-	}
-	return 0;
+	return list_decode(st, &volume_kind, NULL, NULL, (void **)&out->v, &out->n, err);
 }

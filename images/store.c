@@ -15,25 +15,12 @@
 #include <sys/utsname.h>
 #include <time.h>
 
+#include "wire/wire.h"
+
 const char *images__host_arch(void)
 {
-#if defined(__x86_64__)
-	return "amd64";
-#elif defined(__aarch64__)
-	return "arm64";
-#elif defined(__i386__)
-	return "386";
-#elif defined(__arm__)
-	return "arm";
-#elif defined(__powerpc64__)
-	return "ppc64le";
-#elif defined(__s390x__)
-	return "s390x";
-#elif defined(__riscv)
-	return "riscv64";
-#else
-	return "unknown";
-#endif
+	const char *a = wire_go_arch();
+	return *a ? a : "unknown";
 }
 
 const char *images_driver_name(const struct images *h)

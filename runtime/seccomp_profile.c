@@ -6,6 +6,7 @@
  * names are skipped when loading, as runc does; several conditions on the
  * same argument become one rule each (OR), others one rule (AND). */
 #include "runtime/internal.h"
+#include "wire/wire.h"
 
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -84,26 +85,6 @@ static int errno_of(const json_t *o, const char *num_key, const char *name_key, 
 	return nd_error_set(err, -EINVAL, "%s: unknown errno \"%s\" (give %s)", where, name, num_key);
 }
 
-static const char *native_go_arch(void)
-{
-#if defined(__x86_64__)
-	return "amd64";
-#elif defined(__aarch64__)
-	return "arm64";
-#elif defined(__i386__)
-	return "386";
-#elif defined(__arm__)
-	return "arm";
-#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return "ppc64le";
-#elif defined(__s390x__)
-	return "s390x";
-#elif defined(__riscv) && __riscv_xlen == 64
-	return "riscv64";
-#else
-	return "";
-#endif
-}
 
 static int arch_token(const char *name, uint32_t *out)
 {
@@ -351,7 +332,7 @@ int rt_seccomp_profile_parse(const char *text, uint64_t caps, const char *arch, 
 {
 	memset(out, 0, sizeof(*out));
 	if (!arch)
-		arch = native_go_arch();
+		arch = wire_go_arch();
 	json_error_t je;
 	_cleanup_json_ json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &je);
 	if (!j)

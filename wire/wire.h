@@ -17,6 +17,10 @@
  * Docker's shapes differ between MIN and this one. */
 #define WIRE_API_VERSION "1.47"
 #define WIRE_API_VERSION_MIN "1.24"
+/* This build's architecture as Go names it (what images, Docker's API and
+ * seccomp profiles say): "amd64", "arm64", ...; "" when unknown. */
+const char *wire_go_arch(void);
+
 /* true when v ("1.41") is a version netd answers: MIN <= v <= current. */
 bool wire_api_version_ok(const char *v);
 /* "1.41" -> 1041 (major * 1000 + minor); 0 when v is not MAJOR.MINOR. */

@@ -19,12 +19,6 @@ void api_ping(struct http_req *req, void *ctx)
 	http_reply(req, 200, "text/plain; charset=utf-8", "OK", 2);
 }
 
-static const char *go_arch(const char *machine)
-{
-	if (strcmp(machine, "x86_64") == 0) return "amd64";
-	if (strcmp(machine, "aarch64") == 0) return "arm64";
-	return machine;
-}
 
 void api_version(struct http_req *req, void *ctx)
 {
@@ -35,7 +29,7 @@ void api_version(struct http_req *req, void *ctx)
 		"ApiVersion", WIRE_API_VERSION,
 		"MinAPIVersion", WIRE_API_VERSION_MIN,
 		"Os", "linux",
-		"Arch", go_arch(u.machine),
+		"Arch", (*wire_go_arch() ? wire_go_arch() : u.machine),
 		"KernelVersion", u.release,
 		"GitCommit", "",
 		"GoVersion", "n/a (C17)",
@@ -47,7 +41,7 @@ void api_version(struct http_req *req, void *ctx)
 	/* Docker's CLI prints the Engine component's details */
 	json_t *det = json_object_get(json_array_get(json_object_get(v, "Components"), 0), "Details");
 	json_object_set_new(det, "Os", json_string("linux"));
-	json_object_set_new(det, "Arch", json_string(go_arch(u.machine)));
+	json_object_set_new(det, "Arch", json_string((*wire_go_arch() ? wire_go_arch() : u.machine)));
 	json_object_set_new(det, "KernelVersion", json_string(u.release));
 	json_object_set_new(det, "Experimental", json_string("false"));
 	json_object_set_new(det, "GitCommit", json_string(""));

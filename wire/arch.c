@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "wire/wire.h"
+
+const char *wire_go_arch(void)
+{
+#if defined(__x86_64__)
+	return "amd64";
+#elif defined(__aarch64__)
+	return "arm64";
+#elif defined(__i386__)
+	return "386";
+#elif defined(__arm__)
+	return "arm";
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return "ppc64le";
+#elif defined(__s390x__)
+	return "s390x";
+#elif defined(__riscv) && __riscv_xlen == 64
+	return "riscv64";
+#else
+	return "";
+#endif
+}

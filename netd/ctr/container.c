@@ -469,7 +469,9 @@ void ctr_start(struct ctr *c, ctr_cb cb, void *data)
 		goto fail;
 	if (ctr_spec_build(d, &r, netns, &spec, &err) < 0)
 		goto fail;
-	json_object_set_new(r.doc, "Spec", rt_spec_to_json(spec));
+	/* the runtime spec lives in the state dir (rt_start writes spec.json);
+	 * records from older netds carried a copy: it goes at their next start */
+	json_object_del(r.doc, "Spec");
 	r.starting = true;
 	r.manual_stop = false;
 	if (ctr_save(d, &r, &err) < 0)

@@ -111,12 +111,77 @@ static void test_operator_forbidden(void **state)
 	}
 }
 
+/* nothing silently dropped: what counts as "set", and the refusal names the field */
+static bool is_minus_one(const json_t *v)
+{
+	return json_is_integer(v) && json_integer_value(v) == -1;
+}
+
+static void test_zeroish(void **state)
+{
+	(void)state;
+	const char *zero[] = { "null", "false", "0", "0.0", "\"\"", "[]", "{}", "[0,0]",
+			       "{\"Type\":\"\",\"Config\":{}}", "[null,{\"a\":[]}]" };
+	const char *set[] = { "true", "1", "-1", "0.5", "\"x\"", "[1]", "{\"a\":1}", "[[\"\"],\"y\"]" };
+	for (size_t i = 0; i < ARRAY_SIZE(zero); i++) {
+		json_t *j = json_loads(zero[i], JSON_DECODE_ANY, NULL);
+		assert_non_null(j);
+		if (!api_json_zeroish(j))
+			fail_msg("%s should count as unset", zero[i]);
+		json_decref(j);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(set); i++) {
+		json_t *j = json_loads(set[i], JSON_DECODE_ANY, NULL);
+		assert_non_null(j);
+		if (api_json_zeroish(j))
+			fail_msg("%s should count as set", set[i]);
+		json_decref(j);
+	}
+	assert_true(api_json_zeroish(NULL));
+}
+
+static void test_refuse_unhonoured(void **state)
+{
+	(void)state;
+	static const char *const honoured[] = { "Memory", "Binds", NULL };
+	static const struct api_default defaults[] = { { "MemorySwappiness", is_minus_one }, { NULL, NULL } };
+	struct nd_error err = { 0 };
+	/* honoured, zero and "unset" defaults pass */
+	json_t *ok = json_pack("{s:I, s:[s], s:b, s:s, s:[], s:i, s:{s:s, s:{}}}", "Memory", (json_int_t)1 << 26,
+			       "Binds", "/a:/b", "Privileged", 0, "CgroupParent", "", "Devices", "MemorySwappiness", -1,
+			       "LogConfig", "Type", "", "Config");
+	assert_int_equal(api_refuse_unhonoured(ok, "HostConfig", honoured, defaults, &err), 0);
+	json_decref(ok);
+	/* a set field is refused, naming it with its path and value */
+	json_t *bad = json_pack("{s:I, s:b}", "Memory", (json_int_t)1 << 26, "Privileged", 1);
+	assert_int_equal(api_refuse_unhonoured(bad, "HostConfig", honoured, defaults, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "HostConfig.Privileged=true"));
+	json_decref(bad);
+	/* a default that is not the "unset" value is set */
+	json_t *swap = json_pack("{s:i}", "MemorySwappiness", 60);
+	assert_int_equal(api_refuse_unhonoured(swap, "HostConfig", honoured, defaults, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "MemorySwappiness=60"));
+	json_decref(swap);
+	/* top level: no prefix; an unknown field of a newer client at its zero value passes */
+	json_t *top = json_pack("{s:s, s:n}", "Domainname", "example.org", "SomeFutureField");
+	assert_int_equal(api_refuse_unhonoured(top, "", honoured, NULL, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "Domainname=\"example.org\""));
+	assert_null(strstr(err.msg, ".Domainname"));
+	json_object_del(top, "Domainname");
+	assert_int_equal(api_refuse_unhonoured(top, "", honoured, NULL, &err), 0);
+	json_decref(top);
+	/* not an object (absent HostConfig): nothing to refuse */
+	assert_int_equal(api_refuse_unhonoured(NULL, "HostConfig", honoured, NULL, &err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roles_first_match),
 		cmocka_unit_test(test_listener_keys),
 		cmocka_unit_test(test_operator_forbidden),
+		cmocka_unit_test(test_zeroish),
+		cmocka_unit_test(test_refuse_unhonoured),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

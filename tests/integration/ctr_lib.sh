@@ -12,8 +12,10 @@ ctr_setup() {
   # every cgroup of this test's containers goes, whatever happened (only
   # ours: tests running at the same time share the parents, and an empty
   # container cgroup of theirs, made a moment before its process joins it,
-  # must not be removed under them)
-  on_exit 'ctr_cgroups | sort -r | while read -r d; do rmdir "$d" 2>/dev/null || true; done'
+  # must not be removed under them). A container still running at the end
+  # (netd leaves them to their shims when it stops) is killed first: the pid
+  # namespace's end would kill it anyway, but after this rmdir.
+  on_exit 'ctr_cgroups | sort -r | while read -r d; do cg_drain "$d" 2>/dev/null || true; done'
 }
 
 # cgroup dirs of containers (64-hex names under a "netd" parent)

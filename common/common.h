@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -112,6 +113,12 @@ bool nd_str_has_prefix(const char *s, const char *prefix);
 int nd_write_all(int fd, const void *buf, size_t len);
 /* mkdir -p: every missing component with mode; 0 or -errno. */
 int nd_mkdir_p(const char *path, unsigned mode);
+/* Sum of the sizes of the regular files under path that sit on path's file
+ * system (du's apparent size), walked with openat/fstatat/readdir; 0 when
+ * path cannot be read. Blocking: for the thread pool. _at: name under dfd,
+ * counting only what sits on device dev. */
+uint64_t nd_tree_bytes(const char *path);
+uint64_t nd_tree_bytes_at(int dfd, const char *name, dev_t dev);
 /* Current wall-clock time as RFC 3339 with nanoseconds, UTC, as Docker prints it. */
 void nd_time_rfc3339(char out[40]);
 /* Monotonic clock in nanoseconds. */

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "common/common.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 int nd_mkdir_p(const char *path, unsigned mode)
 {
@@ -90,4 +93,40 @@ int nd_write_all(int fd, const void *buf, size_t len)
 		len -= (size_t)w;
 	}
 	return 0;
+}
+
+static uint64_t tree_bytes_at(int dfd, const char *name, dev_t dev, int depth)
+{
+	struct stat st;
+	if (depth > 64 || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != dev)
+		return 0;
+	if (!S_ISDIR(st.st_mode))
+		return S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *dp = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!dp) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	uint64_t total = 0;
+	struct dirent *de;
+	while ((de = readdir(dp)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			total += tree_bytes_at(dirfd(dp), de->d_name, dev, depth + 1);
+	closedir(dp);
+	return total;
+}
+
+uint64_t nd_tree_bytes_at(int dfd, const char *name, dev_t dev)
+{
+	return tree_bytes_at(dfd, name, dev, 0);
+}
+
+uint64_t nd_tree_bytes(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return 0;
+	return tree_bytes_at(AT_FDCWD, path, st.st_dev, 0);
 }

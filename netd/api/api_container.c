@@ -6,7 +6,6 @@
 #include "images/images.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -1038,32 +1037,7 @@ static json_int_t size_rw(struct netd *d, const char *id)
 	struct nd_error e = { 0 };
 	if (images_rootfs_upper(d->images, id, up, sizeof(up), &e) < 0)
 		return 0;
-	json_int_t total = 0;
-	_cleanup_free_ char **stack = calloc(256, sizeof(char *));
-	size_t n = 0;
-	if (!stack)
-		return 0;
-	stack[n++] = strdup(up);
-	while (n > 0) {
-		_cleanup_free_ char *dir = stack[--n];
-		DIR *dp = dir ? opendir(dir) : NULL;
-		if (!dp)
-			continue;
-		struct dirent *de;
-		while ((de = readdir(dp))) {
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			struct stat st;
-			if (fstatat(dirfd(dp), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-				continue;
-			if (S_ISREG(st.st_mode))
-				total += st.st_size;
-			else if (S_ISDIR(st.st_mode) && n < 256 && asprintf(&stack[n], "%s/%s", dir, de->d_name) > 0)
-				n++;
-		}
-		closedir(dp);
-	}
-	return total;
+	return (json_int_t)nd_tree_bytes(up);
 }
 
 void api_container_list(struct http_req *req, void *ctx)

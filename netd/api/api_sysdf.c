@@ -4,7 +4,6 @@
 #include "netd/api/api.h"
 #include "images/images.h"
 
-#include <ftw.h>
 #include <sys/stat.h>
 
 /* ---- /system/df -------------------------------------------------------------- */
@@ -23,23 +22,6 @@ struct df_work {
 	struct nd_error err;
 };
 
-static __thread int64_t du_total;
-
-static int du_one(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	if (flag == FTW_F || flag == FTW_SL)
-		du_total += st->st_blocks ? (int64_t)st->st_size : 0;
-	return 0;
-}
-
-static int64_t du(const char *dir)
-{
-	du_total = 0;
-	if (nftw(dir, du_one, 16, FTW_PHYS | FTW_MOUNT) < 0)
-		return -1;
-	return du_total;
-}
-
 static void df_run(struct nd_job *j)
 {
 	struct df_work *w = (struct df_work *)j;
@@ -48,10 +30,10 @@ static void df_run(struct nd_job *j)
 		char upper[PATH_MAX];
 		const char *id = nd_json_str(json_array_get(w->docs, i), "Id");
 		w->sizes[i] = id && images_rootfs_upper(w->d->images, id, upper, sizeof(upper),
-							 &(struct nd_error){ 0 }) == 0 ? du(upper) : -1;
+							 &(struct nd_error){ 0 }) == 0 ? (int64_t)nd_tree_bytes(upper) : -1;
 	}
 	for (size_t i = 0; i < w->vols.n; i++)
-		w->vol_sizes[i] = ctr_volume_size(w->vols.v[i].mountpoint);
+		w->vol_sizes[i] = nd_tree_bytes(w->vols.v[i].mountpoint);
 	w->rc = images_list(w->d->images, &w->images, &w->err);
 }
 

@@ -228,8 +228,6 @@ typedef void (*ctr_volume_prune_cb)(void *data, int rc, const json_t *deleted, u
 				    const struct nd_error *err);
 int ctr_volume_prune(struct netd *d, bool all, bool (*keep)(const struct nd_volume_rec *v, void *data), void *data,
 		     ctr_volume_prune_cb cb, void *cb_data, struct nd_error *err);
-/* bytes of the files under path, on its file system (blocking: call it on the pool) */
-uint64_t ctr_volume_size(const char *path);
 /* Makes the volume's _data ready (its mount, for one with options). */
 int ctr_volumes_mount(struct netd *d, const char *name, struct nd_error *err);
 /* After a container's removal: its anonymous volumes no one else uses go too. */

@@ -280,8 +280,6 @@ struct trash_job {
 	void *cb_data;
 };
 
-static uint64_t du_at(int dfd, const char *name, dev_t dev, int depth);
-
 static void trash_work(struct nd_job *base)
 {
 	struct trash_job *j = (struct trash_job *)base;
@@ -297,7 +295,7 @@ static void trash_work(struct nd_job *base)
 		size_t i;
 		json_t *n;
 		json_array_foreach(j->names, i, n) {
-			j->bytes += du_at(dfd, json_string_value(n), st.st_dev, 0);
+			j->bytes += nd_tree_bytes_at(dfd, json_string_value(n), st.st_dev);
 			rm_tree_at(dfd, json_string_value(n), st.st_dev);
 		}
 		close(dfd);
@@ -393,38 +391,6 @@ int ctr_volume_remove(struct netd *d, const char *name, bool force, struct nd_er
 	if (rc == 0)
 		trash_empty(d);
 	return rc;
-}
-
-/* bytes under a dir, on its file system */
-static uint64_t du_at(int dfd, const char *name, dev_t dev, int depth)
-{
-	struct stat st;
-	if (depth > 64 || fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != dev)
-		return 0;
-	if (!S_ISDIR(st.st_mode))
-		return S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
-	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *dp = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!dp) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	uint64_t total = 0;
-	struct dirent *de;
-	while ((de = readdir(dp)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			total += du_at(dirfd(dp), de->d_name, dev, depth + 1);
-	closedir(dp);
-	return total;
-}
-
-uint64_t ctr_volume_size(const char *path)
-{
-	struct stat st;
-	if (stat(path, &st) < 0)
-		return 0;
-	return du_at(AT_FDCWD, path, st.st_dev, 0);
 }
 
 int ctr_volume_prune(struct netd *d, bool all, bool (*keep)(const struct nd_volume_rec *v, void *data), void *data,

@@ -14,6 +14,7 @@
 #   step CMD...                   a command a student can retype, then its output;
 #                                 the demo stops if it fails
 #   step_fails WHY CMD...         a command that must fail; says WHY it does
+#   fails WHY CMD...              the same, for a helper that prints its own command
 #   show SHOWN -- CMD...          prints SHOWN as the command but runs CMD (for
 #                                 helpers a student would not type)
 #   result TEXT                   an outcome, checked (=> TEXT); tests grep these
@@ -53,8 +54,11 @@ show() { # show SHOWN -- CMD...
   _demo_show "$shown"; "$@"
 }
 step_fails() { # step_fails WHY CMD...: CMD must fail
+  _demo_show "$(_demo_cmdline "${@:2}")"
+  fails "$@"
+}
+fails() { # fails WHY CMD...: as step_fails, for a CMD that shows itself
   local why=$1 rc=0; shift
-  _demo_show "$(_demo_cmdline "$@")"
   "$@" || rc=$?
   if [ $rc -eq 0 ]; then
     printf '%sunexpected: that worked, but it should not have (%s)%s\n' "$_r" "$why" "$_n" >&2

@@ -209,15 +209,19 @@ demo_explain() {
 demo_topology() {
   section "the picture: what netd built"
   if has_cmd topology; then
-    step netctl topology
-    local out=${NETD_DEMO_OUT:-/tmp}/netd-demo-$DEMO_NAME.svg
-    if netctl topology --format svg >"$out.part" 2>"$T/topology.err" && [ -s "$out.part" ]; then
-      mv "$out.part" "$out"
-      say "the same as a picture (open it in a browser): $out"
-      result "topology written to $out"
+    if netctl topology --help 2>&1 | grep -Eq -- '--format [a-z|]*text'; then
+      step netctl topology --format text
     else
-      rm -f "$out.part"
-      note "netctl topology --format svg failed: $(head -c 300 "$T/topology.err")"
+      say "netctl topology reads it all live (networks, their kernel devices, both ends of every interface); drawn as text:"
+      show "netctl topology | jq -r -f examples/lib/topology.jq" -- \
+        bash -c 'netctl topology | jq -r -f "$0"' "$_demo_lib/topology.jq"
+    fi
+    local out=${NETD_DEMO_OUT:-/tmp}/netd-demo-$DEMO_NAME.svg
+    say "the same as a picture, laid out by Graphviz (netctl topology --format dot gives the DOT text):"
+    if step netctl topology --format svg -o "$out" && [ -s "$out" ]; then
+      result "topology picture written to $out (open it in a browser)"
+    else
+      note "netctl topology --format svg did not write $out"
     fi
   else
     say "netctl topology is not in this build yet (issue #18): the same facts, from netctl network inspect"

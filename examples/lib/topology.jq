@@ -19,10 +19,12 @@ def ports($h; $e):
   + [$e.PortMappings[]? | "\(.HostPort)->\(.ContainerPort)/\(.Protocol // .Proto // "tcp")"]
   | unique | if length > 0 then "  published " + join(", ") else "" end;
 def hostend($e):
-  if $e.HostLink != null then
+  if ($e.Interface.Kind // "") == "macvlan" then
+    "  (macvlan child of \($e.HostLink.Name // "its parent"))"
+  elif $e.HostLink != null then
     "  <-veth-> \($e.HostLink.Name)\(if $e.HostLink.Master then " (port of \($e.HostLink.Master))" else "" end)"
   elif ($e.Interface.Kind // "") != "" and $e.Interface.Kind != "veth" then
-    "  (\($e.Interface.Kind) child)"
+    "  (\($e.Interface.Kind))"
   else "" end;
 
 .Hosts[] as $h

@@ -110,8 +110,11 @@ demo_init() {
     mkdir -p /run/netns
     # own network, mount and pid namespaces: nothing the demo starts can outlive it,
     # nothing it makes is visible to the host
-    exec env ND_DEMO_INNER=1 unshare --net --mount --pid --fork --mount-proc --propagation private -- \
-      bash "$0" "$build"
+    # (--kill-child: if unshare itself is killed, the demo gets SIGTERM and still cleans up;
+    # unshare ignores SIGINT, and bash cannot trap what it inherits ignored: env gives the
+    # demo Ctrl-C back)
+    exec env ND_DEMO_INNER=1 unshare --net --mount --pid --fork --kill-child=SIGTERM --mount-proc \
+      --propagation private -- env --default-signal=INT,QUIT bash "$0" "$build"
   fi
   unset ND_DEMO_INNER
   T=$(mktemp -d "/tmp/netd-demo-$DEMO_NAME.XXXXXX")
@@ -119,7 +122,9 @@ demo_init() {
   export NETD_HOST=unix://$T/netd.sock
   export PATH=$build/cli:$PATH            # netctl and netd-cni, as a student has them
   trap _demo_cleanup EXIT
-  trap 'exit 130' INT TERM
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  trap 'exit 129' HUP
   mount -t tmpfs -o mode=0755 netd-demo /run/netns
   ip link set lo up
 }
@@ -138,7 +143,9 @@ demo_netd() {
   if [ -n "$CG" ]; then keys=$(printf '"bpf-cgroup": "%s", "bpf-pin-path": "%s"' "$CG" "$T/bpf/netd")
   else keys='"userland-proxy": true'; fi
   printf '{ %s, "cgroup-parent": "%s"%s }\n' "$keys" "$DEMO_CGP" "${extra:+, $extra}" > "$T/netd.json"
-  "$build/netd/netd" --root "$T/root" --exec-root "$T/run" --socket "$T/netd.sock" \
+  # its own session: a Ctrl-C at the terminal stops the demo, whose cleanup then
+  # asks this netd to remove the containers
+  setsid "$build/netd/netd" --root "$T/root" --exec-root "$T/run" --socket "$T/netd.sock" \
     --config "$T/netd.json" --log-level info >>"$T/netd.log" 2>&1 &
   ND_PID=$!
   local i
@@ -246,7 +253,7 @@ _demo_topology_text() {
 _demo_cleanup() {
   local rc=$? i
   set +e
-  trap - INT TERM
+  trap '' INT TERM HUP   # a second Ctrl-C must not cut the cleanup short
   for ((i=${#_demo_cleanups[@]}-1; i>=0; i--)); do eval "${_demo_cleanups[$i]}" >/dev/null 2>&1; done
   if [ -n "$ND_PID" ]; then
     # containers outlive netd by design: remove them through netd, so that their
@@ -254,7 +261,7 @@ _demo_cleanup() {
     local ids
     ids=$(netctl ps -aq 2>/dev/null); [ -n "$ids" ] && netctl rm -f $ids >/dev/null 2>&1
     ids=$(netctl sandbox ls -q 2>/dev/null); [ -n "$ids" ] && netctl sandbox rm $ids >/dev/null 2>&1
-    if [ $rc -ne 0 ] && [ -f "$T/netd.log" ]; then
+    if [ $rc -ne 0 ] && [ $rc -ne 130 ] && [ $rc -ne 143 ] && [ $rc -ne 129 ] && [ -f "$T/netd.log" ]; then
       echo "---- netd's log (last 30 lines) ----" >&2; tail -n 30 "$T/netd.log" >&2
     fi
     kill "$ND_PID" 2>/dev/null
@@ -276,6 +283,8 @@ _demo_cleanup() {
   rm -rf "$T"
   if [ $rc -eq 0 ]; then
     say "done: everything this demo made is gone (it all lived in namespaces of its own)"
+  elif [ $rc -eq 130 ] || [ $rc -eq 143 ] || [ $rc -eq 129 ]; then
+    printf '\n%sexamples/%s.sh interrupted; everything it made is removed%s\n' "$_r" "$DEMO_NAME" "$_n" >&2
   else
     printf '\n%sexamples/%s.sh stopped: the last command shown failed (exit %s); everything it made is removed%s\n' \
       "$_r" "$DEMO_NAME" "$rc" "$_n" >&2

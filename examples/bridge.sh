@@ -26,7 +26,7 @@ section "two containers"
 step netctl run -d --name alpha --hostname alpha --net web busybox httpd -f -p 80 -h /etc
 step netctl run -d --name beta --hostname beta --net web busybox sleep 600
 step netctl ps
-a=$(ip_of alpha web); b=$(ip_of beta web)
+a=$(ip_of alpha web)
 say "inside alpha: one interface eth0 with an address from the network's subnet, a default route via the gateway"
 step netctl exec alpha ip addr show dev eth0
 step netctl exec alpha ip route

@@ -82,7 +82,7 @@ step_fails "an internal network has no route out" netctl exec safe ping -c1 -W1 
 demo_explain safe 192.0.2.2
 say "and nothing from elsewhere comes in: netd drops traffic into and out of internal bridges (sets internal_bridges)"
 step_fails "nothing enters an internal network" netctl exec site ping -c1 -W1 "$safe"
-demo_explain site "$safe"
+demo_explain site safe
 show "nft list chain inet netd forward | grep internal" -- bash -c "nft list chain inet netd forward | grep internal"
 say "inside it, containers still talk to each other"
 step netctl run --rm --net vault busybox wget -qO- "http://$safe/hostname"

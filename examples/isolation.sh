@@ -31,7 +31,7 @@ say "r1 still reaches its own gateway"
 step netctl exec r1 ping -c1 -W1 10.20.1.1
 result "r1 reaches its gateway 10.20.1.1"
 say "why the ping stopped, hop by hop:"
-demo_explain r1 "$b1"
+demo_explain r1 b1
 
 section "the rules that do it"
 say "all of netd's rules live in one table of its own; a network is an element of its sets, not more rules"
@@ -47,7 +47,7 @@ say "q1 and q2 share the bridge br-quiet, but bridged frames pass the forward ho
 step_fails "inter-container communication is off on quiet" netctl exec q1 ping -c1 -W1 "$q2"
 step netctl exec q1 ping -c1 -W1 10.20.3.1
 result "q1 still reaches its gateway"
-demo_explain q1 "$q2"
+demo_explain q1 q2
 say "the bridge is in netd's set of no-ICC bridges:"
 show "nft list table inet netd | grep -n -e br-quiet -e icc" -- bash -c "nft list table inet netd | grep -n -e br-quiet -e icc || true"
 

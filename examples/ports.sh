@@ -43,6 +43,8 @@ step ip netns exec outside curl -s http://192.0.2.1:8080/cgi-bin/ip
 got=$(ip netns exec outside curl -s --max-time 3 http://192.0.2.1:8080/cgi-bin/ip)
 [ "$got" = "site 192.0.2.2" ] || { echo "unexpected answer from outside: '$got'" >&2; exit 1; }
 result "outside reached site through 192.0.2.1:8080, and site saw the client's own address 192.0.2.2"
+say "the path of that packet, hop by hop (the DNAT map element it hits):"
+demo_explain 192.0.2.2 host:8080
 say "the connection went through the nat table: conntrack remembers the translation"
 if command -v conntrack >/dev/null; then
   step conntrack -L -p tcp --dport 8080
@@ -64,6 +66,8 @@ if [ "$mode" = ebpf ]; then
   got=$(demo_incg curl -s --max-time 3 http://127.0.0.1:8080/cgi-bin/ip)
   [[ "$got" == site* ]] || { echo "unexpected answer from localhost: '$got'" >&2; exit 1; }
   result "127.0.0.1:8080 reached site (it saw ${got#site }, the host's address on br-web)"
+  say "the path from the host, hop by hop (the eBPF map entry that redirects it):"
+  demo_explain host 127.0.0.1:8080
   say "the socket was connected to $site:80 from the start: conntrack's entry for it has no 127.0.0.1 and no 8080 (no NAT took place)"
   show "grep 'src=10.30.0.1 ' /proc/net/nf_conntrack" -- bash -c "grep 'src=10.30.0.1 ' /proc/net/nf_conntrack 2>/dev/null | grep 'dport=80 ' || echo '(no /proc/net/nf_conntrack here)'"
 else

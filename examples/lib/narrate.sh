@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: Apache-2.0
 # Shared by the examples/*.sh demos. A demo starts with
 #
@@ -33,7 +34,7 @@ src=$(cd "$_demo_lib/../.." && pwd)
 if [ -t 1 ]; then
   _b=$'\033[1m' _c=$'\033[36m' _g=$'\033[32m' _r=$'\033[31m' _y=$'\033[33m' _n=$'\033[0m'
 else
-  _b= _c= _g= _r= _y= _n=
+  _b='' _c='' _g='' _r='' _y='' _n=''
 fi
 # a command line as a student would type it: words quoted only where needed
 _demo_cmdline() {

@@ -52,6 +52,7 @@ say "so the published port works from the outside host (192.0.2.2), through the 
 poll 10 ip netns exec outside curl -sf --max-time 1 http://192.0.2.1:8080/cgi-bin/ip
 step ip netns exec outside curl -s --max-time 3 http://192.0.2.1:8080/cgi-bin/ip
 result "outside reached site through a forward chain with policy drop"
+demo_explain 192.0.2.2 host:8080
 say "...and the container reaches the outside host"
 step netctl exec site ping -c1 -W2 192.0.2.2
 result "site reached 192.0.2.2"

@@ -207,7 +207,9 @@ has_cmd() { netctl "$@" --help >/dev/null 2>&1; }
 # demo_explain ARGS...: `netctl explain ARGS` where this build has it, else a clear note
 demo_explain() {
   if has_cmd explain; then
-    step netctl explain "$@"
+    local rc=0
+    step netctl explain "$@" || rc=$?
+    [ $rc -eq 0 ] || note "netctl explain exited $rc"
   else
     _demo_show "$(_demo_cmdline netctl explain "$@")"
     note "netctl explain is not in this build yet (issue #18); it would walk the path hop by hop from the live kernel state and name where the packet stops"

@@ -6,9 +6,9 @@
 #
 # Two networks cannot talk to each other, although the host routes both; a
 # network with inter-container communication off lets its containers reach
-# the gateway (and the world) but not each other. Both are a few elements in
-# netd's own nftables table, shown here; `netctl explain` walks a blocked
-# pair hop by hop. A container on both networks reaches both. Runs in
+# the gateway (and the world) but not each other (isolated bridge ports, and
+# elements in netd's own nftables table, shown here); `netctl explain` walks
+# a blocked pair hop by hop. A container on both networks reaches both. Runs in
 # namespaces of its own; removes everything.
 set -euo pipefail
 . "$(dirname "$0")/lib/narrate.sh"
@@ -43,12 +43,14 @@ step netctl network create --subnet 10.20.3.0/24 -o com.docker.network.bridge.na
 step netctl run -d --name q1 --hostname q1 --net quiet busybox sleep 600
 step netctl run -d --name q2 --hostname q2 --net quiet busybox httpd -f -p 80 -h /etc
 q2=$(ip_of q2 quiet)
-say "q1 and q2 share the bridge br-quiet, but bridged frames pass the forward hook too, and netd drops them there"
+say "q1 and q2 share the bridge br-quiet, but netd made their bridge ports 'isolated': an isolated port never forwards to another isolated port, only to the bridge itself (the gateway)"
+show "ip -d -o link show master br-quiet | grep -Eo '^[0-9]+: [^@]+|isolated (on|off)'" -- \
+  bash -c "ip -d -o link show master br-quiet | grep -Eo '^[0-9]+: [^@]+|isolated (on|off)'"
 step_fails "inter-container communication is off on quiet" netctl exec q1 ping -c1 -W1 "$q2"
 step netctl exec q1 ping -c1 -W1 10.20.3.1
 result "q1 still reaches its gateway"
 demo_explain q1 q2
-say "the bridge is in netd's set of no-ICC bridges:"
+say "and where bridged frames pass the firewall too (br_netfilter), netd's set noicc_pairs drops them there as well:"
 show "nft list table inet netd | grep -n -e br-quiet -e icc" -- bash -c "nft list table inet netd | grep -n -e br-quiet -e icc || true"
 
 section "a container on both networks"

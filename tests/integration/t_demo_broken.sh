@@ -13,5 +13,10 @@ said "=> outside reached site through a forward chain with policy drop" "=> site
   "=> fails (exit 1), as it should: nothing enters an internal network" \
   "=> a container on vault reached safe"
 demo_explained
+if "$NETCTL_BIN" explain --help >/dev/null 2>&1; then
+  # the owner's rule named as the one that drops; the internal network: no route, and netd's rule
+  said "verdict: dropped" 'drop comment "no containers to the lab net"' "verdict: no-route" \
+    'oifname @internal_bridges drop comment "netd:internal in"' "verdict: delivered"
+fi
 demo_picture broken
 echo ok

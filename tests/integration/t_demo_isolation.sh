@@ -12,6 +12,10 @@ said "=> fails (exit 1), as it should: networks are isolated from each other" \
   "=> r1, now on blue too, reached b1" \
   "=> fails (exit 1), as it should: red stays isolated from blue" \
   '$ nft list table inet netd' 'iifname . oifname @noicc_pairs drop comment "netd:icc off"'
+said "isolated on"
 demo_explained
+if "$NETCTL_BIN" explain --help >/dev/null 2>&1; then
+  said "verdict: dropped" "netd:isolation" "both isolated (icc off)"
+fi
 demo_picture isolation
 echo ok

@@ -14,5 +14,6 @@ if grep -q '"ebpf"' <<<"$DEMO_OUT"; then
 else
   said "=> 127.0.0.1:8080 reached site through the userland proxy"
 fi
+demo_explained
 demo_picture ports
 echo ok

@@ -15,6 +15,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/narrate.sh"
 demo_init cni "$@"
+demo_need nslookup
 demo_netd
 demo_image
 cd "$T"    # the configuration files below are in the current directory

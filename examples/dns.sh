@@ -14,6 +14,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/narrate.sh"
 demo_init dns "$@"
+demo_need dig
 demo_netd
 demo_image
 

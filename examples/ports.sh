@@ -14,6 +14,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/narrate.sh"
 demo_init ports "$@"
+demo_need bpftool
 demo_netd
 demo_image
 demo_outside

@@ -130,6 +130,14 @@ demo_init() {
   ip link set lo up
 }
 
+# demo_need TOOL...: stop with a clear message when a tool the demo uses is missing
+demo_need() {
+  local t
+  for t in "$@"; do
+    command -v "$t" >/dev/null || { echo "examples/$DEMO_NAME.sh: $t is missing (scripts/install-deps.sh installs it; see scripts/deps/examples.txt)" >&2; exit 1; }
+  done
+}
+
 CG=
 ND_PID=
 # demo_netd [JSON-KEYS]: our own netd on $T; eBPF programs on a cgroup of ours

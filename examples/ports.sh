@@ -72,7 +72,7 @@ if [ "$mode" = ebpf ]; then
   say "the socket was connected to $site:80 from the start: conntrack's entry for it has no 127.0.0.1 and no 8080 (no NAT took place)"
   show "grep 'src=10.30.0.1 ' /proc/net/nf_conntrack" -- bash -c "grep 'src=10.30.0.1 ' /proc/net/nf_conntrack 2>/dev/null | grep 'dport=80 ' || echo '(no /proc/net/nf_conntrack here)'"
 else
-  note "the userland proxy is in use (no cgroup2 mount for the eBPF programs here): netd itself listens on 8080"
+  note "the userland proxy is in use (eBPF needs a cgroup2 mount, and NETD_DEMO_USERLAND=1 turns it off): netd itself listens on 8080 and relays"
   step ss -ltnp 'sport = :8080'
   step curl -s --max-time 3 http://127.0.0.1:8080/cgi-bin/ip
   result "127.0.0.1:8080 reached site through the userland proxy"

@@ -145,7 +145,8 @@ ND_PID=
 demo_netd() {
   local extra=${1-} root=/sys/fs/cgroup/unified keys
   [ "$(stat -fc %T $root 2>/dev/null)" = cgroup2fs ] || root=/sys/fs/cgroup
-  if [ -z "$CG" ] && [ "$(stat -fc %T $root 2>/dev/null)" = cgroup2fs ] && mkdir "$root/$DEMO_CGP-bpf" 2>/dev/null; then
+  # NETD_DEMO_USERLAND=1: the userland proxy even where eBPF would work (to see the fallback)
+  if [ -z "$CG" ] && [ "${NETD_DEMO_USERLAND:-0}" != 1 ] && [ "$(stat -fc %T $root 2>/dev/null)" = cgroup2fs ] && mkdir "$root/$DEMO_CGP-bpf" 2>/dev/null; then
     CG=$root/$DEMO_CGP-bpf
     mkdir -p "$T/bpf" && mount -t bpf bpf "$T/bpf"
   fi

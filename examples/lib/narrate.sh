@@ -89,7 +89,7 @@ demo_init() {
   DEMO_NAME=$1; shift
   local arg=${1:-$src/build}
   if [ "$arg" = -h ] || [ "$arg" = --help ]; then
-    sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0
+    sed -n '3,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0
   fi
   if [ ! -x "$arg/netd/netd" ] || [ ! -x "$arg/cli/netctl" ]; then
     echo "examples/$DEMO_NAME.sh: netd is not built in $arg." >&2

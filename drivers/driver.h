@@ -159,7 +159,7 @@ struct nd_driver_ops {
 	 * docs/topology.md) lists the interfaces in netd's namespace that make
 	 * the network, one nd_nl_link_status() object each: {Name, Kind,
 	 * Ifindex, Role ("bridge", "parent", "vxlan", ...), Owned (netd made
-	 * it), Up, Mac, Mtu, VNI for a vxlan device}, or {Name, Role, Owned,
+	 * it), Up, Mac, Mtu, Addresses (global scope), VNI for a vxlan device}, or {Name, Role, Owned,
 	 * Missing: true} when the kernel has no such link. */
 	json_t *(*network_status)(struct nd_drv_ctx *ctx, const struct nd_drv_network *net);
 };

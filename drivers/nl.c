@@ -534,6 +534,21 @@ json_t *nd_nl_link_status(struct nd_nl *nl, const char *name, const char *role, 
 	uint32_t vni;
 	if (kind && strcmp(kind, "vxlan") == 0 && rtnl_link_vxlan_get_id(l, &vni) == 0)
 		json_object_set_new(o, "VNI", json_integer(vni));
+	/* its addresses of global scope (a bridge's gateways) */
+	json_t *addrs = json_array();
+	struct nl_cache *cache = NULL;
+	int ifindex = rtnl_link_get_ifindex(l);
+	if (addrs && rtnl_addr_alloc_cache(nl->sk, &cache) >= 0) {
+		for (struct nl_object *ob = nl_cache_get_first(cache); ob; ob = nl_cache_get_next(ob)) {
+			struct rtnl_addr *ad = (struct rtnl_addr *)ob;
+			char s[INET6_ADDRSTRLEN + 8];
+			if (rtnl_addr_get_ifindex(ad) == ifindex && rtnl_addr_get_scope(ad) == RT_SCOPE_UNIVERSE &&
+			    rtnl_addr_get_local(ad) && nl_addr2str(rtnl_addr_get_local(ad), s, sizeof(s)))
+				json_array_append_new(addrs, json_string(s));
+		}
+		nl_cache_free(cache);
+	}
+	json_object_set_new(o, "Addresses", addrs ? addrs : json_array());
 	rtnl_link_put(l);
 	return o;
 }

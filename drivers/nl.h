@@ -77,7 +77,7 @@ int nd_nl_brport_set_u8(struct nd_nl *nl, int ifindex, int attr, uint8_t value, 
 
 /* A live description of the link called name in this socket's namespace,
  * for network_status's "Links" (see drivers/driver.h): {Name, Kind,
- * Ifindex, Role, Owned, Up, Mac, Mtu} (+ VNI for a vxlan device). A link
+ * Ifindex, Role, Owned, Up, Mac, Mtu, Addresses} (+ VNI for a vxlan device). A link
  * that is absent is {Name, Role, Owned, Missing: true}. NULL: out of memory. */
 json_t *nd_nl_link_status(struct nd_nl *nl, const char *name, const char *role, bool owned);
 

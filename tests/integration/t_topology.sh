@@ -31,10 +31,14 @@ netctl network create --subnet 172.31.2.0/24 tb >/dev/null
 netctl run -d --name c1 --net ta -p 8081:80 bb sleep 600 >/dev/null
 netctl run -d --name c2 --net ta bb sleep 600 >/dev/null
 netctl network connect tb c2
+t_addrs() { jq -r '.Hosts[0] | ([.Networks[].Links[] | select(.Missing | not)] + [.Endpoints[].HostLink | select(. != null)])
+  | unique_by(.Name)[] | .Name as $n | .Addresses[] | "\($n) \(.)"' "$T/topo.json" | sort; }
 # a veth netd retired a moment ago may still be on its way out ("vdel..."): poll
 same_links() { topo && [ "$(k_links)" == "$(t_links)" ]; }
 poll 10 same_links || fail "links in netd's namespace differ: kernel [$(k_links | paste -sd' ')] topology [$(t_links | paste -sd' ')]"
 H='.Hosts[0]'
+assert_eq "$(k_addrs | paste -sd' ')" "$(t_addrs | paste -sd' ')" "addresses in netd's namespace"
+has ' 172.31.1.1/24$' t_addrs || fail "ta's gateway address is not on its bridge in the topology"
 
 log "networks: their bridges as the kernel has them"
 for net in ta tb; do

@@ -155,6 +155,21 @@ def run(profile):
     p.wait("!!document.querySelector('#explain-out .err, #explain-out [class^=verdict]')", "explain's answer")
     step("explain: " + p.eval("document.querySelector('#explain-out').textContent")[:200])
 
+    # the hops of an answer in /explain's shape light the objects they name
+    veth = p.eval("document.querySelector('#endpoints td:nth-child(2)').textContent.split(' ⇄ ')[1]")
+    br = p.eval("[...document.querySelectorAll('#graph g.node')].map(g => g.id).find(i => i.startsWith('br-'))")
+    # (as explain() keeps them: a redraw lights them again)
+    lit = p.eval("highlight(state.hops = [{kind: 'veth', object: %s}, {kind: 'veth', object: 'eth0 of live1'}])"
+                 % json.dumps("%s master %s" % (veth, br)))
+    hops = p.eval("[...document.querySelectorAll('#graph g.hop')].map(g => g.id).sort().join(' ')")
+    if lit != 3 or hops != " ".join(sorted([veth, br, "live1:eth0"])):
+        fail("highlighting %s, %s, live1:eth0 lit %s: %r" % (veth, br, lit, hops))
+    # and the lit shapes are drawn so (the page's style reaches graphviz's shapes)
+    stroke = p.eval("getComputedStyle(document.querySelector('#graph g.hop path, #graph g.hop polygon')).stroke")
+    if stroke != "rgb(224, 32, 28)":
+        fail("a lit hop is drawn with stroke %s" % stroke)
+    step("explain's hops lit: " + hops)
+
     shot = p.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
     with open(SHOT, "wb") as f:
         f.write(base64.b64decode(shot["data"]))

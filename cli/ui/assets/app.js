@@ -120,8 +120,9 @@ function containerView(c, host) {
 }
 
 // the picture's node ids are kernel object names ("br-3f2a…", "veth1a2b…",
-// "<container>:eth0"); a hop's object matches one exactly, as the end of a
-// "<container>:<ifname>" id, or when it names it as a word
+// "<container>:eth0", "port:tcp/8080"); a hop's object ("vethab12 master
+// br-3f2a", "eth0 of c1") lights every node it names as a word, a sandbox's
+// interface when it names both the container and the interface
 function highlight(hops) {
   for (const g of document.querySelectorAll('#graph g.hop')) g.classList.remove('hop');
   const nodes = [...document.querySelectorAll('#graph g.node, #graph g.cluster')];
@@ -129,13 +130,15 @@ function highlight(hops) {
   for (const h of hops) {
     const obj = String(h.object || '');
     if (!obj) continue;
+    const words = obj.split(/[\s,;()=]+/).filter(Boolean);
     for (const g of nodes) {
       const id = g.id.replace(/@\d+$/, '');
       const bare = id.replace(/^(ctr|sb|net):/, '');
-      const words = obj.split(/[\s,()=]+/);
-      if (id === obj || bare === obj || id.endsWith(':' + obj) || words.includes(id) || words.includes(bare)) {
+      const [who, ifn] = bare.split(':');
+      if (id === obj || words.includes(id) || words.includes(bare) ||
+          (ifn && !id.startsWith('port:') && words.includes(who) && words.includes(ifn))) {
+        if (!g.classList.contains('hop')) lit++;
         g.classList.add('hop');
-        lit++;
       }
     }
   }

@@ -593,6 +593,9 @@ json_t *macvlan__network_status(struct nd_drv_ctx *ctx, const struct nd_drv_netw
 		bool made = !o.parent[0] || (o.vlan && json_is_true(json_object_get(net->data, "vlan_created")));
 		json_t *links = json_array();
 		json_array_append_new(links, nd_nl_link_status(&nl, link, "parent", made));
+		char peer[IFNAMSIZ] = "";
+		if (!o.parent[0] && macvlan__name("mvo", net->id, peer) == 0)   /* the internal pair's far end */
+			json_array_append_new(links, nd_nl_link_status(&nl, peer, "parent-peer", true));
 		if (o.host_access) {
 			char hl[IFNAMSIZ] = "";
 			if (macvlan__name("mvh", net->id, hl) == 0)

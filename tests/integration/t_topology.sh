@@ -31,6 +31,9 @@ netctl network create --subnet 172.31.2.0/24 tb >/dev/null
 netctl run -d --name c1 --net ta -p 8081:80 bb sleep 600 >/dev/null
 netctl run -d --name c2 --net ta bb sleep 600 >/dev/null
 netctl network connect tb c2
+# macvlan, internal: its parent is a veth pair netd makes; the child's IFLA_LINK names it
+netctl network create -d macvlan --internal --subnet 172.31.3.0/24 tm >/dev/null
+netctl network connect tm c1
 t_addrs() { jq -r '.Hosts[0] | ([.Networks[].Links[] | select(.Missing | not)] + [.Endpoints[].HostLink | select(. != null)])
   | unique_by(.Name)[] | .Name as $n | .Addresses[] | "\($n) \(.)"' "$T/topo.json" | sort; }
 # a veth netd retired a moment ago may still be on its way out ("vdel..."): poll
@@ -56,6 +59,18 @@ for net in ta tb; do
 done
 assert_eq "$(jq "[$H.Endpoints[] | select(.Name == \"c2\")] | length" "$T/topo.json")" 2 "c2 has two endpoints"
 
+log "macvlan: the parent and its far end, the child pointing at the parent"
+mv=$(jq -c "$H.Networks[] | select(.Name == \"tm\")" "$T/topo.json")
+mparent=$(jq -r '.Links[] | select(.Role == "parent") | .Name' <<<"$mv")
+assert_eq "$(jq -r '.Links[] | select(.Role == "parent") | .Owned' <<<"$mv")" true "internal parent is netd's"
+assert_eq "$(ip -j -d link show "$mparent" | jq -r '.[0].linkinfo.info_kind')" veth "parent's kind"
+# (ip names a peer in the same namespace by name)
+assert_eq "$(jq -r '.Links[] | select(.Role == "parent-peer") | .Name' <<<"$mv")" \
+  "$(ip -j link show "$mparent" | jq -r '.[0].link')" "the parent's far end"
+e=$(jq -c "$H.Endpoints[] | select(.NetworkId == $(jq '.Id' <<<"$mv"))" "$T/topo.json")
+assert_eq "$(jq -r '.Interface.Kind' <<<"$e")" macvlan "c1's child kind"
+assert_eq "$(jq -r '.HostLink.Name' <<<"$e")" "$mparent" "c1's child hangs off the parent"
+
 log "sandboxes: exactly the interfaces and addresses the kernel has, and their peers"
 nsb=0
 for sb in $(jq -r "$H.Sandboxes[].Id" "$T/topo.json"); do
@@ -70,8 +85,9 @@ for sb in $(jq -r "$H.Sandboxes[].Id" "$T/topo.json"); do
     e=$(jq -c "$H.Endpoints[] | select(.SandboxId == \"$sb\" and .Interface.Name == \"$ifn\")" "$T/topo.json")
     assert_eq "$(jq -r '.Interface.Mac' <<<"$e")" "$(jq -r '.[0].address' <<<"$k")" "$ifn MAC"
     assert_eq "$(jq -r '.MacAddress' <<<"$e")" "$(jq -r '.[0].address' <<<"$k")" "$ifn recorded MAC"
-    assert_eq "$(jq -r '.Interface.Kind' <<<"$e")" veth "$ifn kind"
-    # the veth's other end is the host link the topology names
+    k_kind=$("${in_sb[@]}" ip -j -d link show "$ifn" | jq -r '.[0].linkinfo.info_kind')
+    assert_eq "$(jq -r '.Interface.Kind' <<<"$e")" "$k_kind" "$ifn kind"
+    # the veth's other end (the macvlan child's parent) is the host link the topology names
     peer=$(jq -r '.[0].link_index' <<<"$k")
     assert_eq "$(jq -r '.HostLink.Ifindex' <<<"$e")" "$peer" "$ifn's peer ifindex"
     assert_eq "$(ip -j link show | jq -r ".[] | select(.ifindex == $peer) | .ifname")" "$(jq -r '.HostLink.Name' <<<"$e")" "$ifn's peer name"
@@ -100,7 +116,7 @@ for g in root.iter("{http://www.w3.org/2000/svg}g"):
         print(g.get("id"))
 PY
 ) || fail "the SVG does not parse as XML"
-for obj in $(t_links) c1:eth0 c2:eth0 c2:eth1 port:tcp/8081 net:ta net:tb; do
+for obj in $(t_links) c1:eth0 c1:eth1 c2:eth0 c2:eth1 port:tcp/8081 net:ta net:tb net:tm; do
   grep -qxF -- "$obj" <<<"$ids" || fail "no SVG node or cluster with id $obj (ids: $(paste -sd' ' <<<"$ids"))"
 done
 has '<title>' cat "$T/topo.svg" || fail "no titles in the SVG"

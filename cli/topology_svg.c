@@ -16,6 +16,7 @@ int topo_svg(const char *dot, char **out, size_t *len, struct nd_error *err)
 	*len = 0;
 	int rc = 0;
 	pthread_mutex_lock(&gv_lock);
+	agseterr(AGMAX);    /* cgraph keeps its messages for aglasterr() instead of printing them */
 	GVC_t *gvc = gvContext();
 	Agraph_t *g = gvc ? agmemread(dot) : NULL;
 	char *data = NULL;

@@ -137,7 +137,7 @@ static void *follow_main(void *arg)
 	struct follow *f = arg;
 	struct ui *ui = f->ui;
 	struct ui_host *h = &ui->h[f->host];
-	bool first = true;
+	bool first = true, down = false;
 	while (!ui_stopping(ui)) {
 		CURL *c = curl_easy_init();
 		struct nd_error err = { 0 };
@@ -153,8 +153,14 @@ static void *follow_main(void *arg)
 				ui_bump(ui, "reconnected to netd's events");
 			first = false;
 			CURLcode cc = curl_easy_perform(c);
-			if (cc != CURLE_OK && cc != CURLE_ABORTED_BY_CALLBACK && !ui_stopping(ui))
-				fprintf(stderr, "netctl ui: %s: events: %s\n", h->addr, curl_easy_strerror(cc));
+			/* said once when the stream is lost, once when it is back */
+			bool lost = cc != CURLE_OK && cc != CURLE_ABORTED_BY_CALLBACK && !ui_stopping(ui);
+			if (lost && !down)
+				fprintf(stderr, "netctl ui: %s: events: %s (trying again every second)\n", h->addr,
+					curl_easy_strerror(cc));
+			else if (!lost && down)
+				fprintf(stderr, "netctl ui: %s: events: back\n", h->addr);
+			down = lost;
 		}
 		if (c)
 			curl_easy_cleanup(c);
@@ -486,7 +492,7 @@ int cmd_ui(struct cli *cli, int argc, char **argv)
 	int rc = 1;
 	pthread_mutex_init(&ui.lock, NULL);
 	pthread_cond_init(&ui.changed, NULL);
-	snprintf(ui.last_event, sizeof(ui.last_event), "started");
+	snprintf(ui.last_event, sizeof(ui.last_event), "watching netd's events");
 	if (random_hex(ui.token) < 0 || random_hex(ui.session) < 0) {
 		nd_error_set(&err, -EIO, "no randomness for the token");
 		return cli_fail(&err);

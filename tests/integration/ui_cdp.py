@@ -10,7 +10,8 @@ container on NETWORK with NETCTL (and connects it to NETWORK2 with an
 alias) and waits for it to appear in the DOM,
 clicks it and reads its endpoints, ports and DNS names, submits the explain
 form, saves a screenshot, removes the container and waits for it to leave
-the DOM; the page must never reload (a mark it sets at load stays). Chromium
+the DOM (t_ui.sh has made container c1 publishing 8085:80 before); the page
+must never reload (a mark it sets at load stays). Chromium
 talks to 127.0.0.1 only. Prints one line per step; exits non-zero on a
 failed check."""
 import base64
@@ -148,6 +149,19 @@ def run(profile):
     if NETWORK not in eps or NETWORK2 not in eps or "eth1" not in eps:
         fail("endpoint table lacks the network or eth0: %r" % eps)
     step("details: " + dns)
+
+    step("click c1: its published port")
+    c1 = netctl("inspect", "c1")
+    c1id = json.loads(c1)[0]["Id"]
+    p.eval("document.getElementById('ctr:%s').dispatchEvent(new MouseEvent('click', {bubbles: true}))" % c1id)
+    p.wait("(document.querySelector('#details h2') || {}).textContent === 'Container c1'", "c1's details")
+    ports = p.eval("document.querySelector('#ports').textContent")
+    if "80/tcp" not in ports or ":8085" not in ports:
+        fail("c1's ports table lacks 80/tcp -> 8085: %r" % ports)
+    step("ports: " + ports)
+    # back to live1 for the screenshot
+    p.eval("document.getElementById('ctr:%s').dispatchEvent(new MouseEvent('click', {bubbles: true}))" % cid)
+    p.wait("(document.querySelector('#details h2') || {}).textContent === 'Container live1'", "live1's details")
 
     step("explain form: netd's answer (or its error) is shown")
     p.eval("(() => { const f = document.querySelector('#explain'); f.src.value = 'live1';"

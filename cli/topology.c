@@ -70,8 +70,8 @@ int topo_fetch(struct topo_hosts *h, json_t **out, struct nd_error *err)
 	for (size_t i = 0; i < h->n; i++) {
 		json_t *t = NULL;
 		int rc = client_call(h->clients[i], "GET", "/topology", NULL, &t, err);
-		if (rc < 0)
-			return nd_error_wrap(err, "%s", h->addrs[i]), rc;
+		if (rc < 0)   /* which daemon, when there are several (the message names a socket's) */
+			return h->n > 1 ? (nd_error_wrap(err, "%s", h->addrs[i]), rc) : rc;
 		if (!json_is_object(t)) {
 			json_decref(t);
 			return nd_error_set(err, -EBADMSG, "%s: /topology is not a JSON object", h->addrs[i]);

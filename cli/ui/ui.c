@@ -275,7 +275,7 @@ static int ui_topology(struct ui *ui, json_t **out, struct nd_error *err)
 		int rc = client_call(ui->h[i].client, "GET", "/topology", NULL, &t, err);
 		pthread_mutex_unlock(&ui->h[i].lock);
 		if (rc < 0)
-			return nd_error_wrap(err, "%s", ui->h[i].addr), rc;
+			return ui->hosts.n > 1 ? (nd_error_wrap(err, "%s", ui->h[i].addr), rc) : rc;
 		json_object_set_new(t, "Address", json_string(ui->h[i].addr));
 		json_array_append_new(hosts, t);
 	}

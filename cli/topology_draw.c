@@ -7,6 +7,7 @@
  * once, outside the hosts, and each host's links of it point at it. */
 #include "cli/topology.h"
 
+#include <limits.h>
 #include <stdarg.h>
 
 /* ---- DOT ------------------------------------------------------------------------ */
@@ -84,8 +85,9 @@ static void node_id(char *out, size_t len, size_t host, const char *prefix, cons
 	}
 }
 
+/* tip: the tooltip, "<id>  $ <a command that shows the object>" (the id alone when NULL) */
 static void node(struct dot *d, const char *name, const char *id, const char *cls, const char *label,
-		 const char *extra)
+		 const char *tip, const char *extra)
 {
 	dot_printf(d, "    ");
 	q(d, name);
@@ -96,7 +98,7 @@ static void node(struct dot *d, const char *name, const char *id, const char *cl
 	dot_printf(d, ", label=");
 	q(d, label);
 	dot_printf(d, ", tooltip=");
-	q(d, id);
+	q(d, tip ? tip : id);
 	if (extra)
 		dot_printf(d, ", %s", extra);
 	dot_printf(d, "]\n");
@@ -151,7 +153,7 @@ static void draw_host(struct dot *d, struct dot *later, size_t h, const json_t *
 {
 	const json_t *nets = json_object_get(host, "Networks"), *sbs = json_object_get(host, "Sandboxes"),
 		     *eps = json_object_get(host, "Endpoints"), *ctrs = json_object_get(host, "Containers");
-	char name[256], id[256], label[1024], a[256], b[256];
+	char name[256], id[256], label[1024], a[256], b[256], tip[PATH_MAX + 512];
 	size_t i, k;
 	json_t *n, *l, *e;
 	dot_printf(d, "  subgraph \"cluster_host_%zu\" {\n    label=", h);
@@ -183,7 +185,8 @@ static void draw_host(struct dot *d, struct dot *later, size_t h, const json_t *
 			node_id(id, sizeof(id), h, NULL, js(l, "Name"));
 			link_label(label, sizeof(label), json_object_get(l, "Missing") ? NULL : l, js(l, "Name"));
 			snprintf(a, sizeof(a), "link %s %s", js(l, "Role"), js(l, "Kind"));
-			node(d, name, id, a, label, "fillcolor=\"#dbe8ff\"");
+			snprintf(tip, sizeof(tip), "%s  $ ip -d addr show dev %s", id, js(l, "Name"));
+			node(d, name, id, a, label, tip, "fillcolor=\"#dbe8ff\"");
 			if (global) {
 				snprintf(b, sizeof(b), "global/%.12s", netid);
 				edge(later, name, b, "style=bold, color=\"#4a7bd0\"");
@@ -194,7 +197,7 @@ static void draw_host(struct dot *d, struct dot *later, size_t h, const json_t *
 			/* a network with nothing in the kernel of its own still shows */
 			node_name(name, sizeof(name), h, NULL, netid);
 			node_id(id, sizeof(id), h, "net", js(n, "Name"));
-			node(d, name, id, "network-anchor", js(n, "Name"), "shape=point");
+			node(d, name, id, "network-anchor", js(n, "Name"), NULL, "shape=point");
 		}
 		if (!global)
 			dot_printf(d, "    }\n");
@@ -230,13 +233,15 @@ static void draw_host(struct dot *d, struct dot *later, size_t h, const json_t *
 			snprintf(a, sizeof(a), "%s:%s", who, js(e, "IfName"));
 			node_id(id, sizeof(id), h, NULL, a);
 			link_label(label, sizeof(label), json_is_object(in) ? in : NULL, js(e, "IfName"));
-			node(d, name, id, "link endpoint", label, "fillcolor=\"#d9f2e1\"");
+			snprintf(tip, sizeof(tip), "%s  $ nsenter --net=%s ip -d addr show dev %s", id, js(n, "NetnsPath"),
+				 js(e, "IfName"));
+			node(d, name, id, "link endpoint", label, tip, "fillcolor=\"#d9f2e1\"");
 			any = true;
 		}
 		if (!any) {
 			node_name(name, sizeof(name), h, sbid, "lo");
 			node_id(id, sizeof(id), h, NULL, who);
-			node(d, name, id, "sandbox-anchor", "(no endpoint)", "shape=plaintext, style=\"\"");
+			node(d, name, id, "sandbox-anchor", "(no endpoint)", NULL, "shape=plaintext, style=\"\"");
 		}
 		dot_printf(d, "    }\n");
 	}
@@ -256,7 +261,7 @@ static void draw_host(struct dot *d, struct dot *later, size_t h, const json_t *
 		node_name(name, sizeof(name), h, js(n, "Id"), "-");
 		snprintf(a, sizeof(a), "%s:-", js(n, "Name"));
 		node_id(id, sizeof(id), h, NULL, a);
-		node(d, name, id, "sandbox-anchor", "(no network namespace)", "shape=plaintext, style=\"\"");
+		node(d, name, id, "sandbox-anchor", "(no network namespace)", NULL, "shape=plaintext, style=\"\"");
 		dot_printf(d, "    }\n");
 	}
 	/* the host ends (a veth's peer) or the parents the endpoints point at */
@@ -278,7 +283,8 @@ static void draw_host(struct dot *d, struct dot *later, size_t h, const json_t *
 		if (!listed) {
 			node_id(id, sizeof(id), h, NULL, hname);
 			link_label(label, sizeof(label), hl, hname);
-			node(d, name, id, "link hostend", label, "fillcolor=\"#fff5d6\"");
+			snprintf(tip, sizeof(tip), "%s  $ ip -d link show dev %s", id, hname);
+			node(d, name, id, "link hostend", label, tip, "fillcolor=\"#fff5d6\"");
 		}
 		bool veth = strcmp(js(in, "Kind"), "veth") == 0;
 		edge(d, inner, name, veth ? "style=bold, color=\"#3c9a5f\", tooltip=\"veth pair\""
@@ -304,7 +310,8 @@ static void draw_host(struct dot *d, struct dot *later, size_t h, const json_t *
 			node_id(id, sizeof(id), h, NULL, pn);
 			snprintf(label, sizeof(label), "%s:%lld/%s\\n-> %s:%lld", *hip ? hip : "*", (long long)hp,
 				 *proto ? proto : "tcp", cip, (long long)cp);
-			node(d, name, id, "port", label, "shape=cds, fillcolor=\"#ffe1d6\"");
+			snprintf(tip, sizeof(tip), "%s  $ nft list table inet netd", id);
+			node(d, name, id, "port", label, tip, "shape=cds, fillcolor=\"#ffe1d6\"");
 			/* the endpoint holding the container address */
 			const json_t *target = NULL;
 			size_t m;
@@ -347,7 +354,7 @@ char *topo_dot(const json_t *topology)
 		char name[128], id[128];
 		snprintf(name, sizeof(name), "global/%.12s", netid);
 		snprintf(id, sizeof(id), "net:%s", js(g, "name"));
-		node(&d, name, id, "network global", js(g, "label"), "shape=ellipse, fillcolor=\"#eef4ff\"");
+		node(&d, name, id, "network global", js(g, "label"), NULL, "shape=ellipse, fillcolor=\"#eef4ff\"");
 	}
 	if (later.buf)
 		dot_printf(&d, "%s", later.buf);

@@ -159,6 +159,14 @@ def run(profile):
     if "80/tcp" not in ports or ":8085" not in ports:
         fail("c1's ports table lacks 80/tcp -> 8085: %r" % ports)
     step("ports: " + ports)
+
+    step("click a bridge: what it is and the command that shows it")
+    p.eval("(() => { const g = [...document.querySelectorAll('#graph g.node')].find(g => g.id.startsWith('br-'));"
+           " g.dispatchEvent(new MouseEvent('click', {bubbles: true})); })()")
+    p.wait("((document.querySelector('#details code.cmd') || {}).textContent || '').startsWith('ip -d addr show dev br-')",
+           "the bridge's command")
+    if p.eval("document.querySelector('#object').textContent").find("bridge") < 0:
+        fail("the bridge's record is not shown: %r" % p.eval("document.querySelector('#details').textContent"))
     # back to live1 for the screenshot
     p.eval("document.getElementById('ctr:%s').dispatchEvent(new MouseEvent('click', {bubbles: true}))" % cid)
     p.wait("(document.querySelector('#details h2') || {}).textContent === 'Container live1'", "live1's details")

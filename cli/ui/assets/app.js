@@ -67,13 +67,52 @@ function countContainers(topo) {
   return (topo.Hosts || []).reduce((n, h) => n + (h.Containers || []).length, 0);
 }
 
-// cluster ids: "ctr:<id>" (host 0) or "ctr:<id>@<host>"
+// cluster ids: "ctr:<id>" (host 0) or "ctr:<id>@<host>"; a kernel object's
+// node shows what it is and the command that shows it
 function wireClicks() {
   for (const g of document.querySelectorAll('#graph g.cluster')) {
     const m = /^ctr:([0-9a-f]{64})(?:@(\d+))?$/.exec(g.id);
     if (!m) continue;
     g.addEventListener('click', () => select(Number(m[2] || 0), m[1], true));
   }
+  for (const g of document.querySelectorAll('#graph g.node.link, #graph g.node.port')) {
+    g.style.cursor = 'pointer';
+    g.addEventListener('click', (ev) => { ev.stopPropagation(); showObject(g); });
+  }
+}
+
+// the topology's record of a drawn link: a network's, a host end, or a sandbox interface
+function findLink(host, id) {
+  const h = state.topology && state.topology.Hosts && state.topology.Hosts[host];
+  if (!h) return null;
+  for (const n of h.Networks || [])
+    for (const l of n.Links || []) if (l.Name === id) return Object.assign({ Network: n.Name }, l);
+  const ctrs = h.Containers || [], sbs = h.Sandboxes || [];
+  for (const e of h.Endpoints || []) {
+    if (e.HostLink && e.HostLink.Name === id) return Object.assign({ Endpoint: e.Name + ':' + e.IfName }, e.HostLink);
+    const c = ctrs.find((x) => x.SandboxId === e.SandboxId), sb = sbs.find((x) => x.Id === e.SandboxId);
+    const who = c ? c.Name : (sb && sb.Name) || e.SandboxId;
+    if (e.Interface && who + ':' + e.IfName === id) return Object.assign({ Sandbox: e.SandboxId.slice(0, 12) }, e.Interface);
+  }
+  return null;
+}
+
+function showObject(g) {
+  state.selected = null;
+  for (const s of document.querySelectorAll('#graph g.selected')) s.classList.remove('selected');
+  g.classList.add('selected');
+  const m = /^(.*?)(?:@(\d+))?$/.exec(g.id);
+  const a = g.querySelector('a');
+  const tip = (a && (a.getAttributeNS('http://www.w3.org/1999/xlink', 'title') || a.getAttribute('xlink:title'))) || '';
+  // "<id>  $ <command>" (graphviz writes the second space as a no-break space)
+  const parts = tip.split(/\s+\$\s+/);
+  const cmd = parts.length > 1 ? parts[1] : '';
+  const rec = findLink(Number(m[2] || 0), m[1]);
+  const box = $('#details');
+  const t = el('table', { id: 'object' });
+  for (const [k, v] of Object.entries(rec || {}))
+    t.append(el('tr', {}, el('th', {}, k), el('td', {}, Array.isArray(v) ? v.join(', ') : String(v))));
+  box.replaceChildren(el('h2', {}, m[1]), cmd ? el('p', {}, 'see it: ', el('code', { class: 'cmd' }, cmd)) : '', t);
 }
 
 async function select(host, id, scroll) {

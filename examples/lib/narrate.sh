@@ -71,7 +71,14 @@ fails() { # fails WHY CMD...: as step_fails, for a CMD that shows itself
 pause() {
   [ "${NETD_DEMO_NONINTERACTIVE:-0}" = 1 ] && return 0
   [ -t 0 ] && [ -t 1 ] || return 0
-  read -r -p "${_y}-- Enter to go on --${_n}" _ || true
+  printf '%s-- Enter to go on --%s' "$_y" "$_n"
+  # short reads in a loop: a Ctrl-C that lands just before read() blocks is only
+  # acted on when read returns (bash runs traps between commands)
+  local rc
+  while :; do
+    rc=0; read -r -t 1 _ || rc=$?
+    [ $rc -gt 128 ] || break    # 0: Enter; 1: end of input; >128: timeout, read again
+  done
 }
 _demo_sections=0
 section() {
@@ -266,13 +273,14 @@ _demo_cleanup() {
   local rc=$? i
   set +e
   trap '' INT TERM HUP   # a second Ctrl-C must not cut the cleanup short
-  for ((i=${#_demo_cleanups[@]}-1; i>=0; i--)); do eval "${_demo_cleanups[$i]}" >/dev/null 2>&1; done
+  for ((i=${#_demo_cleanups[@]}-1; i>=0; i--)); do timeout 120 bash -c "${_demo_cleanups[$i]}" >/dev/null 2>&1; done
   if [ -n "$ND_PID" ]; then
     # containers outlive netd by design: remove them through netd, so that their
     # monitors take their cgroups down; then sandboxes and networks
     local ids
-    ids=$(netctl ps -aq 2>/dev/null); [ -n "$ids" ] && netctl rm -f $ids >/dev/null 2>&1
-    ids=$(netctl sandbox ls -q 2>/dev/null); [ -n "$ids" ] && netctl sandbox rm $ids >/dev/null 2>&1
+    # (bounded: whatever is still running when these give up dies with the cgroups below)
+    ids=$(timeout 10 netctl ps -aq 2>/dev/null); [ -n "$ids" ] && timeout 30 netctl rm -f $ids >/dev/null 2>&1
+    ids=$(timeout 10 netctl sandbox ls -q 2>/dev/null); [ -n "$ids" ] && timeout 20 netctl sandbox rm $ids >/dev/null 2>&1
     if [ $rc -ne 0 ] && [ $rc -ne 130 ] && [ $rc -ne 143 ] && [ $rc -ne 129 ] && [ -f "$T/netd.log" ]; then
       echo "---- netd's log (last 30 lines) ----" >&2; tail -n 30 "$T/netd.log" >&2
     fi

@@ -64,6 +64,7 @@ int nd_etcd_url_check(const char *url, struct nd_error *err);
 /* Parses opts (copied), no I/O. */
 int nd_etcd_new(const struct nd_etcd_opts *o, struct nd_etcd **out, struct nd_error *err);
 void nd_etcd_free(struct nd_etcd *e);
+static inline void nd_etcd_freep(struct nd_etcd **e) { nd_etcd_free(*e); }
 /* "etcd://h:p,h:p" as configured (for messages and /info). */
 const char *nd_etcd_url(const struct nd_etcd *e);
 /* The endpoint that answered last ("h:p"), or the first one. */

@@ -119,6 +119,10 @@ static void update_health(struct netd_cluster *c, const struct nd_error *why)
 	}
 	if (atomic_exchange(&c->healthy, h) == h)
 		return;
+	if (h)
+		log_info("cluster store %s healthy", nd_etcd_url(c->etcd));
+	else
+		log_warn("cluster store unhealthy: %s", why ? why->msg : "?");
 	struct cmsg *m = calloc(1, sizeof(*m));
 	if (!m)
 		return;
@@ -157,6 +161,7 @@ static void on_session_lease(void *ud, int64_t lease)
 {
 	struct netd_cluster *c = ud;
 	atomic_store(&c->lease, lease);
+	log_info("cluster lease=%llx", (long long)lease);
 	save_lease(c, lease);
 	struct cmsg *m = calloc(1, sizeof(*m));
 	if (!m)
@@ -226,18 +231,10 @@ static void deliver(struct netd_cluster *c, struct cmsg *m)
 		break;
 	}
 	case M_LEASE:
-		log_info("cluster lease=%llx", (long long)m->lease);
 		if (c->hooks.on_lease)
 			c->hooks.on_lease(d, m->lease);
 		break;
 	case M_HEALTH:
-		if (m->healthy) {
-			log_info("cluster store %s healthy", nd_etcd_url(c->etcd));
-		} else {
-			pthread_mutex_lock(&c->mu);
-			log_warn("cluster store unhealthy: %s", c->last_error);
-			pthread_mutex_unlock(&c->mu);
-		}
 		if (c->hooks.on_health)
 			c->hooks.on_health(d, m->healthy);
 		break;

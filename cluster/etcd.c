@@ -183,6 +183,8 @@ static int endpoints_parse(const char *s, char **hosts, size_t *n, struct nd_err
 				return nd_error_set(err, -EINVAL, "empty endpoint after ','");
 		}
 	}
+	if (count == 0)
+		return nd_error_set(err, -EINVAL, "no etcd endpoint");
 	*n = count;
 	return 0;
 }

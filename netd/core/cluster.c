@@ -563,12 +563,15 @@ json_t *netd_cluster_info_json(const struct netd *d)
 	const char *state = healthy ? "healthy"
 			    : atomic_load(&c->session_health) == ND_ETCD_CONNECTING ? "connecting" : "unreachable";
 	int64_t lease = atomic_load(&c->lease);
-	char lease_hex[24];
+	char lease_hex[24], lease_dec[24];
 	snprintf(lease_hex, sizeof(lease_hex), "%llx", (long long)lease);
-	json_t *j = json_pack("{s:s, s:o, s:s, s:b, s:b, s:s, s:s, s:I, s:i, s:I, s:I, s:s, s:s}",
+	snprintf(lease_dec, sizeof(lease_dec), "%lld", (long long)lease);
+	/* the lease as etcdctl prints it (hex) and as the v3 API takes it
+	 * (decimal, a string: it does not fit a double) */
+	json_t *j = json_pack("{s:s, s:o, s:s, s:b, s:b, s:s, s:s, s:s, s:i, s:I, s:I, s:s, s:s}",
 			      "Store", nd_etcd_url(c->etcd), "Endpoints", eps, "Endpoint", nd_etcd_endpoint(c->etcd),
 			      "TLS", nd_etcd_tls(c->etcd), "Healthy", healthy, "State", state,
-			      "Lease", lease_hex, "LeaseID", (json_int_t)lease, "LeaseTTL", d->cfg.cluster_lease_ttl,
+			      "Lease", lease_hex, "LeaseID", lease_dec, "LeaseTTL", d->cfg.cluster_lease_ttl,
 			      "Revision", (json_int_t)c->rev,
 			      "WatchRevision", (json_int_t)nd_etcd_watch_rev(c->watch),
 			      "Advertise", c->advertise, "Prefix", ND_CLUSTER_PREFIX);

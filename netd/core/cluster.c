@@ -43,6 +43,7 @@ struct netd_cluster {
 	char lease_file[PATH_MAX];
 	uv_async_t async;
 	bool async_open;
+	bool closed;                     /* under mu: the async handle is closed, send nothing */
 	pthread_mutex_t mu;              /* guards the queue and last_error */
 	struct cmsg *head, *tail;
 	size_t queued;
@@ -74,6 +75,12 @@ static void cmsg_free(struct cmsg *m)
 static void enqueue(struct netd_cluster *c, struct cmsg *m)
 {
 	pthread_mutex_lock(&c->mu);
+	if (c->closed) {
+		/* shutting down: the loop no longer listens */
+		pthread_mutex_unlock(&c->mu);
+		cmsg_free(m);
+		return;
+	}
 	if (!c->hooks_set && c->queued >= CLUSTER_QUEUE_MAX) {
 		/* nobody listens yet: forget the changes, resync later */
 		for (struct cmsg *x = c->head, *nx; x; x = nx) {
@@ -90,8 +97,8 @@ static void enqueue(struct netd_cluster *c, struct cmsg *m)
 		c->head = m;
 	c->tail = m;
 	c->queued++;
+	uv_async_send(&c->async);    /* under mu: never after netd_cluster_close */
 	pthread_mutex_unlock(&c->mu);
-	uv_async_send(&c->async);
 }
 
 static bool kv_copy(struct nd_etcd_kv *dst, const struct nd_etcd_kv *src)
@@ -407,11 +414,27 @@ fail:
 	return rc;
 }
 
+void netd_cluster_close(struct netd *d)
+{
+	struct netd_cluster *c = d->cluster;
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->mu);
+	bool was = c->closed;
+	c->closed = true;
+	pthread_mutex_unlock(&c->mu);
+	if (!was && c->async_open && !uv_is_closing((uv_handle_t *)&c->async))
+		uv_close((uv_handle_t *)&c->async, NULL);
+}
+
 void netd_cluster_stop(struct netd *d)
 {
 	struct netd_cluster *c = d->cluster;
 	if (!c)
 		return;
+	pthread_mutex_lock(&c->mu);
+	c->closed = true;
+	pthread_mutex_unlock(&c->mu);
 	nd_etcd_watch_stop(c->watch);
 	nd_etcd_session_stop(c->session, false);
 	if (c->async_open && !uv_is_closing((uv_handle_t *)&c->async)) {
@@ -437,9 +460,13 @@ void netd_cluster_set_hooks(struct netd *d, const struct netd_cluster_hooks *h)
 	pthread_mutex_lock(&c->mu);
 	c->hooks = *h;
 	c->hooks_set = true;
-	bool dropped = TAKE_PTR(c->dropped);
+	bool dropped = c->dropped;
+	c->dropped = false;
+	bool closed = c->closed;
+	if (!closed)
+		uv_async_send(&c->async);
 	pthread_mutex_unlock(&c->mu);
-	if (dropped) {
+	if (dropped && !d->shutting_down) {
 		struct resync_job *r = calloc(1, sizeof(*r));
 		if (r) {
 			r->c = c;
@@ -448,7 +475,6 @@ void netd_cluster_set_hooks(struct netd *d, const struct netd_cluster_hooks *h)
 			nd_job_queue(d->loop, &r->j);
 		}
 	}
-	uv_async_send(&c->async);
 }
 
 /* ---- queries ------------------------------------------------------------------------------ */

@@ -47,6 +47,10 @@ struct netd_cluster_hooks {
  * Fails only on bad configuration (e.g. cluster-advertise names an interface
  * with no address). */
 int netd_cluster_start(struct netd *d, struct nd_error *err);
+/* Stops delivering to the loop and closes the loop handle: call on the loop
+ * thread when shutting down, before the handles are walked and closed
+ * (netd's signal handler does). Idempotent; the threads keep running. */
+void netd_cluster_close(struct netd *d);
 /* Stops the threads (after the loop ended). The lease is NOT revoked: its
  * id stays in <exec-root>/cluster.lease, and a netd restarted within the TTL
  * adopts it, so a restart does not make peers drop this host's endpoints; a

@@ -59,7 +59,25 @@ nd_stop
 nd_start --cluster-store etcd://10.97.0.1:2379 --cluster-advertise adv0 --cluster-lease-ttl 3
 poll 5 has -x true cl .Cluster.Healthy || fail "not healthy after restart"
 poll 3 has -x "$lease" cl .Cluster.Lease || fail "the lease was not kept across a restart: $lease -> $(netctl info --format json | jq -r .Cluster.Lease)"
+# a stop is quick (the watch and session threads end within a second)
+t0=$(date +%s%N)
 nd_stop
+ms=$(ms_since "$t0")
+[ "$ms" -lt 3000 ] || fail "netd took $ms ms to stop"
+log "netd with a cluster store stopped in $ms ms"
+
+# ---- a netd that dies: its lease (and every key under it) expires within TTL + 1 s
+nd_start --cluster-store etcd://10.97.0.1:2379 --cluster-advertise adv0 --cluster-lease-ttl 3
+poll 5 has -x true cl .Cluster.Healthy || fail "not healthy"
+lease=$(cl .Cluster.Lease)
+ETCDCTL e1 put /netd/v1/test/leased x --lease="$lease" >/dev/null
+nd_kill
+t0=$(date +%s%N)
+poll 6 bash -c "! ETCDCTL_API=3 etcdctl --endpoints 10.97.0.1:2379 lease list | grep -qx $lease" || fail "the dead netd's lease is still there"
+ms=$(ms_since "$t0")
+[ "$ms" -le 4000 ] || fail "lease of a dead netd expired after $ms ms (TTL 3 s)"
+[ -z "$(ETCDCTL e1 get /netd/v1/test/leased)" ] || fail "a key under the dead netd's lease survived"
+log "a killed netd's lease expired ${ms} ms after the kill (TTL 3 s)"
 
 # ---- refused at start, naming the option
 bad() {   # WHAT EXPECTED-TEXT ARGS...

@@ -250,6 +250,16 @@ static bool watch_message(struct nd_etcd_watch *w, const char *line, size_t len)
 	}
 	if (json_is_true(json_object_get(r, "created"))) {
 		w->created = true;
+		/* a store whose revision went back (restored from a backup, or a
+		 * new cluster at the same address) would make us wait for
+		 * revisions it will reach only much later: resync instead */
+		int64_t now = etcd__int(json_object_get(r, "header"), "revision", 0);
+		if (now > 0 && now < atomic_load(&w->rev)) {
+			log_debug("etcd watch prefix=%s: store revision %lld is behind ours %lld: resync", w->prefix,
+				  (long long)now, (long long)atomic_load(&w->rev));
+			w->compacted = true;
+			return false;
+		}
 		watch_set_health(w, ND_ETCD_HEALTHY, NULL);
 	}
 	if (json_is_true(json_object_get(r, "canceled"))) {

@@ -49,6 +49,25 @@ else
   log "overlay step skipped: the vxlan driver is not in this build"
 fi
 
+# ---- the fault helpers: etcd away and back, a host's netd killed and restarted
+cl() { lab_netctl "$1" info --format json | jq -r "$2"; }
+lab etcd stop >/dev/null
+for h in h1 h2 h3; do poll 5 has -x false cl $h .Cluster.Healthy || fail "$h still healthy without etcd"; done
+err=$(cl h1 .Cluster.Error)
+[[ "$err" == *"cluster store etcd://192.168.77.2:2379"* ]] || fail "h1's error does not name the store: $err"
+lab_netctl h1 network create local1 >/dev/null || fail "a local network could not be made on h1 without etcd"
+lab etcd start >/dev/null
+for h in h1 h2 h3; do poll 10 has -x true cl $h .Cluster.Healthy || fail "$h not healthy after etcd returned"; done
+lease2=$(cl h2 .Cluster.Lease)
+lease_gone() { local l; l=$(lab exec u env ETCDCTL_API=3 etcdctl --endpoints 192.168.77.2:2379 lease list) && ! grep -qx "$1" <<<"$l"; }
+lease_gone "$lease2" && fail "h2's lease $lease2 is not in etcd before the kill"
+lab netd h2 kill >/dev/null
+t0=$(date +%s%N)
+poll 7 lease_gone "$lease2" || fail "the killed netd's lease outlived its TTL"
+log "h2's netd killed: its lease expired after $(ms_since "$t0") ms (lease TTL 5 s)"
+lab netd h2 start >/dev/null
+assert_eq "$(cl h2 .Cluster.Healthy)" true "h2's netd restarted and healthy"
+
 t0=$(date +%s%N)
 lab down >/dev/null 2>&1 || fail "lab down failed"
 log "lab down: $(ms_since "$t0") ms"

@@ -20,6 +20,8 @@
  * dropped and a full resync is made instead (a netd without a global-scope
  * user would otherwise queue every change forever). */
 #define CLUSTER_QUEUE_MAX 4096
+/* how long netd's start waits for etcd's first answer */
+#define CLUSTER_START_WAIT_MS 2000
 
 enum cmsg_type { M_RESYNC, M_EVENTS, M_LEASE, M_HEALTH };
 
@@ -404,8 +406,20 @@ int netd_cluster_start(struct netd *d, struct nd_error *err)
 					 .on_state = on_watch_state, .ud = c };
 	if ((rc = nd_etcd_watch_start(c->etcd, ND_CLUSTER_PREFIX, 0, &wcb, &c->watch, err)) < 0)
 		return rc;
-	log_info("cluster store=%s advertise=%s lease-ttl=%d tls=%s", nd_etcd_url(c->etcd), c->advertise,
-		 cfg->cluster_lease_ttl, nd_etcd_tls(c->etcd) ? "yes" : "no");
+	/* Before the loop runs: wait (bounded) for etcd's first answer to the
+	 * session and the watch, so that a netd that answers its API has its
+	 * lease and the first resync queued for the net layer, or knows etcd is
+	 * unreachable; never "not connected yet" for a request right after
+	 * start. etcd down costs at most the bound. */
+	uint64_t t0 = nd_now_ns();
+	while ((atomic_load(&c->session_health) == ND_ETCD_CONNECTING ||
+		atomic_load(&c->watch_health) == ND_ETCD_CONNECTING) &&
+	       nd_now_ns() - t0 < CLUSTER_START_WAIT_MS * 1000000ULL)
+		usleep(2000);
+	log_info("cluster store=%s advertise=%s lease-ttl=%d tls=%s state=%s first-answer-ms=%llu", nd_etcd_url(c->etcd),
+		 c->advertise, cfg->cluster_lease_ttl, nd_etcd_tls(c->etcd) ? "yes" : "no",
+		 atomic_load(&c->healthy) ? "healthy" : "unreachable",
+		 (unsigned long long)((nd_now_ns() - t0) / 1000000));
 	return 0;
 fail:
 	nd_etcd_free(c->etcd);

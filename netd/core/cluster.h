@@ -42,8 +42,12 @@ struct netd_cluster_hooks {
 	void (*on_health)(struct netd *d, bool healthy);
 };
 
-/* Parses the cluster options, starts the session and the watch threads (no
- * blocking I/O on the caller). d->cluster stays NULL without cluster-store.
+/* Parses the cluster options, starts the session and the watch threads, and
+ * (before the loop runs) waits at most 2 s for etcd's first answer to both,
+ * so that once netd serves its API the lease is there and the first resync
+ * is queued for the hooks, or the store is known unreachable (never a
+ * "not connected yet" right after start). d->cluster stays NULL without
+ * cluster-store.
  * Fails only on bad configuration (e.g. cluster-advertise names an interface
  * with no address). */
 int netd_cluster_start(struct netd *d, struct nd_error *err);

@@ -26,7 +26,8 @@ ip link add adv0 type veth peer name adv1
 ip addr add 192.0.2.10/24 dev adv0
 ip link set adv0 up
 nd_start --cluster-store etcd://10.97.0.1:2379 --cluster-advertise adv0 --cluster-lease-ttl 3
-poll 5 has -x true cl .Cluster.Healthy || fail "cluster not healthy: $(netctl info --format json | jq -c .Cluster)"
+# no window after start in which global work would be refused "not connected yet"
+assert_eq "$(cl .Cluster.Healthy)" true "healthy as soon as netd answers"
 info=$(netctl info --format json)
 assert_eq "$(jq -r .ClusterStore <<<"$info")" "etcd://10.97.0.1:2379" "ClusterStore"
 assert_eq "$(jq -r .ClusterAdvertise <<<"$info")" "192.0.2.10" "ClusterAdvertise from the interface's address"
@@ -78,6 +79,22 @@ ms=$(ms_since "$t0")
 [ "$ms" -le 4000 ] || fail "lease of a dead netd expired after $ms ms (TTL 3 s)"
 [ -z "$(ETCDCTL e1 get /netd/v1/test/leased)" ] || fail "a key under the dead netd's lease survived"
 log "a killed netd's lease expired ${ms} ms after the kill (TTL 3 s)"
+
+# ---- etcd down when netd starts: netd starts anyway (the wait for etcd's
+# first answer is bounded), says unreachable, and connects when etcd comes
+etcd_kill e1
+ND_ROOT=$T/root-b ND_EXEC=$T/run-b
+t0=$(date +%s%N)
+nd_start --cluster-store etcd://10.97.0.1:2379 --cluster-advertise adv0 --cluster-lease-ttl 3
+ms=$(ms_since "$t0")
+[ "$ms" -lt 4000 ] || fail "netd took $ms ms to start with etcd down"
+log "netd started in $ms ms with etcd down"
+assert_eq "$(cl .Cluster.State)" unreachable "state with etcd down at start"
+netctl network create loc2 >/dev/null || fail "no local network with etcd down at start"
+eval "etcd_start e1 10.97.0.1"
+poll 10 has -x true cl .Cluster.Healthy || fail "not healthy once etcd came"
+[ "$(cl .Cluster.Lease)" != 0 ] || fail "no lease once etcd came"
+nd_stop
 
 # ---- refused at start, naming the option
 bad() {   # WHAT EXPECTED-TEXT ARGS...

@@ -155,7 +155,7 @@ const char *nd_etcd_health_name(enum nd_etcd_health h);   /* "connecting", "heal
  * lease (on_lease): the first one, and a replacement when the old one was
  * lost (it expired while etcd was unreachable): the owner then re-puts every
  * key it had attached to the lease. While unreachable it retries every
- * 500 ms. Callbacks run on the session thread, one at a time; they must not
+ * 250 ms. Callbacks run on the session thread, one at a time; they must not
  * call nd_etcd_session_stop. why is NULL when healthy. */
 struct nd_etcd_session;
 struct nd_etcd_session_cbs {

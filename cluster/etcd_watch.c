@@ -62,6 +62,9 @@ static bool stopper_sleep(struct stopper *s, long ms)
 
 /* ---- lease session ---------------------------------------------------------------- */
 
+/* while etcd does not answer: a try every 250 ms (plus the connect timeout) */
+#define SESSION_RETRY_MS 250
+
 struct nd_etcd_session {
 	struct nd_etcd *e;
 	long ttl_s;
@@ -94,7 +97,7 @@ static void *session_main(void *arg)
 			rc = nd_etcd_lease_keepalive(s->e, s->adopt, NULL, &err);
 			if (rc < 0 && rc != -ENOENT) {
 				session_set_health(s, ND_ETCD_UNREACHABLE, &err);
-				stopper_sleep(&s->st, 500);
+				stopper_sleep(&s->st, SESSION_RETRY_MS);
 				continue;
 			}
 			int64_t id = s->adopt;
@@ -114,7 +117,7 @@ static void *session_main(void *arg)
 			int64_t id = 0;
 			if ((rc = nd_etcd_lease_grant(s->e, s->ttl_s, &id, &err)) < 0) {
 				session_set_health(s, ND_ETCD_UNREACHABLE, &err);
-				stopper_sleep(&s->st, 500);
+				stopper_sleep(&s->st, SESSION_RETRY_MS);
 				continue;
 			}
 			atomic_store(&s->lease, id);
@@ -135,7 +138,7 @@ static void *session_main(void *arg)
 		}
 		if (rc < 0) {
 			session_set_health(s, ND_ETCD_UNREACHABLE, &err);
-			stopper_sleep(&s->st, 500);
+			stopper_sleep(&s->st, SESSION_RETRY_MS);
 			continue;
 		}
 		session_set_health(s, ND_ETCD_HEALTHY, NULL);

@@ -406,14 +406,14 @@ int netd_cluster_start(struct netd *d, struct nd_error *err)
 					 .on_state = on_watch_state, .ud = c };
 	if ((rc = nd_etcd_watch_start(c->etcd, ND_CLUSTER_PREFIX, 0, &wcb, &c->watch, err)) < 0)
 		return rc;
-	/* Before the loop runs: wait (bounded) for etcd's first answer to the
-	 * session and the watch, so that a netd that answers its API has its
-	 * lease and the first resync queued for the net layer, or knows etcd is
-	 * unreachable; never "not connected yet" for a request right after
-	 * start. etcd down costs at most the bound. */
+	/* Before the loop runs: wait (bounded) until the session has its lease
+	 * and the watch its first resync, so that a netd that answers its API
+	 * is in step with the cluster, not "connecting". The bound covers a
+	 * fresh underlay (the first SYNs wait for ARP, ~1 s); etcd down costs
+	 * at most the bound, then netd starts and keeps trying. */
 	uint64_t t0 = nd_now_ns();
-	while ((atomic_load(&c->session_health) == ND_ETCD_CONNECTING ||
-		atomic_load(&c->watch_health) == ND_ETCD_CONNECTING) &&
+	while (!(atomic_load(&c->session_health) == ND_ETCD_HEALTHY &&
+		 atomic_load(&c->watch_health) == ND_ETCD_HEALTHY) &&
 	       nd_now_ns() - t0 < CLUSTER_START_WAIT_MS * 1000000ULL)
 		usleep(2000);
 	log_info("cluster store=%s advertise=%s lease-ttl=%d tls=%s state=%s first-answer-ms=%llu", nd_etcd_url(c->etcd),

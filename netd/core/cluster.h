@@ -43,11 +43,11 @@ struct netd_cluster_hooks {
 };
 
 /* Parses the cluster options, starts the session and the watch threads, and
- * (before the loop runs) waits at most 2 s for etcd's first answer to both,
- * so that once netd serves its API the lease is there and the first resync
- * is queued for the hooks, or the store is known unreachable (never a
- * "not connected yet" right after start). d->cluster stays NULL without
- * cluster-store.
+ * (before the loop runs) waits at most 2 s until the session has its lease
+ * and the watch its first resync, so that once netd serves its API the lease
+ * is there and the first resync is queued for the hooks (with etcd down,
+ * netd starts after the 2 s, unhealthy, and keeps trying). d->cluster stays
+ * NULL without cluster-store.
  * Fails only on bad configuration (e.g. cluster-advertise names an interface
  * with no address). */
 int netd_cluster_start(struct netd *d, struct nd_error *err);

@@ -319,6 +319,13 @@ static size_t buf_write(char *data, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+static __thread long tl_connect_floor_ms;
+
+void etcd__thread_connect_floor(long ms)
+{
+	tl_connect_floor_ms = ms;
+}
+
 /* A dead peer (no RST: a partition, a host gone) is noticed in ~5 s on an
  * idle connection (the watch stream), not after the kernel's 15 minutes. */
 static int sockopt_cb(void *ud, curl_socket_t fd, curlsocktype purpose)
@@ -341,8 +348,9 @@ CURL *etcd__easy(struct nd_etcd *e, size_t i, const char *path, char *url_buf, s
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, e->connect_timeout_ms);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, e->timeout_ms);
+	long cto = e->connect_timeout_ms > tl_connect_floor_ms ? e->connect_timeout_ms : tl_connect_floor_ms;
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, cto);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, e->timeout_ms > cto ? e->timeout_ms : cto + 500);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 2L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 1L);

@@ -86,6 +86,7 @@ static void session_set_health(struct nd_etcd_session *s, enum nd_etcd_health h,
 static void *session_main(void *arg)
 {
 	struct nd_etcd_session *s = arg;
+	etcd__thread_connect_floor(ETCD_BACKGROUND_CONNECT_MS);
 	long period = s->ttl_s * 1000 / 3;
 	if (period < 100)
 		period = 100;
@@ -417,6 +418,7 @@ static int watch_stream(struct nd_etcd_watch *w, size_t i, struct nd_error *err)
 static void *watch_main(void *arg)
 {
 	struct nd_etcd_watch *w = arg;
+	etcd__thread_connect_floor(ETCD_BACKGROUND_CONNECT_MS);
 	long backoff = 100;
 	bool need_resync = atomic_load(&w->rev) < 0;
 	if (need_resync)

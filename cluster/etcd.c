@@ -388,10 +388,18 @@ int etcd__curl_error(struct nd_etcd *e, CURL *h, CURLcode rc, const char *errbuf
 	int code;
 	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr);
 	switch (rc) {
-	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_OPERATION_TIMEDOUT: {
+		/* not connected: nobody answers; connected: etcd is slow (a disk
+		 * that does not keep up with its fsyncs, no leader) */
+		curl_off_t t = 0;
+		curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &t);
 		code = -ETIMEDOUT;
-		why = "timed out";
+		if (t == 0)
+			why = "timed out";
+		else
+			return nd_error_set(err, code, "cluster store %s: no answer within %ld ms", e->url, e->timeout_ms);
 		break;
+	}
 	case CURLE_COULDNT_CONNECT:
 		code = oserr ? -(int)oserr : -ECONNREFUSED;
 		why = oserr ? strerror((int)oserr) : why;

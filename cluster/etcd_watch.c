@@ -406,7 +406,7 @@ static int watch_stream(struct nd_etcd_watch *w, size_t i, struct nd_error *err)
 	else if (cc != CURLE_OK)
 		rc = etcd__curl_error(w->e, h, cc, errbuf, err);
 	else
-		rc = nd_error_set(err, -ECONNRESET, "cluster store %s: the watch stream ended", w->e->url);
+		rc = nd_error_set(err, -ECONNRESET, "cluster store %s unreachable: the connection was closed", w->e->url);
 	if (rc != -ERANGE && !w->created && cc != CURLE_OK && cc != CURLE_ABORTED_BY_CALLBACK &&
 	    etcd__failover_ok(h, cc))
 		atomic_store(&w->e->cur, (i + 1) % w->e->nhosts);   /* try the next member next time */

@@ -54,6 +54,13 @@ void netd_usage(FILE *out)
 	      "                          matches is refused. None given: every certificate the CA\n"
 	      "                          signed is admin. In the file \"tls-roles\": [{\"role\":...,\n"
 	      "                          \"cn\":..., \"ou\":...}]. SIGHUP re-reads certificates and roles\n"
+	      "  --dns-resolv-conf FILE  the resolv.conf whose nameservers the embedded DNS resolver\n"
+	      "                          forwards to, re-read when it changes (default /etc/resolv.conf)\n"
+	      "  --dns-timeout-ms N      the resolver's timeout per upstream before it fails over;\n"
+	      "                          an upstream that timed out is skipped for 30 s (default 800)\n"
+	      "  --dns-default-bridge[=BOOL]\n"
+	      "                          containers only on the default bridge use the embedded\n"
+	      "                          resolver too (default false: the host's nameservers, as Docker)\n"
 	      "  --cleanup               remove everything this netd made on the host, print one\n"
 	      "                          line per thing removed, and exit: its containers (killed,\n"
 	      "                          cgroups, rootfs mounts and records removed), sandboxes'\n"
@@ -102,6 +109,9 @@ static const struct key keys[] = {
 	{ "tlskey", K_STR, OFF(tlskey) },
 	{ "insecure-tcp", K_BOOL, OFF(insecure_tcp) },
 	{ "tls-roles", K_ROLES, OFF(tls_roles) },
+	{ "dns-resolv-conf", K_STR, OFF(dns_resolv_conf) },
+	{ "dns-timeout-ms", K_INT, OFF(dns_timeout_ms) },
+	{ "dns-default-bridge", K_BOOL, OFF(dns_default_bridge) },
 };
 
 /* flag names that differ from their file keys (repeatable flags are singular) */
@@ -497,6 +507,9 @@ int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_
 		{ "tlskey", required_argument, NULL, 0 },
 		{ "insecure-tcp", optional_argument, NULL, 0 },
 		{ "tls-role", required_argument, NULL, 0 },
+		{ "dns-resolv-conf", required_argument, NULL, 0 },
+		{ "dns-timeout-ms", required_argument, NULL, 0 },
+		{ "dns-default-bridge", optional_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 'c' },
 		{ "cleanup", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
@@ -556,6 +569,10 @@ int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_
 		cfg->max_concurrent_downloads = 3;
 	if (!cfg->max_download_attempts)
 		cfg->max_download_attempts = 5;
+	if (!cfg->dns_timeout_ms)
+		cfg->dns_timeout_ms = 800;
+	if (cfg->dns_timeout_ms < 10 || cfg->dns_timeout_ms > 30000)
+		return nd_error_set(err, -EINVAL, "dns-timeout-ms %d: want 10..30000", cfg->dns_timeout_ms);
 	for (size_t i = 0; cfg->registry_mirrors && cfg->registry_mirrors[i]; i++)
 		if (!nd_str_has_prefix(cfg->registry_mirrors[i], "https://") && !nd_str_has_prefix(cfg->registry_mirrors[i], "http://"))
 			return nd_error_set(err, -EINVAL, "registry-mirrors: \"%s\" is not an http(s) URL", cfg->registry_mirrors[i]);
@@ -590,7 +607,7 @@ json_t *netd_config_to_json(const struct netd_config *cfg)
 			json_object_set_new(o, "ou", json_string(r->ou));
 		json_array_append_new(roles, o);
 	}
-	return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:b, s:s?, s:s?, s:o, s:o, s:o, s:i, s:i, s:o, s:b, s:s?, s:s?, s:s?, s:b, s:o}",
+	return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:b, s:s?, s:s?, s:o, s:o, s:o, s:i, s:i, s:o, s:b, s:s?, s:s?, s:s?, s:b, s:o, s:s?, s:i, s:b}",
 			 "root", cfg->root, "exec-root", cfg->exec_root, "socket", cfg->socket,
 			 "config", cfg->config_file, "log-level", levels[cfg->log_level],
 			 "storage-driver", cfg->storage_driver, "bpf-cgroup", cfg->bpf_cgroup,
@@ -601,7 +618,9 @@ json_t *netd_config_to_json(const struct netd_config *cfg)
 			 "max-download-attempts", cfg->max_download_attempts,
 			 "hosts", hosts, "tlsverify", cfg->tlsverify,
 			 "tlscacert", cfg->tlscacert, "tlscert", cfg->tlscert, "tlskey", cfg->tlskey,
-			 "insecure-tcp", cfg->insecure_tcp, "tls-roles", roles);
+			 "insecure-tcp", cfg->insecure_tcp, "tls-roles", roles,
+			 "dns-resolv-conf", cfg->dns_resolv_conf, "dns-timeout-ms", cfg->dns_timeout_ms,
+			 "dns-default-bridge", cfg->dns_default_bridge);
 }
 
 void netd_config_free(struct netd_config *cfg)
@@ -622,5 +641,6 @@ void netd_config_free(struct netd_config *cfg)
 	free(cfg->tlscacert);
 	free(cfg->tlscert);
 	free(cfg->tlskey);
+	free(cfg->dns_resolv_conf);
 	memset(cfg, 0, sizeof(*cfg));
 }

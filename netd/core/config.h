@@ -50,6 +50,9 @@ struct netd_config {
 	bool insecure_tcp;           /* --insecure-tcp: plain TCP allowed (warned at start) */
 	struct netd_tls_role tls_roles[NETD_CONFIG_MAX_ROLES]; /* --tls-role; key "tls-roles" */
 	size_t ntls_roles;           /* 0: every certificate the CA signed is admin */
+	char *dns_resolv_conf;       /* --dns-resolv-conf: the upstreams' resolv.conf; NULL = /etc/resolv.conf */
+	int dns_timeout_ms;          /* --dns-timeout-ms: per-upstream query timeout (default 800) */
+	bool dns_default_bridge;     /* --dns-default-bridge: the embedded resolver on the default bridge too */
 	bool cleanup;                /* --cleanup: remove what this netd made, then exit (flag only) */
 };
 

@@ -338,8 +338,11 @@ int netd_net_start(struct netd *d, struct nd_error *err)
 		return rc;
 	if ((rc = net_reconcile(d, true, err)) < 0)
 		return rc;
+	/* the resolver: names, a listener in every living sandbox, gateways (in place now) */
+	if ((rc = net__dns_engine_start(d, err)) < 0)
+		return rc;
 	for (struct net_network *n = ns->networks; n; n = n->next)
-		net_dns_start(d, n);   /* the gateways are in place now */
+		net_dns_start(d, n);
 	foreign_sync(ns, true);
 
 	uv_timer_init(d->loop, &ns->reconcile);
@@ -357,9 +360,10 @@ void netd_net_stop(struct netd *d)
 	struct net_network *next;
 	for (struct net_network *n = ns->networks; n; n = next) {
 		next = n->next;
-		net_dns_stop(n);
+		net_dns_stop(d, n);
 		net_network_free(n);
 	}
+	net__dns_engine_stop(d);
 	ipam_space_free(ns->space);
 	net_ports_close(d);   /* before the firewall it uses */
 	nd_fw_free(ns->fw);
@@ -399,6 +403,7 @@ void netd_net_info(struct netd *d, json_t *info)
 		"ForeignForwardRules", (int)f.rules,
 		"LegacyIptables", legacy));
 	net_ports_info(d, info);
+	net_dns_info(d, info);
 	json_t *drivers = json_array();
 	const struct nd_driver_ops *const *all = net__drivers(d);
 	for (size_t i = 0; all[i]; i++)

@@ -159,14 +159,26 @@ int net__dns_engine_start(struct netd *d, struct nd_error *err)
 	dns__host_refresh(eng, true);
 	if (eng->resolv_error[0])
 		log_warn("dns: %s: names outside netd's networks will not resolve until it is readable", eng->resolv_error);
+	log_info("dns: resolver on %s, %zu upstream%s from %s", DNS_LISTEN_ADDR, eng->nhost_ups,
+		 eng->nhost_ups == 1 ? "" : "s", eng->resolv_path);
 
-	/* every endpoint's names, then a listener for every living sandbox */
+	net__dns_walk(d);
+	return 0;
+}
+
+/* every endpoint's names, and a listener for every living sandbox that
+ * wants one (at start, and again once the owners' hook is there) */
+void net__dns_walk(struct netd *d)
+{
+	struct dns_engine *eng = engine(d);
+	if (!eng)
+		return;
 	uint64_t t0 = uv_hrtime();
 	struct nd_sandbox_list sbs = { 0 };
 	struct nd_error e = { 0 };
 	if (net_sandbox_list(d, &sbs, &e) < 0) {
 		log_error("dns: %s", e.msg);
-		return 0;
+		return;
 	}
 	size_t opened = 0;
 	for (size_t i = 0; i < sbs.n; i++) {
@@ -188,10 +200,9 @@ int net__dns_engine_start(struct netd *d, struct nd_error *err)
 		nd_endpoint_list_clear(&eps);
 	}
 	nd_sandbox_list_clear(&sbs);
-	log_info("dns: resolver up: %zu sandbox listener%s in %.1f ms, %zu upstream%s from %s", opened,
-		 opened == 1 ? "" : "s", (double)(uv_hrtime() - t0) / 1e6, eng->nhost_ups, eng->nhost_ups == 1 ? "" : "s",
-		 eng->resolv_path);
-	return 0;
+	if (opened)
+		log_info("dns: %zu sandbox listener%s opened in %.1f ms", opened, opened == 1 ? "" : "s",
+			 (double)(uv_hrtime() - t0) / 1e6);
 }
 
 void net__dns_engine_stop(struct netd *d)

@@ -166,6 +166,7 @@ void net__dns_endpoint_down(struct netd *d, const struct nd_endpoint_rec *ep);
 void net__dns_sandbox_gone(struct netd *d, const char *sandbox_id);
 void net__dns_network_gone(struct netd *d, const char *network_id);
 void net__dns_ports_forget(struct netd *d, const char *sandbox_id);
+void net__dns_walk(struct netd *d);
 
 /* ---- endpoints (endpoint.c) -------------------------------------------------- */
 

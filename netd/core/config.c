@@ -342,8 +342,12 @@ static int set_value(struct netd_config *cfg, const struct key *k, const char *s
 			if (!*s || *end || errno)
 				return nd_error_set(err, -EINVAL, "--%s: want an integer, not \"%s\"", k->name, s);
 		}
-		if (n < 1 || n > 64)
-			return nd_error_set(err, -EINVAL, "%s: %s must be between 1 and 64", j ? where : "flags", k->name);
+		long long lo = 1, hi = 64;
+		if (k->off == OFF(dns_timeout_ms))
+			lo = 10, hi = 30000;
+		if (n < lo || n > hi)
+			return nd_error_set(err, -EINVAL, "%s: %s must be between %lld and %lld", j ? where : "flags", k->name,
+					    lo, hi);
 		*(int *)dst = (int)n;
 		return 0;
 	}
@@ -571,8 +575,6 @@ int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_
 		cfg->max_download_attempts = 5;
 	if (!cfg->dns_timeout_ms)
 		cfg->dns_timeout_ms = 800;
-	if (cfg->dns_timeout_ms < 10 || cfg->dns_timeout_ms > 30000)
-		return nd_error_set(err, -EINVAL, "dns-timeout-ms %d: want 10..30000", cfg->dns_timeout_ms);
 	for (size_t i = 0; cfg->registry_mirrors && cfg->registry_mirrors[i]; i++)
 		if (!nd_str_has_prefix(cfg->registry_mirrors[i], "https://") && !nd_str_has_prefix(cfg->registry_mirrors[i], "http://"))
 			return nd_error_set(err, -EINVAL, "registry-mirrors: \"%s\" is not an http(s) URL", cfg->registry_mirrors[i]);

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # A small authoritative DNS server for the resolver tests (dnspython builds
 # and reads every message). Serves UDP and TCP on ADDR:PORT:
-#   ext.example    A 198.51.100.7, TTL 300
+#   ext.example, *.ext.example    A 198.51.100.7, TTL 300
 #   ttl.example    A 198.51.100.8, TTL 2
 #   big.example    TXT, about 1 KB: truncated over UDP without EDNS
 #   count.example  TXT: how many other queries this server answered (TTL 0)
@@ -36,7 +36,7 @@ def answer(wire, udp):
     if qn != "count.example.":
         with lock:
             count += 1
-    if qn == "ext.example." and qt == dns.rdatatype.A:
+    if (qn == "ext.example." or qn.endswith(".ext.example.")) and qt == dns.rdatatype.A:
         r.answer.append(dns.rrset.from_text(qn, 300, "IN", "A", "198.51.100.7"))
     elif qn == "ttl.example." and qt == dns.rdatatype.A:
         r.answer.append(dns.rrset.from_text(qn, 2, "IN", "A", "198.51.100.8"))

@@ -65,6 +65,7 @@ void dns__listener_close(struct dns_listener *l)
 		uv_close((uv_handle_t *)&l->udp, listener_handle_closed);
 	if (l->has_tcp && !uv_is_closing((uv_handle_t *)&l->tcp))
 		uv_close((uv_handle_t *)&l->tcp, listener_handle_closed);
+	listener_free_maybe(l);   /* the daemon's shutdown walk may have closed them already */
 }
 
 struct dns_listener *dns__listener_find(struct dns_engine *eng, const char *sandbox_id)

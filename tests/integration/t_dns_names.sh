@@ -100,7 +100,8 @@ assert_eq "$(D +short web3)" "$w2" "renamed"
 out=$(D +short web2); [ -z "$out" ] || fail "old name after rename: $out"
 
 log "netctl info shows the resolver"
-info=$(netctl info --format '{{json .DNS}}' 2>/dev/null || api GET /info | jq -c .DNS)
+info=$(netctl info --format json | jq -c .DNS)
+netctl info | grep -q "^DNS:" || fail "netctl info does not show the resolver"
 [[ "$(jq -r .Address <<<"$info")" == 127.0.0.11 && "$(jq -r .SandboxListeners <<<"$info")" -ge 5 ]] || fail "info: $info"
 [ "$(jq -r .AnsweredLocal <<<"$info")" -gt 10 ] || fail "info counters: $info"
 log "ok"

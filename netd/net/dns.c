@@ -88,7 +88,7 @@ void net__dns_endpoint_up(struct netd *d, const struct nd_endpoint_rec *ep, cons
 	struct dns_listener *l = dns__listener_find(eng, sb->id);
 	if (!l) {
 		if (dns__listener_open(eng, sb, &e) < 0) {
-			log_warn("dns: %s", e.msg);
+			log_warn("%s", e.msg);
 			return;
 		}
 		l = dns__listener_find(eng, sb->id);

@@ -170,7 +170,7 @@ static bool reverse_addr(const char *q, int *af, unsigned char addr[16])
 		*af = AF_INET;
 		return true;
 	}
-	if (l == 64 + sizeof(v6) - 1 && strcmp(q + 64, v6) == 0) {
+	if (l == 63 + sizeof(v6) - 1 && strcmp(q + 63, v6) == 0) {   /* 32 "x." labels, the last dot is v6's */
 		for (int i = 0; i < 32; i++) {
 			char c = q[2 * i];
 			if (q[2 * i + 1] != '.' || !isxdigit((unsigned char)c))

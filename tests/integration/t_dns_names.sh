@@ -69,6 +69,14 @@ grep -q "status: NOERROR" <<<"$out" && grep -q "ANSWER: 0" <<<"$out" || fail "AA
 out=$(D MX web1)
 grep -q "status: NOERROR" <<<"$out" || fail "MX web1: $out"
 
+log "AAAA and its PTR on an IPv6 network"
+netctl network create --ipv6 --subnet 10.96.0.0/24 --subnet fd96::/64 n6 >/dev/null
+netctl run -d --name six --net n6 bb sleep 300 >/dev/null
+six6=$(netctl inspect six | jq -r '.[0].NetworkSettings.Networks.n6.GlobalIPv6Address')
+SIX=$(nsk six)
+assert_eq "$(nsenter --net="$SIX" -- dig +short +time=2 +tries=1 @127.0.0.11 AAAA six)" "$six6" "AAAA six"
+assert_eq "$(nsenter --net="$SIX" -- dig +short +time=2 +tries=1 @127.0.0.11 -x "$six6")" "six.n6." "PTR of six's IPv6 address"
+
 log "PTR of a container address"
 out=$(D +short -x "$w1")
 assert_eq "$out" "web1.n1." "PTR"

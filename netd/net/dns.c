@@ -149,6 +149,7 @@ int net__dns_engine_start(struct netd *d, struct nd_error *err)
 	if (!eng)
 		return nd_error_set(err, -ENOMEM, "out of memory");
 	eng->d = d;
+	eng->default_bridge = d->cfg.dns_default_bridge;
 	ns->dnsr = eng;
 	snprintf(eng->resolv_path, sizeof(eng->resolv_path), "%s",
 		 d->cfg.dns_resolv_conf ? d->cfg.dns_resolv_conf : "/etc/resolv.conf");

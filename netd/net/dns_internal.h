@@ -42,6 +42,7 @@ struct dns_table {
 	char network_id[ND_ID_LEN + 1];
 	char network_name[ND_NAME_MAX + 1];
 	bool internal;
+	bool builtin;                    /* the default bridge: no names unless dns-default-bridge */
 	struct dns_entry *entries;
 	size_t nentries;
 	unsigned rotor;                  /* round robin of multi-address answers */
@@ -104,6 +105,7 @@ struct dns_client {
 
 struct dns_engine {
 	struct netd *d;
+	bool default_bridge;             /* dns-default-bridge: names on the default bridge too */
 	struct dns_table *tables;
 	uint64_t gen;                    /* bumps on every name change */
 	struct dns_listener *listeners;

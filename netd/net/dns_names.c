@@ -29,6 +29,7 @@ struct dns_table *dns__table_get(struct dns_engine *eng, const char *network_id,
 	for (char *p = t->network_name; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	t->internal = n->rec.internal;
+	t->builtin = n->rec.builtin;
 	t->next = eng->tables;
 	eng->tables = t;
 	return t;
@@ -133,6 +134,12 @@ void dns__scope_sandbox(struct dns_engine *eng, const char *sandbox_id, struct d
 	out->n = 0;
 	out->forward = false;
 	for (const struct dns_table *t = eng->tables; t && out->n < ARRAY_SIZE(out->tables); t = t->next) {
+		/* Docker's default bridge has no names (and forwards) */
+		if (t->builtin && !eng->default_bridge) {
+			for (const struct dns_entry *e = t->entries; e && !out->forward; e = e->next)
+				out->forward = strcmp(e->sandbox_id, sandbox_id) == 0;
+			continue;
+		}
 		for (const struct dns_entry *e = t->entries; e; e = e->next) {
 			if (strcmp(e->sandbox_id, sandbox_id) == 0) {
 				out->tables[out->n++] = t;

@@ -67,4 +67,11 @@ grep -q "dns: 6 sandbox listeners opened" "$ND_LOG" || grep "dns:" "$ND_LOG" | t
 log "names changed after the restart still answer at once"
 netctl run -d --name c7 --net n1 bb sleep 300 >/dev/null
 assert_eq "$(nsenter --net="${SBK[2]}" -- dig +short +time=2 +tries=1 @127.0.0.11 c7)" "$(ipn c7 n1)" "c7 after the restart"
+log "--dns-default-bridge: containers on the default bridge get the resolver too"
+nd_stop
+nd_start --dns-resolv-conf "$T/resolv.conf" --dns-default-bridge
+netctl run -d --name b1 bb sleep 300 >/dev/null
+netctl run -d --name b2 bb sleep 300 >/dev/null
+grep -qx 'nameserver 127.0.0.11' <<<"$(netctl exec b1 cat /etc/resolv.conf)" || fail "b1 resolv.conf: $(netctl exec b1 cat /etc/resolv.conf)"
+assert_eq "$(nsenter --net="$(sbk b1)" -- dig +short +time=2 +tries=1 @127.0.0.11 b2)" "$(ipn b2 bridge)" "b2 on the default bridge"
 log "ok"

@@ -119,16 +119,56 @@ static void put_rule(struct fw__batch *b, uint8_t proto, uint16_t port)
 	nftnl_rule_free(r);
 }
 
-int nd_fw_dns_redirect(uint16_t udp_port, uint16_t tcp_port, struct nd_error *err)
+static int found_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	*(bool *)data = true;
+	return 0;
+}
+
+/* the table is there (one GET; ENOENT: not) */
+static int table_exists(struct nd_fw *fw, bool *exists, struct nd_error *err)
+{
+	char buf[512] = { 0 };
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, NLM_F_ACK, fw->seq++);
+	struct nftnl_table *t = nftnl_table_alloc();
+	if (!t)
+		return nd_error_set(err, -ENOMEM, "nftables: out of memory");
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, DNS_TABLE);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	*exists = false;
+	struct nd_error e = { 0 };
+	int rc = fw__dump(fw, nlh, found_cb, exists, &e);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return nd_error_set(err, rc, "%s", e.msg);
+	return 0;
+}
+
+int nd_fw_dns_redirect(uint16_t udp_port, uint16_t tcp_port, bool keep, struct nd_error *err)
 {
 	struct nd_fw *fw;
 	int rc = nd_fw_open(DNS_TABLE, &fw, err);
 	if (rc < 0)
 		return rc;
+	/* Deleting a table whose chain is hooked waits for an RCU grace period
+	 * (~10-20 ms): a restarted netd that got its ports back keeps the table,
+	 * and a new sandbox's table is only created. */
+	bool exists = false;
+	if ((rc = table_exists(fw, &exists, err)) < 0) {
+		nd_fw_free(fw);
+		return rc;
+	}
+	if (exists && keep) {
+		nd_fw_free(fw);
+		return 0;
+	}
 	struct fw__batch b;
 	fw__batch_start(fw, &b);
-	put_table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE);   /* so that the delete finds one */
-	put_table(&b, NFT_MSG_DELTABLE, 0);
+	if (exists)
+		put_table(&b, NFT_MSG_DELTABLE, 0);
 	put_table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
 	put_chain(&b);
 	put_rule(&b, IPPROTO_UDP, udp_port);

@@ -306,7 +306,8 @@ static void *open_thread(void *p)
 		goto fail;
 	}
 	struct nd_error e = { 0 };
-	if (nd_fw_dns_redirect(j->uport, j->tport, &e) == 0) {
+	bool same = j->want_udp && j->uport == j->want_udp && j->tport == j->want_tcp;
+	if (nd_fw_dns_redirect(j->uport, j->tport, same, &e) == 0) {
 		j->redirected = true;
 		return NULL;   /* the thread ends in the sandbox's namespace: nothing else runs on it */
 	}

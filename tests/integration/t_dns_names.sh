@@ -28,7 +28,7 @@ netctl run -d --name lone --net ni bb sleep 300 >/dev/null
 ip_of() { netctl inspect "$1" | jq -r ".[0].NetworkSettings.Networks.$2.IPAddress"; }
 nsk() { netctl inspect "$1" | jq -r '.[0].NetworkSettings.SandboxKey'; }
 ASK=$(nsk asker)
-D() { nsenter --net="$ASK" -- dig +time=2 +tries=1 @127.0.0.11 "$@"; }
+D() { nsenter --net="$ASK" -- dig +time=2 +tries=2 @127.0.0.11 "$@"; }
 w1=$(ip_of web1 n1); w2=$(ip_of web2 n1); oth=$(ip_of other n2)
 id1=$(netctl inspect web1 | jq -r '.[0].Id')
 

@@ -13,6 +13,7 @@ PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3   # Debian's, with py
 $PY -c 'import dns.message' 2>/dev/null || skip "dnspython missing (python3-dnspython)"
 
 ctr_setup
+
 printf 'nameserver 192.0.2.53\n' >"$T/resolv.conf"
 nd_start --dns-resolv-conf "$T/resolv.conf"
 netctl network create n1 >/dev/null
@@ -30,11 +31,11 @@ nsenter --net="$OWN" -- $PY "$NETD_SRC/tests/integration/dns_upstream.py" 0.0.0.
 on_exit "kill $! 2>/dev/null"
 poll 10 test -f "$T/own.ready" || fail "the container's server could not bind 0.0.0.0:53: $(cat "$T/own.log")"
 C2=$(sbk c2)
-assert_eq "$(nsenter --net="$C2" -- dig +short +time=2 +tries=1 @"$own_ip" id.example TXT)" '"own"' "c1's server over UDP"
-assert_eq "$(nsenter --net="$C2" -- dig +tcp +short +time=2 +tries=1 @"$own_ip" id.example TXT)" '"own"' "c1's server over TCP"
+assert_eq "$(nsenter --net="$C2" -- dig +short +time=2 +tries=2 @"$own_ip" id.example TXT)" '"own"' "c1's server over UDP"
+assert_eq "$(nsenter --net="$C2" -- dig +tcp +short +time=2 +tries=2 @"$own_ip" id.example TXT)" '"own"' "c1's server over TCP"
 out=$(netctl exec c2 nslookup id.example "$own_ip" 2>&1); grep -q 'own' <<<"$out" || fail "busybox to c1's server: $out"
-assert_eq "$(nsenter --net="$OWN" -- dig +short +time=2 +tries=1 @127.0.0.11 c2)" "$(ipn c2 n1)" "c1 through 127.0.0.11"
-assert_eq "$(nsenter --net="$OWN" -- dig +tcp +short +time=2 +tries=1 @127.0.0.11 c3)" "$(ipn c3 n1)" "c1 through 127.0.0.11 (TCP)"
+assert_eq "$(nsenter --net="$OWN" -- dig +short +time=2 +tries=2 @127.0.0.11 c2)" "$(ipn c2 n1)" "c1 through 127.0.0.11"
+assert_eq "$(nsenter --net="$OWN" -- dig +tcp +short +time=2 +tries=2 @127.0.0.11 c3)" "$(ipn c3 n1)" "c1 through 127.0.0.11 (TCP)"
 out=$(netctl exec c1 nslookup c3 2>&1); grep -q "$(ipn c3 n1)" <<<"$out" || fail "busybox in c1: $out"
 
 log "kill -9, start again: every resolver answers within 1 s"
@@ -66,12 +67,12 @@ grep -q "dns: 6 sandbox listeners opened" "$ND_LOG" || grep "dns:" "$ND_LOG" | t
 
 log "names changed after the restart still answer at once"
 netctl run -d --name c7 --net n1 bb sleep 300 >/dev/null
-assert_eq "$(nsenter --net="${SBK[2]}" -- dig +short +time=2 +tries=1 @127.0.0.11 c7)" "$(ipn c7 n1)" "c7 after the restart"
+assert_eq "$(nsenter --net="${SBK[2]}" -- dig +short +time=2 +tries=2 @127.0.0.11 c7)" "$(ipn c7 n1)" "c7 after the restart"
 log "--dns-default-bridge: containers on the default bridge get the resolver too"
 nd_stop
 nd_start --dns-resolv-conf "$T/resolv.conf" --dns-default-bridge
 netctl run -d --name b1 bb sleep 300 >/dev/null
 netctl run -d --name b2 bb sleep 300 >/dev/null
 grep -qx 'nameserver 127.0.0.11' <<<"$(netctl exec b1 cat /etc/resolv.conf)" || fail "b1 resolv.conf: $(netctl exec b1 cat /etc/resolv.conf)"
-assert_eq "$(nsenter --net="$(sbk b1)" -- dig +short +time=2 +tries=1 @127.0.0.11 b2)" "$(ipn b2 bridge)" "b2 on the default bridge"
+assert_eq "$(nsenter --net="$(sbk b1)" -- dig +short +time=2 +tries=2 @127.0.0.11 b2)" "$(ipn b2 bridge)" "b2 on the default bridge"
 log "ok"

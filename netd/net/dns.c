@@ -87,13 +87,15 @@ void net__dns_endpoint_up(struct netd *d, const struct nd_endpoint_rec *ep, cons
 		return;
 	struct dns_listener *l = dns__listener_find(eng, sb->id);
 	if (!l) {
+		uint64_t t0 = uv_hrtime();
 		if (dns__listener_open(eng, sb, &e) < 0) {
 			log_warn("%s", e.msg);
 			return;
 		}
 		l = dns__listener_find(eng, sb->id);
-		log_debug("dns: sandbox=%.12s: resolver on %s (udp %u, tcp %u%s)", sb->id, DNS_LISTEN_ADDR, l->udp_port,
-			  l->tcp_port, l->redirected ? ", redirected from :53" : "");
+		log_debug("dns: sandbox=%.12s: resolver on %s (udp %u, tcp %u%s) in %.2f ms", sb->id, DNS_LISTEN_ADDR,
+			  l->udp_port, l->tcp_port, l->redirected ? ", redirected from :53" : "",
+			  (double)(uv_hrtime() - t0) / 1e6);
 	}
 	listener_config(eng, l, &ow);
 }

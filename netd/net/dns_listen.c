@@ -267,9 +267,11 @@ static int bind_port(int type, uint16_t port, uint16_t *got)
 	int fd = socket(AF_INET, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	int on = 1;
+	int on = 1, rcvbuf = 1 << 20;
 	if (type == SOCK_STREAM)
 		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	else   /* a burst waits here while the loop is busy, rather than being dropped */
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
 	inet_pton(AF_INET, DNS_LISTEN_ADDR, &sa.sin_addr);
 	socklen_t sl = sizeof(sa);

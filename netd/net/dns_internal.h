@@ -126,6 +126,9 @@ struct dns_engine {
 	uint64_t queries, answered_local, forwarded, cache_hits, nxdomain, servfail, refused_busy, truncated;
 	size_t inflight, tcp_conns;
 	uint64_t lat_hist[8];            /* local answers: <10us,<50,<100,<250,<500,<1ms,<10ms,more */
+	/* every listener's UDP datagrams land here: each is handled (answered,
+	 * or copied into a forward) before the next one is read */
+	uint8_t rbuf[65536];
 };
 
 uint64_t dns__now_ms(struct dns_engine *eng);
@@ -173,8 +176,6 @@ struct dns_listener {
 	struct dns_scope scope;
 	size_t ups[DNS_MAX_UPSTREAMS], nups; /* the container's --dns; 0 = the host's */
 	uint64_t queries;
-	uint8_t buf[65536];
-	bool busy;
 };
 
 struct dns_conn {

@@ -82,7 +82,7 @@ static void udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	(void)suggested;
 	struct dns_listener *l = h->data;
-	*buf = uv_buf_init((char *)l->buf, sizeof(l->buf));
+	*buf = uv_buf_init((char *)l->eng->rbuf, sizeof(l->eng->rbuf));
 }
 
 static void scope_of(struct dns_listener *l)

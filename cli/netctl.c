@@ -37,6 +37,8 @@ static const struct cli_cmd top_cmds[] = {
 	{ "stats", "Show containers' resource use", cmd_stats, NULL },
 	{ "version", "Show the netctl and netd versions", cmd_version, NULL },
 	{ "info", "Show what netd runs and how", cmd_info, NULL },
+	{ "topology", "Draw networks, sandboxes, endpoints and ports (json, dot, svg)", cmd_topology, NULL },
+	{ "ui", "Serve a live web view of the topology on 127.0.0.1", cmd_ui, NULL },
 	{ "tls", "Make certificates for netd's TCP listener (tls init)", NULL, cli_tls_cmds },
 	{ NULL },
 };
@@ -131,7 +133,7 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	struct cli cli = { .prog = "netctl" };
+	struct cli cli = { .prog = "netctl", .opts = &co };
 	struct nd_error err = { 0 };
 	if (client_new(&co, &cli.client, &err) < 0)
 		return cli_fail(&err);

@@ -13,6 +13,7 @@ enum cli_format { CLI_FMT_TABLE, CLI_FMT_JSON };
 struct cli {
 	struct client *client;
 	const char *prog;          /* "netctl network create" for messages */
+	const struct client_opts *opts; /* the global options (-H, TLS), for commands that open more clients */
 };
 
 struct cli_cmd {
@@ -82,6 +83,9 @@ int cli_mount_option(json_t *body, const char *opt, const char *arg, struct nd_e
 extern const struct cli_cmd cli_tls_cmds[];
 int cmd_version(struct cli *cli, int argc, char **argv);
 int cmd_info(struct cli *cli, int argc, char **argv);
+/* cmd_topology.c, cli/ui/ui.c: the picture of the networks, and its live web view */
+int cmd_topology(struct cli *cli, int argc, char **argv);
+int cmd_ui(struct cli *cli, int argc, char **argv);
 
 /* cmd_ops.c: container operations */
 int cmd_pause(struct cli *cli, int argc, char **argv);

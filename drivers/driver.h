@@ -154,7 +154,13 @@ struct nd_driver_ops {
 	 * the sandboxes'); never anything else. */
 	int (*sweep)(struct nd_drv_ctx *ctx, const struct nd_drv_records *rec, struct nd_error *err);
 	/* May be NULL. What `network inspect` shows of the network's kernel
-	 * side beyond Docker's fields (a new JSON object, or NULL). */
+	 * side beyond Docker's fields (a new JSON object, or NULL), read live
+	 * from the kernel. Its member "Links" (GET /topology draws it, see
+	 * docs/topology.md) lists the interfaces in netd's namespace that make
+	 * the network, one nd_nl_link_status() object each: {Name, Kind,
+	 * Ifindex, Role ("bridge", "parent", "vxlan", ...), Owned (netd made
+	 * it), Up, Mac, Mtu, Addresses (global scope), VNI for a vxlan device}, or {Name, Role, Owned,
+	 * Missing: true} when the kernel has no such link. */
 	json_t *(*network_status)(struct nd_drv_ctx *ctx, const struct nd_drv_network *net);
 };
 

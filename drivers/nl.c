@@ -13,6 +13,7 @@
 #include <netlink/attr.h>
 #include <netlink/route/route.h>
 #include <netlink/route/nexthop.h>
+#include <netlink/route/link/vxlan.h>
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -508,4 +509,46 @@ int nd_sysctl_set(const char *path, const char *value, struct nd_error *err)
 	if (lseek(fd, 0, SEEK_SET) < 0 || write(fd, value, strlen(value)) < 0)
 		return nd_error_set(err, -errno, "write %s=%s: %s", full, value, strerror(errno));
 	return 0;
+}
+
+json_t *nd_nl_link_status(struct nd_nl *nl, const char *name, const char *role, bool owned)
+{
+	json_t *o = json_pack("{s:s, s:s, s:b}", "Name", name, "Role", role, "Owned", owned);
+	if (!o)
+		return NULL;
+	struct rtnl_link *l = NULL;
+	if (nd_nl_link_get(nl, name, &l) < 0) {
+		json_object_set_new(o, "Missing", json_true());
+		return o;
+	}
+	char mac[32] = "";
+	struct nl_addr *a = rtnl_link_get_addr(l);
+	if (a)
+		nl_addr2str(a, mac, sizeof(mac));
+	const char *kind = rtnl_link_get_type(l);
+	json_object_set_new(o, "Kind", json_string(kind ? kind : "device"));
+	json_object_set_new(o, "Ifindex", json_integer(rtnl_link_get_ifindex(l)));
+	json_object_set_new(o, "Up", json_boolean(rtnl_link_get_flags(l) & IFF_UP));
+	json_object_set_new(o, "Mac", json_string(mac));
+	json_object_set_new(o, "Mtu", json_integer(rtnl_link_get_mtu(l)));
+	uint32_t vni;
+	if (kind && strcmp(kind, "vxlan") == 0 && rtnl_link_vxlan_get_id(l, &vni) == 0)
+		json_object_set_new(o, "VNI", json_integer(vni));
+	/* its addresses of global scope (a bridge's gateways) */
+	json_t *addrs = json_array();
+	struct nl_cache *cache = NULL;
+	int ifindex = rtnl_link_get_ifindex(l);
+	if (addrs && rtnl_addr_alloc_cache(nl->sk, &cache) >= 0) {
+		for (struct nl_object *ob = nl_cache_get_first(cache); ob; ob = nl_cache_get_next(ob)) {
+			struct rtnl_addr *ad = (struct rtnl_addr *)ob;
+			char s[INET6_ADDRSTRLEN + 8];
+			if (rtnl_addr_get_ifindex(ad) == ifindex && rtnl_addr_get_scope(ad) == RT_SCOPE_UNIVERSE &&
+			    rtnl_addr_get_local(ad) && nl_addr2str(rtnl_addr_get_local(ad), s, sizeof(s)))
+				json_array_append_new(addrs, json_string(s));
+		}
+		nl_cache_free(cache);
+	}
+	json_object_set_new(o, "Addresses", addrs ? addrs : json_array());
+	rtnl_link_put(l);
+	return o;
 }

@@ -75,6 +75,12 @@ int nd_nl_link_up(struct nd_nl *nl, struct rtnl_link *link, struct nd_error *err
  * e.g. IFLA_BRPORT_ISOLATED. */
 int nd_nl_brport_set_u8(struct nd_nl *nl, int ifindex, int attr, uint8_t value, struct nd_error *err);
 
+/* A live description of the link called name in this socket's namespace,
+ * for network_status's "Links" (see drivers/driver.h): {Name, Kind,
+ * Ifindex, Role, Owned, Up, Mac, Mtu, Addresses} (+ VNI for a vxlan device). A link
+ * that is absent is {Name, Role, Owned, Missing: true}. NULL: out of memory. */
+json_t *nd_nl_link_status(struct nd_nl *nl, const char *name, const char *role, bool owned);
+
 /* Runs fn in the network namespace netns_fd from a short-lived thread that
  * setns()es, opens its own socket, runs fn and exits; the caller's thread
  * never changes namespace. Returns fn's result; fn fills err. */

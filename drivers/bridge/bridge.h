@@ -60,6 +60,7 @@ int bridge__fw_del(struct nd_drv_ctx *ctx, const struct nd_drv_network *net,
 int bridge__network_create(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_error *err);
 int bridge__network_delete(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_error *err);
 int bridge__network_restore(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_error *err);
+json_t *bridge__network_status(struct nd_drv_ctx *ctx, const struct nd_drv_network *net);
 
 /* endpoint.c */
 int bridge__endpoint_create(struct nd_drv_ctx *ctx, struct nd_drv_network *net,

@@ -189,3 +189,19 @@ int bridge__network_delete(struct nd_drv_ctx *ctx, struct nd_drv_network *net, s
 	}
 	return r;
 }
+
+/* network inspect's DriverState and the topology: the bridge as the kernel has it now. */
+json_t *bridge__network_status(struct nd_drv_ctx *ctx, const struct nd_drv_network *net)
+{
+	char br[IFNAMSIZ];
+	if (bridge__bridge_name_of(net, br, NULL) < 0)
+		return NULL;
+	struct nd_nl nl;
+	if (nd_nl_open(&nl, NULL) < 0)
+		return NULL;
+	json_t *link = nd_nl_link_status(&nl, br, "bridge", true);
+	nd_nl_close(&nl);
+	if (!link)
+		return NULL;
+	return json_pack("{s:s, s:[o]}", "Bridge", br, "Links", link);
+}

@@ -587,6 +587,23 @@ json_t *macvlan__network_status(struct nd_drv_ctx *ctx, const struct nd_drv_netw
 	json_t *st = json_pack("{s:s, s:s, s:s}", "Parent", link, "ParentKind", what, "Mode", macvlan__mode_name(o.mode));
 	if (!st)
 		return NULL;
+	/* the links as the kernel has them now (drivers/driver.h: "Links") */
+	struct nd_nl nl;
+	if (nd_nl_open(&nl, NULL) == 0) {
+		bool made = !o.parent[0] || (o.vlan && json_is_true(json_object_get(net->data, "vlan_created")));
+		json_t *links = json_array();
+		json_array_append_new(links, nd_nl_link_status(&nl, link, "parent", made));
+		char peer[IFNAMSIZ] = "";
+		if (!o.parent[0] && macvlan__name("mvo", net->id, peer) == 0)   /* the internal pair's far end */
+			json_array_append_new(links, nd_nl_link_status(&nl, peer, "parent-peer", true));
+		if (o.host_access) {
+			char hl[IFNAMSIZ] = "";
+			if (macvlan__name("mvh", net->id, hl) == 0)
+				json_array_append_new(links, nd_nl_link_status(&nl, hl, "host-access", true));
+		}
+		nd_nl_close(&nl);
+		json_object_set_new(st, "Links", links);
+	}
 	if (!o.host_access) {
 		json_object_set_new(st, "HostAccess", json_pack("{s:b, s:s}", "Enabled", 0, "Note",
 			"the host cannot reach the containers through their parent (the kernel does not pass frames "

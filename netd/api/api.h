@@ -102,6 +102,9 @@ bool api_pseudo_network_refuse(struct netd *d, struct http_req *req, const char 
 void api_shape_image(const struct http_req *req, json_t *img);
 void api_shape_container_inspect(const struct http_req *req, json_t *v);
 
+/* api_topology.c: GET /topology */
+void api_topology(struct http_req *req, void *ctx);
+
 /* api_events.c: GET /events */
 void api_events(struct http_req *req, void *ctx);
 

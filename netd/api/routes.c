@@ -12,6 +12,7 @@ const struct http_route netd_routes[] = {
 	{ "GET", "/version", api_version, 0 },
 	{ "GET", "/info", api_info, 0 },
 	{ "GET", "/events", api_events, 0 },
+	{ "GET", "/topology", api_topology, 0 },
 	{ "GET", "/system/df", api_system_df, 0 },
 	{ "POST", "/build/prune", api_build_prune, 0 },
 

@@ -334,3 +334,22 @@ void ctr_health_observe(struct netd *d, void (*fn)(void *ud, const char *id, con
 
 /* net_hooks.c: registers what containers plug into the net layer */
 void ctr__net_hooks_register(struct netd *d);
+
+/* topology.c: the net layer's topology with the containers on it */
+struct ctr_topo_container {
+	char id[ND_ID_LEN + 1];
+	char name[ND_NAME_MAX + 1];
+	char image[256];             /* Config.Image as the user gave it */
+	char status[16];             /* created, running, exited, ... */
+	char sandbox_id[ND_ID_LEN + 1];
+	json_t *port_mappings;       /* its published ports, [{Proto, HostIp, HostPort, ContainerIp,
+	                              * ContainerPort}] (owned, never NULL) */
+};
+struct ctr_topology {
+	struct net_topology *net;    /* borrowed from the net layer for the callback */
+	struct ctr_topo_container *containers;
+	size_t ncontainers;
+};
+typedef void (*ctr_topology_cb)(void *data, int rc, const struct nd_error *err, const struct ctr_topology *t);
+/* Reads the topology (net_topology_read) and adds the containers; cb on the loop. */
+void ctr_topology_read(struct netd *d, ctr_topology_cb cb, void *data);

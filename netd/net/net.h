@@ -308,3 +308,51 @@ void net__endpoint_ports_del(struct netd *d, const struct nd_endpoint_rec *ep);
 
 /* net.c: reconcile */
 int net_reconcile(struct netd *d, bool startup, struct nd_error *err);
+
+/* ---- topology (topology.c): what netd records, as the kernel has it now ------ */
+
+#define NET_TOPO_ADDRS 8
+/* One interface read live by rtnetlink; kind "" when the kernel has none of that name. */
+struct net_topo_link {
+	char name[IFNAMSIZ];
+	char kind[24];               /* "veth", "macvlan", "bridge", "vxlan", ... */
+	int ifindex;
+	int link_ifindex;            /* IFLA_LINK: a veth's peer, a macvlan child's parent */
+	char master[IFNAMSIZ];       /* the bridge it is a port of, "" = none */
+	char mac[18];
+	unsigned mtu;
+	bool up;
+	int naddrs;
+	char addrs[NET_TOPO_ADDRS][64];  /* CIDRs of global scope */
+};
+struct net_topo_endpoint {
+	struct nd_endpoint_rec rec;
+	struct net_topo_link inner;  /* rec.ifname in the sandbox */
+	struct net_topo_link outer;  /* in netd's namespace: the link inner.link_ifindex names (a veth's
+	                              * host end, a macvlan child's parent); kind "" = none */
+};
+struct net_topo_sandbox {
+	struct nd_sandbox_rec rec;
+	bool alive;                  /* its namespace could be entered */
+};
+struct net_topo_network {
+	struct nd_network_rec rec;   /* a copy (maps referenced) */
+	const char *driver_scope;    /* the driver's scope ("local", "global"): static */
+	json_t *driver_state;        /* network_status, owned, NULL when the driver has none */
+};
+struct net_topology {
+	char hostname[256];
+	struct net_topo_network *networks;
+	size_t nnetworks;
+	struct net_topo_sandbox *sandboxes;
+	size_t nsandboxes;
+	struct net_topo_endpoint *endpoints;
+	size_t nendpoints;
+};
+void net_topology_clear(struct net_topology *t);
+/* Takes the records and the drivers' network_status on the loop, reads the
+ * interfaces of every sandbox (a short-lived thread in each namespace) and
+ * netd's own in the pool, then calls cb on the loop; t is the callee's to
+ * clear (net_topology_clear) and only valid during cb. */
+typedef void (*net_topology_cb)(void *data, int rc, const struct nd_error *err, struct net_topology *t);
+void net_topology_read(struct netd *d, net_topology_cb cb, void *data);

@@ -8,8 +8,10 @@
  * does not answer within dns-timeout-ms is marked dead for DNS_DEAD_MS and
  * the next one is tried at once; later queries skip it, so a dead first
  * upstream costs one timeout, not one per query. UDP queries go out over
- * UDP (EDNS0 as the client sent it; a truncated answer goes back truncated,
- * and the client asks again over TCP), TCP queries over TCP. At most
+ * UDP (EDNS0 as the client sent it), TCP queries over TCP. A truncated UDP
+ * answer to a client whose EDNS buffer is larger than what came is asked
+ * again over TCP, and goes back whole when it fits that buffer (else
+ * truncated: the client asks again over TCP itself). At most
  * DNS_MAX_INFLIGHT queries are forwarded at once (more: SERVFAIL at once).
  * Answers (NOERROR, NXDOMAIN) are cached for their smallest TTL (negative
  * ones for the SOA's minimum), served with TTLs counted down. */
@@ -317,11 +319,13 @@ struct fwd_query {
 	size_t qlen;
 	ldns_pkt *qp;
 	size_t ups[DNS_MAX_UPSTREAMS], nups, tried;
-	bool tcp;
+	bool tcp;                        /* the upstream transport (the client's, or TCP after TC) */
 	uv_timer_t timer;
 	struct fwd_attempt *cur;
 	bool done;
 };
+
+static int attempt_start(struct fwd_query *fq, size_t up);
 
 static void attempt_closed(uv_handle_t *h)
 {
@@ -349,14 +353,39 @@ static void query_freed(uv_handle_t *h)
 	free(fq);
 }
 
-static void query_finish(struct fwd_query *fq, const uint8_t *w, size_t n)
+/* an answer too large for a UDP client: its header and question, TC set */
+static void reply_truncated(struct fwd_query *fq, ldns_pkt *ans)
+{
+	fq->eng->truncated++;
+	ldns_rr_list_deep_free(ldns_pkt_answer(ans));
+	ldns_rr_list_deep_free(ldns_pkt_authority(ans));
+	ldns_rr_list_deep_free(ldns_pkt_additional(ans));
+	ldns_pkt_set_answer(ans, ldns_rr_list_new());
+	ldns_pkt_set_authority(ans, ldns_rr_list_new());
+	ldns_pkt_set_additional(ans, ldns_rr_list_new());
+	ldns_pkt_set_ancount(ans, 0);
+	ldns_pkt_set_nscount(ans, 0);
+	ldns_pkt_set_arcount(ans, 0);
+	ldns_pkt_set_tc(ans, true);
+	uint8_t *w = NULL;
+	size_t n = 0;
+	if (ldns_pkt2wire(&w, ans, &n) == LDNS_STATUS_OK)
+		dns__reply(&fq->cl, w, n);
+	else
+		dns__client_drop(&fq->cl);
+	free(w);
+}
+
+static void query_finish_pkt(struct fwd_query *fq, const uint8_t *w, size_t n, ldns_pkt *ans)
 {
 	if (fq->done)
 		return;
 	fq->done = true;
 	fq->eng->inflight--;
 	attempt_end(fq->cur);
-	if (w)
+	if (w && n > fq->cl.max && ans)
+		reply_truncated(fq, ans);
+	else if (w)
 		dns__reply(&fq->cl, w, n);
 	else {
 		fq->eng->servfail++;
@@ -364,6 +393,11 @@ static void query_finish(struct fwd_query *fq, const uint8_t *w, size_t n)
 	}
 	uv_timer_stop(&fq->timer);
 	uv_close((uv_handle_t *)&fq->timer, query_freed);
+}
+
+static void query_finish(struct fwd_query *fq, const uint8_t *w, size_t n)
+{
+	query_finish_pkt(fq, w, n, NULL);
 }
 
 static void attempt_next(struct fwd_query *fq);
@@ -392,9 +426,22 @@ static void attempt_answer(struct fwd_attempt *a, const uint8_t *w, size_t n)
 	struct dns_upstream *u = &fq->eng->ups[a->up];
 	u->answered++;
 	u->dead_until = 0;
+	if (!fq->tcp && ldns_pkt_tc(ans) && fq->cl.max > n) {
+		/* the client takes more than the upstream sent over UDP: ask it over TCP */
+		size_t up = a->up;
+		attempt_end(a);
+		fq->tcp = true;
+		ldns_pkt_free(ans);
+		if (attempt_start(fq, up) == 0) {
+			uv_timer_start(&fq->timer, on_timeout, (uint64_t)fq->eng->d->cfg.dns_timeout_ms, 0);
+			return;
+		}
+		query_finish(fq, NULL, 0);
+		return;
+	}
 	cache_put(fq->eng, fq->qp, ans);
+	query_finish_pkt(fq, w, n, ans);
 	ldns_pkt_free(ans);
-	query_finish(fq, w, n);
 }
 
 static void udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)

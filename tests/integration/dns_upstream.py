@@ -5,6 +5,8 @@
 #   ext.example, *.ext.example    A 198.51.100.7, TTL 300
 #   ttl.example    A 198.51.100.8, TTL 2
 #   big.example    TXT, about 1 KB: truncated over UDP without EDNS
+#   huge.example   TXT, about 2.5 KB: truncated over UDP whatever the client's
+#                  EDNS buffer (this server sends at most 1232 bytes over UDP)
 #   count.example  TXT: how many other queries this server answered (TTL 0)
 #   id.example     TXT: TAG (TTL 0)
 #   anything else  NXDOMAIN with an SOA (minimum 5)
@@ -42,18 +44,20 @@ def answer(wire, udp):
         r.answer.append(dns.rrset.from_text(qn, 2, "IN", "A", "198.51.100.8"))
     elif qn == "big.example." and qt == dns.rdatatype.TXT:
         r.answer.append(dns.rrset.from_text(qn, 60, "IN", "TXT", *['"%s"' % (("%02d" % i) * 15) for i in range(30)]))
+    elif qn == "huge.example." and qt == dns.rdatatype.TXT:
+        r.answer.append(dns.rrset.from_text(qn, 60, "IN", "TXT", *['"%s"' % (("%02d" % i) * 30) for i in range(40)]))
     elif qn == "count.example.":
         r.answer.append(dns.rrset.from_text(qn, 0, "IN", "TXT", '"%d"' % count))
     elif qn == "id.example.":
         r.answer.append(dns.rrset.from_text(qn, 0, "IN", "TXT", '"%s"' % TAG))
-    elif qn.endswith("ext.example.") or qn in ("ext.example.", "ttl.example.", "big.example."):
+    elif qn.endswith("ext.example.") or qn in ("ext.example.", "ttl.example.", "big.example.", "huge.example."):
         pass  # NODATA
     else:
         r.set_rcode(dns.rcode.NXDOMAIN)
         r.authority.append(dns.rrset.from_text("example.", 5, "IN", "SOA", "ns.example. h.example. 1 60 60 60 5"))
     limit = 65535
     if udp:
-        limit = q.payload if q.edns >= 0 else 512
+        limit = min(q.payload, 1232) if q.edns >= 0 else 512
     try:
         return r.to_wire(max_size=limit)
     except dns.exception.TooBig:

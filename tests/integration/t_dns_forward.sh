@@ -4,7 +4,9 @@
 # resolv.conf upstreams, from netd's namespace: an upstream in an "outside"
 # namespace (dns_upstream.py, dnspython) answers; a dead first upstream
 # costs the configured timeout once, not per query; a >512-byte answer is
-# truncated over UDP (no EDNS), whole with EDNS0 and over TCP; answers are
+# truncated over UDP (no EDNS), whole with EDNS0 and over TCP; an answer the
+# upstream truncates at 1232 bytes is fetched over TCP by netd and comes
+# back whole over UDP to a client with a 4096-byte buffer; answers are
 # cached for their TTL; a host resolver on 127.0.0.53 (systemd-resolved's
 # place) works and a changed resolv.conf is read again; --dns servers are
 # the container's own upstreams.
@@ -71,6 +73,14 @@ out=$(D +tcp big.example TXT)
 assert_eq "$(grep -c '^big.example.*TXT' <<<"$out")" 30 "TXT records over TCP"
 out=$(D +noedns big.example TXT)   # dig retries over TCP by itself
 assert_eq "$(grep -c '^big.example.*TXT' <<<"$out")" 30 "TXT records after dig's own TCP retry"
+
+log "an upstream that truncates at 1232 bytes: netd asks it over TCP for a client with a larger buffer"
+out=$(D +bufsize=4096 +ignore huge.example TXT)
+assert_eq "$(grep -c '^huge.example.*TXT' <<<"$out")" 40 "TXT records over UDP with EDNS0 4096"
+grep -q "flags:.* tc" <<<"$out" && fail "TC with a 4096-byte buffer: $out"
+grep -q "(UDP)" <<<"$out" || fail "not over UDP: $out"
+out=$(D +bufsize=1232 +ignore huge.example TXT)
+grep -q "flags:.* tc" <<<"$out" || fail "no TC for a 1232-byte buffer: $out"
 
 log "--dns: the container's own upstreams"
 printf 'nameserver 192.0.2.98\n' >"$T/resolv.conf"   # the host's now points nowhere

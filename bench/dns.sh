@@ -29,6 +29,7 @@
 set -euo pipefail
 N=${1:-100}
 SECS=${2:-5}
+RATE=${DNS_BENCH_RATE:-2000}   # queries/s of the latency runs
 : "${NETD_BUILD:=$(cd "$(dirname "$0")/.." && pwd)/build}"
 NETD_BUILD=$(cd "$NETD_BUILD" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -130,7 +131,7 @@ perf() {
   local qps lost
   qps=$(awk '/Queries per second/ {printf "%d", $4}' <<<"$out")
   lost=$(awk '/Queries lost/ {print $3}' <<<"$out")
-  lat=$(nsenter --net="$ns" dnsperf -s "$srv" -d "$f" -l 3 -Q 2000 -v 2>/dev/null | awk '/^> / {print $NF * 1e6}' | sort -n)
+  lat=$(nsenter --net="$ns" dnsperf -s "$srv" -d "$f" -l 3 -Q "$RATE" -v 2>/dev/null | awk '/^> / {print $NF * 1e6}' | sort -n)
   local n p50 p99
   n=$(wc -l <<<"$lat")
   p50=$(sed -n "$(( (n + 1) / 2 ))p" <<<"$lat"); p99=$(sed -n "$(( (n * 99 + 99) / 100 ))p" <<<"$lat")
@@ -139,7 +140,7 @@ perf() {
 # warm netd's cache (the upstream names) and aardvark's nothing
 nsenter --net="$ASK" dnsperf -s 127.0.0.11 -d "$B/q.upstream" -n 1 >/dev/null 2>&1 || true
 
-echo "bench/dns.sh: $N container names, $SECS s per throughput run, latency at 2000 q/s; $(nproc) CPUs"
+echo "bench/dns.sh: $N container names, $SECS s per throughput run, latency at $RATE q/s; $(nproc) CPUs, load average $(cut -d" " -f1 /proc/loadavg)"
 printf '%-10s %-10s %10s %9s %9s %8s\n' workload server "queries/s" "p50 us" "p99 us" lost
 declare -A R
 for w in names upstream; do

@@ -70,6 +70,13 @@ void netd_usage(FILE *out)
 	      "                          tunnel endpoint), or an interface whose first address is used\n"
 	      "  --cluster-lease-ttl N   seconds this host's records outlive it when it dies (2..64,\n"
 	      "                          default 5); kept alive every N/3 seconds\n"
+	      "  --dns-resolv-conf FILE  the resolv.conf whose nameservers the embedded DNS resolver\n"
+	      "                          forwards to, re-read when it changes (default /etc/resolv.conf)\n"
+	      "  --dns-timeout-ms N      the resolver's timeout per upstream before it fails over;\n"
+	      "                          an upstream that timed out is skipped for 30 s (default 800)\n"
+	      "  --dns-default-bridge[=BOOL]\n"
+	      "                          containers only on the default bridge use the embedded\n"
+	      "                          resolver too (default false: the host's nameservers, as Docker)\n"
 	      "  --cleanup               remove everything this netd made on the host, print one\n"
 	      "                          line per thing removed, and exit: its containers (killed,\n"
 	      "                          cgroups, rootfs mounts and records removed), sandboxes'\n"
@@ -124,6 +131,9 @@ static const struct key keys[] = {
 	{ "cluster-store-key", K_STR, OFF(cluster_store_key) },
 	{ "cluster-advertise", K_STR, OFF(cluster_advertise) },
 	{ "cluster-lease-ttl", K_INT, OFF(cluster_lease_ttl) },
+	{ "dns-resolv-conf", K_STR, OFF(dns_resolv_conf) },
+	{ "dns-timeout-ms", K_INT, OFF(dns_timeout_ms) },
+	{ "dns-default-bridge", K_BOOL, OFF(dns_default_bridge) },
 };
 
 /* flag names that differ from their file keys (repeatable flags are singular) */
@@ -354,8 +364,12 @@ static int set_value(struct netd_config *cfg, const struct key *k, const char *s
 			if (!*s || *end || errno)
 				return nd_error_set(err, -EINVAL, "--%s: want an integer, not \"%s\"", k->name, s);
 		}
-		if (n < 1 || n > 64)
-			return nd_error_set(err, -EINVAL, "%s: %s must be between 1 and 64", j ? where : "flags", k->name);
+		long long lo = 1, hi = 64;
+		if (k->off == OFF(dns_timeout_ms))
+			lo = 10, hi = 30000;
+		if (n < lo || n > hi)
+			return nd_error_set(err, -EINVAL, "%s: %s must be between %lld and %lld", j ? where : "flags", k->name,
+					    lo, hi);
 		*(int *)dst = (int)n;
 		return 0;
 	}
@@ -586,6 +600,9 @@ int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_
 		{ "cluster-store-key", required_argument, NULL, 0 },
 		{ "cluster-advertise", required_argument, NULL, 0 },
 		{ "cluster-lease-ttl", required_argument, NULL, 0 },
+		{ "dns-resolv-conf", required_argument, NULL, 0 },
+		{ "dns-timeout-ms", required_argument, NULL, 0 },
+		{ "dns-default-bridge", optional_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 'c' },
 		{ "cleanup", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
@@ -645,6 +662,8 @@ int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_
 		cfg->max_concurrent_downloads = 3;
 	if (!cfg->max_download_attempts)
 		cfg->max_download_attempts = 5;
+	if (!cfg->dns_timeout_ms)
+		cfg->dns_timeout_ms = 800;
 	for (size_t i = 0; cfg->registry_mirrors && cfg->registry_mirrors[i]; i++)
 		if (!nd_str_has_prefix(cfg->registry_mirrors[i], "https://") && !nd_str_has_prefix(cfg->registry_mirrors[i], "http://"))
 			return nd_error_set(err, -EINVAL, "registry-mirrors: \"%s\" is not an http(s) URL", cfg->registry_mirrors[i]);
@@ -680,6 +699,7 @@ json_t *netd_config_to_json(const struct netd_config *cfg)
 		json_array_append_new(roles, o);
 	}
 	json_t *j = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:b, s:s?, s:s?, s:o, s:o, s:o, s:i, s:i, s:o, s:b, s:s?, s:s?, s:s?, s:b, s:o}",
+	return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:b, s:s?, s:s?, s:o, s:o, s:o, s:i, s:i, s:o, s:b, s:s?, s:s?, s:s?, s:b, s:o, s:s?, s:i, s:b}",
 			 "root", cfg->root, "exec-root", cfg->exec_root, "socket", cfg->socket,
 			 "config", cfg->config_file, "log-level", levels[cfg->log_level],
 			 "storage-driver", cfg->storage_driver, "bpf-cgroup", cfg->bpf_cgroup,
@@ -703,6 +723,9 @@ json_t *netd_config_to_json(const struct netd_config *cfg)
 			json_object_set_new(j, "cluster-store-key", json_string(cfg->cluster_store_key));
 	}
 	return j;
+			 "insecure-tcp", cfg->insecure_tcp, "tls-roles", roles,
+			 "dns-resolv-conf", cfg->dns_resolv_conf, "dns-timeout-ms", cfg->dns_timeout_ms,
+			 "dns-default-bridge", cfg->dns_default_bridge);
 }
 
 void netd_config_free(struct netd_config *cfg)
@@ -728,5 +751,6 @@ void netd_config_free(struct netd_config *cfg)
 	free(cfg->cluster_store_cert);
 	free(cfg->cluster_store_key);
 	free(cfg->cluster_advertise);
+	free(cfg->dns_resolv_conf);
 	memset(cfg, 0, sizeof(*cfg));
 }

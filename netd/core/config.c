@@ -698,8 +698,7 @@ json_t *netd_config_to_json(const struct netd_config *cfg)
 			json_object_set_new(o, "ou", json_string(r->ou));
 		json_array_append_new(roles, o);
 	}
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:b, s:s?, s:s?, s:o, s:o, s:o, s:i, s:i, s:o, s:b, s:s?, s:s?, s:s?, s:b, s:o}",
-	return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:b, s:s?, s:s?, s:o, s:o, s:o, s:i, s:i, s:o, s:b, s:s?, s:s?, s:s?, s:b, s:o, s:s?, s:i, s:b}",
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:b, s:s?, s:s?, s:o, s:o, s:o, s:i, s:i, s:o, s:b, s:s?, s:s?, s:s?, s:b, s:o, s:s?, s:i, s:b}",
 			 "root", cfg->root, "exec-root", cfg->exec_root, "socket", cfg->socket,
 			 "config", cfg->config_file, "log-level", levels[cfg->log_level],
 			 "storage-driver", cfg->storage_driver, "bpf-cgroup", cfg->bpf_cgroup,
@@ -710,7 +709,9 @@ json_t *netd_config_to_json(const struct netd_config *cfg)
 			 "max-download-attempts", cfg->max_download_attempts,
 			 "hosts", hosts, "tlsverify", cfg->tlsverify,
 			 "tlscacert", cfg->tlscacert, "tlscert", cfg->tlscert, "tlskey", cfg->tlskey,
-			 "insecure-tcp", cfg->insecure_tcp, "tls-roles", roles);
+			 "insecure-tcp", cfg->insecure_tcp, "tls-roles", roles,
+			 "dns-resolv-conf", cfg->dns_resolv_conf, "dns-timeout-ms", cfg->dns_timeout_ms,
+			 "dns-default-bridge", cfg->dns_default_bridge);
 	if (j && cfg->cluster_store) {
 		json_object_set_new(j, "cluster-store", json_string(cfg->cluster_store));
 		json_object_set_new(j, "cluster-advertise", json_string(cfg->cluster_advertise));
@@ -723,9 +724,6 @@ json_t *netd_config_to_json(const struct netd_config *cfg)
 			json_object_set_new(j, "cluster-store-key", json_string(cfg->cluster_store_key));
 	}
 	return j;
-			 "insecure-tcp", cfg->insecure_tcp, "tls-roles", roles,
-			 "dns-resolv-conf", cfg->dns_resolv_conf, "dns-timeout-ms", cfg->dns_timeout_ms,
-			 "dns-default-bridge", cfg->dns_default_bridge);
 }
 
 void netd_config_free(struct netd_config *cfg)

@@ -273,7 +273,11 @@ static const char create_help[] =
 	"                          none, host, container:OTHER, or a network name (default: bridge)\n"
 	"      --ip IP             IPv4 address on the first network\n"
 	"      --hostname NAME     the container's hostname\n"
-	"      --dns IP            DNS server for /etc/resolv.conf (repeatable)\n"
+	"      --dns IP            DNS server (repeatable): on a user-defined network the upstream\n"
+	"                          of the embedded resolver (127.0.0.11), else /etc/resolv.conf's\n"
+	"      --dns-search DOMAIN resolv.conf search domain (repeatable)\n"
+	"      --dns-option OPT    resolv.conf option, e.g. ndots:2 (repeatable)\n"
+	"      --network-alias NAME  a DNS alias on the first --net network (repeatable; also --alias)\n"
 	"      --add-host H:IP     an /etc/hosts entry (repeatable)\n"
 	"  -e, --env K=V           environment variable (repeatable)\n"
 	"  -w, --workdir DIR       working directory\n"
@@ -312,7 +316,7 @@ struct run_opts {
 
 enum {
 	O_NAME = 1000, O_NET, O_IP, O_HOSTNAME, O_DNS, O_ADDHOST, O_ENTRYPOINT, O_CPUS, O_CPUSHARES, O_PIDS, O_INIT,
-	O_RESTART, O_RM, O_HELP, O_EXPOSE, O_MOUNT, /* cli_mount_option: the long name says which */
+	O_RESTART, O_RM, O_HELP, O_EXPOSE, O_DNSSEARCH, O_DNSOPT, O_ALIAS, O_MOUNT, /* cli_mount_option: the long name says which */
 };
 
 /* "-p [IP:][HOSTPORT[-END]:]PORT[-END][/proto]" (wire's parser, the one
@@ -349,6 +353,8 @@ static int parse_create(struct cli *cli, int argc, char **argv, bool run, struct
 		{ "name", required_argument, NULL, O_NAME }, { "net", required_argument, NULL, O_NET },
 		{ "network", required_argument, NULL, O_NET }, { "ip", required_argument, NULL, O_IP },
 		{ "hostname", required_argument, NULL, O_HOSTNAME }, { "dns", required_argument, NULL, O_DNS },
+		{ "dns-search", required_argument, NULL, O_DNSSEARCH }, { "dns-option", required_argument, NULL, O_DNSOPT },
+		{ "network-alias", required_argument, NULL, O_ALIAS }, { "alias", required_argument, NULL, O_ALIAS },
 		{ "add-host", required_argument, NULL, O_ADDHOST }, { "env", required_argument, NULL, 'e' },
 		{ "workdir", required_argument, NULL, 'w' }, { "user", required_argument, NULL, 'u' },
 		{ "entrypoint", required_argument, NULL, O_ENTRYPOINT }, { "memory", required_argument, NULL, 'm' },
@@ -371,6 +377,10 @@ static int parse_create(struct cli *cli, int argc, char **argv, bool run, struct
 	json_object_set_new(body, "Env", env);
 	json_object_set_new(hc, "Dns", dns);
 	json_object_set_new(hc, "ExtraHosts", hosts);
+	json_t *search = json_array(), *dnsopts = json_array();
+	json_object_set_new(hc, "DnsSearch", search);
+	json_object_set_new(hc, "DnsOptions", dnsopts);
+	_cleanup_json_ json_t *aliases = json_array();
 	*body_out = body;
 	_cleanup_json_ json_t *netlist = nets;
 	const char *ip = NULL;
@@ -409,6 +419,9 @@ static int parse_create(struct cli *cli, int argc, char **argv, bool run, struct
 		case O_IP: ip = optarg; break;
 		case O_HOSTNAME: json_object_set_new(body, "Hostname", json_string(optarg)); break;
 		case O_DNS: json_array_append_new(dns, json_string(optarg)); break;
+		case O_DNSSEARCH: json_array_append_new(search, json_string(optarg)); break;
+		case O_DNSOPT: json_array_append_new(dnsopts, json_string(optarg)); break;
+		case O_ALIAS: json_array_append_new(aliases, json_string(optarg)); break;
 		case O_ADDHOST: json_array_append_new(hosts, json_string(optarg)); break;
 		case 'e':
 			if (!strchr(optarg, '=')) {
@@ -499,6 +512,8 @@ static int parse_create(struct cli *cli, int argc, char **argv, bool run, struct
 			json_t *ec = json_object();
 			if (i == 0 && ip)
 				json_object_set_new(ec, "IPAMConfig", json_pack("{s:s}", "IPv4Address", ip));
+			if (i == 0 && json_array_size(aliases))
+				json_object_set(ec, "Aliases", aliases);
 			json_object_set_new(epc, json_string_value(n), ec);
 		}
 		if (strcmp(first, "none") && strcmp(first, "host") && !nd_str_has_prefix(first, "container:"))

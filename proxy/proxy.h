@@ -116,6 +116,14 @@ int nd_fw_remove_all(struct nd_fw *fw, void (*report)(const char *line, void *da
 		     struct nd_error *err);
 
 /* Validates a network description (ifname, CIDRs) without the kernel. */
+/* The embedded DNS resolver's redirection in the CALLING thread's network
+ * namespace (a sandbox's, entered by a short-lived thread): a table
+ * `inet netd-dns` whose output nat chain sends 127.0.0.11:53 UDP to
+ * 127.0.0.11:udp_port and TCP to 127.0.0.11:tcp_port. Replaces an earlier
+ * one in one batch, or with `keep` (the ports are those it was made for)
+ * leaves an existing one as it is. */
+int nd_fw_dns_redirect(uint16_t udp_port, uint16_t tcp_port, bool keep, struct nd_error *err);
+
 int nd_fw_network_validate(const struct nd_fw_network *n, struct nd_error *err);
 
 /* ---- port publishing ------------------------------------------------------

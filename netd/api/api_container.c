@@ -115,7 +115,7 @@ static const char *const honoured_config[] = {
 };
 static const char *const honoured_hostconfig[] = {
 	"NetworkMode", "PortBindings", "PublishAllPorts", "RestartPolicy", "AutoRemove", "Memory", "NanoCpus",
-	"CpuShares", "CpuQuota", "CpuPeriod", "PidsLimit", "Init", "Dns", "ExtraHosts", "LogConfig", "ConsoleSize",
+	"CpuShares", "CpuQuota", "CpuPeriod", "PidsLimit", "Init", "Dns", "DnsSearch", "DnsOptions", "ExtraHosts", "LogConfig", "ConsoleSize",
 	"Privileged", "CapAdd", "CapDrop", "SecurityOpt", "Devices", "GroupAdd", "Ulimits", "Sysctls",
 	"Binds", "Mounts", "Tmpfs", "ReadonlyRootfs", "VolumesFrom", /* api_container_mounts.c */
 	NULL,
@@ -218,11 +218,23 @@ static int parse_hostconfig(struct netd *d, const json_t *body, json_t **out, js
 		return nd_error_set(err, -EINVAL, "maximum retry count cannot be used with restart policy \"%s\"", rpname);
 	if (autorm && *rpname && strcmp(rpname, "no") != 0)
 		return nd_error_set(err, -EINVAL, "conflicting options: cannot specify both --restart and --rm");
-	_cleanup_json_ json_t *dns = NULL, *hosts = NULL;
-	if ((rc = get_strv(hc, "Dns", &dns, err)) < 0 || (rc = get_strv(hc, "ExtraHosts", &hosts, err)) < 0)
+	_cleanup_json_ json_t *dns = NULL, *hosts = NULL, *search = NULL, *dnsopts = NULL;
+	if ((rc = get_strv(hc, "Dns", &dns, err)) < 0 || (rc = get_strv(hc, "ExtraHosts", &hosts, err)) < 0 ||
+	    (rc = get_strv(hc, "DnsSearch", &search, err)) < 0 || (rc = get_strv(hc, "DnsOptions", &dnsopts, err)) < 0)
 		return rc;
 	size_t i;
 	json_t *x;
+	/* each a word of resolv.conf: no blanks, no line breaks, nothing odd */
+	json_array_foreach(search, i, x) {
+		const char *v = json_string_value(x);
+		if (!*v || strlen(v) > 253 || v[strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")])
+			return nd_error_set(err, -EINVAL, "invalid DNS search domain \"%s\"", v);
+	}
+	json_array_foreach(dnsopts, i, x) {
+		const char *v = json_string_value(x);
+		if (!*v || strlen(v) > 64 || v[strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_")])
+			return nd_error_set(err, -EINVAL, "invalid DNS option \"%s\"", v);
+	}
 	json_array_foreach(dns, i, x) {
 		if (!ip_valid(json_string_value(x)))
 			return nd_error_set(err, -EINVAL, "invalid DNS server address \"%s\"", json_string_value(x));
@@ -303,15 +315,15 @@ static int parse_hostconfig(struct netd *d, const json_t *body, json_t **out, js
 		dns = json_array();
 	if (!hosts)
 		hosts = json_array();
-	if (!dns)
-		dns = json_array();
-	if (!hosts)
-		hosts = json_array();
-	*out = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:b, s:{s:s, s:I}, s:O, s:O}",
+	if (!search)
+		search = json_array();
+	if (!dnsopts)
+		dnsopts = json_array();
+	*out = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:b, s:{s:s, s:I}, s:O, s:O, s:O, s:O}",
 			 "NetworkMode", mode, "Memory", mem, "NanoCpus", nano, "CpuShares", shares,
 			 "CpuQuota", quota, "CpuPeriod", period, "PidsLimit", pids, "Init", init,
 			 "AutoRemove", autorm, "RestartPolicy", "Name", rpname, "MaximumRetryCount", maxretry,
-			 "Dns", dns, "ExtraHosts", hosts);
+			 "Dns", dns, "ExtraHosts", hosts, "DnsSearch", search, "DnsOptions", dnsopts);
 	if (*out && (rc = api_container_security(hc, mode, *out, err)) < 0)
 		return rc;
 	return *out ? 0 : nd_error_set(err, -ENOMEM, "out of memory");
@@ -795,10 +807,12 @@ static json_t *networks_view(struct netd *d, const json_t *doc, char first_ip[64
 			}
 		}
 		json_object_set_new(nets, n ? n->rec.name : ep->network_id,
-			json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:O}",
+			json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:s, s:O, s:o}",
 				  "NetworkID", ep->network_id, "EndpointID", ep->id,
 				  "IPAddress", ip, "IPPrefixLen", plen, "Gateway", gw, "GlobalIPv6Address", ip6,
-				  "GlobalIPv6PrefixLen", plen6, "MacAddress", ep->mac, "Aliases", ep->aliases));
+				  "GlobalIPv6PrefixLen", plen6, "MacAddress", ep->mac, "Aliases", ep->aliases,
+				  /* what the embedded resolver answers for it there (Docker's DNSNames) */
+				  "DNSNames", net_dns_names_json(d, ep->network_id, ep->id)));
 		if (first_ip && !*first_ip)
 			snprintf(first_ip, 64, "%s", ip);
 	}

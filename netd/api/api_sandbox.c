@@ -54,13 +54,15 @@ static json_t *sandbox_view(struct netd *d, const struct nd_sandbox_rec *sb)
 			const struct nd_endpoint_rec *ep = &eps.v[i];
 			struct net_network *n = net_network_find(d, ep->network_id, &err);
 			json_object_set_new(nets, n ? n->rec.name : ep->network_id,
-				json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O}", "NetworkID", ep->network_id,
+				json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:o}", "NetworkID", ep->network_id,
 					  "EndpointID", ep->id, "Ifname", ep->ifname, "MacAddress", ep->mac,
-					  "IPv4Address", ep->ipv4, "IPv6Address", ep->ipv6, "Aliases", ep->aliases));
+					  "IPv4Address", ep->ipv4, "IPv6Address", ep->ipv6, "Aliases", ep->aliases,
+					  "DNSNames", net_dns_names_json(d, ep->network_id, ep->id)));
 		}
 		nd_endpoint_list_clear(&eps);
 	}
 	json_object_set_new(v, "Networks", nets);
+	json_object_set_new(v, "DNSResolver", json_boolean(net_dns_sandbox_served(d, sb->id)));
 	return v;
 }
 

@@ -28,16 +28,23 @@ void api_shape_container_inspect(const struct http_req *req, json_t *v)
 	json_t *hc = json_object_get(v, "HostConfig");
 	if (json_is_object(hc) && !json_is_object(json_object_get(hc, "LogConfig")))
 		json_object_set_new(hc, "LogConfig", json_pack("{s:s, s:{}}", "Type", "json-file", "Config"));
-	if (http_req_api_version(req) < WIRE_API(1, 44))
+	const char *k;
+	json_t *ep;
+	if (http_req_api_version(req) < WIRE_API(1, 44)) {
+		json_object_foreach(json_object_get(json_object_get(v, "NetworkSettings"), "Networks"), k, ep)
+			json_object_del(ep, "DNSNames");
 		return;
+	}
 	/* DNSNames: the names the container answers to on that network: its
-	 * name, its short id, its aliases and its hostname (Docker's order) */
+	 * name, its short id, its aliases and its hostname (Docker's order).
+	 * The resolver's own table where it has the endpoint (the view put it
+	 * there), else derived from the record. */
 	const char *name = nd_json_str(v, "Name");
 	const char *id = nd_json_str(v, "Id");
 	const char *host = nd_json_str(json_object_get(v, "Config"), "Hostname");
-	const char *k;
-	json_t *ep;
 	json_object_foreach(json_object_get(json_object_get(v, "NetworkSettings"), "Networks"), k, ep) {
+		if (json_array_size(json_object_get(ep, "DNSNames")) > 0)
+			continue;
 		json_t *names = json_array();
 		char shortid[13] = "";
 		if (id)

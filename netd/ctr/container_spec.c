@@ -31,7 +31,7 @@ static void strip_prefix(char *ip)
 
 /* host's resolv.conf minus loopback nameservers (unreachable from a
  * sandbox); Docker's public fallback when nothing is left */
-static char *resolv_from_host(void)
+static char *resolv_from_host(bool keep_search)
 {
 	char *out = NULL;
 	size_t len = 0;
@@ -47,6 +47,8 @@ static char *resolv_from_host(void)
 			if (nd_str_has_prefix(a, "127.") || strcmp(a, "::1") == 0)
 				continue;
 			ns++;
+		} else if (!keep_search && (sscanf(line, " search %255s", a) == 1 || sscanf(line, " domain %255s", a) == 1)) {
+			continue;   /* the user's --dns-search replaces it */
 		}
 		fputs(line, m);
 	}
@@ -103,7 +105,7 @@ int ctr_files_write(struct netd *d, const struct nd_container_rec *r, struct nd_
 		/* the other containers on the same networks, as of this start
 		 * (netd's containers resolve names through hosts; the network's
 		 * name server, net/dns.c, is for CNI callers' containers) */
-		for (size_t i = 0; i < eps.n; i++) {
+		for (size_t i = 0; i < eps.n && !net_dns_sandbox_served(d, sbid); i++) {
 			struct nd_endpoint_list peers;
 			if (net_endpoint_list(d, eps.v[i].network_id, NULL, &peers, &e) < 0)
 				continue;
@@ -152,19 +154,43 @@ int ctr_files_write(struct netd *d, const struct nd_container_rec *r, struct nd_
 	if (rc < 0)
 		return rc;
 
-	/* resolv.conf */
+	/* resolv.conf: the embedded resolver where the sandbox has one (its
+	 * --dns servers are its upstreams there); else --dns or the host's */
 	json_t *dns = json_object_get(hc, "Dns");
-	if (json_array_size(dns) > 0) {
-		text = NULL;
-		m = open_memstream(&text, &len);
-		if (!m)
-			return nd_error_set(err, -ENOMEM, "out of memory");
+	bool served = !host && *sbid && net_dns_sandbox_served(d, sbid);
+	text = NULL;
+	m = open_memstream(&text, &len);
+	if (!m)
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	if (served) {
+		fputs("# netd's embedded resolver: netd's names, the rest from its upstreams\n", m);
+		fputs("nameserver 127.0.0.11\n", m);
+	} else if (json_array_size(dns) > 0) {
 		json_array_foreach(dns, i, x)
 			fprintf(m, "nameserver %s\n", json_string_value(x));
-		fclose(m);
 	} else {
-		text = resolv_from_host();
+		char *h = resolv_from_host(!json_array_size(json_object_get(hc, "DnsSearch")));
+		fputs(h ? h : "", m);
+		free(h);
 	}
+	/* search: the user's, else (resolver) the host's */
+	json_t *search = json_object_get(hc, "DnsSearch");
+	if (json_array_size(search) > 0) {
+		fputs("search", m);
+		json_array_foreach(search, i, x)
+			fprintf(m, " %s", json_string_value(x));
+		fputc('\n', m);
+	} else if (served && *net_dns_host_search(d)) {
+		fprintf(m, "search %s\n", net_dns_host_search(d));
+	}
+	json_t *opts = json_object_get(hc, "DnsOptions");
+	if (json_array_size(opts) > 0) {
+		fputs("options", m);
+		json_array_foreach(opts, i, x)
+			fprintf(m, " %s", json_string_value(x));
+		fputc('\n', m);
+	}
+	fclose(m);
 	rc = write_text(r->resolv_conf_path, text ? text : "", err);
 	free(text);
 	return rc;

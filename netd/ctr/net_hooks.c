@@ -42,6 +42,25 @@ static void ports_resync(struct netd *d)
 		log_error("ports: %s", e.msg);
 }
 
+/* a container's hostname and --dns servers, for its DNS names and resolver */
+static int dns_owner(struct netd *d, const char *owner_id, struct net_dns_owner *out)
+{
+	_cleanup_json_ json_t *doc = NULL;
+	char id[ND_ID_LEN + 1];
+	struct nd_error e = { 0 };
+	if (ctr_lookup(d, owner_id, id, &doc, &e) < 0)
+		return -ENOENT;
+	const json_t *cfg = json_object_get(doc, "Config");
+	const json_t *hc = json_object_get(doc, "HostConfig");
+	snprintf(out->hostname, sizeof(out->hostname), "%s", nd_json_str(cfg, "Hostname") ?: "");
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(hc, "Dns"), i, x)
+		if (json_is_string(x) && out->nservers < ARRAY_SIZE(out->servers))
+			snprintf(out->servers[out->nservers++], sizeof(out->servers[0]), "%s", json_string_value(x));
+	return 0;
+}
+
 void ctr__net_hooks_register(struct netd *d)
 {
 	static const struct net_hooks hooks = {
@@ -49,6 +68,7 @@ void ctr__net_hooks_register(struct netd *d)
 		.before_disconnect = before_disconnect,
 		.sandbox_in_use = sandbox_in_use,
 		.ports_resync = ports_resync,
+		.dns_owner = dns_owner,
 	};
 	net_hooks_register(d, &hooks);
 }

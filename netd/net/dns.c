@@ -1,214 +1,252 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Names on a network: a small authoritative DNS responder on the network's
- * IPv4 gateway (UDP port 53, where the driver puts the gateway on the host,
- * as the bridge driver does). It answers A (and AAAA) queries for the
- * endpoints of that network: their owner's name (a container's name), their
- * aliases, the first 12 characters of their container's id, each also as
- * NAME.NETWORK. Anything else gets REFUSED, so a resolver moves on to its
- * next nameserver (netd forwards nothing). CNI results name this server, so
- * a CNI runtime's containers (Podman writes it into resolv.conf) reach
- * netd's containers by name; netd's own containers keep /etc/hosts.
+/* net: the embedded DNS resolver, glued to networks, sandboxes and
+ * endpoints.
  *
- * One uv_udp_t per network on the loop thread; a network whose gateway is
- * not a host address (or whose port 53 a host process holds) has none. */
-#include "netd/net/net.h"
+ * Every endpoint's names (its owner's name, the owner's short id and
+ * hostname, its aliases) go into its network's name table when it connects
+ * and leave when it goes; a rename puts them again. Every sandbox netd owns
+ * with an endpoint on a user-defined network (any network with
+ * dns-default-bridge) gets a listener on 127.0.0.11 inside its namespace,
+ * opened when the first such endpoint connects, kept until the sandbox
+ * goes, and opened again for every living sandbox when netd starts. Each
+ * network whose gateway is a host address also answers its names there
+ * (CNI callers). The engine (names, forwarding, cache) is one per daemon. */
+#include "netd/net/dns_internal.h"
 
-#include <arpa/inet.h>
-#include <ctype.h>
-#include <netinet/in.h>
+#include <sys/stat.h>
 
-#define DNS_MAX 512
-#define DNS_TTL 10
-enum { DNS_A = 1, DNS_AAAA = 28, DNS_ANY = 255, DNS_IN = 1, DNS_REFUSED = 5, DNS_NOTIMP = 4, DNS_FORMERR = 1 };
-
-struct net_dns {
-	uv_udp_t udp;
-	struct netd *d;
-	char network_id[ND_ID_LEN + 1];
-	char network_name[ND_NAME_MAX + 1];
-	char addr[INET_ADDRSTRLEN];
-	unsigned char in[DNS_MAX];
-	bool busy;
-};
-
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+static struct dns_engine *engine(struct netd *d)
 {
-	(void)suggested;
-	struct net_dns *s = h->data;
-	if (s->busy) {
-		*buf = uv_buf_init(NULL, 0);
-		return;
-	}
-	s->busy = true;
-	*buf = uv_buf_init((char *)s->in, sizeof(s->in));
+	return net_of(d) ? net_of(d)->dnsr : NULL;
 }
 
-/* The question's name as lowercase dotted text; *end after QTYPE/QCLASS. */
-static int read_qname(const unsigned char *p, size_t n, size_t off, char *name, size_t size, size_t *end)
+/* the names an endpoint answers to */
+static int endpoint_names(struct netd *d, const struct nd_endpoint_rec *ep, struct net_dns_owner *ow)
 {
-	size_t len = 0;
-	name[0] = '\0';
-	for (;;) {
-		if (off >= n)
-			return -1;
-		unsigned l = p[off++];
-		if (l == 0)
-			break;
-		if (l > 63 || off + l > n || len + l + 2 > size)
-			return -1;   /* compression in a question, or too long */
-		if (len)
-			name[len++] = '.';
-		for (unsigned i = 0; i < l; i++)
-			name[len++] = (char)tolower(p[off + i]);
-		name[len] = '\0';
-		off += l;
-	}
-	if (off + 4 > n)
-		return -1;
-	*end = off + 4;
+	memset(ow, 0, sizeof(*ow));
+	const struct net_hooks *h = &net_of(d)->hooks;
+	if (ep->container_id[0] && h->dns_owner)
+		(void)h->dns_owner(d, ep->container_id, ow);
 	return 0;
 }
 
-static bool name_is(const char *q, const char *name, const char *net)
+static bool wants_listener(struct netd *d, const struct net_network *n, const struct nd_sandbox_rec *sb)
 {
-	if (!name || !*name)
-		return false;
-	size_t l = strlen(name);
-	if (strncasecmp(q, name, l) != 0)
-		return false;
-	return q[l] == '\0' || (q[l] == '.' && strcasecmp(q + l + 1, net) == 0);
+	return !sb->caller_owned && (!n->rec.builtin || d->cfg.dns_default_bridge);
 }
 
-/* The endpoints answering to q: their addresses into v4/v6. */
-static size_t lookup(struct net_dns *s, const char *q, struct in_addr *v4, size_t *n4, struct in6_addr *v6,
-		     size_t *n6, size_t max)
+static int listener_config(struct dns_engine *eng, struct dns_listener *l, const struct net_dns_owner *ow)
 {
-	*n4 = *n6 = 0;
-	struct nd_endpoint_list eps;
-	struct nd_error e = { 0 };
-	if (net_endpoint_list(s->d, s->network_id, NULL, &eps, &e) < 0)
-		return 0;
-	size_t found = 0;
-	for (size_t i = 0; i < eps.n; i++) {
-		const struct nd_endpoint_rec *ep = &eps.v[i];
-		bool hit = name_is(q, ep->owner_name, s->network_name);
-		char shortid[ND_ID_SHORT + 1];
-		if (!hit && ep->container_id[0]) {
-			snprintf(shortid, sizeof(shortid), "%.*s", ND_ID_SHORT, ep->container_id);
-			hit = name_is(q, shortid, s->network_name);
-		}
-		size_t k;
-		json_t *a;
-		json_array_foreach(ep->aliases, k, a)
-			hit |= json_is_string(a) && name_is(q, json_string_value(a), s->network_name);
-		if (!hit)
-			continue;
-		found++;
-		char ip[64];
-		snprintf(ip, sizeof(ip), "%.*s", (int)strcspn(ep->ipv4, "/"), ep->ipv4);
-		if (ip[0] && *n4 < max && inet_pton(AF_INET, ip, &v4[*n4]) == 1)
-			(*n4)++;
-		snprintf(ip, sizeof(ip), "%.*s", (int)strcspn(ep->ipv6, "/"), ep->ipv6);
-		if (ip[0] && *n6 < max && inet_pton(AF_INET6, ip, &v6[*n6]) == 1)
-			(*n6)++;
+	l->nups = 0;
+	for (size_t i = 0; i < ow->nservers && l->nups < DNS_MAX_UPSTREAMS; i++) {
+		int k = dns__upstream_index(eng, ow->servers[i]);
+		if (k >= 0)
+			l->ups[l->nups++] = (size_t)k;
 	}
-	nd_endpoint_list_clear(&eps);
-	return found;
+	return 0;
 }
 
-static size_t put16(unsigned char *p, size_t off, unsigned v)
+static void put_endpoint(struct netd *d, const struct nd_endpoint_rec *ep, const struct net_dns_owner *ow)
 {
-	p[off] = (unsigned char)(v >> 8);
-	p[off + 1] = (unsigned char)v;
-	return off + 2;
-}
-
-static void answer(struct net_dns *s, const unsigned char *q, size_t n, const struct sockaddr *to)
-{
-	if (n < 12 || (q[2] & 0x80))
-		return;   /* not a query */
-	unsigned char out[DNS_MAX];
-	unsigned qd = (unsigned)(q[4] << 8 | q[5]);
-	unsigned opcode = (q[2] >> 3) & 0xf;
-	char name[256];
-	size_t qend = 12;
-	int rcode = 0;
-	if (opcode != 0)
-		rcode = DNS_NOTIMP;
-	else if (qd != 1 || read_qname(q, n, 12, name, sizeof(name), &qend) < 0)
-		rcode = DNS_FORMERR;
-	qd = qend > 12;   /* the question is echoed when it could be read */
-	memcpy(out, q, qend);
-	out[2] = (unsigned char)(0x84 | (q[2] & 0x01));   /* QR, AA, RD as asked */
-	out[3] = 0;
-	out[4] = 0, out[5] = (unsigned char)(qd ? 1 : 0);
-	memset(out + 6, 0, 6);
-	size_t off = qend, an = 0;
-	if (!rcode) {
-		unsigned qtype = (unsigned)(q[qend - 4] << 8 | q[qend - 3]);
-		unsigned qclass = (unsigned)(q[qend - 2] << 8 | q[qend - 1]);
-		struct in_addr v4[8];
-		struct in6_addr v6[8];
-		size_t n4, n6;
-		if (qclass != DNS_IN || !lookup(s, name, v4, &n4, v6, &n6, 8)) {
-			rcode = DNS_REFUSED;   /* not ours: the resolver asks its next server */
-		} else {
-			/* NOERROR; records of the asked type, none (NODATA) for others */
-			for (size_t i = 0; (qtype == DNS_A || qtype == DNS_ANY) && i < n4; i++, an++) {
-				off = put16(out, off, 0xc00c);
-				off = put16(out, off, DNS_A);
-				off = put16(out, off, DNS_IN);
-				off = put16(out, off, 0), off = put16(out, off, DNS_TTL);
-				off = put16(out, off, 4);
-				memcpy(out + off, &v4[i], 4), off += 4;
-			}
-			for (size_t i = 0; (qtype == DNS_AAAA || qtype == DNS_ANY) && i < n6; i++, an++) {
-				off = put16(out, off, 0xc00c);
-				off = put16(out, off, DNS_AAAA);
-				off = put16(out, off, DNS_IN);
-				off = put16(out, off, 0), off = put16(out, off, DNS_TTL);
-				off = put16(out, off, 16);
-				memcpy(out + off, &v6[i], 16), off += 16;
-			}
-		}
+	const char *names[64];
+	size_t n = 0;
+	char shortid[ND_ID_SHORT + 1] = "";
+	if (ep->owner_name[0])
+		names[n++] = ep->owner_name;
+	if (ep->container_id[0]) {
+		snprintf(shortid, sizeof(shortid), "%.*s", ND_ID_SHORT, ep->container_id);
+		names[n++] = shortid;
 	}
-	out[3] = (unsigned char)rcode;
-	put16(out, 6, (unsigned)an);
-	uv_buf_t b = uv_buf_init((char *)out, (unsigned)off);
-	(void)uv_udp_try_send(&s->udp, &b, 1, to);
+	size_t k;
+	json_t *a;
+	json_array_foreach(ep->aliases, k, a)
+		if (json_is_string(a) && n < ARRAY_SIZE(names) - 1)
+			names[n++] = json_string_value(a);
+	if (ow->hostname[0] && n < ARRAY_SIZE(names))
+		names[n++] = ow->hostname;
+	struct net_dns_names e = {
+		.owner = ep->id, .sandbox_id = ep->sandbox_id, .names = names, .nnames = n,
+		.ipv4 = ep->ipv4, .ipv6 = ep->ipv6,
+	};
+	struct nd_error err = { 0 };
+	if (net_dns_names_put(d, ep->network_id, &e, &err) < 0)
+		log_warn("dns: endpoint=%.12s: %s", ep->id, err.msg);
 }
 
-static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr, unsigned flags)
+void net__dns_endpoint_up(struct netd *d, const struct nd_endpoint_rec *ep, const struct nd_sandbox_rec *sb)
 {
-	struct net_dns *s = h->data;
-	if (nread > 0 && addr && !(flags & UV_UDP_PARTIAL))
-		answer(s, (const unsigned char *)buf->base, (size_t)nread, addr);
-	if (buf->base)
-		s->busy = false;
-}
-
-static void on_close(uv_handle_t *h)
-{
-	free(h->data);
-}
-
-void net_dns_stop(struct net_network *n)
-{
-	if (!n->dns)
+	struct dns_engine *eng = engine(d);
+	if (!eng)
 		return;
-	uv_handle_t *h = (uv_handle_t *)&n->dns->udp;
-	if (uv_is_closing(h)) {
-		free(n->dns);   /* closed by the daemon's shutdown walk, which ran the loop */
-	} else {
-		uv_udp_recv_stop(&n->dns->udp);
-		uv_close(h, on_close);
+	struct net_dns_owner ow;
+	endpoint_names(d, ep, &ow);
+	put_endpoint(d, ep, &ow);
+	struct nd_error e = { 0 };
+	struct net_network *n = net_network_find(d, ep->network_id, &e);
+	if (!n || !sb || !wants_listener(d, n, sb))
+		return;
+	struct dns_listener *l = dns__listener_find(eng, sb->id);
+	if (!l) {
+		uint64_t t0 = uv_hrtime();
+		if (dns__listener_open(eng, sb, &e) < 0) {
+			log_warn("%s", e.msg);
+			return;
+		}
+		l = dns__listener_find(eng, sb->id);
+		log_debug("dns: sandbox=%.12s: resolver on %s (udp %u, tcp %u%s) in %.2f ms", sb->id, DNS_LISTEN_ADDR,
+			  l->udp_port, l->tcp_port, l->redirected ? ", redirected from :53" : "",
+			  (double)(uv_hrtime() - t0) / 1e6);
 	}
-	n->dns = NULL;
+	listener_config(eng, l, &ow);
 }
+
+void net__dns_endpoint_down(struct netd *d, const struct nd_endpoint_rec *ep)
+{
+	net_dns_names_drop(d, ep->network_id, ep->id);
+}
+
+void net__dns_sandbox_gone(struct netd *d, const char *sandbox_id)
+{
+	struct dns_engine *eng = engine(d);
+	if (!eng)
+		return;
+	struct dns_listener *l = dns__listener_find(eng, sandbox_id);
+	if (l)
+		dns__listener_close(l);
+	net__dns_ports_forget(d, sandbox_id);
+}
+
+bool net_dns_sandbox_served(struct netd *d, const char *sandbox_id)
+{
+	struct dns_engine *eng = engine(d);
+	return eng && dns__listener_find(eng, sandbox_id) != NULL;
+}
+
+const char *net_dns_host_search(struct netd *d)
+{
+	struct dns_engine *eng = engine(d);
+	if (!eng)
+		return "";
+	dns__host_refresh(eng, false);
+	return eng->host_search;
+}
+
+json_t *net_dns_names_json(struct netd *d, const char *network_id, const char *owner)
+{
+	struct dns_engine *eng = engine(d);
+	json_t *out = json_array();
+	const struct dns_table *t = eng ? dns__table_get(eng, network_id, false) : NULL;
+	const struct dns_entry *e = dns__entry_find(t, owner);
+	for (size_t i = 0; e && i < e->nnames; i++)
+		json_array_append_new(out, json_string(e->names[i]));
+	return out;
+}
+
+/* ---- start, stop ---------------------------------------------------------------------- */
+
+int net__dns_engine_start(struct netd *d, struct nd_error *err)
+{
+	struct net_state *ns = net_of(d);
+	struct dns_engine *eng = calloc(1, sizeof(*eng));
+	if (!eng)
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	eng->d = d;
+	eng->default_bridge = d->cfg.dns_default_bridge;
+	ns->dnsr = eng;
+	snprintf(eng->resolv_path, sizeof(eng->resolv_path), "%s",
+		 d->cfg.dns_resolv_conf ? d->cfg.dns_resolv_conf : "/etc/resolv.conf");
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s/dns", d->cfg.exec_root);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return nd_error_set(err, -errno, "dns: mkdir %s: %s", dir, strerror(errno));
+	dns__host_refresh(eng, true);
+	if (eng->resolv_error[0])
+		log_warn("dns: %s: names outside netd's networks will not resolve until it is readable", eng->resolv_error);
+	log_info("dns: resolver on %s, %zu upstream%s from %s", DNS_LISTEN_ADDR, eng->nhost_ups,
+		 eng->nhost_ups == 1 ? "" : "s", eng->resolv_path);
+
+	net__dns_walk(d);
+	return 0;
+}
+
+/* every endpoint's names, and a listener for every living sandbox that
+ * wants one (at start, and again once the owners' hook is there) */
+void net__dns_walk(struct netd *d)
+{
+	struct dns_engine *eng = engine(d);
+	if (!eng)
+		return;
+	uint64_t t0 = uv_hrtime();
+	struct nd_sandbox_list sbs = { 0 };
+	struct nd_error e = { 0 };
+	if (net_sandbox_list(d, &sbs, &e) < 0) {
+		log_error("dns: %s", e.msg);
+		return;
+	}
+	size_t opened = 0;
+	for (size_t i = 0; i < sbs.n; i++) {
+		struct nd_endpoint_list eps;
+		if (net_endpoint_list(d, NULL, sbs.v[i].id, &eps, &e) < 0)
+			continue;
+		bool alive = netns_alive(sbs.v[i].netns_path);
+		for (size_t k = 0; k < eps.n; k++) {
+			if (!alive) {
+				struct net_dns_owner ow;
+				endpoint_names(d, &eps.v[k], &ow);
+				put_endpoint(d, &eps.v[k], &ow);
+				continue;
+			}
+			bool had = dns__listener_find(eng, sbs.v[i].id) != NULL;
+			net__dns_endpoint_up(d, &eps.v[k], &sbs.v[i]);
+			opened += !had && dns__listener_find(eng, sbs.v[i].id) != NULL;
+		}
+		nd_endpoint_list_clear(&eps);
+	}
+	nd_sandbox_list_clear(&sbs);
+	if (opened)
+		log_info("dns: %zu sandbox listener%s opened in %.1f ms", opened, opened == 1 ? "" : "s",
+			 (double)(uv_hrtime() - t0) / 1e6);
+}
+
+void net__dns_engine_stop(struct netd *d)
+{
+	struct dns_engine *eng = engine(d);
+	if (!eng)
+		return;
+	while (eng->listeners)
+		dns__listener_close(eng->listeners);
+	dns__tables_free(eng);
+	dns__cache_free(eng);
+	/* queries in flight and listeners closing hold handles: the shutdown
+	 * walk closes them; the engine itself is leaked only if they outlive it */
+	net_of(d)->dnsr = NULL;
+	free(eng);
+}
+
+void net__dns_network_gone(struct netd *d, const char *network_id)
+{
+	struct dns_engine *eng = engine(d);
+	if (!eng)
+		return;
+	for (struct dns_table **pp = &eng->tables; *pp; pp = &(*pp)->next) {
+		if (strcmp((*pp)->network_id, network_id) == 0) {
+			struct dns_table *t = *pp;
+			*pp = t->next;
+			struct dns_engine tmp = { .tables = t };
+			t->next = NULL;
+			dns__tables_free(&tmp);
+			eng->gen++;
+			return;
+		}
+	}
+}
+
+/* ---- the gateway listener of a network (CNI callers) ---------------------------------- */
 
 void net_dns_start(struct netd *d, struct net_network *n)
 {
-	if (n->dns || !d->loop)
+	struct dns_engine *eng = engine(d);
+	if (n->dns || !eng || !d->loop)
 		return;
 	const char *gw = NULL;
 	for (int i = 0; i < n->rec.nipam && !gw; i++)
@@ -216,34 +254,69 @@ void net_dns_start(struct netd *d, struct net_network *n)
 			gw = n->rec.ipam[i].gateway;
 	if (!gw)
 		return;
-	struct net_dns *s = calloc(1, sizeof(*s));
-	if (!s)
+	dns__table_get(eng, n->rec.id, true);
+	n->dns = dns__gateway_open(eng, n->rec.id, gw);
+	if (n->dns)
+		snprintf(n->dns_addr, sizeof(n->dns_addr), "%s", gw);
+}
+
+void net_dns_stop(struct netd *d, struct net_network *n)
+{
+	if (!n->dns)
 		return;
-	s->d = d;
-	snprintf(s->network_id, sizeof(s->network_id), "%s", n->rec.id);
-	snprintf(s->network_name, sizeof(s->network_name), "%s", n->rec.name);
-	snprintf(s->addr, sizeof(s->addr), "%s", gw);
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(53) };
-	int r;
-	if (inet_pton(AF_INET, gw, &sa.sin_addr) != 1 || (r = uv_udp_init(d->loop, &s->udp)) < 0) {
-		free(s);
-		return;
-	}
-	s->udp.data = s;
-	/* SO_REUSEADDR: a host name server that binds 0.0.0.0:53 later (as
-	 * dnsmasq does, with SO_REUSEADDR) still starts; queries to the gateway
-	 * come here, the more specific bind */
-	if ((r = uv_udp_bind(&s->udp, (const struct sockaddr *)&sa, UV_UDP_REUSEADDR)) < 0 ||
-	    (r = uv_udp_recv_start(&s->udp, on_alloc, on_recv)) < 0) {
-		log_debug("dns: network=%s: no name server on %s:53: %s", n->rec.name, gw, uv_strerror(r));
-		uv_close((uv_handle_t *)&s->udp, on_close);
-		return;
-	}
-	log_debug("dns: network=%s: names on %s:53", n->rec.name, gw);
-	n->dns = s;
+	struct dns_engine *eng = engine(d);
+	if (eng)
+		dns__listener_close(n->dns);
+	n->dns = NULL;
 }
 
 const char *net_dns_addr(const struct net_network *n)
 {
-	return n->dns ? n->dns->addr : NULL;
+	return n->dns ? n->dns_addr : NULL;
+}
+
+/* ---- netctl info ---------------------------------------------------------------------- */
+
+void net_dns_info(struct netd *d, json_t *info)
+{
+	struct dns_engine *eng = engine(d);
+	if (!eng)
+		return;
+	dns__host_refresh(eng, false);
+	uint64_t now = dns__now_ms(eng);
+	json_t *ups = json_array();
+	for (size_t i = 0; i < eng->nups; i++) {
+		const struct dns_upstream *u = &eng->ups[i];
+		bool host = false;
+		for (size_t k = 0; k < eng->nhost_ups; k++)
+			host |= eng->host_ups[k] == i;
+		json_array_append_new(ups, json_pack("{s:s, s:b, s:b, s:I, s:I, s:I}", "Address", u->text, "Host", host,
+						     "Dead", u->dead_until > now, "Sent", (json_int_t)u->sent,
+						     "Answered", (json_int_t)u->answered, "Timeouts",
+						     (json_int_t)u->timeouts));
+	}
+	size_t names = 0, sandboxes = 0, gateways = 0, redirected = 0;
+	for (const struct dns_table *t = eng->tables; t; t = t->next)
+		names += t->nentries;
+	for (const struct dns_listener *l = eng->listeners; l; l = l->next) {
+		if (l->network_id[0])
+			gateways++;
+		else
+			sandboxes++, redirected += l->redirected;
+	}
+	static const char *const buckets[] = { "<10us", "<50us", "<100us", "<250us", "<500us", "<1ms", "<10ms", ">=10ms" };
+	json_t *lat = json_object();
+	for (size_t i = 0; i < ARRAY_SIZE(buckets); i++)
+		json_object_set_new(lat, buckets[i], json_integer((json_int_t)eng->lat_hist[i]));
+	json_object_set_new(info, "DNS", json_pack(
+		"{s:s, s:i, s:i, s:i, s:i, s:s, s:s, s:o, s:i, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i, s:i, s:o}",
+		"Address", DNS_LISTEN_ADDR, "SandboxListeners", (int)sandboxes, "Redirected", (int)redirected,
+		"GatewayListeners", (int)gateways, "NameEntries", (int)names,
+		"ResolvConf", eng->resolv_path, "ResolvConfError", eng->resolv_error, "Upstreams", ups,
+		"UpstreamTimeoutMs", d->cfg.dns_timeout_ms, "DefaultBridge", d->cfg.dns_default_bridge,
+		"Queries", (json_int_t)eng->queries, "AnsweredLocal", (json_int_t)eng->answered_local,
+		"Forwarded", (json_int_t)eng->forwarded, "CacheHits", (json_int_t)eng->cache_hits,
+		"NXDomain", (json_int_t)eng->nxdomain, "ServFail", (json_int_t)eng->servfail,
+		"Truncated", (json_int_t)eng->truncated, "InFlight", (int)eng->inflight,
+		"CacheEntries", (int)eng->cache_n, "TCPConnections", (int)eng->tcp_conns, "LocalLatency", lat));
 }

@@ -338,6 +338,7 @@ static int endpoint_connect(struct netd *d, struct net_network *n, const struct 
 		log_warn("endpoint=%.12s: saving driver data: %s", ep->id, e3.msg);
 	log_info("endpoint connected id=%.12s network=%s sandbox=%.12s ifname=%s ipv4=%s", ep->id, n->rec.name,
 		 t.sb.id, ep->ifname, ep->ipv4);
+	net__dns_endpoint_up(d, ep, &t.sb);   /* its names answer from here on */
 	/* Docker's attribute is "container": net knows the endpoint's owner id
 	 * (a container's, or "" for a bare sandbox: then the sandbox's) */
 	nd_events_publish(d, "network", "connect", n->rec.id,
@@ -434,6 +435,7 @@ int net_endpoint_disconnect(struct netd *d, const char *network, const char *tar
 	}
 	if ((rc = store_tx_commit(d->store, err)) < 0)
 		goto out;
+	net__dns_endpoint_down(d, &eps.v[0]);
 	net_endpoint_release_pools(n, &eps.v[0]);
 	net__endpoint_ports_del(d, &eps.v[0]);
 	endpoint_unplumb(d, n, &eps.v[0], &t.sb);

@@ -29,6 +29,8 @@ int net_endpoint_owner_rename(struct netd *d, const char *sandbox_id, const char
 		store_tx_rollback(d->store);
 	else
 		rc = store_tx_commit(d->store, err);
+	for (size_t i = 0; rc == 0 && i < eps.n; i++)
+		net__dns_endpoint_up(d, &eps.v[i], NULL);   /* the new name answers, the old one no more */
 	nd_endpoint_list_clear(&eps);
 	return rc;
 }

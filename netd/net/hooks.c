@@ -5,6 +5,8 @@
 void net_hooks_register(struct netd *d, const struct net_hooks *hooks)
 {
 	net_of(d)->hooks = *hooks;
+	if (hooks->dns_owner)
+		net__dns_walk(d);   /* the owners' hostnames and --dns servers, now that they can be asked */
 }
 
 const struct nd_driver_ops *const *net__drivers(struct netd *d)

@@ -309,11 +309,6 @@ int netd_net_start(struct netd *d, struct nd_error *err)
 	if ((rc = nd_fw_open("netd", &ns->fw, err)) < 0 || (rc = nd_fw_ensure(ns->fw, err)) < 0)
 		return nd_error_wrap(err, "firewall");
 	ns->drv_ctx.fw = ns->fw;
-	struct nd_error e = { 0 };
-	/* published ports, right after the firewall (their maps live in its table) */
-	nd_error_clear(&e);
-	if (net_ports_open(d, &e) < 0)
-		log_error("ports: port publishing unavailable: %s", e.msg);
 
 	/* networks from the store, with their recorded allocations */
 	struct nd_network_rec *recs = NULL;
@@ -336,8 +331,18 @@ int netd_net_start(struct netd *d, struct nd_error *err)
 		return rc;
 	if ((rc = net_default_network(d, err)) < 0)
 		return rc;
+	/* the resolver first of all (names, a listener in every living
+	 * sandbox): after a restart, containers' queries wait in its sockets
+	 * while the rest starts, instead of being refused */
+	if ((rc = net__dns_engine_start(d, err)) < 0)
+		return rc;
+	struct nd_error e = { 0 };
+	/* published ports (their maps live in the firewall's table) */
+	if (net_ports_open(d, &e) < 0)
+		log_error("ports: port publishing unavailable: %s", e.msg);
 	if ((rc = net_reconcile(d, true, err)) < 0)
 		return rc;
+	net__dns_walk(d);   /* sandboxes reconcile re-created */
 	for (struct net_network *n = ns->networks; n; n = n->next)
 		net_dns_start(d, n);   /* the gateways are in place now */
 	foreign_sync(ns, true);
@@ -357,9 +362,10 @@ void netd_net_stop(struct netd *d)
 	struct net_network *next;
 	for (struct net_network *n = ns->networks; n; n = next) {
 		next = n->next;
-		net_dns_stop(n);
+		net_dns_stop(d, n);
 		net_network_free(n);
 	}
+	net__dns_engine_stop(d);
 	ipam_space_free(ns->space);
 	net_ports_close(d);   /* before the firewall it uses */
 	nd_fw_free(ns->fw);
@@ -399,6 +405,7 @@ void netd_net_info(struct netd *d, json_t *info)
 		"ForeignForwardRules", (int)f.rules,
 		"LegacyIptables", legacy));
 	net_ports_info(d, info);
+	net_dns_info(d, info);
 	json_t *drivers = json_array();
 	const struct nd_driver_ops *const *all = net__drivers(d);
 	for (size_t i = 0; all[i]; i++)

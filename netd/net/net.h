@@ -15,6 +15,13 @@
 #include "netd/core/daemon.h"
 #include "netd/core/records.h"
 
+/* What an endpoint's owner adds to its DNS names and resolver (hooks.dns_owner). */
+struct net_dns_owner {
+	char hostname[256];              /* "" = none */
+	char servers[8][64];             /* the owner's own upstreams (--dns), "IP" */
+	size_t nservers;
+};
+
 /* What the layers above plug into net (all optional). */
 struct net_hooks {
 	/* A connect/disconnect target that is not a sandbox (e.g. a container
@@ -29,6 +36,9 @@ struct net_hooks {
 	/* The firewall was restored (or the publisher opened): publish again
 	 * every port the upper layer records. */
 	void (*ports_resync)(struct netd *d);
+	/* An endpoint owner's hostname and upstream name servers (a container's
+	 * Config.Hostname and HostConfig.Dns); -ENOENT when unknown. */
+	int (*dns_owner)(struct netd *d, const char *owner_id, struct net_dns_owner *out);
 };
 void net_hooks_register(struct netd *d, const struct net_hooks *hooks);
 
@@ -43,7 +53,8 @@ struct net_network {
 	const struct nd_driver_ops *drv;
 	struct net_pool pools[ND_DRV_MAX_SUBNETS];
 	int npools;
-	struct net_dns *dns;             /* dns.c: its name server, NULL when none */
+	struct dns_listener *dns;        /* dns.c: its gateway name server, NULL when none */
+	char dns_addr[64];
 	struct net_network *next;
 };
 
@@ -62,6 +73,7 @@ struct net_state {
 	char ports_error[256];
 	struct net_hooks hooks;
 	const struct nd_driver_ops *const *drivers; /* NULL-terminated; nd_driver_all() unless a test sets it */
+	struct dns_engine *dnsr;         /* the embedded DNS resolver (dns*.c) */
 };
 
 static inline struct net_state *net_of(struct netd *d) { return d->net; }
@@ -110,13 +122,51 @@ int net__network_save(struct netd *d, const struct net_network *n, struct nd_err
 void net_network_free(struct net_network *n);
 int net_default_network(struct netd *d, struct nd_error *err);
 
-/* dns.c: a network's names (its endpoints' owner names, aliases, short
- * container ids) answered on its IPv4 gateway, UDP 53, when that is a host
- * address. Best effort: a network without one still works. */
+/* ---- the embedded DNS resolver (dns*.c) ----------------------------------------
+ * One engine per daemon: per-network name tables, forwarding to upstreams
+ * with a cache, listeners on 127.0.0.11 inside sandboxes and on networks'
+ * gateways. */
+
+/* The name table API. An entry is one owner's names and addresses on one
+ * network; `owner` is unique in the network (a local endpoint's id, or a
+ * remote endpoint's id for a global network's peers on other hosts). Put
+ * replaces the owner's entry as a whole (a query never sees it half made);
+ * drop removes it. Local endpoints are put and dropped by net itself; the
+ * overlay feeds remote endpoints through the same two calls. */
+struct net_dns_names {
+	const char *owner;
+	const char *sandbox_id;          /* the local sandbox; NULL or "" for a remote owner */
+	const char *const *names;        /* case is ignored; names[0] answers PTR */
+	size_t nnames;
+	const char *ipv4, *ipv6;         /* address or CIDR; NULL or "" = none */
+};
+int net_dns_names_put(struct netd *d, const char *network_id, const struct net_dns_names *e, struct nd_error *err);
+void net_dns_names_drop(struct netd *d, const char *network_id, const char *owner);
+/* The names of owner on network_id, a new JSON list (empty when none). */
+json_t *net_dns_names_json(struct netd *d, const char *network_id, const char *owner);
+/* The sandbox has a resolver on 127.0.0.11 (its resolv.conf names it). */
+bool net_dns_sandbox_served(struct netd *d, const char *sandbox_id);
+/* The host resolv.conf's search list, space separated ("" = none). */
+const char *net_dns_host_search(struct netd *d);
+/* The resolver's state for /info ("DNS"). */
+void net_dns_info(struct netd *d, json_t *info);
+
+/* A network's gateway listener (UDP 53 on its IPv4 gateway when that is a
+ * host address): its names for CNI callers, REFUSED for the rest. */
 void net_dns_start(struct netd *d, struct net_network *n);
-void net_dns_stop(struct net_network *n);
+void net_dns_stop(struct netd *d, struct net_network *n);
 /* The address it answers on, NULL when the network has none. */
 const char *net_dns_addr(const struct net_network *n);
+
+/* internal to net: the engine's life and the endpoint events */
+int net__dns_engine_start(struct netd *d, struct nd_error *err);
+void net__dns_engine_stop(struct netd *d);
+void net__dns_endpoint_up(struct netd *d, const struct nd_endpoint_rec *ep, const struct nd_sandbox_rec *sb);
+void net__dns_endpoint_down(struct netd *d, const struct nd_endpoint_rec *ep);
+void net__dns_sandbox_gone(struct netd *d, const char *sandbox_id);
+void net__dns_network_gone(struct netd *d, const char *network_id);
+void net__dns_ports_forget(struct netd *d, const char *sandbox_id);
+void net__dns_walk(struct netd *d);
 
 /* ---- endpoints (endpoint.c) -------------------------------------------------- */
 

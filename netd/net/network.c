@@ -462,7 +462,8 @@ int net_network_delete(struct netd *d, struct net_network *n, struct nd_error *e
 	if ((rc = store_obj_del(d->store, "network", n->rec.id, err)) < 0)
 		return rc;
 	network_unlink(d, n);
-	net_dns_stop(n);
+	net_dns_stop(d, n);
+	net__dns_network_gone(d, n->rec.id);
 	struct nd_drv_network dn;
 	net_drv_network(n, &dn);
 	struct nd_error e2 = { 0 };

@@ -115,6 +115,9 @@ int net_sandbox_delete(struct netd *d, const char *id, bool force, struct nd_err
 	}
 	if ((rc = store_tx_commit(d->store, err)) < 0)
 		goto out;
+	for (size_t i = 0; i < eps.n; i++)
+		net__dns_endpoint_down(d, &eps.v[i]);
+	net__dns_sandbox_gone(d, sb.id);
 	for (size_t i = 0; i < eps.n; i++) {
 		struct nd_error e2 = { 0 };
 		struct net_network *n = net_network_find(d, eps.v[i].network_id, &e2);

@@ -60,7 +60,9 @@ out=$(netctl run --rm --net n1 --ip 172.18.0.50 --hostname web --add-host db:10.
 [[ "$(echo "$out" | sed -n 2p)" == web && "$(echo "$out" | sed -n 3p)" == web ]] || fail "--hostname: $out"
 echo "$out" | grep -qP '^172\.18\.0\.50\tweb$' || fail "own address in hosts: $out"
 echo "$out" | grep -qP '^10\.1\.2\.3\tdb$' || fail "--add-host: $out"
-echo "$out" | grep -qx 'nameserver 9.9.9.9' || fail "--dns: $out"
+# a user-defined network: the embedded resolver, --dns its upstream
+echo "$out" | grep -qx 'nameserver 127.0.0.11' || fail "--dns on n1: $out"
+[[ "$(netctl run --rm --dns 9.9.9.9 bb cat /etc/resolv.conf)" == *"nameserver 9.9.9.9"* ]] || fail "--dns on bridge"
 out=$(netctl run --rm --net n1 --net n2 bb ip -o -4 addr)
 [[ "$out" == *"eth0"*172.18.* && "$out" == *"eth1"* ]] || fail "two networks: $out"
 assert_eq "$(netctl run --rm --net none bb sh -c 'ls /sys/class/net | tr "\n" " "')" "lo " "--net none"

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "netd/net/net.h"
+#include "netd/net/dns_internal.h"
 #include "netd/core/events.h"
 
 #include <unistd.h>
@@ -483,6 +484,79 @@ static void test_connect_failure_changes_nothing(void **state)
 	nd_endpoint_rec_clear(&ep);
 }
 
+
+/* the resolver's name tables: local endpoints go in on connect and out on
+ * disconnect, remote owners through the same put/drop; a sandbox sees its
+ * networks only; aliases of several owners rotate; PTR, v4 and v6 */
+static void test_dns_names(void **state)
+{
+	struct env *e = *state;
+	struct nd_error err = { 0 };
+	struct dns_engine *eng = calloc(1, sizeof(*eng));
+	eng->d = &e->d;
+	e->d.net->dnsr = eng;
+	struct net_network *n = create(&e->d, "front", "10.77.0.0/24", &err);
+	assert_non_null(n);
+	assert_non_null(create(&e->d, "back", "10.78.0.0/24", &err));
+	json_t *al = json_pack("[s, s]", "www", "shared");
+	struct net_connect_req c = { .target = "web", .aliases = al };
+	assert_int_equal(net_endpoint_connect(&e->d, "front", &c, NULL, &err), 0);
+	json_decref(al);
+	const char *sb = "5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b5b";
+	struct dns_scope scope;
+	struct dns_found f;
+	dns__scope_sandbox(eng, sb, &scope);
+	assert_int_equal(scope.n, 1);
+	assert_true(scope.forward);
+	const char *names[] = { "web", "www", "shared", "web.front", "c0c0c0c0c0c0" };
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		dns__lookup(&scope, names[i], false, &f);
+		assert_true(f.known);
+		assert_int_equal(f.n4, 1);
+		assert_int_equal(f.v4[0].s_addr, htonl(0x0a4d0002));
+		assert_int_equal(f.n6, 0);   /* AAAA: NODATA */
+	}
+	dns__lookup(&scope, "web.back", false, &f);
+	assert_false(f.known);
+	dns__lookup(&scope, "nothing", false, &f);
+	assert_false(f.known);
+	dns__lookup(&scope, "2.0.77.10.in-addr.arpa", true, &f);
+	assert_string_equal(f.ptr, "web.front.");
+
+	/* a remote owner (another host's endpoint): same alias, two addresses rotating */
+	const char *rn[] = { "far", "www" };
+	struct net_dns_names r = { .owner = "remote1", .names = rn, .nnames = 2, .ipv4 = "10.77.0.9/24", .ipv6 = "fd00::5" };
+	assert_int_equal(net_dns_names_put(&e->d, n->rec.id, &r, &err), 0);
+	dns__scope_sandbox(eng, sb, &scope);
+	dns__lookup(&scope, "www", false, &f);
+	assert_int_equal(f.n4, 2);
+	uint32_t first = f.v4[0].s_addr;
+	dns__lookup(&scope, "www", false, &f);
+	assert_int_equal(f.n4, 2);
+	assert_int_not_equal(f.v4[0].s_addr, first);
+	dns__lookup(&scope, "5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa", true, &f);
+	assert_string_equal(f.ptr, "far.front.");
+	dns__lookup(&scope, "FAR", false, &f);   /* the caller lowercases; tables hold lowercase */
+	assert_false(f.known);
+	dns__lookup(&scope, "far", false, &f);
+	assert_int_equal(f.n6, 1);
+	/* a sandbox on no network of the entry sees nothing */
+	dns__scope_sandbox(eng, "0000000000000000000000000000000000000000000000000000000000000000", &scope);
+	assert_int_equal(scope.n, 0);
+	net_dns_names_drop(&e->d, n->rec.id, "remote1");
+	dns__scope_sandbox(eng, sb, &scope);
+	dns__lookup(&scope, "www", false, &f);
+	assert_int_equal(f.n4, 1);
+
+	/* disconnect: gone */
+	assert_int_equal(net_endpoint_disconnect(&e->d, "front", "web", false, &err), 0);
+	dns__scope_sandbox(eng, sb, &scope);
+	assert_int_equal(scope.n, 0);
+	dns__tables_free(eng);
+	e->d.net->dnsr = NULL;
+	free(eng);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +565,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_connect_disconnect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_failure_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cni_attach, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dns_names, setup, teardown),
 		cmocka_unit_test(test_records_cni_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

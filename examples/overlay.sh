@@ -24,9 +24,17 @@ if [ ! -x "$lab" ]; then
   say "OVERLAY LAB NOT AVAILABLE in this build"
   exit 0
 fi
+# the lab names its cgroups netd-lab/hN, the same for every lab on a machine: two at
+# once would share them (and one's `lab down` would kill the other's daemons)
+if [ -n "$(find /sys/fs/cgroup -maxdepth 3 -type d -name netd-lab 2>/dev/null)" ]; then
+  echo "examples/overlay.sh: another lab is running on this machine (cgroup netd-lab exists);" >&2
+  echo "  the lab's cgroup names are fixed, so only one can run at a time: try again when it is down" >&2
+  exit 1
+fi
 export NETD_BUILD=$build LAB_DIR=$T/lab
-lab() { "$lab" "$@"; }
-demo_on_exit "LAB_QUIET=1 '$lab' down"
+# the lab in a process group of its own: its clean-up signals stay within it
+lab() { setsid -w "$lab" "$@"; }
+demo_on_exit "LAB_QUIET=1 setsid -w '$lab' down"
 
 section "three hosts, etcd, one overlay network"
 say "lab up builds it all and narrates as it goes; each host is a network namespace with its own netd"
@@ -65,7 +73,7 @@ if has_cmd topology; then
   say "netctl topology takes several -H: the hosts of the lab in one picture, the overlay drawn once"
   show "netctl topology -H unix://.../h1/netd.sock -H .../h2 -H .../h3 | jq -r -f examples/lib/topology.jq" -- \
     bash -c 'netctl topology "${@:2}" | jq -r -f "$1"' _ "$_demo_lib/topology.jq" "${hosts[@]}"
-  out=${NETD_DEMO_OUT:-/tmp}/netd-demo-overlay.svg
+  out=${NETD_DEMO_OUT:-/tmp}/netd-demo-overlay-topology.svg
   if step netctl topology "${hosts[@]}" --format svg -o "$out" && [ -s "$out" ]; then
     result "topology picture written to $out (open it in a browser)"
   else
@@ -75,7 +83,7 @@ else
   say "netctl topology is not in this build yet (issue #18): each host's view of ov instead"
   for h in h1 h2 h3; do
     show "lab exec $h netctl network inspect ov" -- \
-      bash -c "'$lab' exec $h netctl network inspect ov | jq -r '.[0].Containers // {} | to_entries[] | \"$h  \\(.value.Name)  \\(.value.IPv4Address)  \\(.value.MacAddress)\"'"
+      bash -c "setsid -w '$lab' exec $h netctl network inspect ov | jq -r '.[0].Containers // {} | to_entries[] | \"$h  \\(.value.Name)  \\(.value.IPv4Address)  \\(.value.MacAddress)\"'"
   done
 fi
 

@@ -20,7 +20,8 @@
 #                                 helpers a student would not type)
 #   result TEXT                   an outcome, checked (=> TEXT); tests grep these
 #   demo_topology                 the closing picture: `netctl topology`, and its
-#                                 SVG written to $NETD_DEMO_OUT (default /tmp)
+#                                 SVG written to $NETD_DEMO_OUT/netd-demo-NAME-topology.svg
+#                                 (default /tmp)
 #
 # Everything a demo makes lives in a network, mount and pid namespace of its
 # own (the host's network is never touched) and in a scratch dir $T; the exit
@@ -242,7 +243,7 @@ demo_topology() {
       show "netctl topology | jq -r -f examples/lib/topology.jq" -- \
         bash -c 'netctl topology | jq -r -f "$0"' "$_demo_lib/topology.jq"
     fi
-    local out=${NETD_DEMO_OUT:-/tmp}/netd-demo-$DEMO_NAME.svg
+    local out=${NETD_DEMO_OUT:-/tmp}/netd-demo-$DEMO_NAME-topology.svg
     say "the same as a picture, laid out by Graphviz (netctl topology --format dot gives the DOT text):"
     if step netctl topology --format svg -o "$out" && [ -s "$out" ]; then
       result "topology picture written to $out (open it in a browser)"

@@ -20,7 +20,7 @@ _demo_state() {
 # what a demo NAME leaves anywhere: its cgroups, its scratch dirs, its daemons
 demo_leftovers() {
   find /sys/fs/cgroup -maxdepth 9 -type d -name "netd-demo-$1-*" 2>/dev/null
-  ls -d /tmp/netd-demo-"$1".* 2>/dev/null
+  find /tmp -maxdepth 1 -type d -name "netd-demo-$1.*" 2>/dev/null
   local p
   for p in $(pgrep -x netd; pgrep -x netd-shim); do
     [ "$p" = "${ND_PID:-}" ] || echo "process $p: $(tr '\0' ' ' </proc/$p/cmdline 2>/dev/null)"
@@ -61,8 +61,8 @@ said() {
 # the build has the command, else the demo says it does not
 demo_picture() {
   if "$NETCTL_BIN" topology --help >/dev/null 2>&1; then
-    said "$ netctl topology | jq -r -f examples/lib/topology.jq" "topology picture written to $T/out/netd-demo-$1.svg"
-    grep -q '<svg' "$T/out/netd-demo-$1.svg" || fail "not an SVG: $T/out/netd-demo-$1.svg"
+    said "$ netctl topology | jq -r -f examples/lib/topology.jq" "topology picture written to $T/out/netd-demo-$1-topology.svg"
+    grep -q '<svg' "$T/out/netd-demo-$1-topology.svg" || fail "not an SVG: $T/out/netd-demo-$1-topology.svg"
   else
     said "netctl topology is not in this build yet"
   fi

@@ -56,10 +56,19 @@ result "c1 on h1 reached c2 on h2 ($ip2) over the overlay"
 step lab exec h1 netctl exec c1 ping -c2 -W2 "$ip3"
 result "c1 on h1 reached c3 on h3 ($ip3) over the overlay"
 vx=$(lab exec h1 ip -o link show type vxlan | awk -F': ' '{print $2}' | cut -d@ -f1 | head -1)
-say "on h1, the VXLAN device $vx: its VNI and UDP port, and an FDB entry per remote container MAC pointing at that host's underlay address"
-show "lab exec h1 ip -d link show $vx" -- lab exec h1 ip -d link show "$vx"
+say "on h1, the VXLAN device $vx (a port of the overlay bridge): its VNI, the local VTEP address and the UDP port"
+show "lab exec h1 ip -d link show $vx | grep -o 'vxlan id .* dstport [0-9]*'" -- \
+  bash -c "setsid -w '$lab' exec h1 ip -d link show $vx | grep -o 'vxlan id .* dstport [0-9]*'"
+say "its FDB: each remote container's MAC -> that host's underlay address (put there by netd from etcd, no flooding to learn it)"
 step lab exec h1 bridge fdb show dev "$vx"
-step lab exec h1 ip neigh show dev "$vx"
+say "the same path, hop by hop, as h1's netd sees it:"
+if lab exec h1 netctl explain --help >/dev/null 2>&1; then
+  rc=0; step lab exec h1 netctl explain c1 "$ip2" || rc=$?
+  [ $rc -eq 0 ] || note "netctl explain exited $rc"
+else
+  _demo_show "lab exec h1 netctl explain c1 $ip2"
+  note "netctl explain is not in this build yet (issue #18)"
+fi
 say "the network is one object in etcd, seen by every host"
 step lab exec h3 netctl network ls
 

@@ -34,7 +34,7 @@ def hostend($e):
     | [$h.Endpoints[]? | select(.NetworkId == $n.Id)] as $eps
     | select(($eps | length) > 0 or $n.Name != "bridge")
     | "  network \($n.Name) [\($n.Driver)\(if $n.Internal then ", internal" else "" end)]  \([$n.Subnets[]? | .Subnet] | join(" "))  gw \([$n.Subnets[]? | .Gateway // empty] | join(" "))",
-      "  |   kernel: \([$n.Links[]? | "\(.Name) (\(.Kind)\(if (.Role // .Kind) != .Kind then " " + .Role else "" end)\(if .Vni then " vni \(.Vni)" else "" end))"] | join(", "))",
+      "  |   kernel: \([$n.Links[]? | "\(.Name) (\(.Kind)\(if (.Role // .Kind) != .Kind then " " + .Role else "" end)\(if (.VNI // .Vni) then " vni \(.VNI // .Vni)" else "" end))"] | join(", "))",
       ( $eps[] as $e
         | "  |-- \(owner($h; $e)): \($e.IfName // $e.Interface.Name) \($e.IPv4Address // "")\(if ($e.IPv6Address // "") != "" then " " + $e.IPv6Address else "" end) \($e.MacAddress // "")\(hostend($e))\(ports($h; $e))" ),
       "" )

@@ -103,6 +103,57 @@ struct nd_drv_ctx {
 	void *owner;             /* netd's, for networks_foreach */
 };
 
+
+/* ---- explain (netctl explain): a driver describes its own part of a path ----
+ * netd walks a packet from the kernel's live state (routes, nftables) and
+ * asks the network's driver what happens at layer 2 inside its network: the
+ * link pair or child, the port, the forwarding entry, the mode. Each hop
+ * names the object and the command a student can run to see it. */
+#define ND_DRV_HOPS_MAX 8
+
+struct nd_drv_hop {
+	char kind[24];           /* "veth", "bridge-port", "fdb", "macvlan", "vxlan-fdb", ... */
+	char object[160];        /* what the command shows: "vethab12 master br-3f2a" */
+	char detail[384];        /* one sentence for a student */
+	char command[320];       /* e.g. "bridge fdb show br br-3f2a | grep 02:42:ac:12:00:03" */
+};
+
+enum nd_drv_path_dir {
+	ND_DRV_PATH_OUT = 0,     /* a frame from src's sandbox interface into the network */
+	ND_DRV_PATH_IN,          /* a frame the host routes into the network, to dst */
+};
+
+enum nd_drv_path_end {
+	ND_DRV_END_UNKNOWN = 0,  /* the driver cannot tell */
+	ND_DRV_END_HOST,         /* reaches the host's side of the network (host_ifname) */
+	ND_DRV_END_PEER,         /* reaches dst's interface in its sandbox */
+	ND_DRV_END_DROP,         /* dropped at layer 2 (reason says why) */
+	ND_DRV_END_OUT,          /* leaves the host through a physical parent (host_ifname) */
+};
+
+struct nd_drv_path {
+	/* in */
+	enum nd_drv_path_dir dir;
+	const struct nd_drv_endpoint *src;   /* OUT: the sending endpoint */
+	const struct nd_drv_sandbox *src_sb;
+	const struct nd_drv_endpoint *dst;   /* the endpoint to reach, NULL when not one of ours */
+	const struct nd_drv_sandbox *dst_sb;
+	char dst_mac[18];        /* OUT: the frame's destination MAC ("" unknown: the driver
+	                          * may use dst's) */
+	/* out */
+	struct nd_drv_hop hops[ND_DRV_HOPS_MAX + 1]; /* the last: scratch for hops past the max */
+	size_t nhops;
+	enum nd_drv_path_end end;
+	char reason[256];        /* for END_DROP / END_UNKNOWN */
+	char host_ifname[IFNAMSIZ]; /* the network's interface in netd's namespace (the bridge,
+	                          * the parent): where routed traffic enters/leaves */
+	bool l3_filtered;        /* frames between two endpoints pass netfilter's forward hook
+	                          * as host_ifname -> host_ifname (bridge + br_netfilter) */
+};
+/* Adds a hop (ignored past ND_DRV_HOPS_MAX); returns it for further fields. */
+struct nd_drv_hop *nd_drv_path_hop(struct nd_drv_path *p, const char *kind, const char *command_fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 struct nd_driver_ops {
 	const char *name;        /* "bridge", "macvlan", "vxlan" */
 	const char *scope;       /* "local" or "global" */
@@ -156,6 +207,14 @@ struct nd_driver_ops {
 	/* May be NULL. What `network inspect` shows of the network's kernel
 	 * side beyond Docker's fields (a new JSON object, or NULL). */
 	json_t *(*network_status)(struct nd_drv_ctx *ctx, const struct nd_drv_network *net);
+	/* May be NULL (netd then says it cannot tell). netctl explain: what a
+	 * frame does in this network (struct nd_drv_path), read live from the
+	 * kernel; runs off the loop thread, in netd's namespace (enter a
+	 * sandbox's from a short-lived thread). The bridge driver reports the
+	 * veth pair, its port and the FDB entry; macvlan its mode; the vxlan
+	 * driver (overlay) is to report its FDB entry and the remote VTEP here. */
+	int (*explain_path)(struct nd_drv_ctx *ctx, const struct nd_drv_network *net, struct nd_drv_path *p,
+			    struct nd_error *err);
 };
 
 /* The registry: a const table, looked up by name. */

@@ -49,4 +49,5 @@ const struct nd_driver_ops nd_bridge_driver = {
 	.revoke_external_connectivity = bridge__ext_noop,
 	.owns_ifname = bridge__owns_ifname,
 	.orphan_delete = bridge__orphan_delete,
+	.explain_path = bridge__explain_path,
 };

@@ -258,3 +258,53 @@ void net__endpoint_ports_del(struct netd *d, const struct nd_endpoint_rec *ep);
 
 /* net.c: reconcile */
 int net_reconcile(struct netd *d, bool startup, struct nd_error *err);
+
+/* ---- explain (explain.c): why a packet from SRC reaches DST, or not ----------
+ * The path hop by hop from the kernel's live state (routes, links, the
+ * bridge FDB, the nftables rulesets, netd's DNAT maps and eBPF maps,
+ * listening sockets), each hop with the command a student can run to see
+ * it, then a verdict. SRC and DST: a container (hooks.resolve_target), a
+ * sandbox, "host", or an address. Runs in an nd_job; namespaces are entered
+ * from short-lived threads. */
+struct net_explain_req {
+	const char *src, *dst;
+	uint16_t port;                   /* 0: none (ICMP echo when proto is 0) */
+	int proto;                       /* IPPROTO_TCP, IPPROTO_UDP, or 0: tcp with a port, else icmp */
+};
+
+enum net_explain_result {
+	NET_EXPLAIN_DELIVERED = 0,
+	NET_EXPLAIN_DROPPED,
+	NET_EXPLAIN_NO_ROUTE,
+	NET_EXPLAIN_NO_LISTENER,
+	NET_EXPLAIN_UNKNOWN,
+};
+const char *net_explain_result_name(enum net_explain_result r);
+
+struct net_explain_hop {
+	char kind[24];                   /* route, veth, bridge-port, fdb, nft, dnat, ebpf, masquerade, listener... */
+	char object[200];                /* what the command shows */
+	char detail[512];
+	char command[400];
+};
+
+struct net_explain {
+	char src[200], dst[200];         /* what SRC and DST resolved to, in words */
+	char src_addr[64], dst_addr[64]; /* the packet's addresses as sent */
+	char proto[8];                   /* "tcp", "udp", "icmp" */
+	uint16_t port;
+	struct net_explain_hop *hops;
+	size_t nhops, cap;
+	enum net_explain_result result;
+	char reason[512];
+	char rule[400];                  /* the rule or object that decided ("" when none) */
+};
+void net_explain_free(struct net_explain *ex);
+
+/* Validates and resolves on the caller's (loop) thread: bad input or an
+ * unknown SRC/DST is returned at once (-EINVAL, -ENOENT) and cb is not
+ * called. Otherwise 0, and cb runs later on the loop thread with the
+ * result (ex is the callee's: valid during the call only). */
+typedef void (*net_explain_cb)(void *data, int rc, const struct nd_error *err, const struct net_explain *ex);
+int net_explain(struct netd *d, const struct net_explain_req *req, net_explain_cb cb, void *data,
+		struct nd_error *err);

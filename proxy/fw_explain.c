@@ -826,9 +826,21 @@ static int x_lookup(struct xeval *v, struct nftnl_expr *e, struct xregs *g)
 	} else {
 		say(v, "%s %s%s%s", lab, inv ? "!= " : "", is_map ? "map @" : "@", set->name);
 	}
-	if (!reg_known(g, s, set->klen))
-		return X_UNKNOWN;
 	const uint8_t *key = &g->d[s * 4];
+	if (!reg_known(g, s, set->klen)) {
+		/* part of the key is unknown (th dport of an ICMP packet): the
+		 * known parts may still rule every element out */
+		if (set->flags & NFT_SET_INTERVAL)
+			return X_UNKNOWN;
+		for (size_t i = 0; i < set->n; i++) {
+			bool may = set->e[i].klen == set->klen;
+			for (uint32_t b = 0; may && b < set->klen; b++)
+				may = !g->known[s + b / 4] || set->e[i].key[b] == key[b];
+			if (may)
+				return X_UNKNOWN;
+		}
+		return inv ? X_MATCH : X_NOMATCH;
+	}
 	const struct xelem *hit = NULL;
 	bool ranges = false;
 	for (size_t i = 0; i < set->n; i++)

@@ -53,14 +53,18 @@ static int brport_get(struct nd_nl *nl, int ifindex, struct brport *out)
 	memset(out, 0, sizeof(*out));
 	out->ifindex = ifindex;
 	struct ifinfomsg ifi = { .ifi_family = AF_BRIDGE };
-	struct nl_cb *cb = nl_cb_clone(nl_socket_get_cb(nl->sk));
-	if (!cb)
-		return -ENOMEM;
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, brport_cb, out);
-	int r = ND_NL(nl, nl_send_simple(nl->sk, RTM_GETLINK, NLM_F_DUMP, &ifi, sizeof(ifi)));
+	/* a socket of its own: nl's sequence numbers stay in step */
+	struct nd_nl one;
+	struct nd_error e = { 0 };
+	(void)nl;
+	if (nd_nl_open(&one, &e) < 0)
+		return e.code;
+	nl_socket_disable_auto_ack(one.sk);
+	nl_socket_modify_cb(one.sk, NL_CB_VALID, NL_CB_CUSTOM, brport_cb, out);
+	int r = ND_NL(&one, nl_send_simple(one.sk, RTM_GETLINK, NLM_F_DUMP, &ifi, sizeof(ifi)));
 	if (r >= 0)
-		r = ND_NL(nl, nl_recvmsgs(nl->sk, cb));
-	nl_cb_put(cb);
+		r = ND_NL(&one, nl_recvmsgs_default(one.sk));
+	nd_nl_close(&one);
 	return r < 0 ? r : 0;
 }
 
@@ -117,7 +121,7 @@ static void ifname_of(struct nd_nl *nl, int ifindex, char out[IFNAMSIZ])
 {
 	struct rtnl_link *l = NULL;
 	snprintf(out, IFNAMSIZ, "if%d", ifindex);
-	if (nd_nl_link_get_index(nl, ifindex, &l) == 0) {
+	if (nd_nl_link_get_index(nl, ifindex, &l) == 0 && l) {
 		snprintf(out, IFNAMSIZ, "%s", rtnl_link_get_name(l) ?: "?");
 		rtnl_link_put(l);
 	}

@@ -248,8 +248,9 @@ static void rule_name(const struct nd_fw_chain_eval *c, char *buf, size_t len)
 	if (c->by_policy)
 		snprintf(buf, len, "%s %s %s: policy %s", c->family, c->table, c->chain, fw_verdict_name(c->policy));
 	else
-		snprintf(buf, len, "%s %s %s: %s (handle %" PRIu64 ")", c->family, c->table, c->decided.chain,
-			 c->decided.text, c->decided.handle);
+		snprintf(buf, len, "%s %s %s: %s%s%s%s (handle %" PRIu64 ")", c->family, c->table, c->decided.chain,
+			 c->decided.text, c->decided.comment[0] ? " comment \"" : "", c->decided.comment,
+			 c->decided.comment[0] ? "\"" : "", c->decided.handle);
 }
 
 /* Evaluates one hook, adds a hop per chain that did something to the packet,
@@ -398,8 +399,9 @@ static void listener(struct ex_task *t, const char *netns, const struct nd_fw_pk
 		verdict(t, NET_EXPLAIN_DELIVERED, NULL, "delivered to %s:%u/%s in %s, where a socket listens on %s", a,
 			pkt->dport, proto_name(pkt->l4proto), where, q.listen_where);
 	} else {
-		HOP_SET(h, object, ":%u", pkt->dport);
-		HOP_SET(h, detail, "no %s socket listens on %s:%u in %s", proto_name(pkt->l4proto), a, pkt->dport, where);
+		HOP_SET(h, object, "none on :%u", pkt->dport);
+		HOP_SET(h, detail, "no %s socket listens on %s:%u in %s (the command lists none)", proto_name(pkt->l4proto),
+			a, pkt->dport, where);
 		verdict(t, NET_EXPLAIN_NO_LISTENER, NULL, "the packet reaches %s in %s, but no socket listens on %s:%u/%s%s",
 			a, where, a, pkt->dport, proto_name(pkt->l4proto),
 			pkt->l4proto == IPPROTO_TCP ? ": the connection is refused (RST)" : "");
@@ -505,7 +507,7 @@ static void route_hop(struct ex_task *t, const char *netns, const struct ex_nsq 
 			 q->dport);
 	struct net_explain_hop *h = hop(t, "route", "%sip route get %s%s", in_ns(netns, nsb, sizeof(nsb)), d, extra);
 	if (q->rt.err) {
-		HOP_SET(h, object, "%s", d);
+		HOP_SET(h, object, "%s", strerror(q->rt.err)); /* as `ip route get` says it */
 		HOP_SET(h, detail, "%s: the kernel has no route to %s: %s", where, d, q->rt.errmsg);
 		return;
 	}
@@ -517,7 +519,7 @@ static void route_hop(struct ex_task *t, const char *netns, const struct ex_nsq 
 		HOP_SET(h, detail, "%s: the route to %s goes through the gateway %s out of %s%s%s", where, d, q->rt.gw,
 			q->rt.oifname, q->rt.prefsrc[0] ? ", source " : "", q->rt.prefsrc);
 	} else {
-		HOP_SET(h, object, "%s dev %s", d, q->rt.oifname);
+		HOP_SET(h, object, "dev %s", q->rt.oifname);
 		HOP_SET(h, detail, "%s: %s is on the link of %s (no gateway)%s%s", where, d, q->rt.oifname,
 			q->rt.prefsrc[0] ? ", source " : "", q->rt.prefsrc);
 	}

@@ -59,7 +59,7 @@ static void link_name(struct nd_nl *nl, int ifindex, char out[IFNAMSIZ])
 {
 	struct rtnl_link *l = NULL;
 	out[0] = '\0';
-	if (nd_nl_link_get_index(nl, ifindex, &l) == 0) {
+	if (nd_nl_link_get_index(nl, ifindex, &l) == 0 && l) {
 		snprintf(out, IFNAMSIZ, "%s", rtnl_link_get_name(l) ?: "");
 		rtnl_link_put(l);
 	}
@@ -95,27 +95,32 @@ static void route_get(struct nd_nl *nl, struct ex_nsq *q)
 		rt->err = EMSGSIZE;
 		return;
 	}
-	struct nl_cb *cb = nl_cb_clone(nl_socket_get_cb(nl->sk));
-	if (!cb) {
+	/* a socket of its own, without ACKs (a reply left unread, or an
+	 * expected ACK that never comes, would upset nl's next request) */
+	struct nd_nl one;
+	struct nd_error e = { 0 };
+	if (nd_nl_open(&one, &e) < 0) {
 		nlmsg_free(msg);
-		rt->err = ENOMEM;
+		rt->err = -e.code;
+		snprintf(rt->errmsg, sizeof(rt->errmsg), "%s", e.msg);
 		return;
 	}
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, route_cb, rt);
-	nd_nl_reset(nl);
-	int r = nl_send_auto(nl->sk, msg);
+	nl_socket_disable_auto_ack(one.sk);
+	nl_socket_modify_cb(one.sk, NL_CB_VALID, NL_CB_CUSTOM, route_cb, rt);
+	nd_nl_reset(&one);
+	int r = nl_send_auto(one.sk, msg);
 	nlmsg_free(msg);
 	if (r >= 0)
-		r = nl_recvmsgs(nl->sk, cb);
-	nl_cb_put(cb);
-	if (nl->kerrno) {
-		rt->err = nl->kerrno;
-		snprintf(rt->errmsg, sizeof(rt->errmsg), "%s%s%s", strerror(nl->kerrno), nl->extack[0] ? ": " : "",
-			 nl->extack);
+		r = nl_recvmsgs_default(one.sk);
+	if (one.kerrno) {
+		rt->err = one.kerrno;
+		snprintf(rt->errmsg, sizeof(rt->errmsg), "%s%s%s", strerror(one.kerrno), one.extack[0] ? ": " : "",
+			 one.extack);
 	} else if (r < 0 || !rt->found) {
 		rt->err = r < 0 ? -nd_nl_errno(r) : ENOENT;
 		snprintf(rt->errmsg, sizeof(rt->errmsg), "%s", strerror(rt->err));
 	}
+	nd_nl_close(&one);
 	if (!rt->err && rt->oif)
 		link_name(nl, rt->oif, rt->oifname);
 }
@@ -191,7 +196,9 @@ static int diag_cb(struct nl_msg *msg, void *arg)
 	q->listening = true;
 	char addr[INET6_ADDRSTRLEN];
 	inet_ntop(m->idiag_family, src, addr, sizeof(addr));
-	if (v6)
+	if (v6 && !memcmp(src, any, 16))
+		snprintf(q->listen_where, sizeof(q->listen_where), "*:%u", q->dport); /* as ss shows [::] */
+	else if (v6)
 		snprintf(q->listen_where, sizeof(q->listen_where), "[%s]:%u", addr, q->dport);
 	else
 		snprintf(q->listen_where, sizeof(q->listen_where), "%s:%u", addr, q->dport);
@@ -209,6 +216,7 @@ static void listen_check(struct ex_nsq *q)
 		nl_socket_free(sk);
 		return;
 	}
+	nl_socket_disable_auto_ack(sk);
 	bool ok = true;
 	for (int fam = 0; fam < 2 && ok && !q->listening; fam++) {
 		int f = fam ? AF_INET6 : AF_INET;

@@ -598,13 +598,17 @@ static void host_out(struct ex_task *t, struct nd_fw_pkt *pkt)
 		    hit.hit) {
 			struct net_explain_hop *h = hop(t, "ebpf", "bpftool map lookup pinned %s key hex %s", hit.map_path,
 							hit.key_hex);
-			HOP_SET(h, object, "%s", hit.key_hex);
+			/* bpftool prints the value's port as the u16 in memory:
+			 * network byte order read on this machine */
+			uint16_t be = htons(hit.port);
+			HOP_SET(h, object, "\"port\": %u", (unsigned)be);
 			HOP_SET(h, detail,
 				"netd's cgroup program rewrites connect()/sendmsg() to %s:%u into %s:%u (map nd_ports, %s "
-				"entry): no NAT, the socket talks to the container directly",
+				"entry; bpftool shows the port %u in network byte order, as %u): no NAT, the socket "
+				"talks to the container directly",
 				ntop(pkt->family, pkt->daddr, a, sizeof(a)), pkt->dport,
 				ntop(hit.family, hit.addr, b, sizeof(b)), hit.port,
-				hit.any_addr ? "the all-addresses" : "this address's");
+				hit.any_addr ? "the all-addresses" : "this address's", hit.port, (unsigned)be);
 			memcpy(pkt->daddr, hit.addr, 16);
 			pkt->dport = hit.port;
 		}
@@ -984,11 +988,6 @@ int net_explain(struct netd *d, const struct net_explain_req *req, net_explain_c
 	if ((r = end_resolve(d, t, req->src, &t->src, err)) < 0 ||
 	    (r = end_resolve(d, t, req->dst, &t->dst, err)) < 0) {
 		nd_error_wrap(err, "explain");
-		goto fail;
-	}
-	if (t->src.kind == EX_ADDR && t->dst.kind == EX_ADDR) {
-		r = nd_error_set(err, -EINVAL, "explain: %s and %s are both addresses netd knows nothing of: one end must "
-				 "be a container, a sandbox or the host", req->src, req->dst);
 		goto fail;
 	}
 	if ((r = dst_address(t, err)) < 0)

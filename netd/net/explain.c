@@ -297,8 +297,8 @@ static int fw_hook(struct ex_task *t, enum nd_fw_hook hook, struct nd_fw_pkt *pk
 				else
 					HOP_SET(h, object, "%s", tgt);
 				HOP_SET(h, detail,
-					"%s %s: %s:%u is a published port: the element of map %s sends it to %s:%u (%s)",
-					nd_fw_hook_name(hook), c->chain, ntop(pkt->family, pkt->daddr, oa, sizeof(oa)),
+					"%s %s %s: %s:%u is a published port: the element of map %s sends it to %s:%u (%s)",
+					c->family, c->table, c->chain, ntop(pkt->family, pkt->daddr, oa, sizeof(oa)),
 					pkt->dport, mn, tgt, c->nat_port ? c->nat_port : pkt->dport, c->decided.text);
 			} else {
 				h = hop(t, "dnat", "%s", cmd);

@@ -134,7 +134,8 @@ enum nd_drv_path_end {
 struct nd_drv_path {
 	/* in */
 	enum nd_drv_path_dir dir;
-	const struct nd_drv_endpoint *src;   /* OUT: the sending endpoint */
+	const struct nd_drv_endpoint *src;   /* OUT: the sending endpoint; IN: the endpoint of this network
+	                                      * the packet entered the host from (hairpin), or NULL */
 	const struct nd_drv_sandbox *src_sb;
 	const struct nd_drv_endpoint *dst;   /* the endpoint to reach, NULL when not one of ours */
 	const struct nd_drv_sandbox *dst_sb;

@@ -277,6 +277,27 @@ int bridge__explain_path(struct nd_drv_ctx *ctx, const struct nd_drv_network *ne
 		r = 0;
 		goto out;
 	}
+	if (p->dir == ND_DRV_PATH_IN && p->src) {
+		/* routed (or, with br_netfilter, DNATed and bridged) back towards
+		 * the endpoint it came from: out of the port it came in on */
+		char in_host[IFNAMSIZ];
+		struct nd_error e2 = { 0 };
+		if (bridge__ep_host_name(p->src, in_host, &e2) == 0 && !strcmp(in_host, dst_host)) {
+			if (!dst_bp.hairpin) {
+				p->end = ND_DRV_END_DROP;
+				snprintf(p->reason, sizeof(p->reason),
+					 "the frame must go back out of %s, the port it came in on, and hairpin mode is off there",
+					 dst_host);
+				r = 0;
+				goto out;
+			}
+			h = nd_drv_path_hop(p, "hairpin", "bridge -d link show dev %s", dst_host);
+			snprintf(h->object, sizeof(h->object), "hairpin on");
+			snprintf(h->detail, sizeof(h->detail),
+				 "the frame goes back out of %s, the port it came in on: the bridge allows that only "
+				 "because the port is in hairpin mode", dst_host);
+		}
+	}
 	if (p->dir == ND_DRV_PATH_OUT && !strcmp(src_host, dst_host) && !src_bp.hairpin) {
 		p->end = ND_DRV_END_DROP;
 		snprintf(p->reason, sizeof(p->reason), "a frame back out of the port it came in on needs hairpin mode on %s",

@@ -66,6 +66,7 @@ struct ex_task {
 	char exec_root[PATH_MAX];
 	/* the job's */
 	struct nd_fw *fw;
+	const struct nd_endpoint_rec *in_ep; /* the endpoint the packet came out of, into the host */
 	struct net_explain ex;
 	int rc;
 	struct nd_error err;
@@ -466,6 +467,11 @@ static void into_endpoint(struct ex_task *t, struct nd_fw_pkt *pkt, const char *
 	if (sb)
 		net_drv_sandbox(sb, ep, &ds);
 	struct nd_drv_path p = { .dir = ND_DRV_PATH_IN, .dst = &de, .dst_sb = sb ? &ds : NULL };
+	struct nd_drv_endpoint ie;
+	if (t->in_ep && !strcmp(t->in_ep->network_id, ep->network_id)) {
+		net_drv_endpoint(t->in_ep, &ie);
+		p.src = &ie;
+	}
 	drv_path(t, ep, &p);
 	if (p.host_ifname[0] && strcmp(p.host_ifname, oif)) {
 		verdict(t, NET_EXPLAIN_UNKNOWN, NULL,
@@ -750,6 +756,7 @@ static void from_sandbox(struct ex_task *t, struct nd_fw_pkt *pkt)
 		return;
 	case ND_DRV_END_HOST:
 	default:
+		t->in_ep = sep;
 		snprintf(pkt->iif, sizeof(pkt->iif), "%s", p.host_ifname);
 		{
 			struct ex_nsq iq = { .family = pkt->family };

@@ -26,6 +26,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 
 #define X_MAX_DEPTH 16
 #define X_SLOTS 16          /* 32-bit data registers (NFT_REG32_00..15) */
@@ -1120,6 +1121,9 @@ static int prio_cmp(const void *a, const void *b)
 	return ((*x)->prio > (*y)->prio) - ((*x)->prio < (*y)->prio);
 }
 
+static int hook_eval(struct xrs *x, const char *our_table, enum nd_fw_hook hook, const struct nd_fw_pkt *pkt,
+		     struct nd_fw_hook_eval *out, struct nd_error *err);
+
 int nd_fw_explain_hook(struct nd_fw *fw, enum nd_fw_hook hook, const struct nd_fw_pkt *pkt,
 		       struct nd_fw_hook_eval *out, struct nd_error *err)
 {
@@ -1133,12 +1137,86 @@ int nd_fw_explain_hook(struct nd_fw *fw, enum nd_fw_hook hook, const struct nd_f
 		xrs_free(&x);
 		return nd_error_wrap(err, "explain: read the nftables ruleset");
 	}
+	r = hook_eval(&x, fw->table, hook, pkt, out, err);
+	xrs_free(&x);
+	return r;
+}
+
+/* The ruleset a batch would make (no kernel): its chains, rules, sets and
+ * elements, for unit tests of the evaluation. */
+static int batch_elems(struct xrs *x, const struct nlmsghdr *src)
+{
+	/* libnftnl numbers the element nests 1, 2, 3... when it builds, but
+	 * its parser accepts only NFTA_LIST_ELEM: renumber a copy */
+	struct nlmsghdr *nlh = malloc(src->nlmsg_len);
+	if (!nlh)
+		return -ENOMEM;
+	memcpy(nlh, src, src->nlmsg_len);
+	struct nlattr *a;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		struct nlattr *e;
+		mnl_attr_for_each_nested(e, a)
+			e->nla_type = (uint16_t)((e->nla_type & ~NLA_TYPE_MASK) | NFTA_LIST_ELEM);
+	}
+	int r = -EINVAL;
+	struct nftnl_set *set = nftnl_set_alloc();
+	if (set && nftnl_set_elems_nlmsg_parse(nlh, set) == 0) {
+		const char *t = nftnl_set_get_str(set, NFTNL_SET_TABLE), *n = nftnl_set_get_str(set, NFTNL_SET_NAME);
+		uint32_t fam = nftnl_set_get_u32(set, NFTNL_SET_FAMILY);
+		r = 0;
+		for (size_t i = 0; t && n && i < x->ns; i++)
+			if (x->s[i].family == fam && !strcmp(x->s[i].table, t) && !strcmp(x->s[i].name, n))
+				r = nftnl_set_elem_foreach(set, elem_cb, &x->s[i]) < 0 ? -ENOMEM : 0;
+	}
+	nftnl_set_free(set);
+	free(nlh);
+	return r;
+}
+
+int fw__explain_hook_batch(const struct fw__batch *b, const char *our_table, enum nd_fw_hook hook,
+			   const struct nd_fw_pkt *pkt, struct nd_fw_hook_eval *out, struct nd_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->after = *pkt;
+	struct xrs x;
+	memset(&x, 0, sizeof(x));
+	const struct nlmsghdr *nlh = (const void *)b->buf.data;
+	int len = (int)b->buf.len, r = 0;
+	for (; r >= 0 && mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		if ((nlh->nlmsg_type >> 8) != NFNL_SUBSYS_NFTABLES)
+			continue;
+		switch (nlh->nlmsg_type & 0xff) {
+		case NFT_MSG_NEWCHAIN: r = chain_cb(nlh, &x); break;
+		case NFT_MSG_NEWRULE: r = rule_cb(nlh, &x); break;
+		case NFT_MSG_NEWSET:
+			if ((r = set_cb(nlh, &x)) == 0)
+				x.s[x.ns - 1].loaded = true;
+			break;
+		case NFT_MSG_NEWSETELEM: r = batch_elems(&x, nlh); break;
+		default: break;
+		}
+	}
+	if (r < 0) {
+		xrs_free(&x);
+		return nd_error_set(err, r, "explain: cannot read the batch: %s", strerror(-r));
+	}
+	r = hook_eval(&x, our_table, hook, pkt, out, err);
+	xrs_free(&x);
+	return r;
+}
+
+static int hook_eval(struct xrs *x_, const char *our_table, enum nd_fw_hook hook, const struct nd_fw_pkt *pkt,
+		     struct nd_fw_hook_eval *out, struct nd_error *err)
+{
+	struct xrs x = *x_; /* the same arrays; freed by the caller */
+	if ((unsigned)hook >= ARRAY_SIZE(hooknum))
+		return nd_error_set(err, -EINVAL, "explain: bad hook %d", (int)hook);
 	uint32_t fam = pkt->family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
 	struct xchain **base = calloc(x.nc ? x.nc : 1, sizeof(*base));
-	if (!base) {
-		xrs_free(&x);
+	if (!base)
 		return nd_error_set(err, -ENOMEM, "out of memory");
-	}
 	size_t nb = 0;
 	for (size_t i = 0; i < x.nc; i++)
 		if (x.c[i].base && x.c[i].hook == hooknum[hook] && (x.c[i].family == fam || x.c[i].family == NFPROTO_INET))
@@ -1147,7 +1225,6 @@ int nd_fw_explain_hook(struct nd_fw *fw, enum nd_fw_hook hook, const struct nd_f
 	out->chains = calloc(nb ? nb : 1, sizeof(*out->chains));
 	if (!out->chains) {
 		free(base);
-		xrs_free(&x);
 		return nd_error_set(err, -ENOMEM, "out of memory");
 	}
 	out->verdict = ND_FW_ACCEPT;
@@ -1161,7 +1238,7 @@ int nd_fw_explain_hook(struct nd_fw *fw, enum nd_fw_hook hook, const struct nd_f
 		snprintf(o->chain, sizeof(o->chain), "%s", c->name);
 		snprintf(o->type, sizeof(o->type), "%s", c->type);
 		o->prio = c->prio;
-		o->ours = c->family == FW_FAMILY && !strcmp(c->table, fw->table);
+		o->ours = c->family == FW_FAMILY && !strcmp(c->table, our_table);
 		o->policy = c->policy;
 		struct xeval v = { .x = &x, .pkt = p, .out = o, .family = c->family, .table = c->table };
 		int res = x_chain(&v, c);
@@ -1191,6 +1268,6 @@ int nd_fw_explain_hook(struct nd_fw *fw, enum nd_fw_hook hook, const struct nd_f
 	}
 	out->after = p;
 	free(base);
-	xrs_free(&x);
+	*x_ = x; /* sets loaded on the way stay with the caller's copy */
 	return 0;
 }

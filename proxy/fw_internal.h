@@ -163,3 +163,9 @@ void fw__port_rules_build(struct fw__batch *b, const char *table);
  * is no error (an element with the same key and other data fails: EBUSY). */
 void fw__port_elems(struct fw__batch *b, const char *table, enum fw__elem_op op, const struct fw__port *ports,
 		    size_t n);
+
+/* ---- explain (fw_explain.c) ------------------------------------------------ */
+/* nd_fw_explain_hook() on the ruleset the messages of batch b would make
+ * (chains, rules, sets and elements), without a kernel: for unit tests. */
+int fw__explain_hook_batch(const struct fw__batch *b, const char *our_table, enum nd_fw_hook hook,
+			   const struct nd_fw_pkt *pkt, struct nd_fw_hook_eval *out, struct nd_error *err);

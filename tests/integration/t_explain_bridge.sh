@@ -26,18 +26,18 @@ run z none
 B=$(ctr_ip b); C=$(ctr_ip c); I2=$(ctr_ip i2); Q2=$(ctr_ip q2)
 poll 10 bash -c "$NETCTL_BIN exec b netstat -ltn | grep -q :80" || fail "b does not listen"
 
-expect "same bridge, port 80" a b:80 "$(tcp_from_ctr a "$B" 80)"
-expect "same bridge, by address" a "$B:80" "$(tcp_from_ctr a "$B" 80)"
-expect "same bridge, no listener on 81" a b:81 "$(tcp_from_ctr a "$B" 81)"
-expect "same bridge, ping" a b "$(ping_from_ctr a "$B")"
-expect "another bridge (isolated)" a "$C:80" "$(tcp_from_ctr a "$C" 80)"
+expect "same bridge, port 80" a b:80 tcp_from_ctr a "$B" 80
+expect "same bridge, by address" a "$B:80" tcp_from_ctr a "$B" 80
+expect "same bridge, no listener on 81" a b:81 tcp_from_ctr a "$B" 81
+expect "same bridge, ping" a b ping_from_ctr a "$B"
+expect "another bridge (isolated)" a "$C:80" tcp_from_ctr a "$C" 80
 jq -e '.verdict.rule | test("isolation")' <<<"$EX" >/dev/null || fail "isolation rule not named: $(ex_show)"
-expect "internal network, peer" i1 i2:80 "$(tcp_from_ctr i1 "$I2" 80)"
-expect "internal network, the outside" i1 192.0.2.9:80 "$(tcp_from_ctr i1 192.0.2.9 80)"
-expect "icc off" q1 q2:80 "$(tcp_from_ctr q1 "$Q2" 80)"
+expect "internal network, peer" i1 i2:80 tcp_from_ctr i1 "$I2" 80
+expect "internal network, the outside" i1 192.0.2.9:80 tcp_from_ctr i1 192.0.2.9 80
+expect "icc off" q1 q2:80 tcp_from_ctr q1 "$Q2" 80
 jq -e '.verdict.reason | test("isolated")' <<<"$EX" >/dev/null || fail "icc off: the isolated ports not named: $(ex_show)"
-expect "container on none" z "$B:80" "$(tcp_from_ctr z "$B" 80)"
-expect "no route on the host" a 198.51.100.7:80 "$(tcp_from_ctr a 198.51.100.7 80)"
+expect "container on none" z "$B:80" tcp_from_ctr z "$B" 80
+expect "no route on the host" a 198.51.100.7:80 tcp_from_ctr a 198.51.100.7 80
 
 log "bad input is refused"
 out=$(netctl explain nosuch b 2>&1) && fail "unknown SRC accepted: $out"

@@ -25,7 +25,7 @@ ip link show "$BR" >/dev/null || fail "no bridge $BR"
 netctl run -d --name a --net fn bb sleep 1000 >/dev/null
 netctl run -d --name b --net fn -p 8080:80 -e CGI="$WEB_CGI" bb sh -c "$WEB_SRV" >/dev/null
 B=$(ctr_ip b)
-poll 10 in_ns outside curl -sf --max-time 1 http://192.0.2.1:8080/cgi-bin/ip || fail "b not published"
+poll 20 in_ns outside curl -sf --max-time 1 http://192.0.2.1:8080/cgi-bin/ip || fail "b not published"
 
 log "the owner's table: a forward chain with policy drop"
 nft add table inet owner
@@ -37,11 +37,11 @@ poll 10 bash -c '[ "$(nft list chain inet owner fwchain | grep -c "comment \"net
   fail "netd did not add its accept rules: $(nft -a list chain inet owner fwchain)"
 
 log "with netd's accept rules"
-expect "bridged, through the owner's drop chain" a b "$(ping_from_ctr a "$B")"
+expect "bridged, through the owner's drop chain" a b ping_from_ctr a "$B"
 jq -e '[.hops[] | select(.kind == "nft" and (.command | test("owner")))] | length > 0' <<<"$EX" >/dev/null ||
   fail "the owner's chain is not in the path: $(ex_show)"
-expect "outside -> published port, through it" 192.0.2.2 host:8080 "$(tcp_from in_ns outside 192.0.2.1 8080)"
-expect "container -> outside, through it" a 192.0.2.2 "$(ping_from_ctr a 192.0.2.2)"
+expect "outside -> published port, through it" 192.0.2.2 host:8080 tcp_from in_ns outside 192.0.2.1 8080
+expect "container -> outside, through it" a 192.0.2.2 ping_from_ctr a 192.0.2.2
 
 # without_rules LABEL SRC DST CTR ADDR: netd's rules removed, explain asked,
 # then netd frozen (SIGSTOP: no reconcile puts them back) while CTR pings
@@ -78,10 +78,10 @@ poll 10 bash -c '[ "$(nft list chain inet owner fwchain | grep -c "comment \"net
 
 log "the owner's explicit drop wins over netd's accept"
 nft insert rule inet owner fwchain oifname "$BR" tcp dport 80 counter drop
-expect "outside -> published port, the owner's drop rule" 192.0.2.2 host:8080 "$(tcp_from in_ns outside 192.0.2.1 8080)"
+expect "outside -> published port, the owner's drop rule" 192.0.2.2 host:8080 tcp_from in_ns outside 192.0.2.1 8080
 jq -e '.verdict.rule | test("owner fwchain: .*tcp dport 80.*drop")' <<<"$EX" >/dev/null ||
   fail "the owner's drop rule is not named: $(ex_show)"
 pk=$(nft list chain inet owner fwchain | sed -n 's/.*tcp dport 80 counter packets \([0-9]*\) .*/\1/p')
 [ "${pk:-0}" -gt 0 ] || fail "the real packet did not meet the rule explain named: $(nft list chain inet owner fwchain)"
-expect "ping still passes it" a b "$(ping_from_ctr a "$B")"
+expect "ping still passes it" a b ping_from_ctr a "$B"
 netctl rm -f a b >/dev/null

@@ -22,8 +22,8 @@ ping_from_sb() { # SANDBOX ADDR: a real ping's fate
   local rc=0 out; out=$(sbx "$1" ping -c 1 -W 1 "$2" 2>&1) || rc=$?
   fate_of "$rc" "$out"
 }
-expect "private mode, child to child" mpr1 mpr2 "$(ping_from_sb mpr1 "$(ep_of mpr2 mpr IPv4Address)")"
+expect "private mode, child to child" mpr1 mpr2 ping_from_sb mpr1 "$(ep_of mpr2 mpr IPv4Address)"
 jq -e '.verdict.reason | test("private")' <<<"$EX" >/dev/null || fail "private mode not named: $(ex_show)"
-expect "bridge mode, child to child" mbr1 mbr2 "$(ping_from_sb mbr1 "$(ep_of mbr2 mbr IPv4Address)")"
-expect "private mode, to the LAN's router" mpr1 10.3.0.1 "$(ping_from_sb mpr1 10.3.0.1)"
+expect "bridge mode, child to child" mbr1 mbr2 ping_from_sb mbr1 "$(ep_of mbr2 mbr IPv4Address)"
+expect "private mode, to the LAN's router" mpr1 10.3.0.1 ping_from_sb mpr1 10.3.0.1
 for n in mbr mpr; do for i in 1 2; do netctl sandbox rm $n$i >/dev/null; done; done

@@ -108,6 +108,13 @@ static int vxlan__dev_ensure(struct nd_nl *nl, const char *vx, uint32_t vni, con
 			goto out;
 		}
 		log_debug("vxlan: created %s vni=%u local=%s mtu=%d", vx, vni, local, mtu);
+		/* a bridge port needs no IPv6 of its own (no DAD/MLD/RS flooded
+		 * to every host); set while down */
+		char path[96];
+		snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", vx);
+		struct nd_error e6 = { 0 };
+		if (nd_sysctl_set(path, "1", &e6) < 0 && e6.code != -ENOENT)
+			log_debug("vxlan: %s: %s", vx, e6.msg);
 		if ((r = nd_nl_link_get(nl, vx, &l)) < 0) {
 			r = nd_nl_fail(nl, r, err, "look up %s", vx);
 			goto out;

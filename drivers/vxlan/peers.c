@@ -289,16 +289,23 @@ static int vxlan__prune(struct vxlan__dev *d, const struct nd_drv_peer *peers, s
 				continue;
 			if (e->family == AF_BRIDGE && (e->ntf & NTF_SELF) && !e->has_dst)
 				continue;
-			if (e->family != AF_BRIDGE && !(e->state & (NUD_PERMANENT | NUD_NOARP)))
+			if (e->family != AF_BRIDGE && !(e->state & NUD_PERMANENT))   /* NOARP: the kernel's multicast ones */
 				continue;
 			if (vxlan__wanted(e, peers, n))
 				continue;
+			/* raw deletes: a bridge entry shows up twice in the dump
+			 * (under the bridge and under its port); ENOENT the second time */
 			if (e->family == AF_BRIDGE && (e->ntf & NTF_SELF))
-				r = vxlan__fdb_self(&d->nl, false, d->ifindex, e->mac, &e->dst, false);
+				r = vxlan__neigh_msg(&d->nl, RTM_DELNEIGH, 0, AF_BRIDGE, d->ifindex, NUD_NOARP | NUD_PERMANENT,
+						     NTF_SELF, e->mac, &e->dst);
 			else if (e->family == AF_BRIDGE)
-				r = vxlan__fdb_master(&d->nl, false, d->ifindex, e->mac);
+				r = vxlan__neigh_msg(&d->nl, RTM_DELNEIGH, 0, AF_BRIDGE, d->ifindex, NUD_NOARP, NTF_MASTER,
+						     e->mac, NULL);
 			else
-				r = vxlan__neigh(&d->nl, false, d->ifindex, NULL, &e->dst);
+				r = vxlan__neigh_msg(&d->nl, RTM_DELNEIGH, 0, e->dst.family, d->ifindex, NUD_PERMANENT, 0,
+						     NULL, &e->dst);
+			if (r == -ENOENT)
+				continue;
 			if (r < 0)
 				log_debug("vxlan: %s: removing a stale entry: %s", d->name, strerror(-r));
 			else

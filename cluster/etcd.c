@@ -379,6 +379,15 @@ int etcd__curl_error(struct nd_etcd *e, CURL *h, CURLcode rc, const char *errbuf
 	case CURLE_SSL_CACERT_BADFILE: case CURLE_SSL_CIPHER: case CURLE_SSL_ISSUER_ERROR:
 		return nd_error_set(err, -EACCES, "cluster store %s: TLS: %s", e->url, why);
 	case CURLE_RECV_ERROR: case CURLE_SEND_ERROR: case CURLE_GOT_NOTHING: case CURLE_PARTIAL_FILE:
+		if (e->cacert && rc != CURLE_PARTIAL_FILE) {
+			/* etcd drops a TLS client it does not accept right after the
+			 * handshake: say so rather than curl's socket detail */
+			bool alert = strstr(why, "alert") != NULL;
+			return nd_error_set(err, alert ? -EACCES : -ECONNRESET,
+					    "cluster store %s: TLS: %s (etcd refused the connection: is the client "
+					    "certificate missing or signed by a CA etcd does not trust?)",
+					    e->url, alert ? why : "connection closed after the handshake");
+		}
 		code = -ECONNRESET;
 		break;
 	default:

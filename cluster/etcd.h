@@ -165,6 +165,11 @@ struct nd_etcd_session_cbs {
 };
 int nd_etcd_session_start(struct nd_etcd *e, long ttl_s, const struct nd_etcd_session_cbs *cbs,
 			  struct nd_etcd_session **out, struct nd_error *err);
+/* The same, first trying to keep lease (e.g. the one a previous run of the
+ * daemon held, so a quick restart keeps its keys): when it is still alive it
+ * is adopted (and on_lease(lease) called), otherwise a new one is granted. */
+int nd_etcd_session_start_lease(struct nd_etcd *e, long ttl_s, int64_t lease, const struct nd_etcd_session_cbs *cbs,
+				struct nd_etcd_session **out, struct nd_error *err);
 int64_t nd_etcd_session_lease(const struct nd_etcd_session *s);   /* 0 while none */
 enum nd_etcd_health nd_etcd_session_health(const struct nd_etcd_session *s);
 /* Stops the thread (returns within ~the request timeout); revoke: also

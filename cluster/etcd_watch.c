@@ -70,6 +70,7 @@ struct nd_etcd_session {
 	struct stopper st;
 	atomic_llong lease;
 	atomic_int health;
+	int64_t adopt;               /* a lease to try to keep first */
 };
 
 static void session_set_health(struct nd_etcd_session *s, enum nd_etcd_health h, const struct nd_error *why)
@@ -89,6 +90,26 @@ static void *session_main(void *arg)
 		struct nd_error err = { 0 };
 		int64_t lease = atomic_load(&s->lease);
 		int rc;
+		if (lease == 0 && s->adopt) {
+			rc = nd_etcd_lease_keepalive(s->e, s->adopt, NULL, &err);
+			if (rc < 0 && rc != -ENOENT) {
+				session_set_health(s, ND_ETCD_UNREACHABLE, &err);
+				stopper_sleep(&s->st, 500);
+				continue;
+			}
+			int64_t id = s->adopt;
+			s->adopt = 0;
+			if (rc == 0) {
+				atomic_store(&s->lease, id);
+				session_set_health(s, ND_ETCD_HEALTHY, NULL);
+				log_debug("etcd lease adopted lease=%llx", (long long)id);
+				if (s->cbs.on_lease)
+					s->cbs.on_lease(s->cbs.ud, id);
+				if (!stopper_sleep(&s->st, period))
+					break;
+			}
+			continue;
+		}
 		if (lease == 0) {
 			int64_t id = 0;
 			if ((rc = nd_etcd_lease_grant(s->e, s->ttl_s, &id, &err)) < 0) {
@@ -127,6 +148,12 @@ static void *session_main(void *arg)
 int nd_etcd_session_start(struct nd_etcd *e, long ttl_s, const struct nd_etcd_session_cbs *cbs,
 			  struct nd_etcd_session **out, struct nd_error *err)
 {
+	return nd_etcd_session_start_lease(e, ttl_s, 0, cbs, out, err);
+}
+
+int nd_etcd_session_start_lease(struct nd_etcd *e, long ttl_s, int64_t lease, const struct nd_etcd_session_cbs *cbs,
+				struct nd_etcd_session **out, struct nd_error *err)
+{
 	if (ttl_s < 2)
 		return nd_error_set(err, -EINVAL, "lease TTL %ld: at least 2 seconds", ttl_s);
 	struct nd_etcd_session *s = calloc(1, sizeof(*s));
@@ -134,6 +161,7 @@ int nd_etcd_session_start(struct nd_etcd *e, long ttl_s, const struct nd_etcd_se
 		return nd_error_set(err, -ENOMEM, "out of memory");
 	s->e = e;
 	s->ttl_s = ttl_s;
+	s->adopt = lease;
 	if (cbs)
 		s->cbs = *cbs;
 	stopper_init(&s->st);

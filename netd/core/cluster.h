@@ -47,8 +47,11 @@ struct netd_cluster_hooks {
  * Fails only on bad configuration (e.g. cluster-advertise names an interface
  * with no address). */
 int netd_cluster_start(struct netd *d, struct nd_error *err);
-/* Stops the threads; revokes the lease (this host's leased keys go at once)
- * unless the daemon is being killed. Safe when not started. */
+/* Stops the threads (after the loop ended). The lease is NOT revoked: its
+ * id stays in <exec-root>/cluster.lease, and a netd restarted within the TTL
+ * adopts it, so a restart does not make peers drop this host's endpoints; a
+ * netd that stays down longer is a dead host: its keys expire. Safe when
+ * not started. */
 void netd_cluster_stop(struct netd *d);
 
 /* Hooks of the layer above (net); may be called once, after start. */

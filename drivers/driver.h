@@ -119,6 +119,7 @@ struct nd_drv_peer {
 struct nd_driver_ops {
 	const char *name;        /* "bridge", "macvlan", "vxlan" */
 	const char *scope;       /* "local" or "global" */
+	const char *alias;       /* another name it answers to (Docker's), or NULL */
 
 	/* Reject unknown or malformed options before anything changes. */
 	int (*options_validate)(const json_t *options, struct nd_error *err);

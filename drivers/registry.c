@@ -13,10 +13,8 @@ const struct nd_driver_ops *nd_driver_find(const char *name)
 {
 	if (!name)
 		return NULL;
-	if (strcmp(name, "overlay") == 0)   /* Docker's name for it */
-		return &nd_vxlan_driver;
 	for (size_t i = 0; nd_drivers[i]; i++)
-		if (strcmp(nd_drivers[i]->name, name) == 0)
+		if (strcmp(nd_drivers[i]->name, name) == 0 || (nd_drivers[i]->alias && strcmp(nd_drivers[i]->alias, name) == 0))
 			return nd_drivers[i];
 	return NULL;
 }

@@ -88,6 +88,7 @@ static int vxlan__orphan_delete(struct nd_drv_ctx *ctx, const char *ifname, stru
 const struct nd_driver_ops nd_vxlan_driver = {
 	.name = "vxlan",
 	.scope = "global",
+	.alias = "overlay",   /* Docker's name for its overlay driver */
 	.options_validate = vxlan__options_validate,
 	.network_create = vxlan__network_create,
 	.network_delete = vxlan__network_delete,

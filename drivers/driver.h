@@ -101,6 +101,19 @@ struct nd_drv_ctx {
 	 * non-zero return and returns it. NULL (tests, tools): none known. */
 	int (*networks_foreach)(struct nd_drv_ctx *ctx, const char *skip_id, nd_drv_network_fn fn, void *arg);
 	void *owner;             /* netd's, for networks_foreach */
+	/* Global scope: this host's underlay address (cluster-advertise), the
+	 * local VTEP of overlay networks; "" or NULL when netd runs without a
+	 * cluster store. */
+	const char *advertise;
+};
+
+/* A remote endpoint of a global-scope network (on another host), as the
+ * cluster store records it: what the data plane needs to reach it. */
+struct nd_drv_peer {
+	char mac[18];            /* "02:42:0a:c8:00:02" */
+	char ipv4[64];           /* bare address or "" */
+	char ipv6[64];           /* bare address or "" */
+	char vtep[64];           /* underlay address of its host */
 };
 
 
@@ -158,6 +171,7 @@ struct nd_drv_hop *nd_drv_path_hop(struct nd_drv_path *p, const char *kind, cons
 struct nd_driver_ops {
 	const char *name;        /* "bridge", "macvlan", "vxlan" */
 	const char *scope;       /* "local" or "global" */
+	const char *alias;       /* another name it answers to (Docker's), or NULL */
 
 	/* Reject unknown or malformed options before anything changes. */
 	int (*options_validate)(const json_t *options, struct nd_error *err);
@@ -216,12 +230,25 @@ struct nd_driver_ops {
 	 * driver (overlay) is to report its FDB entry and the remote VTEP here. */
 	int (*explain_path)(struct nd_drv_ctx *ctx, const struct nd_drv_network *net, struct nd_drv_path *p,
 			    struct nd_error *err);
+
+	/* Global-scope drivers (may be NULL otherwise): a remote endpoint
+	 * appeared or went (libnetwork's peer add/delete events). Idempotent.
+	 * peers_sync makes the network's remote entries exactly peers[0..n):
+	 * missing ones added, ones no peer names removed (restart, resync). */
+	int (*peer_add)(struct nd_drv_ctx *ctx, struct nd_drv_network *net, const struct nd_drv_peer *peer,
+			struct nd_error *err);
+	int (*peer_remove)(struct nd_drv_ctx *ctx, struct nd_drv_network *net, const struct nd_drv_peer *peer,
+			   struct nd_error *err);
+	int (*peers_sync)(struct nd_drv_ctx *ctx, struct nd_drv_network *net, const struct nd_drv_peer *peers,
+			  size_t n, struct nd_error *err);
 };
 
-/* The registry: a const table, looked up by name. */
+/* The registry: a const table, looked up by name or alias ("overlay" is
+ * the vxlan driver, as Docker names its overlay driver). */
 const struct nd_driver_ops *nd_driver_find(const char *name);
 /* NULL-terminated list of all drivers. */
 const struct nd_driver_ops *const *nd_driver_all(void);
 
 extern const struct nd_driver_ops nd_bridge_driver;
 extern const struct nd_driver_ops nd_macvlan_driver;
+extern const struct nd_driver_ops nd_vxlan_driver;

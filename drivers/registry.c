@@ -7,6 +7,7 @@
 static const struct nd_driver_ops *const nd_drivers[] = {
 	&nd_bridge_driver,
 	&nd_macvlan_driver,
+	&nd_vxlan_driver,
 	NULL,
 };
 
@@ -15,7 +16,7 @@ const struct nd_driver_ops *nd_driver_find(const char *name)
 	if (!name)
 		return NULL;
 	for (size_t i = 0; nd_drivers[i]; i++)
-		if (strcmp(nd_drivers[i]->name, name) == 0)
+		if (strcmp(nd_drivers[i]->name, name) == 0 || (nd_drivers[i]->alias && strcmp(nd_drivers[i]->alias, name) == 0))
 			return nd_drivers[i];
 	return NULL;
 }

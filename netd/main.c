@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* netd: one libuv loop serving the REST API. */
 #include "netd/api/api.h"
+#include "netd/core/cluster.h"
 #include "netd/core/events.h"
 #include "netd/cleanup.h"
 
@@ -198,6 +199,9 @@ int main(int argc, char **argv)
 	};
 	if ((rc = http_server_new(d.loop, &hc, &d.http, &err)) < 0)
 		goto fail;
+	/* the cluster store before the networks: net registers its hooks on it */
+	if ((rc = netd_cluster_start(&d, &err)) < 0)
+		goto fail;
 	if ((rc = netd_net_start(&d, &err)) < 0)
 		goto fail;
 	if ((rc = netd_containers_start(&d, &err)) < 0)
@@ -223,6 +227,7 @@ int main(int argc, char **argv)
 
 	netd_containers_stop(&d);
 	netd_net_stop(&d);
+	netd_cluster_stop(&d);
 	uv_loop_close(d.loop);
 	nd_events_free(&d);
 	images_close(d.images);
@@ -247,6 +252,7 @@ fail:
 		uv_run(d.loop, UV_RUN_DEFAULT);
 		netd_containers_stop(&d);
 		netd_net_stop(&d);
+		netd_cluster_stop(&d);
 		uv_loop_close(d.loop);
 	}
 	nd_events_free(&d);

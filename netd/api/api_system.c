@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* GET /_ping, /version, /info — with Docker Engine API field names. */
 #include "netd/api/api.h"
+#include "netd/core/cluster.h"
 #include "wire/wire.h"
 #include "images/images.h"
 #include "runtime/runtime.h"
@@ -171,5 +172,11 @@ void api_info(struct http_req *req, void *ctx)
 	netd_net_info(d, info);
 	netd_containers_info(d, info);
 	info_docker_fields(d, info);
+	/* Docker's (pre-swarm) cluster fields, and netd's view of the store */
+	json_t *cluster = netd_cluster_info_json(d);
+	json_object_set_new(info, "ClusterStore", json_string(d->cfg.cluster_store ? d->cfg.cluster_store : ""));
+	json_object_set_new(info, "ClusterAdvertise", json_string(netd_cluster_advertise(d) ? netd_cluster_advertise(d) : ""));
+	if (cluster)
+		json_object_set_new(info, "Cluster", cluster);
 	http_reply_json(req, 200, info);
 }

@@ -3,6 +3,11 @@
  * over the file; the file wins over defaults. Unknown keys in the file are
  * an error, not silently ignored. Every key of the file is also a flag. */
 #include "netd/core/config.h"
+#include "cluster/etcd.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <net/if.h>
 
 #include <getopt.h>
 #include <limits.h>
@@ -54,6 +59,17 @@ void netd_usage(FILE *out)
 	      "                          matches is refused. None given: every certificate the CA\n"
 	      "                          signed is admin. In the file \"tls-roles\": [{\"role\":...,\n"
 	      "                          \"cn\":..., \"ou\":...}]. SIGHUP re-reads certificates and roles\n"
+	      "  --cluster-store etcd://HOST:PORT[,HOST:PORT...]\n"
+	      "                          the etcd v3 cluster (3.4+) that holds global-scope (vxlan)\n"
+	      "                          networks; without it only local networks can be made\n"
+	      "  --cluster-store-cacert FILE  CA that signs etcd's certificate: talk https (PEM)\n"
+	      "  --cluster-store-cert FILE    client certificate for etcd (PEM; with -key)\n"
+	      "  --cluster-store-key FILE     its private key (PEM)\n"
+	      "  --cluster-advertise ADDR|IFACE\n"
+	      "                          the underlay address other hosts reach this one at (VXLAN\n"
+	      "                          tunnel endpoint), or an interface whose first address is used\n"
+	      "  --cluster-lease-ttl N   seconds this host's records outlive it when it dies (2..64,\n"
+	      "                          default 5); kept alive every N/3 seconds\n"
 	      "  --cleanup               remove everything this netd made on the host, print one\n"
 	      "                          line per thing removed, and exit: its containers (killed,\n"
 	      "                          cgroups, rootfs mounts and records removed), sandboxes'\n"
@@ -102,6 +118,12 @@ static const struct key keys[] = {
 	{ "tlskey", K_STR, OFF(tlskey) },
 	{ "insecure-tcp", K_BOOL, OFF(insecure_tcp) },
 	{ "tls-roles", K_ROLES, OFF(tls_roles) },
+	{ "cluster-store", K_STR, OFF(cluster_store) },
+	{ "cluster-store-cacert", K_STR, OFF(cluster_store_cacert) },
+	{ "cluster-store-cert", K_STR, OFF(cluster_store_cert) },
+	{ "cluster-store-key", K_STR, OFF(cluster_store_key) },
+	{ "cluster-advertise", K_STR, OFF(cluster_advertise) },
+	{ "cluster-lease-ttl", K_INT, OFF(cluster_lease_ttl) },
 };
 
 /* flag names that differ from their file keys (repeatable flags are singular) */
@@ -472,6 +494,67 @@ static int hosts_finish(struct netd_config *cfg, struct nd_error *err)
 	return 0;
 }
 
+/* "ADDR", "IFACE", each optionally with Docker's ":PORT" (ignored: VXLAN's
+ * port is the driver's); the address is checked here, the interface when
+ * the cluster starts (it may come up later than the config is read). */
+static int advertise_check(const char *s, struct nd_error *err)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	unsigned char a[16];
+	if (!*s || strlen(s) >= sizeof(buf))
+		return nd_error_set(err, -EINVAL, "cluster-advertise \"%s\": want an IP address or an interface name", s);
+	snprintf(buf, sizeof(buf), "%s", s);
+	char *colon = strrchr(buf, ':');
+	if (colon && strchr(buf, ':') == colon) {
+		char *end;
+		long port = strtol(colon + 1, &end, 10);
+		if (!colon[1] || *end || port < 1 || port > 65535)
+			return nd_error_set(err, -EINVAL, "cluster-advertise \"%s\": bad port", s);
+		*colon = '\0';
+	}
+	if (inet_pton(AF_INET, buf, a) == 1 || inet_pton(AF_INET6, buf, a) == 1)
+		return 0;
+	if (strlen(buf) >= IFNAMSIZ || strpbrk(buf, "/ \t\"'\\:") || buf[0] == '.' || isdigit((unsigned char)buf[0]))
+		return nd_error_set(err, -EINVAL, "cluster-advertise \"%s\": not an IP address nor an interface name", s);
+	return 0;
+}
+
+static int cluster_finish(struct netd_config *cfg, struct nd_error *err)
+{
+	int rc;
+	static const struct { const char *name; size_t off; } files[] = {
+		{ "cluster-store-cacert", OFF(cluster_store_cacert) },
+		{ "cluster-store-cert", OFF(cluster_store_cert) },
+		{ "cluster-store-key", OFF(cluster_store_key) },
+	};
+	if (!cfg->cluster_lease_ttl)
+		cfg->cluster_lease_ttl = 5;
+	if (cfg->cluster_lease_ttl < 2)
+		return nd_error_set(err, -EINVAL, "cluster-lease-ttl %d: at least 2 seconds", cfg->cluster_lease_ttl);
+	if (!cfg->cluster_store) {
+		if (cfg->cluster_advertise || cfg->cluster_store_cacert || cfg->cluster_store_cert || cfg->cluster_store_key)
+			return nd_error_set(err, -EINVAL, "cluster-advertise and cluster-store-cacert/-cert/-key need cluster-store");
+		return 0;
+	}
+	if ((rc = nd_etcd_url_check(cfg->cluster_store, err)) < 0)
+		return nd_error_wrap(err, "cluster-store");
+	if (!cfg->cluster_advertise)
+		return nd_error_set(err, -EINVAL, "cluster-store needs cluster-advertise (the address or interface "
+				    "other hosts reach this one at)");
+	if ((rc = advertise_check(cfg->cluster_advertise, err)) < 0)
+		return rc;
+	if (!cfg->cluster_store_cert != !cfg->cluster_store_key)
+		return nd_error_set(err, -EINVAL, "cluster-store-cert and cluster-store-key go together");
+	if (cfg->cluster_store_cert && !cfg->cluster_store_cacert)
+		return nd_error_set(err, -EINVAL, "cluster-store-cert needs cluster-store-cacert (TLS verifies etcd)");
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		const char *f = *(char **)((char *)cfg + files[i].off);
+		if (f && access(f, R_OK) < 0)
+			return nd_error_set(err, -errno, "%s %s: %s", files[i].name, f, strerror(errno));
+	}
+	return 0;
+}
+
 int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_error *err)
 {
 	static const struct option opts[] = {
@@ -497,6 +580,12 @@ int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_
 		{ "tlskey", required_argument, NULL, 0 },
 		{ "insecure-tcp", optional_argument, NULL, 0 },
 		{ "tls-role", required_argument, NULL, 0 },
+		{ "cluster-store", required_argument, NULL, 0 },
+		{ "cluster-store-cacert", required_argument, NULL, 0 },
+		{ "cluster-store-cert", required_argument, NULL, 0 },
+		{ "cluster-store-key", required_argument, NULL, 0 },
+		{ "cluster-advertise", required_argument, NULL, 0 },
+		{ "cluster-lease-ttl", required_argument, NULL, 0 },
 		{ "config", required_argument, NULL, 'c' },
 		{ "cleanup", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
@@ -564,7 +653,7 @@ int netd_config_parse(struct netd_config *cfg, int argc, char **argv, struct nd_
 			return nd_error_set(err, -EINVAL, "insecure-registries: \"%s\" is not HOST[:PORT]", cfg->insecure_registries[i]);
 	if (cfg->shim_path && access(cfg->shim_path, X_OK) < 0)
 		return nd_error_set(err, -errno, "shim-path %s: %s", cfg->shim_path, strerror(errno));
-	return 0;
+	return cluster_finish(cfg, err);
 }
 
 json_t *netd_config_to_json(const struct netd_config *cfg)
@@ -590,7 +679,7 @@ json_t *netd_config_to_json(const struct netd_config *cfg)
 			json_object_set_new(o, "ou", json_string(r->ou));
 		json_array_append_new(roles, o);
 	}
-	return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:b, s:s?, s:s?, s:o, s:o, s:o, s:i, s:i, s:o, s:b, s:s?, s:s?, s:s?, s:b, s:o}",
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:b, s:s?, s:s?, s:o, s:o, s:o, s:i, s:i, s:o, s:b, s:s?, s:s?, s:s?, s:b, s:o}",
 			 "root", cfg->root, "exec-root", cfg->exec_root, "socket", cfg->socket,
 			 "config", cfg->config_file, "log-level", levels[cfg->log_level],
 			 "storage-driver", cfg->storage_driver, "bpf-cgroup", cfg->bpf_cgroup,
@@ -602,6 +691,18 @@ json_t *netd_config_to_json(const struct netd_config *cfg)
 			 "hosts", hosts, "tlsverify", cfg->tlsverify,
 			 "tlscacert", cfg->tlscacert, "tlscert", cfg->tlscert, "tlskey", cfg->tlskey,
 			 "insecure-tcp", cfg->insecure_tcp, "tls-roles", roles);
+	if (j && cfg->cluster_store) {
+		json_object_set_new(j, "cluster-store", json_string(cfg->cluster_store));
+		json_object_set_new(j, "cluster-advertise", json_string(cfg->cluster_advertise));
+		json_object_set_new(j, "cluster-lease-ttl", json_integer(cfg->cluster_lease_ttl));
+		if (cfg->cluster_store_cacert)
+			json_object_set_new(j, "cluster-store-cacert", json_string(cfg->cluster_store_cacert));
+		if (cfg->cluster_store_cert)
+			json_object_set_new(j, "cluster-store-cert", json_string(cfg->cluster_store_cert));
+		if (cfg->cluster_store_key)
+			json_object_set_new(j, "cluster-store-key", json_string(cfg->cluster_store_key));
+	}
+	return j;
 }
 
 void netd_config_free(struct netd_config *cfg)
@@ -622,5 +723,10 @@ void netd_config_free(struct netd_config *cfg)
 	free(cfg->tlscacert);
 	free(cfg->tlscert);
 	free(cfg->tlskey);
+	free(cfg->cluster_store);
+	free(cfg->cluster_store_cacert);
+	free(cfg->cluster_store_cert);
+	free(cfg->cluster_store_key);
+	free(cfg->cluster_advertise);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -50,6 +50,11 @@ struct netd_config {
 	bool insecure_tcp;           /* --insecure-tcp: plain TCP allowed (warned at start) */
 	struct netd_tls_role tls_roles[NETD_CONFIG_MAX_ROLES]; /* --tls-role; key "tls-roles" */
 	size_t ntls_roles;           /* 0: every certificate the CA signed is admin */
+	char *cluster_store;         /* --cluster-store etcd://HOST:PORT[,HOST:PORT...]; NULL = local scope only */
+	char *cluster_store_cacert;  /* --cluster-store-cacert PEM: talk https to etcd, verify it */
+	char *cluster_store_cert, *cluster_store_key; /* --cluster-store-cert/-key PEM: client certificate */
+	char *cluster_advertise;     /* --cluster-advertise ADDR|IFACE: the underlay address peers reach us at */
+	int cluster_lease_ttl;       /* --cluster-lease-ttl N seconds (2..64, default 5) */
 	bool cleanup;                /* --cleanup: remove what this netd made, then exit (flag only) */
 };
 

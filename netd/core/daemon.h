@@ -18,6 +18,7 @@ struct http_tls;
 struct net_state;
 struct ctrs;
 struct nd_events;
+struct netd_cluster;
 
 struct netd {
 	uv_loop_t *loop;
@@ -38,4 +39,5 @@ struct netd {
 	struct images *images;       /* image store (images/), opened at start */
 	struct ctrs *ctrs;           /* containers (ctr layer) */
 	struct nd_events *events;    /* the event bus (core/events.c), made at first use */
+	struct netd_cluster *cluster; /* the cluster store (core/cluster.c); NULL without --cluster-store */
 };

@@ -395,6 +395,9 @@ int net__endpoints_forget(struct netd *d, const struct nd_endpoint_rec *eps, siz
 {
 	for (size_t i = 0; i < n; i++) {
 		int rc;
+		struct net_network *nw = net_network_find(d, eps[i].network_id, &(struct nd_error){ 0 });
+		if (net_network_global(nw))   /* its keys leave the cluster store */
+			net__global_endpoint_gone(d, &eps[i]);
 		if ((rc = store_obj_del(d->store, "endpoint", eps[i].id, err)) < 0 ||
 		    (rc = store_addr_release_owner(d->store, eps[i].id, err)) < 0)
 			return rc;

@@ -334,6 +334,10 @@ int netd_net_start(struct netd *d, struct nd_error *err)
 	free(recs);
 	if (rc < 0)
 		return rc;
+	/* the global scope: the mirror of the cluster store (before reconcile,
+	 * which restores overlay networks with this host's VTEP) */
+	if ((rc = net_global_start(d, err)) < 0)
+		return rc;
 	if ((rc = net_default_network(d, err)) < 0)
 		return rc;
 	if ((rc = net_reconcile(d, true, err)) < 0)
@@ -354,6 +358,7 @@ void netd_net_stop(struct netd *d)
 	if (!ns)
 		return;
 	/* networks, sandboxes and rules stay: containers outlive netd */
+	net_global_stop(d);
 	struct net_network *next;
 	for (struct net_network *n = ns->networks; n; n = next) {
 		next = n->next;
@@ -399,6 +404,7 @@ void netd_net_info(struct netd *d, json_t *info)
 		"ForeignForwardRules", (int)f.rules,
 		"LegacyIptables", legacy));
 	net_ports_info(d, info);
+	net_global_info(d, info);
 	json_t *drivers = json_array();
 	const struct nd_driver_ops *const *all = net__drivers(d);
 	for (size_t i = 0; all[i]; i++)

@@ -62,6 +62,7 @@ struct net_state {
 	char ports_error[256];
 	struct net_hooks hooks;
 	const struct nd_driver_ops *const *drivers; /* NULL-terminated; nd_driver_all() unless a test sets it */
+	struct net_global *global;       /* global.c; NULL without a cluster store */
 };
 
 static inline struct net_state *net_of(struct netd *d) { return d->net; }
@@ -94,8 +95,22 @@ void net_network_create_req_clear(struct net_network_create_req *c);
 /* Validates, settles the IPAM config, records, then creates in the kernel. */
 int net_network_create(struct netd *d, struct net_network_create_req *c, struct net_network **out,
 		       struct nd_error *err);
-/* Refuses builtin networks and networks with endpoints. */
+/* Refuses builtin networks and networks with endpoints; a global network
+ * is deleted through the cluster store (net_global_network_delete). */
 int net_network_delete(struct netd *d, struct net_network *n, struct nd_error *err);
+/* The two halves of create: validate and settle into rec (nothing
+ * recorded); then record, create in the kernel, link (takes rec). */
+int net__network_prepare(struct netd *d, struct net_network_create_req *c, struct nd_network_rec *rec,
+			 struct nd_error *err);
+int net__network_commit(struct netd *d, struct nd_network_rec *rec, struct net_network **out, struct nd_error *err);
+/* net_network_delete without the global-scope refusal (global.c's mirror). */
+int net__network_remove(struct netd *d, struct net_network *n, struct nd_error *err);
+void net__network_link(struct netd *d, struct net_network *n);
+void net__network_unlink(struct netd *d, struct net_network *n);
+static inline bool net_network_global(const struct net_network *n)
+{
+	return n && n->drv && strcmp(n->drv->scope, "global") == 0;
+}
 /* By id, unique id prefix or name; NULL and -ENOENT in err when none. */
 struct net_network *net_network_find(struct netd *d, const char *ref, struct nd_error *err);
 /* Every network, oldest first; the caller frees the array (not the networks). */
@@ -308,3 +323,39 @@ void net_explain_free(struct net_explain *ex);
 typedef void (*net_explain_cb)(void *data, int rc, const struct nd_error *err, const struct net_explain *ex);
 int net_explain(struct netd *d, const struct net_explain_req *req, net_explain_cb cb, void *data,
 		struct nd_error *err);
+
+/* ---- the global scope (global.c): networks, addresses and endpoints in
+ * the cluster store (netd/core/cluster.h), mirrored here from its watch ----- */
+
+struct net_global;
+/* Registers with the cluster owner when a cluster store is configured. */
+int net_global_start(struct netd *d, struct nd_error *err);
+void net_global_stop(struct netd *d);
+void net_global_info(struct netd *d, json_t *info);
+
+/* Creates a global network: validated here, then recorded in the store (a
+ * transaction that also takes its name and VNI), then made on this host;
+ * done runs on the loop (n valid only during the call). A refusal before
+ * anything is queued returns < 0 with err set, and done is not called. */
+typedef void (*net_global_network_done)(struct netd *d, void *arg, struct net_network *n, int rc,
+					const struct nd_error *err);
+int net_global_network_create(struct netd *d, struct net_network_create_req *c, net_global_network_done done,
+			      void *arg, struct nd_error *err);
+typedef void (*net_global_done)(struct netd *d, void *arg, int rc, const struct nd_error *err);
+int net_global_network_delete(struct netd *d, struct net_network *n, net_global_done done, void *arg,
+			      struct nd_error *err);
+/* Connect to a global network: the address is taken by a compare-and-swap
+ * in the store (the next one when another host has it), then the endpoint
+ * is made as net_endpoint_connect does, then its record (IP, MAC, VTEP) is
+ * put under this host's lease. ep is valid only during done. */
+typedef void (*net_global_connect_done)(struct netd *d, void *arg, int rc, const struct nd_endpoint_rec *ep,
+					const struct nd_error *err);
+int net_global_connect(struct netd *d, struct net_network *n, const struct net_connect_req *c,
+		       net_global_connect_done done, void *arg, struct nd_error *err);
+/* net__endpoints_forget calls it for an endpoint of a global network: its
+ * keys leave the store (retried after an outage). */
+void net__global_endpoint_gone(struct netd *d, const struct nd_endpoint_rec *ep);
+/* The endpoints of a global network on other hosts (for DNS): fn per
+ * endpoint with its owner name, bare IPv4 (or "") and IPv6 (or ""). */
+typedef void (*net_global_peer_fn)(const char *name, const char *ipv4, const char *ipv6, const char *host, void *arg);
+void net_global_remote_foreach(struct netd *d, const char *network_id, net_global_peer_fn fn, void *arg);

@@ -1,0 +1,1067 @@
+// SPDX-License-Identifier: Apache-2.0
+/* The global scope (DESIGN.md decision 5): networks, address allocations
+ * and endpoint records of global-scope networks (the vxlan driver) live in
+ * the cluster store; every netd mirrors them from the store's watch.
+ *
+ * Keys (docs/cluster-store.md, "The global scope"):
+ *   /netd/v1/networks/<netid>          the network record (JSON), no lease
+ *   /netd/v1/names/<name>              <netid>: one name cluster-wide
+ *   /netd/v1/vni/<vni>                 <netid>: one VNI per network
+ *   /netd/v1/ipam/<netid>/<addr>       {"host","vtep"}: the address is taken,
+ *                                      under the allocating host's lease
+ *   /netd/v1/endpoints/<netid>/<epid>  {"ipv4","ipv6","mac","vtep","host","name"},
+ *                                      under the owning host's lease
+ *
+ * The mirror: a global network is cached in the local store like any other
+ * (so find/list/inspect and the endpoint code work unchanged); addresses
+ * other hosts hold are marked in the in-memory pool; other hosts' endpoints
+ * are the driver's peers (peer_add / peer_remove on events, peers_sync on a
+ * resync). This host's leased keys are kept in `mine` and put again under a
+ * new lease, and after an outage; keys to delete while the store was away
+ * wait in `gone`. Nothing here blocks the loop: every store round trip is a
+ * netd_cluster_run job. */
+#include "netd/core/cluster.h"
+#include "netd/core/events.h"
+#include "netd/net/net.h"
+
+#include <sys/random.h>
+
+#define K_NETS  ND_CLUSTER_PREFIX "networks/"
+#define K_NAMES ND_CLUSTER_PREFIX "names/"
+#define K_VNI   ND_CLUSTER_PREFIX "vni/"
+#define K_IPAM  ND_CLUSTER_PREFIX "ipam/"
+#define K_EPS   ND_CLUSTER_PREFIX "endpoints/"
+#define ADDR_TRIES 64
+#define VNI_AUTO_MIN 4096u    /* automatic VNIs start here (Docker's first) */
+#define VNI_AUTO_MAX 16000000u
+
+struct net_global {
+	json_t *eps;    /* netid -> {epid -> record}: every host's endpoints */
+	json_t *ipam;   /* netid -> {addr -> host id}: every host's addresses */
+	json_t *mine;   /* key -> value: this host's leased keys */
+	json_t *gone;   /* key -> true: to delete when the store answers */
+	bool synced;    /* a first resync arrived */
+	bool flushing;  /* a republish job is in flight */
+	bool again;     /* republish once more when it ends */
+	uint64_t peer_events, resyncs;
+};
+
+static struct net_global *G(struct netd *d)
+{
+	return d->net ? net_of(d)->global : NULL;
+}
+
+static const char *me(struct netd *d)
+{
+	return d->id;
+}
+
+/* ---- helpers ----------------------------------------------------------------- */
+
+/* "10.200.0.5/16" -> "10.200.0.5" */
+static void bare_addr(const char *cidr, char out[64])
+{
+	snprintf(out, 64, "%s", cidr ? cidr : "");
+	char *s = strchr(out, '/');
+	if (s)
+		*s = '\0';
+}
+
+static json_t *sub(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	if (!v) {
+		v = json_object();
+		json_object_set_new(o, k, v);
+	}
+	return v;
+}
+
+/* key = prefix + "<a>/<b>": a and b into the buffers; false when not that shape */
+static bool split2(const char *key, const char *prefix, char a[128], char b[128])
+{
+	if (!nd_str_has_prefix(key, prefix))
+		return false;
+	const char *r = key + strlen(prefix);
+	const char *slash = strchr(r, '/');
+	if (!slash || slash == r || !slash[1] || (size_t)(slash - r) >= 128 || strlen(slash + 1) >= 128)
+		return false;
+	snprintf(a, 128, "%.*s", (int)(slash - r), r);
+	snprintf(b, 128, "%s", slash + 1);
+	return true;
+}
+
+static struct net_pool *v4_pool(struct net_network *n)
+{
+	for (int i = 0; i < n->npools; i++)
+		if (n->pools[i].family == AF_INET)
+			return &n->pools[i];
+	return NULL;
+}
+
+static void pool_mark(struct net_network *n, const char *addr, bool mark)
+{
+	struct ipam_addr a;
+	struct nd_error e = { 0 };
+	if (ipam_addr_parse(addr, "address", &a, &e) < 0)
+		return;
+	for (int i = 0; i < n->npools; i++) {
+		if (!ipam_prefix_contains(ipam_pool_subnet(n->pools[i].pool), &a))
+			continue;
+		if (mark)
+			ipam_pool_mark(n->pools[i].pool, &a, &e);
+		else
+			ipam_pool_release(n->pools[i].pool, &a, &e);
+	}
+}
+
+static void peer_of(const json_t *rec, struct nd_drv_peer *p)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->mac, sizeof(p->mac), "%s", nd_json_str(rec, "mac") ? nd_json_str(rec, "mac") : "");
+	bare_addr(nd_json_str(rec, "ipv4"), p->ipv4);
+	bare_addr(nd_json_str(rec, "ipv6"), p->ipv6);
+	snprintf(p->vtep, sizeof(p->vtep), "%s", nd_json_str(rec, "vtep") ? nd_json_str(rec, "vtep") : "");
+}
+
+/* ---- the data plane follows the mirror -------------------------------------- */
+
+/* The network's remote entries become exactly the mirror's other hosts' endpoints. */
+static void peers_sync(struct netd *d, struct net_network *n)
+{
+	struct net_global *g = G(d);
+	if (!n->drv->peers_sync)
+		return;
+	json_t *eps = json_object_get(g->eps, n->rec.id);
+	size_t cnt = json_object_size(eps), k = 0;
+	_cleanup_free_ struct nd_drv_peer *peers = calloc(cnt + 1, sizeof(*peers));
+	if (!peers)
+		return;
+	const char *epid;
+	json_t *rec;
+	json_object_foreach(eps, epid, rec) {
+		const char *host = nd_json_str(rec, "host");
+		if (host && strcmp(host, me(d)) == 0)
+			continue;
+		peer_of(rec, &peers[k++]);
+	}
+	struct nd_drv_network dn;
+	net_drv_network(n, &dn);
+	struct nd_error e = { 0 };
+	if (n->drv->peers_sync(&net_of(d)->drv_ctx, &dn, peers, k, &e) < 0)
+		log_warn("cluster: network=%s: peers: %s", n->rec.name, e.msg);
+	else
+		log_debug("cluster: network=%s: %zu remote endpoints in place", n->rec.name, k);
+}
+
+static void peer_event(struct netd *d, const char *netid, const json_t *rec, bool add)
+{
+	struct net_network *n = net_network_find(d, netid, &(struct nd_error){ 0 });
+	if (!n || !net_network_global(n))
+		return;
+	struct nd_drv_peer p;
+	peer_of(rec, &p);
+	struct nd_drv_network dn;
+	net_drv_network(n, &dn);
+	struct nd_error e = { 0 };
+	int rc = add ? n->drv->peer_add(&net_of(d)->drv_ctx, &dn, &p, &e)
+		     : n->drv->peer_remove(&net_of(d)->drv_ctx, &dn, &p, &e);
+	G(d)->peer_events++;
+	if (rc < 0)
+		log_warn("cluster: network=%s: peer %s %s: %s", n->rec.name, add ? "add" : "remove", p.mac, e.msg);
+	else
+		log_debug("cluster: network=%s: peer %s %s (%s via %s)", n->rec.name, p.mac, add ? "added" : "removed",
+			  p.ipv4, p.vtep);
+}
+
+/* ---- networks: the mirror ---------------------------------------------------- */
+
+/* A network the store records and this host does not have yet. */
+static void net_arrived(struct netd *d, const char *value)
+{
+	json_error_t je;
+	_cleanup_json_ json_t *j = json_loads(value, JSON_REJECT_DUPLICATES, &je);
+	struct nd_network_rec rec;
+	struct nd_error e = { 0 };
+	if (!j || nd_network_rec_from_json(j, &rec, &e) < 0) {
+		log_warn("cluster: ignoring a network record that does not parse: %s", e.msg[0] ? e.msg : je.text);
+		return;
+	}
+	if (net_network_find(d, rec.id, &(struct nd_error){ 0 })) {
+		nd_network_rec_clear(&rec);
+		return;
+	}
+	struct net_network *n;
+	char name[ND_NAME_MAX + 1];
+	snprintf(name, sizeof(name), "%s", rec.name);
+	/* a local network of the same name: the store's wins the name in the
+	 * cluster; here both exist, the local one found first by name */
+	if (net__network_commit(d, &rec, &n, &e) < 0) {
+		log_error("cluster: network %s: %s", name, e.msg);
+		return;
+	}
+	peers_sync(d, n);
+	/* addresses other hosts took before it arrived here */
+	json_t *addrs = json_object_get(G(d)->ipam, n->rec.id);
+	const char *a;
+	json_t *h;
+	json_object_foreach(addrs, a, h) {
+		if (!json_is_string(h) || strcmp(json_string_value(h), me(d)) != 0)
+			pool_mark(n, a, true);
+	}
+}
+
+/* The store no longer has it: gone here too, unless this host still has
+ * endpoints on it (then it stays until they leave). */
+static void net_left(struct netd *d, struct net_network *n)
+{
+	struct nd_error e = { 0 };
+	char name[ND_NAME_MAX + 1];
+	snprintf(name, sizeof(name), "%s", n->rec.name);
+	if (net__network_remove(d, n, &e) < 0)
+		log_warn("cluster: network %s was deleted in the cluster store but stays here: %s", name, e.msg);
+	else
+		log_info("cluster: network %s deleted in the cluster store", name);
+}
+
+/* ---- watch: events and resync ------------------------------------------------ */
+
+static void ipam_event(struct netd *d, const char *netid, const char *addr, const char *value, bool put)
+{
+	struct net_global *g = G(d);
+	json_t *m = sub(g->ipam, netid);
+	struct net_network *n = net_network_find(d, netid, &(struct nd_error){ 0 });
+	if (put) {
+		_cleanup_json_ json_t *v = json_loads(value ? value : "", 0, NULL);
+		const char *host = v ? nd_json_str(v, "host") : NULL;
+		json_object_set_new(m, addr, json_string(host ? host : ""));
+		if (n && (!host || strcmp(host, me(d)) != 0))
+			pool_mark(n, addr, true);
+		return;
+	}
+	json_t *was = json_object_get(m, addr);
+	bool remote = was && (!json_is_string(was) || strcmp(json_string_value(was), me(d)) != 0);
+	json_object_del(m, addr);
+	if (n && remote)
+		pool_mark(n, addr, false);
+}
+
+static void ep_event(struct netd *d, const char *netid, const char *epid, const char *value, bool put)
+{
+	struct net_global *g = G(d);
+	json_t *m = sub(g->eps, netid);
+	if (put) {
+		json_t *v = json_loads(value ? value : "", 0, NULL);
+		if (!v)
+			return;
+		json_object_set_new(m, epid, v);
+		const char *host = nd_json_str(v, "host");
+		if (host && strcmp(host, me(d)) != 0)
+			peer_event(d, netid, v, true);
+		return;
+	}
+	json_t *was = json_incref(json_object_get(m, epid));
+	json_object_del(m, epid);
+	if (was) {
+		const char *host = nd_json_str(was, "host");
+		if (host && strcmp(host, me(d)) != 0) {
+			/* a peer of the same MAC may still be there (moved): keep it */
+			peer_event(d, netid, was, false);
+		}
+		json_decref(was);
+	}
+}
+
+static void schedule_republish(struct netd *d);
+
+static void on_events(struct netd *d, const struct nd_etcd_event *evs, size_t n, int64_t rev)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct nd_etcd_event *ev = &evs[i];
+		const char *key = ev->kv.key;
+		bool put = ev->type == ND_ETCD_EV_PUT;
+		char a[128], b[128];
+		if (nd_str_has_prefix(key, K_NETS)) {
+			const char *id = key + strlen(K_NETS);
+			struct net_network *nw = net_network_find(d, id, &(struct nd_error){ 0 });
+			if (put && !nw)
+				net_arrived(d, ev->kv.value);
+			else if (!put && nw && net_network_global(nw))
+				net_left(d, nw);
+		} else if (split2(key, K_IPAM, a, b)) {
+			ipam_event(d, a, b, ev->kv.value, put);
+		} else if (split2(key, K_EPS, a, b)) {
+			ep_event(d, a, b, ev->kv.value, put);
+		}
+		/* a key of ours deleted by someone else (or lost with a lease):
+		 * put it back */
+		if (!put && json_object_get(G(d)->mine, key))
+			schedule_republish(d);
+	}
+	(void)rev;
+}
+
+static void on_resync(struct netd *d, const struct nd_etcd_kv *kvs, size_t n, int64_t rev)
+{
+	struct net_global *g = G(d);
+	struct net_state *ns = net_of(d);
+	g->resyncs++;
+	/* 1. networks: add what is new; drop global networks the store lost */
+	json_t *ids = json_object();
+	for (size_t i = 0; i < n; i++) {
+		if (!nd_str_has_prefix(kvs[i].key, K_NETS))
+			continue;
+		const char *id = kvs[i].key + strlen(K_NETS);
+		json_object_set_new(ids, id, json_true());
+		if (!net_network_find(d, id, &(struct nd_error){ 0 }))
+			net_arrived(d, kvs[i].value);
+	}
+	for (struct net_network *nw = ns->networks, *next; nw; nw = next) {
+		next = nw->next;
+		if (net_network_global(nw) && !json_object_get(ids, nw->rec.id))
+			net_left(d, nw);
+	}
+	json_decref(ids);
+	/* 2. addresses: the pools forget the other hosts' old marks, take the new */
+	json_t *old = g->ipam;
+	g->ipam = json_object();
+	for (size_t i = 0; i < n; i++) {
+		char a[128], b[128];
+		if (split2(kvs[i].key, K_IPAM, a, b)) {
+			_cleanup_json_ json_t *v = json_loads(kvs[i].value ? kvs[i].value : "", 0, NULL);
+			const char *host = v ? nd_json_str(v, "host") : NULL;
+			json_object_set_new(sub(g->ipam, a), b, json_string(host ? host : ""));
+		}
+	}
+	for (struct net_network *nw = ns->networks; nw; nw = nw->next) {
+		if (!net_network_global(nw))
+			continue;
+		const char *a;
+		json_t *h;
+		json_object_foreach(json_object_get(old, nw->rec.id), a, h) {
+			bool remote = !json_is_string(h) || strcmp(json_string_value(h), me(d)) != 0;
+			if (remote && !json_object_get(json_object_get(g->ipam, nw->rec.id), a))
+				pool_mark(nw, a, false);
+		}
+		json_object_foreach(json_object_get(g->ipam, nw->rec.id), a, h) {
+			if (!json_is_string(h) || strcmp(json_string_value(h), me(d)) != 0)
+				pool_mark(nw, a, true);
+		}
+	}
+	json_decref(old);
+	/* 3. endpoints: the mirror is replaced; each network's peers follow it */
+	json_decref(g->eps);
+	g->eps = json_object();
+	for (size_t i = 0; i < n; i++) {
+		char a[128], b[128];
+		if (!split2(kvs[i].key, K_EPS, a, b))
+			continue;
+		json_t *v = json_loads(kvs[i].value ? kvs[i].value : "", 0, NULL);
+		if (v)
+			json_object_set_new(sub(g->eps, a), b, v);
+	}
+	for (struct net_network *nw = ns->networks; nw; nw = nw->next)
+		if (net_network_global(nw))
+			peers_sync(d, nw);
+	g->synced = true;
+	log_info("cluster: in step with the store at revision %lld (%zu keys)", (long long)rev, n);
+	/* 4. this host's keys: whatever the store lost comes back */
+	schedule_republish(d);
+}
+
+/* ---- this host's keys: put again (new lease, outage over), deletions -------- */
+
+struct flush_job {
+	json_t *put;     /* key -> value */
+	json_t *del;     /* key -> true */
+	int64_t lease;
+	size_t failed;
+	json_t *deleted; /* keys really deleted */
+};
+
+static int flush_work(struct nd_etcd *e, void *arg, struct nd_error *err)
+{
+	struct flush_job *j = arg;
+	const char *k;
+	json_t *v;
+	int rc = 0;
+	json_object_foreach(j->put, k, v) {
+		struct nd_error e2 = { 0 };
+		if (nd_etcd_put(e, k, json_string_value(v), j->lease, &e2) < 0) {
+			j->failed++;
+			if (!rc) {
+				rc = e2.code;
+				*err = e2;
+			}
+		}
+	}
+	json_object_foreach(j->del, k, v) {
+		struct nd_error e2 = { 0 };
+		if (nd_etcd_delete(e, k, false, 0, &e2) < 0) {
+			j->failed++;
+			if (!rc) {
+				rc = e2.code;
+				*err = e2;
+			}
+		} else {
+			json_object_set_new(j->deleted, k, json_true());
+		}
+	}
+	return rc;
+}
+
+static void flush_done(struct netd *d, void *arg, int rc, const struct nd_error *err)
+{
+	struct flush_job *j = arg;
+	struct net_global *g = G(d);
+	if (g) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(j->deleted, k, v) {
+			if (!json_object_get(g->mine, k))
+				json_object_del(g->gone, k);
+		}
+		g->flushing = false;
+		if (rc < 0)
+			log_warn("cluster: %zu key%s of this host not written yet (retried when the store answers): %s",
+				 j->failed, j->failed == 1 ? "" : "s", err ? err->msg : "");
+		else if (json_object_size(j->put))
+			log_info("cluster: %zu key%s of this host put under lease %llx", json_object_size(j->put),
+				 json_object_size(j->put) == 1 ? "" : "s", (unsigned long long)j->lease);
+		if (g->again) {
+			g->again = false;
+			schedule_republish(d);
+		}
+	}
+	json_decref(j->put);
+	json_decref(j->del);
+	json_decref(j->deleted);
+	free(j);
+}
+
+static void schedule_republish(struct netd *d)
+{
+	struct net_global *g = G(d);
+	if (!g)
+		return;
+	if (g->flushing) {
+		g->again = true;
+		return;
+	}
+	int64_t lease = netd_cluster_lease(d);
+	if (!lease || !netd_cluster_healthy(d))
+		return; /* on_lease / on_health call again */
+	if (!json_object_size(g->mine) && !json_object_size(g->gone))
+		return;
+	struct flush_job *j = calloc(1, sizeof(*j));
+	if (!j)
+		return;
+	j->put = json_deep_copy(g->mine);
+	j->del = json_deep_copy(g->gone);
+	j->deleted = json_object();
+	j->lease = lease;
+	struct nd_error e = { 0 };
+	g->flushing = true;
+	if (netd_cluster_run(d, flush_work, flush_done, j, &e) < 0) {
+		g->flushing = false;
+		json_decref(j->put);
+		json_decref(j->del);
+		json_decref(j->deleted);
+		free(j);
+	}
+}
+
+static void on_lease(struct netd *d, int64_t lease)
+{
+	log_info("cluster: lease %llx; putting this host's keys under it", (unsigned long long)lease);
+	schedule_republish(d);
+}
+
+static void on_health(struct netd *d, bool healthy)
+{
+	if (healthy)
+		schedule_republish(d);
+}
+
+/* ---- this host's endpoint records -------------------------------------------- */
+
+static void ipam_key(char *out, size_t size, const char *netid, const char *addr)
+{
+	snprintf(out, size, K_IPAM "%s/%s", netid, addr);
+}
+
+static void ep_key(char *out, size_t size, const char *netid, const char *epid)
+{
+	snprintf(out, size, K_EPS "%s/%s", netid, epid);
+}
+
+static char *ipam_value(struct netd *d)
+{
+	_cleanup_json_ json_t *v = json_pack("{s:s, s:s}", "host", me(d), "vtep", netd_cluster_advertise(d));
+	return json_dumps(v, JSON_COMPACT);
+}
+
+static char *ep_value(struct netd *d, const struct nd_endpoint_rec *ep)
+{
+	_cleanup_json_ json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ipv4", ep->ipv4, "ipv6", ep->ipv6,
+					     "mac", ep->mac, "vtep", netd_cluster_advertise(d), "host", me(d),
+					     "name", ep->owner_name, "sandbox", ep->sandbox_id);
+	return json_dumps(v, JSON_COMPACT);
+}
+
+/* This host's endpoint's keys, remembered (and so put under every lease). */
+static void mine_add(struct netd *d, const struct nd_endpoint_rec *ep)
+{
+	struct net_global *g = G(d);
+	char k[512], a[64];
+	_cleanup_free_ char *iv = ipam_value(d);
+	_cleanup_free_ char *ev = ep_value(d, ep);
+	bare_addr(ep->ipv4, a);
+	if (a[0] && iv) {
+		ipam_key(k, sizeof(k), ep->network_id, a);
+		json_object_set_new(g->mine, k, json_string(iv));
+		json_object_del(g->gone, k);
+	}
+	ep_key(k, sizeof(k), ep->network_id, ep->id);
+	if (ev) {
+		json_object_set_new(g->mine, k, json_string(ev));
+		json_object_del(g->gone, k);
+	}
+}
+
+void net__global_endpoint_gone(struct netd *d, const struct nd_endpoint_rec *ep)
+{
+	struct net_global *g = G(d);
+	if (!g)
+		return;
+	char k[512], a[64];
+	bare_addr(ep->ipv4, a);
+	if (a[0]) {
+		ipam_key(k, sizeof(k), ep->network_id, a);
+		json_object_del(g->mine, k);
+		json_object_set_new(g->gone, k, json_true());
+	}
+	ep_key(k, sizeof(k), ep->network_id, ep->id);
+	json_object_del(g->mine, k);
+	json_object_set_new(g->gone, k, json_true());
+	schedule_republish(d);
+}
+
+/* At start: the keys of the endpoints this host records on global networks. */
+static void mine_load(struct netd *d)
+{
+	for (struct net_network *n = net_of(d)->networks; n; n = n->next) {
+		if (!net_network_global(n))
+			continue;
+		struct nd_endpoint_list eps;
+		if (net_endpoint_list(d, n->rec.id, NULL, &eps, &(struct nd_error){ 0 }) < 0)
+			continue;
+		for (size_t i = 0; i < eps.n; i++)
+			mine_add(d, &eps.v[i]);
+		nd_endpoint_list_clear(&eps);
+	}
+}
+
+/* ---- create / delete a global network ---------------------------------------- */
+
+struct create_job {
+	struct nd_network_rec rec;
+	char *value;
+	uint32_t vni;
+	bool vni_given;
+	int tries;
+	net_global_network_done done;
+	void *arg;
+	char name[ND_NAME_MAX + 1];
+	int name_taken;   /* work: 1 when the name key exists */
+};
+
+static int create_work(struct nd_etcd *e, void *arg, struct nd_error *err)
+{
+	struct create_job *j = arg;
+	char kn[64 + ND_NAME_MAX], kv[64], kk[64 + ND_ID_LEN], vni[16];
+	snprintf(kn, sizeof(kn), K_NAMES "%s", j->rec.name);
+	snprintf(kv, sizeof(kv), K_VNI "%u", j->vni);
+	snprintf(kk, sizeof(kk), K_NETS "%s", j->rec.id);
+	snprintf(vni, sizeof(vni), "%u", j->vni);
+	const struct nd_etcd_cmp cmps[] = {
+		{ .key = kn, .kind = ND_ETCD_CMP_ABSENT },
+		{ .key = kv, .kind = ND_ETCD_CMP_ABSENT },
+		{ .key = kk, .kind = ND_ETCD_CMP_ABSENT },
+	};
+	const struct nd_etcd_op ops[] = {
+		{ .kind = ND_ETCD_OP_PUT, .key = kn, .value = j->rec.id },
+		{ .kind = ND_ETCD_OP_PUT, .key = kv, .value = j->rec.id },
+		{ .kind = ND_ETCD_OP_PUT, .key = kk, .value = j->value },
+	};
+	int rc = nd_etcd_txn(e, cmps, ARRAY_SIZE(cmps), ops, ARRAY_SIZE(ops), NULL, err);
+	if (rc == -EAGAIN) {
+		struct nd_etcd_kv kvn = { 0 };
+		j->name_taken = nd_etcd_get(e, kn, &kvn, NULL, &(struct nd_error){ 0 }) == 0;
+		nd_etcd_kv_clear(&kvn);
+	}
+	return rc;
+}
+
+static uint32_t random_vni(void)
+{
+	uint32_t r = 0;
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = (uint32_t)nd_now_ns();
+	return VNI_AUTO_MIN + r % (VNI_AUTO_MAX - VNI_AUTO_MIN);
+}
+
+static int create_value(struct create_job *j, struct nd_error *err)
+{
+	json_object_set_new(j->rec.driver_data, "vni", json_integer(j->vni));
+	free(j->value);
+	_cleanup_json_ json_t *v = nd_network_rec_to_json(&j->rec);
+	j->value = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	return j->value ? 0 : nd_error_set(err, -ENOMEM, "out of memory");
+}
+
+static void create_free(struct create_job *j)
+{
+	nd_network_rec_clear(&j->rec);
+	free(j->value);
+	free(j);
+}
+
+static void create_done(struct netd *d, void *arg, int rc, const struct nd_error *err)
+{
+	struct create_job *j = arg;
+	struct nd_error e = { 0 };
+	if (rc == -EAGAIN && !j->name_taken && !j->vni_given && ++j->tries < 8) {
+		j->vni = random_vni();   /* the VNI was taken: another one */
+		if (create_value(j, &e) == 0 && netd_cluster_run(d, create_work, create_done, j, &e) == 0)
+			return;
+		rc = e.code;
+		err = &e;
+	}
+	if (rc == -EAGAIN) {
+		if (j->name_taken)
+			nd_error_set(&e, -EEXIST, "network with name %s already exists in the cluster", j->name);
+		else
+			nd_error_set(&e, -EEXIST, "VNI %u is taken by another network", j->vni);
+		j->done(d, j->arg, NULL, e.code, &e);
+		create_free(j);
+		return;
+	}
+	if (rc < 0) {
+		j->done(d, j->arg, NULL, rc, err);
+		create_free(j);
+		return;
+	}
+	/* recorded in the store; here at once (the watch's event finds it) */
+	struct net_network *n = net_network_find(d, j->rec.id, &(struct nd_error){ 0 });
+	if (!n) {
+		if (net__network_commit(d, &j->rec, &n, &e) < 0) {
+			/* the store has it: this host retries at its next resync */
+			j->done(d, j->arg, NULL, e.code, &e);
+			create_free(j);
+			return;
+		}
+		peers_sync(d, n);
+	}
+	j->done(d, j->arg, n, 0, NULL);
+	create_free(j);
+}
+
+int net_global_network_create(struct netd *d, struct net_network_create_req *c, net_global_network_done done,
+			      void *arg, struct nd_error *err)
+{
+	int rc;
+	if ((rc = netd_cluster_check(d, err)) < 0)
+		return rc;
+	if (!G(d))
+		return nd_error_set(err, -ENOTSUP, "the cluster store is not set up in the net layer");
+	for (int i = 0; i < c->nipam; i++)
+		if (strchr(c->ipam[i].subnet, ':'))
+			return nd_error_set(err, -ENOTSUP, "overlay networks take IPv4 subnets only (so far)");
+	if (c->ipv6)
+		return nd_error_set(err, -ENOTSUP, "overlay networks take IPv4 subnets only (so far)");
+	struct create_job *j = calloc(1, sizeof(*j));
+	if (!j)
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	if ((rc = net__network_prepare(d, c, &j->rec, err)) < 0) {
+		free(j);
+		return rc;
+	}
+	snprintf(j->name, sizeof(j->name), "%s", j->rec.name);
+	/* the VNI: -o vni= or a random free one (the transaction proves it free) */
+	json_t *opt = json_object_get(j->rec.options, "vni");
+	if (!opt)
+		opt = json_object_get(j->rec.options, "com.docker.network.driver.overlay.vxlanid_list");
+	j->vni_given = opt != NULL;
+	j->vni = opt ? (uint32_t)strtoul(json_string_value(opt), NULL, 10) : random_vni();
+	j->done = done;
+	j->arg = arg;
+	if ((rc = create_value(j, err)) < 0 || (rc = netd_cluster_run(d, create_work, create_done, j, err)) < 0) {
+		create_free(j);
+		return rc;
+	}
+	return 0;
+}
+
+struct delete_job {
+	char id[ND_ID_LEN + 1];
+	char name[ND_NAME_MAX + 1];
+	uint32_t vni;
+	net_global_done done;
+	void *arg;
+};
+
+static int delete_work(struct nd_etcd *e, void *arg, struct nd_error *err)
+{
+	struct delete_job *j = arg;
+	char kn[64 + ND_NAME_MAX], kv[64], kk[64 + ND_ID_LEN], ki[64 + ND_ID_LEN], ke[64 + ND_ID_LEN];
+	snprintf(kn, sizeof(kn), K_NAMES "%s", j->name);
+	snprintf(kv, sizeof(kv), K_VNI "%u", j->vni);
+	snprintf(kk, sizeof(kk), K_NETS "%s", j->id);
+	snprintf(ki, sizeof(ki), K_IPAM "%s/", j->id);
+	snprintf(ke, sizeof(ke), K_EPS "%s/", j->id);
+	const struct nd_etcd_cmp cmps[] = { { .key = kn, .kind = ND_ETCD_CMP_VALUE, .value = j->id } };
+	const struct nd_etcd_op ops[] = {
+		{ .kind = ND_ETCD_OP_DELETE, .key = kk },
+		{ .kind = ND_ETCD_OP_DELETE, .key = kn },
+		{ .kind = ND_ETCD_OP_DELETE, .key = kv },
+		{ .kind = ND_ETCD_OP_DELETE_PREFIX, .key = ki },
+		{ .kind = ND_ETCD_OP_DELETE_PREFIX, .key = ke },
+	};
+	int rc = nd_etcd_txn(e, cmps, ARRAY_SIZE(cmps), ops, ARRAY_SIZE(ops), NULL, err);
+	if (rc == -EAGAIN) /* the name is not ours (any more): delete the record alone */
+		rc = nd_etcd_delete(e, kk, false, 0, err);
+	return rc;
+}
+
+static void delete_done(struct netd *d, void *arg, int rc, const struct nd_error *err)
+{
+	struct delete_job *j = arg;
+	struct nd_error e = { 0 };
+	if (rc == 0) {
+		struct net_network *n = net_network_find(d, j->id, &(struct nd_error){ 0 });
+		if (n && net__network_remove(d, n, &e) < 0)
+			log_warn("cluster: network %s: %s", j->name, e.msg);
+	}
+	j->done(d, j->arg, rc, err);
+	free(j);
+}
+
+int net_global_network_delete(struct netd *d, struct net_network *n, net_global_done done, void *arg,
+			      struct nd_error *err)
+{
+	int rc;
+	if ((rc = netd_cluster_check(d, err)) < 0)
+		return rc;
+	json_t *eps = G(d) ? json_object_get(G(d)->eps, n->rec.id) : NULL;
+	struct nd_endpoint_list local = { 0 };
+	if ((rc = net_endpoint_list(d, n->rec.id, NULL, &local, err)) < 0)
+		return rc;
+	size_t cnt = json_object_size(eps) > local.n ? json_object_size(eps) : local.n;
+	nd_endpoint_list_clear(&local);
+	if (cnt)
+		return nd_error_set(err, -EBUSY, "network %s has %zu active endpoint%s in the cluster; disconnect them first",
+				    n->rec.name, cnt, cnt == 1 ? "" : "s");
+	struct delete_job *j = calloc(1, sizeof(*j));
+	if (!j)
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	snprintf(j->id, sizeof(j->id), "%s", n->rec.id);
+	snprintf(j->name, sizeof(j->name), "%s", n->rec.name);
+	json_t *v = json_object_get(n->rec.driver_data, "vni");
+	j->vni = json_is_integer(v) ? (uint32_t)json_integer_value(v) : 0;
+	j->done = done;
+	j->arg = arg;
+	if ((rc = netd_cluster_run(d, delete_work, delete_done, j, err)) < 0)
+		free(j);
+	return rc;
+}
+
+/* ---- connect ------------------------------------------------------------------- */
+
+struct connect_job {
+	char netid[ND_ID_LEN + 1];
+	char *target, *ifname, *mac;
+	json_t *aliases;
+	char addr[64];        /* the candidate */
+	bool wished;          /* the caller asked for this address */
+	bool held;            /* addr is allocated in the local pool for us */
+	char key[512];
+	char *value;
+	int64_t lease;
+	int tries;
+	uint64_t t0;
+	struct nd_endpoint_rec ep;
+	bool have_ep;
+	char epkey[512];
+	char *epvalue;
+	net_global_connect_done done;
+	void *arg;
+};
+
+static void connect_free(struct connect_job *j)
+{
+	free(j->target);
+	free(j->ifname);
+	free(j->mac);
+	json_decref(j->aliases);
+	free(j->value);
+	free(j->epvalue);
+	if (j->have_ep)
+		nd_endpoint_rec_clear(&j->ep);
+	free(j);
+}
+
+static int cas_work(struct nd_etcd *e, void *arg, struct nd_error *err)
+{
+	struct connect_job *j = arg;
+	return nd_etcd_create(e, j->key, j->value, j->lease, err);
+}
+
+static int epput_work(struct nd_etcd *e, void *arg, struct nd_error *err)
+{
+	struct connect_job *j = arg;
+	return nd_etcd_put(e, j->epkey, j->epvalue, j->lease, err);
+}
+
+static void connect_fail(struct netd *d, struct connect_job *j, int rc, const struct nd_error *err)
+{
+	struct net_network *n = net_network_find(d, j->netid, &(struct nd_error){ 0 });
+	if (n && j->held)
+		pool_mark(n, j->addr, false);
+	j->done(d, j->arg, rc, NULL, err);
+	connect_free(j);
+}
+
+static void cas_done(struct netd *d, void *arg, int rc, const struct nd_error *err);
+
+/* The next candidate address and its CAS job. */
+static int connect_try(struct netd *d, struct connect_job *j, struct nd_error *err)
+{
+	struct net_network *n = net_network_find(d, j->netid, err);
+	if (!n)
+		return err->code;
+	struct net_pool *p = v4_pool(n);
+	if (!p)
+		return nd_error_set(err, -EINVAL, "network %s has no IPv4 subnet", n->rec.name);
+	struct ipam_addr a;
+	int rc;
+	if (j->wished) {
+		struct ipam_addr want;
+		if ((rc = ipam_addr_parse(j->addr, "IPv4 address", &want, err)) < 0)
+			return rc;
+		if (!ipam_prefix_contains(ipam_pool_subnet(p->pool), &want))
+			return nd_error_set(err, -EINVAL, "address %s is not in any subnet of network %s", j->addr,
+					    n->rec.name);
+		if ((rc = ipam_pool_alloc(p->pool, &want, &a, err)) < 0)
+			return nd_error_wrap(err, "network %s", n->rec.name);
+	} else if ((rc = ipam_pool_alloc(p->pool, NULL, &a, err)) < 0) {
+		return nd_error_wrap(err, "network %s", n->rec.name);
+	}
+	char b[IPAM_ADDR_STRLEN];
+	snprintf(j->addr, sizeof(j->addr), "%s", ipam_addr_format(&a, b));
+	j->held = true;
+	ipam_key(j->key, sizeof(j->key), j->netid, j->addr);
+	free(j->value);
+	j->value = ipam_value(d);
+	j->lease = netd_cluster_lease(d);
+	if (!j->lease) {
+		pool_mark(n, j->addr, false);
+		j->held = false;
+		return nd_error_set(err, -EAGAIN, "cluster store %s: this host has no lease yet; try again",
+				    "etcd");
+	}
+	if ((rc = netd_cluster_run(d, cas_work, cas_done, j, err)) < 0) {
+		pool_mark(n, j->addr, false);
+		j->held = false;
+	}
+	return rc;
+}
+
+static void epput_done(struct netd *d, void *arg, int rc, const struct nd_error *err)
+{
+	struct connect_job *j = arg;
+	if (rc < 0)   /* in `mine`: put again when the store answers */
+		log_warn("cluster: endpoint %.12s: record not in the store yet: %s", j->ep.id, err ? err->msg : "");
+	log_debug("cluster: connect %.12s on %.12s: %.1f ms with the store", j->ep.id, j->netid,
+		  (double)(nd_now_ns() - j->t0) / 1e6);
+	j->done(d, j->arg, 0, &j->ep, NULL);
+	connect_free(j);
+}
+
+static void cas_done(struct netd *d, void *arg, int rc, const struct nd_error *err)
+{
+	struct connect_job *j = arg;
+	struct nd_error e = { 0 };
+	struct net_network *n = net_network_find(d, j->netid, &e);
+	if (!n) {
+		j->held = false;
+		connect_fail(d, j, e.code, &e);
+		return;
+	}
+	if (rc == -EEXIST) {
+		/* another host has it: it stays marked in our pool (the
+		 * watch releases it when that host lets go); the next one */
+		json_t *m = sub(G(d)->ipam, j->netid);
+		if (!json_object_get(m, j->addr))
+			json_object_set_new(m, j->addr, json_string(""));
+		j->held = false;
+		if (j->wished) {
+			nd_error_set(&e, -EEXIST, "address %s is already in use in network %s (another host)", j->addr,
+				     n->rec.name);
+			connect_fail(d, j, e.code, &e);
+			return;
+		}
+		if (++j->tries >= ADDR_TRIES) {
+			nd_error_set(&e, -ENOSPC, "network %s: no free address after %d tries", n->rec.name, j->tries);
+			connect_fail(d, j, e.code, &e);
+			return;
+		}
+		if (connect_try(d, j, &e) < 0)
+			connect_fail(d, j, e.code, &e);
+		return;
+	}
+	if (rc < 0) {
+		connect_fail(d, j, rc, err);
+		return;
+	}
+	/* the address is ours in the cluster: connect with it as the wish */
+	pool_mark(n, j->addr, false);
+	j->held = false;
+	json_object_set_new(sub(G(d)->ipam, j->netid), j->addr, json_string(me(d)));
+	struct net_connect_req c = { .target = j->target, .ipv4 = j->addr, .mac = j->mac, .aliases = j->aliases,
+				     .ifname = j->ifname };
+	if ((rc = net_endpoint_connect(d, j->netid, &c, &j->ep, &e)) < 0) {
+		/* give the address back in the store */
+		json_object_set_new(G(d)->gone, j->key, json_true());
+		schedule_republish(d);
+		connect_fail(d, j, rc, &e);
+		return;
+	}
+	j->have_ep = true;
+	mine_add(d, &j->ep);
+	ep_key(j->epkey, sizeof(j->epkey), j->netid, j->ep.id);
+	j->epvalue = ep_value(d, &j->ep);
+	if (!j->epvalue || netd_cluster_run(d, epput_work, epput_done, j, &e) < 0)
+		epput_done(d, j, -EIO, &e);
+}
+
+int net_global_connect(struct netd *d, struct net_network *n, const struct net_connect_req *c,
+		       net_global_connect_done done, void *arg, struct nd_error *err)
+{
+	int rc;
+	if ((rc = netd_cluster_check(d, err)) < 0)
+		return nd_error_wrap(err, "connect to network %s", n->rec.name);
+	if (!G(d) || !G(d)->synced)
+		return nd_error_set(err, -EAGAIN, "network %s: this host is not in step with the cluster store yet; "
+				    "try again", n->rec.name);
+	if (!c->target || !*c->target)
+		return nd_error_set(err, -EINVAL, "\"Container\" is required");
+	if (c->ipv6 && *c->ipv6)
+		return nd_error_set(err, -EINVAL, "network %s has no IPv6 subnet", n->rec.name);
+	struct connect_job *j = calloc(1, sizeof(*j));
+	if (!j)
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	snprintf(j->netid, sizeof(j->netid), "%s", n->rec.id);
+	j->target = strdup(c->target);
+	j->ifname = c->ifname ? strdup(c->ifname) : NULL;
+	j->mac = c->mac ? strdup(c->mac) : NULL;
+	j->aliases = c->aliases ? json_deep_copy(c->aliases) : NULL;
+	j->wished = c->ipv4 && *c->ipv4;
+	if (j->wished)
+		snprintf(j->addr, sizeof(j->addr), "%s", c->ipv4);
+	j->done = done;
+	j->arg = arg;
+	j->t0 = nd_now_ns();
+	if (!j->target || (c->ifname && !j->ifname) || (c->mac && !j->mac)) {
+		connect_free(j);
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	}
+	if ((rc = connect_try(d, j, err)) < 0) {
+		connect_free(j);
+		return rc;
+	}
+	return 0;
+}
+
+/* ---- DNS and /info ---------------------------------------------------------------- */
+
+void net_global_remote_foreach(struct netd *d, const char *network_id, net_global_peer_fn fn, void *arg)
+{
+	struct net_global *g = G(d);
+	if (!g)
+		return;
+	const char *epid;
+	json_t *rec;
+	json_object_foreach(json_object_get(g->eps, network_id), epid, rec) {
+		const char *host = nd_json_str(rec, "host");
+		if (host && strcmp(host, me(d)) == 0)
+			continue;
+		char v4[64], v6[64];
+		bare_addr(nd_json_str(rec, "ipv4"), v4);
+		bare_addr(nd_json_str(rec, "ipv6"), v6);
+		fn(nd_json_str(rec, "name") ? nd_json_str(rec, "name") : "", v4, v6, host ? host : "", arg);
+	}
+}
+
+void net_global_info(struct netd *d, json_t *info)
+{
+	struct net_global *g = G(d);
+	json_t *c = json_object_get(info, "Cluster");
+	if (!g || !json_is_object(c))
+		return;
+	size_t remote = 0;
+	const char *netid;
+	json_t *m;
+	json_object_foreach(g->eps, netid, m) {
+		const char *epid;
+		json_t *rec;
+		json_object_foreach(m, epid, rec) {
+			const char *host = nd_json_str(rec, "host");
+			remote += !host || strcmp(host, me(d)) != 0;
+		}
+	}
+	json_object_set_new(c, "GlobalScope", json_pack("{s:b, s:I, s:I, s:I, s:I, s:I}", "InStep", g->synced,
+		"RemoteEndpoints", (json_int_t)remote, "OwnKeys", (json_int_t)json_object_size(g->mine),
+		"PendingDeletes", (json_int_t)json_object_size(g->gone), "PeerEvents", (json_int_t)g->peer_events,
+		"Resyncs", (json_int_t)g->resyncs));
+}
+
+/* ---- start / stop -------------------------------------------------------------- */
+
+int net_global_start(struct netd *d, struct nd_error *err)
+{
+	struct net_state *ns = net_of(d);
+	ns->drv_ctx.advertise = netd_cluster_configured(d) ? netd_cluster_advertise(d) : "";
+	if (!netd_cluster_configured(d))
+		return 0;
+	struct net_global *g = calloc(1, sizeof(*g));
+	if (!g)
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	g->eps = json_object();
+	g->ipam = json_object();
+	g->mine = json_object();
+	g->gone = json_object();
+	ns->global = g;
+	mine_load(d);
+	static const struct netd_cluster_hooks hooks = {
+		.on_resync = on_resync,
+		.on_events = on_events,
+		.on_lease = on_lease,
+		.on_health = on_health,
+	};
+	netd_cluster_set_hooks(d, &hooks);
+	return 0;
+}
+
+void net_global_stop(struct netd *d)
+{
+	struct net_global *g = G(d);
+	if (!g)
+		return;
+	json_decref(g->eps);
+	json_decref(g->ipam);
+	json_decref(g->mine);
+	json_decref(g->gone);
+	free(g);
+	net_of(d)->global = NULL;
+}

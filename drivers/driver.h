@@ -141,7 +141,8 @@ enum nd_drv_path_end {
 	ND_DRV_END_HOST,         /* reaches the host's side of the network (host_ifname) */
 	ND_DRV_END_PEER,         /* reaches dst's interface in its sandbox */
 	ND_DRV_END_DROP,         /* dropped at layer 2 (reason says why) */
-	ND_DRV_END_OUT,          /* leaves the host through a physical parent (host_ifname) */
+	ND_DRV_END_OUT,          /* leaves the host: through a physical parent (host_ifname), or
+	                          * a bridge port no endpoint owns (out_port) */
 };
 
 struct nd_drv_path {
@@ -154,6 +155,8 @@ struct nd_drv_path {
 	const struct nd_drv_sandbox *dst_sb;
 	char dst_mac[18];        /* OUT: the frame's destination MAC ("" unknown: the driver
 	                          * may use dst's) */
+	char next_hop[64];       /* OUT: the address the frame is for (the gateway, or the
+	                          * destination on the link), "" unknown */
 	/* out */
 	struct nd_drv_hop hops[ND_DRV_HOPS_MAX + 1]; /* the last: scratch for hops past the max */
 	size_t nhops;
@@ -161,6 +164,8 @@ struct nd_drv_path {
 	char reason[256];        /* for END_DROP / END_UNKNOWN */
 	char host_ifname[IFNAMSIZ]; /* the network's interface in netd's namespace (the bridge,
 	                          * the parent): where routed traffic enters/leaves */
+	char out_port[IFNAMSIZ]; /* END_OUT from a bridge: the port the frame leaves through
+	                          * (no endpoint's: a VXLAN device, a physical port) */
 	bool l3_filtered;        /* frames between two endpoints pass netfilter's forward hook
 	                          * as host_ifname -> host_ifname (bridge + br_netfilter) */
 };
@@ -227,7 +232,8 @@ struct nd_driver_ops {
 	 * kernel; runs off the loop thread, in netd's namespace (enter a
 	 * sandbox's from a short-lived thread). The bridge driver reports the
 	 * veth pair, its port and the FDB entry; macvlan its mode; the vxlan
-	 * driver (overlay) is to report its FDB entry and the remote VTEP here. */
+	 * driver the bridge's part, then its device's FDB entry and the remote
+	 * VTEP. */
 	int (*explain_path)(struct nd_drv_ctx *ctx, const struct nd_drv_network *net, struct nd_drv_path *p,
 			    struct nd_error *err);
 

@@ -75,6 +75,13 @@ int nd_nl_link_up(struct nd_nl *nl, struct rtnl_link *link, struct nd_error *err
  * e.g. IFLA_BRPORT_ISOLATED. */
 int nd_nl_brport_set_u8(struct nd_nl *nl, int ifindex, int attr, uint8_t value, struct nd_error *err);
 
+/* Every bridge FDB entry of this namespace (an RTM_GETNEIGH dump of family
+ * AF_BRIDGE, what `bridge fdb show` reads), on a socket of its own; fn is
+ * called for each (the neighbour is the dump's: do not keep it). */
+struct rtnl_neigh;
+typedef void (*nd_nl_fdb_fn)(struct rtnl_neigh *n, void *arg);
+int nd_nl_fdb_foreach(nd_nl_fdb_fn fn, void *arg, struct nd_error *err);
+
 /* Runs fn in the network namespace netns_fd from a short-lived thread that
  * setns()es, opens its own socket, runs fn and exits; the caller's thread
  * never changes namespace. Returns fn's result; fn fills err. */

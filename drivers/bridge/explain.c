@@ -76,36 +76,39 @@ static const char *brport_state(uint8_t s)
 
 /* The FDB entry of mac on bridge brindex: the port's ifindex (the bridge's
  * own for its address), 0 when the bridge has not learnt it. */
+struct fdb_find {
+	struct nl_addr *want;
+	int brindex;
+	int port;
+	bool permanent, exact;
+};
+
+static void fdb_cb(struct rtnl_neigh *n, void *arg)
+{
+	struct fdb_find *f = arg;
+	struct nl_addr *ll = rtnl_neigh_get_lladdr(n);
+	int master = rtnl_neigh_get_master(n), ifindex = rtnl_neigh_get_ifindex(n);
+	if (f->exact || !ll || nl_addr_cmp(ll, f->want) != 0 || (master != f->brindex && ifindex != f->brindex))
+		return;
+	f->port = ifindex;
+	f->permanent = rtnl_neigh_get_state(n) & (NUD_PERMANENT | NUD_NOARP);
+	f->exact = rtnl_neigh_get_vlan(n) <= 0; /* prefer the entry without a VLAN */
+}
+
 static int fdb_lookup(struct nd_nl *nl, int brindex, const char *mac, int *port, bool *permanent)
 {
+	(void)nl;
 	*port = 0;
 	*permanent = false;
-	struct nl_cache *cache = NULL;
-	int r = ND_NL(nl, rtnl_neigh_alloc_cache(nl->sk, &cache));
-	if (r < 0)
-		return r;
-	struct nl_addr *want = NULL;
-	if (nl_addr_parse(mac, AF_LLC, &want) < 0) {
-		nl_cache_free(cache);
+	struct fdb_find f = { .brindex = brindex };
+	if (nl_addr_parse(mac, AF_LLC, &f.want) < 0)
 		return -EINVAL;
-	}
-	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-		struct rtnl_neigh *n = (struct rtnl_neigh *)o;
-		if (rtnl_neigh_get_family(n) != AF_BRIDGE)
-			continue;
-		struct nl_addr *ll = rtnl_neigh_get_lladdr(n);
-		int master = rtnl_neigh_get_master(n);
-		int ifindex = rtnl_neigh_get_ifindex(n);
-		if (!ll || nl_addr_cmp(ll, want) != 0 || (master != brindex && ifindex != brindex))
-			continue;
-		*port = ifindex;
-		*permanent = rtnl_neigh_get_state(n) & NUD_PERMANENT;
-		if (rtnl_neigh_get_vlan(n) <= 0)
-			break; /* prefer the entry without a VLAN */
-	}
-	nl_addr_put(want);
-	nl_cache_free(cache);
-	return 0;
+	struct nd_error e = { 0 };
+	int r = nd_nl_fdb_foreach(fdb_cb, &f, &e);
+	nl_addr_put(f.want);
+	*port = f.port;
+	*permanent = f.permanent;
+	return r;
 }
 
 static bool br_netfilter_on(bool v6)
@@ -212,6 +215,46 @@ int bridge__explain_path(struct nd_drv_ctx *ctx, const struct nd_drv_network *ne
 		p->end = ND_DRV_END_HOST;
 		r = 0;
 		goto out;
+	}
+	if (p->dir == ND_DRV_PATH_OUT && !p->dst && mac[0]) {
+		/* not the bridge, not an endpoint here: where the FDB sends it */
+		int port = 0;
+		bool perm = false;
+		(void)fdb_lookup(&nl, brindex, mac, &port, &perm);
+		if (!port) {
+			p->end = ND_DRV_END_UNKNOWN;
+			snprintf(p->reason, sizeof(p->reason), "%s has no FDB entry for %s: the frame is flooded", br, mac);
+			r = 0;
+			goto out;
+		}
+		char pname[IFNAMSIZ];
+		ifname_of(&nl, port, pname);
+		struct nd_drv_hop *fh = nd_drv_path_hop(p, "fdb", "bridge fdb show br %s | grep -i %s", br, mac);
+		snprintf(fh->object, sizeof(fh->object), "%s", mac);
+		snprintf(fh->detail, sizeof(fh->detail), "%s's forwarding database: %s is behind port %s%s", br, mac, pname,
+			 perm ? " (a static entry)" : "");
+		snprintf(p->out_port, sizeof(p->out_port), "%s", pname);
+		p->end = ND_DRV_END_OUT;
+		snprintf(p->reason, sizeof(p->reason), "the frame leaves %s through port %s", br, pname);
+		r = 0;
+		goto out;
+	}
+	if (p->dir == ND_DRV_PATH_OUT && !p->dst && !mac[0] && p->next_hop[0]) {
+		/* nobody known has the next hop: the host, if the bridge holds it */
+		bool mine = false;
+		if (nd_nl_addr_has(&nl, brindex, p->next_hop, &mine) == 0 && !mine) {
+			struct nd_drv_hop *nh = nd_drv_path_hop(p, "arp", "ip -br addr show dev %s", br);
+			snprintf(nh->object, sizeof(nh->object), "%s", br);
+			snprintf(nh->detail, sizeof(nh->detail),
+				 "no endpoint of network %s has %s, nor has the bridge %s (its addresses are listed): an ARP "
+				 "request for it goes unanswered", net->name, p->next_hop, br);
+			p->end = ND_DRV_END_DROP;
+			snprintf(p->reason, sizeof(p->reason),
+				 "nothing on %s answers for %s: the sandbox's neighbour lookup fails (host unreachable)", br,
+				 p->next_hop);
+			r = 0;
+			goto out;
+		}
 	}
 	if (!p->dst || !mac[0]) {
 		p->end = p->dir == ND_DRV_PATH_OUT ? ND_DRV_END_HOST : ND_DRV_END_UNKNOWN;

@@ -106,4 +106,5 @@ const struct nd_driver_ops nd_vxlan_driver = {
 	.peer_add = vxlan__peer_add,
 	.peer_remove = vxlan__peer_remove,
 	.peers_sync = vxlan__peers_sync,
+	.explain_path = vxlan__explain_path,
 };

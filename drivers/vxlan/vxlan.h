@@ -53,6 +53,10 @@ json_t *vxlan__network_status(struct nd_drv_ctx *ctx, const struct nd_drv_networ
 /* The VNI the network records (net->data "vni"), 0 when none. */
 uint32_t vxlan__vni_of(const struct nd_drv_network *net);
 
+/* explain.c: netctl explain's layer 2 (the bridge view's, then the VTEP) */
+int vxlan__explain_path(struct nd_drv_ctx *ctx, const struct nd_drv_network *net, struct nd_drv_path *p,
+			struct nd_error *err);
+
 /* peers.c */
 int vxlan__peer_add(struct nd_drv_ctx *ctx, struct nd_drv_network *net, const struct nd_drv_peer *p,
 		    struct nd_error *err);

@@ -707,6 +707,7 @@ static void from_sandbox(struct ex_task *t, struct nd_fw_pkt *pkt)
 		net_drv_sandbox(dsb, dep, &ds);
 	struct nd_drv_path p = { .dir = ND_DRV_PATH_OUT, .src = &se, .src_sb = ssb ? &ss : NULL, .dst = dep ? &de : NULL,
 				 .dst_sb = dsb ? &ds : NULL };
+	ntop(pkt->family, nh, p.next_hop, sizeof(p.next_hop));
 	if (q.nb.found) {
 		snprintf(p.dst_mac, sizeof(p.dst_mac), "%s", q.nb.mac);
 		char nsb[PATH_MAX + 32];
@@ -725,10 +726,8 @@ static void from_sandbox(struct ex_task *t, struct nd_fw_pkt *pkt)
 		verdict(t, NET_EXPLAIN_UNKNOWN, NULL, "%s", p.reason[0] ? p.reason : "the network's driver cannot tell");
 		return;
 	case ND_DRV_END_OUT:
-		verdict(t, NET_EXPLAIN_DELIVERED, NULL, "%s; netd does not see beyond this host", p.reason);
-		return;
 	case ND_DRV_END_PEER:
-		if (p.l3_filtered && p.host_ifname[0]) {
+		if (p.l3_filtered && p.host_ifname[0] && (p.end == ND_DRV_END_PEER || p.out_port[0])) {
 			/* bridged between two ports: br_netfilter hands the frame to
 			 * the forward hook as bridge -> bridge */
 			snprintf(pkt->iif, sizeof(pkt->iif), "%s", p.host_ifname);
@@ -747,6 +746,10 @@ static void from_sandbox(struct ex_task *t, struct nd_fw_pkt *pkt)
 				verdict(t, NET_EXPLAIN_UNKNOWN, rule, "a rule of the forward hook cannot be evaluated");
 				return;
 			}
+		}
+		if (p.end == ND_DRV_END_OUT) {
+			verdict(t, NET_EXPLAIN_DELIVERED, NULL, "%s; netd does not see beyond this host", p.reason);
+			return;
 		}
 		if (dep && memcmp(nh, pkt->daddr, 16) == 0) {
 			listener(t, dsb ? dsb->netns_path : NULL, pkt, sb_desc(t, dep, d, sizeof(d)));

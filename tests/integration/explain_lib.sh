@@ -17,7 +17,8 @@ ex_hops_ok() {
     cmd=$(jq -r ".hops[$i].command" <<<"$EX")
     obj=$(jq -r ".hops[$i].object" <<<"$EX")
     [ -n "$cmd" ] || fail "hop $i has no command: $(jq -c ".hops[$i]" <<<"$EX")"
-    out=$(sh -c "$cmd" 2>&1) || true
+    if [ -n "${EX_IN:-}" ]; then out=$(in_ns "$EX_IN" sh -c "$cmd" 2>&1) || true   # the netd of lab host EX_IN
+    else out=$(sh -c "$cmd" 2>&1) || true; fi
     if [[ $obj == "none on :"* ]]; then # no listener: the command lists no socket on the port
       grep -qE -- "${obj#none on }\b" <<<"$out" && fail "hop $i: \`$cmd\` shows a listener: $out"
       continue

@@ -19,7 +19,6 @@
 #include <netlink/attr.h>
 #include <netlink/route/neighbour.h>
 
-static size_t alen(int family) { return family == AF_INET6 ? 16 : 4; }
 
 /* ---- route ------------------------------------------------------------------------ */
 

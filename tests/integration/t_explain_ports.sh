@@ -18,7 +18,7 @@ nd_start
 incg() { bash -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$ND_TEST_CG" "$@"; }
 
 outside_setup
-netctl network create --subnet 172.30.0.0/24 pn >/dev/null
+netctl network create --ipv6 --subnet 172.30.0.0/24 --subnet fd30::/64 pn >/dev/null
 netctl run -d --name web --net pn -p 8080:80 -p 8082:81 -e CGI="$WEB_CGI" bb sh -c "$WEB_SRV" >/dev/null
 netctl run -d --name peer --net pn bb sleep 1000 >/dev/null
 poll 20 incg curl -sf --max-time 1 http://127.0.0.1:8080/cgi-bin/ip || fail "web not reachable on 127.0.0.1:8080"
@@ -26,6 +26,7 @@ poll 20 incg curl -sf --max-time 1 http://127.0.0.1:8080/cgi-bin/ip || fail "web
 expect "outside -> published 8080" 192.0.2.2 host:8080 tcp_from in_ns outside 192.0.2.1 8080
 jq -e '.hops[] | select(.kind == "dnat")' <<<"$EX" >/dev/null || fail "no DNAT hop: $(ex_show)"
 expect "outside -> 8080 by the host's address" 192.0.2.2 192.0.2.1:8080 tcp_from in_ns outside 192.0.2.1 8080
+expect "outside -> published 8080 over IPv6" 2001:db8::2 "[2001:db8::1]:8080" tcp_from in_ns outside 2001:db8::1 8080
 expect "outside -> published 8082, nothing listens on 81" 192.0.2.2 192.0.2.1:8082 tcp_from in_ns outside 192.0.2.1 8082
 expect "outside -> 8081, not published" 192.0.2.2 192.0.2.1:8081 tcp_from in_ns outside 192.0.2.1 8081
 expect "localhost -> 8080 (eBPF)" host 127.0.0.1:8080 tcp_from incg 127.0.0.1 8080

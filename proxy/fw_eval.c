@@ -546,11 +546,13 @@ static int x_lookup(struct xeval *v, struct nftnl_expr *e, struct xregs *g)
 	char lab[96];
 	reg_labels(g, s, set->klen, lab, sizeof(lab));
 	bool is_map = nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_DREG);
-	if (anon) {
-		say(v, "%s %s{ %zu elements }", lab, inv ? "!= " : "", set->n);
-	} else {
-		say(v, "%s %s%s%s", lab, inv ? "!= " : "", is_map ? "map @" : "@", set->name);
-	}
+	bool vmap = is_map && nftnl_expr_get_u32(e, NFTNL_EXPR_LOOKUP_DREG) == NFT_REG_VERDICT;
+	if (anon)
+		say(v, "%s %s%s{ %zu elements }%s", lab, inv ? "!= " : "", vmap ? "vmap " : is_map ? "map " : "", set->n,
+		    vmap ? " ->" : "");
+	else
+		say(v, "%s %s%s%s%s", lab, inv ? "!= " : "", vmap ? "vmap @" : is_map ? "map @" : "@", set->name,
+		    vmap ? " ->" : "");
 	const uint8_t *key = &g->d[s * 4];
 	if (!reg_known(g, s, set->klen)) {
 		/* part of the key is unknown (th dport of an ICMP packet): the

@@ -495,7 +495,19 @@ static void from_sandbox(struct ex_task *t, struct nd_fw_pkt *pkt)
 	route_hop(t, t->src.netns, &q, t->src.desc);
 	ntop(pkt->family, pkt->daddr, a, sizeof(a));
 	if (q.rt.err) {
-		verdict(t, NET_EXPLAIN_NO_ROUTE, NULL, "%s has no route to %s: %s", t->src.desc, a, q.rt.errmsg);
+		/* why, in netd's words: no network at all, or only internal ones */
+		size_t neps = 0, ninternal = 0;
+		for (size_t i = 0; i < t->eps.n; i++) {
+			if (strcmp(t->eps.v[i].sandbox_id, t->src.sandbox_id))
+				continue;
+			neps++;
+			size_t ni = net_index(t, t->eps.v[i].network_id);
+			ninternal += ni < t->nnets && t->nets[ni].internal;
+		}
+		const char *why = !neps ? " (it is on no network: only lo, as with --net none)"
+			       : ninternal == neps ? " (its networks are internal: netd gives them no default route)"
+						   : "";
+		verdict(t, NET_EXPLAIN_NO_ROUTE, NULL, "%s has no route to %s: %s%s", t->src.desc, a, q.rt.errmsg, why);
 		return;
 	}
 	if (q.rt.prefsrc[0]) {

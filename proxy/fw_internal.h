@@ -114,6 +114,8 @@ void fw__add_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
 void fw__add_lookup(struct nftnl_rule *r, enum fw__set set, bool inv);
 void fw__add_ct_mask(struct nftnl_rule *r, uint32_t key, uint32_t mask);
 void fw__add_pair(struct nftnl_rule *r);
+/* a counter expression (before the verdict of every rule of ours) */
+void fw__add_counter(struct nftnl_rule *r);
 /* Appends NEWSETELEM/DELSETELEM messages for keys (each IFNAMSIZ * nfields
  * bytes, zero padded), in chunks. */
 void fw__elems(struct fw__batch *b, const char *table, enum fw__set set, enum fw__elem_op op,

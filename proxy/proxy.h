@@ -24,6 +24,8 @@
  *       iifname @bridges accept                 (forwarding permission)
  *       oifname @bridges drop                   (no direct routing in)
  *
+ * Every rule has a `counter` before its verdict (netctl explain shows it).
+ *
  * An `accept` here does not override a `drop` in another table or in
  * legacy iptables: every base chain on the hook must accept. See
  * nd_fw_foreign_sync().

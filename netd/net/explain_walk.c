@@ -170,12 +170,11 @@ static int fw_hook(struct ex_task *t, enum nd_fw_hook hook, struct nd_fw_pkt *pk
 				HOP_SET(h, object, "%s", c->decided.comment);
 			else
 				HOP_SET(h, object, "handle %" PRIu64, c->decided.handle);
-			HOP_SET(h, detail, "%s %s %s (%s hook, priority %d%s): %s %s%s", c->family, c->table,
+			HOP_SET(h, detail, "%s %s %s (%s hook, priority %d%s): %s %s", c->family, c->table,
 				c->decided.chain, nd_fw_hook_name(hook), c->prio, c->ours ? ", netd's" : "",
 				c->verdict == ND_FW_UNKNOWN ? "this rule may decide, but netd cannot evaluate all of it:"
 							    : "the rule that decides:",
-				c->decided.text,
-				c->decided.has_counter ? "" : (c->ours ? " (netd's rules keep no counters)" : ""));
+				c->decided.text);
 		}
 	}
 	int v = ev.verdict;

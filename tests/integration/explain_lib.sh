@@ -82,3 +82,8 @@ expect() {
   [ "$got" = "$real" ] || fail "$label: explain says $got, the real packet was $real: $(ex_show)"
   ex_hops_ok
 }
+
+# netd_rule_packets CHAIN COMMENT: the counter of a rule of netd's table
+netd_rule_packets() {
+  nft list chain inet netd "$1" | grep -F "comment \"netd:$2\"" | sed -n 's/.*counter packets \([0-9]*\) .*/\1/p' | head -1
+}

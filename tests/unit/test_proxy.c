@@ -528,7 +528,8 @@ static void test_explain_forward(void **state)
 	assert_int_equal(ev.n, 1);
 	assert_true(ev.chains[0].ours);
 	assert_string_equal(ev.chains[0].decided.comment, "netd:intra-bridge");
-	assert_non_null(strstr(ev.chains[0].decided.text, "@self_pairs accept"));
+	assert_non_null(strstr(ev.chains[0].decided.text, "@self_pairs counter packets 0 bytes 0 accept"));
+	assert_true(ev.chains[0].decided.has_counter);
 	nd_fw_hook_eval_clear(&ev);
 
 	p = ex_pkt("br-a", "br-b", IPPROTO_TCP, 80);

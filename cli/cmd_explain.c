@@ -131,14 +131,17 @@ int cmd_explain(struct cli *cli, int argc, char **argv)
 		return 0;
 	}
 	const json_t *src = json_object_get(resp, "src"), *dj = json_object_get(resp, "dst");
+	const char *sr = nd_json_str(src, "ref") ?: "", *dr = nd_json_str(dj, "ref") ?: "";
 	const char *sa = nd_json_str(src, "address"), *da = nd_json_str(dj, "address");
 	json_int_t pt = json_integer_value(json_object_get(resp, "port"));
-	printf("%s%s%s%s -> %s", nd_json_str(src, "ref"), sa && *sa ? " (" : "", sa && *sa ? sa : "", sa && *sa ? ")" : "",
-	       nd_json_str(dj, "ref"));
-	if (da && *da)
+	bool show_sa = sa && *sa && !strstr(sr, sa), show_da = da && *da && strcmp(da, dr);
+	printf("%s%s%s%s -> %s", sr, show_sa ? " (" : "", show_sa ? sa : "", show_sa ? ")" : "", dr);
+	if (show_da)
 		printf(" %s", da);
+	else if (!da || !*da)
+		printf(" ");
 	if (pt)
-		printf(":%lld", (long long)pt);
+		printf("%s%lld", show_da || strcmp(da ? da : "", dr) == 0 ? ":" : "port ", (long long)pt);
 	printf(" %s\n\n", nd_json_str(resp, "proto"));
 	size_t i;
 	json_t *h;

@@ -458,6 +458,8 @@ static void host_out(struct ex_task *t, struct nd_fw_pkt *pkt)
 	if (q.rt.prefsrc[0]) {
 		int f;
 		addr_parse(q.rt.prefsrc, &f, pkt->saddr);
+		if (!t->ex.src_addr[0]) /* the source address the packet leaves with */
+			snprintf(t->ex.src_addr, sizeof(t->ex.src_addr), "%s", q.rt.prefsrc);
 	}
 	pkt->saddr_local = true;
 	pkt->daddr_local = q.rt.type == RTN_LOCAL;
@@ -512,6 +514,8 @@ static void from_sandbox(struct ex_task *t, struct nd_fw_pkt *pkt)
 	if (q.rt.prefsrc[0]) {
 		int f;
 		addr_parse(q.rt.prefsrc, &f, pkt->saddr);
+		if (!t->ex.src_addr[0]) /* the source address the packet leaves with */
+			snprintf(t->ex.src_addr, sizeof(t->ex.src_addr), "%s", q.rt.prefsrc);
 	}
 	if (q.rt.type == RTN_LOCAL) {
 		listener(t, t->src.netns, pkt, t->src.desc);

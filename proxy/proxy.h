@@ -409,3 +409,5 @@ int nd_ports_ebpf_lookup(const char *pin_dir, int family, int proto, const uint8
 /* The instance's pin folder (where nd_ports and nd_local are pinned), or
  * NULL when the handle is not in ebpf mode. */
 const char *nd_ports_pin_dir(const struct nd_ports *p);
+/* The cgroup the eBPF programs act under (ebpf mode), or NULL. */
+const char *nd_ports_cgroup(const struct nd_ports *p);

@@ -79,6 +79,7 @@ struct ex_task {
 	uint16_t port;
 	char fw_table[64];
 	char pin_dir[512];
+	char cgroup[256];            /* where the eBPF programs act */
 	char exec_root[PATH_MAX];
 	/* the job's */
 	struct nd_fw *fw;

@@ -434,10 +434,12 @@ static void host_out(struct ex_task *t, struct nd_fw_pkt *pkt)
 			HOP_SET(h, detail,
 				"netd's cgroup program rewrites connect()/sendmsg() to %s:%u into %s:%u (map nd_ports, %s "
 				"entry; bpftool shows the port %u in network byte order, as %u): no NAT, the socket "
-				"talks to the container directly",
+				"talks to the container directly. This holds for sockets of processes in the cgroup %s "
+				"and below",
 				ntop(pkt->family, pkt->daddr, a, sizeof(a)), pkt->dport,
 				ntop(hit.family, hit.addr, b, sizeof(b)), hit.port,
-				hit.any_addr ? "the all-addresses" : "this address's", hit.port, (unsigned)be);
+				hit.any_addr ? "the all-addresses" : "this address's", hit.port, (unsigned)be,
+				t->cgroup[0] ? t->cgroup : "netd attached them to");
 			memcpy(pkt->daddr, hit.addr, 16);
 			pkt->dport = hit.port;
 		}

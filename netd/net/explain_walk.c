@@ -379,6 +379,15 @@ static void host_in(struct ex_task *t, struct nd_fw_pkt *pkt)
 	route_hop(t, NULL, &q, "the host");
 	char a[INET6_ADDRSTRLEN];
 	ntop(pkt->family, pkt->daddr, a, sizeof(a));
+	if (q.rt.err == EXDEV) {
+		/* the input route lookup fails its reverse-path check */
+		char sa[INET6_ADDRSTRLEN];
+		verdict(t, NET_EXPLAIN_DROPPED, "reverse path filter (rp_filter)",
+			"the host drops it: a packet from %s should not come in on %s, where the host's route back to it "
+			"does not go (reverse path filter, net.ipv4.conf.%s.rp_filter)",
+			ntop(pkt->family, pkt->saddr, sa, sizeof(sa)), pkt->iif, pkt->iif);
+		return;
+	}
 	if (q.rt.err) {
 		verdict(t, NET_EXPLAIN_NO_ROUTE, NULL, "the host has no route to %s for a packet from %s: %s", a, pkt->iif,
 			q.rt.errmsg);

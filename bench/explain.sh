@@ -39,7 +39,7 @@ cleanup() {
 trap cleanup EXIT
 ip link set lo up
 echo '{"userland-proxy": true}' >"$B/netd.json"
-"$NETD" --root "$B/root" --exec-root "$B/run" --socket "$B/netd.sock" --config "$B/netd.json" --log-level warn \
+"$NETD" --root "$B/root" --exec-root "$B/run" --socket "$B/netd.sock" --config "$B/netd.json" --log-level debug \
   >"$B/netd.log" 2>&1 &
 NETD_PID=$!
 export NETD_HOST=unix://$B/netd.sock
@@ -77,6 +77,9 @@ run() { # label SRC DST
   stats "netctl explain (client wall time)" "$B/ex" 2>"$B/m1"
   stats "the $ncmd commands it lists, run by hand" "$B/cmd" 2>"$B/m2"
   awk -v a="$(cat "$B/m1")" -v b="$(cat "$B/m2")" 'BEGIN {printf "ratio explain / commands (median): %.2f\n", a/b}'
+  # netd's side: the request's duration in its log (the walk in its job included)
+  grep 'path=/explain ' "$B/netd.log" | tail -n "$N" | sed -n 's/.*duration_us=\([0-9]*\).*/\1/p' | awk '{print $1 * 1000}' >"$B/srv"
+  stats "  of which netd (request log, server side)" "$B/srv" 2>/dev/null
 }
 echo "netctl explain, $N runs per scenario ($(nproc) CPUs, kernel $(uname -r))"
 run "same bridge, TCP 80 (listening)" s1 s2:80

@@ -84,4 +84,11 @@ jq -e '.verdict.rule | test("owner fwchain: .*tcp dport 80.*drop")' <<<"$EX" >/d
 pk=$(nft list chain inet owner fwchain | sed -n 's/.*tcp dport 80 counter packets \([0-9]*\) .*/\1/p')
 [ "${pk:-0}" -gt 0 ] || fail "the real packet did not meet the rule explain named: $(nft list chain inet owner fwchain)"
 expect "ping still passes it" a b ping_from_ctr a "$B"
+log "a rule netd cannot evaluate (a rate limit) is named, never guessed"
+nft delete rule inet owner fwchain handle "$(nft -a list chain inet owner fwchain | sed -n 's/.*tcp dport 80 counter.* drop # handle \([0-9]*\)$/\1/p')"
+nft insert rule inet owner fwchain iifname "$BR" limit rate 1/second burst 1 packets counter drop
+ex a b
+assert_eq "$(ex_result)" unknown "verdict with a limit rule"
+jq -e '.verdict.rule | test("owner fwchain: .*limit")' <<<"$EX" >/dev/null || fail "the limit rule is not named: $(ex_show)"
+ex_hops_ok
 netctl rm -f a b >/dev/null

@@ -255,6 +255,7 @@ int net_explain(struct netd *d, const struct net_explain_req *req, net_explain_c
 	snprintf(t->fw_table, sizeof(t->fw_table), "%s", ns->fw ? nd_fw_table(ns->fw) : ND_FW_TABLE_DEFAULT);
 	const char *pin = ns->ports ? nd_ports_pin_dir(ns->ports) : NULL;
 	snprintf(t->pin_dir, sizeof(t->pin_dir), "%s", pin ? pin : "");
+	t->userland = ns->ports && !strcmp(nd_ports_mode(ns->ports), "userland");
 	const char *cg = ns->ports ? nd_ports_cgroup(ns->ports) : NULL;
 	snprintf(t->cgroup, sizeof(t->cgroup), "%s", cg ? cg : "");
 	snprintf(t->exec_root, sizeof(t->exec_root), "%s", d->cfg.exec_root);

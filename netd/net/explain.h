@@ -80,6 +80,7 @@ struct ex_task {
 	char fw_table[64];
 	char pin_dir[512];
 	char cgroup[256];            /* where the eBPF programs act */
+	bool userland;               /* the userland proxy publishes host ports */
 	char exec_root[PATH_MAX];
 	/* the job's */
 	struct nd_fw *fw;

@@ -425,6 +425,48 @@ static void host_in(struct ex_task *t, struct nd_fw_pkt *pkt)
 	}
 }
 
+static void host_out(struct ex_task *t, struct nd_fw_pkt *pkt);
+
+/* Without eBPF, netd's userland proxy listens on a published host port and
+ * opens its own connection to the container: the target is the one netd's
+ * DNAT map names for that port (the map is the same in both modes). True
+ * when the walk went on from the proxy to the container. */
+static bool userland_proxy(struct ex_task *t, const struct nd_fw_pkt *pkt)
+{
+	if (!t->fw || (pkt->l4proto != IPPROTO_TCP && pkt->l4proto != IPPROTO_UDP) || !pkt->dport)
+		return false;
+	struct nd_fw_pkt probe = *pkt;
+	probe.daddr_local = true;
+	snprintf(probe.iif, sizeof(probe.iif), "lo");
+	struct nd_fw_hook_eval ev;
+	struct nd_error e = { 0 };
+	if (nd_fw_explain_hook(t->fw, ND_FW_PREROUTING, &probe, &ev, &e) < 0)
+		return false;
+	const struct nd_fw_chain_eval *dn = NULL;
+	for (size_t i = 0; i < ev.n && !dn; i++)
+		if (ev.chains[i].ours && ev.chains[i].nat == ND_FW_NAT_DNAT)
+			dn = &ev.chains[i];
+	bool went = false;
+	if (dn) {
+		char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+		struct net_explain_hop *h = hop(t, "userland-proxy", "ss -%clnp 'sport = :%u'",
+						pkt->l4proto == IPPROTO_TCP ? 't' : 'u', pkt->dport);
+		HOP_SET(h, object, "netd");
+		HOP_SET(h, detail,
+			"no eBPF here: netd's userland proxy listens on port %u of %s and opens its own connection to "
+			"%s:%u, the target the %s names (the container sees the host's address)",
+			pkt->dport, ntop(pkt->family, pkt->daddr, a, sizeof(a)), ntop(pkt->family, dn->nat_addr, b, sizeof(b)),
+			dn->nat_port ? dn->nat_port : pkt->dport, dn->nat_via);
+		struct nd_fw_pkt np = { .family = pkt->family, .l4proto = pkt->l4proto,
+					.dport = dn->nat_port ? dn->nat_port : pkt->dport, .ct_state = pkt->ct_state };
+		memcpy(np.daddr, dn->nat_addr, 16);
+		host_out(t, &np);
+		went = true;
+	}
+	nd_fw_hook_eval_clear(&ev);
+	return went;
+}
+
 /* A packet a socket of the host sends. */
 static void host_out(struct ex_task *t, struct nd_fw_pkt *pkt)
 {
@@ -483,6 +525,8 @@ static void host_out(struct ex_task *t, struct nd_fw_pkt *pkt)
 		snprintf(pkt->iif, sizeof(pkt->iif), "lo");
 		v = fw_hook(t, ND_FW_INPUT, pkt);
 		if (t->done || v == ND_FW_DROP)
+			return;
+		if (t->userland && userland_proxy(t, pkt))
 			return;
 		listener(t, NULL, pkt, "the host");
 		return;

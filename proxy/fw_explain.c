@@ -227,6 +227,7 @@ struct fw__xset *fw__xrs_set(struct fw__xrs *x, uint32_t family, const char *tab
 	if (!s || s->loaded)
 		return s;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	memset(buf, 0, sizeof(buf)); /* no uninitialised padding on the wire */
 	struct nftnl_set *q = nftnl_set_alloc();
 	if (!q)
 		return NULL;
@@ -248,6 +249,7 @@ static int xrs_load(struct nd_fw *fw, struct fw__xrs *x, struct nd_error *err)
 	memset(x, 0, sizeof(*x));
 	x->fw = fw;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	memset(buf, 0, sizeof(buf)); /* no uninitialised padding on the wire */
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, fw->seq++);
 	int r = fw__dump(fw, nlh, chain_cb, x, err);
 	if (r < 0)

@@ -117,8 +117,8 @@ static int end_resolve(struct netd *d, struct ex_task *t, const char *ref, struc
 		return 0;
 	}
 	struct nd_error e = { 0 };
-	struct nd_sandbox_rec sb;
-	if (nd_sandbox_rec_init(&sb) == 0 && net_sandbox_lookup(d, ref, &sb, &e) == 0) {
+	struct nd_sandbox_rec sb = { 0 }; /* the lookup fills it (it is cleared first) */
+	if (net_sandbox_lookup(d, ref, &sb, &e) == 0) {
 		int r = end_sandbox(t, sb.id, ref, out, err);
 		snprintf(out->desc, sizeof(out->desc), "sandbox %s", ref);
 		nd_sandbox_rec_clear(&sb);

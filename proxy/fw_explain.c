@@ -289,21 +289,55 @@ static int prio_cmp(const void *a, const void *b)
 static int hook_eval(struct fw__xrs *x, const char *our_table, enum nd_fw_hook hook, const struct nd_fw_pkt *pkt,
 		     struct nd_fw_hook_eval *out, struct nd_error *err);
 
-int nd_fw_explain_hook(struct nd_fw *fw, enum nd_fw_hook hook, const struct nd_fw_pkt *pkt,
+struct nd_fw_ruleset {
+	struct fw__xrs x;            /* x.fw: the handle, for the sets' elements */
+	char table[NFT_TABLE_MAXNAMELEN];
+};
+
+int nd_fw_ruleset_read(struct nd_fw *fw, struct nd_fw_ruleset **out, struct nd_error *err)
+{
+	*out = NULL;
+	struct nd_fw_ruleset *rs = calloc(1, sizeof(*rs));
+	if (!rs)
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	int r = xrs_load(fw, &rs->x, err);
+	if (r < 0) {
+		nd_fw_ruleset_free(rs);
+		return nd_error_wrap(err, "explain: read the nftables ruleset");
+	}
+	snprintf(rs->table, sizeof(rs->table), "%s", fw->table);
+	*out = rs;
+	return 0;
+}
+
+void nd_fw_ruleset_free(struct nd_fw_ruleset *rs)
+{
+	if (!rs)
+		return;
+	xrs_free(&rs->x);
+	free(rs);
+}
+
+int nd_fw_ruleset_eval(struct nd_fw_ruleset *rs, enum nd_fw_hook hook, const struct nd_fw_pkt *pkt,
 		       struct nd_fw_hook_eval *out, struct nd_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	out->after = *pkt;
 	if ((unsigned)hook >= ARRAY_SIZE(hooknum))
 		return nd_error_set(err, -EINVAL, "explain: bad hook %d", (int)hook);
-	struct fw__xrs x;
-	int r = xrs_load(fw, &x, err);
-	if (r < 0) {
-		xrs_free(&x);
-		return nd_error_wrap(err, "explain: read the nftables ruleset");
-	}
-	r = hook_eval(&x, fw->table, hook, pkt, out, err);
-	xrs_free(&x);
+	return hook_eval(&rs->x, rs->table, hook, pkt, out, err);
+}
+
+int nd_fw_explain_hook(struct nd_fw *fw, enum nd_fw_hook hook, const struct nd_fw_pkt *pkt,
+		       struct nd_fw_hook_eval *out, struct nd_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->after = *pkt;
+	struct nd_fw_ruleset *rs = NULL;
+	int r = nd_fw_ruleset_read(fw, &rs, err);
+	if (r == 0)
+		r = nd_fw_ruleset_eval(rs, hook, pkt, out, err);
+	nd_fw_ruleset_free(rs);
 	return r;
 }
 

@@ -388,6 +388,14 @@ void nd_fw_hook_eval_clear(struct nd_fw_hook_eval *h);
 
 int nd_fw_explain_hook(struct nd_fw *fw, enum nd_fw_hook hook, const struct nd_fw_pkt *pkt,
 		       struct nd_fw_hook_eval *out, struct nd_error *err);
+/* The same on one snapshot of the rulesets, read once for several hooks
+ * (a whole path sees one consistent ruleset; sets' elements are read when
+ * a rule first looks into them). fw must outlive it; one thread. */
+struct nd_fw_ruleset;
+int nd_fw_ruleset_read(struct nd_fw *fw, struct nd_fw_ruleset **out, struct nd_error *err);
+void nd_fw_ruleset_free(struct nd_fw_ruleset *rs);
+int nd_fw_ruleset_eval(struct nd_fw_ruleset *rs, enum nd_fw_hook hook, const struct nd_fw_pkt *pkt,
+		       struct nd_fw_hook_eval *out, struct nd_error *err);
 const char *nd_fw_hook_name(enum nd_fw_hook hook);
 
 /* The eBPF redirection for a socket of the host (ebpf mode): the pinned

@@ -63,6 +63,7 @@ static void task_free(struct ex_task *t)
 	free(t->drv);
 	nd_endpoint_list_clear(&t->eps);
 	nd_sandbox_list_clear(&t->sbs);
+	nd_fw_ruleset_free(t->rs);
 	nd_fw_free(t->fw);
 	net_explain_free(&t->ex);
 	free(t);

@@ -84,6 +84,7 @@ struct ex_task {
 	char exec_root[PATH_MAX];
 	/* the job's */
 	struct nd_fw *fw;
+	struct nd_fw_ruleset *rs;    /* read once per walk: every hook sees the same rulesets */
 	const struct nd_endpoint_rec *in_ep; /* the endpoint the packet came out of, into the host */
 	struct net_explain ex;
 	int rc;

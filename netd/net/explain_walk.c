@@ -87,9 +87,9 @@ static void rule_name(const struct nd_fw_chain_eval *c, char *buf, size_t len)
  * and returns the hook's verdict; *pkt becomes the packet after the hook. */
 static int fw_hook(struct ex_task *t, enum nd_fw_hook hook, struct nd_fw_pkt *pkt)
 {
-	if (!t->fw) {
+	if (!t->rs) {
 		struct nd_error e = { 0 };
-		if (nd_fw_open(t->fw_table, &t->fw, &e) < 0) {
+		if ((!t->fw && nd_fw_open(t->fw_table, &t->fw, &e) < 0) || nd_fw_ruleset_read(t->fw, &t->rs, &e) < 0) {
 			struct net_explain_hop *h = hop(t, "nft", "nft list ruleset");
 			HOP_SET(h, object, "%s", nd_fw_hook_name(hook));
 			HOP_SET(h, detail, "cannot read the nftables rulesets: %s", e.msg);
@@ -98,7 +98,7 @@ static int fw_hook(struct ex_task *t, enum nd_fw_hook hook, struct nd_fw_pkt *pk
 	}
 	struct nd_fw_hook_eval ev;
 	struct nd_error e = { 0 };
-	if (nd_fw_explain_hook(t->fw, hook, pkt, &ev, &e) < 0) {
+	if (nd_fw_ruleset_eval(t->rs, hook, pkt, &ev, &e) < 0) {
 		struct net_explain_hop *h = hop(t, "nft", "nft list ruleset");
 		HOP_SET(h, object, "%s", nd_fw_hook_name(hook));
 		HOP_SET(h, detail, "%s", e.msg);
@@ -433,14 +433,14 @@ static void host_out(struct ex_task *t, struct nd_fw_pkt *pkt);
  * when the walk went on from the proxy to the container. */
 static bool userland_proxy(struct ex_task *t, const struct nd_fw_pkt *pkt)
 {
-	if (!t->fw || (pkt->l4proto != IPPROTO_TCP && pkt->l4proto != IPPROTO_UDP) || !pkt->dport)
+	if (!t->rs || (pkt->l4proto != IPPROTO_TCP && pkt->l4proto != IPPROTO_UDP) || !pkt->dport)
 		return false;
 	struct nd_fw_pkt probe = *pkt;
 	probe.daddr_local = true;
 	snprintf(probe.iif, sizeof(probe.iif), "lo");
 	struct nd_fw_hook_eval ev;
 	struct nd_error e = { 0 };
-	if (nd_fw_explain_hook(t->fw, ND_FW_PREROUTING, &probe, &ev, &e) < 0)
+	if (nd_fw_ruleset_eval(t->rs, ND_FW_PREROUTING, &probe, &ev, &e) < 0)
 		return false;
 	const struct nd_fw_chain_eval *dn = NULL;
 	for (size_t i = 0; i < ev.n && !dn; i++)

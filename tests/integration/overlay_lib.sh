@@ -16,6 +16,8 @@ declare -A _ov_pid
 ov_lab() {
   local n=$1 mtu=${2:-1500}
   etcd_need
+  # OV_KEEP=DIR: the hosts' netd logs are copied there at the end (debugging)
+  [ -z "${OV_KEEP:-}" ] || on_exit "mkdir -p '$OV_KEEP'; for l in $T/h*/netd.log; do cp \$l '$OV_KEEP'/\$(basename \$(dirname \$l)).log; done"
   command -v jq >/dev/null || skip "jq missing"
   ip link add ul0 mtu "$mtu" type bridge
   ip addr add $OV_ETCD/24 dev ul0

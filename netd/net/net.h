@@ -302,6 +302,23 @@ typedef void (*net_global_connect_done)(struct netd *d, void *arg, int rc, const
 					const struct nd_error *err);
 int net_global_connect(struct netd *d, struct net_network *n, const struct net_connect_req *c,
 		       net_global_connect_done done, void *arg, struct nd_error *err);
+/* Takes an address of the global network n in the store for this host
+ * (wish, or the next free one): a reservation that the next connect to n
+ * here uses (a container start reserves before it starts). addr is valid
+ * during done only. */
+typedef void (*net_global_reserve_done)(struct netd *d, void *arg, int rc, const char *addr,
+					const struct nd_error *err);
+int net_global_reserve(struct netd *d, struct net_network *n, const char *wish, net_global_reserve_done done,
+		       void *arg, struct nd_error *err);
+/* Does this host hold a reservation on n (for wish, or any)? */
+bool net_global_reserved(struct netd *d, const struct net_network *n, const char *wish);
+/* endpoint.c, connecting to a global network: the reserved address to use
+ * (wish, or any); -EAGAIN with a sentence when none is reserved. */
+int net__global_take(struct netd *d, struct net_network *n, const char *wish, char out[64], struct nd_error *err);
+/* endpoint.c: the endpoint is connected (its record goes to the store), or
+ * a taken address was not used after all (it leaves the store). */
+void net__global_endpoint_added(struct netd *d, const struct nd_endpoint_rec *ep);
+void net__global_addr_unused(struct netd *d, const char *network_id, const char *cidr);
 /* net__endpoints_forget calls it for an endpoint of a global network: its
  * keys leave the store (retried after an outage). */
 void net__global_endpoint_gone(struct netd *d, const struct nd_endpoint_rec *ep);

@@ -6,8 +6,8 @@
  * here until an endpoint uses it: net_endpoint_connect on a global network
  * takes a reservation (net__global_take) instead of allocating, so the
  * synchronous connect path never hands out an address the store has not
- * given this host. API connects reserve then connect (net_global_connect);
- * container starts reserve first (net_global_reserve), then start. */
+ * given this host. API connects and container starts reserve first
+ * (net_global_reserve), then connect. */
 #include "netd/net/global.h"
 
 #define ADDR_TRIES 64
@@ -248,79 +248,4 @@ void net__global_addr_unused(struct netd *d, const char *network_id, const char 
 	json_object_del(g->mine, k);
 	json_object_set_new(g->gone, k, json_true());
 	net__g_republish(d);
-}
-
-/* ---- connect through the API ------------------------------------------------------ */
-
-struct connect_job {
-	char netid[ND_ID_LEN + 1];
-	char *target, *ifname, *mac;
-	json_t *aliases;
-	uint64_t t0;
-	net_global_connect_done done;
-	void *arg;
-};
-
-static void connect_free(struct connect_job *j)
-{
-	free(j->target);
-	free(j->ifname);
-	free(j->mac);
-	json_decref(j->aliases);
-	free(j);
-}
-
-static void connect_reserved(struct netd *d, void *arg, int rc, const char *addr, const struct nd_error *err)
-{
-	struct connect_job *j = arg;
-	struct nd_error e = { 0 };
-	if (rc < 0) {
-		j->done(d, j->arg, rc, NULL, err);
-		connect_free(j);
-		return;
-	}
-	struct net_connect_req c = { .target = j->target, .ipv4 = addr, .mac = j->mac, .aliases = j->aliases,
-				     .ifname = j->ifname };
-	struct nd_endpoint_rec ep;
-	if ((rc = net_endpoint_connect(d, j->netid, &c, &ep, &e)) < 0) {
-		/* the reservation goes back to the store (connect took it) */
-		j->done(d, j->arg, rc, NULL, &e);
-		connect_free(j);
-		return;
-	}
-	log_debug("cluster: connect %.12s on %.12s: %.1f ms with the store's compare-and-swap", ep.id, j->netid,
-		  (double)(nd_now_ns() - j->t0) / 1e6);
-	j->done(d, j->arg, 0, &ep, NULL);
-	nd_endpoint_rec_clear(&ep);
-	connect_free(j);
-}
-
-int net_global_connect(struct netd *d, struct net_network *n, const struct net_connect_req *c,
-		       net_global_connect_done done, void *arg, struct nd_error *err)
-{
-	if (!c->target || !*c->target)
-		return nd_error_set(err, -EINVAL, "\"Container\" is required");
-	if (c->ipv6 && *c->ipv6)
-		return nd_error_set(err, -EINVAL, "network %s has no IPv6 subnet", n->rec.name);
-	struct connect_job *j = calloc(1, sizeof(*j));
-	if (!j)
-		return nd_error_set(err, -ENOMEM, "out of memory");
-	snprintf(j->netid, sizeof(j->netid), "%s", n->rec.id);
-	j->target = strdup(c->target);
-	j->ifname = c->ifname ? strdup(c->ifname) : NULL;
-	j->mac = c->mac ? strdup(c->mac) : NULL;
-	j->aliases = c->aliases ? json_deep_copy(c->aliases) : NULL;
-	j->done = done;
-	j->arg = arg;
-	j->t0 = nd_now_ns();
-	int rc;
-	if (!j->target || (c->ifname && !j->ifname) || (c->mac && !j->mac))
-		rc = nd_error_set(err, -ENOMEM, "out of memory");
-	else
-		rc = net_global_reserve(d, n, c->ipv4, connect_reserved, j, err);
-	if (rc < 0) {
-		connect_free(j);
-		return rc;
-	}
-	return 0;
 }

@@ -294,14 +294,6 @@ int net_global_network_create(struct netd *d, struct net_network_create_req *c, 
 typedef void (*net_global_done)(struct netd *d, void *arg, int rc, const struct nd_error *err);
 int net_global_network_delete(struct netd *d, struct net_network *n, net_global_done done, void *arg,
 			      struct nd_error *err);
-/* Connect to a global network: the address is taken by a compare-and-swap
- * in the store (the next one when another host has it), then the endpoint
- * is made as net_endpoint_connect does, then its record (IP, MAC, VTEP) is
- * put under this host's lease. ep is valid only during done. */
-typedef void (*net_global_connect_done)(struct netd *d, void *arg, int rc, const struct nd_endpoint_rec *ep,
-					const struct nd_error *err);
-int net_global_connect(struct netd *d, struct net_network *n, const struct net_connect_req *c,
-		       net_global_connect_done done, void *arg, struct nd_error *err);
 /* Takes an address of the global network n in the store for this host
  * (wish, or the next free one): a reservation that the next connect to n
  * here uses (a container start reserves before it starts). addr is valid

@@ -37,6 +37,8 @@ ov_lab() {
 ov_nd_start() {
   local i=$1 d=$T/h$1
   mkdir -p "$d/root" "$d/run"
+  # a test's own preparation of a host before its first netd (e.g. images)
+  if declare -F ov_pre_start >/dev/null && [ ! -e "$d/.prepared" ]; then ov_pre_start "$i"; touch "$d/.prepared"; fi
   if [ -n "$ND_TEST_CG" ]; then
     mkdir -p "$ND_TEST_CG/h$i"
     printf '{ "bpf-cgroup": "%s", "bpf-pin-path": "%s" }\n' "$ND_TEST_CG/h$i" "$T/bpf/h$i" >"$d/netd.json"

@@ -55,9 +55,12 @@ out=$(ovctl 1 run --rm --net ov bb sh -c 'nc -w 3 192.168.77.100 9000 </dev/null
 wait $srv || true
 assert_eq "$out" 192.168.77.11 "the outside sees h1's underlay address"
 
-log "MTU: a 1,300-byte ping crosses; the container's MTU is 1350"
+log "MTU: a 1,300-byte unfragmented ping crosses, 1,400 does not; the container's MTU is 1350"
 ovctl 1 run -d --name c1 --net ov bb sleep 300 >/dev/null
 ovctl 1 exec c1 ping -c2 -W2 -s 1300 "$webip" >/dev/null || fail "1,300-byte ping across the overlay"
+ov_sb 1 sb; ovctl 1 network connect ov sb >/dev/null || fail "connect sb"
+ov_x 1 sb ping -c3 -i0.2 -W2 -M do -s 1300 "$webip" >/dev/null || fail "1,300-byte DF ping lost"
+ov_x 1 sb ping -c1 -W1 -M do -s 1400 "$webip" >/dev/null 2>&1 && fail "1,400-byte DF ping crossed a 1350 MTU"
 
 grep -q "mtu 1350" <<<"$(ovctl 1 exec c1 ip link show eth0)" || fail "container MTU not 1350"
 echo PASS

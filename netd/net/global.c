@@ -748,6 +748,16 @@ int net_global_network_delete(struct netd *d, struct net_network *n, net_global_
 	return rc;
 }
 
+void net_global_reconcile(struct netd *d)
+{
+	struct net_global *g = net__g(d);
+	if (!g || !g->synced)
+		return;
+	for (struct net_network *n = net_of(d)->networks; n; n = n->next)
+		if (net_network_global(n))
+			peers_sync(d, n);
+}
+
 /* ---- DNS and /info ---------------------------------------------------------------- */
 
 void net_global_remote_foreach(struct netd *d, const char *network_id, net_global_peer_fn fn, void *arg)

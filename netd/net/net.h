@@ -282,6 +282,9 @@ struct net_global;
 int net_global_start(struct netd *d, struct nd_error *err);
 void net_global_stop(struct netd *d);
 void net_global_info(struct netd *d, json_t *info);
+/* Every global network's remote entries made exactly the mirror's again
+ * (the periodic reconcile; cheap: one dump per network). */
+void net_global_reconcile(struct netd *d);
 
 /* Creates a global network: validated here, then recorded in the store (a
  * transaction that also takes its name and VNI), then made on this host;

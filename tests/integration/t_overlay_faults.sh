@@ -3,7 +3,8 @@
 # Faults on a 3-host overlay (lease TTL 3 s):
 #  - netd restarted with a stale FDB entry planted and a real one deleted:
 #    both corrected; its endpoints stay known to the others past the TTL
-#    (their records moved to the new lease);
+#    (their records moved to the new lease); an entry deleted while netd
+#    runs comes back within the periodic reconcile (10 s);
 #  - etcd stopped for 10 s: existing traffic never stops, a connect during
 #    the outage is refused at once with a clear message, one after it works;
 #  - kill -9 of a host's netd: its entries are gone on the others within
@@ -41,6 +42,12 @@ t=$(date +%s%N); while [ "$(ms_since $t)" -lt $(( (OV_TTL + 2) * 1000 )) ]; do
   sleep 0.2
 done
 ov_x 2 s2 ping -c1 -W1 "$ip1" >/dev/null || fail "s2 -> s1 after the old lease expired"
+
+log "an entry deleted by hand while netd runs comes back (periodic reconcile)"
+mac1=$(ovctl 1 sandbox inspect s1 | jq -r '.[0].Networks.ov.MacAddress')
+in_ns h2 bridge fdb del "$mac1" dev "$VX" self
+back() { grep -q "$mac1 dst 192.168.77.11" <<<"$(fdb 2)"; }
+poll 15 back || fail "h2's deleted entry for s1 did not come back"
 
 log "etcd stopped for 10 s: traffic flows, connects refused clearly, then work"
 ov_x 1 s1 ping -i 0.1 -c 150 -W1 "$ip2" >"$T/ping.out" 2>&1 &

@@ -63,4 +63,10 @@ ov_x 1 sb ping -c3 -i0.2 -W2 -M do -s 1300 "$webip" >/dev/null || fail "1,300-by
 ov_x 1 sb ping -c1 -W1 -M do -s 1400 "$webip" >/dev/null 2>&1 && fail "1,400-byte DF ping crossed a 1350 MTU"
 
 grep -q "mtu 1350" <<<"$(ovctl 1 exec c1 ip link show eth0)" || fail "container MTU not 1350"
+
+log "a running container connected to the overlay afterwards"
+ovctl 1 run -d --name c2 bb sleep 300 >/dev/null
+on_exit "NETD_HOST=unix://$T/h1/netd.sock $NETCTL_BIN rm -f c2"
+ovctl 1 network connect ov c2 || { ov_log 1; fail "connect a running container"; }
+ovctl 1 exec c2 ping -c2 -W2 "$webip" >/dev/null || fail "c2 -> web after connect"
 echo PASS

@@ -344,12 +344,36 @@ static void on_resync(struct netd *d, const struct nd_etcd_kv *kvs, size_t n, in
 /* ---- this host's keys: put again (new lease, outage over), deletions -------- */
 
 struct flush_job {
-	json_t *put;     /* key -> value */
-	json_t *del;     /* key -> true */
+	json_t *put;       /* key -> value */
+	json_t *del;       /* key -> true */
 	int64_t lease;
 	size_t failed;
-	json_t *deleted; /* keys really deleted */
+	json_t *deleted;   /* keys really deleted */
+	json_t *conflicts; /* address keys another host holds now */
+	char *ipam_value;  /* this host's value of an address key */
 };
+
+/* An address key of ours, again: put when it is absent or still ours (its
+ * value names this host), never over another host's (it may have taken the
+ * address while our lease was lost): -EEXIST then. */
+static int own_put(struct nd_etcd *e, const char *k, const char *v, int64_t lease, struct nd_error *err)
+{
+	const struct nd_etcd_cmp cmp = { .key = k, .kind = ND_ETCD_CMP_VALUE, .value = v };
+	const struct nd_etcd_op op = { .kind = ND_ETCD_OP_PUT, .key = k, .value = v, .lease = lease };
+	int rc = nd_etcd_txn(e, &cmp, 1, &op, 1, NULL, err);
+	if (rc == -EAGAIN)
+		rc = nd_etcd_create(e, k, v, lease, err);
+	return rc;
+}
+
+/* An address key of ours, gone: deleted only while it is still ours. */
+static int own_delete(struct nd_etcd *e, const char *k, const char *mine, struct nd_error *err)
+{
+	const struct nd_etcd_cmp cmp = { .key = k, .kind = ND_ETCD_CMP_VALUE, .value = mine };
+	const struct nd_etcd_op op = { .kind = ND_ETCD_OP_DELETE, .key = k };
+	int rc = nd_etcd_txn(e, &cmp, 1, &op, 1, NULL, err);
+	return rc == -EAGAIN ? 0 : rc;   /* absent, or another host's now */
+}
 
 static int flush_work(struct nd_etcd *e, void *arg, struct nd_error *err)
 {
@@ -357,19 +381,43 @@ static int flush_work(struct nd_etcd *e, void *arg, struct nd_error *err)
 	const char *k;
 	json_t *v;
 	int rc = 0;
-	json_object_foreach(j->put, k, v) {
-		struct nd_error e2 = { 0 };
-		if (nd_etcd_put(e, k, json_string_value(v), j->lease, &e2) < 0) {
-			j->failed++;
-			if (!rc) {
-				rc = e2.code;
-				*err = e2;
+	/* addresses first: an endpoint whose address another host holds now
+	 * is not put back (its peers would point two ways) */
+	for (int pass = 0; pass < 2; pass++) {
+		json_object_foreach(j->put, k, v) {
+			struct nd_error e2 = { 0 };
+			bool addr = nd_str_has_prefix(k, K_IPAM);
+			if (addr != (pass == 0))
+				continue;
+			char na[128], nb[128];
+			if (!addr && split2(k, K_EPS, na, nb)) {
+				_cleanup_json_ json_t *rec = json_loads(json_string_value(v), 0, NULL);
+				char a[64], ik[512];
+				net__g_bare_addr(rec ? nd_json_str(rec, "ipv4") : "", a);
+				net__g_ipam_key(ik, sizeof(ik), na, a);
+				if (a[0] && json_object_get(j->conflicts, ik)) {
+					json_object_set_new(j->conflicts, k, json_true());
+					continue;
+				}
+			}
+			int r = addr ? own_put(e, k, json_string_value(v), j->lease, &e2)
+				     : nd_etcd_put(e, k, json_string_value(v), j->lease, &e2);
+			if (r == -EEXIST) {
+				json_object_set_new(j->conflicts, k, json_true());
+			} else if (r < 0) {
+				j->failed++;
+				if (!rc) {
+					rc = e2.code;
+					*err = e2;
+				}
 			}
 		}
 	}
 	json_object_foreach(j->del, k, v) {
 		struct nd_error e2 = { 0 };
-		if (nd_etcd_delete(e, k, false, 0, &e2) < 0) {
+		int r = nd_str_has_prefix(k, K_IPAM) && j->ipam_value ? own_delete(e, k, j->ipam_value, &e2)
+								      : nd_etcd_delete(e, k, false, 0, &e2);
+		if (r < 0) {
 			j->failed++;
 			if (!rc) {
 				rc = e2.code;
@@ -394,6 +442,17 @@ static void flush_done(struct netd *d, void *arg, int rc, const struct nd_error 
 				json_object_del(g->gone, k);
 		}
 		g->flushing = false;
+		const char *ck;
+		json_t *cv;
+		json_object_foreach(j->conflicts, ck, cv) {
+			/* our lease was lost (an outage longer than the TTL) and
+			 * another host took the address meanwhile: two endpoints
+			 * have it now; say so, do not take it back */
+			if (nd_str_has_prefix(ck, K_IPAM))
+				log_error("cluster: %s: another host took this address while this host's lease was lost; "
+					  "the local endpoint holding it is not announced again: reconnect it", ck);
+			json_object_del(g->mine, ck);
+		}
 		if (rc < 0)
 			log_warn("cluster: %zu key%s of this host not written yet (retried when the store answers): %s",
 				 j->failed, j->failed == 1 ? "" : "s", err ? err->msg : "");
@@ -408,6 +467,8 @@ static void flush_done(struct netd *d, void *arg, int rc, const struct nd_error 
 	json_decref(j->put);
 	json_decref(j->del);
 	json_decref(j->deleted);
+	json_decref(j->conflicts);
+	free(j->ipam_value);
 	free(j);
 }
 
@@ -431,6 +492,8 @@ void net__g_republish(struct netd *d)
 	j->put = json_deep_copy(g->mine);
 	j->del = json_deep_copy(g->gone);
 	j->deleted = json_object();
+	j->conflicts = json_object();
+	j->ipam_value = net__g_ipam_value(d);
 	j->lease = lease;
 	struct nd_error e = { 0 };
 	g->flushing = true;
@@ -439,6 +502,8 @@ void net__g_republish(struct netd *d)
 		json_decref(j->put);
 		json_decref(j->del);
 		json_decref(j->deleted);
+		json_decref(j->conflicts);
+		free(j->ipam_value);
 		free(j);
 	}
 }

@@ -7,6 +7,8 @@
 #    runs comes back within the periodic reconcile (10 s);
 #  - etcd stopped for 10 s: existing traffic never stops, a connect during
 #    the outage is refused at once with a clear message, one after it works;
+#  - a host cut off longer than the TTL: its address is given to another
+#    host, and when it is back it does not take it again (it says so);
 #  - kill -9 of a host's netd: its entries are gone on the others within
 #    TTL + 1 s and its address is reusable;
 #  - a whole host removed (netd and namespaces): the same.
@@ -71,6 +73,26 @@ loss=$(grep -o '[0-9.]*% packet loss' "$T/ping.out")
 assert_eq "$loss" "0% packet loss" "existing traffic during the outage ($(tail -2 "$T/ping.out" | head -1))"
 ipl=$(ov_ip 1 late ov)
 poll 5 ov_x 3 s3 ping -c1 -W1 "$ipl" || fail "s3 -> the endpoint connected after the outage"
+
+log "h3 cut off longer than the TTL: its address goes to h1; back, h3 does not take it again"
+ip link set u3 down
+gone3() { ! grep -q 192.168.77.13 <<<"$(fdb 1)"; }
+poll $((OV_TTL + 3)) gone3 || fail "h1 still has h3's entries while h3 is cut off"
+ov_sb 1 thief
+poll 5 ovctl 1 network connect --ip "$ip3" ov thief || fail "h3's address not free while h3's lease is gone"
+ip link set u3 up
+conflict() { grep -q "another host took this address" "$T/h3/netd.log"; }
+poll 15 conflict || fail "h3 did not notice that its address was taken"
+owner=$(ETCDCTL e0 get --print-value-only "/netd/v1/ipam/$(ovctl 1 network inspect ov | jq -r '.[0].Id')/$ip3" | jq -r .vtep)
+assert_eq "$owner" 192.168.77.11 "the store keeps h1's claim on $ip3"
+grep -q "$ip3 " <<<"$(in_ns h2 ip neigh show dev "$VX")" && [ "$(in_ns h2 ip neigh show dev "$VX" to "$ip3" | awk '{print $3}')" != \
+  "$(ovctl 1 sandbox inspect thief | jq -r '.[0].Networks.ov.MacAddress')" ] && fail "h2 points $ip3 at h3's endpoint"
+ovctl 1 network disconnect ov thief
+# h3 is a member again: a new endpoint there is seen on h1
+ov_sb 3 s3b; ovctl 3 network connect ov s3b >/dev/null || { ov_log 3; fail "connect on h3 after the cut"; }
+ip3=$(ov_ip 3 s3b ov)
+seen() { grep -q "$ip3 " <<<"$(in_ns h1 ip neigh show dev "$VX")" && grep -q 192.168.77.13 <<<"$(fdb 1)"; }
+poll 5 seen || fail "h1 does not see h3's new endpoint"
 
 log "kill -9 of h3's netd: its entries go within TTL + 1 s, its address is reusable"
 ov_nd_kill 3

@@ -237,10 +237,8 @@ static void ep_event(struct netd *d, const char *netid, const char *epid, const 
 	json_object_del(m, epid);
 	if (was) {
 		const char *host = nd_json_str(was, "host");
-		if (host && strcmp(host, net__g_me(d)) != 0) {
-			/* a peer of the same MAC may still be there (moved): keep it */
+		if (host && strcmp(host, net__g_me(d)) != 0)
 			peer_event(d, netid, was, false);
-		}
 		json_decref(was);
 	}
 }
@@ -442,6 +440,7 @@ static void flush_done(struct netd *d, void *arg, int rc, const struct nd_error 
 				json_object_del(g->gone, k);
 		}
 		g->flushing = false;
+		g->dirty = rc < 0;   /* the periodic reconcile tries again */
 		const char *ck;
 		json_t *cv;
 		json_object_foreach(j->conflicts, ck, cv) {
@@ -499,6 +498,7 @@ void net__g_republish(struct netd *d)
 	g->flushing = true;
 	if (netd_cluster_run(d, flush_work, flush_done, j, &e) < 0) {
 		g->flushing = false;
+		g->dirty = rc < 0;   /* the periodic reconcile tries again */
 		json_decref(j->put);
 		json_decref(j->del);
 		json_decref(j->deleted);
@@ -821,6 +821,8 @@ void net_global_reconcile(struct netd *d)
 	for (struct net_network *n = net_of(d)->networks; n; n = n->next)
 		if (net_network_global(n))
 			peers_sync(d, n);
+	if (g->dirty || json_object_size(g->gone))
+		net__g_republish(d);
 }
 
 /* ---- DNS and /info ---------------------------------------------------------------- */

@@ -22,6 +22,7 @@ struct net_global {
 	bool synced;      /* a first resync arrived */
 	bool flushing;    /* a republish job is in flight */
 	bool again;       /* republish once more when it ends */
+	bool dirty;       /* the last republish failed in part */
 	uint64_t peer_events, resyncs;
 };
 

@@ -498,7 +498,7 @@ void net__g_republish(struct netd *d)
 	g->flushing = true;
 	if (netd_cluster_run(d, flush_work, flush_done, j, &e) < 0) {
 		g->flushing = false;
-		g->dirty = rc < 0;   /* the periodic reconcile tries again */
+		g->dirty = true;
 		json_decref(j->put);
 		json_decref(j->del);
 		json_decref(j->deleted);

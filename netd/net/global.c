@@ -862,7 +862,8 @@ void net_global_info(struct netd *d, json_t *info)
 			remote += !host || strcmp(host, net__g_me(d)) != 0;
 		}
 	}
-	json_object_set_new(c, "GlobalScope", json_pack("{s:b, s:I, s:I, s:I, s:I, s:I}", "InStep", g->synced,
+	json_object_set_new(c, "GlobalScope", json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "InStep", g->synced,
+		"AddressRaces", (json_int_t)g->races,
 		"RemoteEndpoints", (json_int_t)remote, "OwnKeys", (json_int_t)json_object_size(g->mine),
 		"PendingDeletes", (json_int_t)json_object_size(g->gone), "PeerEvents", (json_int_t)g->peer_events,
 		"Resyncs", (json_int_t)g->resyncs));

@@ -24,6 +24,7 @@ struct net_global {
 	bool again;       /* republish once more when it ends */
 	bool dirty;       /* the last republish failed in part */
 	uint64_t peer_events, resyncs;
+	uint64_t races;   /* address CAS lost to another host (tried the next) */
 };
 
 static inline struct net_global *net__g(struct netd *d)

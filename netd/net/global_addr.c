@@ -110,6 +110,7 @@ static void cas_done(struct netd *d, void *arg, int rc, const struct nd_error *e
 		if (!json_object_get(m, j->addr))
 			json_object_set_new(m, j->addr, json_string(""));
 		j->held = false;
+		g->races++;
 		if (j->wished) {
 			nd_error_set(&e, -EEXIST, "address %s is already in use in network %s (another host)", j->addr,
 				     n->rec.name);

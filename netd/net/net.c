@@ -407,7 +407,6 @@ void netd_net_info(struct netd *d, json_t *info)
 		"ForeignForwardRules", (int)f.rules,
 		"LegacyIptables", legacy));
 	net_ports_info(d, info);
-	net_global_info(d, info);
 	json_t *drivers = json_array();
 	const struct nd_driver_ops *const *all = net__drivers(d);
 	for (size_t i = 0; all[i]; i++)

@@ -32,6 +32,9 @@ for p in "${pids[@]}"; do wait "$p" || bad=$((bad + 1)); done
 log "connects done in $(ms_since $t0) ms, $bad failed"
 [ $bad = 0 ] || { ov_log 1 60; fail "$bad connects failed"; }
 
+races=0; for i in 1 2 3; do races=$((races + $(ovctl $i info --format json | jq '.Cluster.GlobalScope.AddressRaces'))); done
+log "$races times a host lost an address to another and took the next"
+[ "$races" -gt 0 ] || fail "no race between hosts happened: the test did not test it"
 log "no duplicate address: the hosts' records and the store"
 cat "$T"/c-*.json | jq -r '.IPv4Address' | cut -d/ -f1 | sort >"$T/all"
 assert_eq "$(wc -l <"$T/all")" "$N" "addresses handed out"

@@ -6,6 +6,8 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/evp.h>
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -183,6 +185,8 @@ static int endpoints_parse(const char *s, char **hosts, size_t *n, struct nd_err
 				return nd_error_set(err, -EINVAL, "empty endpoint after ','");
 		}
 	}
+	if (count == 0)
+		return nd_error_set(err, -EINVAL, "no etcd endpoint");
 	*n = count;
 	return 0;
 }
@@ -315,6 +319,24 @@ static size_t buf_write(char *data, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+static __thread long tl_connect_floor_ms;
+
+void etcd__thread_connect_floor(long ms)
+{
+	tl_connect_floor_ms = ms;
+}
+
+/* A dead peer (no RST: a partition, a host gone) is noticed in ~5 s on an
+ * idle connection (the watch stream), not after the kernel's 15 minutes. */
+static int sockopt_cb(void *ud, curl_socket_t fd, curlsocktype purpose)
+{
+	int cnt = 3;
+	unsigned int user_timeout = 5000;
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof(user_timeout));
+	return CURL_SOCKOPT_OK;
+}
+
 CURL *etcd__easy(struct nd_etcd *e, size_t i, const char *path, char *url_buf, size_t url_len)
 {
 	CURL *h = curl_easy_init();
@@ -326,12 +348,14 @@ CURL *etcd__easy(struct nd_etcd *e, size_t i, const char *path, char *url_buf, s
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, e->connect_timeout_ms);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, e->timeout_ms);
+	long cto = e->connect_timeout_ms > tl_connect_floor_ms ? e->connect_timeout_ms : tl_connect_floor_ms;
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, cto);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, e->timeout_ms > cto ? e->timeout_ms : cto + 500);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 2L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 1L);
 	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, sockopt_cb);
 	if (e->cacert) {
 		curl_easy_setopt(h, CURLOPT_CAINFO, e->cacert);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -364,10 +388,18 @@ int etcd__curl_error(struct nd_etcd *e, CURL *h, CURLcode rc, const char *errbuf
 	int code;
 	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr);
 	switch (rc) {
-	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_OPERATION_TIMEDOUT: {
+		/* not connected: nobody answers; connected: etcd is slow (a disk
+		 * that does not keep up with its fsyncs, no leader) */
+		curl_off_t t = 0;
+		curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &t);
 		code = -ETIMEDOUT;
-		why = "timed out";
+		if (t == 0)
+			why = "timed out";
+		else
+			return nd_error_set(err, code, "cluster store %s: no answer within %ld ms", e->url, e->timeout_ms);
 		break;
+	}
 	case CURLE_COULDNT_CONNECT:
 		code = oserr ? -(int)oserr : -ECONNREFUSED;
 		why = oserr ? strerror((int)oserr) : why;

@@ -155,8 +155,10 @@ const char *nd_etcd_health_name(enum nd_etcd_health h);   /* "connecting", "heal
  * lease (on_lease): the first one, and a replacement when the old one was
  * lost (it expired while etcd was unreachable): the owner then re-puts every
  * key it had attached to the lease. While unreachable it retries every
- * 500 ms. Callbacks run on the session thread, one at a time; they must not
- * call nd_etcd_session_stop. why is NULL when healthy. */
+ * 250 ms. (The session and watch threads allow a connect 1 s, not the
+ * fail-fast 300 ms of a request: a loaded machine is not an outage.)
+ * Callbacks run on the session thread, one at a time; they must not call
+ * nd_etcd_session_stop. why is NULL when healthy. */
 struct nd_etcd_session;
 struct nd_etcd_session_cbs {
 	void (*on_state)(void *ud, enum nd_etcd_health h, const struct nd_error *why);

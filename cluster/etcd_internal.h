@@ -21,6 +21,13 @@ struct nd_etcd {
 	pthread_mutex_t share_lock[CURL_LOCK_DATA_LAST];
 };
 
+/* The session and watch threads tolerate a slower connect than a request
+ * made for a user (their verdict is the store's health, and a loaded machine
+ * can take longer than the fail-fast 300 ms to complete a handshake): a
+ * per-thread floor for the connect timeout, in ms (0: none). */
+void etcd__thread_connect_floor(long ms);
+#define ETCD_BACKGROUND_CONNECT_MS 1000
+
 /* base64 of len bytes (a new string) / decoded bytes (NUL-terminated, *out_len). */
 char *etcd__b64(const void *buf, size_t len);
 int etcd__unb64(const char *s, char **out, size_t *out_len);

@@ -62,6 +62,9 @@ static bool stopper_sleep(struct stopper *s, long ms)
 
 /* ---- lease session ---------------------------------------------------------------- */
 
+/* while etcd does not answer: a try every 250 ms (plus the connect timeout) */
+#define SESSION_RETRY_MS 250
+
 struct nd_etcd_session {
 	struct nd_etcd *e;
 	long ttl_s;
@@ -83,6 +86,7 @@ static void session_set_health(struct nd_etcd_session *s, enum nd_etcd_health h,
 static void *session_main(void *arg)
 {
 	struct nd_etcd_session *s = arg;
+	etcd__thread_connect_floor(ETCD_BACKGROUND_CONNECT_MS);
 	long period = s->ttl_s * 1000 / 3;
 	if (period < 100)
 		period = 100;
@@ -94,7 +98,7 @@ static void *session_main(void *arg)
 			rc = nd_etcd_lease_keepalive(s->e, s->adopt, NULL, &err);
 			if (rc < 0 && rc != -ENOENT) {
 				session_set_health(s, ND_ETCD_UNREACHABLE, &err);
-				stopper_sleep(&s->st, 500);
+				stopper_sleep(&s->st, SESSION_RETRY_MS);
 				continue;
 			}
 			int64_t id = s->adopt;
@@ -114,7 +118,7 @@ static void *session_main(void *arg)
 			int64_t id = 0;
 			if ((rc = nd_etcd_lease_grant(s->e, s->ttl_s, &id, &err)) < 0) {
 				session_set_health(s, ND_ETCD_UNREACHABLE, &err);
-				stopper_sleep(&s->st, 500);
+				stopper_sleep(&s->st, SESSION_RETRY_MS);
 				continue;
 			}
 			atomic_store(&s->lease, id);
@@ -135,7 +139,7 @@ static void *session_main(void *arg)
 		}
 		if (rc < 0) {
 			session_set_health(s, ND_ETCD_UNREACHABLE, &err);
-			stopper_sleep(&s->st, 500);
+			stopper_sleep(&s->st, SESSION_RETRY_MS);
 			continue;
 		}
 		session_set_health(s, ND_ETCD_HEALTHY, NULL);
@@ -250,6 +254,16 @@ static bool watch_message(struct nd_etcd_watch *w, const char *line, size_t len)
 	}
 	if (json_is_true(json_object_get(r, "created"))) {
 		w->created = true;
+		/* a store whose revision went back (restored from a backup, or a
+		 * new cluster at the same address) would make us wait for
+		 * revisions it will reach only much later: resync instead */
+		int64_t now = etcd__int(json_object_get(r, "header"), "revision", 0);
+		if (now > 0 && now < atomic_load(&w->rev)) {
+			log_debug("etcd watch prefix=%s: store revision %lld is behind ours %lld: resync", w->prefix,
+				  (long long)now, (long long)atomic_load(&w->rev));
+			w->compacted = true;
+			return false;
+		}
 		watch_set_health(w, ND_ETCD_HEALTHY, NULL);
 	}
 	if (json_is_true(json_object_get(r, "canceled"))) {
@@ -392,7 +406,7 @@ static int watch_stream(struct nd_etcd_watch *w, size_t i, struct nd_error *err)
 	else if (cc != CURLE_OK)
 		rc = etcd__curl_error(w->e, h, cc, errbuf, err);
 	else
-		rc = nd_error_set(err, -ECONNRESET, "cluster store %s: the watch stream ended", w->e->url);
+		rc = nd_error_set(err, -ECONNRESET, "cluster store %s unreachable: the connection was closed", w->e->url);
 	if (rc != -ERANGE && !w->created && cc != CURLE_OK && cc != CURLE_ABORTED_BY_CALLBACK &&
 	    etcd__failover_ok(h, cc))
 		atomic_store(&w->e->cur, (i + 1) % w->e->nhosts);   /* try the next member next time */
@@ -404,6 +418,7 @@ static int watch_stream(struct nd_etcd_watch *w, size_t i, struct nd_error *err)
 static void *watch_main(void *arg)
 {
 	struct nd_etcd_watch *w = arg;
+	etcd__thread_connect_floor(ETCD_BACKGROUND_CONNECT_MS);
 	long backoff = 100;
 	bool need_resync = atomic_load(&w->rev) < 0;
 	if (need_resync)

@@ -114,6 +114,7 @@ static void on_signal(uv_signal_t *s, int signum)
 	/* the port proxy closes its own handles while the loop still runs, so
 	 * their callbacks free what they own (published ports stay) */
 	net_ports_close(d);
+	netd_cluster_close(d);
 	uv_walk(d->loop, on_walk_close, NULL);
 }
 
@@ -248,6 +249,7 @@ fail:
 		d.http = NULL;
 	}
 	if (d.loop) {
+		netd_cluster_close(&d);
 		uv_walk(d.loop, on_walk_close, NULL);
 		uv_run(d.loop, UV_RUN_DEFAULT);
 		netd_containers_stop(&d);

@@ -39,3 +39,9 @@ if ! "$here/fetch-registry.sh" >/dev/null 2>&1; then
   if [ -z "$updated" ]; then apt-get update -q >/dev/null 2>&1 || true; updated=1; fi
   "$here/fetch-registry.sh" >/dev/null || echo "install-deps: note: Debian's docker-registry not fetched; the registry tests skip" >&2
 fi
+# Debian's etcd-server likewise (installing it would start an etcd service):
+# the cluster-store tests and examples/lab start their own
+if ! "$here/fetch-etcd.sh" >/dev/null 2>&1; then
+  if [ -z "$updated" ]; then apt-get update -q >/dev/null 2>&1 || true; updated=1; fi
+  "$here/fetch-etcd.sh" >/dev/null || echo "install-deps: note: Debian's etcd-server not fetched; the etcd tests and the lab skip" >&2
+fi

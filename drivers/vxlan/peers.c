@@ -268,8 +268,9 @@ static bool vxlan__wanted(const struct vxlan__entry *e, const struct nd_drv_peer
 }
 
 /* Removes every entry of ours on the device that peers[] does not name. */
+/* keep (may be NULL) collects the entries that stay, for vxlan__present */
 static int vxlan__prune(struct vxlan__dev *d, const struct nd_drv_peer *peers, size_t n, size_t *removed,
-			struct nd_error *err)
+			struct vxlan__dump *keep, struct nd_error *err)
 {
 	static const int families[] = { AF_BRIDGE, AF_INET, AF_INET6 };
 	*removed = 0;
@@ -291,8 +292,19 @@ static int vxlan__prune(struct vxlan__dev *d, const struct nd_drv_peer *peers, s
 				continue;
 			if (e->family != AF_BRIDGE && !(e->state & NUD_PERMANENT))   /* NOARP: the kernel's multicast ones */
 				continue;
-			if (vxlan__wanted(e, peers, n))
+			if (vxlan__wanted(e, peers, n)) {
+				if (keep && keep->n == keep->cap) {
+					size_t cap = keep->cap ? keep->cap * 2 : 64;
+					struct vxlan__entry *v = realloc(keep->v, cap * sizeof(*v));
+					if (v) {
+						keep->v = v;
+						keep->cap = cap;
+					}
+				}
+				if (keep && keep->n < keep->cap)
+					keep->v[keep->n++] = *e;
 				continue;
+			}
 			/* raw deletes: a bridge entry shows up twice in the dump
 			 * (under the bridge and under its port); ENOENT the second time */
 			if (e->family == AF_BRIDGE && (e->ntf & NTF_SELF))
@@ -314,6 +326,45 @@ static int vxlan__prune(struct vxlan__dev *d, const struct nd_drv_peer *peers, s
 		free(dp.v);
 	}
 	return 0;
+}
+
+static bool vxlan__has(const struct vxlan__dump *k, int family, bool self, const uint8_t *mac,
+		       const struct vxlan__addr *dst)
+{
+	for (size_t i = 0; i < k->n; i++) {
+		const struct vxlan__entry *e = &k->v[i];
+		if (e->family != family || (family == AF_BRIDGE && !!(e->ntf & NTF_SELF) != self))
+			continue;
+		if (mac && (!e->has_mac || memcmp(e->mac, mac, 6) != 0))
+			continue;
+		if (dst && (!e->has_dst || !vxlan__addr_eq(&e->dst, dst)))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/* Are all of the peer's entries among those that stayed? */
+static bool vxlan__present(const struct vxlan__dump *k, const struct nd_drv_peer *p)
+{
+	uint8_t mac[6];
+	struct vxlan__addr vtep, ip;
+	if (vxlan__mac_parse(p->mac, mac) < 0 || vxlan__addr_parse(p->vtep, &vtep) < 0)
+		return false;
+	if (!vxlan__has(k, AF_BRIDGE, true, mac, &vtep) || !vxlan__has(k, AF_BRIDGE, true, vxlan__zero_mac, &vtep) ||
+	    !vxlan__has(k, AF_BRIDGE, false, mac, NULL))
+		return false;
+	const char *addrs[] = { p->ipv4, p->ipv6 };
+	for (size_t i = 0; i < ARRAY_SIZE(addrs); i++) {
+		char bare[64];
+		snprintf(bare, sizeof(bare), "%s", addrs[i]);
+		char *slash = strchr(bare, '/');
+		if (slash)
+			*slash = '\0';
+		if (bare[0] && (vxlan__addr_parse(bare, &ip) < 0 || !vxlan__has(k, ip.family, false, mac, &ip)))
+			return false;
+	}
+	return true;
 }
 
 int vxlan__peer_add(struct nd_drv_ctx *ctx, struct nd_drv_network *net, const struct nd_drv_peer *p,
@@ -366,11 +417,17 @@ int vxlan__peers_sync(struct nd_drv_ctx *ctx, struct nd_drv_network *net, const 
 	int r = vxlan__dev_open(net, &d, err);
 	if (r < 0)
 		return r;
-	size_t removed = 0;
-	if ((r = vxlan__prune(&d, peers, n, &removed, err)) < 0)
+	size_t removed = 0, added = 0;
+	struct vxlan__dump keep = { 0 };
+	if ((r = vxlan__prune(&d, peers, n, &removed, &keep, err)) < 0) {
+		free(keep.v);
 		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct nd_error e = { 0 };
+		if (vxlan__present(&keep, &peers[i]))
+			continue;   /* all in place: nothing to send */
+		added++;
 		/* one bad peer does not keep the others out */
 		if (vxlan__peer_apply(&d, true, &peers[i], &e) < 0) {
 			log_warn("vxlan: %s: peer %s: %s", d.name, peers[i].mac, e.msg);
@@ -381,8 +438,10 @@ int vxlan__peers_sync(struct nd_drv_ctx *ctx, struct nd_drv_network *net, const 
 			}
 		}
 	}
-	if (removed)
-		log_info("vxlan: %s: %zu stale entr%s removed", d.name, removed, removed == 1 ? "y" : "ies");
+	free(keep.v);
+	if (removed || added)
+		log_info("vxlan: %s: %zu stale entr%s removed, %zu peer%s completed", d.name, removed,
+			 removed == 1 ? "y" : "ies", added, added == 1 ? "" : "s");
 out:
 	nd_nl_close(&d.nl);
 	return r;

@@ -317,16 +317,13 @@ static int parse_connect(const json_t *body, struct net_connect_req *c, struct n
 	return 0;
 }
 
-static void network_connected(struct netd *d, void *arg, int rc, const struct nd_endpoint_rec *ep,
-			      const struct nd_error *err)
+static void network_reserved(struct netd *d, void *arg, int rc, const char *addr, const struct nd_error *err)
 {
 	struct http_req *req = arg;
-	if (rc < 0) {
+	if (rc < 0)
 		http_reply_error(req, err);
-		return;
-	}
-	http_reply_json(req, 200, json_pack("{s:s, s:s, s:s, s:s, s:s}", "EndpointID", ep->id, "IPv4Address", ep->ipv4,
-					    "IPv6Address", ep->ipv6, "MacAddress", ep->mac, "Ifname", ep->ifname));
+	else
+		api_network_connect(req, d);
 }
 
 void api_network_connect(struct http_req *req, void *ctx)
@@ -357,16 +354,11 @@ void api_network_connect(struct http_req *req, void *ctx)
 			http_reply_empty(req, 200);
 		return;
 	}
+	/* a global network: the address is taken in the cluster store first
+	 * (a job), then this handler runs again and connects with it */
 	struct net_network *gn = net_network_find(d, req->params[0], &e2);
-	if (gn && net_network_global(gn)) {
-		/* the address by compare-and-swap in the cluster store first */
-		if (is_ctr) {
-			nd_error_set(&err, -ENOTSUP, "connecting a running container to a global network is not "
-				     "supported yet; connect it before it starts");
-			http_reply_error(req, &err);
-			return;
-		}
-		if (net_global_connect(d, gn, &c, network_connected, req, &err) < 0)
+	if (gn && net_network_global(gn) && !net_global_reserved(d, gn, c.ipv4)) {
+		if (net_global_reserve(d, gn, c.ipv4, network_reserved, req, &err) < 0)
 			http_reply_error(req, &err);
 		return;
 	}

@@ -20,6 +20,8 @@
  * dropped and a full resync is made instead (a netd without a global-scope
  * user would otherwise queue every change forever). */
 #define CLUSTER_QUEUE_MAX 4096
+/* how long netd's start waits for etcd's first answer */
+#define CLUSTER_START_WAIT_MS 2000
 
 enum cmsg_type { M_RESYNC, M_EVENTS, M_LEASE, M_HEALTH };
 
@@ -43,6 +45,7 @@ struct netd_cluster {
 	char lease_file[PATH_MAX];
 	uv_async_t async;
 	bool async_open;
+	bool closed;                     /* under mu: the async handle is closed, send nothing */
 	pthread_mutex_t mu;              /* guards the queue and last_error */
 	struct cmsg *head, *tail;
 	size_t queued;
@@ -74,6 +77,12 @@ static void cmsg_free(struct cmsg *m)
 static void enqueue(struct netd_cluster *c, struct cmsg *m)
 {
 	pthread_mutex_lock(&c->mu);
+	if (c->closed) {
+		/* shutting down: the loop no longer listens */
+		pthread_mutex_unlock(&c->mu);
+		cmsg_free(m);
+		return;
+	}
 	if (!c->hooks_set && c->queued >= CLUSTER_QUEUE_MAX) {
 		/* nobody listens yet: forget the changes, resync later */
 		for (struct cmsg *x = c->head, *nx; x; x = nx) {
@@ -90,8 +99,8 @@ static void enqueue(struct netd_cluster *c, struct cmsg *m)
 		c->head = m;
 	c->tail = m;
 	c->queued++;
+	uv_async_send(&c->async);    /* under mu: never after netd_cluster_close */
 	pthread_mutex_unlock(&c->mu);
-	uv_async_send(&c->async);
 }
 
 static bool kv_copy(struct nd_etcd_kv *dst, const struct nd_etcd_kv *src)
@@ -119,6 +128,10 @@ static void update_health(struct netd_cluster *c, const struct nd_error *why)
 	}
 	if (atomic_exchange(&c->healthy, h) == h)
 		return;
+	if (h)
+		log_info("cluster store %s healthy", nd_etcd_url(c->etcd));
+	else
+		log_warn("cluster store unhealthy: %s", why ? why->msg : "?");
 	struct cmsg *m = calloc(1, sizeof(*m));
 	if (!m)
 		return;
@@ -157,6 +170,7 @@ static void on_session_lease(void *ud, int64_t lease)
 {
 	struct netd_cluster *c = ud;
 	atomic_store(&c->lease, lease);
+	log_info("cluster lease=%llx", (long long)lease);
 	save_lease(c, lease);
 	struct cmsg *m = calloc(1, sizeof(*m));
 	if (!m)
@@ -226,18 +240,10 @@ static void deliver(struct netd_cluster *c, struct cmsg *m)
 		break;
 	}
 	case M_LEASE:
-		log_info("cluster lease=%llx", (long long)m->lease);
 		if (c->hooks.on_lease)
 			c->hooks.on_lease(d, m->lease);
 		break;
 	case M_HEALTH:
-		if (m->healthy) {
-			log_info("cluster store %s healthy", nd_etcd_url(c->etcd));
-		} else {
-			pthread_mutex_lock(&c->mu);
-			log_warn("cluster store unhealthy: %s", c->last_error);
-			pthread_mutex_unlock(&c->mu);
-		}
 		if (c->hooks.on_health)
 			c->hooks.on_health(d, m->healthy);
 		break;
@@ -400,8 +406,20 @@ int netd_cluster_start(struct netd *d, struct nd_error *err)
 					 .on_state = on_watch_state, .ud = c };
 	if ((rc = nd_etcd_watch_start(c->etcd, ND_CLUSTER_PREFIX, 0, &wcb, &c->watch, err)) < 0)
 		return rc;
-	log_info("cluster store=%s advertise=%s lease-ttl=%d tls=%s", nd_etcd_url(c->etcd), c->advertise,
-		 cfg->cluster_lease_ttl, nd_etcd_tls(c->etcd) ? "yes" : "no");
+	/* Before the loop runs: wait (bounded) until the session has its lease
+	 * and the watch its first resync, so that a netd that answers its API
+	 * is in step with the cluster, not "connecting". The bound covers a
+	 * fresh underlay (the first SYNs wait for ARP, ~1 s); etcd down costs
+	 * at most the bound, then netd starts and keeps trying. */
+	uint64_t t0 = nd_now_ns();
+	while (!(atomic_load(&c->session_health) == ND_ETCD_HEALTHY &&
+		 atomic_load(&c->watch_health) == ND_ETCD_HEALTHY) &&
+	       nd_now_ns() - t0 < CLUSTER_START_WAIT_MS * 1000000ULL)
+		usleep(2000);
+	log_info("cluster store=%s advertise=%s lease-ttl=%d tls=%s state=%s first-answer-ms=%llu", nd_etcd_url(c->etcd),
+		 c->advertise, cfg->cluster_lease_ttl, nd_etcd_tls(c->etcd) ? "yes" : "no",
+		 atomic_load(&c->healthy) ? "healthy" : "unreachable",
+		 (unsigned long long)((nd_now_ns() - t0) / 1000000));
 	return 0;
 fail:
 	nd_etcd_free(c->etcd);
@@ -410,11 +428,27 @@ fail:
 	return rc;
 }
 
+void netd_cluster_close(struct netd *d)
+{
+	struct netd_cluster *c = d->cluster;
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->mu);
+	bool was = c->closed;
+	c->closed = true;
+	pthread_mutex_unlock(&c->mu);
+	if (!was && c->async_open && !uv_is_closing((uv_handle_t *)&c->async))
+		uv_close((uv_handle_t *)&c->async, NULL);
+}
+
 void netd_cluster_stop(struct netd *d)
 {
 	struct netd_cluster *c = d->cluster;
 	if (!c)
 		return;
+	pthread_mutex_lock(&c->mu);
+	c->closed = true;
+	pthread_mutex_unlock(&c->mu);
 	nd_etcd_watch_stop(c->watch);
 	nd_etcd_session_stop(c->session, false);
 	if (c->async_open && !uv_is_closing((uv_handle_t *)&c->async)) {
@@ -440,9 +474,13 @@ void netd_cluster_set_hooks(struct netd *d, const struct netd_cluster_hooks *h)
 	pthread_mutex_lock(&c->mu);
 	c->hooks = *h;
 	c->hooks_set = true;
-	bool dropped = TAKE_PTR(c->dropped);
+	bool dropped = c->dropped;
+	c->dropped = false;
+	bool closed = c->closed;
+	if (!closed)
+		uv_async_send(&c->async);
 	pthread_mutex_unlock(&c->mu);
-	if (dropped) {
+	if (dropped && !d->shutting_down) {
 		struct resync_job *r = calloc(1, sizeof(*r));
 		if (r) {
 			r->c = c;
@@ -451,7 +489,6 @@ void netd_cluster_set_hooks(struct netd *d, const struct netd_cluster_hooks *h)
 			nd_job_queue(d->loop, &r->j);
 		}
 	}
-	uv_async_send(&c->async);
 }
 
 /* ---- queries ------------------------------------------------------------------------------ */
@@ -566,12 +603,15 @@ json_t *netd_cluster_info_json(const struct netd *d)
 	const char *state = healthy ? "healthy"
 			    : atomic_load(&c->session_health) == ND_ETCD_CONNECTING ? "connecting" : "unreachable";
 	int64_t lease = atomic_load(&c->lease);
-	char lease_hex[24];
+	char lease_hex[24], lease_dec[24];
 	snprintf(lease_hex, sizeof(lease_hex), "%llx", (long long)lease);
-	json_t *j = json_pack("{s:s, s:o, s:s, s:b, s:b, s:s, s:s, s:I, s:i, s:I, s:I, s:s, s:s}",
+	snprintf(lease_dec, sizeof(lease_dec), "%lld", (long long)lease);
+	/* the lease as etcdctl prints it (hex) and as the v3 API takes it
+	 * (decimal, a string: it does not fit a double) */
+	json_t *j = json_pack("{s:s, s:o, s:s, s:b, s:b, s:s, s:s, s:s, s:i, s:I, s:I, s:s, s:s}",
 			      "Store", nd_etcd_url(c->etcd), "Endpoints", eps, "Endpoint", nd_etcd_endpoint(c->etcd),
 			      "TLS", nd_etcd_tls(c->etcd), "Healthy", healthy, "State", state,
-			      "Lease", lease_hex, "LeaseID", (json_int_t)lease, "LeaseTTL", d->cfg.cluster_lease_ttl,
+			      "Lease", lease_hex, "LeaseID", lease_dec, "LeaseTTL", d->cfg.cluster_lease_ttl,
 			      "Revision", (json_int_t)c->rev,
 			      "WatchRevision", (json_int_t)nd_etcd_watch_rev(c->watch),
 			      "Advertise", c->advertise, "Prefix", ND_CLUSTER_PREFIX);

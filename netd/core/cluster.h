@@ -42,11 +42,19 @@ struct netd_cluster_hooks {
 	void (*on_health)(struct netd *d, bool healthy);
 };
 
-/* Parses the cluster options, starts the session and the watch threads (no
- * blocking I/O on the caller). d->cluster stays NULL without cluster-store.
+/* Parses the cluster options, starts the session and the watch threads, and
+ * (before the loop runs) waits at most 2 s until the session has its lease
+ * and the watch its first resync, so that once netd serves its API the lease
+ * is there and the first resync is queued for the hooks (with etcd down,
+ * netd starts after the 2 s, unhealthy, and keeps trying). d->cluster stays
+ * NULL without cluster-store.
  * Fails only on bad configuration (e.g. cluster-advertise names an interface
  * with no address). */
 int netd_cluster_start(struct netd *d, struct nd_error *err);
+/* Stops delivering to the loop and closes the loop handle: call on the loop
+ * thread when shutting down, before the handles are walked and closed
+ * (netd's signal handler does). Idempotent; the threads keep running. */
+void netd_cluster_close(struct netd *d);
 /* Stops the threads (after the loop ended). The lease is NOT revoked: its
  * id stays in <exec-root>/cluster.lease, and a netd restarted within the TTL
  * adopts it, so a restart does not make peers drop this host's endpoints; a

@@ -20,46 +20,19 @@
  * new lease, and after an outage; keys to delete while the store was away
  * wait in `gone`. Nothing here blocks the loop: every store round trip is a
  * netd_cluster_run job. */
-#include "netd/core/cluster.h"
 #include "netd/core/events.h"
-#include "netd/net/net.h"
+#include "netd/net/global.h"
 
 #include <sys/random.h>
 
-#define K_NETS  ND_CLUSTER_PREFIX "networks/"
-#define K_NAMES ND_CLUSTER_PREFIX "names/"
-#define K_VNI   ND_CLUSTER_PREFIX "vni/"
-#define K_IPAM  ND_CLUSTER_PREFIX "ipam/"
-#define K_EPS   ND_CLUSTER_PREFIX "endpoints/"
 #define ADDR_TRIES 64
 #define VNI_AUTO_MIN 4096u    /* automatic VNIs start here (Docker's first) */
 #define VNI_AUTO_MAX 16000000u
 
-struct net_global {
-	json_t *eps;    /* netid -> {epid -> record}: every host's endpoints */
-	json_t *ipam;   /* netid -> {addr -> host id}: every host's addresses */
-	json_t *mine;   /* key -> value: this host's leased keys */
-	json_t *gone;   /* key -> true: to delete when the store answers */
-	bool synced;    /* a first resync arrived */
-	bool flushing;  /* a republish job is in flight */
-	bool again;     /* republish once more when it ends */
-	uint64_t peer_events, resyncs;
-};
-
-static struct net_global *G(struct netd *d)
-{
-	return d->net ? net_of(d)->global : NULL;
-}
-
-static const char *me(struct netd *d)
-{
-	return d->id;
-}
-
 /* ---- helpers ----------------------------------------------------------------- */
 
 /* "10.200.0.5/16" -> "10.200.0.5" */
-static void bare_addr(const char *cidr, char out[64])
+void net__g_bare_addr(const char *cidr, char out[64])
 {
 	snprintf(out, 64, "%s", cidr ? cidr : "");
 	char *s = strchr(out, '/');
@@ -67,7 +40,7 @@ static void bare_addr(const char *cidr, char out[64])
 		*s = '\0';
 }
 
-static json_t *sub(json_t *o, const char *k)
+json_t *net__g_sub(json_t *o, const char *k)
 {
 	json_t *v = json_object_get(o, k);
 	if (!v) {
@@ -91,7 +64,7 @@ static bool split2(const char *key, const char *prefix, char a[128], char b[128]
 	return true;
 }
 
-static struct net_pool *v4_pool(struct net_network *n)
+struct net_pool *net__g_v4_pool(struct net_network *n)
 {
 	for (int i = 0; i < n->npools; i++)
 		if (n->pools[i].family == AF_INET)
@@ -99,7 +72,7 @@ static struct net_pool *v4_pool(struct net_network *n)
 	return NULL;
 }
 
-static void pool_mark(struct net_network *n, const char *addr, bool mark)
+void net__g_pool_mark(struct net_network *n, const char *addr, bool mark)
 {
 	struct ipam_addr a;
 	struct nd_error e = { 0 };
@@ -119,8 +92,8 @@ static void peer_of(const json_t *rec, struct nd_drv_peer *p)
 {
 	memset(p, 0, sizeof(*p));
 	snprintf(p->mac, sizeof(p->mac), "%s", nd_json_str(rec, "mac") ? nd_json_str(rec, "mac") : "");
-	bare_addr(nd_json_str(rec, "ipv4"), p->ipv4);
-	bare_addr(nd_json_str(rec, "ipv6"), p->ipv6);
+	net__g_bare_addr(nd_json_str(rec, "ipv4"), p->ipv4);
+	net__g_bare_addr(nd_json_str(rec, "ipv6"), p->ipv6);
 	snprintf(p->vtep, sizeof(p->vtep), "%s", nd_json_str(rec, "vtep") ? nd_json_str(rec, "vtep") : "");
 }
 
@@ -129,7 +102,7 @@ static void peer_of(const json_t *rec, struct nd_drv_peer *p)
 /* The network's remote entries become exactly the mirror's other hosts' endpoints. */
 static void peers_sync(struct netd *d, struct net_network *n)
 {
-	struct net_global *g = G(d);
+	struct net_global *g = net__g(d);
 	if (!n->drv->peers_sync)
 		return;
 	json_t *eps = json_object_get(g->eps, n->rec.id);
@@ -141,7 +114,7 @@ static void peers_sync(struct netd *d, struct net_network *n)
 	json_t *rec;
 	json_object_foreach(eps, epid, rec) {
 		const char *host = nd_json_str(rec, "host");
-		if (host && strcmp(host, me(d)) == 0)
+		if (host && strcmp(host, net__g_me(d)) == 0)
 			continue;
 		peer_of(rec, &peers[k++]);
 	}
@@ -166,7 +139,7 @@ static void peer_event(struct netd *d, const char *netid, const json_t *rec, boo
 	struct nd_error e = { 0 };
 	int rc = add ? n->drv->peer_add(&net_of(d)->drv_ctx, &dn, &p, &e)
 		     : n->drv->peer_remove(&net_of(d)->drv_ctx, &dn, &p, &e);
-	G(d)->peer_events++;
+	net__g(d)->peer_events++;
 	if (rc < 0)
 		log_warn("cluster: network=%s: peer %s %s: %s", n->rec.name, add ? "add" : "remove", p.mac, e.msg);
 	else
@@ -202,12 +175,12 @@ static void net_arrived(struct netd *d, const char *value)
 	}
 	peers_sync(d, n);
 	/* addresses other hosts took before it arrived here */
-	json_t *addrs = json_object_get(G(d)->ipam, n->rec.id);
+	json_t *addrs = json_object_get(net__g(d)->ipam, n->rec.id);
 	const char *a;
 	json_t *h;
 	json_object_foreach(addrs, a, h) {
-		if (!json_is_string(h) || strcmp(json_string_value(h), me(d)) != 0)
-			pool_mark(n, a, true);
+		if (!json_is_string(h) || strcmp(json_string_value(h), net__g_me(d)) != 0)
+			net__g_pool_mark(n, a, true);
 	}
 }
 
@@ -228,35 +201,35 @@ static void net_left(struct netd *d, struct net_network *n)
 
 static void ipam_event(struct netd *d, const char *netid, const char *addr, const char *value, bool put)
 {
-	struct net_global *g = G(d);
-	json_t *m = sub(g->ipam, netid);
+	struct net_global *g = net__g(d);
+	json_t *m = net__g_sub(g->ipam, netid);
 	struct net_network *n = net_network_find(d, netid, &(struct nd_error){ 0 });
 	if (put) {
 		_cleanup_json_ json_t *v = json_loads(value ? value : "", 0, NULL);
 		const char *host = v ? nd_json_str(v, "host") : NULL;
 		json_object_set_new(m, addr, json_string(host ? host : ""));
-		if (n && (!host || strcmp(host, me(d)) != 0))
-			pool_mark(n, addr, true);
+		if (n && (!host || strcmp(host, net__g_me(d)) != 0))
+			net__g_pool_mark(n, addr, true);
 		return;
 	}
 	json_t *was = json_object_get(m, addr);
-	bool remote = was && (!json_is_string(was) || strcmp(json_string_value(was), me(d)) != 0);
+	bool remote = was && (!json_is_string(was) || strcmp(json_string_value(was), net__g_me(d)) != 0);
 	json_object_del(m, addr);
 	if (n && remote)
-		pool_mark(n, addr, false);
+		net__g_pool_mark(n, addr, false);
 }
 
 static void ep_event(struct netd *d, const char *netid, const char *epid, const char *value, bool put)
 {
-	struct net_global *g = G(d);
-	json_t *m = sub(g->eps, netid);
+	struct net_global *g = net__g(d);
+	json_t *m = net__g_sub(g->eps, netid);
 	if (put) {
 		json_t *v = json_loads(value ? value : "", 0, NULL);
 		if (!v)
 			return;
 		json_object_set_new(m, epid, v);
 		const char *host = nd_json_str(v, "host");
-		if (host && strcmp(host, me(d)) != 0)
+		if (host && strcmp(host, net__g_me(d)) != 0)
 			peer_event(d, netid, v, true);
 		return;
 	}
@@ -264,15 +237,12 @@ static void ep_event(struct netd *d, const char *netid, const char *epid, const 
 	json_object_del(m, epid);
 	if (was) {
 		const char *host = nd_json_str(was, "host");
-		if (host && strcmp(host, me(d)) != 0) {
-			/* a peer of the same MAC may still be there (moved): keep it */
+		if (host && strcmp(host, net__g_me(d)) != 0)
 			peer_event(d, netid, was, false);
-		}
 		json_decref(was);
 	}
 }
 
-static void schedule_republish(struct netd *d);
 
 static void on_events(struct netd *d, const struct nd_etcd_event *evs, size_t n, int64_t rev)
 {
@@ -295,15 +265,15 @@ static void on_events(struct netd *d, const struct nd_etcd_event *evs, size_t n,
 		}
 		/* a key of ours deleted by someone else (or lost with a lease):
 		 * put it back */
-		if (!put && json_object_get(G(d)->mine, key))
-			schedule_republish(d);
+		if (!put && json_object_get(net__g(d)->mine, key))
+			net__g_republish(d);
 	}
 	(void)rev;
 }
 
 static void on_resync(struct netd *d, const struct nd_etcd_kv *kvs, size_t n, int64_t rev)
 {
-	struct net_global *g = G(d);
+	struct net_global *g = net__g(d);
 	struct net_state *ns = net_of(d);
 	g->resyncs++;
 	/* 1. networks: add what is new; drop global networks the store lost */
@@ -330,7 +300,7 @@ static void on_resync(struct netd *d, const struct nd_etcd_kv *kvs, size_t n, in
 		if (split2(kvs[i].key, K_IPAM, a, b)) {
 			_cleanup_json_ json_t *v = json_loads(kvs[i].value ? kvs[i].value : "", 0, NULL);
 			const char *host = v ? nd_json_str(v, "host") : NULL;
-			json_object_set_new(sub(g->ipam, a), b, json_string(host ? host : ""));
+			json_object_set_new(net__g_sub(g->ipam, a), b, json_string(host ? host : ""));
 		}
 	}
 	for (struct net_network *nw = ns->networks; nw; nw = nw->next) {
@@ -339,13 +309,13 @@ static void on_resync(struct netd *d, const struct nd_etcd_kv *kvs, size_t n, in
 		const char *a;
 		json_t *h;
 		json_object_foreach(json_object_get(old, nw->rec.id), a, h) {
-			bool remote = !json_is_string(h) || strcmp(json_string_value(h), me(d)) != 0;
+			bool remote = !json_is_string(h) || strcmp(json_string_value(h), net__g_me(d)) != 0;
 			if (remote && !json_object_get(json_object_get(g->ipam, nw->rec.id), a))
-				pool_mark(nw, a, false);
+				net__g_pool_mark(nw, a, false);
 		}
 		json_object_foreach(json_object_get(g->ipam, nw->rec.id), a, h) {
-			if (!json_is_string(h) || strcmp(json_string_value(h), me(d)) != 0)
-				pool_mark(nw, a, true);
+			if (!json_is_string(h) || strcmp(json_string_value(h), net__g_me(d)) != 0)
+				net__g_pool_mark(nw, a, true);
 		}
 	}
 	json_decref(old);
@@ -358,7 +328,7 @@ static void on_resync(struct netd *d, const struct nd_etcd_kv *kvs, size_t n, in
 			continue;
 		json_t *v = json_loads(kvs[i].value ? kvs[i].value : "", 0, NULL);
 		if (v)
-			json_object_set_new(sub(g->eps, a), b, v);
+			json_object_set_new(net__g_sub(g->eps, a), b, v);
 	}
 	for (struct net_network *nw = ns->networks; nw; nw = nw->next)
 		if (net_network_global(nw))
@@ -366,18 +336,42 @@ static void on_resync(struct netd *d, const struct nd_etcd_kv *kvs, size_t n, in
 	g->synced = true;
 	log_info("cluster: in step with the store at revision %lld (%zu keys)", (long long)rev, n);
 	/* 4. this host's keys: whatever the store lost comes back */
-	schedule_republish(d);
+	net__g_republish(d);
 }
 
 /* ---- this host's keys: put again (new lease, outage over), deletions -------- */
 
 struct flush_job {
-	json_t *put;     /* key -> value */
-	json_t *del;     /* key -> true */
+	json_t *put;       /* key -> value */
+	json_t *del;       /* key -> true */
 	int64_t lease;
 	size_t failed;
-	json_t *deleted; /* keys really deleted */
+	json_t *deleted;   /* keys really deleted */
+	json_t *conflicts; /* address keys another host holds now */
+	char *ipam_value;  /* this host's value of an address key */
 };
+
+/* An address key of ours, again: put when it is absent or still ours (its
+ * value names this host), never over another host's (it may have taken the
+ * address while our lease was lost): -EEXIST then. */
+static int own_put(struct nd_etcd *e, const char *k, const char *v, int64_t lease, struct nd_error *err)
+{
+	const struct nd_etcd_cmp cmp = { .key = k, .kind = ND_ETCD_CMP_VALUE, .value = v };
+	const struct nd_etcd_op op = { .kind = ND_ETCD_OP_PUT, .key = k, .value = v, .lease = lease };
+	int rc = nd_etcd_txn(e, &cmp, 1, &op, 1, NULL, err);
+	if (rc == -EAGAIN)
+		rc = nd_etcd_create(e, k, v, lease, err);
+	return rc;
+}
+
+/* An address key of ours, gone: deleted only while it is still ours. */
+static int own_delete(struct nd_etcd *e, const char *k, const char *mine, struct nd_error *err)
+{
+	const struct nd_etcd_cmp cmp = { .key = k, .kind = ND_ETCD_CMP_VALUE, .value = mine };
+	const struct nd_etcd_op op = { .kind = ND_ETCD_OP_DELETE, .key = k };
+	int rc = nd_etcd_txn(e, &cmp, 1, &op, 1, NULL, err);
+	return rc == -EAGAIN ? 0 : rc;   /* absent, or another host's now */
+}
 
 static int flush_work(struct nd_etcd *e, void *arg, struct nd_error *err)
 {
@@ -385,19 +379,43 @@ static int flush_work(struct nd_etcd *e, void *arg, struct nd_error *err)
 	const char *k;
 	json_t *v;
 	int rc = 0;
-	json_object_foreach(j->put, k, v) {
-		struct nd_error e2 = { 0 };
-		if (nd_etcd_put(e, k, json_string_value(v), j->lease, &e2) < 0) {
-			j->failed++;
-			if (!rc) {
-				rc = e2.code;
-				*err = e2;
+	/* addresses first: an endpoint whose address another host holds now
+	 * is not put back (its peers would point two ways) */
+	for (int pass = 0; pass < 2; pass++) {
+		json_object_foreach(j->put, k, v) {
+			struct nd_error e2 = { 0 };
+			bool addr = nd_str_has_prefix(k, K_IPAM);
+			if (addr != (pass == 0))
+				continue;
+			char na[128], nb[128];
+			if (!addr && split2(k, K_EPS, na, nb)) {
+				_cleanup_json_ json_t *rec = json_loads(json_string_value(v), 0, NULL);
+				char a[64], ik[512];
+				net__g_bare_addr(rec ? nd_json_str(rec, "ipv4") : "", a);
+				net__g_ipam_key(ik, sizeof(ik), na, a);
+				if (a[0] && json_object_get(j->conflicts, ik)) {
+					json_object_set_new(j->conflicts, k, json_true());
+					continue;
+				}
+			}
+			int r = addr ? own_put(e, k, json_string_value(v), j->lease, &e2)
+				     : nd_etcd_put(e, k, json_string_value(v), j->lease, &e2);
+			if (r == -EEXIST) {
+				json_object_set_new(j->conflicts, k, json_true());
+			} else if (r < 0) {
+				j->failed++;
+				if (!rc) {
+					rc = e2.code;
+					*err = e2;
+				}
 			}
 		}
 	}
 	json_object_foreach(j->del, k, v) {
 		struct nd_error e2 = { 0 };
-		if (nd_etcd_delete(e, k, false, 0, &e2) < 0) {
+		int r = nd_str_has_prefix(k, K_IPAM) && j->ipam_value ? own_delete(e, k, j->ipam_value, &e2)
+								      : nd_etcd_delete(e, k, false, 0, &e2);
+		if (r < 0) {
 			j->failed++;
 			if (!rc) {
 				rc = e2.code;
@@ -413,7 +431,7 @@ static int flush_work(struct nd_etcd *e, void *arg, struct nd_error *err)
 static void flush_done(struct netd *d, void *arg, int rc, const struct nd_error *err)
 {
 	struct flush_job *j = arg;
-	struct net_global *g = G(d);
+	struct net_global *g = net__g(d);
 	if (g) {
 		const char *k;
 		json_t *v;
@@ -422,6 +440,18 @@ static void flush_done(struct netd *d, void *arg, int rc, const struct nd_error 
 				json_object_del(g->gone, k);
 		}
 		g->flushing = false;
+		g->dirty = rc < 0;   /* the periodic reconcile tries again */
+		const char *ck;
+		json_t *cv;
+		json_object_foreach(j->conflicts, ck, cv) {
+			/* our lease was lost (an outage longer than the TTL) and
+			 * another host took the address meanwhile: two endpoints
+			 * have it now; say so, do not take it back */
+			if (nd_str_has_prefix(ck, K_IPAM))
+				log_error("cluster: %s: another host took this address while this host's lease was lost; "
+					  "the local endpoint holding it is not announced again: reconnect it", ck);
+			json_object_del(g->mine, ck);
+		}
 		if (rc < 0)
 			log_warn("cluster: %zu key%s of this host not written yet (retried when the store answers): %s",
 				 j->failed, j->failed == 1 ? "" : "s", err ? err->msg : "");
@@ -430,18 +460,20 @@ static void flush_done(struct netd *d, void *arg, int rc, const struct nd_error 
 				 json_object_size(j->put) == 1 ? "" : "s", (unsigned long long)j->lease);
 		if (g->again) {
 			g->again = false;
-			schedule_republish(d);
+			net__g_republish(d);
 		}
 	}
 	json_decref(j->put);
 	json_decref(j->del);
 	json_decref(j->deleted);
+	json_decref(j->conflicts);
+	free(j->ipam_value);
 	free(j);
 }
 
-static void schedule_republish(struct netd *d)
+void net__g_republish(struct netd *d)
 {
-	struct net_global *g = G(d);
+	struct net_global *g = net__g(d);
 	if (!g)
 		return;
 	if (g->flushing) {
@@ -459,14 +491,19 @@ static void schedule_republish(struct netd *d)
 	j->put = json_deep_copy(g->mine);
 	j->del = json_deep_copy(g->gone);
 	j->deleted = json_object();
+	j->conflicts = json_object();
+	j->ipam_value = net__g_ipam_value(d);
 	j->lease = lease;
 	struct nd_error e = { 0 };
 	g->flushing = true;
 	if (netd_cluster_run(d, flush_work, flush_done, j, &e) < 0) {
 		g->flushing = false;
+		g->dirty = true;
 		json_decref(j->put);
 		json_decref(j->del);
 		json_decref(j->deleted);
+		json_decref(j->conflicts);
+		free(j->ipam_value);
 		free(j);
 	}
 }
@@ -474,55 +511,55 @@ static void schedule_republish(struct netd *d)
 static void on_lease(struct netd *d, int64_t lease)
 {
 	log_info("cluster: lease %llx; putting this host's keys under it", (unsigned long long)lease);
-	schedule_republish(d);
+	net__g_republish(d);
 }
 
 static void on_health(struct netd *d, bool healthy)
 {
 	if (healthy)
-		schedule_republish(d);
+		net__g_republish(d);
 }
 
 /* ---- this host's endpoint records -------------------------------------------- */
 
-static void ipam_key(char *out, size_t size, const char *netid, const char *addr)
+void net__g_ipam_key(char *out, size_t size, const char *netid, const char *addr)
 {
 	snprintf(out, size, K_IPAM "%s/%s", netid, addr);
 }
 
-static void ep_key(char *out, size_t size, const char *netid, const char *epid)
+void net__g_ep_key(char *out, size_t size, const char *netid, const char *epid)
 {
 	snprintf(out, size, K_EPS "%s/%s", netid, epid);
 }
 
-static char *ipam_value(struct netd *d)
+char *net__g_ipam_value(struct netd *d)
 {
-	_cleanup_json_ json_t *v = json_pack("{s:s, s:s}", "host", me(d), "vtep", netd_cluster_advertise(d));
+	_cleanup_json_ json_t *v = json_pack("{s:s, s:s}", "host", net__g_me(d), "vtep", netd_cluster_advertise(d));
 	return json_dumps(v, JSON_COMPACT);
 }
 
-static char *ep_value(struct netd *d, const struct nd_endpoint_rec *ep)
+char *net__g_ep_value(struct netd *d, const struct nd_endpoint_rec *ep)
 {
 	_cleanup_json_ json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ipv4", ep->ipv4, "ipv6", ep->ipv6,
-					     "mac", ep->mac, "vtep", netd_cluster_advertise(d), "host", me(d),
+					     "mac", ep->mac, "vtep", netd_cluster_advertise(d), "host", net__g_me(d),
 					     "name", ep->owner_name, "sandbox", ep->sandbox_id);
 	return json_dumps(v, JSON_COMPACT);
 }
 
 /* This host's endpoint's keys, remembered (and so put under every lease). */
-static void mine_add(struct netd *d, const struct nd_endpoint_rec *ep)
+void net__g_mine_add(struct netd *d, const struct nd_endpoint_rec *ep)
 {
-	struct net_global *g = G(d);
+	struct net_global *g = net__g(d);
 	char k[512], a[64];
-	_cleanup_free_ char *iv = ipam_value(d);
-	_cleanup_free_ char *ev = ep_value(d, ep);
-	bare_addr(ep->ipv4, a);
+	_cleanup_free_ char *iv = net__g_ipam_value(d);
+	_cleanup_free_ char *ev = net__g_ep_value(d, ep);
+	net__g_bare_addr(ep->ipv4, a);
 	if (a[0] && iv) {
-		ipam_key(k, sizeof(k), ep->network_id, a);
+		net__g_ipam_key(k, sizeof(k), ep->network_id, a);
 		json_object_set_new(g->mine, k, json_string(iv));
 		json_object_del(g->gone, k);
 	}
-	ep_key(k, sizeof(k), ep->network_id, ep->id);
+	net__g_ep_key(k, sizeof(k), ep->network_id, ep->id);
 	if (ev) {
 		json_object_set_new(g->mine, k, json_string(ev));
 		json_object_del(g->gone, k);
@@ -531,20 +568,20 @@ static void mine_add(struct netd *d, const struct nd_endpoint_rec *ep)
 
 void net__global_endpoint_gone(struct netd *d, const struct nd_endpoint_rec *ep)
 {
-	struct net_global *g = G(d);
+	struct net_global *g = net__g(d);
 	if (!g)
 		return;
 	char k[512], a[64];
-	bare_addr(ep->ipv4, a);
+	net__g_bare_addr(ep->ipv4, a);
 	if (a[0]) {
-		ipam_key(k, sizeof(k), ep->network_id, a);
+		net__g_ipam_key(k, sizeof(k), ep->network_id, a);
 		json_object_del(g->mine, k);
 		json_object_set_new(g->gone, k, json_true());
 	}
-	ep_key(k, sizeof(k), ep->network_id, ep->id);
+	net__g_ep_key(k, sizeof(k), ep->network_id, ep->id);
 	json_object_del(g->mine, k);
 	json_object_set_new(g->gone, k, json_true());
-	schedule_republish(d);
+	net__g_republish(d);
 }
 
 /* At start: the keys of the endpoints this host records on global networks. */
@@ -557,7 +594,7 @@ static void mine_load(struct netd *d)
 		if (net_endpoint_list(d, n->rec.id, NULL, &eps, &(struct nd_error){ 0 }) < 0)
 			continue;
 		for (size_t i = 0; i < eps.n; i++)
-			mine_add(d, &eps.v[i]);
+			net__g_mine_add(d, &eps.v[i]);
 		nd_endpoint_list_clear(&eps);
 	}
 }
@@ -673,7 +710,7 @@ int net_global_network_create(struct netd *d, struct net_network_create_req *c, 
 	int rc;
 	if ((rc = netd_cluster_check(d, err)) < 0)
 		return rc;
-	if (!G(d))
+	if (!net__g(d))
 		return nd_error_set(err, -ENOTSUP, "the cluster store is not set up in the net layer");
 	for (int i = 0; i < c->nipam; i++)
 		if (strchr(c->ipam[i].subnet, ':'))
@@ -753,7 +790,7 @@ int net_global_network_delete(struct netd *d, struct net_network *n, net_global_
 	int rc;
 	if ((rc = netd_cluster_check(d, err)) < 0)
 		return rc;
-	json_t *eps = G(d) ? json_object_get(G(d)->eps, n->rec.id) : NULL;
+	json_t *eps = net__g(d) ? json_object_get(net__g(d)->eps, n->rec.id) : NULL;
 	struct nd_endpoint_list local = { 0 };
 	if ((rc = net_endpoint_list(d, n->rec.id, NULL, &local, err)) < 0)
 		return rc;
@@ -776,236 +813,41 @@ int net_global_network_delete(struct netd *d, struct net_network *n, net_global_
 	return rc;
 }
 
-/* ---- connect ------------------------------------------------------------------- */
-
-struct connect_job {
-	char netid[ND_ID_LEN + 1];
-	char *target, *ifname, *mac;
-	json_t *aliases;
-	char addr[64];        /* the candidate */
-	bool wished;          /* the caller asked for this address */
-	bool held;            /* addr is allocated in the local pool for us */
-	char key[512];
-	char *value;
-	int64_t lease;
-	int tries;
-	uint64_t t0;
-	struct nd_endpoint_rec ep;
-	bool have_ep;
-	char epkey[512];
-	char *epvalue;
-	net_global_connect_done done;
-	void *arg;
-};
-
-static void connect_free(struct connect_job *j)
+void net_global_reconcile(struct netd *d)
 {
-	free(j->target);
-	free(j->ifname);
-	free(j->mac);
-	json_decref(j->aliases);
-	free(j->value);
-	free(j->epvalue);
-	if (j->have_ep)
-		nd_endpoint_rec_clear(&j->ep);
-	free(j);
-}
-
-static int cas_work(struct nd_etcd *e, void *arg, struct nd_error *err)
-{
-	struct connect_job *j = arg;
-	return nd_etcd_create(e, j->key, j->value, j->lease, err);
-}
-
-static int epput_work(struct nd_etcd *e, void *arg, struct nd_error *err)
-{
-	struct connect_job *j = arg;
-	return nd_etcd_put(e, j->epkey, j->epvalue, j->lease, err);
-}
-
-static void connect_fail(struct netd *d, struct connect_job *j, int rc, const struct nd_error *err)
-{
-	struct net_network *n = net_network_find(d, j->netid, &(struct nd_error){ 0 });
-	if (n && j->held)
-		pool_mark(n, j->addr, false);
-	j->done(d, j->arg, rc, NULL, err);
-	connect_free(j);
-}
-
-static void cas_done(struct netd *d, void *arg, int rc, const struct nd_error *err);
-
-/* The next candidate address and its CAS job. */
-static int connect_try(struct netd *d, struct connect_job *j, struct nd_error *err)
-{
-	struct net_network *n = net_network_find(d, j->netid, err);
-	if (!n)
-		return err->code;
-	struct net_pool *p = v4_pool(n);
-	if (!p)
-		return nd_error_set(err, -EINVAL, "network %s has no IPv4 subnet", n->rec.name);
-	struct ipam_addr a;
-	int rc;
-	if (j->wished) {
-		struct ipam_addr want;
-		if ((rc = ipam_addr_parse(j->addr, "IPv4 address", &want, err)) < 0)
-			return rc;
-		if (!ipam_prefix_contains(ipam_pool_subnet(p->pool), &want))
-			return nd_error_set(err, -EINVAL, "address %s is not in any subnet of network %s", j->addr,
-					    n->rec.name);
-		if ((rc = ipam_pool_alloc(p->pool, &want, &a, err)) < 0)
-			return nd_error_wrap(err, "network %s", n->rec.name);
-	} else if ((rc = ipam_pool_alloc(p->pool, NULL, &a, err)) < 0) {
-		return nd_error_wrap(err, "network %s", n->rec.name);
-	}
-	char b[IPAM_ADDR_STRLEN];
-	snprintf(j->addr, sizeof(j->addr), "%s", ipam_addr_format(&a, b));
-	j->held = true;
-	ipam_key(j->key, sizeof(j->key), j->netid, j->addr);
-	free(j->value);
-	j->value = ipam_value(d);
-	j->lease = netd_cluster_lease(d);
-	if (!j->lease) {
-		pool_mark(n, j->addr, false);
-		j->held = false;
-		return nd_error_set(err, -EAGAIN, "cluster store %s: this host has no lease yet; try again",
-				    "etcd");
-	}
-	if ((rc = netd_cluster_run(d, cas_work, cas_done, j, err)) < 0) {
-		pool_mark(n, j->addr, false);
-		j->held = false;
-	}
-	return rc;
-}
-
-static void epput_done(struct netd *d, void *arg, int rc, const struct nd_error *err)
-{
-	struct connect_job *j = arg;
-	if (rc < 0)   /* in `mine`: put again when the store answers */
-		log_warn("cluster: endpoint %.12s: record not in the store yet: %s", j->ep.id, err ? err->msg : "");
-	log_debug("cluster: connect %.12s on %.12s: %.1f ms with the store", j->ep.id, j->netid,
-		  (double)(nd_now_ns() - j->t0) / 1e6);
-	j->done(d, j->arg, 0, &j->ep, NULL);
-	connect_free(j);
-}
-
-static void cas_done(struct netd *d, void *arg, int rc, const struct nd_error *err)
-{
-	struct connect_job *j = arg;
-	struct nd_error e = { 0 };
-	struct net_network *n = net_network_find(d, j->netid, &e);
-	if (!n) {
-		j->held = false;
-		connect_fail(d, j, e.code, &e);
+	struct net_global *g = net__g(d);
+	if (!g || !g->synced)
 		return;
-	}
-	if (rc == -EEXIST) {
-		/* another host has it: it stays marked in our pool (the
-		 * watch releases it when that host lets go); the next one */
-		json_t *m = sub(G(d)->ipam, j->netid);
-		if (!json_object_get(m, j->addr))
-			json_object_set_new(m, j->addr, json_string(""));
-		j->held = false;
-		if (j->wished) {
-			nd_error_set(&e, -EEXIST, "address %s is already in use in network %s (another host)", j->addr,
-				     n->rec.name);
-			connect_fail(d, j, e.code, &e);
-			return;
-		}
-		if (++j->tries >= ADDR_TRIES) {
-			nd_error_set(&e, -ENOSPC, "network %s: no free address after %d tries", n->rec.name, j->tries);
-			connect_fail(d, j, e.code, &e);
-			return;
-		}
-		if (connect_try(d, j, &e) < 0)
-			connect_fail(d, j, e.code, &e);
-		return;
-	}
-	if (rc < 0) {
-		connect_fail(d, j, rc, err);
-		return;
-	}
-	/* the address is ours in the cluster: connect with it as the wish */
-	pool_mark(n, j->addr, false);
-	j->held = false;
-	json_object_set_new(sub(G(d)->ipam, j->netid), j->addr, json_string(me(d)));
-	struct net_connect_req c = { .target = j->target, .ipv4 = j->addr, .mac = j->mac, .aliases = j->aliases,
-				     .ifname = j->ifname };
-	if ((rc = net_endpoint_connect(d, j->netid, &c, &j->ep, &e)) < 0) {
-		/* give the address back in the store */
-		json_object_set_new(G(d)->gone, j->key, json_true());
-		schedule_republish(d);
-		connect_fail(d, j, rc, &e);
-		return;
-	}
-	j->have_ep = true;
-	mine_add(d, &j->ep);
-	ep_key(j->epkey, sizeof(j->epkey), j->netid, j->ep.id);
-	j->epvalue = ep_value(d, &j->ep);
-	if (!j->epvalue || netd_cluster_run(d, epput_work, epput_done, j, &e) < 0)
-		epput_done(d, j, -EIO, &e);
-}
-
-int net_global_connect(struct netd *d, struct net_network *n, const struct net_connect_req *c,
-		       net_global_connect_done done, void *arg, struct nd_error *err)
-{
-	int rc;
-	if ((rc = netd_cluster_check(d, err)) < 0)
-		return nd_error_wrap(err, "connect to network %s", n->rec.name);
-	if (!G(d) || !G(d)->synced)
-		return nd_error_set(err, -EAGAIN, "network %s: this host is not in step with the cluster store yet; "
-				    "try again", n->rec.name);
-	if (!c->target || !*c->target)
-		return nd_error_set(err, -EINVAL, "\"Container\" is required");
-	if (c->ipv6 && *c->ipv6)
-		return nd_error_set(err, -EINVAL, "network %s has no IPv6 subnet", n->rec.name);
-	struct connect_job *j = calloc(1, sizeof(*j));
-	if (!j)
-		return nd_error_set(err, -ENOMEM, "out of memory");
-	snprintf(j->netid, sizeof(j->netid), "%s", n->rec.id);
-	j->target = strdup(c->target);
-	j->ifname = c->ifname ? strdup(c->ifname) : NULL;
-	j->mac = c->mac ? strdup(c->mac) : NULL;
-	j->aliases = c->aliases ? json_deep_copy(c->aliases) : NULL;
-	j->wished = c->ipv4 && *c->ipv4;
-	if (j->wished)
-		snprintf(j->addr, sizeof(j->addr), "%s", c->ipv4);
-	j->done = done;
-	j->arg = arg;
-	j->t0 = nd_now_ns();
-	if (!j->target || (c->ifname && !j->ifname) || (c->mac && !j->mac)) {
-		connect_free(j);
-		return nd_error_set(err, -ENOMEM, "out of memory");
-	}
-	if ((rc = connect_try(d, j, err)) < 0) {
-		connect_free(j);
-		return rc;
-	}
-	return 0;
+	for (struct net_network *n = net_of(d)->networks; n; n = n->next)
+		if (net_network_global(n))
+			peers_sync(d, n);
+	if (g->dirty || json_object_size(g->gone))
+		net__g_republish(d);
 }
 
 /* ---- DNS and /info ---------------------------------------------------------------- */
 
 void net_global_remote_foreach(struct netd *d, const char *network_id, net_global_peer_fn fn, void *arg)
 {
-	struct net_global *g = G(d);
+	struct net_global *g = net__g(d);
 	if (!g)
 		return;
 	const char *epid;
 	json_t *rec;
 	json_object_foreach(json_object_get(g->eps, network_id), epid, rec) {
 		const char *host = nd_json_str(rec, "host");
-		if (host && strcmp(host, me(d)) == 0)
+		if (host && strcmp(host, net__g_me(d)) == 0)
 			continue;
 		char v4[64], v6[64];
-		bare_addr(nd_json_str(rec, "ipv4"), v4);
-		bare_addr(nd_json_str(rec, "ipv6"), v6);
+		net__g_bare_addr(nd_json_str(rec, "ipv4"), v4);
+		net__g_bare_addr(nd_json_str(rec, "ipv6"), v6);
 		fn(nd_json_str(rec, "name") ? nd_json_str(rec, "name") : "", v4, v6, host ? host : "", arg);
 	}
 }
 
 void net_global_info(struct netd *d, json_t *info)
 {
-	struct net_global *g = G(d);
+	struct net_global *g = net__g(d);
 	json_t *c = json_object_get(info, "Cluster");
 	if (!g || !json_is_object(c))
 		return;
@@ -1017,10 +859,11 @@ void net_global_info(struct netd *d, json_t *info)
 		json_t *rec;
 		json_object_foreach(m, epid, rec) {
 			const char *host = nd_json_str(rec, "host");
-			remote += !host || strcmp(host, me(d)) != 0;
+			remote += !host || strcmp(host, net__g_me(d)) != 0;
 		}
 	}
-	json_object_set_new(c, "GlobalScope", json_pack("{s:b, s:I, s:I, s:I, s:I, s:I}", "InStep", g->synced,
+	json_object_set_new(c, "GlobalScope", json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "InStep", g->synced,
+		"AddressRaces", (json_int_t)g->races,
 		"RemoteEndpoints", (json_int_t)remote, "OwnKeys", (json_int_t)json_object_size(g->mine),
 		"PendingDeletes", (json_int_t)json_object_size(g->gone), "PeerEvents", (json_int_t)g->peer_events,
 		"Resyncs", (json_int_t)g->resyncs));
@@ -1041,6 +884,7 @@ int net_global_start(struct netd *d, struct nd_error *err)
 	g->ipam = json_object();
 	g->mine = json_object();
 	g->gone = json_object();
+	g->reserved = json_object();
 	ns->global = g;
 	mine_load(d);
 	static const struct netd_cluster_hooks hooks = {
@@ -1055,13 +899,14 @@ int net_global_start(struct netd *d, struct nd_error *err)
 
 void net_global_stop(struct netd *d)
 {
-	struct net_global *g = G(d);
+	struct net_global *g = net__g(d);
 	if (!g)
 		return;
 	json_decref(g->eps);
 	json_decref(g->ipam);
 	json_decref(g->mine);
 	json_decref(g->gone);
+	json_decref(g->reserved);
 	free(g);
 	net_of(d)->global = NULL;
 }

@@ -257,8 +257,11 @@ static void on_reconcile(uv_timer_t *t)
 	struct netd *d = t->data;
 	struct net_state *ns = net_of(d);
 	static const unsigned every = 5;   /* ticks: 10 s */
-	if (++ns->reconcile_ticks % every == 0)
+	if (++ns->reconcile_ticks % every == 0) {
 		release_orphaned_attachments(d);
+		/* overlay entries someone changed by hand follow the store again */
+		net_global_reconcile(d);
+	}
 	/* cheap check first: our table, then the bridges */
 	if (ns->fw && !nd_fw_present(ns->fw)) {
 		log_warn("reconcile: nftables table %s is gone (flushed?); restoring", nd_fw_table(ns->fw));
@@ -404,7 +407,6 @@ void netd_net_info(struct netd *d, json_t *info)
 		"ForeignForwardRules", (int)f.rules,
 		"LegacyIptables", legacy));
 	net_ports_info(d, info);
-	net_global_info(d, info);
 	json_t *drivers = json_array();
 	const struct nd_driver_ops *const *all = net__drivers(d);
 	for (size_t i = 0; all[i]; i++)

@@ -332,6 +332,9 @@ struct net_global;
 int net_global_start(struct netd *d, struct nd_error *err);
 void net_global_stop(struct netd *d);
 void net_global_info(struct netd *d, json_t *info);
+/* Every global network's remote entries made exactly the mirror's again
+ * (the periodic reconcile; cheap: one dump per network). */
+void net_global_reconcile(struct netd *d);
 
 /* Creates a global network: validated here, then recorded in the store (a
  * transaction that also takes its name and VNI), then made on this host;
@@ -344,14 +347,23 @@ int net_global_network_create(struct netd *d, struct net_network_create_req *c, 
 typedef void (*net_global_done)(struct netd *d, void *arg, int rc, const struct nd_error *err);
 int net_global_network_delete(struct netd *d, struct net_network *n, net_global_done done, void *arg,
 			      struct nd_error *err);
-/* Connect to a global network: the address is taken by a compare-and-swap
- * in the store (the next one when another host has it), then the endpoint
- * is made as net_endpoint_connect does, then its record (IP, MAC, VTEP) is
- * put under this host's lease. ep is valid only during done. */
-typedef void (*net_global_connect_done)(struct netd *d, void *arg, int rc, const struct nd_endpoint_rec *ep,
+/* Takes an address of the global network n in the store for this host
+ * (wish, or the next free one): a reservation that the next connect to n
+ * here uses (a container start reserves before it starts). addr is valid
+ * during done only. */
+typedef void (*net_global_reserve_done)(struct netd *d, void *arg, int rc, const char *addr,
 					const struct nd_error *err);
-int net_global_connect(struct netd *d, struct net_network *n, const struct net_connect_req *c,
-		       net_global_connect_done done, void *arg, struct nd_error *err);
+int net_global_reserve(struct netd *d, struct net_network *n, const char *wish, net_global_reserve_done done,
+		       void *arg, struct nd_error *err);
+/* Does this host hold a reservation on n (for wish, or any)? */
+bool net_global_reserved(struct netd *d, const struct net_network *n, const char *wish);
+/* endpoint.c, connecting to a global network: the reserved address to use
+ * (wish, or any); -EAGAIN with a sentence when none is reserved. */
+int net__global_take(struct netd *d, struct net_network *n, const char *wish, char out[64], struct nd_error *err);
+/* endpoint.c: the endpoint is connected (its record goes to the store), or
+ * a taken address was not used after all (it leaves the store). */
+void net__global_endpoint_added(struct netd *d, const struct nd_endpoint_rec *ep);
+void net__global_addr_unused(struct netd *d, const char *network_id, const char *cidr);
 /* net__endpoints_forget calls it for an endpoint of a global network: its
  * keys leave the store (retried after an outage). */
 void net__global_endpoint_gone(struct netd *d, const struct nd_endpoint_rec *ep);

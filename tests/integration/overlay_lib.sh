@@ -16,6 +16,8 @@ declare -A _ov_pid
 ov_lab() {
   local n=$1 mtu=${2:-1500}
   etcd_need
+  # OV_KEEP=DIR: the hosts' netd logs are copied there at the end (debugging)
+  [ -z "${OV_KEEP:-}" ] || on_exit "mkdir -p '$OV_KEEP'; for l in $T/h*/netd.log; do cp \$l '$OV_KEEP'/\$(basename \$(dirname \$l)).log; done"
   command -v jq >/dev/null || skip "jq missing"
   ip link add ul0 mtu "$mtu" type bridge
   ip addr add $OV_ETCD/24 dev ul0
@@ -35,6 +37,8 @@ ov_lab() {
 ov_nd_start() {
   local i=$1 d=$T/h$1
   mkdir -p "$d/root" "$d/run"
+  # a test's own preparation of a host before its first netd (e.g. images)
+  if declare -F ov_pre_start >/dev/null && [ ! -e "$d/.prepared" ]; then ov_pre_start "$i"; touch "$d/.prepared"; fi
   if [ -n "$ND_TEST_CG" ]; then
     mkdir -p "$ND_TEST_CG/h$i"
     printf '{ "bpf-cgroup": "%s", "bpf-pin-path": "%s" }\n' "$ND_TEST_CG/h$i" "$T/bpf/h$i" >"$d/netd.json"

@@ -37,6 +37,11 @@ bad "a missing shim" "shim-path" --shim-path /nonexistent/netd-shim
 bad "a bad storage driver" "storage-driver" --storage-driver zfs
 bad "a bad userland-proxy value" "userland-proxy" --userland-proxy maybe
 bad "a bad pool flag" "default-address-pool" --default-address-pool 10.0.0.0/8
+bad "a cluster store that is not etcd://" "cluster-store" --cluster-store http://10.0.0.1:2379 --cluster-advertise 10.0.0.2
+bad "a cluster store without cluster-advertise" "cluster-advertise" --cluster-store etcd://10.0.0.1:2379
+bad "a cluster lease TTL of 0" "cluster-lease-ttl" --cluster-store etcd://10.0.0.1:2379 --cluster-advertise 10.0.0.2 --cluster-lease-ttl 0
+echo '{ "cluster-store": ["etcd://10.0.0.1:2379"] }' > "$T/bad5.json"
+bad "a list for cluster-store" "cluster-store" --config "$T/bad5.json"
 echo '{ "userland-proxy": "yes" }' > "$T/bad2.json"
 bad "a string for a boolean key" "userland-proxy" --config "$T/bad2.json"
 echo '{ "shim-path": 3 }' > "$T/bad3.json"

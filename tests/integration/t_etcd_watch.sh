@@ -56,7 +56,21 @@ assert_eq "$state" "/w/c=1 /w/seq=24 " "the resync after compaction is the full 
 # and it watches on from there
 $E put /w/d 1
 poll 5 grep -q '^put /w/d 1 ' "$T/w.out" || fail "no events after the resync"
+
+# the store loses its history (a new etcd at the same address, revision
+# back to 1): the watch does not wait for revisions it will reach only much
+# later, it resyncs with the new (empty) state and goes on
+for i in $(seq 1 30); do $E put /w/pad "$i"; done   # push our revision well above the new store's
+poll 5 grep -q '^put /w/pad 30 ' "$T/w.out" || fail "padding not seen"
+etcd_kill e1
+rm -rf "$T/etcd-e1/data"
+eval "etcd_start e1 10.97.0.1"
+poll 10 bash -c "[ \$(grep -c '^resync' $T/w.out) -ge 3 ]" || fail "no resync after the store went back: $(tail -5 "$T/w.out")"
+assert_eq "$(tail -n +$(grep -n '^resync' "$T/w.out" | tail -1 | cut -d: -f1) "$T/w.out" | head -1 | cut -d' ' -f2)" 0 "the resync of a wiped store is empty"
+$E put /w/fresh 1
+poll 5 grep -q '^put /w/fresh 1 ' "$T/w.out" || fail "no events from the new store"
+
 kill -TERM $W; wait $W || true
 out=$(tail -1 "$T/w.out")
-[[ "$out" == "stopped "*"resyncs=2" ]] || fail "watch stop: $out"
+[[ "$out" == "stopped "*"resyncs=3" ]] || fail "watch stop: $out"
 echo ok

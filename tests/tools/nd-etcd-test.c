@@ -23,6 +23,8 @@
  *                                 "resync N REV" + "kv KEY VAL" lines,
  *                                 "state S"; until SIGTERM
  *     timed get KEY               like get, then "ms=N" (how long it took)
+ *     bench N                     N sequential puts, gets, CAS (get + cas) and
+ *                                 creates under /bench/: microseconds per op
  *
  * Errors: the message on stderr, exit status the errno. */
 #include "cluster/etcd.h"
@@ -273,6 +275,44 @@ static int run(int argc, char **argv)
 		int lost = (r[0].rc == -EAGAIN) + (r[1].rc == -EAGAIN);
 		printf("won=%d lost=%d\n", won, lost);
 		return won == 1 && lost == 1 ? 0 : 1;
+	} else if (!strcmp(cmd, "bench")) {
+		NEED(1);
+		long n = (long)num(argv[1]);
+		char key[64], val[32];
+		uint64_t t0 = nd_now_ns();
+		for (long i = 0; i < n; i++) {
+			snprintf(key, sizeof(key), "/bench/k%ld", i % 100);
+			snprintf(val, sizeof(val), "%ld", i);
+			if ((rc = nd_etcd_put(e, key, val, 0, &err)) < 0)
+				return fail(&err);
+		}
+		uint64_t t1 = nd_now_ns();
+		for (long i = 0; i < n; i++) {
+			struct nd_etcd_kv kv;
+			snprintf(key, sizeof(key), "/bench/k%ld", i % 100);
+			if ((rc = nd_etcd_get(e, key, &kv, NULL, &err)) < 0)
+				return fail(&err);
+			nd_etcd_kv_clear(&kv);
+		}
+		uint64_t t2 = nd_now_ns();
+		for (long i = 0; i < n; i++) {
+			struct nd_etcd_kv kv;
+			snprintf(key, sizeof(key), "/bench/k%ld", i % 100);
+			if ((rc = nd_etcd_get(e, key, &kv, NULL, &err)) < 0 ||
+			    (rc = nd_etcd_cas(e, key, "x", kv.mod_rev, 0, &err)) < 0)
+				return fail(&err);
+			nd_etcd_kv_clear(&kv);
+		}
+		uint64_t t3 = nd_now_ns();
+		for (long i = 0; i < n; i++) {
+			snprintf(key, sizeof(key), "/bench/c%ld", i);
+			if ((rc = nd_etcd_create(e, key, "1", 0, &err)) < 0)
+				return fail(&err);
+		}
+		uint64_t t4 = nd_now_ns();
+		nd_etcd_delete(e, "/bench/", true, 0, &err);
+		printf("put_us=%.0f get_us=%.0f get+cas_us=%.0f create_us=%.0f\n", (t1 - t0) / 1e3 / n,
+		       (t2 - t1) / 1e3 / n, (t3 - t2) / 1e3 / n, (t4 - t3) / 1e3 / n);
 	} else if (!strcmp(cmd, "session")) {
 		NEED(3);
 		struct sess s = { .e = e, .key = argv[2], .val = argv[3] };

@@ -33,8 +33,13 @@ expect "same bridge, ping" a b ping_from_ctr a "$B"
 n0=$(netd_rule_packets forward isolation)
 expect "another bridge (isolated)" a "$C:80" tcp_from_ctr a "$C" 80
 jq -e '.verdict.rule | test("isolation")' <<<"$EX" >/dev/null || fail "isolation rule not named: $(ex_show)"
-[ "$(netd_rule_packets forward isolation)" -gt "${n0:-0}" ] ||
-  fail "the real packet did not meet the rule explain named: $(nft list chain inet netd forward)"
+# the packet met that rule (again when it was lost before, e.g. by the ARP
+# table all namespaces of the machine share overflowing under load)
+for try in 1 2 3; do
+  [ "$(netd_rule_packets forward isolation)" -gt "${n0:-0}" ] && break
+  [ "$try" = 3 ] && fail "the real packet did not meet the rule explain named: $(nft list chain inet netd forward)"
+  tcp_from_ctr a "$C" 80 >/dev/null
+done
 expect "internal network, peer" i1 i2:80 tcp_from_ctr i1 "$I2" 80
 expect "internal network, the outside" i1 192.0.2.9:80 tcp_from_ctr i1 192.0.2.9 80
 expect "icc off" q1 q2:80 tcp_from_ctr q1 "$Q2" 80

@@ -679,6 +679,18 @@ static void from_outside(struct ex_task *t, struct nd_fw_pkt *pkt)
 			"come in (and reverse-path filtering may drop them)", a);
 		return;
 	}
+	if (q.rt.type == RTN_LOCAL) {
+		/* an address of the host itself: a socket of the host sends it */
+		struct net_explain_hop *h = hop(t, "route", "ip route get %s", a);
+		HOP_SET(h, object, "local %s", a);
+		HOP_SET(h, detail, "%s is an address of the host: the packet starts on the host", a);
+		if (t->dst.host_pending) {
+			memcpy(pkt->daddr, pkt->saddr, 16);
+			snprintf(t->ex.dst_addr, sizeof(t->ex.dst_addr), "%s", a);
+		}
+		host_out(t, pkt);
+		return;
+	}
 	struct net_explain_hop *h = hop(t, "ingress", "ip route get %s", a);
 	HOP_SET(h, object, "dev %s", q.rt.oifname);
 	HOP_SET(h, detail, "a packet from %s enters the host on %s, the interface of the host's route back to it", a,

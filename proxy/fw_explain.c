@@ -406,20 +406,19 @@ int fw__explain_hook_batch(const struct fw__batch *b, const char *our_table, enu
 	return r;
 }
 
-static int hook_eval(struct fw__xrs *x_, const char *our_table, enum nd_fw_hook hook, const struct nd_fw_pkt *pkt,
+static int hook_eval(struct fw__xrs *x, const char *our_table, enum nd_fw_hook hook, const struct nd_fw_pkt *pkt,
 		     struct nd_fw_hook_eval *out, struct nd_error *err)
 {
-	struct fw__xrs x = *x_; /* the same arrays; freed by the caller */
 	if ((unsigned)hook >= ARRAY_SIZE(hooknum))
 		return nd_error_set(err, -EINVAL, "explain: bad hook %d", (int)hook);
 	uint32_t fam = pkt->family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
-	struct fw__xchain **base = calloc(x.nc ? x.nc : 1, sizeof(*base));
+	struct fw__xchain **base = calloc(x->nc ? x->nc : 1, sizeof(*base));
 	if (!base)
 		return nd_error_set(err, -ENOMEM, "out of memory");
 	size_t nb = 0;
-	for (size_t i = 0; i < x.nc; i++)
-		if (x.c[i].base && x.c[i].hook == hooknum[hook] && (x.c[i].family == fam || x.c[i].family == NFPROTO_INET))
-			base[nb++] = &x.c[i];
+	for (size_t i = 0; i < x->nc; i++)
+		if (x->c[i].base && x->c[i].hook == hooknum[hook] && (x->c[i].family == fam || x->c[i].family == NFPROTO_INET))
+			base[nb++] = &x->c[i];
 	qsort(base, nb, sizeof(*base), prio_cmp);
 	out->chains = calloc(nb ? nb : 1, sizeof(*out->chains));
 	if (!out->chains) {
@@ -439,7 +438,7 @@ static int hook_eval(struct fw__xrs *x_, const char *our_table, enum nd_fw_hook 
 		o->prio = c->prio;
 		o->ours = c->family == FW_FAMILY && !strcmp(c->table, our_table);
 		o->policy = c->policy;
-		int res = fw__xchain_eval(&x, c, &p, o);
+		int res = fw__xchain_eval(x, c, &p, o);
 		if (res == 2) {
 			o->by_policy = true;
 			res = c->policy;
@@ -466,6 +465,5 @@ static int hook_eval(struct fw__xrs *x_, const char *our_table, enum nd_fw_hook 
 	}
 	out->after = p;
 	free(base);
-	*x_ = x; /* sets loaded on the way stay with the caller's copy */
 	return 0;
 }

@@ -153,10 +153,12 @@ struct nd_drv_path {
 	const struct nd_drv_sandbox *src_sb;
 	const struct nd_drv_endpoint *dst;   /* the endpoint to reach, NULL when not one of ours */
 	const struct nd_drv_sandbox *dst_sb;
-	char dst_mac[18];        /* OUT: the frame's destination MAC ("" unknown: the driver
-	                          * may use dst's) */
-	char next_hop[64];       /* OUT: the address the frame is for (the gateway, or the
-	                          * destination on the link), "" unknown */
+	char dst_mac[18];        /* the frame's destination MAC ("" unknown: the driver may
+	                          * use dst's, or find it) */
+	char next_hop[64];       /* the address the frame is for (the gateway, or the
+	                          * destination on the link), "" unknown; with dst NULL
+	                          * (IN: an address no local endpoint has) the driver
+	                          * says where the frame goes, if anywhere */
 	/* out */
 	struct nd_drv_hop hops[ND_DRV_HOPS_MAX + 1]; /* the last: scratch for hops past the max */
 	size_t nhops;

@@ -216,7 +216,7 @@ int bridge__explain_path(struct nd_drv_ctx *ctx, const struct nd_drv_network *ne
 		r = 0;
 		goto out;
 	}
-	if (p->dir == ND_DRV_PATH_OUT && !p->dst && mac[0]) {
+	if (!p->dst && mac[0] && strcasecmp(mac, brmac)) {
 		/* not the bridge, not an endpoint here: where the FDB sends it */
 		int port = 0;
 		bool perm = false;
@@ -239,7 +239,7 @@ int bridge__explain_path(struct nd_drv_ctx *ctx, const struct nd_drv_network *ne
 		r = 0;
 		goto out;
 	}
-	if (p->dir == ND_DRV_PATH_OUT && !p->dst && !mac[0] && p->next_hop[0]) {
+	if (!p->dst && !mac[0] && p->next_hop[0]) {
 		/* nobody known has the next hop: the host, if the bridge holds it */
 		bool mine = false;
 		if (nd_nl_addr_has(&nl, brindex, p->next_hop, &mine) == 0 && !mine) {

@@ -96,7 +96,7 @@ int vxlan__explain_path(struct nd_drv_ctx *ctx, const struct nd_drv_network *net
 	char br[IFNAMSIZ], vx[IFNAMSIZ];
 	if (vxlan__names(net->id, br, vx) < 0)
 		return nd_error_set(err, -EINVAL, "invalid network id");
-	if (p->dir == ND_DRV_PATH_OUT && !p->dst && !p->dst_mac[0] && p->next_hop[0])
+	if (!p->dst && !p->dst_mac[0] && p->next_hop[0])
 		vx_proxy_mac(vx, p->next_hop, p->dst_mac);
 	struct vxlan_view v;
 	int r = vxlan__view_init(&v, net, br, 0, err);
@@ -147,7 +147,11 @@ int vxlan__explain_path(struct nd_drv_ctx *ctx, const struct nd_drv_network *net
 			 "%s's FDB: %s lives on the host whose VTEP is %s (the cluster store's peer entry)", vx, mac, vtep);
 	p->end = ND_DRV_END_OUT;
 	snprintf(p->reason, sizeof(p->reason),
-		 "encapsulated by %s (VXLAN VNI %u, UDP %d) and sent to the VTEP %s, the destination's host", vx, vni,
-		 VXLAN_PORT, vtep);
+		 "encapsulated by %s (VXLAN VNI %u, UDP %d) and sent to the VTEP %s, the destination's host%s", vx, vni,
+		 VXLAN_PORT, vtep,
+		 p->dir == ND_DRV_PATH_IN
+			 ? ". Replies are that host's business: the overlay's gateway address is on every host (each is "
+			   "its own containers' way out), so a reply to this host's gateway address stays there"
+			 : "");
 	return 0;
 }

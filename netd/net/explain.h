@@ -169,3 +169,20 @@ static inline size_t net_index(struct ex_task *t, const char *id)
 			return i;
 	return t->nnets;
 }
+
+/* Is a (family) inside "ADDR/LEN"? */
+static inline bool in_subnet(const char *cidr, int family, const uint8_t *a)
+{
+	int f;
+	uint8_t net[16];
+	const char *slash = strchr(cidr, '/');
+	if (!slash || !addr_parse(cidr, &f, net) || f != family)
+		return false;
+	int len = atoi(slash + 1);
+	if (len < 0 || (size_t)len > alen(family) * 8)
+		return false;
+	for (int i = 0; i < len; i++)
+		if (((a[i / 8] ^ net[i / 8]) >> (7 - i % 8)) & 1)
+			return false;
+	return true;
+}

@@ -280,6 +280,34 @@ static void into_endpoint(struct ex_task *t, struct nd_fw_pkt *pkt, const char *
 	struct nd_endpoint_rec *ep = ep_by_addr(t, pkt->family, pkt->daddr, NULL);
 	ntop(pkt->family, pkt->daddr, a, sizeof(a));
 	if (!ep) {
+		/* no endpoint here has it: if it is in a network's subnet, that
+		 * network's driver says where the frame goes (another host's
+		 * endpoint over an overlay; nowhere) */
+		for (size_t ni = 0; ni < t->nnets; ni++) {
+			bool in = false;
+			for (int k = 0; k < t->nets[ni].nipam && !in; k++)
+				in = in_subnet(t->nets[ni].ipam[k].subnet, pkt->family, pkt->daddr);
+			if (!in || !t->drv[ni] || !t->drv[ni]->explain_path)
+				continue;
+			struct nd_drv_path p = { .dir = ND_DRV_PATH_IN };
+			snprintf(p.next_hop, sizeof(p.next_hop), "%s", a);
+			struct nd_drv_network dn;
+			net_drv_network_of_rec(&t->nets[ni], &dn);
+			struct nd_drv_ctx ctx = { .exec_root = t->exec_root };
+			struct nd_error e = { 0 };
+			if (t->drv[ni]->explain_path(&ctx, &dn, &p, &e) < 0 || strcmp(p.host_ifname, oif))
+				break;
+			for (size_t i = 0; i < p.nhops && i < ND_DRV_HOPS_MAX; i++) {
+				struct net_explain_hop *h = hop(t, p.hops[i].kind, "%s", p.hops[i].command);
+				HOP_SET(h, object, "%s", p.hops[i].object);
+				HOP_SET(h, detail, "%s", p.hops[i].detail);
+			}
+			if (p.end == ND_DRV_END_DROP)
+				verdict(t, NET_EXPLAIN_DROPPED, p.reason, "%s", p.reason);
+			else if (p.end == ND_DRV_END_OUT)
+				verdict(t, NET_EXPLAIN_DELIVERED, NULL, "%s; netd does not see beyond this host", p.reason);
+			break;
+		}
 		verdict(t, NET_EXPLAIN_DELIVERED, NULL,
 			"the packet leaves the host through %s towards %s; netd does not see beyond this host", oif, a);
 		return;

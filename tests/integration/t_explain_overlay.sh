@@ -30,3 +30,16 @@ jq -e '.hops[] | select(.kind == "vxlan-fdb" and .object == "dst 192.168.77.12")
   fail "h2's VTEP not named: $(ex_show)"
 expect "an address no endpoint has" s1 10.200.77.77 ping_ov 10.200.77.77
 expect "same host, same overlay" s1 "$ip3" ping_ov "$ip3"
+ping_h1() { local rc=0 out; out=$(in_ns h1 ping -c 1 -W 1 "$1" 2>&1) || rc=$?; fate_of "$rc" "$out"; }
+# from the host, the echo arrives but its reply does not come back (the
+# gateway address is h2's too): the witness is s2's eth0 receive counter
+rx_s2() { nsenter --net="$(ovctl 2 sandbox inspect s2 | jq -r '.[0].NetnsPath')" ip -s -j link show eth0 | jq '.[0].stats64.rx.packets'; }
+arrives_h1() { # ADDR: delivered when s2 received the echo request
+  local r0; r0=$(rx_s2); in_ns h1 ping -c 1 -W 1 "$1" >/dev/null 2>&1 || true
+  if [ "$(rx_s2)" -gt "$r0" ]; then echo delivered; else echo dropped; fi
+}
+expect "the host h1 -> h2's sandbox (the echo arrives)" host "$ip2" arrives_h1 "$ip2"
+jq -e '.verdict.reason | test("reply")' <<<"$EX" >/dev/null || fail "the reply's way is not told: $(ex_show)"
+jq -e '.hops[] | select(.kind == "vxlan-fdb" and .object == "dst 192.168.77.12")' <<<"$EX" >/dev/null ||
+  fail "h2's VTEP not named from the host: $(ex_show)"
+expect "the host h1 -> an address no endpoint has" host 10.200.77.77 ping_h1 10.200.77.77

@@ -521,6 +521,20 @@ static void host_out(struct ex_task *t, struct nd_fw_pkt *pkt)
 				t->cgroup[0] ? t->cgroup : "netd attached them to");
 			memcpy(pkt->daddr, hit.addr, 16);
 			pkt->dport = hit.port;
+			static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+			if (pkt->family == AF_INET6 && !memcmp(pkt->daddr, mapped, 12)) {
+				/* an IPv4-only container behind [::]:port: the kernel goes
+				 * on over IPv4 (tcp_v6_connect hands a v4-mapped peer to
+				 * tcp_v4_connect) */
+				uint8_t v4[4];
+				memcpy(v4, pkt->daddr + 12, 4);
+				memset(pkt->daddr, 0, 16);
+				memcpy(pkt->daddr, v4, 4);
+				memset(pkt->saddr, 0, 16);
+				pkt->family = AF_INET;
+				if (pkt->l4proto == IPPROTO_ICMPV6)
+					pkt->l4proto = IPPROTO_ICMP;
+			}
 		}
 	}
 	struct ex_nsq q = { .family = pkt->family, .proto = pkt->l4proto, .dport = pkt->dport, .want_route = true };

@@ -32,6 +32,7 @@ expect "outside -> 8081, not published" 192.0.2.2 192.0.2.1:8081 tcp_from in_ns 
 expect "localhost -> 8080 (eBPF)" host 127.0.0.1:8080 tcp_from incg 127.0.0.1 8080
 jq -e '.hops[] | select(.kind == "ebpf")' <<<"$EX" >/dev/null || fail "no eBPF hop: $(ex_show)"
 expect "host address -> 8080 (eBPF)" host 192.0.2.1:8080 tcp_from incg 192.0.2.1 8080
+expect "localhost over IPv6 -> 8080 (eBPF)" host "[::1]:8080" tcp_from incg ::1 8080
 expect "SRC the host's own address -> 8080 (eBPF)" 192.0.2.1 192.0.2.1:8080 tcp_from incg 192.0.2.1 8080
 expect "hairpin: web -> its own published port" web host:8080 tcp_from_ctr web 172.30.0.1 8080
 jq -e '.hops[] | select(.kind == "hairpin")' <<<"$EX" >/dev/null || fail "hairpin not named: $(ex_show)"

@@ -257,8 +257,11 @@ static void on_reconcile(uv_timer_t *t)
 	struct netd *d = t->data;
 	struct net_state *ns = net_of(d);
 	static const unsigned every = 5;   /* ticks: 10 s */
-	if (++ns->reconcile_ticks % every == 0)
+	if (++ns->reconcile_ticks % every == 0) {
 		release_orphaned_attachments(d);
+		/* overlay entries someone changed by hand follow the store again */
+		net_global_reconcile(d);
+	}
 	/* cheap check first: our table, then the bridges */
 	if (ns->fw && !nd_fw_present(ns->fw)) {
 		log_warn("reconcile: nftables table %s is gone (flushed?); restoring", nd_fw_table(ns->fw));
@@ -329,6 +332,10 @@ int netd_net_start(struct netd *d, struct nd_error *err)
 	free(recs);
 	if (rc < 0)
 		return rc;
+	/* the global scope: the mirror of the cluster store (before reconcile,
+	 * which restores overlay networks with this host's VTEP) */
+	if ((rc = net_global_start(d, err)) < 0)
+		return rc;
 	if ((rc = net_default_network(d, err)) < 0)
 		return rc;
 	/* the resolver first of all (names, a listener in every living
@@ -359,6 +366,7 @@ void netd_net_stop(struct netd *d)
 	if (!ns)
 		return;
 	/* networks, sandboxes and rules stay: containers outlive netd */
+	net_global_stop(d);
 	struct net_network *next;
 	for (struct net_network *n = ns->networks; n; n = next) {
 		next = n->next;

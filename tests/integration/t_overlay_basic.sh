@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Three hosts, one etcd: `network create -d vxlan` on one host appears on
+# every host (ls identical, inspect names the VNI); sandboxes on all three
+# hosts reach each other by ping and TCP both ways; the overlay's MTU follows
+# the underlay's; a global network is refused cleanly without a cluster
+# store; a name taken in the cluster is refused; delete goes everywhere.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/overlay_lib.sh"
+command -v python3 >/dev/null || skip "python3 missing"
+ov_lab 3
+
+log "create on h1, seen on h2 and h3"
+ovctl 1 network create -d vxlan --subnet 10.200.0.0/16 ov >/dev/null || { ov_log 1; fail "create"; }
+ls_of() { ovctl "$1" network ls --format json | jq -c '[.[] | select(.Scope == "global") | {Name, ID, Driver, Scope}]'; }
+want=$(ls_of 1)
+[ "$(jq length <<<"$want")" = 1 ] || fail "h1 lists $want"
+for i in 2 3; do poll 5 bash -c "[ '$(echo "$want")' = \"\$(NETD_HOST=unix://$T/h$i/netd.sock $NETCTL_BIN network ls --format json | jq -c '[.[] | select(.Scope == \"global\") | {Name, ID, Driver, Scope}]')\" ]" ||
+  fail "h$i lists $(ls_of $i), h1 $want"; done
+vni=$(ovctl 2 network inspect ov | jq -r '.[0].DriverState.VNI')
+[ "$vni" -ge 4096 ] || fail "no VNI in inspect: $vni"
+out=$(ovctl 3 network create -d overlay --subnet 10.201.0.0/16 ov 2>&1) && fail "a second 'ov' was created"
+grep -qi "already exists" <<<"$out" || fail "unclear refusal: $out"
+
+log "sandboxes on three hosts, cross-host ping"
+for i in 1 2 3; do ov_sb $i s$i; ovctl $i network connect ov s$i >/dev/null || { ov_log $i; fail "connect s$i"; }; done
+for i in 1 2 3; do eval "ip$i=$(ov_ip $i s$i ov)"; done
+[ "$ip1" != "$ip2" ] && [ "$ip2" != "$ip3" ] && [ "$ip1" != "$ip3" ] || fail "duplicate addresses: $ip1 $ip2 $ip3"
+for a in 1 2 3; do for b in 1 2 3; do
+  [ $a = $b ] && continue
+  eval "dst=\$ip$b"
+  poll 3 ov_x $a s$a ping -c1 -W1 "$dst" || fail "s$a (h$a) cannot ping s$b ($dst on h$b)"
+done; done
+
+log "TCP both ways"
+tcp_check() { # FROM_HOST FROM_SB TO_HOST TO_SB TO_IP
+  ov_x $3 $4 python3 -c 'import socket;s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(("0.0.0.0",7000));s.listen();c,_=s.accept();c.sendall(c.recv(100)[::-1]);c.close()' &
+  local srv=$!
+  poll 5 bash -c "NETD_HOST=unix://$T/h$3/netd.sock $NETCTL_BIN sandbox exec $4 -- ss -ltn | grep -q ':7000'"
+  local got
+  got=$(ov_x $1 $2 python3 -c 'import socket,sys;s=socket.create_connection((sys.argv[1],7000),timeout=3);s.sendall(b"overlay");print(s.recv(100).decode())' "$5")
+  wait $srv || true
+  assert_eq "$got" "yalrevo" "TCP h$1 -> h$3"
+}
+tcp_check 1 s1 2 s2 "$ip2"
+tcp_check 2 s2 1 s1 "$ip1"
+
+log "MTU: underlay 1500 - 50"
+m=$(ovctl 1 network inspect ov | jq -r '.[0].DriverState.MTU')
+assert_eq "$m" 1450 "overlay MTU"
+ov_x 1 s1 ping -c2 -W2 -M do -s 1400 "$ip3" >/dev/null || fail "1,400-byte DF ping lost"
+
+log "delete: refused while endpoints exist, then everywhere"
+out=$(ovctl 2 network rm ov 2>&1) && fail "deleted with endpoints"
+grep -qi "endpoint" <<<"$out" || fail "unclear refusal: $out"
+for i in 1 2 3; do ovctl $i network disconnect ov s$i || fail "disconnect s$i"; done
+poll 5 bash -c "! NETD_HOST=unix://$T/h2/netd.sock $NETCTL_BIN network rm ov 2>&1 | grep -qi endpoint" || fail "endpoints still counted"
+for i in 1 2 3; do poll 5 bash -c "! NETD_HOST=unix://$T/h$i/netd.sock $NETCTL_BIN network inspect ov >/dev/null 2>&1" || fail "ov still on h$i"; done
+[ -z "$(in_ns h3 ip -o link show | grep -E ': (ov|vx)-' || true)" ] || fail "overlay interfaces left on h3"
+
+log "without a cluster store: refused with a clear message"
+mk_netns solo
+mkdir -p "$T/solo"
+nsenter --net=/run/netns/solo -- "$NETD_BIN" --config "$T/h1/netd.json" --root "$T/solo/root" --exec-root "$T/solo/run" \
+  --socket "$T/solo/netd.sock" >>"$T/solo/netd.log" 2>&1 &
+solo=$!; on_exit "kill -KILL $solo 2>/dev/null || true"
+poll 20 curl -sf --unix-socket "$T/solo/netd.sock" http://netd/_ping || fail "solo netd"
+out=$(NETD_HOST=unix://$T/solo/netd.sock "$NETCTL_BIN" network create -d vxlan x 2>&1) && fail "global network without a store"
+grep -q "cluster-store" <<<"$out" || fail "unclear: $out"
+NETD_HOST=unix://$T/solo/netd.sock "$NETCTL_BIN" network create lan >/dev/null || fail "local network refused"
+echo PASS

@@ -293,6 +293,9 @@ static int endpoint_connect(struct netd *d, struct net_network *n, const struct 
 		rc = nd_error_set(err, -EEXIST, "%s is already connected to network %s", c->target, n->rec.name);
 		goto out_sb;
 	}
+	/* a global network's first endpoint here: its data plane first */
+	if (n->dormant && (rc = net__global_wake(d, n, err)) < 0)
+		goto out_sb;
 	bool first = true;
 	if ((rc = nd_endpoint_rec_init(ep)) < 0) {
 		nd_error_set(err, rc, "out of memory");
@@ -454,6 +457,8 @@ int net_endpoint_disconnect(struct netd *d, const char *network, const char *tar
 	net_endpoint_release_pools(n, &eps.v[0]);
 	net__endpoint_ports_del(d, &eps.v[0]);
 	endpoint_unplumb(d, n, &eps.v[0], &t.sb);
+	if (net_network_global(n))   /* the last one here: its data plane goes */
+		net__global_sleep_if_idle(d, n);
 	log_info("endpoint disconnected id=%.12s network=%s", eps.v[0].id, n->rec.name);
 	nd_events_publish(d, "network", "disconnect", n->rec.id,
 			  json_pack("{s:s, s:s, s:s}", "name", n->rec.name, "type", n->rec.driver, "container",

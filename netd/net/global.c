@@ -103,7 +103,7 @@ static void peer_of(const json_t *rec, struct nd_drv_peer *p)
 static void peers_sync(struct netd *d, struct net_network *n)
 {
 	struct net_global *g = net__g(d);
-	if (!n->drv->peers_sync)
+	if (!n->drv->peers_sync || n->dormant)
 		return;
 	json_t *eps = json_object_get(g->eps, n->rec.id);
 	size_t cnt = json_object_size(eps), k = 0;
@@ -130,7 +130,7 @@ static void peers_sync(struct netd *d, struct net_network *n)
 static void peer_event(struct netd *d, const char *netid, const json_t *rec, bool add)
 {
 	struct net_network *n = net_network_find(d, netid, &(struct nd_error){ 0 });
-	if (!n || !net_network_global(n))
+	if (!n || !net_network_global(n) || n->dormant)
 		return;
 	struct nd_drv_peer p;
 	peer_of(rec, &p);
@@ -813,14 +813,72 @@ int net_global_network_delete(struct netd *d, struct net_network *n, net_global_
 	return rc;
 }
 
+/* ---- the data plane only where there are endpoints ------------------------ */
+
+static bool has_local_endpoints(struct netd *d, struct net_network *n)
+{
+	struct nd_endpoint_list eps = { 0 };
+	if (net_endpoint_list(d, n->rec.id, NULL, &eps, &(struct nd_error){ 0 }) < 0)
+		return true;   /* unsure: keep it */
+	bool any = eps.n > 0;
+	nd_endpoint_list_clear(&eps);
+	return any;
+}
+
+int net__global_wake(struct netd *d, struct net_network *n, struct nd_error *err)
+{
+	if (!n->dormant)
+		return 0;
+	struct nd_drv_network dn;
+	net_drv_network(n, &dn);
+	int rc = n->drv->network_create(&net_of(d)->drv_ctx, &dn, err);
+	if (rc < 0)
+		return nd_error_wrap(err, "network %s", n->rec.name);
+	n->dormant = false;
+	struct nd_error e = { 0 };
+	if (net__network_save(d, n, &e) < 0)   /* driver data: re-derivable */
+		log_warn("network=%s: saving driver data: %s", n->rec.name, e.msg);
+	log_info("cluster: network=%s: first endpoint on this host, its bridge and VXLAN device are up", n->rec.name);
+	peers_sync(d, n);
+	net_dns_start(d, n);
+	return 0;
+}
+
+void net__global_sleep_if_idle(struct netd *d, struct net_network *n)
+{
+	if (n->dormant || !net_network_global(n) || has_local_endpoints(d, n))
+		return;
+	net_dns_stop(n);
+	struct nd_drv_network dn;
+	net_drv_network(n, &dn);
+	struct nd_error e = { 0 };
+	if (n->drv->network_delete(&net_of(d)->drv_ctx, &dn, &e) < 0)
+		log_warn("cluster: network=%s: removing its data plane: %s", n->rec.name, e.msg);
+	n->dormant = true;
+	log_info("cluster: network=%s: no endpoint left on this host, its bridge and VXLAN device are gone",
+		 n->rec.name);
+}
+
+bool net__global_reconcile_dormant(struct netd *d, struct net_network *n)
+{
+	if (!net_network_global(n) || has_local_endpoints(d, n))
+		return false;
+	n->dormant = false;   /* whatever a crash left: removed */
+	net__global_sleep_if_idle(d, n);
+	return true;
+}
+
 void net_global_reconcile(struct netd *d)
 {
 	struct net_global *g = net__g(d);
 	if (!g || !g->synced)
 		return;
-	for (struct net_network *n = net_of(d)->networks; n; n = n->next)
-		if (net_network_global(n))
-			peers_sync(d, n);
+	for (struct net_network *n = net_of(d)->networks; n; n = n->next) {
+		if (!net_network_global(n))
+			continue;
+		net__global_sleep_if_idle(d, n);   /* a sandbox removed with its endpoints */
+		peers_sync(d, n);
+	}
 	if (g->dirty || json_object_size(g->gone))
 		net__g_republish(d);
 }

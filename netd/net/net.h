@@ -44,6 +44,8 @@ struct net_network {
 	struct net_pool pools[ND_DRV_MAX_SUBNETS];
 	int npools;
 	struct net_dns *dns;             /* dns.c: its name server, NULL when none */
+	bool dormant;                    /* global.c: a global network without an endpoint on
+	                                  * this host has nothing in this host's kernel */
 	struct net_network *next;
 };
 
@@ -317,6 +319,14 @@ void net__global_addr_unused(struct netd *d, const char *network_id, const char 
 /* net__endpoints_forget calls it for an endpoint of a global network: its
  * keys leave the store (retried after an outage). */
 void net__global_endpoint_gone(struct netd *d, const struct nd_endpoint_rec *ep);
+/* A global network's data plane exists only on hosts with endpoints on it:
+ * wake makes it (bridge, VXLAN device, peers) before the first endpoint
+ * here; sleep removes it when the last one left. */
+int net__global_wake(struct netd *d, struct net_network *n, struct nd_error *err);
+void net__global_sleep_if_idle(struct netd *d, struct net_network *n);
+/* net_reconcile at start: true when n is global and this host has no
+ * endpoint on it (then it is made dormant, leftovers removed). */
+bool net__global_reconcile_dormant(struct netd *d, struct net_network *n);
 /* The endpoints of a global network on other hosts (for DNS): fn per
  * endpoint with its owner name, bare IPv4 (or "") and IPv6 (or ""). */
 typedef void (*net_global_peer_fn)(const char *name, const char *ipv4, const char *ipv6, const char *host, void *arg);

@@ -22,6 +22,9 @@ vni=$(ovctl 2 network inspect ov | jq -r '.[0].DriverState.VNI')
 out=$(ovctl 3 network create -d overlay --subnet 10.201.0.0/16 ov 2>&1) && fail "a second 'ov' was created"
 grep -qi "already exists" <<<"$out" || fail "unclear refusal: $out"
 
+for i in 1 2 3; do   # no endpoint anywhere yet: no data plane anywhere
+  [ -z "$(in_ns h$i ip -o link show | grep -E ': (ov|vx)-' || true)" ] || fail "h$i has overlay interfaces without endpoints"
+done
 log "sandboxes on three hosts, cross-host ping"
 for i in 1 2 3; do ov_sb $i s$i; ovctl $i network connect ov s$i >/dev/null || { ov_log $i; fail "connect s$i"; }; done
 for i in 1 2 3; do eval "ip$i=$(ov_ip $i s$i ov)"; done
@@ -54,6 +57,9 @@ log "delete: refused while endpoints exist, then everywhere"
 out=$(ovctl 2 network rm ov 2>&1) && fail "deleted with endpoints"
 grep -qi "endpoint" <<<"$out" || fail "unclear refusal: $out"
 for i in 1 2 3; do ovctl $i network disconnect ov s$i || fail "disconnect s$i"; done
+for i in 1 2 3; do   # the last endpoint gone: so is the data plane
+  [ -z "$(in_ns h$i ip -o link show | grep -E ': (ov|vx)-' || true)" ] || fail "h$i keeps overlay interfaces without endpoints"
+done
 poll 5 bash -c "! NETD_HOST=unix://$T/h2/netd.sock $NETCTL_BIN network rm ov 2>&1 | grep -qi endpoint" || fail "endpoints still counted"
 for i in 1 2 3; do poll 5 bash -c "! NETD_HOST=unix://$T/h$i/netd.sock $NETCTL_BIN network inspect ov >/dev/null 2>&1" || fail "ov still on h$i"; done
 [ -z "$(in_ns h3 ip -o link show | grep -E ': (ov|vx)-' || true)" ] || fail "overlay interfaces left on h3"

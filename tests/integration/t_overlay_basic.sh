@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Three hosts, one etcd: `network create -d vxlan` on one host appears on
 # every host (ls identical, inspect names the VNI); sandboxes on all three
-# hosts reach each other by ping and TCP both ways; the overlay's MTU follows
+# hosts reach each other by ping and TCP both ways, and so does a CNI
+# attachment; the overlay's MTU follows
 # the underlay's; a global network is refused cleanly without a cluster
 # store; a name taken in the cluster is refused; delete goes everywhere.
 . "$(dirname "$0")/lib.sh"
@@ -52,6 +53,16 @@ log "MTU: underlay 1500 - 50"
 m=$(ovctl 1 network inspect ov | jq -r '.[0].DriverState.MTU')
 assert_eq "$m" 1450 "overlay MTU"
 ov_x 1 s1 ping -c2 -W2 -M do -s 1400 "$ip3" >/dev/null || fail "1,400-byte DF ping lost"
+
+log "a CNI ADD on h2 joins the overlay (address taken in the store first)"
+. "$(dirname "$0")/cni_lib.sh"
+mk_netns cnic
+conf=$(jq -nc --arg s "$T/h2/netd.sock" '{cniVersion:"1.0.0", name:"ovcni", type:"netd", network:"ov", socket:$s}')
+cni ADD cnic1 eth0 /run/netns/cnic "$conf" || { ov_log 2; fail "CNI ADD on the overlay: $CNI_OUT"; }
+ipc=$(jq -r '.ips[0].address' <<<"$CNI_OUT" | cut -d/ -f1)
+[[ $ipc == 10.200.* ]] || fail "CNI result: $CNI_OUT"
+poll 5 ov_x 1 s1 ping -c1 -W1 "$ipc" || fail "s1 (h1) cannot reach the CNI container on h2"
+cni DEL cnic1 eth0 /run/netns/cnic "$conf" || fail "CNI DEL: $CNI_OUT"
 
 log "delete: refused while endpoints exist, then everywhere"
 out=$(ovctl 2 network rm ov 2>&1) && fail "deleted with endpoints"

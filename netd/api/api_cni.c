@@ -85,7 +85,7 @@ static json_t *attachment_view(const struct net_attachment *a)
 	return v;
 }
 
-static void cni_reserved(struct netd *d, void *arg, int rc, const char *addr, const struct nd_error *err)
+static void cni_reserved(struct netd *d, void *arg, int rc, const struct nd_error *err)
 {
 	struct http_req *req = arg;
 	if (rc < 0)
@@ -140,12 +140,12 @@ void api_cni_add(struct http_req *req, void *ctx)
 	 * exists: ADD answers it as it is) */
 	struct nd_error e2 = { 0 };
 	struct net_network *gn = net_network_find(d, r.key.network, &e2);
-	if (gn && net_network_global(gn) && !net_global_reserved(d, gn, r.ipv4)) {
+	if (gn && net_network_global(gn) && !net_global_reserved(d, gn, r.ipv4, r.ipv6)) {
 		bool exists = net_attach_get(d, &r.key, &a, &e2) == 0;
 		if (exists)
 			net_attachment_clear(&a);
 		else {
-			if (net_global_reserve(d, gn, r.ipv4, cni_reserved, req, &err) < 0)
+			if (net_global_reserve(d, gn, r.ipv4, r.ipv6, cni_reserved, req, &err) < 0)
 				http_reply_error(req, &err);
 			return;
 		}

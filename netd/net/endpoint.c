@@ -309,11 +309,13 @@ static int endpoint_connect(struct netd *d, struct net_network *n, const struct 
 	}
 	/* a global network: the address this host took in the cluster store */
 	struct net_connect_req cg = *c;
-	char taken[64] = "";
-	if (net_network_global(n)) {
-		if ((rc = net__global_take(d, n, c->ipv4, taken, err)) < 0)
+	char taken[64] = "", taken6[64] = "";
+	bool global = net_network_global(n);
+	if (global) {
+		if ((rc = net__global_take(d, n, c->ipv4, c->ipv6, taken, taken6, err)) < 0)
 			goto out_ep;
 		cg.ipv4 = taken;
+		cg.ipv6 = taken6;
 		c = &cg;
 	}
 	if ((rc = alloc_addrs(n, c, ep->ipv4, ep->ipv6, err)) < 0)
@@ -355,7 +357,7 @@ static int endpoint_connect(struct netd *d, struct net_network *n, const struct 
 	nd_events_publish(d, "network", "connect", n->rec.id,
 			  json_pack("{s:s, s:s, s:s}", "name", n->rec.name, "type", n->rec.driver, "container",
 				    t.owner_id[0] ? t.owner_id : t.sb.id));
-	if (taken[0])   /* its record (IP, MAC, VTEP) to the cluster store */
+	if (global)   /* its record (IP, MAC, VTEP) to the cluster store */
 		net__global_endpoint_added(d, ep);
 	nd_sandbox_rec_clear(&t.sb);
 	return 0;
@@ -363,8 +365,10 @@ static int endpoint_connect(struct netd *d, struct net_network *n, const struct 
 fail_pools:
 	net_endpoint_release_pools(n, ep);
 out_taken:
-	if (taken[0])   /* the store gives it back */
+	if (global) {   /* the store gives them back */
 		net__global_addr_unused(d, n->rec.id, taken);
+		net__global_addr_unused(d, n->rec.id, taken6);
+	}
 out_ep:
 	nd_endpoint_rec_clear(ep);
 out_sb:

@@ -553,11 +553,14 @@ void net__g_mine_add(struct netd *d, const struct nd_endpoint_rec *ep)
 	char k[512], a[64];
 	_cleanup_free_ char *iv = net__g_ipam_value(d);
 	_cleanup_free_ char *ev = net__g_ep_value(d, ep);
-	net__g_bare_addr(ep->ipv4, a);
-	if (a[0] && iv) {
-		net__g_ipam_key(k, sizeof(k), ep->network_id, a);
-		json_object_set_new(g->mine, k, json_string(iv));
-		json_object_del(g->gone, k);
+	const char *addrs[] = { ep->ipv4, ep->ipv6 };
+	for (size_t i = 0; i < ARRAY_SIZE(addrs); i++) {
+		net__g_bare_addr(addrs[i], a);
+		if (a[0] && iv) {
+			net__g_ipam_key(k, sizeof(k), ep->network_id, a);
+			json_object_set_new(g->mine, k, json_string(iv));
+			json_object_del(g->gone, k);
+		}
 	}
 	net__g_ep_key(k, sizeof(k), ep->network_id, ep->id);
 	if (ev) {
@@ -572,8 +575,11 @@ void net__global_endpoint_gone(struct netd *d, const struct nd_endpoint_rec *ep)
 	if (!g)
 		return;
 	char k[512], a[64];
-	net__g_bare_addr(ep->ipv4, a);
-	if (a[0]) {
+	const char *addrs[] = { ep->ipv4, ep->ipv6 };
+	for (size_t i = 0; i < ARRAY_SIZE(addrs); i++) {
+		net__g_bare_addr(addrs[i], a);
+		if (!a[0])
+			continue;
 		net__g_ipam_key(k, sizeof(k), ep->network_id, a);
 		json_object_del(g->mine, k);
 		json_object_set_new(g->gone, k, json_true());
@@ -712,11 +718,6 @@ int net_global_network_create(struct netd *d, struct net_network_create_req *c, 
 		return rc;
 	if (!net__g(d))
 		return nd_error_set(err, -ENOTSUP, "the cluster store is not set up in the net layer");
-	for (int i = 0; i < c->nipam; i++)
-		if (strchr(c->ipam[i].subnet, ':'))
-			return nd_error_set(err, -ENOTSUP, "overlay networks take IPv4 subnets only (so far)");
-	if (c->ipv6)
-		return nd_error_set(err, -ENOTSUP, "overlay networks take IPv4 subnets only (so far)");
 	struct create_job *j = calloc(1, sizeof(*j));
 	if (!j)
 		return nd_error_set(err, -ENOMEM, "out of memory");

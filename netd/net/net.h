@@ -299,19 +299,18 @@ int net_global_network_create(struct netd *d, struct net_network_create_req *c, 
 typedef void (*net_global_done)(struct netd *d, void *arg, int rc, const struct nd_error *err);
 int net_global_network_delete(struct netd *d, struct net_network *n, net_global_done done, void *arg,
 			      struct nd_error *err);
-/* Takes an address of the global network n in the store for this host
- * (wish, or the next free one): a reservation that the next connect to n
- * here uses (a container start reserves before it starts). addr is valid
- * during done only. */
-typedef void (*net_global_reserve_done)(struct netd *d, void *arg, int rc, const char *addr,
-					const struct nd_error *err);
-int net_global_reserve(struct netd *d, struct net_network *n, const char *wish, net_global_reserve_done done,
-		       void *arg, struct nd_error *err);
-/* Does this host hold a reservation on n (for wish, or any)? */
-bool net_global_reserved(struct netd *d, const struct net_network *n, const char *wish);
-/* endpoint.c, connecting to a global network: the reserved address to use
- * (wish, or any); -EAGAIN with a sentence when none is reserved. */
-int net__global_take(struct netd *d, struct net_network *n, const char *wish, char out[64], struct nd_error *err);
+/* Takes addresses of the global network n in the store for this host (an
+ * IPv4 and/or an IPv6 one, as n has subnets; the wishes or the next free):
+ * reservations that the next connect to n here uses (a container start
+ * reserves before it starts). -EALREADY when all are reserved already. */
+int net_global_reserve(struct netd *d, struct net_network *n, const char *wish4, const char *wish6,
+		       net_global_done done, void *arg, struct nd_error *err);
+/* Does this host hold reservations on n for each of its families? */
+bool net_global_reserved(struct netd *d, const struct net_network *n, const char *wish4, const char *wish6);
+/* endpoint.c, connecting to a global network: the reserved addresses to
+ * use ("" for a family n lacks); -EAGAIN with a sentence when none is. */
+int net__global_take(struct netd *d, struct net_network *n, const char *wish4, const char *wish6, char out4[64],
+		     char out6[64], struct nd_error *err);
 /* endpoint.c: the endpoint is connected (its record goes to the store), or
  * a taken address was not used after all (it leaves the store). */
 void net__global_endpoint_added(struct netd *d, const struct nd_endpoint_rec *ep);

@@ -54,6 +54,19 @@ m=$(ovctl 1 network inspect ov | jq -r '.[0].DriverState.MTU')
 assert_eq "$m" 1450 "overlay MTU"
 ov_x 1 s1 ping -c2 -W2 -M do -s 1400 "$ip3" >/dev/null || fail "1,400-byte DF ping lost"
 
+log "dual stack: IPv4 and IPv6 addresses taken in the store, ping6 across hosts"
+ovctl 2 network create -d vxlan --subnet 10.202.0.0/16 --subnet fd00:202::/64 --ipv6 ov6 >/dev/null || { ov_log 2; fail "create ov6"; }
+poll 5 ovctl 1 network inspect ov6 || fail "ov6 not on h1"
+for i in 1 2; do ov_sb $i d$i; ovctl $i network connect ov6 d$i >/dev/null || { ov_log $i; fail "connect d$i to ov6"; }; done
+d2v6=$(ovctl 2 sandbox inspect d2 | jq -r '.[0].Networks.ov6.IPv6Address' | cut -d/ -f1)
+[[ $d2v6 == fd00:202:* ]] || fail "no IPv6 address on d2: $d2v6"
+poll 5 ov_x 1 d1 ping -6 -c1 -W1 "$d2v6" || fail "d1 (h1) cannot ping6 d2 ($d2v6 on h2)"
+poll 5 ov_x 2 d2 ping -c1 -W1 "$(ov_ip 1 d1 ov6)" || fail "d2 cannot ping d1 over IPv4"
+keys=$(ETCDCTL e0 get --prefix "/netd/v1/ipam/$(ovctl 1 network inspect ov6 | jq -r '.[0].Id')/" --keys-only | grep -c . || true)
+assert_eq "$keys" 4 "address keys of ov6 (two endpoints, two families)"
+for i in 1 2; do ovctl $i network disconnect ov6 d$i; done
+ovctl 1 network rm ov6 || fail "rm ov6"
+
 log "a CNI ADD on h2 joins the overlay (address taken in the store first)"
 . "$(dirname "$0")/cni_lib.sh"
 mk_netns cnic

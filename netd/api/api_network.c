@@ -131,6 +131,9 @@ static json_t *network_view(struct netd *d, struct net_network *n, bool with_end
 		json_object_set_new(v, "DriverState", state);
 	if (!with_endpoints)
 		return v;
+	json_t *peers = net_network_global(n) ? net_global_peers(d, n->rec.id) : NULL;
+	if (peers)   /* Docker's field for an overlay: the hosts with endpoints on it */
+		json_object_set_new(v, "Peers", peers);
 	json_t *cont = json_object();
 	struct nd_endpoint_list eps;
 	struct nd_error err = { 0 };

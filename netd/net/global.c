@@ -904,6 +904,25 @@ void net_global_remote_foreach(struct netd *d, const char *network_id, net_globa
 	}
 }
 
+json_t *net_global_peers(struct netd *d, const char *network_id)
+{
+	struct net_global *g = net__g(d);
+	if (!g)
+		return NULL;
+	json_t *seen = json_object(), *out = json_array();
+	const char *epid;
+	json_t *rec;
+	json_object_foreach(json_object_get(g->eps, network_id), epid, rec) {
+		const char *host = nd_json_str(rec, "host"), *vtep = nd_json_str(rec, "vtep");
+		if (!host || !vtep || json_object_get(seen, host))
+			continue;
+		json_object_set_new(seen, host, json_true());
+		json_array_append_new(out, json_pack("{s:s%, s:s}", "Name", host, (size_t)ND_ID_SHORT, "IP", vtep));
+	}
+	json_decref(seen);
+	return out;
+}
+
 void net_global_info(struct netd *d, json_t *info)
 {
 	struct net_global *g = net__g(d);

@@ -330,3 +330,6 @@ bool net__global_reconcile_dormant(struct netd *d, struct net_network *n);
  * endpoint with its owner name, bare IPv4 (or "") and IPv6 (or ""). */
 typedef void (*net_global_peer_fn)(const char *name, const char *ipv4, const char *ipv6, const char *host, void *arg);
 void net_global_remote_foreach(struct netd *d, const char *network_id, net_global_peer_fn fn, void *arg);
+/* Docker's "Peers" of an overlay network: [{"Name": host, "IP": VTEP}] for
+ * every host with endpoints on it (this one included), from the mirror. */
+json_t *net_global_peers(struct netd *d, const char *network_id);

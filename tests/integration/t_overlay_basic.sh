@@ -36,6 +36,9 @@ for a in 1 2 3; do for b in 1 2 3; do
   poll 3 ov_x $a s$a ping -c1 -W1 "$dst" || fail "s$a (h$a) cannot ping s$b ($dst on h$b)"
 done; done
 
+peers=$(ovctl 2 network inspect ov | jq -r '[.[0].Peers[].IP] | sort | join(" ")')
+assert_eq "$peers" "192.168.77.11 192.168.77.12 192.168.77.13" "inspect's Peers"
+
 log "TCP both ways"
 tcp_check() { # FROM_HOST FROM_SB TO_HOST TO_SB TO_IP
   ov_x $3 $4 python3 -c 'import socket;s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(("0.0.0.0",7000));s.listen();c,_=s.accept();c.sendall(c.recv(100)[::-1]);c.close()' &

@@ -447,6 +447,9 @@ static void flush_done(struct netd *d, void *arg, int rc, const struct nd_error 
 			/* our lease was lost (an outage longer than the TTL) and
 			 * another host took the address meanwhile: two endpoints
 			 * have it now; say so, do not take it back */
+			char cn[128], ca[128];
+			if (split2(ck, K_IPAM, cn, ca))   /* a reservation of it is void */
+				json_object_del(json_object_get(g->reserved, cn), ca);
 			if (nd_str_has_prefix(ck, K_IPAM))
 				log_error("cluster: %s: another host took this address while this host's lease was lost; "
 					  "the local endpoint holding it is not announced again: reconnect it", ck);

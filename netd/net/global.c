@@ -390,10 +390,14 @@ static int flush_work(struct nd_etcd *e, void *arg, struct nd_error *err)
 			char na[128], nb[128];
 			if (!addr && split2(k, K_EPS, na, nb)) {
 				_cleanup_json_ json_t *rec = json_loads(json_string_value(v), 0, NULL);
-				char a[64], ik[512];
-				net__g_bare_addr(rec ? nd_json_str(rec, "ipv4") : "", a);
-				net__g_ipam_key(ik, sizeof(ik), na, a);
-				if (a[0] && json_object_get(j->conflicts, ik)) {
+				bool clash = false;
+				for (int f = 0; f < 2 && rec; f++) {
+					char a[64], ik[512];
+					net__g_bare_addr(nd_json_str(rec, f ? "ipv6" : "ipv4"), a);
+					net__g_ipam_key(ik, sizeof(ik), na, a);
+					clash |= a[0] && json_object_get(j->conflicts, ik);
+				}
+				if (clash) {
 					json_object_set_new(j->conflicts, k, json_true());
 					continue;
 				}

@@ -5,6 +5,8 @@
 #    both corrected; its endpoints stay known to the others past the TTL
 #    (their records moved to the new lease); an entry deleted while netd
 #    runs comes back within the periodic reconcile (10 s);
+#  - a host whose watch missed events that a compaction erased resyncs and
+#    its entries follow the store (one added, one removed);
 #  - etcd stopped for 10 s: existing traffic never stops, a connect during
 #    the outage is refused at once with a clear message, one after it works;
 #  - a host cut off longer than the TTL: its address is given to another
@@ -50,6 +52,23 @@ mac1=$(ovctl 1 sandbox inspect s1 | jq -r '.[0].Networks.ov.MacAddress')
 in_ns h2 bridge fdb del "$mac1" dev "$VX" self
 back() { grep -q "$mac1 dst 192.168.77.11" <<<"$(fdb 2)"; }
 poll 15 back || fail "h2's deleted entry for s1 did not come back"
+
+log "h3's watch misses events that a compaction then erases: it resyncs, its entries follow"
+ip -n lab-u link set u3 down
+# its connections to etcd end now (not when TCP would notice): the watch must reconnect
+in_ns h3 ss -K dst $OV_ETCD dport = 2379 >/dev/null 2>&1 || true
+ov_sb 1 n1; ovctl 1 network connect ov n1 >/dev/null || fail "connect n1"
+ipn=$(ov_ip 1 n1 ov); macn=$(ovctl 1 sandbox inspect n1 | jq -r '.[0].Networks.ov.MacAddress')
+ovctl 2 network disconnect ov s2 || fail "disconnect s2"
+rev=$(ETCDCTL e0 endpoint status -w json | jq '.[0].Status.header.revision')
+ETCDCTL e0 compact "$rev" >/dev/null
+ip -n lab-u link set u3 up
+in_step() { local f; f=$(fdb 3); grep -q "$macn dst 192.168.77.11" <<<"$f" && ! grep -q "$mac2 " <<<"$f"; }
+poll $((OV_TTL + 5)) in_step || fail "h3 did not follow the store after a compaction: $(fdb 3)"
+[ "$(ovctl 3 info --format json | jq '.Cluster.GlobalScope.Resyncs')" -ge 2 ] || fail "h3 did not resync"
+poll 5 ov_x 3 s3 ping -c1 -W1 "$ipn" || fail "s3 cannot reach n1 after the resync"
+ovctl 2 network connect ov s2 >/dev/null || fail "reconnect s2"
+ip2=$(ov_ip 2 s2 ov); mac2=$(ovctl 2 sandbox inspect s2 | jq -r '.[0].Networks.ov.MacAddress')
 
 log "etcd stopped for 10 s: traffic flows, connects refused clearly, then work"
 ov_x 1 s1 ping -i 0.1 -c 150 -W1 "$ip2" >"$T/ping.out" 2>&1 &

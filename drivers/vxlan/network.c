@@ -54,7 +54,7 @@ static int vxlan__underlay_mtu(struct nd_nl *nl, const char *addr, int *mtu, boo
  * MTU, port of the bridge with bridge learning off; re-created when its
  * VNI or local address differ (advertise changed). */
 static int vxlan__dev_ensure(struct nd_nl *nl, const char *vx, uint32_t vni, const char *local, int mtu, int brindex,
-			     struct nd_error *err)
+			     bool ipv6, struct nd_error *err)
 {
 	struct rtnl_link *l = NULL;
 	struct nl_addr *la = NULL;
@@ -108,12 +108,13 @@ static int vxlan__dev_ensure(struct nd_nl *nl, const char *vx, uint32_t vni, con
 			goto out;
 		}
 		log_debug("vxlan: created %s vni=%u local=%s mtu=%d", vx, vni, local, mtu);
-		/* a bridge port needs no IPv6 of its own (no DAD/MLD/RS flooded
-		 * to every host); set while down */
+		/* a bridge port needs no IPv6 address of its own (no DAD/MLD/RS
+		 * flooded to every host); set while down. An IPv6 network keeps
+		 * it on: the device's ND proxy answers from its IPv6 neighbours */
 		char path[96];
 		snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", vx);
 		struct nd_error e6 = { 0 };
-		if (nd_sysctl_set(path, "1", &e6) < 0 && e6.code != -ENOENT)
+		if (nd_sysctl_set(path, ipv6 ? "0" : "1", &e6) < 0 && e6.code != -ENOENT)
 			log_debug("vxlan: %s: %s", vx, e6.msg);
 		if ((r = nd_nl_link_get(nl, vx, &l)) < 0) {
 			r = nd_nl_fail(nl, r, err, "look up %s", vx);
@@ -198,7 +199,7 @@ static int vxlan__network_ensure(struct nd_drv_ctx *ctx, struct nd_drv_network *
 	}
 	int brindex = rtnl_link_get_ifindex(brl);
 	rtnl_link_put(brl);
-	if ((r = vxlan__dev_ensure(&nl, vx, vni, ctx->advertise, mtu, brindex, err)) < 0)
+	if ((r = vxlan__dev_ensure(&nl, vx, vni, ctx->advertise, mtu, brindex, net->ipv6, err)) < 0)
 		goto out;
 	if (net->data && json_is_object(net->data)) {
 		json_object_set_new(net->data, "bridge", json_string(br));

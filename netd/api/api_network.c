@@ -131,6 +131,9 @@ static json_t *network_view(struct netd *d, struct net_network *n, bool with_end
 		json_object_set_new(v, "DriverState", state);
 	if (!with_endpoints)
 		return v;
+	json_t *peers = net_network_global(n) ? net_global_peers(d, n->rec.id) : NULL;
+	if (peers)   /* Docker's field for an overlay: the hosts with endpoints on it */
+		json_object_set_new(v, "Peers", peers);
 	json_t *cont = json_object();
 	struct nd_endpoint_list eps;
 	struct nd_error err = { 0 };
@@ -317,7 +320,7 @@ static int parse_connect(const json_t *body, struct net_connect_req *c, struct n
 	return 0;
 }
 
-static void network_reserved(struct netd *d, void *arg, int rc, const char *addr, const struct nd_error *err)
+static void network_reserved(struct netd *d, void *arg, int rc, const struct nd_error *err)
 {
 	struct http_req *req = arg;
 	if (rc < 0)
@@ -357,8 +360,8 @@ void api_network_connect(struct http_req *req, void *ctx)
 	/* a global network: the address is taken in the cluster store first
 	 * (a job), then this handler runs again and connects with it */
 	struct net_network *gn = net_network_find(d, req->params[0], &e2);
-	if (gn && net_network_global(gn) && !net_global_reserved(d, gn, c.ipv4)) {
-		if (net_global_reserve(d, gn, c.ipv4, network_reserved, req, &err) < 0)
+	if (gn && net_network_global(gn) && !net_global_reserved(d, gn, c.ipv4, c.ipv6)) {
+		if (net_global_reserve(d, gn, c.ipv4, c.ipv6, network_reserved, req, &err) < 0)
 			http_reply_error(req, &err);
 		return;
 	}

@@ -438,7 +438,7 @@ struct start_wait {
 	struct nd_error err;
 };
 
-static void start_reserved(struct netd *d, void *arg, int rc, const char *addr, const struct nd_error *err)
+static void start_reserved(struct netd *d, void *arg, int rc, const struct nd_error *err)
 {
 	struct start_wait *w = arg;
 	if (rc < 0 && !w->err.code)
@@ -468,8 +468,8 @@ static int start_reserve(struct ctr *c, struct nd_container_rec *r, ctr_cb cb, v
 	json_t *nr;
 	json_array_foreach(json_object_get(r->doc, "NetworkRequests"), i, nr) {
 		struct net_network *n = net_network_find(d, nd_json_str(nr, "NetworkID"), &(struct nd_error){ 0 });
-		const char *ip = nd_json_str(nr, "IPv4Address");
-		if (!net_network_global(n) || net_global_reserved(d, n, ip))
+		const char *ip = nd_json_str(nr, "IPv4Address"), *ip6 = nd_json_str(nr, "IPv6Address");
+		if (!net_network_global(n) || net_global_reserved(d, n, ip, ip6))
 			continue;
 		if (!w && !(w = calloc(1, sizeof(*w))))
 			return nd_error_set(err, -ENOMEM, "out of memory");
@@ -478,7 +478,7 @@ static int start_reserve(struct ctr *c, struct nd_container_rec *r, ctr_cb cb, v
 		w->cb = cb;
 		w->data = data;
 		w->pending++;
-		if (net_global_reserve(d, n, ip, start_reserved, w, err) < 0) {
+		if (net_global_reserve(d, n, ip, ip6, start_reserved, w, err) < 0) {
 			if (--w->pending == 0) {
 				free(w);
 				return err->code;

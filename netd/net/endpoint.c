@@ -293,6 +293,9 @@ static int endpoint_connect(struct netd *d, struct net_network *n, const struct 
 		rc = nd_error_set(err, -EEXIST, "%s is already connected to network %s", c->target, n->rec.name);
 		goto out_sb;
 	}
+	/* a global network's first endpoint here: its data plane first */
+	if (n->dormant && (rc = net__global_wake(d, n, err)) < 0)
+		goto out_sb;
 	bool first = true;
 	if ((rc = nd_endpoint_rec_init(ep)) < 0) {
 		nd_error_set(err, rc, "out of memory");
@@ -306,11 +309,13 @@ static int endpoint_connect(struct netd *d, struct net_network *n, const struct 
 	}
 	/* a global network: the address this host took in the cluster store */
 	struct net_connect_req cg = *c;
-	char taken[64] = "";
-	if (net_network_global(n)) {
-		if ((rc = net__global_take(d, n, c->ipv4, taken, err)) < 0)
+	char taken[64] = "", taken6[64] = "";
+	bool global = net_network_global(n);
+	if (global) {
+		if ((rc = net__global_take(d, n, c->ipv4, c->ipv6, taken, taken6, err)) < 0)
 			goto out_ep;
 		cg.ipv4 = taken;
+		cg.ipv6 = taken6;
 		c = &cg;
 	}
 	if ((rc = alloc_addrs(n, c, ep->ipv4, ep->ipv6, err)) < 0)
@@ -353,7 +358,7 @@ static int endpoint_connect(struct netd *d, struct net_network *n, const struct 
 	nd_events_publish(d, "network", "connect", n->rec.id,
 			  json_pack("{s:s, s:s, s:s}", "name", n->rec.name, "type", n->rec.driver, "container",
 				    t.owner_id[0] ? t.owner_id : t.sb.id));
-	if (taken[0])   /* its record (IP, MAC, VTEP) to the cluster store */
+	if (global)   /* its record (IP, MAC, VTEP) to the cluster store */
 		net__global_endpoint_added(d, ep);
 	nd_sandbox_rec_clear(&t.sb);
 	return 0;
@@ -361,8 +366,10 @@ static int endpoint_connect(struct netd *d, struct net_network *n, const struct 
 fail_pools:
 	net_endpoint_release_pools(n, ep);
 out_taken:
-	if (taken[0])   /* the store gives it back */
+	if (global) {   /* the store gives them back */
 		net__global_addr_unused(d, n->rec.id, taken);
+		net__global_addr_unused(d, n->rec.id, taken6);
+	}
 out_ep:
 	nd_endpoint_rec_clear(ep);
 out_sb:
@@ -456,6 +463,8 @@ int net_endpoint_disconnect(struct netd *d, const char *network, const char *tar
 	net_endpoint_release_pools(n, &eps.v[0]);
 	net__endpoint_ports_del(d, &eps.v[0]);
 	endpoint_unplumb(d, n, &eps.v[0], &t.sb);
+	if (net_network_global(n))   /* the last one here: its data plane goes */
+		net__global_sleep_if_idle(d, n);
 	log_info("endpoint disconnected id=%.12s network=%s", eps.v[0].id, n->rec.name);
 	nd_events_publish(d, "network", "disconnect", n->rec.id,
 			  json_pack("{s:s, s:s, s:s}", "name", n->rec.name, "type", n->rec.driver, "container",

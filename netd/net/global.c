@@ -103,7 +103,7 @@ static void peer_of(const json_t *rec, struct nd_drv_peer *p)
 static void peers_sync(struct netd *d, struct net_network *n)
 {
 	struct net_global *g = net__g(d);
-	if (!n->drv->peers_sync)
+	if (!n->drv->peers_sync || n->dormant)
 		return;
 	json_t *eps = json_object_get(g->eps, n->rec.id);
 	size_t cnt = json_object_size(eps), k = 0;
@@ -130,7 +130,7 @@ static void peers_sync(struct netd *d, struct net_network *n)
 static void peer_event(struct netd *d, const char *netid, const json_t *rec, bool add)
 {
 	struct net_network *n = net_network_find(d, netid, &(struct nd_error){ 0 });
-	if (!n || !net_network_global(n))
+	if (!n || !net_network_global(n) || n->dormant)
 		return;
 	struct nd_drv_peer p;
 	peer_of(rec, &p);
@@ -390,10 +390,14 @@ static int flush_work(struct nd_etcd *e, void *arg, struct nd_error *err)
 			char na[128], nb[128];
 			if (!addr && split2(k, K_EPS, na, nb)) {
 				_cleanup_json_ json_t *rec = json_loads(json_string_value(v), 0, NULL);
-				char a[64], ik[512];
-				net__g_bare_addr(rec ? nd_json_str(rec, "ipv4") : "", a);
-				net__g_ipam_key(ik, sizeof(ik), na, a);
-				if (a[0] && json_object_get(j->conflicts, ik)) {
+				bool clash = false;
+				for (int f = 0; f < 2 && rec; f++) {
+					char a[64], ik[512];
+					net__g_bare_addr(nd_json_str(rec, f ? "ipv6" : "ipv4"), a);
+					net__g_ipam_key(ik, sizeof(ik), na, a);
+					clash |= a[0] && json_object_get(j->conflicts, ik);
+				}
+				if (clash) {
 					json_object_set_new(j->conflicts, k, json_true());
 					continue;
 				}
@@ -447,6 +451,9 @@ static void flush_done(struct netd *d, void *arg, int rc, const struct nd_error 
 			/* our lease was lost (an outage longer than the TTL) and
 			 * another host took the address meanwhile: two endpoints
 			 * have it now; say so, do not take it back */
+			char cn[128], ca[128];
+			if (split2(ck, K_IPAM, cn, ca))   /* a reservation of it is void */
+				json_object_del(json_object_get(g->reserved, cn), ca);
 			if (nd_str_has_prefix(ck, K_IPAM))
 				log_error("cluster: %s: another host took this address while this host's lease was lost; "
 					  "the local endpoint holding it is not announced again: reconnect it", ck);
@@ -553,11 +560,14 @@ void net__g_mine_add(struct netd *d, const struct nd_endpoint_rec *ep)
 	char k[512], a[64];
 	_cleanup_free_ char *iv = net__g_ipam_value(d);
 	_cleanup_free_ char *ev = net__g_ep_value(d, ep);
-	net__g_bare_addr(ep->ipv4, a);
-	if (a[0] && iv) {
-		net__g_ipam_key(k, sizeof(k), ep->network_id, a);
-		json_object_set_new(g->mine, k, json_string(iv));
-		json_object_del(g->gone, k);
+	const char *addrs[] = { ep->ipv4, ep->ipv6 };
+	for (size_t i = 0; i < ARRAY_SIZE(addrs); i++) {
+		net__g_bare_addr(addrs[i], a);
+		if (a[0] && iv) {
+			net__g_ipam_key(k, sizeof(k), ep->network_id, a);
+			json_object_set_new(g->mine, k, json_string(iv));
+			json_object_del(g->gone, k);
+		}
 	}
 	net__g_ep_key(k, sizeof(k), ep->network_id, ep->id);
 	if (ev) {
@@ -572,8 +582,11 @@ void net__global_endpoint_gone(struct netd *d, const struct nd_endpoint_rec *ep)
 	if (!g)
 		return;
 	char k[512], a[64];
-	net__g_bare_addr(ep->ipv4, a);
-	if (a[0]) {
+	const char *addrs[] = { ep->ipv4, ep->ipv6 };
+	for (size_t i = 0; i < ARRAY_SIZE(addrs); i++) {
+		net__g_bare_addr(addrs[i], a);
+		if (!a[0])
+			continue;
 		net__g_ipam_key(k, sizeof(k), ep->network_id, a);
 		json_object_del(g->mine, k);
 		json_object_set_new(g->gone, k, json_true());
@@ -712,11 +725,6 @@ int net_global_network_create(struct netd *d, struct net_network_create_req *c, 
 		return rc;
 	if (!net__g(d))
 		return nd_error_set(err, -ENOTSUP, "the cluster store is not set up in the net layer");
-	for (int i = 0; i < c->nipam; i++)
-		if (strchr(c->ipam[i].subnet, ':'))
-			return nd_error_set(err, -ENOTSUP, "overlay networks take IPv4 subnets only (so far)");
-	if (c->ipv6)
-		return nd_error_set(err, -ENOTSUP, "overlay networks take IPv4 subnets only (so far)");
 	struct create_job *j = calloc(1, sizeof(*j));
 	if (!j)
 		return nd_error_set(err, -ENOMEM, "out of memory");
@@ -813,14 +821,72 @@ int net_global_network_delete(struct netd *d, struct net_network *n, net_global_
 	return rc;
 }
 
+/* ---- the data plane only where there are endpoints ------------------------ */
+
+static bool has_local_endpoints(struct netd *d, struct net_network *n)
+{
+	struct nd_endpoint_list eps = { 0 };
+	if (net_endpoint_list(d, n->rec.id, NULL, &eps, &(struct nd_error){ 0 }) < 0)
+		return true;   /* unsure: keep it */
+	bool any = eps.n > 0;
+	nd_endpoint_list_clear(&eps);
+	return any;
+}
+
+int net__global_wake(struct netd *d, struct net_network *n, struct nd_error *err)
+{
+	if (!n->dormant)
+		return 0;
+	struct nd_drv_network dn;
+	net_drv_network(n, &dn);
+	int rc = n->drv->network_create(&net_of(d)->drv_ctx, &dn, err);
+	if (rc < 0)
+		return nd_error_wrap(err, "network %s", n->rec.name);
+	n->dormant = false;
+	struct nd_error e = { 0 };
+	if (net__network_save(d, n, &e) < 0)   /* driver data: re-derivable */
+		log_warn("network=%s: saving driver data: %s", n->rec.name, e.msg);
+	log_info("cluster: network=%s: first endpoint on this host, its bridge and VXLAN device are up", n->rec.name);
+	peers_sync(d, n);
+	net_dns_start(d, n);
+	return 0;
+}
+
+void net__global_sleep_if_idle(struct netd *d, struct net_network *n)
+{
+	if (n->dormant || !net_network_global(n) || has_local_endpoints(d, n))
+		return;
+	net_dns_stop(n);
+	struct nd_drv_network dn;
+	net_drv_network(n, &dn);
+	struct nd_error e = { 0 };
+	if (n->drv->network_delete(&net_of(d)->drv_ctx, &dn, &e) < 0)
+		log_warn("cluster: network=%s: removing its data plane: %s", n->rec.name, e.msg);
+	n->dormant = true;
+	log_info("cluster: network=%s: no endpoint left on this host, its bridge and VXLAN device are gone",
+		 n->rec.name);
+}
+
+bool net__global_reconcile_dormant(struct netd *d, struct net_network *n)
+{
+	if (!net_network_global(n) || has_local_endpoints(d, n))
+		return false;
+	n->dormant = false;   /* whatever a crash left: removed */
+	net__global_sleep_if_idle(d, n);
+	return true;
+}
+
 void net_global_reconcile(struct netd *d)
 {
 	struct net_global *g = net__g(d);
 	if (!g || !g->synced)
 		return;
-	for (struct net_network *n = net_of(d)->networks; n; n = n->next)
-		if (net_network_global(n))
-			peers_sync(d, n);
+	for (struct net_network *n = net_of(d)->networks; n; n = n->next) {
+		if (!net_network_global(n))
+			continue;
+		net__global_sleep_if_idle(d, n);   /* a sandbox removed with its endpoints */
+		peers_sync(d, n);
+	}
 	if (g->dirty || json_object_size(g->gone))
 		net__g_republish(d);
 }
@@ -843,6 +909,25 @@ void net_global_remote_foreach(struct netd *d, const char *network_id, net_globa
 		net__g_bare_addr(nd_json_str(rec, "ipv6"), v6);
 		fn(nd_json_str(rec, "name") ? nd_json_str(rec, "name") : "", v4, v6, host ? host : "", arg);
 	}
+}
+
+json_t *net_global_peers(struct netd *d, const char *network_id)
+{
+	struct net_global *g = net__g(d);
+	if (!g)
+		return NULL;
+	json_t *seen = json_object(), *out = json_array();
+	const char *epid;
+	json_t *rec;
+	json_object_foreach(json_object_get(g->eps, network_id), epid, rec) {
+		const char *host = nd_json_str(rec, "host"), *vtep = nd_json_str(rec, "vtep");
+		if (!host || !vtep || json_object_get(seen, host))
+			continue;
+		json_object_set_new(seen, host, json_true());
+		json_array_append_new(out, json_pack("{s:s%, s:s}", "Name", host, (size_t)ND_ID_SHORT, "IP", vtep));
+	}
+	json_decref(seen);
+	return out;
 }
 
 void net_global_info(struct netd *d, json_t *info)

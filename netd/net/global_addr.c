@@ -14,6 +14,7 @@
 
 struct reserve_job {
 	char netid[ND_ID_LEN + 1];
+	int family;           /* AF_INET or AF_INET6 */
 	char addr[64];        /* the candidate */
 	bool wished;          /* the caller asked for this address */
 	bool held;            /* addr is allocated in the local pool for us */
@@ -21,7 +22,7 @@ struct reserve_job {
 	char *value;
 	int64_t lease;
 	int tries;
-	net_global_reserve_done done;
+	net_global_done done;
 	void *arg;
 };
 
@@ -42,7 +43,7 @@ static void reserve_fail(struct netd *d, struct reserve_job *j, int rc, const st
 	struct net_network *n = net_network_find(d, j->netid, &(struct nd_error){ 0 });
 	if (n && j->held)
 		net__g_pool_mark(n, j->addr, false);
-	j->done(d, j->arg, rc, NULL, err);
+	j->done(d, j->arg, rc, err);
 	reserve_free(j);
 }
 
@@ -54,15 +55,20 @@ static int reserve_try(struct netd *d, struct reserve_job *j, struct nd_error *e
 	struct net_network *n = net_network_find(d, j->netid, err);
 	if (!n)
 		return err->code;
-	struct net_pool *p = net__g_v4_pool(n);
+	struct net_pool *p = NULL;
+	for (int i = 0; i < n->npools && !p; i++)
+		if (n->pools[i].family == j->family)
+			p = &n->pools[i];
 	if (!p)
-		return nd_error_set(err, -EINVAL, "network %s has no IPv4 subnet", n->rec.name);
+		return nd_error_set(err, -EINVAL, "network %s has no IPv%d subnet", n->rec.name, j->family == AF_INET ? 4 : 6);
 	struct ipam_addr a;
 	int rc;
 	if (j->wished) {
 		struct ipam_addr want;
-		if ((rc = ipam_addr_parse(j->addr, "IPv4 address", &want, err)) < 0)
+		if ((rc = ipam_addr_parse(j->addr, j->family == AF_INET ? "IPv4 address" : "IPv6 address", &want, err)) < 0)
 			return rc;
+		if (want.family != j->family)
+			return nd_error_set(err, -EINVAL, "\"%s\" is not an IPv%d address", j->addr, j->family == AF_INET ? 4 : 6);
 		if (!ipam_prefix_contains(ipam_pool_subnet(p->pool), &want))
 			return nd_error_set(err, -EINVAL, "address %s is not in any subnet of network %s", j->addr,
 					    n->rec.name);
@@ -136,12 +142,93 @@ static void cas_done(struct netd *d, void *arg, int rc, const struct nd_error *e
 	json_object_set_new(net__g_sub(g->reserved, j->netid), j->addr, json_true());
 	json_object_set_new(g->mine, j->key, json_string(j->value));
 	json_object_del(g->gone, j->key);
-	j->done(d, j->arg, 0, j->addr, NULL);
+	j->done(d, j->arg, 0, NULL);
 	reserve_free(j);
 }
 
-int net_global_reserve(struct netd *d, struct net_network *n, const char *wish, net_global_reserve_done done,
+static bool has_family(const struct net_network *n, int family)
+{
+	for (int i = 0; i < n->npools; i++)
+		if (n->pools[i].family == family)
+			return true;
+	return false;
+}
+
+static bool is_family(const char *addr, int family)
+{
+	return (strchr(addr, ':') != NULL) == (family == AF_INET6);
+}
+
+/* A reservation of this family on n (wish, or any): its address, or NULL. */
+static const char *reserved_addr(struct netd *d, const struct net_network *n, int family, const char *wish)
+{
+	struct net_global *g = net__g(d);
+	json_t *r = g ? json_object_get(g->reserved, n->rec.id) : NULL;
+	if (wish && *wish)
+		return json_object_get(r, wish) ? wish : NULL;
+	const char *a;
+	json_t *v;
+	json_object_foreach(r, a, v) {
+		if (is_family(a, family))
+			return a;
+	}
+	return NULL;
+}
+
+static int reserve_one(struct netd *d, struct net_network *n, int family, const char *wish, net_global_done done,
 		       void *arg, struct nd_error *err)
+{
+	struct reserve_job *j = calloc(1, sizeof(*j));
+	if (!j)
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	snprintf(j->netid, sizeof(j->netid), "%s", n->rec.id);
+	j->family = family;
+	j->wished = wish && *wish;
+	if (j->wished)
+		snprintf(j->addr, sizeof(j->addr), "%s", wish);
+	j->done = done;
+	j->arg = arg;
+	int rc = reserve_try(d, j, err);
+	if (rc < 0)
+		reserve_free(j);
+	return rc;
+}
+
+/* One reservation per family the network has: IPv4 first, then IPv6. */
+struct pair_job {
+	char netid[ND_ID_LEN + 1];
+	char wish6[64];
+	net_global_done done;
+	void *arg;
+};
+
+static void pair_v6_done(struct netd *d, void *arg, int rc, const struct nd_error *err)
+{
+	struct pair_job *p = arg;
+	p->done(d, p->arg, rc, err);
+	free(p);
+}
+
+static void pair_v4_done(struct netd *d, void *arg, int rc, const struct nd_error *err)
+{
+	struct pair_job *p = arg;
+	struct nd_error e = { 0 };
+	struct net_network *n = rc < 0 ? NULL : net_network_find(d, p->netid, &e);
+	if (rc < 0 || !n) {
+		p->done(d, p->arg, rc < 0 ? rc : e.code, rc < 0 ? err : &e);
+		free(p);
+		return;
+	}
+	if (!has_family(n, AF_INET6) || reserved_addr(d, n, AF_INET6, p->wish6)) {
+		pair_v6_done(d, p, 0, NULL);
+		return;
+	}
+	if ((rc = reserve_one(d, n, AF_INET6, p->wish6, pair_v6_done, p, &e)) < 0)
+		pair_v6_done(d, p, rc, &e);   /* the IPv4 reservation stays for the next connect */
+}
+
+int net_global_reserve(struct netd *d, struct net_network *n, const char *wish4, const char *wish6,
+		       net_global_done done, void *arg, struct nd_error *err)
 {
 	int rc;
 	if ((rc = netd_cluster_check(d, err)) < 0)
@@ -149,49 +236,66 @@ int net_global_reserve(struct netd *d, struct net_network *n, const char *wish, 
 	if (!net__g(d) || !net__g(d)->synced)
 		return nd_error_set(err, -EAGAIN, "network %s: this host is not in step with the cluster store yet; "
 				    "try again", n->rec.name);
-	struct reserve_job *j = calloc(1, sizeof(*j));
-	if (!j)
+	if (wish6 && *wish6 && !has_family(n, AF_INET6))
+		return nd_error_set(err, -EINVAL, "network %s has no IPv6 subnet", n->rec.name);
+	if (wish4 && *wish4 && !has_family(n, AF_INET))
+		return nd_error_set(err, -EINVAL, "network %s has no IPv4 subnet", n->rec.name);
+	struct pair_job *p = calloc(1, sizeof(*p));
+	if (!p)
 		return nd_error_set(err, -ENOMEM, "out of memory");
-	snprintf(j->netid, sizeof(j->netid), "%s", n->rec.id);
-	j->wished = wish && *wish;
-	if (j->wished)
-		snprintf(j->addr, sizeof(j->addr), "%s", wish);
-	j->done = done;
-	j->arg = arg;
-	if ((rc = reserve_try(d, j, err)) < 0)
-		reserve_free(j);
+	snprintf(p->netid, sizeof(p->netid), "%s", n->rec.id);
+	snprintf(p->wish6, sizeof(p->wish6), "%s", wish6 ? wish6 : "");
+	p->done = done;
+	p->arg = arg;
+	if (!has_family(n, AF_INET) || reserved_addr(d, n, AF_INET, wish4)) {
+		/* the IPv6 one alone (a job: done never runs before we return) */
+		if (!has_family(n, AF_INET6) || reserved_addr(d, n, AF_INET6, wish6)) {
+			free(p);
+			return nd_error_set(err, -EALREADY, "network %s: addresses reserved already", n->rec.name);
+		}
+		rc = reserve_one(d, n, AF_INET6, wish6, pair_v6_done, p, err);
+	} else {
+		rc = reserve_one(d, n, AF_INET, wish4, pair_v4_done, p, err);
+	}
+	if (rc < 0)
+		free(p);
 	return rc;
 }
 
-bool net_global_reserved(struct netd *d, const struct net_network *n, const char *wish)
+bool net_global_reserved(struct netd *d, const struct net_network *n, const char *wish4, const char *wish6)
 {
-	struct net_global *g = net__g(d);
-	json_t *r = g ? json_object_get(g->reserved, n->rec.id) : NULL;
-	if (wish && *wish)
-		return json_object_get(r, wish) != NULL;
-	return json_object_size(r) > 0;
+	return (!has_family(n, AF_INET) || reserved_addr(d, n, AF_INET, wish4)) &&
+	       (!has_family(n, AF_INET6) || reserved_addr(d, n, AF_INET6, wish6));
 }
 
-int net__global_take(struct netd *d, struct net_network *n, const char *wish, char out[64], struct nd_error *err)
+int net__global_take(struct netd *d, struct net_network *n, const char *wish4, const char *wish6, char out4[64],
+		     char out6[64], struct nd_error *err)
 {
 	struct net_global *g = net__g(d);
 	json_t *r = g ? json_object_get(g->reserved, n->rec.id) : NULL;
-	const char *addr = NULL;
-	if (wish && *wish) {
-		if (json_object_get(r, wish))
-			addr = wish;
-	} else {
-		void *it = json_object_iter(r);
-		addr = it ? json_object_iter_key(it) : NULL;
+	const char *wishes[2] = { wish4, wish6 };
+	char *outs[2] = { out4, out6 };
+	const int fams[2] = { AF_INET, AF_INET6 };
+	out4[0] = out6[0] = '\0';
+	for (int f = 0; f < 2; f++) {
+		if (!has_family(n, fams[f]))
+			continue;
+		const char *a = reserved_addr(d, n, fams[f], wishes[f]);
+		if (!a || !is_family(a, fams[f])) {
+			if (f == 1 && out4[0]) {   /* give the IPv4 one back to the reservations */
+				json_object_set_new(r, out4, json_true());
+				net__g_pool_mark(n, out4, true);
+			}
+			return nd_error_set(err, -EAGAIN, "network %s is global: %s is not taken in the cluster store for "
+					    "this host (connect through the API, which takes it first)", n->rec.name,
+					    wishes[f] && *wishes[f] ? wishes[f] : fams[f] == AF_INET ? "an IPv4 address" :
+					    "an IPv6 address");
+		}
+		snprintf(outs[f], 64, "%s", a);
+		json_object_del(r, outs[f]);
+		/* connect allocates it again as its wish */
+		net__g_pool_mark(n, outs[f], false);
 	}
-	if (!addr)
-		return nd_error_set(err, -EAGAIN, "network %s is global: %s is not taken in the cluster store for this "
-				    "host (connect through the API, which takes it first)", n->rec.name,
-				    wish && *wish ? wish : "an address");
-	snprintf(out, 64, "%s", addr);
-	json_object_del(r, out);
-	/* connect allocates it again as its wish */
-	net__g_pool_mark(n, out, false);
 	return 0;
 }
 

@@ -144,6 +144,9 @@ int net_reconcile(struct netd *d, bool startup, struct nd_error *err)
 		struct nd_drv_network dn;
 		net_drv_network(n, &dn);
 		struct nd_error e = { 0 };
+		collect_names(n->rec.driver_data, recorded);
+		if (net__global_reconcile_dormant(d, n))
+			continue;
 		_cleanup_free_ char *before = nd_json_dump(dn.data);
 		if (n->drv->network_restore(&ns->drv_ctx, &dn, &e) < 0) {
 			log_error("reconcile: network=%s: %s", n->rec.name, e.msg);
@@ -270,6 +273,8 @@ static void on_reconcile(uv_timer_t *t)
 			log_error("reconcile: %s", e.msg);
 		for (struct net_network *n = ns->networks; n; n = n->next) {
 			struct nd_drv_network dn;
+			if (n->dormant)
+				continue;
 			net_drv_network(n, &dn);
 			nd_error_clear(&e);
 			if (n->drv->network_restore(&ns->drv_ctx, &dn, &e) < 0)

@@ -55,6 +55,8 @@ struct net_network {
 	int npools;
 	struct dns_listener *dns;        /* dns.c: its gateway name server, NULL when none */
 	char dns_addr[64];
+	bool dormant;                    /* global.c: a global network without an endpoint on
+	                                  * this host has nothing in this host's kernel */
 	struct net_network *next;
 };
 
@@ -445,19 +447,18 @@ int net_global_network_create(struct netd *d, struct net_network_create_req *c, 
 typedef void (*net_global_done)(struct netd *d, void *arg, int rc, const struct nd_error *err);
 int net_global_network_delete(struct netd *d, struct net_network *n, net_global_done done, void *arg,
 			      struct nd_error *err);
-/* Takes an address of the global network n in the store for this host
- * (wish, or the next free one): a reservation that the next connect to n
- * here uses (a container start reserves before it starts). addr is valid
- * during done only. */
-typedef void (*net_global_reserve_done)(struct netd *d, void *arg, int rc, const char *addr,
-					const struct nd_error *err);
-int net_global_reserve(struct netd *d, struct net_network *n, const char *wish, net_global_reserve_done done,
-		       void *arg, struct nd_error *err);
-/* Does this host hold a reservation on n (for wish, or any)? */
-bool net_global_reserved(struct netd *d, const struct net_network *n, const char *wish);
-/* endpoint.c, connecting to a global network: the reserved address to use
- * (wish, or any); -EAGAIN with a sentence when none is reserved. */
-int net__global_take(struct netd *d, struct net_network *n, const char *wish, char out[64], struct nd_error *err);
+/* Takes addresses of the global network n in the store for this host (an
+ * IPv4 and/or an IPv6 one, as n has subnets; the wishes or the next free):
+ * reservations that the next connect to n here uses (a container start
+ * reserves before it starts). -EALREADY when all are reserved already. */
+int net_global_reserve(struct netd *d, struct net_network *n, const char *wish4, const char *wish6,
+		       net_global_done done, void *arg, struct nd_error *err);
+/* Does this host hold reservations on n for each of its families? */
+bool net_global_reserved(struct netd *d, const struct net_network *n, const char *wish4, const char *wish6);
+/* endpoint.c, connecting to a global network: the reserved addresses to
+ * use ("" for a family n lacks); -EAGAIN with a sentence when none is. */
+int net__global_take(struct netd *d, struct net_network *n, const char *wish4, const char *wish6, char out4[64],
+		     char out6[64], struct nd_error *err);
 /* endpoint.c: the endpoint is connected (its record goes to the store), or
  * a taken address was not used after all (it leaves the store). */
 void net__global_endpoint_added(struct netd *d, const struct nd_endpoint_rec *ep);
@@ -465,7 +466,18 @@ void net__global_addr_unused(struct netd *d, const char *network_id, const char 
 /* net__endpoints_forget calls it for an endpoint of a global network: its
  * keys leave the store (retried after an outage). */
 void net__global_endpoint_gone(struct netd *d, const struct nd_endpoint_rec *ep);
+/* A global network's data plane exists only on hosts with endpoints on it:
+ * wake makes it (bridge, VXLAN device, peers) before the first endpoint
+ * here; sleep removes it when the last one left. */
+int net__global_wake(struct netd *d, struct net_network *n, struct nd_error *err);
+void net__global_sleep_if_idle(struct netd *d, struct net_network *n);
+/* net_reconcile at start: true when n is global and this host has no
+ * endpoint on it (then it is made dormant, leftovers removed). */
+bool net__global_reconcile_dormant(struct netd *d, struct net_network *n);
 /* The endpoints of a global network on other hosts (for DNS): fn per
  * endpoint with its owner name, bare IPv4 (or "") and IPv6 (or ""). */
 typedef void (*net_global_peer_fn)(const char *name, const char *ipv4, const char *ipv6, const char *host, void *arg);
 void net_global_remote_foreach(struct netd *d, const char *network_id, net_global_peer_fn fn, void *arg);
+/* Docker's "Peers" of an overlay network: [{"Name": host, "IP": VTEP}] for
+ * every host with endpoints on it (this one included), from the mirror. */
+json_t *net_global_peers(struct netd *d, const char *network_id);

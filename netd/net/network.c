@@ -413,7 +413,10 @@ int net__network_commit(struct netd *d, struct nd_network_rec *rec, struct net_n
 	}
 	struct nd_drv_network dn;
 	net_drv_network(n, &dn);
-	if ((rc = drv->network_create(&ns->drv_ctx, &dn, err)) < 0) {
+	/* a global network reaches this host's kernel with its first endpoint
+	 * here (net__global_wake) */
+	n->dormant = net_network_global(n);
+	if (!n->dormant && (rc = drv->network_create(&ns->drv_ctx, &dn, err)) < 0) {
 		struct nd_error e2 = { 0 };
 		drv->network_delete(&ns->drv_ctx, &dn, &e2);
 		store_obj_del(d->store, "network", n->rec.id, &e2);

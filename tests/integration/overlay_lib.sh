@@ -1,5 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
-# A multi-host lab for overlay tests, inside the test's own namespaces:
+# A plain multi-host setup for tests that need every host's files in the
+# test's own mount namespace (sandbox netns paths, sockets under $T/hN);
+# the overlay tests themselves use the lab (overlay_lab_lib.sh). Inside the
+# test's own namespaces:
 # an underlay bridge ul0 (192.168.77.1/24) with etcd on it, and N "hosts"
 # h1..hN (network namespaces, eth0 = 192.168.77.1<i>/24 on ul0), each with a
 # netd of its own started with --cluster-store/--cluster-advertise.

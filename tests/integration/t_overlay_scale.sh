@@ -5,7 +5,7 @@
 # address is given twice (by the hosts' own records and by the store's), and
 # every endpoint answers a ping from every host.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/overlay_lib.sh"
+. "$(dirname "$0")/overlay_lab_lib.sh"
 N=${OV_SCALE:-300}
 ov_lab 3
 ovctl 1 network create -d vxlan --subnet 10.210.0.0/23 ov >/dev/null || { ov_log 1; fail "create"; }

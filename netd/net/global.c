@@ -229,16 +229,20 @@ static void ep_event(struct netd *d, const char *netid, const char *epid, const 
 			return;
 		json_object_set_new(m, epid, v);
 		const char *host = nd_json_str(v, "host");
-		if (host && strcmp(host, net__g_me(d)) != 0)
+		if (host && strcmp(host, net__g_me(d)) != 0) {
 			peer_event(d, netid, v, true);
+			net__dns_remote_put(d, netid, epid, v);
+		}
 		return;
 	}
 	json_t *was = json_incref(json_object_get(m, epid));
 	json_object_del(m, epid);
 	if (was) {
 		const char *host = nd_json_str(was, "host");
-		if (host && strcmp(host, net__g_me(d)) != 0)
+		if (host && strcmp(host, net__g_me(d)) != 0) {
 			peer_event(d, netid, was, false);
+			net_dns_names_drop(d, netid, epid);
+		}
 		json_decref(was);
 	}
 }
@@ -319,7 +323,18 @@ static void on_resync(struct netd *d, const struct nd_etcd_kv *kvs, size_t n, in
 		}
 	}
 	json_decref(old);
-	/* 3. endpoints: the mirror is replaced; each network's peers follow it */
+	/* 3. endpoints: the mirror is replaced; each network's peers and the
+	 * names of other hosts' endpoints follow it (within this one turn of
+	 * the loop: no query sees a name missing) */
+	const char *onet, *oep;
+	json_t *oeps, *orec;
+	json_object_foreach(g->eps, onet, oeps) {
+		json_object_foreach(oeps, oep, orec) {
+			const char *host = nd_json_str(orec, "host");
+			if (host && strcmp(host, net__g_me(d)) != 0)
+				net_dns_names_drop(d, onet, oep);
+		}
+	}
 	json_decref(g->eps);
 	g->eps = json_object();
 	for (size_t i = 0; i < n; i++) {
@@ -327,8 +342,12 @@ static void on_resync(struct netd *d, const struct nd_etcd_kv *kvs, size_t n, in
 		if (!split2(kvs[i].key, K_EPS, a, b))
 			continue;
 		json_t *v = json_loads(kvs[i].value ? kvs[i].value : "", 0, NULL);
-		if (v)
-			json_object_set_new(net__g_sub(g->eps, a), b, v);
+		if (!v)
+			continue;
+		json_object_set_new(net__g_sub(g->eps, a), b, v);
+		const char *host = nd_json_str(v, "host");
+		if (host && strcmp(host, net__g_me(d)) != 0)
+			net__dns_remote_put(d, a, b, v);
 	}
 	for (struct net_network *nw = ns->networks; nw; nw = nw->next)
 		if (net_network_global(nw))
@@ -547,9 +566,10 @@ char *net__g_ipam_value(struct netd *d)
 
 char *net__g_ep_value(struct netd *d, const struct nd_endpoint_rec *ep)
 {
-	_cleanup_json_ json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ipv4", ep->ipv4, "ipv6", ep->ipv6,
+	_cleanup_json_ json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "ipv4", ep->ipv4, "ipv6", ep->ipv6,
 					     "mac", ep->mac, "vtep", netd_cluster_advertise(d), "host", net__g_me(d),
-					     "name", ep->owner_name, "sandbox", ep->sandbox_id);
+					     "name", ep->owner_name, "sandbox", ep->sandbox_id,
+					     "names", net__dns_endpoint_names(d, ep));
 	return json_dumps(v, JSON_COMPACT);
 }
 
@@ -856,7 +876,7 @@ void net__global_sleep_if_idle(struct netd *d, struct net_network *n)
 {
 	if (n->dormant || !net_network_global(n) || has_local_endpoints(d, n))
 		return;
-	net_dns_stop(n);
+	net_dns_stop(d, n);
 	struct nd_drv_network dn;
 	net_drv_network(n, &dn);
 	struct nd_error e = { 0 };

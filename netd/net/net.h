@@ -159,6 +159,12 @@ struct net_dns_names {
 };
 int net_dns_names_put(struct netd *d, const char *network_id, const struct net_dns_names *e, struct nd_error *err);
 void net_dns_names_drop(struct netd *d, const char *network_id, const char *owner);
+/* The names a local endpoint answers to, as a new JSON list (what its
+ * record in the cluster store carries for the other hosts). */
+json_t *net__dns_endpoint_names(struct netd *d, const struct nd_endpoint_rec *ep);
+/* An endpoint of another host (its cluster-store record: "names" or "name",
+ * "ipv4", "ipv6") answers on network_id; net_dns_names_drop(epid) removes it. */
+void net__dns_remote_put(struct netd *d, const char *network_id, const char *epid, const json_t *rec);
 /* The names of owner on network_id, a new JSON list (empty when none). */
 json_t *net_dns_names_json(struct netd *d, const char *network_id, const char *owner);
 /* The sandbox has a resolver on 127.0.0.11 (its resolv.conf names it). */

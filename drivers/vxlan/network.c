@@ -264,6 +264,9 @@ json_t *vxlan__network_status(struct nd_drv_ctx *ctx, const struct nd_drv_networ
 		json_object_set_new(st, "MTU", json_integer(rtnl_link_get_mtu(l)));
 		json_object_set_new(st, "Up", json_boolean(rtnl_link_get_flags(l) & IFF_UP));
 		rtnl_link_put(l);
+		/* the interfaces of this network in netd's namespace (driver.h's "Links") */
+		json_object_set_new(st, "Links", json_pack("[o,o]", nd_nl_link_status(&nl, vx, "vxlan", true),
+							   nd_nl_link_status(&nl, br, "bridge", true)));
 	} else {
 		json_object_set_new(st, "Up", json_false());
 	}

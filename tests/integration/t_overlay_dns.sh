@@ -37,6 +37,12 @@ out=$(lookup hidden || true)
 grep -q "can't find hidden" <<<"$out" || fail "hidden answered on h1: $out"
 ! grep -q "Address.*$hidip" <<<"$out" || fail "h2's hidden ($hidip) answered on h1: $out"
 
+# the topology of h1 names the overlay's kernel objects: its VXLAN device (with the VNI) and bridge
+topo=$(ovctl 1 topology --format json) || fail "topology on h1"
+vni=$(ovctl 1 network inspect ov | jq -r '.[0].DriverState.VNI')
+vx=$(jq -r --argjson v "$vni" '.Networks[] | select(.Name=="ov") | .Links[] | select(.Kind=="vxlan" and .VNI==$v) | .Name' <<<"$topo")
+[ -n "$vx" ] && in_ns h1 ip -d link show "$vx" | grep -q "vxlan id $vni" || fail "topology's vxlan device ($vx, VNI $vni) not in h1's kernel"
+
 log "the remote container goes: its name goes on h1"
 ovctl 2 rm -f far >/dev/null || fail "rm far"
 poll 5 bash -c "$(declare -f lookup ovctl); NETCTL_BIN='$NETCTL_BIN' LAB_DIR='$LAB_DIR'; ! lookup far | grep -q '$farip'" ||

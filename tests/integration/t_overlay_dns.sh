@@ -40,7 +40,7 @@ grep -q "can't find hidden" <<<"$out" || fail "hidden answered on h1: $out"
 # the topology of h1 names the overlay's kernel objects: its VXLAN device (with the VNI) and bridge
 topo=$(ovctl 1 topology --format json) || fail "topology on h1"
 vni=$(ovctl 1 network inspect ov | jq -r '.[0].DriverState.VNI')
-vx=$(jq -r --argjson v "$vni" '.Networks[] | select(.Name=="ov") | .Links[] | select(.Kind=="vxlan" and .VNI==$v) | .Name' <<<"$topo")
+vx=$(jq -r --argjson v "$vni" '.Hosts[0].Networks[] | select(.Name=="ov") | .Links[] | select(.Kind=="vxlan" and .VNI==$v) | .Name' <<<"$topo")
 [ -n "$vx" ] && in_ns h1 ip -d link show "$vx" | grep -q "vxlan id $vni" || fail "topology's vxlan device ($vx, VNI $vni) not in h1's kernel"
 
 log "the remote container goes: its name goes on h1"

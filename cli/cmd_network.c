@@ -47,7 +47,8 @@ static const char create_help[] =
 	"Usage: netctl network create [OPTIONS] NAME\n\n"
 	"Create a network.\n\n"
 	"Options:\n"
-	"  -d, --driver NAME       driver: bridge (default) or macvlan\n"
+	"  -d, --driver NAME       driver: bridge (default), macvlan, or vxlan (alias overlay: across hosts,\n"
+	"                          needs netd's --cluster-store)\n"
 	"      --subnet CIDR       subnet (repeat for IPv4 + IPv6); default: next free from the pools\n"
 	"      --gateway IP        gateway of the subnet that contains it (default: first address)\n"
 	"      --ip-range CIDR     allocate dynamic addresses from this sub-range\n"
@@ -58,7 +59,8 @@ static const char create_help[] =
 	"  -o, --opt KEY=VALUE     driver option, e.g. com.docker.network.bridge.enable_icc=false,\n"
 	"                          com.docker.network.bridge.name=br0, com.docker.network.driver.mtu=1400;\n"
 	"                          macvlan: parent=IF or parent=IF.VLAN, macvlan_mode=bridge|private|vepa|passthru,\n"
-	"                          netd.macvlan.host_access=true (the host reaches the containers)\n"
+	"                          netd.macvlan.host_access=true (the host reaches the containers);\n"
+	"                          vxlan: mtu=N (default: the underlay's - 50), vni=N (default: a free one)\n"
 	"      --label KEY=VALUE   label (repeatable)\n";
 
 static int cmd_net_create(struct cli *cli, int argc, char **argv)

@@ -5,6 +5,7 @@
 static const struct cli_cmd top_cmds[] = {
 	{ "network", "Manage networks", NULL, cli_network_cmds },
 	{ "sandbox", "Manage sandboxes (network namespaces)", NULL, cli_sandbox_cmds },
+	{ "explain", "Explain why a packet from SRC reaches DST (or not)", cmd_explain, NULL },
 	{ "image", "Manage images", NULL, cli_image_cmds },
 	{ "volume", "Manage volumes", NULL, cli_volume_cmds },
 	{ "images", "List images (image ls)", cmd_images, NULL },

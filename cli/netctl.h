@@ -82,6 +82,8 @@ extern const struct cli_cmd cli_volume_cmds[];
 int cli_mount_option(json_t *body, const char *opt, const char *arg, struct nd_error *err);
 extern const struct cli_cmd cli_tls_cmds[];
 int cmd_version(struct cli *cli, int argc, char **argv);
+/* cmd_explain.c */
+int cmd_explain(struct cli *cli, int argc, char **argv);
 int cmd_info(struct cli *cli, int argc, char **argv);
 /* cmd_topology.c, cli/ui/ui.c: the picture of the networks, and its live web view */
 int cmd_topology(struct cli *cli, int argc, char **argv);

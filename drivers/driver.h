@@ -101,11 +101,84 @@ struct nd_drv_ctx {
 	 * non-zero return and returns it. NULL (tests, tools): none known. */
 	int (*networks_foreach)(struct nd_drv_ctx *ctx, const char *skip_id, nd_drv_network_fn fn, void *arg);
 	void *owner;             /* netd's, for networks_foreach */
+	/* Global scope: this host's underlay address (cluster-advertise), the
+	 * local VTEP of overlay networks; "" or NULL when netd runs without a
+	 * cluster store. */
+	const char *advertise;
 };
+
+/* A remote endpoint of a global-scope network (on another host), as the
+ * cluster store records it: what the data plane needs to reach it. */
+struct nd_drv_peer {
+	char mac[18];            /* "02:42:0a:c8:00:02" */
+	char ipv4[64];           /* bare address or "" */
+	char ipv6[64];           /* bare address or "" */
+	char vtep[64];           /* underlay address of its host */
+};
+
+
+/* ---- explain (netctl explain): a driver describes its own part of a path ----
+ * netd walks a packet from the kernel's live state (routes, nftables) and
+ * asks the network's driver what happens at layer 2 inside its network: the
+ * link pair or child, the port, the forwarding entry, the mode. Each hop
+ * names the object and the command a student can run to see it. */
+#define ND_DRV_HOPS_MAX 8
+
+struct nd_drv_hop {
+	char kind[24];           /* "veth", "bridge-port", "fdb", "macvlan", "vxlan-fdb", ... */
+	char object[160];        /* what the command shows: "vethab12 master br-3f2a" */
+	char detail[384];        /* one sentence for a student */
+	char command[320];       /* e.g. "bridge fdb show br br-3f2a | grep 02:42:ac:12:00:03" */
+};
+
+enum nd_drv_path_dir {
+	ND_DRV_PATH_OUT = 0,     /* a frame from src's sandbox interface into the network */
+	ND_DRV_PATH_IN,          /* a frame the host routes into the network, to dst */
+};
+
+enum nd_drv_path_end {
+	ND_DRV_END_UNKNOWN = 0,  /* the driver cannot tell */
+	ND_DRV_END_HOST,         /* reaches the host's side of the network (host_ifname) */
+	ND_DRV_END_PEER,         /* reaches dst's interface in its sandbox */
+	ND_DRV_END_DROP,         /* dropped at layer 2 (reason says why) */
+	ND_DRV_END_OUT,          /* leaves the host: through a physical parent (host_ifname), or
+	                          * a bridge port no endpoint owns (out_port) */
+};
+
+struct nd_drv_path {
+	/* in */
+	enum nd_drv_path_dir dir;
+	const struct nd_drv_endpoint *src;   /* OUT: the sending endpoint; IN: the endpoint of this network
+	                                      * the packet entered the host from (hairpin), or NULL */
+	const struct nd_drv_sandbox *src_sb;
+	const struct nd_drv_endpoint *dst;   /* the endpoint to reach, NULL when not one of ours */
+	const struct nd_drv_sandbox *dst_sb;
+	char dst_mac[18];        /* the frame's destination MAC ("" unknown: the driver may
+	                          * use dst's, or find it) */
+	char next_hop[64];       /* the address the frame is for (the gateway, or the
+	                          * destination on the link), "" unknown; with dst NULL
+	                          * (IN: an address no local endpoint has) the driver
+	                          * says where the frame goes, if anywhere */
+	/* out */
+	struct nd_drv_hop hops[ND_DRV_HOPS_MAX + 1]; /* the last: scratch for hops past the max */
+	size_t nhops;
+	enum nd_drv_path_end end;
+	char reason[256];        /* for END_DROP / END_UNKNOWN */
+	char host_ifname[IFNAMSIZ]; /* the network's interface in netd's namespace (the bridge,
+	                          * the parent): where routed traffic enters/leaves */
+	char out_port[IFNAMSIZ]; /* END_OUT from a bridge: the port the frame leaves through
+	                          * (no endpoint's: a VXLAN device, a physical port) */
+	bool l3_filtered;        /* frames between two endpoints pass netfilter's forward hook
+	                          * as host_ifname -> host_ifname (bridge + br_netfilter) */
+};
+/* Adds a hop (ignored past ND_DRV_HOPS_MAX); returns it for further fields. */
+struct nd_drv_hop *nd_drv_path_hop(struct nd_drv_path *p, const char *kind, const char *command_fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 struct nd_driver_ops {
 	const char *name;        /* "bridge", "macvlan", "vxlan" */
 	const char *scope;       /* "local" or "global" */
+	const char *alias;       /* another name it answers to (Docker's), or NULL */
 
 	/* Reject unknown or malformed options before anything changes. */
 	int (*options_validate)(const json_t *options, struct nd_error *err);
@@ -162,12 +235,34 @@ struct nd_driver_ops {
 	 * it), Up, Mac, Mtu, Addresses (global scope), VNI for a vxlan device}, or {Name, Role, Owned,
 	 * Missing: true} when the kernel has no such link. */
 	json_t *(*network_status)(struct nd_drv_ctx *ctx, const struct nd_drv_network *net);
+	/* May be NULL (netd then says it cannot tell). netctl explain: what a
+	 * frame does in this network (struct nd_drv_path), read live from the
+	 * kernel; runs off the loop thread, in netd's namespace (enter a
+	 * sandbox's from a short-lived thread). The bridge driver reports the
+	 * veth pair, its port and the FDB entry; macvlan its mode; the vxlan
+	 * driver the bridge's part, then its device's FDB entry and the remote
+	 * VTEP. */
+	int (*explain_path)(struct nd_drv_ctx *ctx, const struct nd_drv_network *net, struct nd_drv_path *p,
+			    struct nd_error *err);
+
+	/* Global-scope drivers (may be NULL otherwise): a remote endpoint
+	 * appeared or went (libnetwork's peer add/delete events). Idempotent.
+	 * peers_sync makes the network's remote entries exactly peers[0..n):
+	 * missing ones added, ones no peer names removed (restart, resync). */
+	int (*peer_add)(struct nd_drv_ctx *ctx, struct nd_drv_network *net, const struct nd_drv_peer *peer,
+			struct nd_error *err);
+	int (*peer_remove)(struct nd_drv_ctx *ctx, struct nd_drv_network *net, const struct nd_drv_peer *peer,
+			   struct nd_error *err);
+	int (*peers_sync)(struct nd_drv_ctx *ctx, struct nd_drv_network *net, const struct nd_drv_peer *peers,
+			  size_t n, struct nd_error *err);
 };
 
-/* The registry: a const table, looked up by name. */
+/* The registry: a const table, looked up by name or alias ("overlay" is
+ * the vxlan driver, as Docker names its overlay driver). */
 const struct nd_driver_ops *nd_driver_find(const char *name);
 /* NULL-terminated list of all drivers. */
 const struct nd_driver_ops *const *nd_driver_all(void);
 
 extern const struct nd_driver_ops nd_bridge_driver;
 extern const struct nd_driver_ops nd_macvlan_driver;
+extern const struct nd_driver_ops nd_vxlan_driver;

@@ -14,6 +14,8 @@
 #include <netlink/route/route.h>
 #include <netlink/route/nexthop.h>
 #include <netlink/route/link/vxlan.h>
+#include <netlink/route/neighbour.h>
+#include <linux/neighbour.h>
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -551,4 +553,39 @@ json_t *nd_nl_link_status(struct nd_nl *nl, const char *name, const char *role, 
 	json_object_set_new(o, "Addresses", addrs ? addrs : json_array());
 	rtnl_link_put(l);
 	return o;
+}
+
+struct nd_nl__fdb {
+	nd_nl_fdb_fn fn;
+	void *arg;
+};
+
+static int nd_nl__fdb_cb(struct nl_msg *msg, void *arg)
+{
+	struct nd_nl__fdb *f = arg;
+	struct rtnl_neigh *n = NULL;
+	if (nlmsg_hdr(msg)->nlmsg_type == RTM_NEWNEIGH && rtnl_neigh_parse(nlmsg_hdr(msg), &n) == 0 && n) {
+		f->fn(n, f->arg);
+		rtnl_neigh_put(n);
+	}
+	return NL_OK;
+}
+
+int nd_nl_fdb_foreach(nd_nl_fdb_fn fn, void *arg, struct nd_error *err)
+{
+	struct nd_nl nl;
+	int r = nd_nl_open(&nl, err);
+	if (r < 0)
+		return r;
+	struct nd_nl__fdb f = { .fn = fn, .arg = arg };
+	struct ndmsg ndm = { .ndm_family = AF_BRIDGE };
+	nl_socket_disable_auto_ack(nl.sk);
+	nl_socket_modify_cb(nl.sk, NL_CB_VALID, NL_CB_CUSTOM, nd_nl__fdb_cb, &f);
+	r = ND_NL(&nl, nl_send_simple(nl.sk, RTM_GETNEIGH, NLM_F_DUMP, &ndm, sizeof(ndm)));
+	if (r >= 0)
+		r = ND_NL(&nl, nl_recvmsgs_default(nl.sk));
+	if (r < 0)
+		r = nd_nl_fail(&nl, r, err, "bridge FDB dump");
+	nd_nl_close(&nl);
+	return r < 0 ? r : 0;
 }

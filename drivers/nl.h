@@ -80,6 +80,12 @@ int nd_nl_brport_set_u8(struct nd_nl *nl, int ifindex, int attr, uint8_t value, 
  * Ifindex, Role, Owned, Up, Mac, Mtu, Addresses} (+ VNI for a vxlan device). A link
  * that is absent is {Name, Role, Owned, Missing: true}. NULL: out of memory. */
 json_t *nd_nl_link_status(struct nd_nl *nl, const char *name, const char *role, bool owned);
+/* Every bridge FDB entry of this namespace (an RTM_GETNEIGH dump of family
+ * AF_BRIDGE, what `bridge fdb show` reads), on a socket of its own; fn is
+ * called for each (the neighbour is the dump's: do not keep it). */
+struct rtnl_neigh;
+typedef void (*nd_nl_fdb_fn)(struct rtnl_neigh *n, void *arg);
+int nd_nl_fdb_foreach(nd_nl_fdb_fn fn, void *arg, struct nd_error *err);
 
 /* Runs fn in the network namespace netns_fd from a short-lived thread that
  * setns()es, opens its own socket, runs fn and exits; the caller's thread

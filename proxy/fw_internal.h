@@ -114,6 +114,8 @@ void fw__add_meta(struct nftnl_rule *r, uint32_t key, uint32_t dreg);
 void fw__add_lookup(struct nftnl_rule *r, enum fw__set set, bool inv);
 void fw__add_ct_mask(struct nftnl_rule *r, uint32_t key, uint32_t mask);
 void fw__add_pair(struct nftnl_rule *r);
+/* a counter expression (before the verdict of every rule of ours) */
+void fw__add_counter(struct nftnl_rule *r);
 /* Appends NEWSETELEM/DELSETELEM messages for keys (each IFNAMSIZ * nfields
  * bytes, zero padded), in chunks. */
 void fw__elems(struct fw__batch *b, const char *table, enum fw__set set, enum fw__elem_op op,
@@ -163,3 +165,56 @@ void fw__port_rules_build(struct fw__batch *b, const char *table);
  * is no error (an element with the same key and other data fails: EBUSY). */
 void fw__port_elems(struct fw__batch *b, const char *table, enum fw__elem_op op, const struct fw__port *ports,
 		    size_t n);
+
+/* ---- explain (fw_explain.c reads the rulesets, fw_eval.c evaluates) -------- */
+#define FW_X_KEY_MAX 64
+
+struct fw__xelem {
+	uint8_t key[FW_X_KEY_MAX], key_end[FW_X_KEY_MAX], data[FW_X_KEY_MAX];
+	uint32_t klen, kelen, dlen, flags;
+	bool has_verdict;
+	int32_t verdict;
+	char chain[NFT_CHAIN_MAXNAMELEN];
+};
+
+struct fw__xset {
+	uint32_t family;
+	char table[NFT_TABLE_MAXNAMELEN], name[NFT_SET_MAXNAMELEN];
+	uint32_t flags, klen, dtype, dlen;
+	bool loaded;
+	struct fw__xelem *e;
+	size_t n, cap;
+};
+
+struct fw__xchain {
+	uint32_t family;
+	char table[NFT_TABLE_MAXNAMELEN], name[NFT_CHAIN_MAXNAMELEN], type[16];
+	bool base;
+	uint32_t hook;
+	int32_t prio;
+	int policy;
+	struct nftnl_rule **rules;
+	size_t n, cap;
+};
+
+struct fw__xrs {
+	struct nd_fw *fw;
+	struct fw__xchain *c;
+	size_t nc, capc;
+	struct fw__xset *s;
+	size_t ns, caps;
+};
+
+const char *fw__family_name(uint32_t f);
+struct fw__xchain *fw__xrs_chain(struct fw__xrs *x, uint32_t family, const char *table, const char *name);
+/* A set with its elements (read from the kernel at the first call), NULL when none. */
+struct fw__xset *fw__xrs_set(struct fw__xrs *x, uint32_t family, const char *table, const char *name);
+/* Evaluates chain c of x for pkt: ND_FW_ACCEPT, _DROP, _UNKNOWN, or 2 when
+ * the chain ends without a verdict (its policy, for a base chain); fills
+ * out's decided rule, hits and NAT. */
+int fw__xchain_eval(struct fw__xrs *x, struct fw__xchain *c, const struct nd_fw_pkt *pkt, struct nd_fw_chain_eval *out);
+
+/* nd_fw_explain_hook() on the ruleset the messages of batch b would make
+ * (chains, rules, sets and elements), without a kernel: for unit tests. */
+int fw__explain_hook_batch(const struct fw__batch *b, const char *our_table, enum nd_fw_hook hook,
+			   const struct nd_fw_pkt *pkt, struct nd_fw_hook_eval *out, struct nd_error *err);

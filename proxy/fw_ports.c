@@ -222,6 +222,7 @@ static void put_dnat_rule(struct fw__batch *b, const char *table, enum fw__map m
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, MAP_ID(m));
 	nftnl_rule_add_expr(r, e);
 
+	fw__add_counter(r);
 	e = nftnl_expr_alloc("nat");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, nfproto);
@@ -252,6 +253,7 @@ void fw__port_rules_build(struct fw__batch *b, const char *table)
 	fw__add_ct_mask(r, NFT_CT_STATUS, IPS_DST_NAT);
 	fw__add_pair(r);
 	fw__add_lookup(r, FW_SET_SELF, false);
+	fw__add_counter(r);
 	nftnl_rule_add_expr(r, nftnl_expr_alloc("masq"));
 	fw__put_rule(b, r, "hairpin");
 
@@ -273,7 +275,8 @@ void fw__port_rules_build(struct fw__batch *b, const char *table)
 		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, hairpin_sets[v6].name);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, HAIRPIN_ID(v6));
 		nftnl_rule_add_expr(r, e);
-		nftnl_rule_add_expr(r, nftnl_expr_alloc("masq"));
+		fw__add_counter(r);
+	nftnl_rule_add_expr(r, nftnl_expr_alloc("masq"));
 		fw__put_rule(b, r, v6 ? "hairpin self6" : "hairpin self4");
 	}
 }

@@ -84,8 +84,16 @@ void fw__add_ct_mask(struct nftnl_rule *r, uint32_t key, uint32_t mask)
 	nftnl_rule_add_expr(r, e);
 }
 
+/* Every rule of ours counts what it decides on (netctl explain shows the
+ * counters; `nft list chain inet netd forward` too): just before the verdict. */
+void fw__add_counter(struct nftnl_rule *r)
+{
+	nftnl_rule_add_expr(r, nftnl_expr_alloc("counter"));
+}
+
 static void add_verdict(struct nftnl_rule *r, int verdict)
 {
+	fw__add_counter(r);
 	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
@@ -224,6 +232,7 @@ static void put_rules(struct fw__batch *b, const char *table)
 	fw__add_lookup(r, FW_SET_MASQ, false);
 	fw__add_meta(r, NFT_META_OIFNAME, NFT_REG_1);
 	fw__add_lookup(r, FW_SET_BRIDGES, true);
+	fw__add_counter(r);
 	nftnl_rule_add_expr(r, nftnl_expr_alloc("masq"));
 	fw__put_rule(b, r, "masquerade");
 

@@ -164,6 +164,14 @@ static void shadow_update(struct nd_ports *p, struct ports__entry *e)
 /* ---- open / free ------------------------------------------------------------------ */
 
 const char *nd_ports_mode(const struct nd_ports *p) { return p->ops->name; }
+const char *nd_ports_pin_dir(const struct nd_ports *p)
+{
+	return p && p->ops == &ports__ebpf_ops && p->pin_dir[0] ? p->pin_dir : NULL;
+}
+const char *nd_ports_cgroup(const struct nd_ports *p)
+{
+	return p && p->ops == &ports__ebpf_ops && p->cgroup_path[0] ? p->cgroup_path : NULL;
+}
 size_t nd_ports_count(const struct nd_ports *p) { return p->count; }
 
 static void fw_extra(struct fw__batch *b, const char *table, void *data);

@@ -14,6 +14,12 @@ static int nobpf_open(struct nd_ports *p, const struct nd_ports_config *cfg, str
 	return nd_error_set(err, -ENOTSUP, "ports: built without eBPF");
 }
 const struct ports__backend_ops ports__ebpf_ops = { .name = "ebpf", .open = nobpf_open };
+int nd_ports_ebpf_lookup(const char *pin_dir, int family, int proto, const uint8_t addr[16], uint16_t port,
+			 struct nd_ports_ebpf_hit *hit, struct nd_error *err)
+{
+	memset(hit, 0, sizeof(*hit));
+	return nd_error_set(err, -ENOTSUP, "ports: built without eBPF");
+}
 
 #else
 
@@ -440,5 +446,58 @@ const struct ports__backend_ops ports__ebpf_ops = {
 	.refresh_addrs = ebpf_refresh_addrs,
 	.purge = ebpf_purge,
 };
+
+
+/* ---- explain: the lookup the programs make, read from the pinned maps ---------- */
+
+static void key_hex(const void *k, size_t len, char *out, size_t size)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < len && o + 6 < size; i++)
+		o += (size_t)snprintf(out + o, size - o, "%s%02x", i ? " " : "", ((const uint8_t *)k)[i]);
+}
+
+int nd_ports_ebpf_lookup(const char *pin_dir, int family, int proto, const uint8_t addr[16], uint16_t port,
+			 struct nd_ports_ebpf_hit *hit, struct nd_error *err)
+{
+	memset(hit, 0, sizeof(*hit));
+	char path[512], lpath[512];
+	pin_path(path, sizeof(path), pin_dir, "nd_ports");
+	pin_path(lpath, sizeof(lpath), pin_dir, "nd_local");
+	_cleanup_close_ int fd = bpf_obj_get(path);
+	if (fd < 0)
+		return nd_error_set(err, -errno, "ports: open pinned map %s: %s", path, strerror(errno));
+	snprintf(hit->map_path, sizeof(hit->map_path), "%s", path);
+	size_t alen = family == AF_INET6 ? 16 : 4;
+	struct bk_port_key key = { .family = (uint8_t)family, .proto = (uint8_t)proto, .port = htons(port) };
+	memcpy(key.addr, addr, alen);
+	struct bk_port_val val;
+	bool found = bpf_map_lookup_elem(fd, &key, &val) == 0;
+	if (!found) {
+		/* "all addresses": for loopback and the host's own addresses (nd_local) */
+		struct bk_local_key lk = { .family = (uint32_t)family };
+		memcpy(lk.addr, addr, alen);
+		bool loopback = family == AF_INET ? addr[0] == 127
+						  : !memcmp(addr, (const uint8_t[16]){ [15] = 1 }, 16);
+		_cleanup_close_ int lfd = bpf_obj_get(lpath);
+		uint8_t dummy[64];
+		if (loopback || lfd >= 0) {
+			if (loopback || bpf_map_lookup_elem(lfd, &lk, dummy) == 0) {
+				memset(key.addr, 0, sizeof(key.addr));
+				found = bpf_map_lookup_elem(fd, &key, &val) == 0;
+				hit->any_addr = found;
+			}
+		}
+	}
+	key_hex(&key, sizeof(key), hit->key_hex, sizeof(hit->key_hex));
+	if (!found)
+		return 0;
+	hit->hit = true;
+	hit->family = family;
+	memcpy(hit->addr, val.addr, alen);
+	hit->port = ntohs(val.port);
+	return 0;
+}
 
 #endif /* ND_HAVE_BPF */

@@ -24,6 +24,8 @@
  *       iifname @bridges accept                 (forwarding permission)
  *       oifname @bridges drop                   (no direct routing in)
  *
+ * Every rule has a `counter` before its verdict (netctl explain shows it).
+ *
  * An `accept` here does not override a `drop` in another table or in
  * legacy iptables: every base chain on the hook must accept. See
  * nd_fw_foreign_sync().
@@ -326,3 +328,102 @@ int nd_ports_pick_free(struct nd_ports *p, int proto, const char *host_ip, uint1
 int nd_ports_refresh_addrs(struct nd_ports *p, struct nd_error *err);
 /* How many mappings are published (IPv6 sides of IPv4 ports not counted). */
 size_t nd_ports_count(const struct nd_ports *p);
+
+/* ---- explain (fw_explain.c): what the rulesets do to one packet -------------
+ * Reads every nftables table of the handle's netns (ours and foreign ones)
+ * and evaluates the base chains of one hook for a described packet, as far
+ * as it can do so reliably: meta (iif/oifname, nfproto, l4proto), payload
+ * (addresses, ports, protocol), cmp, bitwise, range, lookup in sets and maps
+ * (verdict maps and DNAT maps included), ct state/status, fib address type,
+ * counter, immediate verdicts, jump/goto, nat/masquerade/reject. Any other
+ * expression makes the rule "unknown": a chain whose verdict depends on it
+ * is reported as unknown, never guessed. Reads only; changes nothing. */
+enum nd_fw_hook { ND_FW_PREROUTING = 0, ND_FW_INPUT, ND_FW_FORWARD, ND_FW_OUTPUT, ND_FW_POSTROUTING };
+
+struct nd_fw_pkt {
+	int family;               /* AF_INET, AF_INET6 */
+	uint8_t saddr[16], daddr[16];
+	uint8_t l4proto;          /* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6 */
+	uint16_t sport, dport;    /* host byte order; 0: none */
+	char iif[16], oif[16];    /* "" where the hook has none */
+	uint32_t iif_index, oif_index;
+	uint32_t ct_state;        /* NF_CT_STATE_BIT(...) (a new connection: NF_CT_STATE_NEW_BIT) */
+	uint32_t ct_status;       /* IPS_* (IPS_DST_NAT once DNATed) */
+	bool daddr_local, saddr_local; /* fib ... type local */
+};
+
+enum nd_fw_verdict { ND_FW_ACCEPT = 1, ND_FW_DROP = 0, ND_FW_UNKNOWN = -1 };
+enum nd_fw_nat { ND_FW_NAT_NONE = 0, ND_FW_NAT_DNAT, ND_FW_NAT_SNAT, ND_FW_NAT_MASQ };
+
+#define ND_FW_RULE_TEXT 320
+struct nd_fw_rule_hit {
+	uint64_t handle;
+	char chain[64];           /* the chain holding it (a jump target, or the base chain) */
+	char text[ND_FW_RULE_TEXT]; /* "iifname . oifname @self_pairs accept" (nft-like) */
+	char comment[128];
+	bool has_counter;
+	uint64_t packets, bytes;
+	bool unknown;             /* it has an expression we cannot evaluate */
+	int verdict;              /* enum nd_fw_verdict, or 2: none (goes on) */
+};
+
+#define ND_FW_MAX_HITS 8
+struct nd_fw_chain_eval {
+	char family[8];           /* "inet", "ip", "ip6" */
+	char table[64], chain[64], type[16];
+	int32_t prio;
+	bool ours;                /* the handle's own table */
+	int policy;               /* enum nd_fw_verdict */
+	int verdict;              /* enum nd_fw_verdict for this chain */
+	bool by_policy;           /* no rule decided: the policy did */
+	struct nd_fw_rule_hit decided; /* the rule that decided (when !by_policy) */
+	struct nd_fw_rule_hit hits[ND_FW_MAX_HITS]; /* rules that matched, in order */
+	size_t nhits;
+	int nat;                  /* enum nd_fw_nat done by this chain */
+	uint8_t nat_addr[16];     /* DNAT/SNAT target (family of the packet); zero when kept */
+	uint16_t nat_port;        /* host order, 0 when kept */
+	char nat_via[160];        /* the map element or rule that gave the target */
+};
+
+struct nd_fw_hook_eval {
+	struct nd_fw_chain_eval *chains; /* base chains of the hook, by priority */
+	size_t n;
+	int verdict;              /* drop if one chain drops, unknown if one cannot tell, else accept */
+	size_t decider;           /* index of the chain that dropped/could not tell (n when accepted) */
+	struct nd_fw_pkt after;   /* the packet after the hook's NAT */
+};
+void nd_fw_hook_eval_clear(struct nd_fw_hook_eval *h);
+
+int nd_fw_explain_hook(struct nd_fw *fw, enum nd_fw_hook hook, const struct nd_fw_pkt *pkt,
+		       struct nd_fw_hook_eval *out, struct nd_error *err);
+/* The same on one snapshot of the rulesets, read once for several hooks
+ * (a whole path sees one consistent ruleset; sets' elements are read when
+ * a rule first looks into them). fw must outlive it; one thread. */
+struct nd_fw_ruleset;
+int nd_fw_ruleset_read(struct nd_fw *fw, struct nd_fw_ruleset **out, struct nd_error *err);
+void nd_fw_ruleset_free(struct nd_fw_ruleset *rs);
+int nd_fw_ruleset_eval(struct nd_fw_ruleset *rs, enum nd_fw_hook hook, const struct nd_fw_pkt *pkt,
+		       struct nd_fw_hook_eval *out, struct nd_error *err);
+const char *nd_fw_hook_name(enum nd_fw_hook hook);
+
+/* The eBPF redirection for a socket of the host (ebpf mode): the pinned
+ * nd_ports map under pin_dir looked up as the programs do (the exact
+ * address, then "all addresses" when addr is loopback or an address of the
+ * host, per nd_local). 0 and *hit set; *hit false when nothing redirects.
+ * key_hex gets the hex bytes of the key that matched (for bpftool). */
+struct nd_ports_ebpf_hit {
+	bool hit;
+	int family;
+	uint8_t addr[16];         /* the container address the socket is sent to */
+	uint16_t port;            /* host order */
+	char map_path[512];       /* the pinned map */
+	char key_hex[160];        /* "0x02 0x06 0x1f 0x90 ..." */
+	bool any_addr;            /* the "all addresses" entry matched */
+};
+int nd_ports_ebpf_lookup(const char *pin_dir, int family, int proto, const uint8_t addr[16], uint16_t port,
+			 struct nd_ports_ebpf_hit *hit, struct nd_error *err);
+/* The instance's pin folder (where nd_ports and nd_local are pinned), or
+ * NULL when the handle is not in ebpf mode. */
+const char *nd_ports_pin_dir(const struct nd_ports *p);
+/* The cgroup the eBPF programs act under (ebpf mode), or NULL. */
+const char *nd_ports_cgroup(const struct nd_ports *p);

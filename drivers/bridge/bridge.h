@@ -63,6 +63,8 @@ int bridge__network_restore(struct nd_drv_ctx *ctx, struct nd_drv_network *net, 
 json_t *bridge__network_status(struct nd_drv_ctx *ctx, const struct nd_drv_network *net);
 
 /* endpoint.c */
+/* The host end's name of an endpoint's veth pair. */
+int bridge__ep_host_name(const struct nd_drv_endpoint *ep, char host[IFNAMSIZ], struct nd_error *err);
 int bridge__endpoint_create(struct nd_drv_ctx *ctx, struct nd_drv_network *net,
 			    struct nd_drv_endpoint *ep, struct nd_error *err);
 int bridge__endpoint_delete(struct nd_drv_ctx *ctx, struct nd_drv_network *net,
@@ -71,5 +73,8 @@ int bridge__join(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_d
 		 struct nd_drv_sandbox *sb, struct nd_error *err);
 int bridge__leave(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_drv_endpoint *ep,
 		  struct nd_drv_sandbox *sb, struct nd_error *err);
+/* explain.c: netctl explain's layer 2 in a bridge network */
+int bridge__explain_path(struct nd_drv_ctx *ctx, const struct nd_drv_network *net, struct nd_drv_path *p,
+			 struct nd_error *err);
 bool bridge__endpoint_ok(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_drv_endpoint *ep,
 			 struct nd_drv_sandbox *sb);

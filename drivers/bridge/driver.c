@@ -50,4 +50,5 @@ const struct nd_driver_ops nd_bridge_driver = {
 	.owns_ifname = bridge__owns_ifname,
 	.orphan_delete = bridge__orphan_delete,
 	.network_status = bridge__network_status,
+	.explain_path = bridge__explain_path,
 };

@@ -46,7 +46,7 @@ static int bridge__ep_names(const struct nd_drv_endpoint *ep, char host[IFNAMSIZ
 
 /* The host end's name: from the id, else (reconcile's orphans, which have no
  * id) the recorded host_ifname when it is one of ours. */
-static int bridge__ep_host_name(const struct nd_drv_endpoint *ep, char host[IFNAMSIZ], struct nd_error *err)
+int bridge__ep_host_name(const struct nd_drv_endpoint *ep, char host[IFNAMSIZ], struct nd_error *err)
 {
 	char peer[IFNAMSIZ];
 	if (bridge__veth_names(ep->id, host, peer) == 0)

@@ -28,4 +28,5 @@ const struct nd_driver_ops nd_macvlan_driver = {
 	.orphan_delete = macvlan__orphan_delete,
 	.sweep = macvlan__sweep,
 	.network_status = macvlan__network_status,
+	.explain_path = macvlan__explain_path,
 };

@@ -60,6 +60,9 @@ bool macvlan__ifname_valid(const char *s);
 /* "<prefix><first 12 of id>"; -EINVAL for a bad id */
 int macvlan__name(const char *prefix, const char *id, char out[IFNAMSIZ]);
 /* The link the children hang off: the parent option or mvi<id12>. */
+/* explain.c */
+int macvlan__explain_path(struct nd_drv_ctx *ctx, const struct nd_drv_network *net, struct nd_drv_path *p,
+			  struct nd_error *err);
 int macvlan__parent_link(const struct nd_drv_network *net, const struct macvlan_opts *o, char out[IFNAMSIZ],
 			 struct nd_error *err);
 bool macvlan__owns_ifname(const char *ifname);

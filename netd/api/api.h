@@ -53,6 +53,9 @@ int api_role_for(const struct netd_config *cfg, const char *cn, const char *ou, 
 /* the first field of a create (or exec create) body an operator may not set, or NULL */
 const char *api_operator_forbidden(const json_t *body, bool exec);
 
+/* api_explain.c: GET /explain (netctl explain) */
+void api_explain(struct http_req *req, void *ctx);
+
 /* api_system.c */
 void api_ping(struct http_req *req, void *ctx);
 void api_version(struct http_req *req, void *ctx);

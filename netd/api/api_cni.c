@@ -85,6 +85,15 @@ static json_t *attachment_view(const struct net_attachment *a)
 	return v;
 }
 
+static void cni_reserved(struct netd *d, void *arg, int rc, const struct nd_error *err)
+{
+	struct http_req *req = arg;
+	if (rc < 0)
+		http_reply_error(req, err);
+	else
+		api_cni_add(req, d);
+}
+
 void api_cni_add(struct http_req *req, void *ctx)
 {
 	struct netd *d = ctx;
@@ -126,6 +135,21 @@ void api_cni_add(struct http_req *req, void *ctx)
 		r.ports = ports;
 	}
 	struct net_attachment a;
+	/* a global network: the address is taken in the cluster store first
+	 * (a job), then this handler runs again (not for an attachment that
+	 * exists: ADD answers it as it is) */
+	struct nd_error e2 = { 0 };
+	struct net_network *gn = net_network_find(d, r.key.network, &e2);
+	if (gn && net_network_global(gn) && !net_global_reserved(d, gn, r.ipv4, r.ipv6)) {
+		bool exists = net_attach_get(d, &r.key, &a, &e2) == 0;
+		if (exists)
+			net_attachment_clear(&a);
+		else {
+			if (net_global_reserve(d, gn, r.ipv4, r.ipv6, cni_reserved, req, &err) < 0)
+				http_reply_error(req, &err);
+			return;
+		}
+	}
 	if (net_attach_add(d, &r, &a, &err) < 0) {
 		http_reply_error(req, &err);
 		return;

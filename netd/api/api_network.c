@@ -77,6 +77,16 @@ static int parse_create(const json_t *body, struct net_network_create_req *c, st
 	return 0;
 }
 
+static void network_created(struct netd *d, void *arg, struct net_network *n, int rc, const struct nd_error *err)
+{
+	struct http_req *req = arg;
+	if (rc < 0) {
+		http_reply_error(req, err);
+		return;
+	}
+	http_reply_json(req, 201, json_pack("{s:s, s:s}", "Id", n->rec.id, "Warning", ""));
+}
+
 void api_network_create(struct http_req *req, void *ctx)
 {
 	struct netd *d = ctx;
@@ -86,7 +96,20 @@ void api_network_create(struct http_req *req, void *ctx)
 	struct net_network *n;
 	if (body && api_pseudo_network_refuse(d, req, nd_json_str(body, "Name"), "create"))
 		return;
-	if (!body || parse_create(body, &c, &err) < 0 || net_network_create(d, &c, &n, &err) < 0) {
+	if (!body || parse_create(body, &c, &err) < 0) {
+		net_network_create_req_clear(&c);
+		http_reply_error(req, &err);
+		return;
+	}
+	const struct nd_driver_ops *drv = net__driver_find(d, c.driver && *c.driver ? c.driver : "bridge");
+	if (drv && strcmp(drv->scope, "global") == 0) {
+		/* through the cluster store: answered when it has recorded it */
+		if (net_global_network_create(d, &c, network_created, req, &err) < 0)
+			http_reply_error(req, &err);
+		net_network_create_req_clear(&c);
+		return;
+	}
+	if (net_network_create(d, &c, &n, &err) < 0) {
 		net_network_create_req_clear(&c);
 		http_reply_error(req, &err);
 		return;
@@ -108,6 +131,9 @@ static json_t *network_view(struct netd *d, struct net_network *n, bool with_end
 		json_object_set_new(v, "DriverState", state);
 	if (!with_endpoints)
 		return v;
+	json_t *peers = net_network_global(n) ? net_global_peers(d, n->rec.id) : NULL;
+	if (peers)   /* Docker's field for an overlay: the hosts with endpoints on it */
+		json_object_set_new(v, "Peers", peers);
 	json_t *cont = json_object();
 	struct nd_endpoint_list eps;
 	struct nd_error err = { 0 };
@@ -210,6 +236,15 @@ void api_network_list(struct http_req *req, void *ctx)
 	http_reply_json(req, 200, arr);
 }
 
+static void network_deleted(struct netd *d, void *arg, int rc, const struct nd_error *err)
+{
+	struct http_req *req = arg;
+	if (rc < 0)
+		http_reply_error(req, err);
+	else
+		http_reply_empty(req, 204);
+}
+
 void api_network_delete(struct http_req *req, void *ctx)
 {
 	struct netd *d = ctx;
@@ -217,6 +252,11 @@ void api_network_delete(struct http_req *req, void *ctx)
 	if (api_pseudo_network_refuse(d, req, req->params[0], "delete"))
 		return;
 	struct net_network *n = net_network_find(d, req->params[0], &err);
+	if (n && net_network_global(n)) {
+		if (net_global_network_delete(d, n, network_deleted, req, &err) < 0)
+			http_reply_error(req, &err);
+		return;
+	}
 	if (!n || net_network_delete(d, n, &err) < 0) {
 		http_reply_error(req, &err);
 		return;
@@ -280,6 +320,15 @@ static int parse_connect(const json_t *body, struct net_connect_req *c, struct n
 	return 0;
 }
 
+static void network_reserved(struct netd *d, void *arg, int rc, const struct nd_error *err)
+{
+	struct http_req *req = arg;
+	if (rc < 0)
+		http_reply_error(req, err);
+	else
+		api_network_connect(req, d);
+}
+
 void api_network_connect(struct http_req *req, void *ctx)
 {
 	struct netd *d = ctx;
@@ -306,6 +355,14 @@ void api_network_connect(struct http_req *req, void *ctx)
 			http_reply_error(req, &err);
 		else
 			http_reply_empty(req, 200);
+		return;
+	}
+	/* a global network: the address is taken in the cluster store first
+	 * (a job), then this handler runs again and connects with it */
+	struct net_network *gn = net_network_find(d, req->params[0], &e2);
+	if (gn && net_network_global(gn) && !net_global_reserved(d, gn, c.ipv4, c.ipv6)) {
+		if (net_global_reserve(d, gn, c.ipv4, c.ipv6, network_reserved, req, &err) < 0)
+			http_reply_error(req, &err);
 		return;
 	}
 	if (net_endpoint_connect(d, req->params[0], &c, &ep, &err) < 0) {

@@ -178,5 +178,6 @@ void api_info(struct http_req *req, void *ctx)
 	json_object_set_new(info, "ClusterAdvertise", json_string(netd_cluster_advertise(d) ? netd_cluster_advertise(d) : ""));
 	if (cluster)
 		json_object_set_new(info, "Cluster", cluster);
+	net_global_info(d, info);   /* the global scope's mirror, under "Cluster" */
 	http_reply_json(req, 200, info);
 }

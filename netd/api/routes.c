@@ -28,6 +28,7 @@ const struct http_route netd_routes[] = {
 
 	{ "POST", "/sandboxes", api_sandbox_create, 0 },
 	{ "GET", "/sandboxes", api_sandbox_list, 0 },
+	{ "GET", "/explain", api_explain, 0 },
 	{ "GET", "/sandboxes/{id}", api_sandbox_inspect, 0 },
 	{ "DELETE", "/sandboxes/{id}", api_sandbox_delete, 0 },
 	{ "GET", "/endpoints", api_endpoint_list, 0 },

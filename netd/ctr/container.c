@@ -429,6 +429,68 @@ static bool start_blocked(const struct ctr *c)
 	       c->phase == CTR_REMOVING || c->phase == CTR_REMOVED;
 }
 
+struct start_wait {
+	struct netd *d;
+	char id[ND_ID_LEN + 1];
+	ctr_cb cb;
+	void *data;
+	int pending;
+	struct nd_error err;
+};
+
+static void start_reserved(struct netd *d, void *arg, int rc, const struct nd_error *err)
+{
+	struct start_wait *w = arg;
+	if (rc < 0 && !w->err.code)
+		w->err = *err;
+	if (--w->pending > 0)
+		return;
+	struct ctr *c = ctr_find(d, w->id);
+	if (!c && !w->err.code)
+		nd_error_set(&w->err, -ENOENT, "no such container: %.12s", w->id);
+	if (w->err.code)
+		start_answer_error(w->cb, w->data, &w->err, 125);
+	else
+		ctr_start(c, w->cb, w->data);
+	free(w);
+}
+
+/* The container's global networks without an address taken for this host:
+ * one reservation each (jobs); 1 when the start waits for them, 0 when none
+ * is needed, < 0 on a refusal (the store unreachable: said at once). */
+static int start_reserve(struct ctr *c, struct nd_container_rec *r, ctr_cb cb, void *data, struct nd_error *err)
+{
+	struct netd *d = c->d;
+	if (strcmp(r->network_mode, "host") == 0 || nd_str_has_prefix(r->network_mode, "container:"))
+		return 0;
+	struct start_wait *w = NULL;
+	size_t i;
+	json_t *nr;
+	json_array_foreach(json_object_get(r->doc, "NetworkRequests"), i, nr) {
+		struct net_network *n = net_network_find(d, nd_json_str(nr, "NetworkID"), &(struct nd_error){ 0 });
+		const char *ip = nd_json_str(nr, "IPv4Address"), *ip6 = nd_json_str(nr, "IPv6Address");
+		if (!net_network_global(n) || net_global_reserved(d, n, ip, ip6))
+			continue;
+		if (!w && !(w = calloc(1, sizeof(*w))))
+			return nd_error_set(err, -ENOMEM, "out of memory");
+		w->d = d;
+		snprintf(w->id, sizeof(w->id), "%s", c->id);
+		w->cb = cb;
+		w->data = data;
+		w->pending++;
+		if (net_global_reserve(d, n, ip, ip6, start_reserved, w, err) < 0) {
+			if (--w->pending == 0) {
+				free(w);
+				return err->code;
+			}
+			/* the ones queued answer; this refusal is the answer */
+			w->err = *err;
+			return 1;
+		}
+	}
+	return w ? 1 : 0;
+}
+
 void ctr_start(struct ctr *c, ctr_cb cb, void *data)
 {
 	struct netd *d = c->d;
@@ -449,6 +511,15 @@ void ctr_start(struct ctr *c, ctr_cb cb, void *data)
 	if (!rec_load(c, &r)) {
 		nd_error_set(&err, -ENOENT, "no such container: %.12s", c->id);
 		start_answer_error(cb, data, &err, 125);
+		return;
+	}
+	/* global networks: their addresses are taken in the cluster store
+	 * first (off the loop); the start resumes when they are */
+	int need = start_reserve(c, &r, cb, data, &err);
+	if (need != 0) {
+		if (need < 0)
+			start_answer_error(cb, data, &err, 125);
+		nd_container_rec_clear(&r);
 		return;
 	}
 	uv_timer_stop(&c->restart_timer);

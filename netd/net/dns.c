@@ -46,24 +46,34 @@ static int listener_config(struct dns_engine *eng, struct dns_listener *l, const
 	return 0;
 }
 
-static void put_endpoint(struct netd *d, const struct nd_endpoint_rec *ep, const struct net_dns_owner *ow)
+/* The names ep answers to: its owner's name, the short container id, its
+ * aliases, the container's hostname; pointers into ep, ow and shortid. */
+static size_t endpoint_name_list(const struct nd_endpoint_rec *ep, const struct net_dns_owner *ow,
+				 const char *names[], size_t max, char shortid[ND_ID_SHORT + 1])
 {
-	const char *names[64];
 	size_t n = 0;
-	char shortid[ND_ID_SHORT + 1] = "";
-	if (ep->owner_name[0])
+	shortid[0] = '\0';
+	if (ep->owner_name[0] && n < max)
 		names[n++] = ep->owner_name;
-	if (ep->container_id[0]) {
-		snprintf(shortid, sizeof(shortid), "%.*s", ND_ID_SHORT, ep->container_id);
+	if (ep->container_id[0] && n < max) {
+		snprintf(shortid, ND_ID_SHORT + 1, "%.*s", ND_ID_SHORT, ep->container_id);
 		names[n++] = shortid;
 	}
 	size_t k;
 	json_t *a;
 	json_array_foreach(ep->aliases, k, a)
-		if (json_is_string(a) && n < ARRAY_SIZE(names) - 1)
+		if (json_is_string(a) && n < max - 1)
 			names[n++] = json_string_value(a);
-	if (ow->hostname[0] && n < ARRAY_SIZE(names))
+	if (ow->hostname[0] && n < max)
 		names[n++] = ow->hostname;
+	return n;
+}
+
+static void put_endpoint(struct netd *d, const struct nd_endpoint_rec *ep, const struct net_dns_owner *ow)
+{
+	const char *names[64];
+	char shortid[ND_ID_SHORT + 1];
+	size_t n = endpoint_name_list(ep, ow, names, ARRAY_SIZE(names), shortid);
 	struct net_dns_names e = {
 		.owner = ep->id, .sandbox_id = ep->sandbox_id, .names = names, .nnames = n,
 		.ipv4 = ep->ipv4, .ipv6 = ep->ipv6,
@@ -71,6 +81,39 @@ static void put_endpoint(struct netd *d, const struct nd_endpoint_rec *ep, const
 	struct nd_error err = { 0 };
 	if (net_dns_names_put(d, ep->network_id, &e, &err) < 0)
 		log_warn("dns: endpoint=%.12s: %s", ep->id, err.msg);
+}
+
+json_t *net__dns_endpoint_names(struct netd *d, const struct nd_endpoint_rec *ep)
+{
+	struct net_dns_owner ow;
+	endpoint_names(d, ep, &ow);
+	const char *names[64];
+	char shortid[ND_ID_SHORT + 1];
+	size_t n = endpoint_name_list(ep, &ow, names, ARRAY_SIZE(names), shortid);
+	json_t *out = json_array();
+	for (size_t i = 0; out && i < n; i++)
+		json_array_append_new(out, json_string(names[i]));
+	return out;
+}
+
+void net__dns_remote_put(struct netd *d, const char *network_id, const char *epid, const json_t *rec)
+{
+	const char *names[64];
+	size_t n = 0, k;
+	json_t *a;
+	json_array_foreach(json_object_get(rec, "names"), k, a)
+		if (json_is_string(a) && n < ARRAY_SIZE(names))
+			names[n++] = json_string_value(a);
+	const char *name = nd_json_str(rec, "name");
+	if (n == 0 && name && *name)
+		names[n++] = name;     /* a record from a netd that sent no list */
+	struct net_dns_names e = {
+		.owner = epid, .sandbox_id = NULL, .names = names, .nnames = n,
+		.ipv4 = nd_json_str(rec, "ipv4"), .ipv6 = nd_json_str(rec, "ipv6"),
+	};
+	struct nd_error err = { 0 };
+	if (net_dns_names_put(d, network_id, &e, &err) < 0)
+		log_warn("dns: remote endpoint=%.12s: %s", epid, err.msg);
 }
 
 void net__dns_endpoint_up(struct netd *d, const struct nd_endpoint_rec *ep, const struct nd_sandbox_rec *sb)

@@ -293,6 +293,9 @@ static int endpoint_connect(struct netd *d, struct net_network *n, const struct 
 		rc = nd_error_set(err, -EEXIST, "%s is already connected to network %s", c->target, n->rec.name);
 		goto out_sb;
 	}
+	/* a global network's first endpoint here: its data plane first */
+	if (n->dormant && (rc = net__global_wake(d, n, err)) < 0)
+		goto out_sb;
 	bool first = true;
 	if ((rc = nd_endpoint_rec_init(ep)) < 0) {
 		nd_error_set(err, rc, "out of memory");
@@ -304,8 +307,19 @@ static int endpoint_connect(struct netd *d, struct net_network *n, const struct 
 		nd_error_set(err, rc, "generating id: %s", strerror(-rc));
 		goto out_ep;
 	}
+	/* a global network: the address this host took in the cluster store */
+	struct net_connect_req cg = *c;
+	char taken[64] = "", taken6[64] = "";
+	bool global = net_network_global(n);
+	if (global) {
+		if ((rc = net__global_take(d, n, c->ipv4, c->ipv6, taken, taken6, err)) < 0)
+			goto out_ep;
+		cg.ipv4 = taken;
+		cg.ipv6 = taken6;
+		c = &cg;
+	}
 	if ((rc = alloc_addrs(n, c, ep->ipv4, ep->ipv6, err)) < 0)
-		goto out_ep;
+		goto out_taken;
 	snprintf(ep->network_id, sizeof(ep->network_id), "%s", n->rec.id);
 	snprintf(ep->sandbox_id, sizeof(ep->sandbox_id), "%s", t.sb.id);
 	snprintf(ep->container_id, sizeof(ep->container_id), "%s", t.owner_id);
@@ -344,11 +358,18 @@ static int endpoint_connect(struct netd *d, struct net_network *n, const struct 
 	nd_events_publish(d, "network", "connect", n->rec.id,
 			  json_pack("{s:s, s:s, s:s}", "name", n->rec.name, "type", n->rec.driver, "container",
 				    t.owner_id[0] ? t.owner_id : t.sb.id));
+	if (global)   /* its record (IP, MAC, VTEP) to the cluster store */
+		net__global_endpoint_added(d, ep);
 	nd_sandbox_rec_clear(&t.sb);
 	return 0;
 
 fail_pools:
 	net_endpoint_release_pools(n, ep);
+out_taken:
+	if (global) {   /* the store gives them back */
+		net__global_addr_unused(d, n->rec.id, taken);
+		net__global_addr_unused(d, n->rec.id, taken6);
+	}
 out_ep:
 	nd_endpoint_rec_clear(ep);
 out_sb:
@@ -396,6 +417,9 @@ int net__endpoints_forget(struct netd *d, const struct nd_endpoint_rec *eps, siz
 {
 	for (size_t i = 0; i < n; i++) {
 		int rc;
+		struct net_network *nw = net_network_find(d, eps[i].network_id, &(struct nd_error){ 0 });
+		if (net_network_global(nw))   /* its keys leave the cluster store */
+			net__global_endpoint_gone(d, &eps[i]);
 		if ((rc = store_obj_del(d->store, "endpoint", eps[i].id, err)) < 0 ||
 		    (rc = store_addr_release_owner(d->store, eps[i].id, err)) < 0)
 			return rc;
@@ -439,6 +463,8 @@ int net_endpoint_disconnect(struct netd *d, const char *network, const char *tar
 	net_endpoint_release_pools(n, &eps.v[0]);
 	net__endpoint_ports_del(d, &eps.v[0]);
 	endpoint_unplumb(d, n, &eps.v[0], &t.sb);
+	if (net_network_global(n))   /* the last one here: its data plane goes */
+		net__global_sleep_if_idle(d, n);
 	log_info("endpoint disconnected id=%.12s network=%s", eps.v[0].id, n->rec.name);
 	nd_events_publish(d, "network", "disconnect", n->rec.id,
 			  json_pack("{s:s, s:s, s:s}", "name", n->rec.name, "type", n->rec.driver, "container",

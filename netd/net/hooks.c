@@ -18,7 +18,7 @@ const struct nd_driver_ops *net__driver_find(struct netd *d, const char *name)
 {
 	const struct nd_driver_ops *const *all = net__drivers(d);
 	for (size_t i = 0; name && all[i]; i++)
-		if (strcmp(all[i]->name, name) == 0)
+		if (strcmp(all[i]->name, name) == 0 || (all[i]->alias && strcmp(all[i]->alias, name) == 0))
 			return all[i];
 	return NULL;
 }

@@ -144,6 +144,9 @@ int net_reconcile(struct netd *d, bool startup, struct nd_error *err)
 		struct nd_drv_network dn;
 		net_drv_network(n, &dn);
 		struct nd_error e = { 0 };
+		collect_names(n->rec.driver_data, recorded);
+		if (net__global_reconcile_dormant(d, n))
+			continue;
 		_cleanup_free_ char *before = nd_json_dump(dn.data);
 		if (n->drv->network_restore(&ns->drv_ctx, &dn, &e) < 0) {
 			log_error("reconcile: network=%s: %s", n->rec.name, e.msg);
@@ -257,8 +260,11 @@ static void on_reconcile(uv_timer_t *t)
 	struct netd *d = t->data;
 	struct net_state *ns = net_of(d);
 	static const unsigned every = 5;   /* ticks: 10 s */
-	if (++ns->reconcile_ticks % every == 0)
+	if (++ns->reconcile_ticks % every == 0) {
 		release_orphaned_attachments(d);
+		/* overlay entries someone changed by hand follow the store again */
+		net_global_reconcile(d);
+	}
 	/* cheap check first: our table, then the bridges */
 	if (ns->fw && !nd_fw_present(ns->fw)) {
 		log_warn("reconcile: nftables table %s is gone (flushed?); restoring", nd_fw_table(ns->fw));
@@ -267,6 +273,8 @@ static void on_reconcile(uv_timer_t *t)
 			log_error("reconcile: %s", e.msg);
 		for (struct net_network *n = ns->networks; n; n = n->next) {
 			struct nd_drv_network dn;
+			if (n->dormant)
+				continue;
 			net_drv_network(n, &dn);
 			nd_error_clear(&e);
 			if (n->drv->network_restore(&ns->drv_ctx, &dn, &e) < 0)
@@ -329,6 +337,10 @@ int netd_net_start(struct netd *d, struct nd_error *err)
 	free(recs);
 	if (rc < 0)
 		return rc;
+	/* the global scope: the mirror of the cluster store (before reconcile,
+	 * which restores overlay networks with this host's VTEP) */
+	if ((rc = net_global_start(d, err)) < 0)
+		return rc;
 	if ((rc = net_default_network(d, err)) < 0)
 		return rc;
 	/* the resolver first of all (names, a listener in every living
@@ -359,6 +371,7 @@ void netd_net_stop(struct netd *d)
 	if (!ns)
 		return;
 	/* networks, sandboxes and rules stay: containers outlive netd */
+	net_global_stop(d);
 	struct net_network *next;
 	for (struct net_network *n = ns->networks; n; n = next) {
 		next = n->next;

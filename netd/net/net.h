@@ -55,6 +55,8 @@ struct net_network {
 	int npools;
 	struct dns_listener *dns;        /* dns.c: its gateway name server, NULL when none */
 	char dns_addr[64];
+	bool dormant;                    /* global.c: a global network without an endpoint on
+	                                  * this host has nothing in this host's kernel */
 	struct net_network *next;
 };
 
@@ -74,6 +76,7 @@ struct net_state {
 	struct net_hooks hooks;
 	const struct nd_driver_ops *const *drivers; /* NULL-terminated; nd_driver_all() unless a test sets it */
 	struct dns_engine *dnsr;         /* the embedded DNS resolver (dns*.c) */
+	struct net_global *global;       /* global.c; NULL without a cluster store */
 };
 
 static inline struct net_state *net_of(struct netd *d) { return d->net; }
@@ -106,8 +109,22 @@ void net_network_create_req_clear(struct net_network_create_req *c);
 /* Validates, settles the IPAM config, records, then creates in the kernel. */
 int net_network_create(struct netd *d, struct net_network_create_req *c, struct net_network **out,
 		       struct nd_error *err);
-/* Refuses builtin networks and networks with endpoints. */
+/* Refuses builtin networks and networks with endpoints; a global network
+ * is deleted through the cluster store (net_global_network_delete). */
 int net_network_delete(struct netd *d, struct net_network *n, struct nd_error *err);
+/* The two halves of create: validate and settle into rec (nothing
+ * recorded); then record, create in the kernel, link (takes rec). */
+int net__network_prepare(struct netd *d, struct net_network_create_req *c, struct nd_network_rec *rec,
+			 struct nd_error *err);
+int net__network_commit(struct netd *d, struct nd_network_rec *rec, struct net_network **out, struct nd_error *err);
+/* net_network_delete without the global-scope refusal (global.c's mirror). */
+int net__network_remove(struct netd *d, struct net_network *n, struct nd_error *err);
+void net__network_link(struct netd *d, struct net_network *n);
+void net__network_unlink(struct netd *d, struct net_network *n);
+static inline bool net_network_global(const struct net_network *n)
+{
+	return n && n->drv && strcmp(n->drv->scope, "global") == 0;
+}
 /* By id, unique id prefix or name; NULL and -ENOENT in err when none. */
 struct net_network *net_network_find(struct netd *d, const char *ref, struct nd_error *err);
 /* Every network, oldest first; the caller frees the array (not the networks). */
@@ -142,6 +159,12 @@ struct net_dns_names {
 };
 int net_dns_names_put(struct netd *d, const char *network_id, const struct net_dns_names *e, struct nd_error *err);
 void net_dns_names_drop(struct netd *d, const char *network_id, const char *owner);
+/* The names a local endpoint answers to, as a new JSON list (what its
+ * record in the cluster store carries for the other hosts). */
+json_t *net__dns_endpoint_names(struct netd *d, const struct nd_endpoint_rec *ep);
+/* An endpoint of another host (its cluster-store record: "names" or "name",
+ * "ipv4", "ipv6") answers on network_id; net_dns_names_drop(epid) removes it. */
+void net__dns_remote_put(struct netd *d, const char *network_id, const char *epid, const json_t *rec);
 /* The names of owner on network_id, a new JSON list (empty when none). */
 json_t *net_dns_names_json(struct netd *d, const char *network_id, const char *owner);
 /* The sandbox has a resolver on 127.0.0.11 (its resolv.conf names it). */
@@ -356,3 +379,111 @@ void net_topology_clear(struct net_topology *t);
  * clear (net_topology_clear) and only valid during cb. */
 typedef void (*net_topology_cb)(void *data, int rc, const struct nd_error *err, struct net_topology *t);
 void net_topology_read(struct netd *d, net_topology_cb cb, void *data);
+
+/* ---- explain (explain.c): why a packet from SRC reaches DST, or not ----------
+ * The path hop by hop from the kernel's live state (routes, links, the
+ * bridge FDB, the nftables rulesets, netd's DNAT maps and eBPF maps,
+ * listening sockets), each hop with the command a student can run to see
+ * it, then a verdict. SRC and DST: a container (hooks.resolve_target), a
+ * sandbox, "host", or an address. Runs in an nd_job; namespaces are entered
+ * from short-lived threads. */
+struct net_explain_req {
+	const char *src, *dst;
+	uint16_t port;                   /* 0: none (ICMP echo when proto is 0) */
+	int proto;                       /* IPPROTO_TCP, IPPROTO_UDP, or 0: tcp with a port, else icmp */
+};
+
+enum net_explain_result {
+	NET_EXPLAIN_DELIVERED = 0,
+	NET_EXPLAIN_DROPPED,
+	NET_EXPLAIN_NO_ROUTE,
+	NET_EXPLAIN_NO_LISTENER,
+	NET_EXPLAIN_UNKNOWN,
+};
+const char *net_explain_result_name(enum net_explain_result r);
+
+struct net_explain_hop {
+	char kind[24];                   /* route, veth, bridge-port, fdb, nft, dnat, ebpf, masquerade, listener... */
+	char object[200];                /* what the command shows */
+	char detail[512];
+	char command[400];
+};
+
+struct net_explain {
+	char src[200], dst[200];         /* what SRC and DST resolved to, in words */
+	char src_addr[64], dst_addr[64]; /* the packet's addresses as sent */
+	char proto[8];                   /* "tcp", "udp", "icmp" */
+	uint16_t port;
+	struct net_explain_hop *hops;
+	size_t nhops, cap;
+	enum net_explain_result result;
+	char reason[512];
+	char rule[400];                  /* the rule or object that decided ("" when none) */
+};
+void net_explain_free(struct net_explain *ex);
+
+/* Validates and resolves on the caller's (loop) thread: bad input or an
+ * unknown SRC/DST is returned at once (-EINVAL, -ENOENT) and cb is not
+ * called. Otherwise 0, and cb runs later on the loop thread with the
+ * result (ex is the callee's: valid during the call only). */
+typedef void (*net_explain_cb)(void *data, int rc, const struct nd_error *err, const struct net_explain *ex);
+int net_explain(struct netd *d, const struct net_explain_req *req, net_explain_cb cb, void *data,
+		struct nd_error *err);
+
+/* ---- the global scope (global.c): networks, addresses and endpoints in
+ * the cluster store (netd/core/cluster.h), mirrored here from its watch ----- */
+
+struct net_global;
+/* Registers with the cluster owner when a cluster store is configured. */
+int net_global_start(struct netd *d, struct nd_error *err);
+void net_global_stop(struct netd *d);
+void net_global_info(struct netd *d, json_t *info);
+/* Every global network's remote entries made exactly the mirror's again
+ * (the periodic reconcile; cheap: one dump per network). */
+void net_global_reconcile(struct netd *d);
+
+/* Creates a global network: validated here, then recorded in the store (a
+ * transaction that also takes its name and VNI), then made on this host;
+ * done runs on the loop (n valid only during the call). A refusal before
+ * anything is queued returns < 0 with err set, and done is not called. */
+typedef void (*net_global_network_done)(struct netd *d, void *arg, struct net_network *n, int rc,
+					const struct nd_error *err);
+int net_global_network_create(struct netd *d, struct net_network_create_req *c, net_global_network_done done,
+			      void *arg, struct nd_error *err);
+typedef void (*net_global_done)(struct netd *d, void *arg, int rc, const struct nd_error *err);
+int net_global_network_delete(struct netd *d, struct net_network *n, net_global_done done, void *arg,
+			      struct nd_error *err);
+/* Takes addresses of the global network n in the store for this host (an
+ * IPv4 and/or an IPv6 one, as n has subnets; the wishes or the next free):
+ * reservations that the next connect to n here uses (a container start
+ * reserves before it starts). -EALREADY when all are reserved already. */
+int net_global_reserve(struct netd *d, struct net_network *n, const char *wish4, const char *wish6,
+		       net_global_done done, void *arg, struct nd_error *err);
+/* Does this host hold reservations on n for each of its families? */
+bool net_global_reserved(struct netd *d, const struct net_network *n, const char *wish4, const char *wish6);
+/* endpoint.c, connecting to a global network: the reserved addresses to
+ * use ("" for a family n lacks); -EAGAIN with a sentence when none is. */
+int net__global_take(struct netd *d, struct net_network *n, const char *wish4, const char *wish6, char out4[64],
+		     char out6[64], struct nd_error *err);
+/* endpoint.c: the endpoint is connected (its record goes to the store), or
+ * a taken address was not used after all (it leaves the store). */
+void net__global_endpoint_added(struct netd *d, const struct nd_endpoint_rec *ep);
+void net__global_addr_unused(struct netd *d, const char *network_id, const char *cidr);
+/* net__endpoints_forget calls it for an endpoint of a global network: its
+ * keys leave the store (retried after an outage). */
+void net__global_endpoint_gone(struct netd *d, const struct nd_endpoint_rec *ep);
+/* A global network's data plane exists only on hosts with endpoints on it:
+ * wake makes it (bridge, VXLAN device, peers) before the first endpoint
+ * here; sleep removes it when the last one left. */
+int net__global_wake(struct netd *d, struct net_network *n, struct nd_error *err);
+void net__global_sleep_if_idle(struct netd *d, struct net_network *n);
+/* net_reconcile at start: true when n is global and this host has no
+ * endpoint on it (then it is made dormant, leftovers removed). */
+bool net__global_reconcile_dormant(struct netd *d, struct net_network *n);
+/* The endpoints of a global network on other hosts (for DNS): fn per
+ * endpoint with its owner name, bare IPv4 (or "") and IPv6 (or ""). */
+typedef void (*net_global_peer_fn)(const char *name, const char *ipv4, const char *ipv6, const char *host, void *arg);
+void net_global_remote_foreach(struct netd *d, const char *network_id, net_global_peer_fn fn, void *arg);
+/* Docker's "Peers" of an overlay network: [{"Name": host, "IP": VTEP}] for
+ * every host with endpoints on it (this one included), from the mirror. */
+json_t *net_global_peers(struct netd *d, const char *network_id);

@@ -211,13 +211,13 @@ fail:
 	return rc;
 }
 
-static void network_link(struct netd *d, struct net_network *n)
+void net__network_link(struct netd *d, struct net_network *n)
 {
 	n->next = net_of(d)->networks;
 	net_of(d)->networks = n;
 }
 
-static void network_unlink(struct netd *d, struct net_network *n)
+void net__network_unlink(struct netd *d, struct net_network *n)
 {
 	for (struct net_network **pp = &net_of(d)->networks; *pp; pp = &(*pp)->next) {
 		if (*pp == n) {
@@ -346,10 +346,9 @@ static void list_drivers(struct netd *d, char *names, size_t size)
 		snprintf(names + strlen(names), size - strlen(names), "%s%s", i ? ", " : "", all[i]->name);
 }
 
-int net_network_create(struct netd *d, struct net_network_create_req *c, struct net_network **out,
-		       struct nd_error *err)
+int net__network_prepare(struct netd *d, struct net_network_create_req *c, struct nd_network_rec *rec,
+			 struct nd_error *err)
 {
-	struct net_state *ns = net_of(d);
 	const char *dname = c->driver && *c->driver ? c->driver : "bridge";
 	const struct nd_driver_ops *drv = net__driver_find(d, dname);
 	int rc;
@@ -368,37 +367,43 @@ int net_network_create(struct netd *d, struct net_network_create_req *c, struct 
 	if (store_obj_lookup(d->store, "network", c->name, NULL, NULL, &(struct nd_error){ 0 }) == 0)
 		return nd_error_set(err, -EEXIST, "network with name %s already exists", c->name);
 
-	struct nd_network_rec rec;
-	if (nd_network_rec_init(&rec) < 0)
+	if (nd_network_rec_init(rec) < 0)
 		return nd_error_set(err, -ENOMEM, "out of memory");
-	if ((rc = settle_ipam(d, c, &rec, err)) < 0) {
-		nd_network_rec_clear(&rec);
-		return rc;
+	if ((rc = settle_ipam(d, c, rec, err)) < 0)
+		goto fail;
+	if ((rc = nd_id_new(rec->id)) < 0) {
+		nd_error_set(err, rc, "generating id: %s", strerror(-rc));
+		goto fail;
 	}
-	if ((rc = nd_id_new(rec.id)) < 0) {
-		nd_network_rec_clear(&rec);
-		return nd_error_set(err, rc, "generating id: %s", strerror(-rc));
-	}
-	snprintf(rec.name, sizeof(rec.name), "%s", c->name);
-	nd_time_rfc3339(rec.created);
-	snprintf(rec.driver, sizeof(rec.driver), "%s", drv->name);
-	snprintf(rec.scope, sizeof(rec.scope), "%s", drv->scope);
-	rec.internal = c->internal;
-	rec.attachable = c->attachable;
-	rec.builtin = c->builtin;
+	snprintf(rec->name, sizeof(rec->name), "%s", c->name);
+	nd_time_rfc3339(rec->created);
+	snprintf(rec->driver, sizeof(rec->driver), "%s", drv->name);
+	snprintf(rec->scope, sizeof(rec->scope), "%s", drv->scope);
+	rec->internal = c->internal;
+	rec->attachable = c->attachable;
+	rec->builtin = c->builtin;
 	if (c->options)
-		json_object_update(rec.options, c->options);
+		json_object_update(rec->options, c->options);
 	if (c->labels)
-		json_object_update(rec.labels, c->labels);
-	if ((rc = network_check(d, drv, &rec, err)) < 0) {
-		nd_network_rec_clear(&rec);
-		return rc;
-	}
+		json_object_update(rec->labels, c->labels);
+	if ((rc = network_check(d, drv, rec, err)) < 0)
+		goto fail;
+	return 0;
+fail:
+	nd_network_rec_clear(rec);
+	return rc;
+}
+
+int net__network_commit(struct netd *d, struct nd_network_rec *rec, struct net_network **out, struct nd_error *err)
+{
+	struct net_state *ns = net_of(d);
 	struct net_network *n;
-	if ((rc = net_network_load(d, &rec, &n, err)) < 0) {
-		nd_network_rec_clear(&rec);
+	int rc;
+	if ((rc = net_network_load(d, rec, &n, err)) < 0) {
+		nd_network_rec_clear(rec);
 		return rc;
 	}
+	const struct nd_driver_ops *drv = n->drv;
 
 	/* intent first: the network is recorded, then the kernel is touched; a
 	 * crash in between is finished by reconcile (network_restore) */
@@ -408,23 +413,39 @@ int net_network_create(struct netd *d, struct net_network_create_req *c, struct 
 	}
 	struct nd_drv_network dn;
 	net_drv_network(n, &dn);
-	if ((rc = drv->network_create(&ns->drv_ctx, &dn, err)) < 0) {
+	/* a global network reaches this host's kernel with its first endpoint
+	 * here (net__global_wake) */
+	n->dormant = net_network_global(n);
+	if (!n->dormant && (rc = drv->network_create(&ns->drv_ctx, &dn, err)) < 0) {
 		struct nd_error e2 = { 0 };
 		drv->network_delete(&ns->drv_ctx, &dn, &e2);
 		store_obj_del(d->store, "network", n->rec.id, &e2);
+		nd_error_wrap(err, "network \"%s\"", n->rec.name);
 		net_network_free(n);
-		return nd_error_wrap(err, "network \"%s\"", c->name);
+		return rc;
 	}
 	struct nd_error e3 = { 0 };
 	if (net__network_save(d, n, &e3) < 0)   /* driver data (bridge name): re-derivable */
-		log_warn("network=%s: saving driver data: %s", c->name, e3.msg);
-	network_link(d, n);
+		log_warn("network=%s: saving driver data: %s", n->rec.name, e3.msg);
+	net__network_link(d, n);
 	net_dns_start(d, n);
 	log_info("network created name=%s id=%.12s driver=%s", n->rec.name, n->rec.id, drv->name);
 	nd_events_publish(d, "network", "create", n->rec.id, json_pack("{s:s, s:s}", "name", n->rec.name, "type", drv->name));
 	if (out)
 		*out = n;
 	return 0;
+}
+
+int net_network_create(struct netd *d, struct net_network_create_req *c, struct net_network **out,
+		       struct nd_error *err)
+{
+	const struct nd_driver_ops *drv = net__driver_find(d, c->driver && *c->driver ? c->driver : "bridge");
+	if (drv && strcmp(drv->scope, "global") == 0)   /* through the cluster store: global.c */
+		return nd_error_set(err, -ENOTSUP, "a %s network is created through the cluster store "
+				    "(net_global_network_create)", drv->name);
+	struct nd_network_rec rec;
+	int rc = net__network_prepare(d, c, &rec, err);
+	return rc < 0 ? rc : net__network_commit(d, &rec, out, err);
 }
 
 int net_default_network(struct netd *d, struct nd_error *err)
@@ -445,6 +466,14 @@ int net_default_network(struct netd *d, struct nd_error *err)
 
 int net_network_delete(struct netd *d, struct net_network *n, struct nd_error *err)
 {
+	if (net_network_global(n))
+		return nd_error_set(err, -ENOTSUP, "network %s is global: it is deleted through the cluster store",
+				    n->rec.name);
+	return net__network_remove(d, n, err);
+}
+
+int net__network_remove(struct netd *d, struct net_network *n, struct nd_error *err)
+{
 	struct net_state *ns = net_of(d);
 	if (n->rec.builtin)
 		return nd_error_set(err, -EPERM, "%s is a pre-defined network and cannot be removed", n->rec.name);
@@ -461,7 +490,7 @@ int net_network_delete(struct netd *d, struct net_network *n, struct nd_error *e
 	 * an owned bridge nobody records, which reconcile removes */
 	if ((rc = store_obj_del(d->store, "network", n->rec.id, err)) < 0)
 		return rc;
-	network_unlink(d, n);
+	net__network_unlink(d, n);
 	net_dns_stop(d, n);
 	net__dns_network_gone(d, n->rec.id);
 	struct nd_drv_network dn;

@@ -36,7 +36,7 @@ p1=$(cat "$LAB_DIR/h1/netd.pid"); p2=$(cat "$LAB_DIR/h2/netd.pid")
 [ "$(readlink /proc/$p1/ns/mnt)" != "$(readlink /proc/$p2/ns/mnt)" ] || fail "h1 and h2 netd share a mount namespace"
 [ "$(readlink /proc/$p1/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ] || fail "h1's netd runs in the test's mount namespace"
 if grep -q '^0::' /proc/$p1/cgroup; then
-  [[ "$(grep '^0::' /proc/$p1/cgroup)" == *"/netd-lab/h1/daemon" ]] || fail "h1's netd not in the lab cgroup: $(grep '^0::' /proc/$p1/cgroup)"
+  [[ "$(grep '^0::' /proc/$p1/cgroup)" == *"/$LAB_CG/h1/daemon" ]] || fail "h1's netd not in the lab cgroup: $(grep '^0::' /proc/$p1/cgroup)"
 fi
 status=$(lab status 2>&1) || fail "lab status failed: $status"
 grep -qE '^h2 +192.168.77.12/24 +[0-9]+ +healthy' <<<"$status" || fail "lab status: $status"

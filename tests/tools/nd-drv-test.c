@@ -20,6 +20,9 @@
  *     orphan IFNAME                               delete an owned interface as netd's
  *                                                 reconcile does (endpoint_delete, no id)
  *     bench NETID NETNS_PATH COUNT                endpoint create+join+leave+delete
+ *     peer-add NETID MAC IPV4 VTEP                global-scope drivers' peer ops
+ *     peer-del NETID MAC IPV4 VTEP                (--advertise ADDR: this host's VTEP)
+ *     peers-sync NETID [MAC IPV4 VTEP]...
  *
  * One-shot commands wait for interfaces to be deleted (wait_teardown), since
  * the process exits right after; bench runs as netd does (no wait) and then
@@ -236,6 +239,7 @@ int main(int argc, char **argv)
 	const char *drvname = "bridge";
 	bool use_fw = false;
 	int wait_teardown = -1;
+	const char *advertise = "";
 	if (getenv("ND_DRV_STATE"))
 		state_dir = getenv("ND_DRV_STATE");
 	int i = 1;
@@ -246,6 +250,8 @@ int main(int argc, char **argv)
 			drvname = argv[++i];
 		else if (strcmp(argv[i], "--fw") == 0)
 			use_fw = true;
+		else if (strcmp(argv[i], "--advertise") == 0 && i + 1 < argc)
+			advertise = argv[++i];
 		else if (strcmp(argv[i], "--wait-teardown") == 0)
 			wait_teardown = 1;
 		else if (strcmp(argv[i], "--no-wait-teardown") == 0)
@@ -265,7 +271,8 @@ int main(int argc, char **argv)
 	int ac = argc - i;
 	struct nd_error e = { 0 };
 	struct nd_drv_ctx ctx = { .fw = NULL, .exec_root = state_dir,
-				  .wait_teardown = wait_teardown >= 0 ? wait_teardown : strcmp(cmd, "bench") != 0 };
+				  .wait_teardown = wait_teardown >= 0 ? wait_teardown : strcmp(cmd, "bench") != 0,
+				  .advertise = advertise };
 #if HAVE_FW
 	if (use_fw && nd_fw_open(NULL, &ctx.fw, &e) < 0)
 		die("open firewall", &e);
@@ -386,6 +393,36 @@ int main(int argc, char **argv)
 		}
 		json_decref(de.data);
 		json_decref(opts);
+	} else if ((strcmp(cmd, "peer-add") == 0 || strcmp(cmd, "peer-del") == 0) && ac == 4) {
+		json_t *nj = load("net", av[0]);
+		struct nd_drv_network net;
+		net_from_json(nj, &net);
+		struct nd_drv_peer p = { 0 };
+		snprintf(p.mac, sizeof(p.mac), "%s", av[1]);
+		snprintf(p.ipv4, sizeof(p.ipv4), "%s", av[2]);
+		snprintf(p.vtep, sizeof(p.vtep), "%s", av[3]);
+		if (!drv->peer_add) {
+			fprintf(stderr, "nd-drv-test: driver %s has no peers\n", drv->name);
+			rc = 2;
+		} else if ((cmd[5] == 'a' ? drv->peer_add(&ctx, &net, &p, &e) : drv->peer_remove(&ctx, &net, &p, &e)) < 0) {
+			die(cmd, &e);
+		}
+		json_decref(nj);
+	} else if (strcmp(cmd, "peers-sync") == 0 && ac >= 1 && (ac - 1) % 3 == 0 && drv->peers_sync) {
+		json_t *nj = load("net", av[0]);
+		struct nd_drv_network net;
+		net_from_json(nj, &net);
+		size_t n = (size_t)(ac - 1) / 3;
+		struct nd_drv_peer *ps = calloc(n + 1, sizeof(*ps));
+		for (size_t k = 0; ps && k < n; k++) {
+			snprintf(ps[k].mac, sizeof(ps[k].mac), "%s", av[1 + 3 * k]);
+			snprintf(ps[k].ipv4, sizeof(ps[k].ipv4), "%s", av[2 + 3 * k]);
+			snprintf(ps[k].vtep, sizeof(ps[k].vtep), "%s", av[3 + 3 * k]);
+		}
+		if (!ps || drv->peers_sync(&ctx, &net, ps, n, &e) < 0)
+			die("peers-sync", &e);
+		free(ps);
+		json_decref(nj);
 	} else if (strcmp(cmd, "bench") == 0 && ac == 3) {
 		rc = bench(&ctx, av[0], av[1], atoi(av[2]) > 0 ? atoi(av[2]) : 1);
 	} else {

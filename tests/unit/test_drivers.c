@@ -9,6 +9,7 @@
 #include "drivers/driver.h"
 #include "drivers/bridge/bridge.h"
 #include "drivers/macvlan/macvlan.h"
+#include "drivers/vxlan/vxlan.h"
 #include "drivers/nl.h"
 
 static void test_registry(void **state)
@@ -351,6 +352,72 @@ static void test_nl_errno(void **state)
 	assert_int_equal(nd_nl_rc(&nl, 3), 0);
 }
 
+/* ---- vxlan ---------------------------------------------------------------- */
+
+static void test_vxlan_registry(void **state)
+{
+	(void)state;
+	const struct nd_driver_ops *v = nd_driver_find("vxlan");
+	assert_non_null(v);
+	assert_ptr_equal(nd_driver_find("overlay"), v);
+	assert_string_equal(v->scope, "global");
+	assert_non_null(v->peer_add);
+	assert_non_null(v->peer_remove);
+	assert_non_null(v->peers_sync);
+}
+
+static void test_vxlan_options(void **state)
+{
+	(void)state;
+	struct vxlan_opts o;
+	struct nd_error e = { 0 };
+	json_t *j = json_pack("{s:s, s:s}", "mtu", "1400", "vni", "4242");
+	assert_int_equal(vxlan__opts_parse(j, &o, &e), 0);
+	assert_int_equal(o.mtu, 1400);
+	assert_int_equal(o.vni, 4242);
+	json_decref(j);
+	j = json_pack("{s:s, s:s}", "com.docker.network.driver.mtu", "9000",
+		      "com.docker.network.driver.overlay.vxlanid_list", "16777215");
+	assert_int_equal(vxlan__opts_parse(j, &o, &e), 0);
+	assert_int_equal(o.mtu, 9000);
+	assert_int_equal(o.vni, 16777215);
+	json_decref(j);
+	const char *bad[][2] = { { "vni", "0" }, { "vni", "16777216" }, { "vni", "1,2" }, { "vni", "x" },
+				 { "mtu", "67" }, { "mtu", "65536" }, { "mtu", "-1" }, { "bogus", "1" } };
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		j = json_pack("{s:s}", bad[i][0], bad[i][1]);
+		nd_error_clear(&e);
+		assert_int_equal(vxlan__opts_parse(j, &o, &e), -EINVAL);
+		assert_non_null(strstr(e.msg, bad[i][0]));
+		json_decref(j);
+	}
+	j = json_pack("{s:i}", "mtu", 1400);   /* not a string */
+	assert_int_equal(vxlan__opts_parse(j, &o, &e), -EINVAL);
+	json_decref(j);
+}
+
+static void test_vxlan_names_mtu(void **state)
+{
+	(void)state;
+	char br[IFNAMSIZ], vx[IFNAMSIZ];
+	const char *id = "3f2a9c0d1b4e5f60718293a4b5c6d7e8f90112233445566778899aabbccddeef";
+	assert_int_equal(vxlan__names(id, br, vx), 0);
+	assert_string_equal(br, "ov-3f2a9c0d1b4e");
+	assert_string_equal(vx, "vx-3f2a9c0d1b4e");
+	assert_true(vxlan__owns_ifname(br));
+	assert_true(vxlan__owns_ifname(vx));
+	assert_false(vxlan__owns_ifname("vx-3f2a9c0d1b4"));
+	assert_false(vxlan__owns_ifname("vx-3F2A9C0D1B4E"));
+	assert_false(vxlan__owns_ifname("br-3f2a9c0d1b4e"));
+	assert_false(vxlan__owns_ifname("vxlan0"));
+	assert_false(nd_bridge_driver.owns_ifname(br));   /* never the bridge driver's */
+	assert_int_equal(vxlan__names("short", br, vx), -EINVAL);
+	assert_int_equal(vxlan__mtu_for(1500, false), 1450);
+	assert_int_equal(vxlan__mtu_for(1400, false), 1350);
+	assert_int_equal(vxlan__mtu_for(1500, true), 1430);
+	assert_int_equal(vxlan__mtu_for(100, false), 68);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,6 +433,9 @@ int main(void)
 		cmocka_unit_test(test_macvlan_options),
 		cmocka_unit_test(test_macvlan_names),
 		cmocka_unit_test(test_macvlan_host_addr),
+		cmocka_unit_test(test_vxlan_registry),
+		cmocka_unit_test(test_vxlan_options),
+		cmocka_unit_test(test_vxlan_names_mtu),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -463,6 +463,44 @@ static void test_records_cni_fields(void **state)
 	json_decref(bad);
 }
 
+
+/* netctl explain: bad input and unknown ends are refused at once (nothing is
+ * queued; the job itself reads the kernel and is tested as root) */
+static void never(void *data, int rc, const struct nd_error *err, const struct net_explain *ex)
+{
+	(void)data; (void)rc; (void)err; (void)ex;
+	fail_msg("explain's callback ran for a refused request");
+}
+
+static void test_explain_refusals(void **state)
+{
+	struct env *e = *state;
+	struct nd_error err = { 0 };
+	struct net_explain_req r = { .src = "web", .dst = "" };
+	assert_int_equal(net_explain(&e->d, &r, never, NULL, &err), -EINVAL);
+	nd_error_clear(&err);
+	r = (struct net_explain_req){ .src = "web", .dst = "host", .proto = IPPROTO_TCP };
+	assert_int_equal(net_explain(&e->d, &r, never, NULL, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "needs a port"));
+	nd_error_clear(&err);
+	r = (struct net_explain_req){ .src = "web", .dst = "host", .proto = IPPROTO_SCTP, .port = 1 };
+	assert_int_equal(net_explain(&e->d, &r, never, NULL, &err), -EINVAL);
+	nd_error_clear(&err);
+	r = (struct net_explain_req){ .src = "nosuch", .dst = "host" };
+	assert_int_equal(net_explain(&e->d, &r, never, NULL, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "nosuch: no such container, sandbox or address"));
+	nd_error_clear(&err);
+	/* the container's sandbox has no endpoint: no gateway for "host", no address to reach */
+	r = (struct net_explain_req){ .src = "web", .dst = "host" };
+	assert_int_equal(net_explain(&e->d, &r, never, NULL, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "no gateway"));
+	nd_error_clear(&err);
+	r = (struct net_explain_req){ .src = "host", .dst = "web", .port = 80 };
+	assert_int_equal(net_explain(&e->d, &r, never, NULL, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "no address on any network"));
+	assert_int_equal(count(&e->d, "endpoint"), 0);
+}
+
 static void test_connect_failure_changes_nothing(void **state)
 {
 	struct env *e = *state;
@@ -564,6 +602,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_network_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_disconnect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_failure_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_explain_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cni_attach, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dns_names, setup, teardown),
 		cmocka_unit_test(test_records_cni_fields),

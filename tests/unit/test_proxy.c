@@ -20,6 +20,8 @@
 #include <libnftnl/expr.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <arpa/inet.h>
 #include <linux/sockios.h>
 #include <dirent.h>
 #include <sys/ioctl.h>
@@ -407,6 +409,245 @@ static void test_port_elems_chunked(void **state)
 	free(ps);
 }
 
+
+/* ---- explain: netd's ruleset (built here, never sent) evaluated for packets ---------- */
+
+/* a foreign table's forward chain, policy drop, priority 10:
+ *   iifname "br-a" tcp dport 22 counter drop */
+static void owner_chain(struct fw__batch *b)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, "owner");
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, "fwd");
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_FORWARD);
+	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, 10);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_DROP);
+	struct nlmsghdr *nlh = fw__batch_hdr(b, 512, NFT_MSG_NEWCHAIN, NFPROTO_IPV4, NLM_F_CREATE, "chain");
+	nftnl_chain_nlmsg_build_payload(nlh, c);
+	fw__batch_put(b, nlh);
+	nftnl_chain_free(c);
+
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, "owner");
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, "fwd");
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_IPV4);
+	struct nftnl_expr *e = nftnl_expr_alloc("meta");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_IIFNAME);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	nftnl_rule_add_expr(r, e);
+	char name[IFNAMSIZ] = "br-a";
+	e = nftnl_expr_alloc("cmp");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, name, IFNAMSIZ);
+	nftnl_rule_add_expr(r, e);
+	e = nftnl_expr_alloc("meta");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_L4PROTO);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	nftnl_rule_add_expr(r, e);
+	uint8_t tcp = IPPROTO_TCP;
+	e = nftnl_expr_alloc("cmp");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &tcp, 1);
+	nftnl_rule_add_expr(r, e);
+	e = nftnl_expr_alloc("payload");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_TRANSPORT_HEADER);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, 2);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 2);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	nftnl_rule_add_expr(r, e);
+	uint16_t port = htons(22);
+	e = nftnl_expr_alloc("cmp");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &port, 2);
+	nftnl_rule_add_expr(r, e);
+	e = nftnl_expr_alloc("counter");
+	nftnl_expr_set_u64(e, NFTNL_EXPR_CTR_PACKETS, 3);
+	nftnl_expr_set_u64(e, NFTNL_EXPR_CTR_BYTES, 180);
+	nftnl_rule_add_expr(r, e);
+	e = nftnl_expr_alloc("immediate");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_DROP);
+	nftnl_rule_add_expr(r, e);
+	nftnl_rule_set_u64(r, NFTNL_RULE_HANDLE, 4);
+	nlh = fw__batch_hdr(b, 1024, NFT_MSG_NEWRULE, NFPROTO_IPV4, NLM_F_CREATE | NLM_F_APPEND, "rule");
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	fw__batch_put(b, nlh);
+	nftnl_rule_free(r);
+}
+
+static struct fw__batch ex_batch(bool owner)
+{
+	struct fw__batch b;
+	fw__batch_init(&b, 1);
+	fw__ruleset_build(&b, "netd", false);
+	const char *br[] = { "br-a", "br-b", "br-i" };
+	fw__elems(&b, "netd", FW_SET_BRIDGES, FW_ELEM_ADD, br, 3);
+	fw__elems(&b, "netd", FW_SET_SELF, FW_ELEM_ADD, br, 3);
+	fw__elems(&b, "netd", FW_SET_MASQ, FW_ELEM_ADD, br, 2);
+	fw__elems(&b, "netd", FW_SET_INTERNAL, FW_ELEM_ADD, br + 2, 1);
+	fw__elems(&b, "netd", FW_SET_NOICC, FW_ELEM_ADD, br + 1, 1);
+	struct fw__port p = { .proto = IPPROTO_TCP, .any = true, .host_port = 8080, .port = 80 };
+	inet_pton(AF_INET, "172.18.0.2", p.addr);
+	fw__port_elems(&b, "netd", FW_ELEM_ADD, &p, 1);
+	if (owner)
+		owner_chain(&b);
+	fw__batch_end(&b);
+	assert_int_equal(b.err, 0);
+	return b;
+}
+
+static struct nd_fw_pkt ex_pkt(const char *iif, const char *oif, uint8_t proto, uint16_t dport)
+{
+	struct nd_fw_pkt p = { .family = AF_INET, .l4proto = proto, .dport = dport,
+			       .ct_state = NF_CT_STATE_BIT(IP_CT_NEW) };
+	snprintf(p.iif, sizeof(p.iif), "%s", iif);
+	snprintf(p.oif, sizeof(p.oif), "%s", oif);
+	inet_pton(AF_INET, "172.18.0.9", p.saddr);
+	inet_pton(AF_INET, "172.19.0.3", p.daddr);
+	return p;
+}
+
+/* the verdict of the hook and the comment of the rule that decided in chain i */
+static int ex_eval(const struct fw__batch *b, enum nd_fw_hook hook, const struct nd_fw_pkt *p, struct nd_fw_hook_eval *ev)
+{
+	struct nd_error err = { 0 };
+	assert_int_equal(fw__explain_hook_batch(b, "netd", hook, p, ev, &err), 0);
+	return ev->verdict;
+}
+
+static void test_explain_forward(void **state)
+{
+	struct fw__batch b = ex_batch(false);
+	struct nd_fw_hook_eval ev;
+	struct nd_fw_pkt p = ex_pkt("br-a", "br-a", IPPROTO_TCP, 80);
+	assert_int_equal(ex_eval(&b, ND_FW_FORWARD, &p, &ev), ND_FW_ACCEPT);
+	assert_int_equal(ev.n, 1);
+	assert_true(ev.chains[0].ours);
+	assert_string_equal(ev.chains[0].decided.comment, "netd:intra-bridge");
+	assert_non_null(strstr(ev.chains[0].decided.text, "@self_pairs counter packets 0 bytes 0 accept"));
+	assert_true(ev.chains[0].decided.has_counter);
+	nd_fw_hook_eval_clear(&ev);
+
+	p = ex_pkt("br-a", "br-b", IPPROTO_TCP, 80);
+	assert_int_equal(ex_eval(&b, ND_FW_FORWARD, &p, &ev), ND_FW_DROP);
+	assert_string_equal(ev.chains[ev.decider].decided.comment, "netd:isolation");
+	nd_fw_hook_eval_clear(&ev);
+
+	p = ex_pkt("br-b", "br-b", IPPROTO_TCP, 80); /* icc off */
+	assert_int_equal(ex_eval(&b, ND_FW_FORWARD, &p, &ev), ND_FW_DROP);
+	assert_string_equal(ev.chains[ev.decider].decided.comment, "netd:icc off");
+	nd_fw_hook_eval_clear(&ev);
+
+	p = ex_pkt("br-i", "eth0", IPPROTO_ICMP, 0); /* internal */
+	assert_int_equal(ex_eval(&b, ND_FW_FORWARD, &p, &ev), ND_FW_DROP);
+	assert_string_equal(ev.chains[ev.decider].decided.comment, "netd:internal out");
+	nd_fw_hook_eval_clear(&ev);
+
+	p = ex_pkt("br-a", "eth0", IPPROTO_UDP, 53);
+	assert_int_equal(ex_eval(&b, ND_FW_FORWARD, &p, &ev), ND_FW_ACCEPT);
+	assert_string_equal(ev.chains[0].decided.comment, "netd:outbound");
+	nd_fw_hook_eval_clear(&ev);
+
+	p = ex_pkt("eth0", "br-a", IPPROTO_TCP, 80);
+	assert_int_equal(ex_eval(&b, ND_FW_FORWARD, &p, &ev), ND_FW_DROP);
+	assert_string_equal(ev.chains[ev.decider].decided.comment, "netd:no direct inbound");
+	nd_fw_hook_eval_clear(&ev);
+	p.ct_status = IPS_DST_NAT;
+	assert_int_equal(ex_eval(&b, ND_FW_FORWARD, &p, &ev), ND_FW_ACCEPT);
+	assert_string_equal(ev.chains[0].decided.comment, "netd:published");
+	nd_fw_hook_eval_clear(&ev);
+	p.ct_status = 0;
+	p.ct_state = NF_CT_STATE_BIT(IP_CT_ESTABLISHED);
+	assert_int_equal(ex_eval(&b, ND_FW_FORWARD, &p, &ev), ND_FW_ACCEPT);
+	assert_string_equal(ev.chains[0].decided.comment, "netd:established");
+	nd_fw_hook_eval_clear(&ev);
+	fw__batch_done(&b);
+}
+
+static void test_explain_nat(void **state)
+{
+	struct fw__batch b = ex_batch(false);
+	struct nd_fw_hook_eval ev;
+	struct nd_fw_pkt p = ex_pkt("eth0", "", IPPROTO_TCP, 8080);
+	p.daddr_local = true;
+	assert_int_equal(ex_eval(&b, ND_FW_PREROUTING, &p, &ev), ND_FW_ACCEPT);
+	assert_int_equal(ev.chains[0].nat, ND_FW_NAT_DNAT);
+	uint8_t want[4];
+	inet_pton(AF_INET, "172.18.0.2", want);
+	assert_memory_equal(ev.chains[0].nat_addr, want, 4);
+	assert_int_equal(ev.chains[0].nat_port, 80);
+	assert_non_null(strstr(ev.chains[0].nat_via, "map inet netd ports4"));
+	assert_memory_equal(ev.after.daddr, want, 4);
+	assert_int_equal(ev.after.dport, 80);
+	assert_true(ev.after.ct_status & IPS_DST_NAT);
+	nd_fw_hook_eval_clear(&ev);
+
+	p.dport = 8081; /* not published */
+	assert_int_equal(ex_eval(&b, ND_FW_PREROUTING, &p, &ev), ND_FW_ACCEPT);
+	assert_int_equal(ev.chains[0].nat, ND_FW_NAT_NONE);
+	assert_true(ev.chains[0].by_policy);
+	nd_fw_hook_eval_clear(&ev);
+
+	p = ex_pkt("eth0", "", IPPROTO_ICMP, 0); /* th dport of ICMP: the map still rules it out */
+	p.daddr_local = true;
+	assert_int_equal(ex_eval(&b, ND_FW_PREROUTING, &p, &ev), ND_FW_ACCEPT);
+	assert_int_equal(ev.chains[0].nat, ND_FW_NAT_NONE);
+	nd_fw_hook_eval_clear(&ev);
+
+	p = ex_pkt("eth0", "eth0", IPPROTO_TCP, 8080); /* not a local address: no DNAT */
+	assert_int_equal(ex_eval(&b, ND_FW_PREROUTING, &p, &ev), ND_FW_ACCEPT);
+	assert_int_equal(ev.chains[0].nat, ND_FW_NAT_NONE);
+	nd_fw_hook_eval_clear(&ev);
+
+	p = ex_pkt("br-a", "eth0", IPPROTO_TCP, 443);
+	assert_int_equal(ex_eval(&b, ND_FW_POSTROUTING, &p, &ev), ND_FW_ACCEPT);
+	assert_int_equal(ev.chains[0].nat, ND_FW_NAT_MASQ);
+	assert_string_equal(ev.chains[0].decided.comment, "netd:masquerade");
+	nd_fw_hook_eval_clear(&ev);
+	p = ex_pkt("br-a", "br-b", IPPROTO_TCP, 443); /* between bridges: kept */
+	assert_int_equal(ex_eval(&b, ND_FW_POSTROUTING, &p, &ev), ND_FW_ACCEPT);
+	assert_int_equal(ev.chains[0].nat, ND_FW_NAT_NONE);
+	nd_fw_hook_eval_clear(&ev);
+	fw__batch_done(&b);
+}
+
+static void test_explain_foreign(void **state)
+{
+	struct fw__batch b = ex_batch(true);
+	struct nd_fw_hook_eval ev;
+	struct nd_fw_pkt p = ex_pkt("br-a", "eth0", IPPROTO_TCP, 22);
+	assert_int_equal(ex_eval(&b, ND_FW_FORWARD, &p, &ev), ND_FW_DROP);
+	assert_int_equal(ev.n, 2); /* by priority: ours (0), then the owner's (10) */
+	assert_string_equal(ev.chains[0].table, "netd");
+	assert_int_equal(ev.chains[0].verdict, ND_FW_ACCEPT);
+	assert_int_equal(ev.decider, 1);
+	const struct nd_fw_chain_eval *o = &ev.chains[1];
+	assert_string_equal(o->family, "ip");
+	assert_string_equal(o->table, "owner");
+	assert_false(o->by_policy);
+	assert_true(o->decided.has_counter);
+	assert_int_equal(o->decided.packets, 3);
+	assert_string_equal(o->decided.text, "iifname \"br-a\" meta l4proto tcp tcp dport 22 counter packets 3 bytes 180 drop");
+	nd_fw_hook_eval_clear(&ev);
+
+	p.dport = 80; /* no rule: the policy */
+	assert_int_equal(ex_eval(&b, ND_FW_FORWARD, &p, &ev), ND_FW_DROP);
+	assert_true(ev.chains[1].by_policy);
+	assert_int_equal(ev.chains[1].policy, ND_FW_DROP);
+	nd_fw_hook_eval_clear(&ev);
+
+	p = ex_pkt("br-a", "br-b", IPPROTO_TCP, 22); /* our drop comes first: the owner never sees it */
+	assert_int_equal(ex_eval(&b, ND_FW_FORWARD, &p, &ev), ND_FW_DROP);
+	assert_int_equal(ev.decider, 0);
+	assert_int_equal(ev.n, 1);
+	nd_fw_hook_eval_clear(&ev);
+	fw__batch_done(&b);
+}
+
 /* ---- the userland relay ------------------------------------------------------------- */
 
 /* "the client" is one end of a socketpair whose other end the relay gets as
@@ -656,6 +897,9 @@ int main(void)
 		cmocka_unit_test(test_ruleset_recreate),
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_open_bad_table),
+		cmocka_unit_test(test_explain_forward),
+		cmocka_unit_test(test_explain_nat),
+		cmocka_unit_test(test_explain_foreign),
 		cmocka_unit_test_setup_teardown(test_relay_backpressure, fx_open, fx_close),
 		cmocka_unit_test_setup_teardown(test_relay_half_close, fx_open, fx_close),
 		cmocka_unit_test_setup_teardown(test_relay_bulk, fx_open, fx_close),

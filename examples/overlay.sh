@@ -24,13 +24,9 @@ if [ ! -x "$lab" ]; then
   say "OVERLAY LAB NOT AVAILABLE in this build"
   exit 0
 fi
-# the lab names its cgroups netd-lab/hN, the same for every lab on a machine: two at
-# once would share them (and one's `lab down` would kill the other's daemons)
-if [ -n "$(find /sys/fs/cgroup -maxdepth 3 -type d -name netd-lab 2>/dev/null)" ]; then
-  echo "examples/overlay.sh: another lab is running on this machine (cgroup netd-lab exists);" >&2
-  echo "  the lab's cgroup names are fixed, so only one can run at a time: try again when it is down" >&2
-  exit 1
-fi
+# the lab's cgroups: a name of this demo's own (LAB_CG), so it never shares them with
+# another lab running on the machine (whose `lab down` would drain them)
+export LAB_CG=$DEMO_CGP-lab
 export NETD_BUILD=$build LAB_DIR=$T/lab
 # the lab in a process group of its own: its clean-up signals stay within it
 lab() { setsid -w "$lab" "$@"; }

@@ -16,7 +16,7 @@ demo_explained
 if "$NETCTL_BIN" explain --help >/dev/null 2>&1; then
   # the owner's rule named as the one that drops; the internal network: no route, and netd's rule
   said "verdict: dropped" 'drop comment "no containers to the lab net"' "verdict: no-route" \
-    'oifname @internal_bridges drop comment "netd:internal in"' "verdict: delivered"
+    'oifname @internal_bridges' 'comment "netd:internal in"' "verdict: delivered"
 fi
 demo_picture broken
 echo ok

@@ -11,7 +11,7 @@ said "=> fails (exit 1), as it should: networks are isolated from each other" \
   "=> q1 still reaches its gateway" \
   "=> r1, now on blue too, reached b1" \
   "=> fails (exit 1), as it should: red stays isolated from blue" \
-  '$ nft list table inet netd' 'iifname . oifname @noicc_pairs drop comment "netd:icc off"'
+  '$ nft list table inet netd' 'iifname . oifname @noicc_pairs' 'comment "netd:icc off"'
 said "isolated on"
 demo_explained
 if "$NETCTL_BIN" explain --help >/dev/null 2>&1; then

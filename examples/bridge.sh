@@ -62,6 +62,7 @@ else
   note "this build has no embedded resolver at 127.0.0.11 yet; the name comes from the container's /etc/hosts"
   step netctl exec beta cat /etc/hosts
 fi
+settle netctl exec beta ping -c1 -W2 alpha
 step netctl exec beta ping -c1 -W2 alpha
 result "beta reached alpha by name"
 

@@ -54,6 +54,7 @@ step ip netns exec outside curl -s --max-time 3 http://192.0.2.1:8080/cgi-bin/ip
 result "outside reached site through a forward chain with policy drop"
 demo_explain 192.0.2.2 host:8080
 say "...and the container reaches the outside host"
+settle netctl exec site ping -c1 -W2 192.0.2.2
 step netctl exec site ping -c1 -W2 192.0.2.2
 result "site reached 192.0.2.2"
 demo_explain site 192.0.2.2
@@ -70,6 +71,7 @@ show "nft list chain inet hostfw forward | grep 'lab net'" -- bash -c "nft list 
 say "the owner removes the rule: traffic flows again"
 handle=$(nft -a list chain inet hostfw forward | sed -n 's/.*lab net.*# handle \([0-9]*\).*/\1/p')
 step nft delete rule inet hostfw forward handle "$handle"
+settle netctl exec site ping -c1 -W2 192.0.2.2
 step netctl exec site ping -c1 -W2 192.0.2.2
 result "site reaches 192.0.2.2 again"
 

@@ -64,6 +64,7 @@ step ip -br link show master br-web
 say "netd records the pod as a caller-owned sandbox: netd's tools see it like its own"
 step netctl sandbox ls
 say "the pod and netd's container are on one network"
+settle ip netns exec pod1 ping -c1 -W2 "$api"
 step ip netns exec pod1 ping -c1 -W2 "$api"
 result "pod1 reached the container api at $api"
 if [ -n "$dns" ]; then

@@ -48,6 +48,7 @@ fi
 
 section "by name and by alias"
 step netctl exec web nslookup db "${NS[@]}"
+settle netctl exec web ping -c1 -W2 db
 step netctl exec web ping -c1 -W2 db
 result "web reached db by name ($db)"
 step netctl exec web nslookup database "${NS[@]}"

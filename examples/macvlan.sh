@@ -35,7 +35,9 @@ say "the router knows the container already (gratuitous ARP, then an ARP request
 step ip -n lan neigh show dev br0
 addr=$(netctl sandbox inspect web | jq -r '.[0].Networks.lan.IPv4Address | split("/")[0]')
 say "the LAN reaches the container at its own address, and it reaches the router:"
+settle nsenter --net=/run/netns/lan ping -c1 -W1 "$addr"
 step nsenter --net=/run/netns/lan ping -c1 -W1 "$addr"
+settle netctl sandbox exec web -- ping -c1 -W1 192.168.50.1
 step netctl sandbox exec web -- ping -c1 -W1 192.168.50.1
 result "the LAN and the container ($addr) reach each other, no NAT"
 
@@ -51,6 +53,7 @@ step netctl network create -d macvlan -o parent=eth-lan -o netd.macvlan.host_acc
 step netctl network connect lan web
 addr=$(netctl sandbox inspect web | jq -r '.[0].Networks.lan.IPv4Address | split("/")[0]')
 step ip route show "$addr"
+settle ping -c1 -W1 "$addr"
 step ping -c1 -W1 "$addr"
 show "netctl network inspect lan | jq '.[0].DriverState'" -- driver_state
 result "with host access the host reaches its macvlan container $addr"

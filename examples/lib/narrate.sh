@@ -217,6 +217,10 @@ poll() {
     sleep 0.05
   done
 }
+# settle CMD...: poll CMD (up to 10 s) without showing it, before the step that
+# shows it once: the first packets to a fresh container may wait on ARP on a
+# loaded machine (a must-fail step is never settled)
+settle() { poll 10 "$@" || true; }
 # has_cmd WORDS...: this netctl knows the command (e.g. has_cmd explain)
 has_cmd() { netctl "$@" --help >/dev/null 2>&1; }
 

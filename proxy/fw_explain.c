@@ -61,13 +61,10 @@ const char *fw__family_name(uint32_t f)
 static int chain_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct fw__xrs *x = data;
-	struct nftnl_chain *c = nftnl_chain_alloc();
+	int e = 0;
+	struct nftnl_chain *c = fw__chain_parse(nlh, &e);
 	if (!c)
-		return -ENOMEM;
-	if (nftnl_chain_nlmsg_parse(nlh, c) < 0) {
-		nftnl_chain_free(c);
-		return -EINVAL;
-	}
+		return e;
 	if (x->nc == x->capc) {
 		size_t cap = x->capc ? x->capc * 2 : 16;
 		struct fw__xchain *n = realloc(x->c, cap * sizeof(*n));

@@ -111,13 +111,10 @@ static int read_bridges(struct nd_fw *fw, struct scan *s, struct nd_error *err)
 static int chain_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct scan *s = data;
-	struct nftnl_chain *c = nftnl_chain_alloc();
+	int e = 0;
+	struct nftnl_chain *c = fw__chain_parse(nlh, &e);
 	if (!c)
-		return -ENOMEM;
-	if (nftnl_chain_nlmsg_parse(nlh, c) < 0) {
-		nftnl_chain_free(c);
-		return -EINVAL;
-	}
+		return e;
 	uint32_t fam = nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY);
 	const char *table = nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE);
 	const char *name = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);

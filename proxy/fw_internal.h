@@ -109,6 +109,9 @@ enum fw__elem_op { FW_ELEM_ADD, FW_ELEM_DEL };
 struct nftnl_rule;
 /* A dumped rule (NULL with *err set), and its nftables comment or NULL. */
 struct nftnl_rule *fw__rule_parse(const struct nlmsghdr *nlh, int *err);
+/* A dumped chain (NULL with *err set). */
+struct nftnl_chain;
+struct nftnl_chain *fw__chain_parse(const struct nlmsghdr *nlh, int *err);
 const char *fw__rule_comment(const struct nftnl_rule *r);
 
 /* rule builders shared by fw_ruleset.c and fw_ports.c */

@@ -38,20 +38,9 @@ for c in python3 unshare ip curl iptables; do
 done
 bench_unshare "$@"
 
-B=$(mktemp -d /tmp/netd-bench-cni.XXXXXX)
-NETD_PID=
+bench_begin cni
 CG=
-cleanup() {
-  local rc=$?
-  set +e
-  bench_stop "$NETD_PID"
-  bench_netns_del
-  [ -n "$CG" ] && rmdir "$CG" 2>/dev/null
-  bench_unmount_rm "$B"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_cleanup_more() { [ -n "$CG" ] && rmdir "$CG" 2>/dev/null; }
 
 mount -t tmpfs -o mode=0755 netd-bench-netns /run/netns
 ip link set lo up

@@ -46,18 +46,7 @@ command -v dnsperf >/dev/null || { echo "bench/dns.sh: dnsperf missing (apt-get 
 $PY -c 'import dns.message' 2>/dev/null || { echo "bench/dns.sh: python3-dnspython missing" >&2; exit 77; }
 bench_unshare "$@"
 
-B=$(mktemp -d /tmp/netd-bench-dns.XXXXXX)
-NETD_PID=
-cleanup() {
-  local rc=$?
-  set +e
-  bench_stop "$NETD_PID"
-  bench_netns_del
-  bench_unmount_rm "$B"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_begin dns
 mount -t tmpfs -o mode=0755 netd-bench-netns /run/netns
 ip link set lo up
 export NETD_HOST=unix://$B/netd.sock

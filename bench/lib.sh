@@ -13,6 +13,28 @@ bench_unshare() {
     --propagation private -- bash "$0" "$@"
 }
 
+# bench_begin NAME: B, a scratch directory /tmp/netd-bench-NAME.XXXXXX; NETD_PID
+# (empty until the bench starts netd); on exit (and on INT/TERM) bench_cleanup.
+bench_begin() {
+  B=$(mktemp -d "/tmp/netd-bench-$1.XXXXXX")
+  NETD_PID=
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+# bench_cleanup: stops $NETD_PID, deletes the namespaces, runs the bench's
+# bench_cleanup_more if it has one, unmounts and removes $B; exits with the
+# bench's status.
+bench_cleanup() {
+  local rc=$?
+  set +e
+  bench_stop "$NETD_PID"
+  bench_netns_del
+  if declare -F bench_cleanup_more >/dev/null; then bench_cleanup_more; fi
+  bench_unmount_rm "$B"
+  exit $rc
+}
+
 # bench_stop PID: TERM, up to 5 s for it to go, then KILL; nothing when PID is empty.
 bench_stop() {
   local pid=$1 _

@@ -41,18 +41,7 @@ done
 # that no process outlives the run).
 bench_unshare "$@"
 
-B=$(mktemp -d /tmp/netd-bench-net.XXXXXX)
-NETD_PID=
-cleanup() {
-  local rc=$?
-  set +e
-  bench_stop "$NETD_PID"
-  bench_netns_del
-  bench_unmount_rm "$B"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_begin net
 
 mkdir -p /run/netns && mount -t tmpfs -o mode=0755 netd-bench-netns /run/netns
 ip link set lo up

@@ -39,6 +39,11 @@ void dns__lock(struct dns_engine *eng)
 void dns__unlock(struct dns_engine *eng)
 {
 	pthread_mutex_unlock(&eng->mu);
+}
+
+void dns__unlock_wake(struct dns_engine *eng)
+{
+	pthread_mutex_unlock(&eng->mu);
 	if (eng->running)
 		uv_async_send(&eng->wake);   /* handles made or closed take effect */
 }
@@ -258,7 +263,7 @@ void net__dns_sandbox_gone(struct netd *d, const char *sandbox_id)
 	struct dns_listener *l = dns__listener_find(eng, sandbox_id);
 	if (l)
 		dns__listener_close(l);
-	dns__unlock(eng);
+	dns__unlock_wake(eng);
 	net__dns_ports_forget(d, sandbox_id);
 }
 
@@ -373,7 +378,7 @@ void net__dns_engine_stop(struct netd *d)
 	while (eng->listeners)
 		dns__listener_close(eng->listeners);
 	eng->stopping = true;
-	dns__unlock(eng);   /* wakes the thread: it closes what is left and ends */
+	dns__unlock_wake(eng);   /* wakes the thread: it closes what is left and ends */
 	if (eng->running) {
 		pthread_join(eng->thread, NULL);
 		eng->running = false;
@@ -421,7 +426,7 @@ void net_dns_start(struct netd *d, struct net_network *n)
 	dns__lock(eng);
 	dns__table_get(eng, n->rec.id, true);
 	n->dns = dns__gateway_open(eng, n->rec.id, gw);
-	dns__unlock(eng);
+	dns__unlock_wake(eng);
 	if (n->dns)
 		snprintf(n->dns_addr, sizeof(n->dns_addr), "%s", gw);
 }
@@ -434,7 +439,7 @@ void net_dns_stop(struct netd *d, struct net_network *n)
 	if (eng) {
 		dns__lock(eng);
 		dns__listener_close(n->dns);
-		dns__unlock(eng);
+		dns__unlock_wake(eng);
 	}
 	n->dns = NULL;
 }

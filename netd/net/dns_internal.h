@@ -12,8 +12,8 @@
  * listeners, upstreams, cache, counters) is guarded by eng->mu: the thread
  * holds it while it runs its loop's callbacks and lets go only while it
  * waits for I/O; the main loop takes it (dns__lock) for each change or
- * read, briefly, and dns__unlock wakes the thread so that handles made or
- * closed meanwhile on its loop take effect. */
+ * read, briefly; dns__unlock_wake also wakes the thread so that handles
+ * made or closed meanwhile on its loop take effect. */
 #pragma once
 
 #include "netd/net/net.h"
@@ -156,6 +156,9 @@ uv_loop_t *dns__loop(struct dns_engine *eng);
 /* from the main loop: every access to the engine is inside these */
 void dns__lock(struct dns_engine *eng);
 void dns__unlock(struct dns_engine *eng);
+/* ... after making or closing handles on the thread's loop: the thread
+ * wakes so that they take effect (a table change needs no wake-up) */
+void dns__unlock_wake(struct dns_engine *eng);
 
 uint64_t dns__now_ms(struct dns_engine *eng);
 /* index of the upstream for an address ("IP" or "IP#port"), added when new; -1 on bad input */

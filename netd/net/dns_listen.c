@@ -396,13 +396,13 @@ int dns__listener_open(struct dns_engine *eng, const struct nd_sandbox_rec *sb, 
 		l->closing = true;
 		uv_close((uv_handle_t *)&l->udp, listener_handle_closed);
 		uv_close((uv_handle_t *)&l->tcp, listener_handle_closed);
-		dns__unlock(eng);
+		dns__unlock_wake(eng);
 		return nd_error_set(err, rc, "dns: sandbox %.12s: listen: %s", sb->id, uv_strerror(rc));
 	}
 	l->next = eng->listeners;
 	eng->listeners = l;
 	eng->nlisteners++;
-	dns__unlock(eng);
+	dns__unlock_wake(eng);
 	/* the ports for the next netd */
 	if (l->redirected && (f = fopen(path, "we"))) {
 		fprintf(f, "%u %u\n", l->udp_port, l->tcp_port);

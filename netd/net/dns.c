@@ -20,6 +20,7 @@
 
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 /* ---- the resolver's thread ----------------------------------------------------------- */
@@ -97,7 +98,13 @@ static int thread_start(struct dns_engine *eng, struct nd_error *err)
 		return nd_error_set(err, r, "dns: loop: %s", uv_strerror(r));
 	}
 	eng->running = true;
-	if ((r = pthread_create(&eng->thread, NULL, dns_thread, eng)) != 0) {
+	/* signals stay the main loop's: the thread starts with all blocked */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&eng->thread, NULL, dns_thread, eng);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0) {
 		eng->running = false;
 		uv_close((uv_handle_t *)&eng->wake, NULL);
 		uv_run(&eng->loop, UV_RUN_DEFAULT);

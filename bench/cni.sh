@@ -22,6 +22,7 @@
 # --root/--exec-root/--socket, the eBPF programs on a cgroup of this run,
 # pins on a bpffs of this run; every bridge, veth, netns and rule dies with it.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 N=${1:-200}
 : "${NETD_BUILD:=$(cd "$(dirname "$0")/.." && pwd)/build}"
 NETD_BUILD=$(cd "$NETD_BUILD" && pwd)
@@ -35,32 +36,11 @@ done
 for c in python3 unshare ip curl iptables; do
   command -v $c >/dev/null || { echo "bench/cni.sh: $c missing" >&2; exit 77; }
 done
-if [ -z "${ND_BENCH_INNER:-}" ]; then
-  mkdir -p /run/netns
-  exec env ND_BENCH_INNER=1 NETD_BUILD="$NETD_BUILD" unshare --net --mount --pid --fork --mount-proc \
-    --propagation private -- bash "$0" "$@"
-fi
+bench_unshare "$@"
 
-B=$(mktemp -d /tmp/netd-bench-cni.XXXXXX)
-NETD_PID=
+bench_begin cni
 CG=
-cleanup() {
-  local rc=$?
-  set +e
-  if [ -n "$NETD_PID" ]; then
-    kill -TERM "$NETD_PID" 2>/dev/null
-    for _ in $(seq 100); do kill -0 "$NETD_PID" 2>/dev/null || break; sleep 0.05; done
-    kill -KILL "$NETD_PID" 2>/dev/null; wait "$NETD_PID" 2>/dev/null
-  fi
-  for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do ip netns del "$ns" 2>/dev/null; done
-  [ -n "$CG" ] && rmdir "$CG" 2>/dev/null
-  grep -F " $B" /proc/self/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
-  umount -l /run/netns 2>/dev/null
-  rm -rf "$B"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_cleanup_more() { [ -n "$CG" ] && rmdir "$CG" 2>/dev/null; }
 
 mount -t tmpfs -o mode=0755 netd-bench-netns /run/netns
 ip link set lo up

@@ -27,6 +27,7 @@
 # Everything runs inside `unshare --net --mount --pid`; every namespace,
 # process and file dies with it.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 N=${1:-100}
 SECS=${2:-5}
 RATE=${DNS_BENCH_RATE:-2000}   # queries/s of the latency runs
@@ -43,30 +44,9 @@ for b in "$NETD" "$NETCTL" "$ARK"; do
 done
 command -v dnsperf >/dev/null || { echo "bench/dns.sh: dnsperf missing (apt-get install dnsperf)" >&2; exit 77; }
 $PY -c 'import dns.message' 2>/dev/null || { echo "bench/dns.sh: python3-dnspython missing" >&2; exit 77; }
-if [ -z "${ND_BENCH_INNER:-}" ]; then
-  mkdir -p /run/netns
-  exec env ND_BENCH_INNER=1 NETD_BUILD="$NETD_BUILD" unshare --net --mount --pid --fork --mount-proc \
-    --propagation private -- bash "$0" "$@"
-fi
+bench_unshare "$@"
 
-B=$(mktemp -d /tmp/netd-bench-dns.XXXXXX)
-NETD_PID=
-cleanup() {
-  local rc=$?
-  set +e
-  if [ -n "$NETD_PID" ]; then
-    kill -TERM "$NETD_PID" 2>/dev/null
-    for _ in $(seq 100); do kill -0 "$NETD_PID" 2>/dev/null || break; sleep 0.05; done
-    kill -KILL "$NETD_PID" 2>/dev/null; wait "$NETD_PID" 2>/dev/null
-  fi
-  for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do ip netns del "$ns" 2>/dev/null; done
-  grep -F " $B" /proc/self/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
-  umount -l /run/netns 2>/dev/null
-  rm -rf "$B"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_begin dns
 mount -t tmpfs -o mode=0755 netd-bench-netns /run/netns
 ip link set lo up
 export NETD_HOST=unix://$B/netd.sock

@@ -26,6 +26,7 @@
 # per ADD/DEL with the config on stdin and the CNI_* environment, as a
 # container runtime execs it (Debian's containernetworking-plugins).
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 N=${1:-200}
 : "${NETD_BUILD:=$(cd "$(dirname "$0")/.." && pwd)/build}"
 NETD=$NETD_BUILD/netd/netd
@@ -37,30 +38,9 @@ for c in python3 unshare ip curl; do
   command -v $c >/dev/null || { echo "bench/macvlan.sh: $c missing" >&2; exit 77; }
 done
 
-if [ -z "${ND_BENCH_INNER:-}" ]; then
-  exec env ND_BENCH_INNER=1 NETD_BUILD="$NETD_BUILD" unshare --net --mount --pid --fork --mount-proc \
-    --propagation private -- bash "$0" "$@"
-fi
+bench_unshare "$@"
 
-B=$(mktemp -d /tmp/netd-bench-macvlan.XXXXXX)
-NETD_PID=
-cleanup() {
-  local rc=$?
-  set +e
-  if [ -n "$NETD_PID" ]; then
-    kill -TERM "$NETD_PID" 2>/dev/null
-    for _ in $(seq 100); do kill -0 "$NETD_PID" 2>/dev/null || break; sleep 0.05; done
-    kill -KILL "$NETD_PID" 2>/dev/null
-    wait "$NETD_PID" 2>/dev/null
-  fi
-  for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do ip netns del "$ns" 2>/dev/null; done
-  grep -F " $B" /proc/self/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
-  umount -l /run/netns 2>/dev/null
-  rm -rf "$B"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_begin macvlan
 
 mkdir -p /run/netns && mount -t tmpfs -o mode=0755 netd-bench-netns /run/netns
 ip link set lo up

@@ -18,48 +18,73 @@ static const char topology_help[] =
 	"  -H, --host URL  a daemon (repeatable); default the global -H, $NETD_HOST\n"
 	"  -o, --output F  write to the file F instead of standard output\n";
 
+int cli_topo_args(struct cli *cli, int argc, char **argv, const char *shortopts, const struct option *longopts,
+		  const char *help, cli_topo_opt opt, void *ctx, struct cli_topo_hosts *hosts)
+{
+	int c;
+	hosts->n = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		int rc = -1;
+		switch (c) {
+		case 'H':
+			if (hosts->n == ARRAY_SIZE(hosts->v))
+				return cli_usage_error(cli->prog, "at most %zu hosts", ARRAY_SIZE(hosts->v));
+			hosts->v[hosts->n++] = optarg;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 0;
+		case '?':
+			return cli_usage_error(cli->prog, "unknown option \"%s\"", argv[optind - 1]);
+		default:
+			rc = opt(cli, c, optarg, ctx);
+			break;
+		}
+		if (rc >= 0)
+			return rc;
+	}
+	if (optind < argc)
+		return cli_usage_error(cli->prog, "unexpected argument \"%s\"", argv[optind]);
+	return -1;
+}
+
+struct topology_args {
+	const char *format, *output;
+};
+
+static int topology_opt(struct cli *cli, int c, char *arg, void *ctx)
+{
+	(void)cli;
+	struct topology_args *a = ctx;
+	if (c == 'f')
+		a->format = arg;
+	else if (c == 'o')
+		a->output = arg;
+	return -1;
+}
+
 int cmd_topology(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' }, { "host", required_argument, NULL, 'H' },
 		{ "output", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' }, { 0 },
 	};
-	const char *format = "json", *output = NULL;
-	char *hosts[64];
-	size_t nhosts = 0;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+f:H:o:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			format = optarg;
-			break;
-		case 'H':
-			if (nhosts == ARRAY_SIZE(hosts))
-				return cli_usage_error(cli->prog, "at most %zu hosts", ARRAY_SIZE(hosts));
-			hosts[nhosts++] = optarg;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'h':
-			fputs(topology_help, stdout);
-			return 0;
-		default:
-			return cli_usage_error(cli->prog, "unknown option \"%s\"", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error(cli->prog, "unexpected argument \"%s\"", argv[optind]);
+	struct topology_args a = { .format = "json" };
+	struct cli_topo_hosts hosts;
+	int rc = cli_topo_args(cli, argc, argv, "+f:H:o:h", opts, topology_help, topology_opt, &a, &hosts);
+	if (rc >= 0)
+		return rc;
+	const char *format = a.format, *output = a.output;
 	if (strcmp(format, "json") && strcmp(format, "dot") && strcmp(format, "svg"))
 		return cli_usage_error(cli->prog, "unknown format \"%s\": use json, dot or svg", format);
 
 	struct nd_error err = { 0 };
 	struct topo_hosts th;
 	_cleanup_json_ json_t *topo = NULL;
-	if (topo_hosts_open(cli->opts, hosts, nhosts, &th, &err) < 0)
+	if (topo_hosts_open(cli->opts, hosts.v, hosts.n, &th, &err) < 0)
 		return cli_fail(&err);
-	int rc = topo_fetch(&th, &topo, &err);
+	rc = topo_fetch(&th, &topo, &err);
 	topo_hosts_close(&th);
 	if (rc < 0)
 		return cli_fail(&err);

@@ -88,6 +88,17 @@ int cmd_info(struct cli *cli, int argc, char **argv);
 /* cmd_topology.c, cli/ui/ui.c: the picture of the networks, and its live web view */
 int cmd_topology(struct cli *cli, int argc, char **argv);
 int cmd_ui(struct cli *cli, int argc, char **argv);
+/* The command line of topology and ui: -H URL (repeatable, into hosts), -h
+ * (prints help), and the command's own options, each handed to
+ * opt(cli, c, optarg, ctx), which returns -1 to go on or an exit status.
+ * Returns -1 when the command goes on, else the exit status (0 after -h). */
+struct cli_topo_hosts {
+	char *v[64];
+	size_t n;
+};
+typedef int (*cli_topo_opt)(struct cli *cli, int c, char *arg, void *ctx);
+int cli_topo_args(struct cli *cli, int argc, char **argv, const char *shortopts, const struct option *longopts,
+		  const char *help, cli_topo_opt opt, void *ctx, struct cli_topo_hosts *hosts);
 
 /* cmd_ops.c: container operations */
 int cmd_pause(struct cli *cli, int argc, char **argv);

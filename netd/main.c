@@ -173,14 +173,6 @@ int main(int argc, char **argv)
 	/* the socket's group: "netd" when it exists (as Docker's "docker") */
 	struct group *gr = getgrnam("netd");
 
-	char imgroot[PATH_MAX];
-	snprintf(imgroot, sizeof(imgroot), "%s/images", d.cfg.root);
-	struct images_config ic = { .root = imgroot, .driver = d.cfg.storage_driver };
-	if ((rc = images_open(&ic, &d.images, &err)) < 0) {
-		nd_error_wrap(&err, "image store");
-		goto fail;
-	}
-
 	d.loop = uv_default_loop();
 	d.started = time(NULL);
 	/* the socket first: a netd that cannot serve (socket taken) must fail
@@ -203,8 +195,17 @@ int main(int argc, char **argv)
 	/* the cluster store before the networks: net registers its hooks on it */
 	if ((rc = netd_cluster_start(&d, &err)) < 0)
 		goto fail;
+	/* the networks (and the resolver, answering from its own thread in
+	 * every living sandbox) before the image store and the containers */
 	if ((rc = netd_net_start(&d, &err)) < 0)
 		goto fail;
+	char imgroot[PATH_MAX];
+	snprintf(imgroot, sizeof(imgroot), "%s/images", d.cfg.root);
+	struct images_config ic = { .root = imgroot, .driver = d.cfg.storage_driver };
+	if ((rc = images_open(&ic, &d.images, &err)) < 0) {
+		nd_error_wrap(&err, "image store");
+		goto fail;
+	}
 	if ((rc = netd_containers_start(&d, &err)) < 0)
 		goto fail;
 

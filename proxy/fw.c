@@ -265,6 +265,21 @@ struct nftnl_rule *fw__rule_parse(const struct nlmsghdr *nlh, int *err)
 	return r;
 }
 
+struct nftnl_chain *fw__chain_parse(const struct nlmsghdr *nlh, int *err)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	if (!c) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	if (nftnl_chain_nlmsg_parse(nlh, c) < 0) {
+		nftnl_chain_free(c);
+		*err = -EINVAL;
+		return NULL;
+	}
+	return c;
+}
+
 const char *fw__rule_comment(const struct nftnl_rule *r)
 {
 	const char *comment = NULL;

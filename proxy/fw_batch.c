@@ -7,6 +7,7 @@
 #include <time.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
+#include <libnftnl/set.h>
 #include <linux/netfilter/nfnetlink.h>
 
 #define FW_BATCH_MIN 16384
@@ -240,4 +241,39 @@ int fw__dump(struct nd_fw *fw, struct nlmsghdr *req, fw__dump_cb cb, void *data,
 			}
 		}
 	}
+}
+
+struct setelem_dump {
+	fw__elem_cb cb;
+	void *data;
+};
+
+static int setelem_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct setelem_dump *d = data;
+	struct nftnl_set *set = nftnl_set_alloc();
+	if (!set)
+		return -ENOMEM;
+	int r = 0;
+	if (nftnl_set_elems_nlmsg_parse(nlh, set) < 0 || nftnl_set_elem_foreach(set, d->cb, d->data) < 0)
+		r = -EINVAL;
+	nftnl_set_free(set);
+	return r;
+}
+
+int fw__dump_set_elems(struct nd_fw *fw, uint32_t family, const char *table, const char *name, fw__elem_cb cb,
+		       void *data, struct nd_error *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	memset(buf, 0, sizeof(buf)); /* no uninitialised padding on the wire */
+	struct nftnl_set *q = nftnl_set_alloc();
+	if (!q)
+		return nd_error_set(err, -ENOMEM, "nftables: out of memory");
+	nftnl_set_set_str(q, NFTNL_SET_TABLE, table);
+	nftnl_set_set_str(q, NFTNL_SET_NAME, name);
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, (uint16_t)family, NLM_F_DUMP, fw->seq++);
+	nftnl_set_elems_nlmsg_build_payload(nlh, q);
+	nftnl_set_free(q);
+	struct setelem_dump d = { .cb = cb, .data = data };
+	return fw__dump(fw, nlh, setelem_cb, &d, err);
 }

@@ -61,13 +61,10 @@ const char *fw__family_name(uint32_t f)
 static int chain_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct fw__xrs *x = data;
-	struct nftnl_chain *c = nftnl_chain_alloc();
+	int e = 0;
+	struct nftnl_chain *c = fw__chain_parse(nlh, &e);
 	if (!c)
-		return -ENOMEM;
-	if (nftnl_chain_nlmsg_parse(nlh, c) < 0) {
-		nftnl_chain_free(c);
-		return -EINVAL;
-	}
+		return e;
 	if (x->nc == x->capc) {
 		size_t cap = x->capc ? x->capc * 2 : 16;
 		struct fw__xchain *n = realloc(x->c, cap * sizeof(*n));
@@ -206,18 +203,6 @@ static int elem_cb(struct nftnl_set_elem *e, void *data)
 	return 0;
 }
 
-static int setelem_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct nftnl_set *set = nftnl_set_alloc();
-	if (!set)
-		return -ENOMEM;
-	int r = 0;
-	if (nftnl_set_elems_nlmsg_parse(nlh, set) < 0 || nftnl_set_elem_foreach(set, elem_cb, data) < 0)
-		r = -EINVAL;
-	nftnl_set_free(set);
-	return r;
-}
-
 struct fw__xset *fw__xrs_set(struct fw__xrs *x, uint32_t family, const char *table, const char *name)
 {
 	struct fw__xset *s = NULL;
@@ -226,19 +211,8 @@ struct fw__xset *fw__xrs_set(struct fw__xrs *x, uint32_t family, const char *tab
 			s = &x->s[i];
 	if (!s || s->loaded)
 		return s;
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	memset(buf, 0, sizeof(buf)); /* no uninitialised padding on the wire */
-	struct nftnl_set *q = nftnl_set_alloc();
-	if (!q)
-		return NULL;
-	nftnl_set_set_str(q, NFTNL_SET_TABLE, table);
-	nftnl_set_set_str(q, NFTNL_SET_NAME, name);
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, (uint16_t)family, NLM_F_DUMP,
-						     x->fw->seq++);
-	nftnl_set_elems_nlmsg_build_payload(nlh, q);
-	nftnl_set_free(q);
 	struct nd_error e = { 0 };
-	if (fw__dump(x->fw, nlh, setelem_cb, s, &e) < 0)
+	if (fw__dump_set_elems(x->fw, family, table, name, elem_cb, s, &e) < 0)
 		return NULL;
 	s->loaded = true;
 	return s;

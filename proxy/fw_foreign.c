@@ -81,16 +81,6 @@ struct scan {
 	bool own_table;       /* a chain of our table was seen */
 };
 
-static const char *family_name(uint32_t f)
-{
-	switch (f) {
-	case NFPROTO_IPV4: return "ip";
-	case NFPROTO_IPV6: return "ip6";
-	case NFPROTO_INET: return "inet";
-	default: return "?";
-	}
-}
-
 /* ---- our bridges: the elements of set `bridges` --------------------------------- */
 
 static int elem_cb(struct nftnl_set_elem *e, void *data)
@@ -111,30 +101,9 @@ static int elem_cb(struct nftnl_set_elem *e, void *data)
 	return 0;
 }
 
-static int setelem_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct nftnl_set *set = nftnl_set_alloc();
-	if (!set)
-		return -ENOMEM;
-	int r = 0;
-	if (nftnl_set_elems_nlmsg_parse(nlh, set) < 0 || nftnl_set_elem_foreach(set, elem_cb, data) < 0)
-		r = -EINVAL;
-	nftnl_set_free(set);
-	return r;
-}
-
 static int read_bridges(struct nd_fw *fw, struct scan *s, struct nd_error *err)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nftnl_set *set = nftnl_set_alloc();
-	if (!set)
-		return nd_error_set(err, -ENOMEM, "nftables: out of memory");
-	nftnl_set_set_str(set, NFTNL_SET_TABLE, fw->table);
-	nftnl_set_set_str(set, NFTNL_SET_NAME, fw__sets[FW_SET_BRIDGES].name);
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, FW_FAMILY, NLM_F_DUMP, fw->seq++);
-	nftnl_set_elems_nlmsg_build_payload(nlh, set);
-	nftnl_set_free(set);
-	return fw__dump(fw, nlh, setelem_cb, s, err);
+	return fw__dump_set_elems(fw, FW_FAMILY, fw->table, fw__sets[FW_SET_BRIDGES].name, elem_cb, s, err);
 }
 
 /* ---- foreign forward base chains -------------------------------------------------- */
@@ -142,13 +111,10 @@ static int read_bridges(struct nd_fw *fw, struct scan *s, struct nd_error *err)
 static int chain_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct scan *s = data;
-	struct nftnl_chain *c = nftnl_chain_alloc();
+	int e = 0;
+	struct nftnl_chain *c = fw__chain_parse(nlh, &e);
 	if (!c)
-		return -ENOMEM;
-	if (nftnl_chain_nlmsg_parse(nlh, c) < 0) {
-		nftnl_chain_free(c);
-		return -EINVAL;
-	}
+		return e;
 	uint32_t fam = nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY);
 	const char *table = nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE);
 	const char *name = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);
@@ -332,7 +298,7 @@ static void put_accept(struct fw__batch *b, const struct fchain *c, const char *
 		nftnl_rule_set_u64(r, NFTNL_RULE_POSITION, c->before);
 	struct nlmsghdr *nlh = fw__batch_hdr(b, 4096, NFT_MSG_NEWRULE, (uint16_t)c->family,
 					     NLM_F_CREATE | (c->before ? 0 : NLM_F_APPEND), "%s rule %s %s %s \"%s\"",
-					     c->before ? "insert" : "add", family_name(c->family), c->table, c->name,
+					     c->before ? "insert" : "add", fw__family_name(c->family), c->table, c->name,
 					     comment);
 	if (nlh) {
 		nftnl_rule_nlmsg_build_payload(nlh, r);
@@ -351,7 +317,7 @@ static void put_delete(struct fw__batch *b, const struct fchain *c, const struct
 	nftnl_rule_set_u64(r, NFTNL_RULE_HANDLE, o->handle);
 	struct nlmsghdr *nlh = fw__batch_hdr(b, 1024, NFT_MSG_DELRULE, (uint16_t)c->family, 0,
 					     "delete rule %s %s %s handle %llu (\"%s%s\")",
-					     family_name(c->family), c->table, c->name,
+					     fw__family_name(c->family), c->table, c->name,
 					     (unsigned long long)o->handle, o->in ? TAG_IN : TAG_OUT, o->bridge);
 	if (nlh) {
 		nftnl_rule_nlmsg_build_payload(nlh, r);
@@ -492,7 +458,7 @@ int nd_fw_foreign_sync(struct nd_fw *fw, bool apply, struct nd_fw_foreign *out, 
 				c->drop = false; /* gone since the chain dump: nothing to do there */
 				continue;
 			}
-			nd_error_wrap(err, "firewall: list rules of %s %s %s", family_name(c->family), c->table, c->name);
+			nd_error_wrap(err, "firewall: list rules of %s %s %s", fw__family_name(c->family), c->table, c->name);
 			goto out;
 		}
 		bool by_rule = !c->drop && c->last_deny;
@@ -504,7 +470,7 @@ int nd_fw_foreign_sync(struct nd_fw *fw, bool apply, struct nd_fw_foreign *out, 
 		if (c->drop) {
 			out->nchains++;
 			char w[NFT_TABLE_MAXNAMELEN + NFT_CHAIN_MAXNAMELEN + 32];
-			snprintf(w, sizeof(w), "%s %s %s%s", family_name(c->family), c->table, c->name,
+			snprintf(w, sizeof(w), "%s %s %s%s", fw__family_name(c->family), c->table, c->name,
 				 by_rule ? " (ends in an unconditional reject)" : "");
 			where_add(out->where, sizeof(out->where), w);
 		}
@@ -581,7 +547,7 @@ int nd_fw_remove_all(struct nd_fw *fw, void (*report)(const char *line, void *da
 	for (size_t i = 0; i < s.nchains; i++) {
 		s.cur = i;
 		if ((r = read_rules(fw, &s, &s.chains[i], err)) < 0 && r != -ENOENT) {
-			nd_error_wrap(err, "firewall: list rules of %s %s %s", family_name(s.chains[i].family),
+			nd_error_wrap(err, "firewall: list rules of %s %s %s", fw__family_name(s.chains[i].family),
 				      s.chains[i].table, s.chains[i].name);
 			goto out;
 		}
@@ -622,7 +588,7 @@ int nd_fw_remove_all(struct nd_fw *fw, void (*report)(const char *line, void *da
 		const struct ours *o = &s.rules[i];
 		const struct fchain *c = &s.chains[o->chain];
 		char line[512];
-		snprintf(line, sizeof(line), "nft rule %s %s %s handle %llu (comment \"%s%s\")", family_name(c->family),
+		snprintf(line, sizeof(line), "nft rule %s %s %s handle %llu (comment \"%s%s\")", fw__family_name(c->family),
 			 c->table, c->name, (unsigned long long)o->handle, o->in ? TAG_IN : TAG_OUT, o->bridge);
 		report(line, data);
 	}

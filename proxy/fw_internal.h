@@ -61,6 +61,12 @@ int fw__batch_send(struct nd_fw *fw, struct fw__batch *b, struct nd_error *err);
 /* A dump request (GET with NLM_F_DUMP); cb is called per message. */
 typedef int (*fw__dump_cb)(const struct nlmsghdr *nlh, void *data);
 int fw__dump(struct nd_fw *fw, struct nlmsghdr *req, fw__dump_cb cb, void *data, struct nd_error *err);
+/* Dumps the elements of set `name` of table `table` (family): cb is called
+ * per element (nftnl_set_elem_foreach's callback; < 0 stops the dump). */
+struct nftnl_set_elem;
+typedef int (*fw__elem_cb)(struct nftnl_set_elem *e, void *data);
+int fw__dump_set_elems(struct nd_fw *fw, uint32_t family, const char *table, const char *name, fw__elem_cb cb,
+		       void *data, struct nd_error *err);
 
 /* ---- the ruleset (fw_ruleset.c) ------------------------------------------ */
 
@@ -103,6 +109,9 @@ enum fw__elem_op { FW_ELEM_ADD, FW_ELEM_DEL };
 struct nftnl_rule;
 /* A dumped rule (NULL with *err set), and its nftables comment or NULL. */
 struct nftnl_rule *fw__rule_parse(const struct nlmsghdr *nlh, int *err);
+/* A dumped chain (NULL with *err set). */
+struct nftnl_chain;
+struct nftnl_chain *fw__chain_parse(const struct nlmsghdr *nlh, int *err);
 const char *fw__rule_comment(const struct nftnl_rule *r);
 
 /* rule builders shared by fw_ruleset.c and fw_ports.c */

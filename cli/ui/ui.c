@@ -453,43 +453,33 @@ static const char ui_help[] =
 	"  -p, --port N    listen on 127.0.0.1:N (default: a free port)\n"
 	"  -H, --host URL  a daemon (repeatable); default the global -H, $NETD_HOST\n";
 
+static int ui_opt(struct cli *cli, int c, char *arg, void *ctx)
+{
+	unsigned long *port = ctx;
+	char *end;
+	if (c == 'p') {
+		*port = strtoul(arg, &end, 10);
+		if (!*arg || *end || *port > 65535)
+			return cli_usage_error(cli->prog, "bad port \"%s\"", arg);
+	}
+	return -1;
+}
+
 int cmd_ui(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "port", required_argument, NULL, 'p' }, { "host", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' }, { 0 },
 	};
-	char *hosts[64];
-	size_t nhosts = 0;
+	struct cli_topo_hosts hosts;
 	unsigned long port = 0;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+p:H:h", opts, NULL)) != -1) {
-		char *end;
-		switch (c) {
-		case 'p':
-			port = strtoul(optarg, &end, 10);
-			if (!*optarg || *end || port > 65535)
-				return cli_usage_error(cli->prog, "bad port \"%s\"", optarg);
-			break;
-		case 'H':
-			if (nhosts == ARRAY_SIZE(hosts))
-				return cli_usage_error(cli->prog, "at most %zu hosts", ARRAY_SIZE(hosts));
-			hosts[nhosts++] = optarg;
-			break;
-		case 'h':
-			fputs(ui_help, stdout);
-			return 0;
-		default:
-			return cli_usage_error(cli->prog, "unknown option \"%s\"", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error(cli->prog, "unexpected argument \"%s\"", argv[optind]);
+	int rc = cli_topo_args(cli, argc, argv, "+p:H:h", opts, ui_help, ui_opt, &port, &hosts);
+	if (rc >= 0)
+		return rc;
 
 	struct nd_error err = { 0 };
 	struct ui ui = { .generation = 1 };
-	int rc = 1;
+	rc = 1;
 	pthread_mutex_init(&ui.lock, NULL);
 	pthread_cond_init(&ui.changed, NULL);
 	snprintf(ui.last_event, sizeof(ui.last_event), "watching netd's events");
@@ -497,7 +487,7 @@ int cmd_ui(struct cli *cli, int argc, char **argv)
 		nd_error_set(&err, -EIO, "no randomness for the token");
 		return cli_fail(&err);
 	}
-	if (topo_hosts_open(cli->opts, hosts, nhosts, &ui.hosts, &err) < 0)
+	if (topo_hosts_open(cli->opts, hosts.v, hosts.n, &ui.hosts, &err) < 0)
 		return cli_fail(&err);
 	if (!(ui.h = calloc(ui.hosts.n, sizeof(*ui.h)))) {
 		topo_hosts_close(&ui.hosts);

@@ -2,22 +2,12 @@
 /* drivers/bridge: option parsing and name/MAC derivation. Pure functions,
  * no kernel access, unit-tested in tests/unit/test_drivers.c. */
 #include "drivers/bridge/bridge.h"
+#include "drivers/options.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <fcntl.h>
 #include <sys/random.h>
-
-static int bridge__parse_bool(const char *key, const char *v, bool *out, struct nd_error *err)
-{
-	if (strcmp(v, "true") == 0)
-		*out = true;
-	else if (strcmp(v, "false") == 0)
-		*out = false;
-	else
-		return nd_error_set(err, -EINVAL, "option %s: invalid boolean \"%s\" (want true or false)", key, v);
-	return 0;
-}
 
 bool bridge__ifname_valid(const char *s)
 {
@@ -31,54 +21,44 @@ bool bridge__ifname_valid(const char *s)
 	return true;
 }
 
+static int bridge__opt(const char *key, const char *v, void *ctx, struct nd_error *err)
+{
+	struct bridge_opts *o = ctx;
+	if (strcmp(key, BRIDGE_OPT_NAME) == 0) {
+		if (!bridge__ifname_valid(v))
+			return nd_error_set(err, -EINVAL,
+				"option %s: \"%s\" is not a valid interface name (1-15 characters, no '/', ':' or spaces)",
+				key, v);
+		snprintf(o->name, sizeof(o->name), "%s", v);
+	} else if (strcmp(key, BRIDGE_OPT_MTU) == 0) {
+		long mtu;
+		int r = nd_drv_opt_long(key, v, "MTU", 68, 65535, &mtu, err);
+		if (r < 0)
+			return r;
+		o->mtu = (int)mtu;
+	} else if (strcmp(key, BRIDGE_OPT_ICC) == 0) {
+		return nd_drv_opt_bool(key, v, &o->icc, err);
+	} else if (strcmp(key, BRIDGE_OPT_MASQUERADE) == 0) {
+		return nd_drv_opt_bool(key, v, &o->masquerade, err);
+	} else if (strcmp(key, BRIDGE_OPT_DEFAULT) == 0) {
+		return nd_drv_opt_bool(key, v, &o->default_bridge, err);
+	} else if (strcmp(key, BRIDGE_OPT_HOST_BIND) == 0) {
+		struct in_addr a;
+		if (inet_pton(AF_INET, v, &a) != 1)
+			return nd_error_set(err, -EINVAL, "option %s: \"%s\" is not an IPv4 address", key, v);
+		snprintf(o->host_binding_ipv4, sizeof(o->host_binding_ipv4), "%s", v);
+	} else {
+		return nd_error_set(err, -EINVAL, "bridge driver: unknown option \"%s\"", key);
+	}
+	return 0;
+}
+
 int bridge__opts_parse(const json_t *options, struct bridge_opts *o, struct nd_error *err)
 {
 	memset(o, 0, sizeof(*o));
 	o->icc = true;
 	o->masquerade = true;
-	if (!options)
-		return 0;
-	if (!json_is_object(options))
-		return nd_error_set(err, -EINVAL, "driver options must be an object of strings");
-
-	const char *key;
-	json_t *jv;
-	json_object_foreach((json_t *)options, key, jv) {
-		if (!json_is_string(jv))
-			return nd_error_set(err, -EINVAL, "option %s: value must be a string", key);
-		const char *v = json_string_value(jv);
-		int r = 0;
-		if (strcmp(key, BRIDGE_OPT_NAME) == 0) {
-			if (!bridge__ifname_valid(v))
-				return nd_error_set(err, -EINVAL,
-					"option %s: \"%s\" is not a valid interface name (1-15 characters, no '/', ':' or spaces)",
-					key, v);
-			snprintf(o->name, sizeof(o->name), "%s", v);
-		} else if (strcmp(key, BRIDGE_OPT_MTU) == 0) {
-			char *end = NULL;
-			errno = 0;
-			long mtu = strtol(v, &end, 10);
-			if (!*v || *end || errno || !isdigit((unsigned char)v[0]) || mtu < 68 || mtu > 65535)
-				return nd_error_set(err, -EINVAL, "option %s: invalid MTU \"%s\" (68..65535)", key, v);
-			o->mtu = (int)mtu;
-		} else if (strcmp(key, BRIDGE_OPT_ICC) == 0) {
-			r = bridge__parse_bool(key, v, &o->icc, err);
-		} else if (strcmp(key, BRIDGE_OPT_MASQUERADE) == 0) {
-			r = bridge__parse_bool(key, v, &o->masquerade, err);
-		} else if (strcmp(key, BRIDGE_OPT_DEFAULT) == 0) {
-			r = bridge__parse_bool(key, v, &o->default_bridge, err);
-		} else if (strcmp(key, BRIDGE_OPT_HOST_BIND) == 0) {
-			struct in_addr a;
-			if (inet_pton(AF_INET, v, &a) != 1)
-				return nd_error_set(err, -EINVAL, "option %s: \"%s\" is not an IPv4 address", key, v);
-			snprintf(o->host_binding_ipv4, sizeof(o->host_binding_ipv4), "%s", v);
-		} else {
-			return nd_error_set(err, -EINVAL, "bridge driver: unknown option \"%s\"", key);
-		}
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return nd_drv_opts_foreach(options, bridge__opt, o, err);
 }
 
 int bridge__options_validate(const json_t *options, struct nd_error *err)

@@ -2,6 +2,7 @@
 /* drivers/macvlan: options, names, MACs and the host-access address. Pure
  * functions, no kernel access, unit-tested in tests/unit/test_drivers.c. */
 #include "drivers/macvlan/macvlan.h"
+#include "drivers/options.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -84,56 +85,44 @@ static int macvlan__parse_parent(const char *v, struct macvlan_opts *o, struct n
 	return 0;
 }
 
+static int macvlan__opt(const char *key, const char *v, void *ctx, struct nd_error *err)
+{
+	struct macvlan_opts *o = ctx;
+	if (strcmp(key, MACVLAN_OPT_PARENT) == 0)
+		return macvlan__parse_parent(v, o, err);
+	if (strcmp(key, MACVLAN_OPT_MODE) == 0) {
+		size_t i;
+		for (i = 0; i < ARRAY_SIZE(macvlan__modes); i++)
+			if (strcmp(v, macvlan__modes[i].name) == 0)
+				break;
+		if (i == ARRAY_SIZE(macvlan__modes))
+			return nd_error_set(err, -EINVAL,
+					    "option %s: unknown mode \"%s\" (want bridge, private, vepa or passthru)", key,
+					    v);
+		o->mode = macvlan__modes[i].mode;
+		return 0;
+	}
+	if (strcmp(key, MACVLAN_OPT_HOST_ACCESS) == 0)
+		return nd_drv_opt_bool(key, v, &o->host_access, err);
+	if (strcmp(key, MACVLAN_OPT_HOST_ADDR) == 0)
+		return macvlan__parse_addr(key, v, AF_INET, o->host_addr4, err);
+	if (strcmp(key, MACVLAN_OPT_HOST_ADDR6) == 0)
+		return macvlan__parse_addr(key, v, AF_INET6, o->host_addr6, err);
+	if (strcmp(key, "com.docker.network.driver.mtu") == 0)
+		return nd_error_set(err, -EINVAL, "macvlan driver: option %s is not supported: the MTU is the "
+				    "parent interface's", key);
+	return nd_error_set(err, -EINVAL,
+			    "macvlan driver: unknown option \"%s\" (known: parent, macvlan_mode, %s, %s, %s)", key,
+			    MACVLAN_OPT_HOST_ACCESS, MACVLAN_OPT_HOST_ADDR, MACVLAN_OPT_HOST_ADDR6);
+}
+
 int macvlan__opts_parse(const json_t *options, struct macvlan_opts *o, struct nd_error *err)
 {
 	memset(o, 0, sizeof(*o));
 	o->mode = MACVLAN_M_BRIDGE;
-	if (!options)
-		return 0;
-	if (!json_is_object(options))
-		return nd_error_set(err, -EINVAL, "driver options must be an object of strings");
-	const char *key;
-	json_t *jv;
-	json_object_foreach((json_t *)options, key, jv) {
-		if (!json_is_string(jv))
-			return nd_error_set(err, -EINVAL, "option %s: value must be a string", key);
-		const char *v = json_string_value(jv);
-		int r = 0;
-		if (strcmp(key, MACVLAN_OPT_PARENT) == 0) {
-			r = macvlan__parse_parent(v, o, err);
-		} else if (strcmp(key, MACVLAN_OPT_MODE) == 0) {
-			size_t i;
-			for (i = 0; i < ARRAY_SIZE(macvlan__modes); i++)
-				if (strcmp(v, macvlan__modes[i].name) == 0)
-					break;
-			if (i == ARRAY_SIZE(macvlan__modes))
-				return nd_error_set(err, -EINVAL,
-						    "option %s: unknown mode \"%s\" (want bridge, private, vepa or passthru)",
-						    key, v);
-			o->mode = macvlan__modes[i].mode;
-		} else if (strcmp(key, MACVLAN_OPT_HOST_ACCESS) == 0) {
-			if (strcmp(v, "true") == 0)
-				o->host_access = true;
-			else if (strcmp(v, "false") == 0)
-				o->host_access = false;
-			else
-				return nd_error_set(err, -EINVAL, "option %s: invalid boolean \"%s\" (want true or false)",
-						    key, v);
-		} else if (strcmp(key, MACVLAN_OPT_HOST_ADDR) == 0) {
-			r = macvlan__parse_addr(key, v, AF_INET, o->host_addr4, err);
-		} else if (strcmp(key, MACVLAN_OPT_HOST_ADDR6) == 0) {
-			r = macvlan__parse_addr(key, v, AF_INET6, o->host_addr6, err);
-		} else if (strcmp(key, "com.docker.network.driver.mtu") == 0) {
-			return nd_error_set(err, -EINVAL, "macvlan driver: option %s is not supported: the MTU is the "
-					    "parent interface's", key);
-		} else {
-			return nd_error_set(err, -EINVAL,
-					    "macvlan driver: unknown option \"%s\" (known: parent, macvlan_mode, %s, %s, %s)",
-					    key, MACVLAN_OPT_HOST_ACCESS, MACVLAN_OPT_HOST_ADDR, MACVLAN_OPT_HOST_ADDR6);
-		}
-		if (r < 0)
-			return r;
-	}
+	int r = nd_drv_opts_foreach(options, macvlan__opt, o, err);
+	if (r < 0 || !options)
+		return r;
 	if (o->host_access && (o->mode == MACVLAN_M_PRIVATE || o->mode == MACVLAN_M_PASSTHRU))
 		return nd_error_set(err, -EINVAL, "option %s=true needs macvlan_mode bridge or vepa: in %s mode the "
 				    "host's own child could never reach the containers", MACVLAN_OPT_HOST_ACCESS,

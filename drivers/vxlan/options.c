@@ -1,51 +1,36 @@
 // SPDX-License-Identifier: Apache-2.0
 /* drivers/vxlan: options, names, MTU. Pure, no kernel. */
 #include "drivers/vxlan/vxlan.h"
+#include "drivers/options.h"
 
 #include <ctype.h>
 
-static int vxlan__parse_uint(const char *key, const char *v, long lo, long hi, long *out, struct nd_error *err)
+static int vxlan__opt(const char *key, const char *v, void *ctx, struct nd_error *err)
 {
-	char *end = NULL;
-	errno = 0;
-	long x = strtol(v, &end, 10);
-	if (!*v || *end || errno || !isdigit((unsigned char)v[0]) || x < lo || x > hi)
-		return nd_error_set(err, -EINVAL, "option %s: invalid value \"%s\" (%ld..%ld)", key, v, lo, hi);
-	*out = x;
+	struct vxlan_opts *o = ctx;
+	long x;
+	int r;
+	if (strcmp(key, VXLAN_OPT_MTU) == 0 || strcmp(key, VXLAN_OPT_MTU_DOCKER) == 0) {
+		if ((r = nd_drv_opt_long(key, v, "value", 68, 65535, &x, err)) < 0)
+			return r;
+		o->mtu = (int)x;
+	} else if (strcmp(key, VXLAN_OPT_VNI) == 0 || strcmp(key, VXLAN_OPT_VNI_DOCKER) == 0) {
+		if (strchr(v, ','))
+			return nd_error_set(err, -EINVAL, "option %s: one VNI per network (\"%s\")", key, v);
+		if ((r = nd_drv_opt_long(key, v, "value", 1, VXLAN_VNI_MAX, &x, err)) < 0)
+			return r;
+		o->vni = (uint32_t)x;
+	} else {
+		return nd_error_set(err, -EINVAL, "vxlan driver: unknown option \"%s\" (takes %s, %s)", key,
+				    VXLAN_OPT_MTU, VXLAN_OPT_VNI);
+	}
 	return 0;
 }
 
 int vxlan__opts_parse(const json_t *options, struct vxlan_opts *o, struct nd_error *err)
 {
 	memset(o, 0, sizeof(*o));
-	if (!options)
-		return 0;
-	if (!json_is_object(options))
-		return nd_error_set(err, -EINVAL, "driver options must be an object of strings");
-	const char *key;
-	json_t *jv;
-	json_object_foreach((json_t *)options, key, jv) {
-		if (!json_is_string(jv))
-			return nd_error_set(err, -EINVAL, "option %s: value must be a string", key);
-		const char *v = json_string_value(jv);
-		long x;
-		int r;
-		if (strcmp(key, VXLAN_OPT_MTU) == 0 || strcmp(key, VXLAN_OPT_MTU_DOCKER) == 0) {
-			if ((r = vxlan__parse_uint(key, v, 68, 65535, &x, err)) < 0)
-				return r;
-			o->mtu = (int)x;
-		} else if (strcmp(key, VXLAN_OPT_VNI) == 0 || strcmp(key, VXLAN_OPT_VNI_DOCKER) == 0) {
-			if (strchr(v, ','))
-				return nd_error_set(err, -EINVAL, "option %s: one VNI per network (\"%s\")", key, v);
-			if ((r = vxlan__parse_uint(key, v, 1, VXLAN_VNI_MAX, &x, err)) < 0)
-				return r;
-			o->vni = (uint32_t)x;
-		} else {
-			return nd_error_set(err, -EINVAL, "vxlan driver: unknown option \"%s\" (takes %s, %s)", key,
-					    VXLAN_OPT_MTU, VXLAN_OPT_VNI);
-		}
-	}
-	return 0;
+	return nd_drv_opts_foreach(options, vxlan__opt, o, err);
 }
 
 int vxlan__options_validate(const json_t *options, struct nd_error *err)

@@ -10,10 +10,118 @@
  * opened when the first such endpoint connects, kept until the sandbox
  * goes, and opened again for every living sandbox when netd starts. Each
  * network whose gateway is a host address also answers its names there
- * (CNI callers). The engine (names, forwarding, cache) is one per daemon. */
+ * (CNI callers). The engine (names, forwarding, cache) is one per daemon.
+ *
+ * The listeners, answers and forwarding run on the resolver's own thread
+ * and loop, so that neither a busy main loop (container churn) nor a slow
+ * netd start delays an answer; the main loop changes the engine under its
+ * lock (dns_internal.h). */
 #include "netd/net/dns_internal.h"
 
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/stat.h>
+
+/* ---- the resolver's thread ----------------------------------------------------------- */
+
+uv_loop_t *dns__loop(struct dns_engine *eng)
+{
+	return eng->running ? &eng->loop : eng->d->loop;
+}
+
+void dns__lock(struct dns_engine *eng)
+{
+	atomic_fetch_add(&eng->waiters, 1);
+	pthread_mutex_lock(&eng->mu);
+	atomic_fetch_sub(&eng->waiters, 1);
+}
+
+void dns__unlock(struct dns_engine *eng)
+{
+	pthread_mutex_unlock(&eng->mu);
+}
+
+void dns__unlock_wake(struct dns_engine *eng)
+{
+	pthread_mutex_unlock(&eng->mu);
+	if (eng->running)
+		uv_async_send(&eng->wake);   /* handles made or closed take effect */
+}
+
+static void on_wake(uv_async_t *a)
+{
+	(void)a;
+}
+
+static void close_left(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+/* The loop runs its callbacks under the lock and waits for I/O without it:
+ * uv_run(NOWAIT), then poll on the loop's backend for as long as its next
+ * timer allows. A main loop waiting for the lock gets it before the next run. */
+static void *dns_thread(void *arg)
+{
+	struct dns_engine *eng = arg;
+	struct pollfd pfd = { .fd = uv_backend_fd(&eng->loop), .events = POLLIN };
+	pthread_mutex_lock(&eng->mu);
+	while (!eng->stopping) {
+		uv_run(&eng->loop, UV_RUN_NOWAIT);
+		if (eng->stopping)
+			break;
+		int timeout = uv_backend_timeout(&eng->loop);
+		pthread_mutex_unlock(&eng->mu);
+		(void)poll(&pfd, 1, timeout);
+		while (atomic_load(&eng->waiters) > 0)
+			sched_yield();
+		pthread_mutex_lock(&eng->mu);
+	}
+	/* listeners were closed by the stop; what is left (forwards in flight,
+	 * TCP connections) is closed here, on its own loop */
+	uv_walk(&eng->loop, close_left, NULL);
+	uv_run(&eng->loop, UV_RUN_DEFAULT);
+	pthread_mutex_unlock(&eng->mu);
+	return NULL;
+}
+
+static int thread_start(struct dns_engine *eng, struct nd_error *err)
+{
+	int r;
+	if ((r = uv_loop_init(&eng->loop)) < 0)
+		return nd_error_set(err, r, "dns: loop: %s", uv_strerror(r));
+	if ((r = uv_async_init(&eng->loop, &eng->wake, on_wake)) < 0) {
+		uv_loop_close(&eng->loop);
+		return nd_error_set(err, r, "dns: loop: %s", uv_strerror(r));
+	}
+	eng->running = true;
+	/* signals stay the main loop's: the thread starts with all blocked */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&eng->thread, NULL, dns_thread, eng);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0) {
+		eng->running = false;
+		uv_close((uv_handle_t *)&eng->wake, NULL);
+		uv_run(&eng->loop, UV_RUN_DEFAULT);
+		uv_loop_close(&eng->loop);
+		return nd_error_set(err, -r, "dns: thread: %s", strerror(r));
+	}
+	pthread_setname_np(eng->thread, "netd-dns");
+	return 0;
+}
+
+static bool has_listener(struct dns_engine *eng, const char *sandbox_id)
+{
+	dns__lock(eng);
+	bool has = dns__listener_find(eng, sandbox_id) != NULL;
+	dns__unlock(eng);
+	return has;
+}
 
 static struct dns_engine *engine(struct netd *d)
 {
@@ -128,19 +236,24 @@ void net__dns_endpoint_up(struct netd *d, const struct nd_endpoint_rec *ep, cons
 	struct net_network *n = net_network_find(d, ep->network_id, &e);
 	if (!n || !sb || !wants_listener(d, n, sb))
 		return;
-	struct dns_listener *l = dns__listener_find(eng, sb->id);
-	if (!l) {
-		uint64_t t0 = uv_hrtime();
-		if (dns__listener_open(eng, sb, &e) < 0) {
+	uint64_t t0 = uv_hrtime();
+	bool opened = false;
+	if (!has_listener(eng, sb->id)) {
+		if (dns__listener_open(eng, sb, &e) < 0) {   /* without the lock: it enters the namespace */
 			log_warn("%s", e.msg);
 			return;
 		}
-		l = dns__listener_find(eng, sb->id);
+		opened = true;
+	}
+	dns__lock(eng);
+	struct dns_listener *l = dns__listener_find(eng, sb->id);
+	if (l && opened)
 		log_debug("dns: sandbox=%.12s: resolver on %s (udp %u, tcp %u%s) in %.2f ms", sb->id, DNS_LISTEN_ADDR,
 			  l->udp_port, l->tcp_port, l->redirected ? ", redirected from :53" : "",
 			  (double)(uv_hrtime() - t0) / 1e6);
-	}
-	listener_config(eng, l, &ow);
+	if (l)
+		listener_config(eng, l, &ow);
+	dns__unlock(eng);
 }
 
 void net__dns_endpoint_down(struct netd *d, const struct nd_endpoint_rec *ep)
@@ -153,16 +266,18 @@ void net__dns_sandbox_gone(struct netd *d, const char *sandbox_id)
 	struct dns_engine *eng = engine(d);
 	if (!eng)
 		return;
+	dns__lock(eng);
 	struct dns_listener *l = dns__listener_find(eng, sandbox_id);
 	if (l)
 		dns__listener_close(l);
+	dns__unlock_wake(eng);
 	net__dns_ports_forget(d, sandbox_id);
 }
 
 bool net_dns_sandbox_served(struct netd *d, const char *sandbox_id)
 {
 	struct dns_engine *eng = engine(d);
-	return eng && dns__listener_find(eng, sandbox_id) != NULL;
+	return eng && has_listener(eng, sandbox_id);
 }
 
 const char *net_dns_host_search(struct netd *d)
@@ -170,18 +285,25 @@ const char *net_dns_host_search(struct netd *d)
 	struct dns_engine *eng = engine(d);
 	if (!eng)
 		return "";
+	dns__lock(eng);
 	dns__host_refresh(eng, false);
-	return eng->host_search;
+	snprintf(eng->host_search_main, sizeof(eng->host_search_main), "%s", eng->host_search);
+	dns__unlock(eng);
+	return eng->host_search_main;
 }
 
 json_t *net_dns_names_json(struct netd *d, const char *network_id, const char *owner)
 {
 	struct dns_engine *eng = engine(d);
 	json_t *out = json_array();
-	const struct dns_table *t = eng ? dns__table_get(eng, network_id, false) : NULL;
+	if (!eng)
+		return out;
+	dns__lock(eng);
+	const struct dns_table *t = dns__table_get(eng, network_id, false);
 	const struct dns_entry *e = dns__entry_find(t, owner);
 	for (size_t i = 0; e && i < e->nnames; i++)
 		json_array_append_new(out, json_string(e->names[i]));
+	dns__unlock(eng);
 	return out;
 }
 
@@ -207,7 +329,10 @@ int net__dns_engine_start(struct netd *d, struct nd_error *err)
 		log_warn("dns: %s: names outside netd's networks will not resolve until it is readable", eng->resolv_error);
 	log_info("dns: resolver on %s, %zu upstream%s from %s", DNS_LISTEN_ADDR, eng->nhost_ups,
 		 eng->nhost_ups == 1 ? "" : "s", eng->resolv_path);
-
+	int rc;
+	if (d->loop && (rc = thread_start(eng, err)) < 0)
+		return rc;
+	/* each listener answers from its own thread as soon as it is open */
 	net__dns_walk(d);
 	return 0;
 }
@@ -239,9 +364,9 @@ void net__dns_walk(struct netd *d)
 				put_endpoint(d, &eps.v[k], &ow);
 				continue;
 			}
-			bool had = dns__listener_find(eng, sbs.v[i].id) != NULL;
+			bool had = has_listener(eng, sbs.v[i].id);
 			net__dns_endpoint_up(d, &eps.v[k], &sbs.v[i]);
-			opened += !had && dns__listener_find(eng, sbs.v[i].id) != NULL;
+			opened += !had && has_listener(eng, sbs.v[i].id);
 		}
 		nd_endpoint_list_clear(&eps);
 	}
@@ -256,12 +381,18 @@ void net__dns_engine_stop(struct netd *d)
 	struct dns_engine *eng = engine(d);
 	if (!eng)
 		return;
+	dns__lock(eng);
 	while (eng->listeners)
 		dns__listener_close(eng->listeners);
+	eng->stopping = true;
+	dns__unlock_wake(eng);   /* wakes the thread: it closes what is left and ends */
+	if (eng->running) {
+		pthread_join(eng->thread, NULL);
+		eng->running = false;
+		(void)uv_loop_close(&eng->loop);
+	}
 	dns__tables_free(eng);
 	dns__cache_free(eng);
-	/* queries in flight and listeners closing hold handles: the shutdown
-	 * walk closes them; the engine itself is leaked only if they outlive it */
 	net_of(d)->dnsr = NULL;
 	free(eng);
 }
@@ -271,6 +402,7 @@ void net__dns_network_gone(struct netd *d, const char *network_id)
 	struct dns_engine *eng = engine(d);
 	if (!eng)
 		return;
+	dns__lock(eng);
 	for (struct dns_table **pp = &eng->tables; *pp; pp = &(*pp)->next) {
 		if (strcmp((*pp)->network_id, network_id) == 0) {
 			struct dns_table *t = *pp;
@@ -279,9 +411,10 @@ void net__dns_network_gone(struct netd *d, const char *network_id)
 			t->next = NULL;
 			dns__tables_free(&tmp);
 			eng->gen++;
-			return;
+			break;
 		}
 	}
+	dns__unlock(eng);
 }
 
 /* ---- the gateway listener of a network (CNI callers) ---------------------------------- */
@@ -297,8 +430,10 @@ void net_dns_start(struct netd *d, struct net_network *n)
 			gw = n->rec.ipam[i].gateway;
 	if (!gw)
 		return;
+	dns__lock(eng);
 	dns__table_get(eng, n->rec.id, true);
 	n->dns = dns__gateway_open(eng, n->rec.id, gw);
+	dns__unlock_wake(eng);
 	if (n->dns)
 		snprintf(n->dns_addr, sizeof(n->dns_addr), "%s", gw);
 }
@@ -308,8 +443,11 @@ void net_dns_stop(struct netd *d, struct net_network *n)
 	if (!n->dns)
 		return;
 	struct dns_engine *eng = engine(d);
-	if (eng)
+	if (eng) {
+		dns__lock(eng);
 		dns__listener_close(n->dns);
+		dns__unlock_wake(eng);
+	}
 	n->dns = NULL;
 }
 
@@ -325,6 +463,7 @@ void net_dns_info(struct netd *d, json_t *info)
 	struct dns_engine *eng = engine(d);
 	if (!eng)
 		return;
+	dns__lock(eng);   /* counters, upstreams and listeners as the thread left them */
 	dns__host_refresh(eng, false);
 	uint64_t now = dns__now_ms(eng);
 	json_t *ups = json_array();
@@ -362,4 +501,5 @@ void net_dns_info(struct netd *d, json_t *info)
 		"NXDomain", (json_int_t)eng->nxdomain, "ServFail", (json_int_t)eng->servfail,
 		"Truncated", (json_int_t)eng->truncated, "InFlight", (int)eng->inflight,
 		"CacheEntries", (int)eng->cache_n, "TCPConnections", (int)eng->tcp_conns, "LocalLatency", lat));
+	dns__unlock(eng);
 }

@@ -23,7 +23,7 @@
 
 uint64_t dns__now_ms(struct dns_engine *eng)
 {
-	return uv_now(eng->d->loop);
+	return uv_now(dns__loop(eng));
 }
 
 int dns__upstream_index(struct dns_engine *eng, const char *addr)
@@ -555,7 +555,7 @@ static int attempt_start(struct fwd_query *fq, size_t up)
 	a->tcp = fq->tcp;
 	int r;
 	if (fq->tcp) {
-		if ((r = uv_tcp_init(eng->d->loop, &a->u.tcp)) < 0) {
+		if ((r = uv_tcp_init(dns__loop(eng), &a->u.tcp)) < 0) {
 			free(a);
 			return r;
 		}
@@ -566,7 +566,7 @@ static int attempt_start(struct fwd_query *fq, size_t up)
 			return r;
 		}
 	} else {
-		if ((r = uv_udp_init_ex(eng->d->loop, &a->u.udp, u->sa.ss_family)) < 0) {
+		if ((r = uv_udp_init_ex(dns__loop(eng), &a->u.udp, u->sa.ss_family)) < 0) {
 			free(a);
 			return r;
 		}
@@ -650,7 +650,7 @@ void dns__forward(struct dns_engine *eng, struct dns_client *cl, const uint8_t *
 	fq->tcp = tcp;
 	fq->nups = nups > DNS_MAX_UPSTREAMS ? DNS_MAX_UPSTREAMS : nups;
 	memcpy(fq->ups, ups, fq->nups * sizeof(size_t));
-	uv_timer_init(eng->d->loop, &fq->timer);
+	uv_timer_init(dns__loop(eng), &fq->timer);
 	fq->timer.data = fq;
 	attempt_next(fq);
 }

@@ -5,13 +5,23 @@
  *   dns_answer.c  a query in, a local answer, or a forward (ldns for the wire)
  *   dns_fwd.c     upstreams, forwarding over UDP/TCP with failover, the cache
  *   dns_listen.c  per-sandbox listeners on 127.0.0.11, the gateway listeners
- *   dns.c         the glue: start, stop, endpoints in and out, info */
+ *   dns.c         the glue: start, stop, endpoints in and out, info, the thread
+ *
+ * Threads: listeners, answers and forwarding run on the resolver's own
+ * thread and uv loop (eng->loop). Everything in the engine (tables,
+ * listeners, upstreams, cache, counters) is guarded by eng->mu: the thread
+ * holds it while it runs its loop's callbacks and lets go only while it
+ * waits for I/O; the main loop takes it (dns__lock) for each change or
+ * read, briefly; dns__unlock_wake also wakes the thread so that handles
+ * made or closed meanwhile on its loop take effect. */
 #pragma once
 
 #include "netd/net/net.h"
 
 #include <ldns/ldns.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 
 #define DNS_LISTEN_ADDR "127.0.0.11"
@@ -105,6 +115,15 @@ struct dns_client {
 
 struct dns_engine {
 	struct netd *d;
+	/* the resolver's thread: its loop, a wake-up, the lock (see above) */
+	uv_loop_t loop;
+	uv_async_t wake;
+	pthread_t thread;
+	bool running;                    /* the thread runs: handles live on loop */
+	bool stopping;
+	pthread_mutex_t mu;              /* zeroed = initialised (glibc) */
+	atomic_int waiters;              /* main loop waiting for mu: the thread yields */
+	char host_search_main[512];      /* host_search as the main loop last read it */
 	bool default_bridge;             /* dns-default-bridge: names on the default bridge too */
 	struct dns_table *tables;
 	uint64_t gen;                    /* bumps on every name change */
@@ -130,6 +149,16 @@ struct dns_engine {
 	 * or copied into a forward) before the next one is read */
 	uint8_t rbuf[65536];
 };
+
+/* the loop the engine's handles live on: the thread's, or (unit tests, no
+ * thread) the daemon's */
+uv_loop_t *dns__loop(struct dns_engine *eng);
+/* from the main loop: every access to the engine is inside these */
+void dns__lock(struct dns_engine *eng);
+void dns__unlock(struct dns_engine *eng);
+/* ... after making or closing handles on the thread's loop: the thread
+ * wakes so that they take effect (a table change needs no wake-up) */
+void dns__unlock_wake(struct dns_engine *eng);
 
 uint64_t dns__now_ms(struct dns_engine *eng);
 /* index of the upstream for an address ("IP" or "IP#port"), added when new; -1 on bad input */
@@ -193,7 +222,8 @@ void dns__listener_ref(struct dns_listener *l);
 void dns__listener_unref(struct dns_listener *l);
 void dns__conn_unref(struct dns_conn *c);
 void dns__conn_send(struct dns_conn *c, const uint8_t *w, size_t n);
-/* opens the sockets inside the sandbox's namespace (a short-lived thread) */
+/* opens the sockets inside the sandbox's namespace (a short-lived thread);
+ * called WITHOUT the lock: it takes it only to put the sockets on the loop */
 int dns__listener_open(struct dns_engine *eng, const struct nd_sandbox_rec *sb, struct nd_error *err);
 struct dns_listener *dns__listener_find(struct dns_engine *eng, const char *sandbox_id);
 /* a network's gateway listener (UDP, host side, for CNI callers): NULL when it cannot bind */

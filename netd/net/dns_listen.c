@@ -3,7 +3,7 @@
  *
  * A sandbox's listener: a UDP and a TCP socket on 127.0.0.11 inside the
  * sandbox's network namespace, opened there by a short-lived thread (setns,
- * socket, bind) and served from the loop. The ports are the kernel's choice
+ * socket, bind) and served from the resolver's thread. The ports are the kernel's choice
  * (kept in <exec-root>/dns/<sandbox id> and taken again after a restart, so
  * conntrack's existing mappings stay right); a table `inet netd-dns` in the
  * namespace DNATs 127.0.0.11:53 to them (proxy's nd_fw_dns_redirect), so a
@@ -236,8 +236,8 @@ static void tcp_accept(uv_stream_t *server, int status)
 	struct dns_conn *c = calloc(1, sizeof(*c));
 	if (!c)
 		return;
-	uv_tcp_init(l->eng->d->loop, &c->h);
-	uv_timer_init(l->eng->d->loop, &c->idle);
+	uv_tcp_init(dns__loop(l->eng), &c->h);
+	uv_timer_init(dns__loop(l->eng), &c->idle);
 	c->h.data = c->idle.data = c;
 	c->l = l;
 	c->open_handles = 2;
@@ -338,7 +338,10 @@ static void ports_path(struct dns_engine *eng, const char *sandbox_id, char *out
 
 int dns__listener_open(struct dns_engine *eng, const struct nd_sandbox_rec *sb, struct nd_error *err)
 {
-	if (dns__listener_find(eng, sb->id))
+	dns__lock(eng);
+	bool have = dns__listener_find(eng, sb->id) != NULL;
+	dns__unlock(eng);
+	if (have)
 		return 0;
 	struct open_job j = { .netns_path = sb->netns_path, .ufd = -1, .tfd = -1 };
 	char path[PATH_MAX];
@@ -371,8 +374,9 @@ int dns__listener_open(struct dns_engine *eng, const struct nd_sandbox_rec *sb, 
 	l->tcp_port = j.tport;
 	l->redirected = j.redirected;
 	l->has_tcp = true;
-	uv_udp_init(eng->d->loop, &l->udp);
-	uv_tcp_init(eng->d->loop, &l->tcp);
+	dns__lock(eng);   /* the handles go on the resolver thread's loop */
+	uv_udp_init(dns__loop(eng), &l->udp);
+	uv_tcp_init(dns__loop(eng), &l->tcp);
 	l->udp.data = l->tcp.data = l;
 	l->open_handles = 2;
 	int rc;
@@ -392,11 +396,13 @@ int dns__listener_open(struct dns_engine *eng, const struct nd_sandbox_rec *sb, 
 		l->closing = true;
 		uv_close((uv_handle_t *)&l->udp, listener_handle_closed);
 		uv_close((uv_handle_t *)&l->tcp, listener_handle_closed);
+		dns__unlock_wake(eng);
 		return nd_error_set(err, rc, "dns: sandbox %.12s: listen: %s", sb->id, uv_strerror(rc));
 	}
 	l->next = eng->listeners;
 	eng->listeners = l;
 	eng->nlisteners++;
+	dns__unlock_wake(eng);
 	/* the ports for the next netd */
 	if (l->redirected && (f = fopen(path, "we"))) {
 		fprintf(f, "%u %u\n", l->udp_port, l->tcp_port);
@@ -427,7 +433,7 @@ struct dns_listener *dns__gateway_open(struct dns_engine *eng, const char *netwo
 		return NULL;
 	l->eng = eng;
 	snprintf(l->network_id, sizeof(l->network_id), "%s", network_id);
-	uv_udp_init(eng->d->loop, &l->udp);
+	uv_udp_init(dns__loop(eng), &l->udp);
 	l->udp.data = l;
 	l->open_handles = 1;
 	l->udp_port = 53;

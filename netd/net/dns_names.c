@@ -61,9 +61,6 @@ int net_dns_names_put(struct netd *d, const char *network_id, const struct net_d
 		return 0;
 	if (!in->owner || !*in->owner || strlen(in->owner) > ND_ID_LEN)
 		return nd_error_set(err, -EINVAL, "dns: an entry needs an owner id");
-	struct dns_table *t = dns__table_get(eng, network_id, true);
-	if (!t)
-		return nd_error_set(err, -ENOENT, "dns: no network %s", network_id);
 	struct dns_entry *e = calloc(1, sizeof(*e));
 	if (!e || !(e->names = calloc(in->nnames + 1, sizeof(char *)))) {
 		free(e);
@@ -91,6 +88,13 @@ int net_dns_names_put(struct netd *d, const char *network_id, const struct net_d
 	}
 	e->has4 = parse_addr(in->ipv4, AF_INET, &e->a4);
 	e->has6 = parse_addr(in->ipv6, AF_INET6, &e->a6);
+	dns__lock(eng);   /* the entry is built: the resolver thread waits only for the swap */
+	struct dns_table *t = dns__table_get(eng, network_id, true);
+	if (!t) {
+		dns__unlock(eng);
+		entry_free(e);
+		return nd_error_set(err, -ENOENT, "dns: no network %s", network_id);
+	}
 	/* replace the owner's entry in place: a query never sees it missing */
 	struct dns_entry **pp = &t->entries;
 	while (*pp && strcmp((*pp)->owner, e->owner) != 0)
@@ -106,6 +110,7 @@ int net_dns_names_put(struct netd *d, const char *network_id, const struct net_d
 		t->nentries++;
 	}
 	eng->gen++;
+	dns__unlock(eng);
 	return 0;
 }
 
@@ -114,19 +119,19 @@ void net_dns_names_drop(struct netd *d, const char *network_id, const char *owne
 	struct dns_engine *eng = net_of(d) ? net_of(d)->dnsr : NULL;
 	if (!eng)
 		return;
+	dns__lock(eng);
 	struct dns_table *t = dns__table_get(eng, network_id, false);
-	if (!t)
-		return;
-	for (struct dns_entry **pp = &t->entries; *pp; pp = &(*pp)->next) {
+	for (struct dns_entry **pp = t ? &t->entries : NULL; pp && *pp; pp = &(*pp)->next) {
 		if (strcmp((*pp)->owner, owner) == 0) {
 			struct dns_entry *old = *pp;
 			*pp = old->next;
 			entry_free(old);
 			t->nentries--;
 			eng->gen++;
-			return;
+			break;
 		}
 	}
+	dns__unlock(eng);
 }
 
 void dns__scope_sandbox(struct dns_engine *eng, const char *sandbox_id, struct dns_scope *out)

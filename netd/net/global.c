@@ -370,6 +370,16 @@ struct flush_job {
 	char *ipam_value;  /* this host's value of an address key */
 };
 
+static void flush_job_free(struct flush_job *j)
+{
+	json_decref(j->put);
+	json_decref(j->del);
+	json_decref(j->deleted);
+	json_decref(j->conflicts);
+	free(j->ipam_value);
+	free(j);
+}
+
 /* An address key of ours, again: put when it is absent or still ours (its
  * value names this host), never over another host's (it may have taken the
  * address while our lease was lost): -EEXIST then. */
@@ -489,12 +499,7 @@ static void flush_done(struct netd *d, void *arg, int rc, const struct nd_error 
 			net__g_republish(d);
 		}
 	}
-	json_decref(j->put);
-	json_decref(j->del);
-	json_decref(j->deleted);
-	json_decref(j->conflicts);
-	free(j->ipam_value);
-	free(j);
+	flush_job_free(j);
 }
 
 void net__g_republish(struct netd *d)
@@ -525,12 +530,7 @@ void net__g_republish(struct netd *d)
 	if (netd_cluster_run(d, flush_work, flush_done, j, &e) < 0) {
 		g->flushing = false;
 		g->dirty = true;
-		json_decref(j->put);
-		json_decref(j->del);
-		json_decref(j->deleted);
-		json_decref(j->conflicts);
-		free(j->ipam_value);
-		free(j);
+		flush_job_free(j);
 	}
 }
 

@@ -5,7 +5,7 @@
 #   lab_up N [env...]   e.g. lab_up 3 LAB_MTU=1400
 #   lab CMD...          the lab script with the test's settings (lab exec h1 ...)
 #   lab_netctl HOST ... netctl on a host
-export LAB_DIR=$T/lab LAB_QUIET=${LAB_QUIET-1} NETD_BUILD LAB_CG=netd-lab-$$
+export LAB_DIR=$T/lab LAB_QUIET=${LAB_QUIET-1} NETD_BUILD LAB_CG=netd-lab-${T##*.}
 LAB_BIN=$NETD_SRC/examples/lab/lab
 lab() { "$LAB_BIN" "$@"; }
 lab_netctl() { local h=$1; shift; "$LAB_BIN" exec "$h" netctl "$@"; }

@@ -5,15 +5,15 @@
 # its own (own mount namespace, root, socket, cgroup, bpffs) on that etcd.
 # Source after lib.sh:
 #   ov_lab N [UNDERLAY_MTU]      lab up, without its demo network (OV_TTL: lease TTL)
-#   ovctl I ARGS...              netctl against host I's netd
-#   ov_api I METHOD PATH [JSON]  the API of host I
+#   ovctl, ov_api, ov_sb, ov_ip, ov_log (overlay_common.sh)
 #   ov_nd_start/kill/stop I      host I's netd
 #   ov_etcd stop|start           the cluster store away and back
-#   ov_sb I NAME                 a sandbox on host I; ov_x I NAME CMD... runs CMD in it
-#   ov_ip I NAME NET             the sandbox's address on network NET
+#   ov_x I NAME CMD...           runs CMD in sandbox NAME of host I
 #   in_ns hI CMD...              CMD in host I's network namespace (lab-hI)
 . "$(dirname "${BASH_SOURCE[0]}")/etcd_lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/lab_lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/overlay_common.sh"
+OV_HOSTS=$LAB_DIR
 OV_TTL=${OV_TTL:-3}
 OV_ETCD=192.168.77.2
 ov_lab() {
@@ -26,25 +26,13 @@ ov_lab() {
   lab_up "$n" LAB_MTU="$mtu" LAB_TTL="$OV_TTL" LAB_OVERLAY=0 LAB_NET=192.168.77 LAB_LOG_LEVEL=debug >/dev/null ||
     fail "lab up failed"
 }
-ovctl() { local i=$1; shift; NETD_HOST=unix://$LAB_DIR/h$i/netd.sock "$NETCTL_BIN" "$@"; }
-ov_api() { # ov_api I METHOD PATH [JSON]
-  local i=$1 m=$2 p=$3 b=${4:-}
-  if [ -n "$b" ]; then
-    curl -sf --unix-socket "$LAB_DIR/h$i/netd.sock" -X "$m" -H 'Content-Type: application/json' -d "$b" "http://netd$p"
-  else
-    curl -sf --unix-socket "$LAB_DIR/h$i/netd.sock" -X "$m" "http://netd$p"
-  fi
-}
 ov_nd_start() { LAB_LOG_LEVEL=debug lab netd h$1 start >/dev/null; }
 ov_nd_kill() { lab netd h$1 kill >/dev/null; }
 ov_nd_stop() { lab netd h$1 stop >/dev/null; }
 ov_etcd() { lab etcd "$1" >/dev/null; }
 ETCDCTL() { shift; nsenter --net=/run/netns/lab-u -- env ETCDCTL_API=3 etcdctl --endpoints "$OV_ETCD:2379" "$@"; }
 # sandboxes live in the host's mount namespace: run there (lab exec)
-ov_sb() { ovctl "$1" sandbox create --name "$2" >/dev/null; }
 ov_x() { local i=$1 s=$2; shift 2; lab exec h$i netctl sandbox exec "$s" -- "$@"; }
-ov_ip() { ovctl "$1" sandbox inspect "$2" | jq -r --arg n "$3" '.[0].Networks[$n].IPv4Address | split("/")[0]'; }
-ov_log() { tail -${2:-40} "$LAB_DIR/h$1/netd.log" >&2; }
 ov_netd_log() { echo "$LAB_DIR/h$1/netd.log"; }
 # the lab's hosts are lab-hN; any other name as lib.sh's in_ns
 in_ns() { local ns=$1; shift; case $ns in h[0-9]*) ns=lab-$ns ;; esac; nsenter --net=/run/netns/"$ns" -- "$@"; }

@@ -8,11 +8,12 @@
 # netd of its own started with --cluster-store/--cluster-advertise.
 # Source after lib.sh:
 #   ov_lab N [UNDERLAY_MTU]      build it (etcd e0, netd on every host)
-#   ovctl I ARGS...              netctl against host I's netd
+#   ovctl, ov_api, ov_sb, ov_ip, ov_log (overlay_common.sh)
 #   ov_nd_start I / ov_nd_kill I / ov_nd_stop I
-#   ov_sb I NAME                 a sandbox on host I; ov_x I NAME CMD... runs CMD in it
-#   ov_ip I NAME NET             the sandbox's address on network NET
+#   ov_x I NAME CMD...           runs CMD in sandbox NAME of host I
 . "$(dirname "${BASH_SOURCE[0]}")/etcd_lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/overlay_common.sh"
+OV_HOSTS=$T
 OV_TTL=${OV_TTL:-3}
 OV_ETCD=192.168.77.1
 declare -A _ov_pid
@@ -65,16 +66,4 @@ ov_nd_stop() {
   poll 10 bash -c "! kill -0 $pid" || kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
-ovctl() { local i=$1; shift; NETD_HOST=unix://$T/h$i/netd.sock "$NETCTL_BIN" "$@"; }
-ov_api() { # ov_api I METHOD PATH [JSON]
-  local i=$1 m=$2 p=$3 b=${4:-}
-  if [ -n "$b" ]; then
-    curl -sf --unix-socket "$T/h$i/netd.sock" -X "$m" -H 'Content-Type: application/json' -d "$b" "http://netd$p"
-  else
-    curl -sf --unix-socket "$T/h$i/netd.sock" -X "$m" "http://netd$p"
-  fi
-}
-ov_sb() { ovctl "$1" sandbox create --name "$2" >/dev/null; }
 ov_x() { local i=$1 s=$2; shift 2; ovctl "$i" sandbox exec "$s" -- "$@"; }
-ov_ip() { ovctl "$1" sandbox inspect "$2" | jq -r --arg n "$3" '.[0].Networks[$n].IPv4Address | split("/")[0]'; }
-ov_log() { tail -${2:-40} "$T/h$1/netd.log" >&2; }

@@ -25,7 +25,8 @@ ovctl 1 run -d --name near --net ov bb sleep 600 >/dev/null || { ov_log 1; fail 
 # the name is answered on h1 from the cluster store (poll: the record
 # crosses the store's watch), then by alias and short id
 lookup() { ovctl 1 exec near nslookup "$1" 127.0.0.11 2>&1; }
-poll 5 bash -c "$(declare -f lookup ovctl); NETCTL_BIN='$NETCTL_BIN' LAB_DIR='$LAB_DIR'; lookup far | grep -q 'Address.*$farip'" ||
+far_answered() { lookup far | grep -q "Address.*$farip"; }
+poll 5 far_answered ||
   fail "far not resolved on h1: $(lookup far)"
 lookup faraway | grep -q "Address.*$farip" || fail "alias faraway: $(lookup faraway)"
 lookup "$farid" | grep -q "Address.*$farip" || fail "short id $farid: $(lookup "$farid")"
@@ -45,6 +46,6 @@ vx=$(jq -r --argjson v "$vni" '.Hosts[0].Networks[] | select(.Name=="ov") | .Lin
 
 log "the remote container goes: its name goes on h1"
 ovctl 2 rm -f far >/dev/null || fail "rm far"
-poll 5 bash -c "$(declare -f lookup ovctl); NETCTL_BIN='$NETCTL_BIN' LAB_DIR='$LAB_DIR'; ! lookup far | grep -q '$farip'" ||
+poll 5 eval '! far_answered' ||
   fail "far still answered on h1 after rm: $(lookup far)"
 log "ok: names of containers on other hosts resolve and go"

@@ -136,6 +136,8 @@ demo_init() {
   trap 'exit 129' HUP
   mount -t tmpfs -o mode=0755 netd-demo /run/netns
   ip link set lo up
+  printf '%s%s%s\n' "$_b" "examples/$DEMO_NAME.sh: $(sed -n '3s/^# *//p' "$0")" "$_n"
+  say "all of it happens in network, mount and pid namespaces of this demo's own: your host's network is not touched"
 }
 
 # demo_need TOOL...: stop with a clear message when a tool the demo uses is missing

@@ -125,15 +125,17 @@ nd_kill() {
 
 # cg_drain DIR: kill whatever is left in a test's own cgroup, wait until it is
 # empty (bounded), then remove it. Use in on_exit for cgroups a test makes.
-cg_drain() {
-  local cg=$1 pids
+cg_drain() {  # kills what runs in the cgroup and in those below it, then removes them, deepest first
+  local cg=$1 pids d
   [ -d "$cg" ] || return 0
-  for _ in $(seq 100); do
-    pids=$(cat "$cg/cgroup.procs" 2>/dev/null)
-    [ -z "$pids" ] && break
-    kill -KILL $pids 2>/dev/null; sleep 0.05
-  done
-  rmdir "$cg"
+  while read -r d; do
+    for _ in $(seq 100); do
+      pids=$(cat "$d/cgroup.procs" 2>/dev/null)
+      [ -z "$pids" ] && break
+      kill -KILL $pids 2>/dev/null; sleep 0.05
+    done
+    rmdir "$d"
+  done < <(find "$cg" -depth -type d)
 }
 
 # mk_netns NAME: a named netns removed at exit (lo up).

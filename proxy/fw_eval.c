@@ -99,13 +99,23 @@ static void fmt_value(enum xkind k, uint32_t mask, const uint8_t *p, uint32_t le
 		snprintf(out, size, "\"%.*s\"", (int)strnlen((const char *)p, len), (const char *)p);
 		return;
 	case XK_ADDR4:
-		if (len == 4 && inet_ntop(AF_INET, p, out, (socklen_t)size))
-			return;
-		break;
-	case XK_ADDR6:
-		if (len == 16 && inet_ntop(AF_INET6, p, out, (socklen_t)size))
-			return;
-		break;
+	case XK_ADDR6: {
+		/* nft loads only the bytes a prefix covers (ip daddr 192.0.2.0/24
+		 * is a 3-byte load): shown as the prefix */
+		uint32_t full = k == XK_ADDR4 ? 4 : 16;
+		uint8_t a[16] = { 0 };
+		if (len == 0 || len > full)
+			break;
+		memcpy(a, p, len);
+		char txt[INET6_ADDRSTRLEN];
+		if (!inet_ntop(k == XK_ADDR4 ? AF_INET : AF_INET6, a, txt, sizeof(txt)))
+			break;
+		if (len == full)
+			snprintf(out, size, "%s", txt);
+		else
+			snprintf(out, size, "%s/%u", txt, len * 8);
+		return;
+	}
 	case XK_PORT:
 		if (len == 2) {
 			snprintf(out, size, "%u", (unsigned)ntohs(*(const uint16_t *)p));
@@ -253,6 +263,8 @@ static const char *payload_label(const struct nd_fw_pkt *p, uint32_t base, uint3
 		if (!v6 && off == 12 && len == 4) return *k = XK_ADDR4, "ip saddr";
 		if (!v6 && off == 16 && len == 4) return *k = XK_ADDR4, "ip daddr";
 		if (!v6 && off == 12 && len == 8) return *k = XK_ADDR4, "ip saddr . ip daddr";
+		if (!v6 && (off == 12 || off == 16) && len < 4) return *k = XK_ADDR4, off == 12 ? "ip saddr" : "ip daddr";
+		if (v6 && (off == 8 || off == 24) && len < 16) return *k = XK_ADDR6, off == 8 ? "ip6 saddr" : "ip6 daddr";
 		if (!v6 && off == 9 && len == 1) return *k = XK_L4PROTO, "ip protocol";
 		if (v6 && off == 8 && len == 16) return *k = XK_ADDR6, "ip6 saddr";
 		if (v6 && off == 24 && len == 16) return *k = XK_ADDR6, "ip6 daddr";

@@ -15,7 +15,7 @@ said "=> outside reached site through a forward chain with policy drop" "=> site
 demo_explained
 if "$NETCTL_BIN" explain --help >/dev/null 2>&1; then
   # the owner's rule named as the one that drops; the internal network: no route, and netd's rule
-  said "verdict: dropped" 'drop comment "no containers to the lab net"' "verdict: no-route" \
+  said "verdict: dropped" 'ip daddr 192.0.2.0/24 counter packets' 'drop comment "no containers to the lab net"' "verdict: no-route" \
     'oifname @internal_bridges' 'comment "netd:internal in"' "verdict: delivered"
 fi
 demo_picture broken

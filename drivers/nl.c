@@ -589,3 +589,34 @@ int nd_nl_fdb_foreach(nd_nl_fdb_fn fn, void *arg, struct nd_error *err)
 	nd_nl_close(&nl);
 	return r < 0 ? r : 0;
 }
+
+int nd_nl_ipv6_set(const char *ifname, bool on, struct nd_error *err)
+{
+	char path[96];
+	snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", ifname);
+	int r = nd_sysctl_set(path, on ? "0" : "1", err);
+	if (r == -ENOENT && !on)
+		return 0;   /* no IPv6 in this kernel: off already */
+	return r;
+}
+
+bool nd_nl_link_is_kind(struct rtnl_link *link, const char *kind)
+{
+	const char *k = rtnl_link_get_type(link);
+	return k && strcmp(k, kind) == 0;
+}
+
+bool nd_addr_same_family(const char *a, const char *b)
+{
+	return (strchr(a, ':') != NULL) == (strchr(b, ':') != NULL);
+}
+
+int nd_nl_sb_addrs_lo(struct nd_nl *nl, int ifindex, const char *ipv4, const char *ipv6, struct nd_error *err)
+{
+	const char *addrs[] = { ipv4, ipv6 };
+	int r;
+	for (size_t i = 0; i < ARRAY_SIZE(addrs); i++)
+		if (addrs[i][0] && (r = nd_nl_addr_add(nl, ifindex, addrs[i], err)) < 0)
+			return r;
+	return nd_nl_link_up_name(nl, "lo", err);
+}

@@ -96,3 +96,14 @@ int nd_nl_in_netns(int netns_fd, nd_nl_ns_fn fn, void *arg, struct nd_error *err
 /* Writes value to /proc/sys/<path> of the calling thread's network namespace
  * unless it already holds it. A missing file is -ENOENT. */
 int nd_sysctl_set(const char *path, const char *value, struct nd_error *err);
+/* IPv6 on or off on ifname (net/ipv6/conf/IFNAME/disable_ipv6), in the
+ * caller's namespace; set while the link is down. Off on a kernel without
+ * IPv6 (-ENOENT) is success; on there is an error. */
+int nd_nl_ipv6_set(const char *ifname, bool on, struct nd_error *err);
+/* Is the link of this kind ("veth", "macvlan", "vlan", ...)? */
+bool nd_nl_link_is_kind(struct rtnl_link *link, const char *kind);
+/* Are the two addresses (bare or CIDR) of one family? */
+bool nd_addr_same_family(const char *a, const char *b);
+/* A sandbox interface's last steps: its addresses (ipv4, ipv6: CIDR or "")
+ * on ifindex, then lo up. Idempotent. */
+int nd_nl_sb_addrs_lo(struct nd_nl *nl, int ifindex, const char *ipv4, const char *ipv6, struct nd_error *err);

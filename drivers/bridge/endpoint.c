@@ -59,16 +59,10 @@ int bridge__ep_host_name(const struct nd_drv_endpoint *ep, char host[IFNAMSIZ], 
 	return nd_error_set(err, -EINVAL, "invalid endpoint id \"%s\"", ep->id ? ep->id : "");
 }
 
-static bool bridge__is_kind(struct rtnl_link *link, const char *kind)
-{
-	const char *k = rtnl_link_get_type(link);
-	return k && strcmp(k, kind) == 0;
-}
-
 /* Is link (seen in the sandbox) the veth whose other end is host_ifindex? */
 static bool bridge__is_peer_of(struct rtnl_link *link, int host_ifindex)
 {
-	return bridge__is_kind(link, "veth") && rtnl_link_get_link(link) == host_ifindex;
+	return nd_nl_link_is_kind(link, "veth") && rtnl_link_get_link(link) == host_ifindex;
 }
 
 static int bridge__ep_fill_mac(struct nd_drv_endpoint *ep, struct nd_error *err)
@@ -85,7 +79,7 @@ static int bridge__ep_fill_mac(struct nd_drv_endpoint *ep, struct nd_error *err)
 static int bridge__port_fix(struct nd_nl *nl, struct rtnl_link *host, int brindex, struct nd_error *err)
 {
 	const char *name = rtnl_link_get_name(host);
-	if (!bridge__is_kind(host, "veth"))
+	if (!nd_nl_link_is_kind(host, "veth"))
 		return nd_error_set(err, -EEXIST, "interface %s already exists and is not a veth", name);
 	struct rtnl_link *ch = rtnl_link_alloc();
 	if (!ch)
@@ -142,9 +136,7 @@ static int bridge__pair_create(struct nd_nl *nl, const char *host, const struct 
 	 * to every other port: O(ports) work per join (~15 ms at 1,000 ports
 	 * here). IFLA_AF_SPEC is refused on RTM_NEWLINK, so: sysctl while
 	 * down, then up. */
-	char path[96];
-	snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", host);
-	if ((r = nd_sysctl_set(path, "1", err)) < 0 && r != -ENOENT) /* ENOENT: no IPv6 in this kernel */
+	if ((r = nd_nl_ipv6_set(host, false, err)) < 0)
 		goto out;
 	r = nd_nl_link_up_name(nl, host, err);
 out:
@@ -230,11 +222,6 @@ struct bridge__sb_job {
 	int link_of;        /* inspect: the other end's ifindex of sb->ifname, 0 = not a veth */
 };
 
-static bool bridge__same_family(const char *a, const char *b)
-{
-	return (strchr(a, ':') != NULL) == (strchr(b, ':') != NULL);
-}
-
 /* configure found no peer under sb->ifname: is it here under another name? */
 static void bridge__sb_find_peer(struct nd_nl *nl, struct bridge__sb_job *j)
 {
@@ -250,7 +237,7 @@ static int bridge__sb_configure(struct nd_nl *nl, void *arg, struct nd_error *er
 {
 	struct bridge__sb_job *j = arg;
 	const char *ifname = j->sb->ifname;
-	struct rtnl_link *link = NULL, *lo = NULL, *ch = NULL;
+	struct rtnl_link *link = NULL, *ch = NULL;
 	struct nl_addr *mac = NULL;
 	int r = nd_nl_link_get(nl, ifname, &link);
 	if (r == -ENODEV && j->host_ifindex > 0) {
@@ -272,12 +259,8 @@ static int bridge__sb_configure(struct nd_nl *nl, void *arg, struct nd_error *er
 	 * does the same); set before the interface comes up, so an IPv4-only
 	 * endpoint never sends DAD/MLD/RS that the bridge floods to every
 	 * port */
-	char path[96];
-	snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", ifname);
-	r = nd_sysctl_set(path, j->ep->ipv6[0] ? "0" : "1", err);
-	if (r < 0 && (r != -ENOENT || j->ep->ipv6[0]))
+	if ((r = nd_nl_ipv6_set(ifname, j->ep->ipv6[0] != '\0', err)) < 0)
 		goto out;
-	r = 0;
 
 	ch = rtnl_link_alloc();
 	if (!ch) {
@@ -304,17 +287,8 @@ static int bridge__sb_configure(struct nd_nl *nl, void *arg, struct nd_error *er
 		r = nd_nl_fail(nl, r, err, "configure %s in the sandbox", ifname);
 		goto out;
 	}
-	const char *addrs[] = { j->ep->ipv4, j->ep->ipv6 };
-	for (size_t i = 0; i < ARRAY_SIZE(addrs); i++)
-		if (addrs[i][0] && (r = nd_nl_addr_add(nl, ifindex, addrs[i], err)) < 0)
-			goto wrap;
-
-	if ((r = nd_nl_link_get(nl, "lo", &lo)) < 0) {
-		r = nd_nl_fail(nl, r, err, "look up lo");
-		goto out;
-	}
-	if ((r = nd_nl_link_up(nl, lo, err)) < 0)
-		goto out;
+	if ((r = nd_nl_sb_addrs_lo(nl, ifindex, j->ep->ipv4, j->ep->ipv6, err)) < 0)
+		goto wrap;
 
 	/* internal networks have no way out: no default route (Docker's Join
 	 * sets no gateway for them) */
@@ -324,7 +298,7 @@ static int bridge__sb_configure(struct nd_nl *nl, void *arg, struct nd_error *er
 			if (!s->gateway[0])
 				continue;
 			const char *mine = s->ipv6 ? j->ep->ipv6 : j->ep->ipv4;
-			if (!mine[0] || !bridge__same_family(mine, s->gateway))
+			if (!mine[0] || !nd_addr_same_family(mine, s->gateway))
 				continue;
 			if ((r = nd_nl_route_default_add(nl, ifindex, s->gateway, err)) < 0)
 				goto wrap;
@@ -339,8 +313,6 @@ out:
 		nl_addr_put(mac);
 	if (ch)
 		rtnl_link_put(ch);
-	if (lo)
-		rtnl_link_put(lo);
 	if (link)
 		rtnl_link_put(link);
 	return r;
@@ -373,7 +345,7 @@ static int bridge__sb_inspect(struct nd_nl *nl, void *arg, struct nd_error *err)
 	j->link_of = 0;
 	if (nd_nl_link_get(nl, j->sb->ifname, &link) < 0)
 		return 0;
-	if (bridge__is_kind(link, "veth"))
+	if (nd_nl_link_is_kind(link, "veth"))
 		j->link_of = rtnl_link_get_link(link);
 	rtnl_link_put(link);
 	return 0;
@@ -456,7 +428,7 @@ int bridge__join(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_d
 				if ((r = nd_nl_in_netns(nsfd, bridge__sb_inspect, &j, err)) < 0)
 					goto out;
 				bool dying = j.link_of > 0 && nd_nl_link_get_index(&nl, j.link_of, &other) == 0 &&
-					     bridge__is_tomb(rtnl_link_get_name(other)) && bridge__is_kind(other, "veth");
+					     bridge__is_tomb(rtnl_link_get_name(other)) && nd_nl_link_is_kind(other, "veth");
 				if (other) {
 					rtnl_link_put(other);
 					other = NULL;
@@ -611,7 +583,7 @@ bool bridge__endpoint_ok(struct nd_drv_ctx *ctx, struct nd_drv_network *net, str
 		return false;
 	struct rtnl_link *brl = NULL, *hl = NULL;
 	bool ok = nd_nl_link_get(&nl, br, &brl) == 0 && nd_nl_link_get(&nl, host, &hl) == 0 &&
-		  bridge__is_kind(hl, "veth") && rtnl_link_get_master(hl) == rtnl_link_get_ifindex(brl) &&
+		  nd_nl_link_is_kind(hl, "veth") && rtnl_link_get_master(hl) == rtnl_link_get_ifindex(brl) &&
 		  (rtnl_link_get_flags(hl) & IFF_UP);
 	int host_ifindex = ok ? rtnl_link_get_ifindex(hl) : 0;
 	if (hl)

@@ -70,12 +70,8 @@ static int bridge__network_ensure(struct nd_drv_ctx *ctx, struct nd_drv_network 
 	int ifindex = rtnl_link_get_ifindex(link);
 
 	/* IPv6 must be enabled on the bridge before its gateway is added */
-	if (net->ipv6) {
-		char path[96];
-		snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", br);
-		if ((r = nd_sysctl_set(path, "0", err)) < 0)
-			goto out;
-	}
+	if (net->ipv6 && (r = nd_nl_ipv6_set(br, true, err)) < 0)
+		goto out;
 	for (int i = 0; i < net->nsubnets; i++) {
 		const struct nd_drv_subnet *s = &net->subnets[i];
 		char cidr[128];

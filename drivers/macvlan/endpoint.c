@@ -33,17 +33,6 @@
 #include <netlink/route/route.h>
 #include <netlink/route/nexthop.h>
 
-static bool macvlan__is_kind(struct rtnl_link *l, const char *kind)
-{
-	const char *k = rtnl_link_get_type(l);
-	return k && strcmp(k, kind) == 0;
-}
-
-static bool macvlan__same_family(const char *a, const char *b)
-{
-	return (strchr(a, ':') != NULL) == (strchr(b, ':') != NULL);
-}
-
 int macvlan__endpoint_create(struct nd_drv_ctx *ctx, struct nd_drv_network *net,
 			     struct nd_drv_endpoint *ep, struct nd_error *err)
 {
@@ -165,7 +154,7 @@ static void macvlan__mark(const struct nd_drv_endpoint *ep, char out[96])
 /* is link the endpoint's child? */
 static bool macvlan__is_ours(struct rtnl_link *l, const struct nd_drv_endpoint *ep)
 {
-	if (!macvlan__is_kind(l, "macvlan"))
+	if (!nd_nl_link_is_kind(l, "macvlan"))
 		return false;
 	char mark[96];
 	macvlan__mark(ep, mark);
@@ -181,7 +170,7 @@ static int macvlan__sb_configure(struct nd_nl *nl, void *arg, struct nd_error *e
 {
 	struct macvlan__sb_job *j = arg;
 	const char *ifname = j->sb->ifname;
-	struct rtnl_link *link = NULL, *lo = NULL, *ch = NULL;
+	struct rtnl_link *link = NULL, *ch = NULL;
 	int r = nd_nl_link_get(nl, ifname, &link);
 	if (r < 0) {
 		r = nd_nl_fail(nl, r, err, "look up %s in the sandbox", ifname);
@@ -194,10 +183,7 @@ static int macvlan__sb_configure(struct nd_nl *nl, void *arg, struct nd_error *e
 	int ifindex = rtnl_link_get_ifindex(link);
 
 	/* IPv6 on exactly when the endpoint has an IPv6 address, set while down */
-	char path[96];
-	snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", ifname);
-	r = nd_sysctl_set(path, j->ep->ipv6[0] ? "0" : "1", err);
-	if (r < 0 && (r != -ENOENT || j->ep->ipv6[0]))
+	if ((r = nd_nl_ipv6_set(ifname, j->ep->ipv6[0] != '\0', err)) < 0)
 		goto out;
 
 	char mark[96];
@@ -220,22 +206,14 @@ static int macvlan__sb_configure(struct nd_nl *nl, void *arg, struct nd_error *e
 	struct nl_addr *cur = rtnl_link_get_addr(link);
 	if (cur)
 		nl_addr2str(cur, j->mac, sizeof(j->mac));
-	const char *addrs[] = { j->ep->ipv4, j->ep->ipv6 };
-	for (size_t i = 0; i < ARRAY_SIZE(addrs); i++)
-		if (addrs[i][0] && (r = nd_nl_addr_add(nl, ifindex, addrs[i], err)) < 0)
-			goto wrap;
-	if ((r = nd_nl_link_get(nl, "lo", &lo)) < 0) {
-		r = nd_nl_fail(nl, r, err, "look up lo");
-		goto out;
-	}
-	if ((r = nd_nl_link_up(nl, lo, err)) < 0)
-		goto out;
+	if ((r = nd_nl_sb_addrs_lo(nl, ifindex, j->ep->ipv4, j->ep->ipv6, err)) < 0)
+		goto wrap;
 
 	const char *gw4 = "", *gw6 = "";
 	for (int i = 0; i < j->net->nsubnets; i++) {
 		const struct nd_drv_subnet *s = &j->net->subnets[i];
 		const char *mine = s->ipv6 ? j->ep->ipv6 : j->ep->ipv4;
-		if (!s->gateway[0] || !mine[0] || !macvlan__same_family(mine, s->gateway))
+		if (!s->gateway[0] || !mine[0] || !nd_addr_same_family(mine, s->gateway))
 			continue;
 		if (s->ipv6 && !gw6[0])
 			gw6 = s->gateway;
@@ -258,8 +236,6 @@ wrap:
 out:
 	if (ch)
 		rtnl_link_put(ch);
-	if (lo)
-		rtnl_link_put(lo);
 	if (link)
 		rtnl_link_put(link);
 	return r;
@@ -318,7 +294,7 @@ static int macvlan__sb_check(struct nd_nl *nl, void *arg, struct nd_error *err)
 	char mark[96];
 	macvlan__mark(j->ep, mark);
 	const char *a = rtnl_link_get_ifalias(link);
-	bool up = (rtnl_link_get_flags(link) & IFF_UP) && macvlan__is_kind(link, "macvlan") && a &&
+	bool up = (rtnl_link_get_flags(link) & IFF_UP) && nd_nl_link_is_kind(link, "macvlan") && a &&
 		  strcmp(a, mark) == 0;
 	rtnl_link_put(link);
 	if (!up)

@@ -246,9 +246,7 @@ static int macvlan__ensure_internal(struct nd_nl *nl, const struct nd_drv_networ
 		return nd_error_set(err, -EEXIST, "interface %s exists and is not netd's veth", a);
 	const char *ends[2] = { a, b };
 	for (int i = 0; i < 2; i++) {
-		char path[96];
-		snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", ends[i]);
-		if ((r = nd_sysctl_set(path, "1", err)) < 0 && r != -ENOENT)
+		if ((r = nd_nl_ipv6_set(ends[i], false, err)) < 0)
 			return r;
 		if ((r = nd_nl_link_up_name(nl, ends[i], err)) < 0)
 			return r;
@@ -396,9 +394,7 @@ static int macvlan__ensure_host(struct nd_nl *nl, const struct nd_drv_network *n
 		else if (h && !net->subnets[i].ipv6 && !a4)
 			a4 = h;
 	}
-	char path[96];
-	snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", name);
-	if ((r = nd_sysctl_set(path, a6 ? "0" : "1", err)) < 0 && (r != -ENOENT || a6))
+	if ((r = nd_nl_ipv6_set(name, a6 != NULL, err)) < 0)
 		goto out;
 	const char *addrs[2] = { a4, a6 };
 	for (int i = 0; i < 2; i++) {

@@ -19,12 +19,6 @@
 #include <netlink/route/route.h>
 #include <netlink/route/nexthop.h>
 
-static bool macvlan__is_kind(struct rtnl_link *l, const char *kind)
-{
-	const char *k = rtnl_link_get_type(l);
-	return k && strcmp(k, kind) == 0;
-}
-
 static bool macvlan__net_recorded(const struct nd_drv_records *rec, const char *id)
 {
 	for (size_t i = 0; i < rec->nnetworks; i++)
@@ -57,7 +51,7 @@ static int macvlan__sb_sweep(struct nd_nl *nl, void *arg, struct nd_error *err)
 	struct macvlan__victims v = { .n = 0 };
 	for (struct nl_object *o = nl_cache_get_first(cache); o && v.n < (int)ARRAY_SIZE(v.idx); o = nl_cache_get_next(o)) {
 		struct rtnl_link *l = (struct rtnl_link *)o;
-		if (!macvlan__is_kind(l, "macvlan"))
+		if (!nd_nl_link_is_kind(l, "macvlan"))
 			continue;
 		const char *a = rtnl_link_get_ifalias(l);
 		bool orphan = a && nd_str_has_prefix(a, MACVLAN_MARK_EP) &&
@@ -152,7 +146,7 @@ int macvlan__sweep(struct nd_drv_ctx *ctx, const struct nd_drv_records *rec, str
 	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_link *l = (struct rtnl_link *)o;
 		const char *a = rtnl_link_get_ifalias(l);
-		if (!macvlan__is_kind(l, "vlan") || !a || !nd_str_has_prefix(a, MACVLAN_MARK_NET))
+		if (!nd_nl_link_is_kind(l, "vlan") || !a || !nd_str_has_prefix(a, MACVLAN_MARK_NET))
 			continue;
 		const char *id = a + strlen(MACVLAN_MARK_NET);
 		if (macvlan__net_recorded(rec, id))

@@ -111,10 +111,8 @@ static int vxlan__dev_ensure(struct nd_nl *nl, const char *vx, uint32_t vni, con
 		/* a bridge port needs no IPv6 address of its own (no DAD/MLD/RS
 		 * flooded to every host); set while down. An IPv6 network keeps
 		 * it on: the device's ND proxy answers from its IPv6 neighbours */
-		char path[96];
-		snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", vx);
 		struct nd_error e6 = { 0 };
-		if (nd_sysctl_set(path, ipv6 ? "0" : "1", &e6) < 0 && e6.code != -ENOENT)
+		if (nd_nl_ipv6_set(vx, ipv6, &e6) < 0)
 			log_debug("vxlan: %s: %s", vx, e6.msg);
 		if ((r = nd_nl_link_get(nl, vx, &l)) < 0) {
 			r = nd_nl_fail(nl, r, err, "look up %s", vx);

@@ -115,8 +115,9 @@ int nd_write_all(int fd, const void *buf, size_t len);
 int nd_mkdir_p(const char *path, unsigned mode);
 /* Sum of the sizes of the regular files under path that sit on path's
  * filesystem (the apparent size, as du --apparent-size counts it), walked
- * with openat/fstatat/readdir; 0 when path cannot be read. Blocking: for the thread pool. _at: name under dfd,
- * counting only what sits on device dev. */
+ * with openat/fstatat/readdir; 0 when path cannot be read. Blocking: for
+ * the thread pool. _at: name under dfd, counting only what sits on device
+ * dev. */
 uint64_t nd_tree_bytes(const char *path);
 uint64_t nd_tree_bytes_at(int dfd, const char *name, dev_t dev);
 /* Current wall-clock time as RFC 3339 with nanoseconds, UTC, as Docker prints it. */

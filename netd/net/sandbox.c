@@ -10,25 +10,35 @@ int net_sandbox_lookup(struct netd *d, const char *ref, struct nd_sandbox_rec *o
 	return store_sandbox_lookup(d->store, ref, out, err);
 }
 
+/* A new sandbox record: a valid name (or none), a fresh id, labels; the
+ * netns path is the caller's to set. */
+static int sandbox_rec_new(const char *name, const json_t *labels, struct nd_sandbox_rec *sb, struct nd_error *err)
+{
+	if (name && !nd_name_valid(name))
+		return nd_error_set(err, -EINVAL, "invalid sandbox name \"%s\": use letters, digits, '_', '.' and '-'", name);
+	if (nd_sandbox_rec_init(sb) < 0)
+		return nd_error_set(err, -ENOMEM, "out of memory");
+	if (nd_id_new(sb->id) < 0) {
+		nd_sandbox_rec_clear(sb);
+		return nd_error_set(err, -EIO, "generating id failed");
+	}
+	snprintf(sb->name, sizeof(sb->name), "%s", name ? name : "");
+	nd_time_rfc3339(sb->created);
+	if (labels)
+		json_object_update(sb->labels, (json_t *)labels);
+	return 0;
+}
+
 int net_sandbox_create(struct netd *d, const char *name, const json_t *labels, struct nd_sandbox_rec *out,
 		       struct nd_error *err)
 {
 	if (name && !*name)
 		name = NULL;
-	if (name && !nd_name_valid(name))
-		return nd_error_set(err, -EINVAL, "invalid sandbox name \"%s\": use letters, digits, '_', '.' and '-'", name);
 	struct nd_sandbox_rec sb;
-	if (nd_sandbox_rec_init(&sb) < 0)
-		return nd_error_set(err, -ENOMEM, "out of memory");
-	if (nd_id_new(sb.id) < 0) {
-		nd_sandbox_rec_clear(&sb);
-		return nd_error_set(err, -EIO, "generating id failed");
-	}
-	snprintf(sb.name, sizeof(sb.name), "%s", name ? name : "");
-	nd_time_rfc3339(sb.created);
+	int r = sandbox_rec_new(name, labels, &sb, err);
+	if (r < 0)
+		return r;
 	snprintf(sb.netns_path, sizeof(sb.netns_path), "%s/%s", net_of(d)->netns_dir, sb.id);
-	if (labels)
-		json_object_update(sb.labels, (json_t *)labels);
 	/* intent first: a crash after this leaves a record whose netns reconcile creates */
 	if (store_sandbox_put(d->store, &sb, err) < 0) {
 		if (err->code == -EEXIST)
@@ -55,7 +65,7 @@ int net_sandbox_adopt(struct netd *d, const char *name, const char *netns_path, 
 {
 	if (name && !*name)
 		name = NULL;
-	if (name && !nd_name_valid(name))
+	if (name && !nd_name_valid(name))   /* before the path: the first bad field is named */
 		return nd_error_set(err, -EINVAL, "invalid sandbox name \"%s\": use letters, digits, '_', '.' and '-'", name);
 	if (!netns_path || netns_path[0] != '/')
 		return nd_error_set(err, -EINVAL, "namespace path \"%s\" must be absolute", netns_path ? netns_path : "");
@@ -64,18 +74,11 @@ int net_sandbox_adopt(struct netd *d, const char *name, const char *netns_path, 
 	if (!netns_alive(netns_path))
 		return nd_error_set(err, -EINVAL, "%s is not a network namespace", netns_path);
 	struct nd_sandbox_rec sb;
-	if (nd_sandbox_rec_init(&sb) < 0)
-		return nd_error_set(err, -ENOMEM, "out of memory");
-	if (nd_id_new(sb.id) < 0) {
-		nd_sandbox_rec_clear(&sb);
-		return nd_error_set(err, -EIO, "generating id failed");
-	}
-	snprintf(sb.name, sizeof(sb.name), "%s", name ? name : "");
-	nd_time_rfc3339(sb.created);
+	int r = sandbox_rec_new(name, labels, &sb, err);
+	if (r < 0)
+		return r;
 	snprintf(sb.netns_path, sizeof(sb.netns_path), "%s", netns_path);
 	sb.caller_owned = true;
-	if (labels)
-		json_object_update(sb.labels, (json_t *)labels);
 	if (store_sandbox_put(d->store, &sb, err) < 0) {
 		if (err->code == -EEXIST)
 			nd_error_set(err, -EEXIST, "sandbox name \"%s\" is already in use", name);

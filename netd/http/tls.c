@@ -23,6 +23,7 @@ struct http_tls {
 };
 
 #define TLS_HANDSHAKE_TIMEOUT_MS 10000
+#define TLS_LINGER_MS 2000           /* a refused client's last bytes are read and dropped this long */
 
 struct http_tls_conn {
 	SSL *ssl;
@@ -31,6 +32,7 @@ struct http_tls_conn {
 	bool established;
 	bool failed;
 	bool saw_bytes;
+	uv_shutdown_t shut;          /* a refused handshake's lingering close */
 	char *subject;               /* verified client's subject, one line */
 	char *cn, *ou;
 };
@@ -277,6 +279,20 @@ static void peer_addr(struct http_conn *c, char *buf, size_t len)
 	snprintf(buf, len, "%s:%d", ip, port);
 }
 
+/* The linger of a refused handshake is over: the connection goes. */
+static void on_linger_end(uv_timer_t *t)
+{
+	struct http_conn *c = t->data;
+	deadline_stop(c->tls);
+	http__conn_close(c);
+}
+
+static void on_linger_shutdown(uv_shutdown_t *req, int status)
+{
+	(void)req;
+	(void)status;   /* the read side ends the linger (EOF) or the timer does */
+}
+
 /* Why a handshake failed, in words a person can act on. */
 static void handshake_failed(struct http_conn *c)
 {
@@ -296,6 +312,17 @@ static void handshake_failed(struct http_conn *c)
 	ERR_clear_error();
 	tc->failed = true;
 	flush_out(c);                /* the alert tells the client why */
+	/* A lingering close: with TLS 1.3 the client counts its handshake done
+	 * and may already be sending its request; closing with those bytes
+	 * unread would answer with a reset that destroys the alert (the client
+	 * sees "broken pipe" instead of why). So: the alert, then FIN, then
+	 * read and drop until the client closes or TLS_LINGER_MS pass. */
+	if (tc->deadline) {
+		uv_timer_stop(tc->deadline);
+		uv_timer_start(tc->deadline, on_linger_end, TLS_LINGER_MS, 0);
+		if (uv_shutdown(&tc->shut, (uv_stream_t *)&c->pipe, on_linger_shutdown) == 0)
+			return;
+	}
 	c->close_after_write = true;
 	if (c->pending_writes == 0)
 		http__conn_close(c);
@@ -320,6 +347,8 @@ void http__tls_read(struct http_conn *c, ssize_t nread, const uv_buf_t *buf)
 		if (nread < 0 && !tc->failed) {
 			uv_buf_t none = uv_buf_init(NULL, 0);
 			http__plain_read(c, nread, &none);
+		} else if (nread < 0) {
+			http__conn_close(c);   /* a refused client closed: the linger is over */
 		}
 		free(buf->base);
 		return;

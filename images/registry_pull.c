@@ -42,6 +42,7 @@ struct layer {
 	int64_t size;
 	char path[4096];      /* partial file, or the stored blob (L_LOCAL) */
 	int wfd, lockfd;
+	int rfd;              /* the unpacker's, opened before it starts (it owns it) */
 	EVP_MD_CTX *md;
 	/* download state: P->mu */
 	int64_t have;         /* bytes in the file, hashed */
@@ -137,11 +138,8 @@ static void *unpack_thread(void *arg)
 		goto out;
 	}
 	R->l = l;
-	R->fd = open(l->path, O_RDONLY | O_CLOEXEC);
-	if (R->fd < 0) {
-		rc = nd_error_set(&l->err, -errno, "open %s: %s", l->path, strerror(errno));
-		goto out;
-	}
+	R->fd = l->rfd;
+	l->rfd = -1;
 	if ((rc = images__tmpdir(P->h, "pull", &l->stage, &l->err)) < 0)
 		goto out;
 	snprintf(diff, sizeof(diff), "%s/diff", l->stage);
@@ -156,6 +154,8 @@ static void *unpack_thread(void *arg)
 out:
 	if (R && R->fd >= 0)
 		close(R->fd);
+	else if (l->rfd >= 0)
+		close(TAKE_FD(l->rfd));
 	free(R);
 	pthread_mutex_lock(&P->mu);
 	l->rc = rc;
@@ -173,9 +173,16 @@ static int unpack_start(struct layer *l)
 {
 	if (l->th_started)
 		return 0;
+	/* the file the download writes, not its name: once verified, the
+	 * partial file may move into the blob store (another pull's commit) */
+	l->rfd = l->wfd >= 0 ? fcntl(l->wfd, F_DUPFD_CLOEXEC, 0) : open(l->path, O_RDONLY | O_CLOEXEC);
+	if (l->rfd < 0)
+		return nd_error_set(l->P->err, -errno, "open %s: %s", l->path, strerror(errno));
 	int r = pthread_create(&l->th, NULL, unpack_thread, l);
-	if (r)
+	if (r) {
+		close(TAKE_FD(l->rfd));
 		return nd_error_set(l->P->err, -r, "start unpack thread: %s", strerror(r));
+	}
 	l->th_started = true;
 	return 0;
 }
@@ -329,6 +336,13 @@ static void dl_verify(struct layer *l)
 		return;
 	}
 	struct pull *P = l->P;
+	/* verified: its lock is let go now, not when this pull commits, so a
+	 * concurrent pull that waits for it takes the complete file (holding
+	 * it to the commit deadlocked two pulls that each held one blob the
+	 * other needed). The file stays in partial/ until the commit, so a
+	 * pull that fails or is killed leaves it to resume from. */
+	if (l->lockfd >= 0)
+		close(TAKE_FD(l->lockfd));
 	reg_progress(P->reg, l->sid, "Verifying Checksum", 0, 0);
 	reg_progress(P->reg, l->sid, "Download complete", 0, 0);
 	pthread_mutex_lock(&P->mu);
@@ -424,6 +438,7 @@ static int partial_open(struct layer *l)
 		return nd_error_set(P->err, -errno, "lock %s: %s", lock, strerror(errno));
 	}
 	if (images__blob_exists(P->h, l->digest)) { /* the other pull finished it */
+		close(TAKE_FD(l->lockfd));
 		images__blob_path(P->h, l->digest, l->path, sizeof(l->path));
 		l->kind = L_LOCAL;
 		l->have = l->size;
@@ -715,10 +730,12 @@ static void layers_free(struct pull *P)
 		free(l->www_auth);
 		if (l->md)
 			EVP_MD_CTX_free(l->md);
-		if (l->wfd > 0)
+		if (l->wfd >= 0)
 			close(l->wfd);
-		if (l->lockfd > 0)
+		if (l->lockfd >= 0)
 			close(l->lockfd);
+		if (l->rfd >= 0)
+			close(l->rfd);
 		if (l->stage) {
 			images__rm_rf(l->stage);
 			free(l->stage);
@@ -737,6 +754,8 @@ static int pull_layers(struct pull *P, json_t *man, json_t *cfg)
 	P->L = calloc(P->n ? P->n : 1, sizeof(*P->L));
 	if (!P->L)
 		return nd_error_set(P->err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < P->n; i++)   /* layers_free may see any of them */
+		P->L[i].wfd = P->L[i].lockfd = P->L[i].rfd = -1;
 	const char *parent = "";
 	for (size_t i = 0; i < P->n; i++) {
 		struct layer *l = &P->L[i];
@@ -745,7 +764,6 @@ static int pull_layers(struct pull *P, json_t *man, json_t *cfg)
 		const char *did = json_string_value(json_array_get(diffs, i));
 		l->P = P;
 		l->idx = i;
-		l->wfd = l->lockfd = -1;
 		if (!images_digest_valid(dg) || !images_digest_valid(did))
 			return nd_error_set(P->err, -EINVAL, "layer %zu: invalid digest", i);
 		if (!mt || (!nd_str_has_prefix(mt, "application/vnd.oci.image.layer.") &&
@@ -828,6 +846,8 @@ static int commit(struct pull *P, const char *mdigest, const char *mbody, size_t
 	if (ibody && (rc = images__blob_put(h, ibody, ilen, dg, P->err)) < 0)
 		return rc;
 	(void)idigest;
+	/* a concurrent pull of the same blob may have stored it first: then
+	 * the partial file just goes (readers have their own descriptors) */
 	for (size_t i = 0; i < P->n; i++) {
 		struct layer *l = &P->L[i];
 		if (l->kind == L_DOWNLOAD && (rc = images__blob_adopt(h, l->path, l->digest, P->err)) < 0)

@@ -18,7 +18,7 @@ reg_start basic 5102 htpasswd tls
 mkdir -p "$ND_ROOT/certs.d/$B"
 cp "$T/ca.crt" "$ND_ROOT/certs.d/$B/ca.crt"
 nd_test_bpf
-printf '{ %s, "insecure-registries": ["%s"], "max-download-attempts": 2 }\n' "$(nd_test_bpf_json)" "$A" > "$T/netd.json"
+printf '{ %s, "insecure-registries": ["%s"], "max-download-attempts": 2, "max-concurrent-downloads": 1 }\n' "$(nd_test_bpf_json)" "$A" > "$T/netd.json"
 nd_start --config "$T/netd.json"
 api() { curl -s --unix-socket "$ND_SOCK" "$@"; }
 images_count() { api http://netd/images/json | jq length; }
@@ -152,7 +152,7 @@ on_exit "kill $!"
 poll 10 curl -sf http://127.0.0.1:5109/v2/ || fail "fake registry did not start"
 F=127.0.0.1:5109
 nd_stop
-printf '{ %s, "insecure-registries": ["%s", "%s"], "registry-mirrors": ["http://%s"], "max-download-attempts": 2 }\n' \
+printf '{ %s, "insecure-registries": ["%s", "%s"], "registry-mirrors": ["http://%s"], "max-download-attempts": 2, "max-concurrent-downloads": 1 }\n' \
   "$(nd_test_bpf_json)" "$A" "$F" "$A" > "$T/netd.json"
 nd_start --config "$T/netd.json"
 # a docker.io name goes to the mirror

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /* An owner's new name on its endpoints (a renamed container): the owner
- * name and the alias of that name, which peers' hosts files list. */
+ * name and the alias of that name, which peers' hosts files list, the
+ * embedded DNS answers, and (global networks) the record other hosts'
+ * resolvers answer from. */
 #include "netd/net/net.h"
 
 int net_endpoint_owner_rename(struct netd *d, const char *sandbox_id, const char *old_name, const char *new_name,
@@ -29,8 +31,12 @@ int net_endpoint_owner_rename(struct netd *d, const char *sandbox_id, const char
 		store_tx_rollback(d->store);
 	else
 		rc = store_tx_commit(d->store, err);
-	for (size_t i = 0; rc == 0 && i < eps.n; i++)
+	for (size_t i = 0; rc == 0 && i < eps.n; i++) {
 		net__dns_endpoint_up(d, &eps.v[i], NULL);   /* the new name answers, the old one no more */
+		struct net_network *n = net_network_find(d, eps.v[i].network_id, &(struct nd_error){ 0 });
+		if (net_network_global(n))   /* and on the other hosts: the record names it */
+			net__global_endpoint_added(d, &eps.v[i]);
+	}
 	nd_endpoint_list_clear(&eps);
 	return rc;
 }

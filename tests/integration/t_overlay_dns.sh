@@ -3,8 +3,9 @@
 # Names across hosts (the overlay x the embedded DNS): a container on h1
 # resolves, through its 127.0.0.11, a container on h2 of the same overlay
 # network by name, alias and short id, and pings it by name; a name on
-# another network of h2 is not answered; when the remote container goes,
-# its name goes on h1 too (NXDOMAIN), without a restart.
+# another network of h2 is not answered; when the remote container is
+# renamed, h1 answers its new name and not the old one; when it goes, its
+# name goes on h1 too (NXDOMAIN), without a restart.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/overlay_lab_lib.sh"
 ov_lab 2
@@ -44,8 +45,15 @@ vni=$(ovctl 1 network inspect ov | jq -r '.[0].DriverState.VNI')
 vx=$(jq -r --argjson v "$vni" '.Hosts[0].Networks[] | select(.Name=="ov") | .Links[] | select(.Kind=="vxlan" and .VNI==$v) | .Name' <<<"$topo")
 [ -n "$vx" ] && in_ns h1 ip -d link show "$vx" | grep -q "vxlan id $vni" || fail "topology's vxlan device ($vx, VNI $vni) not in h1's kernel"
 
+log "the remote container is renamed: h1 answers the new name, not the old one"
+ovctl 2 rename far distant || fail "rename far on h2"
+distant_answered() { lookup distant | grep -q "Address.*$farip"; }
+poll 5 distant_answered || fail "new name distant not resolved on h1: $(lookup distant)"
+poll 5 eval '! far_answered' || fail "old name far still answered on h1 after rename: $(lookup far)"
+lookup faraway | grep -q "Address.*$farip" || fail "alias faraway lost by the rename: $(lookup faraway)"
+
 log "the remote container goes: its name goes on h1"
-ovctl 2 rm -f far >/dev/null || fail "rm far"
-poll 5 eval '! far_answered' ||
-  fail "far still answered on h1 after rm: $(lookup far)"
+ovctl 2 rm -f distant >/dev/null || fail "rm distant"
+poll 5 eval '! distant_answered' ||
+  fail "distant still answered on h1 after rm: $(lookup distant)"
 log "ok: names of containers on other hosts resolve and go"

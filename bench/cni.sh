@@ -54,10 +54,7 @@ if [ "$(stat -fc %T $CGROOT 2>/dev/null)" = cgroup2fs ] && mkdir "$CGROOT/netd-b
 else
   echo '{"userland-proxy": true}' > "$B/netd.json"
 fi
-"$NETD" --root "$B/root" --exec-root "$B/run" --socket "$B/netd.sock" --config "$B/netd.json" --log-level warn >"$B/netd.log" 2>&1 &
-NETD_PID=$!
-for _ in $(seq 200); do curl -sf --unix-socket "$B/netd.sock" http://netd/_ping >/dev/null 2>&1 && break; sleep 0.05; done
-curl -sf --unix-socket "$B/netd.sock" http://netd/_ping >/dev/null || { cat "$B/netd.log" >&2; echo "netd did not start" >&2; exit 1; }
+bench_netd_start
 curl -sf --unix-socket "$B/netd.sock" -H 'Content-Type: application/json' -d '{"Name":"benchnet","IPAM":{"Config":[{"Subnet":"10.87.0.0/16"}]}}' http://netd/networks/create >/dev/null
 MODE=$(curl -sf --unix-socket "$B/netd.sock" http://netd/info | python3 -c 'import json,sys; print(json.load(sys.stdin)["PortProxyMode"])')
 

@@ -59,13 +59,8 @@ for i in $(seq 200); do echo "u$i.ext.example A"; done >"$B/q.upstream"
 "$PY" "$SRC/tests/integration/dns_upstream.py" 127.0.0.53 53 up "$B/up.ready" >"$B/up.log" 2>&1 &
 for _ in $(seq 100); do [ -f "$B/up.ready" ] && break; sleep 0.05; done
 echo "nameserver 127.0.0.53" >"$B/resolv.netd"
-mkdir -p "$B/root" "$B/run"
 echo '{"userland-proxy": true}' >"$B/netd.json"
-"$NETD" --root "$B/root" --exec-root "$B/run" --socket "$B/netd.sock" --config "$B/netd.json" \
-  --dns-resolv-conf "$B/resolv.netd" --log-level warn >"$B/netd.log" 2>&1 &
-NETD_PID=$!
-for _ in $(seq 200); do curl -sf --unix-socket "$B/netd.sock" http://netd/_ping >/dev/null 2>&1 && break; sleep 0.05; done
-curl -sf --unix-socket "$B/netd.sock" http://netd/_ping >/dev/null || { cat "$B/netd.log" >&2; exit 1; }
+bench_netd_start --dns-resolv-conf "$B/resolv.netd"
 "$NETCTL" network create --subnet 10.88.0.0/16 bn >/dev/null
 for i in $(seq "$N"); do
   "$NETCTL" sandbox create --name "s$i" >/dev/null

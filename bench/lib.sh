@@ -2,6 +2,10 @@
 # bench/lib.sh: what the benchmarks that run netd in a throwaway namespace
 # share (cni.sh, dns.sh, macvlan.sh, network.sh). Sourced, not run.
 
+# bench/, for the benches' inline Python to import ndapi.py from
+ND_BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export ND_BENCH_DIR
+
 # bench_unshare "$@": outside, runs the calling bench again with the same
 # arguments inside a new network + mount namespace (and pid namespace, so
 # that no process outlives the run); inside (ND_BENCH_INNER set), returns.
@@ -33,6 +37,21 @@ bench_cleanup() {
   if declare -F bench_cleanup_more >/dev/null; then bench_cleanup_more; fi
   bench_unmount_rm "$B"
   exit $rc
+}
+
+# bench_netd_start [NETD ARGS...]: $NETD on $B/root, $B/run, $B/netd.sock with
+# the config $B/netd.json (the bench writes it), logging to $B/netd.log;
+# NETD_PID; returns when it answers /_ping (10 s at most, else its log and exit 1).
+bench_netd_start() {
+  local _
+  mkdir -p "$B/root" "$B/run"
+  "$NETD" --root "$B/root" --exec-root "$B/run" --socket "$B/netd.sock" --config "$B/netd.json" \
+    --log-level warn "$@" >"$B/netd.log" 2>&1 &
+  NETD_PID=$!
+  for _ in $(seq 200); do curl -sf --unix-socket "$B/netd.sock" http://netd/_ping >/dev/null 2>&1 && return 0; sleep 0.05; done
+  cat "$B/netd.log" >&2
+  echo "netd did not start" >&2
+  exit 1
 }
 
 # bench_stop PID: TERM, up to 5 s for it to go, then KILL; nothing when PID is empty.

@@ -56,47 +56,22 @@ for p in mvnd mvcni; do
   ip -n upstream link set u-$p master br0 up
 done
 
-mkdir -p "$B/root" "$B/run"
 echo '{"userland-proxy": true}' > "$B/netd.json"
-"$NETD" --root "$B/root" --exec-root "$B/run" --socket "$B/netd.sock" --config "$B/netd.json" --log-level warn >"$B/netd.log" 2>&1 &
-NETD_PID=$!
-for _ in $(seq 200); do curl -sf --unix-socket "$B/netd.sock" http://netd/_ping >/dev/null 2>&1 && break; sleep 0.05; done
-curl -sf --unix-socket "$B/netd.sock" http://netd/_ping >/dev/null || { cat "$B/netd.log" >&2; echo "netd did not start" >&2; exit 1; }
+bench_netd_start
 
 CNI=0
 if [ -x "$CNI_DIR/macvlan" ] && [ -x "$CNI_DIR/host-local" ]; then CNI=1; fi
 
 python3 - "$B" "$N" "$CNI" "$CNI_DIR" <<'PY'
-import http.client, json, math, os, socket, statistics, subprocess, sys, time
+import json, os, socket, subprocess, sys, time
 
 B, N, CNI, CNI_DIR = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4]
 SOCK = f"{B}/netd.sock"
 
-class Conn(http.client.HTTPConnection):
-    def __init__(self):
-        super().__init__("netd", timeout=120)
-    def connect(self):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.connect(SOCK)
-        self.sock = s
+sys.path.insert(0, os.environ["ND_BENCH_DIR"])
+from ndapi import Api, med, p99
+api = Api(SOCK, "bench/macvlan.sh")
 
-c = Conn()
-def api(method, path, body=None, ok=(200, 201, 204)):
-    data = json.dumps(body).encode() if body is not None else None
-    hdr = {"Content-Type": "application/json"} if data else {}
-    t0 = time.perf_counter()
-    c.request(method, path, body=data, headers=hdr)
-    r = c.getresponse()
-    raw = r.read()
-    dt = (time.perf_counter() - t0) * 1e3
-    if r.status not in ok:
-        sys.exit(f"bench/macvlan.sh: {method} {path}: HTTP {r.status}: {raw[:300]!r}")
-    return dt, (json.loads(raw) if raw else None)
-
-def med(v): return statistics.median(v)
-def p99(v):  # nearest rank
-    s = sorted(v)
-    return s[max(0, math.ceil(0.99 * len(s)) - 1)]
 
 def macvlans():  # children left in this (netd's) namespace: none expected; sandboxes are counted below
     return sum(1 for _, n in socket.if_nameindex() if n.startswith("mvdel"))

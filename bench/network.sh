@@ -45,44 +45,23 @@ bench_begin net
 
 mkdir -p /run/netns && mount -t tmpfs -o mode=0755 netd-bench-netns /run/netns
 ip link set lo up
-mkdir -p "$B/root" "$B/run"
 # no published ports here: the userland proxy, so nothing attaches to the host's cgroups
 echo '{"userland-proxy": true}' > "$B/netd.json"
-"$NETD" --root "$B/root" --exec-root "$B/run" --socket "$B/netd.sock" --config "$B/netd.json" --log-level warn >"$B/netd.log" 2>&1 &
-NETD_PID=$!
-for _ in $(seq 200); do curl -sf --unix-socket "$B/netd.sock" http://netd/_ping >/dev/null 2>&1 && break; sleep 0.05; done
-curl -sf --unix-socket "$B/netd.sock" http://netd/_ping >/dev/null || { cat "$B/netd.log" >&2; echo "netd did not start" >&2; exit 1; }
+bench_netd_start
 
 CNI=0
 if [ -x "$CNI_DIR/bridge" ] && [ -x "$CNI_DIR/host-local" ]; then CNI=1; fi
 
 python3 - "$B" "$NETD_PID" "$N" "$MANY" "$NETCREATE_N" "$CNI" "$CNI_DIR" <<'PY'
-import http.client, json, os, socket, statistics, subprocess, sys, time
+import json, os, socket, subprocess, sys, time
 
 B, PID, N, MANY, NCREATE, CNI, CNI_DIR = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
     int(sys.argv[4]), int(sys.argv[5]), sys.argv[6] == "1", sys.argv[7]
 SOCK = f"{B}/netd.sock"
 
-class Conn(http.client.HTTPConnection):
-    def __init__(self):
-        super().__init__("netd", timeout=120)
-    def connect(self):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.connect(SOCK)
-        self.sock = s
-
-c = Conn()
-def api(method, path, body=None, ok=(200, 201, 204)):
-    data = json.dumps(body).encode() if body is not None else None
-    hdr = {"Content-Type": "application/json"} if data else {}
-    t0 = time.perf_counter()
-    c.request(method, path, body=data, headers=hdr)
-    r = c.getresponse()
-    raw = r.read()
-    dt = (time.perf_counter() - t0) * 1e3
-    if r.status not in ok:
-        sys.exit(f"bench/network.sh: {method} {path}: HTTP {r.status}: {raw[:300]!r}")
-    return dt, (json.loads(raw) if raw else None)
+sys.path.insert(0, os.environ["ND_BENCH_DIR"])
+from ndapi import Api, med, p99
+api = Api(SOCK, "bench/network.sh")
 
 def rss_kib():
     with open(f"/proc/{PID}/status") as f:
@@ -100,7 +79,6 @@ def wait_gone(prefix, limit=120.0):
         time.sleep(0.002)
     return (time.perf_counter() - t0) * 1e3
 
-def med(v): return statistics.median(v)
 def p90(v): return sorted(v)[int(len(v) * 0.9) - 1 if len(v) >= 10 else -1]
 
 rows = []   # (operation, netd, cni, note)

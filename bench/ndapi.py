@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: Apache-2.0
+"""bench/ndapi.py: what the Python parts of the benchmarks share: netd's
+API on its unix socket over one keep-alive connection (python http.client),
+timed client-side (what a client library sees), and the statistics the
+tables print. Imported by the benches' inline Python (sys.path has bench/)."""
+import http.client
+import json
+import math
+import socket
+import statistics
+import sys
+import time
+
+
+class _Conn(http.client.HTTPConnection):
+    def __init__(self, sock_path):
+        super().__init__("netd", timeout=120)
+        self._path = sock_path
+
+    def connect(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(self._path)
+        self.sock = s
+
+
+class Api:
+    """api(method, path, body) -> (milliseconds, decoded JSON or None); a
+    status outside `ok` ends the bench, naming who asked (`who`)."""
+
+    def __init__(self, sock_path, who):
+        self.c = _Conn(sock_path)
+        self.who = who
+
+    def __call__(self, method, path, body=None, ok=(200, 201, 204)):
+        data = json.dumps(body).encode() if body is not None else None
+        hdr = {"Content-Type": "application/json"} if data else {}
+        t0 = time.perf_counter()
+        self.c.request(method, path, body=data, headers=hdr)
+        r = self.c.getresponse()
+        raw = r.read()
+        dt = (time.perf_counter() - t0) * 1e3
+        if r.status not in ok:
+            sys.exit(f"{self.who}: {method} {path}: HTTP {r.status}: {raw[:300]!r}")
+        return dt, (json.loads(raw) if raw else None)
+
+
+def med(v):
+    return statistics.median(v)
+
+
+def p99(v):
+    """nearest rank"""
+    s = sorted(v)
+    return s[max(0, math.ceil(0.99 * len(s)) - 1)]

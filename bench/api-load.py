@@ -6,21 +6,7 @@ and after (flat memory = no leak per request).
 usage: api-load.py SOCKET NETD_PID [--requests 10000] [--clients 16] [--path /info]"""
 import argparse, http.client, socket, statistics, threading, time
 
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("netd")
-        self.unix_path = path
-    def connect(self):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.connect(self.unix_path)
-        self.sock = s
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return -1
+from ndapi import UnixHTTPConnection, rss_kib
 
 def main():
     ap = argparse.ArgumentParser()

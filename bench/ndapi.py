@@ -12,15 +12,26 @@ import sys
 import time
 
 
-class _Conn(http.client.HTTPConnection):
-    def __init__(self, sock_path):
-        super().__init__("netd", timeout=120)
-        self._path = sock_path
+class UnixHTTPConnection(http.client.HTTPConnection):
+    """http.client on netd's unix socket"""
+
+    def __init__(self, path, timeout=120):
+        super().__init__("netd", timeout=timeout)
+        self.unix_path = path
 
     def connect(self):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.connect(self._path)
+        s.connect(self.unix_path)
         self.sock = s
+
+
+def rss_kib(pid):
+    """a process's resident memory in KiB (-1: unknown)"""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return -1
 
 
 class Api:
@@ -28,7 +39,7 @@ class Api:
     status outside `ok` ends the bench, naming who asked (`who`)."""
 
     def __init__(self, sock_path, who):
-        self.c = _Conn(sock_path)
+        self.c = UnixHTTPConnection(sock_path)
         self.who = who
 
     def __call__(self, method, path, body=None, ok=(200, 201, 204)):

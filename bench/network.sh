@@ -60,15 +60,9 @@ B, PID, N, MANY, NCREATE, CNI, CNI_DIR = sys.argv[1], int(sys.argv[2]), int(sys.
 SOCK = f"{B}/netd.sock"
 
 sys.path.insert(0, os.environ["ND_BENCH_DIR"])
-from ndapi import Api, med, p99
+from ndapi import Api, med, p99, rss_kib
 api = Api(SOCK, "bench/network.sh")
 
-def rss_kib():
-    with open(f"/proc/{PID}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return -1
 
 def links(prefix):   # this network namespace's (not /sys/class/net: sysfs shows its mounter's)
     return sum(1 for _, n in socket.if_nameindex() if n.startswith(prefix))
@@ -127,7 +121,7 @@ for sb in sbs:
     dt, _ = api("DELETE", f"/sandboxes/{sb}"); ts_rm.append(dt)
 
 # ---- many endpoints on one network ------------------------------------
-rss0 = rss_kib()
+rss0 = rss_kib(PID)
 many = []
 for i in range(MANY):
     _, r = api("POST", "/sandboxes", {"Name": f"m{i}"}); many.append(r["Id"])
@@ -136,7 +130,7 @@ tmany = []
 for sb in many:
     dt, _ = api("POST", f"/networks/{NET}/connect", {"Container": sb}); tmany.append(dt)
 many_total = (time.perf_counter() - t0) * 1e3
-rss1 = rss_kib()
+rss1 = rss_kib(PID)
 _, lst = api("GET", f"/networks/{NET}")
 dt_inspect, _ = api("GET", f"/networks/{NET}")
 t0 = time.perf_counter()

@@ -6,21 +6,7 @@ from C concurrent TLS clients with netd's RSS before and after.
 usage: tls.py SOCKET HOST:PORT CERTDIR NETD_PID [--n 300] [--load 10000] [--clients 16]"""
 import argparse, http.client, socket, ssl, statistics, threading, time
 
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path):
-        super().__init__("netd")
-        self.unix_path = path
-    def connect(self):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.connect(self.unix_path)
-        self.sock = s
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return -1
+from ndapi import UnixHTTPConnection, rss_kib
 
 def main():
     ap = argparse.ArgumentParser()

@@ -40,28 +40,7 @@ cleanup() {
 trap cleanup EXIT
 
 # ---- the image ----
-python3 - "$W" "$SIZE" <<'PY'
-import io, os, random, sys, tarfile
-W, size = sys.argv[1], int(sys.argv[2]) << 20
-rnd = random.Random(42)
-words = [bytes(rnd.choice(b"abcdefghijklmnopqrstuvwxyz") for _ in range(rnd.randint(2, 9))) for _ in range(2000)]
-block = b" ".join(rnd.choice(words) for _ in range(1 << 19))
-def text(n):
-    o = rnd.randrange(len(block) - n) if n < len(block) else 0
-    return (block * (n // len(block) + 1))[o:o + n]
-per = size // 5
-for l in range(5):
-    with tarfile.open(f"{W}/l{l}.tar", "w") as tf:
-        left, i = per, 0
-        while left > 0:
-            d = f"layer{l}/dir{i // 100}"
-            if i % 100 == 0:
-                ti = tarfile.TarInfo(d); ti.type = tarfile.DIRTYPE; ti.mode = 0o755; tf.addfile(ti)
-            n = min(left, rnd.choice([512, 2048, 8192, 30000, 120000]) if i % 200 else 4 << 20)
-            data = rnd.randbytes(n) if i % 2 else text(n)
-            ti = tarfile.TarInfo(f"{d}/f{i}"); ti.size = n; ti.mode = 0o644; ti.mtime = 1700000000
-            tf.addfile(ti, io.BytesIO(data)); left -= n; i += 1
-PY
+python3 "$(dirname "$0")/mklayers.py" "$W" "$SIZE" 5
 L=$W/oci
 umoci init --layout "$L" >/dev/null
 umoci new --image "$L:b" >/dev/null

@@ -76,9 +76,13 @@ assert_eq "$(nsenter --net="$X50" -- dig +short +time=2 +tries=2 @127.0.0.11 c4)
 log "names changed after the restart still answer at once"
 netctl run -d --name c7 --net n1 bb sleep 300 >/dev/null
 assert_eq "$(nsenter --net="${SBK[2]}" -- dig +short +time=2 +tries=2 @127.0.0.11 c7)" "$(ipn c7 n1)" "c7 after the restart"
-log "--dns-default-bridge: containers on the default bridge get the resolver too"
+log "a bare sandbox whose namespace went while netd was away: re-created, with its resolver"
+X51=$(netctl sandbox inspect x51 | jq -r '.[0].NetnsPath')
 nd_stop
+umount "$X51" && rm -f "$X51" || fail "cannot remove x51's namespace $X51"
+log "--dns-default-bridge: containers on the default bridge get the resolver too"
 nd_start --dns-resolv-conf "$T/resolv.conf" --dns-default-bridge
+assert_eq "$(nsenter --net="$X51" -- dig +short +time=2 +tries=2 @127.0.0.11 c4)" "$(ipn c4 n2)" "x51, its namespace re-created"
 netctl run -d --name b1 bb sleep 300 >/dev/null
 netctl run -d --name b2 bb sleep 300 >/dev/null
 grep -qx 'nameserver 127.0.0.11' <<<"$(netctl exec b1 cat /etc/resolv.conf)" || fail "b1 resolv.conf: $(netctl exec b1 cat /etc/resolv.conf)"

@@ -2,6 +2,7 @@
 /* drivers: libnl-route-3 wrapper (see nl.h). */
 #include "drivers/nl.h"
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -619,4 +620,15 @@ int nd_nl_sb_addrs_lo(struct nd_nl *nl, int ifindex, const char *ipv4, const cha
 		if (addrs[i][0] && (r = nd_nl_addr_add(nl, ifindex, addrs[i], err)) < 0)
 			return r;
 	return nd_nl_link_up_name(nl, "lo", err);
+}
+
+bool nd_ifname_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n >= IFNAMSIZ || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || isspace((unsigned char)*s) || !isprint((unsigned char)*s))
+			return false;
+	return true;
 }

@@ -104,6 +104,8 @@ int nd_nl_ipv6_set(const char *ifname, bool on, struct nd_error *err);
 bool nd_nl_link_is_kind(struct rtnl_link *link, const char *kind);
 /* Are the two addresses (bare or CIDR) of one family? */
 bool nd_addr_same_family(const char *a, const char *b);
+/* a name the kernel takes for an interface (its dev_valid_name()) */
+bool nd_ifname_valid(const char *s);
 /* A sandbox interface's last steps: its addresses (ipv4, ipv6: CIDR or "")
  * on ifindex, then lo up. Idempotent. */
 int nd_nl_sb_addrs_lo(struct nd_nl *nl, int ifindex, const char *ipv4, const char *ipv6, struct nd_error *err);

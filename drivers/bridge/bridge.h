@@ -28,7 +28,6 @@ struct bridge_opts {
 /* options.c: pure, no kernel. */
 int bridge__opts_parse(const json_t *options, struct bridge_opts *o, struct nd_error *err);
 int bridge__options_validate(const json_t *options, struct nd_error *err);
-bool bridge__ifname_valid(const char *s);
 /* "br-" + first 12 of the network id, or the name option. */
 int bridge__bridge_name(const struct nd_drv_network *net, const struct bridge_opts *o, char out[IFNAMSIZ]);
 /* The bridge name for an existing network: net->data "bridge" first. */

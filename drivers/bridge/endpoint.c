@@ -389,7 +389,7 @@ int bridge__join(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_d
 	if ((r = bridge__ep_names(ep, host, peer, err)) < 0 || (r = bridge__bridge_name_of(net, br, err)) < 0 ||
 	    (r = bridge__opts_parse(net->options, &o, err)) < 0)
 		return r;
-	if (!bridge__ifname_valid(sb->ifname))
+	if (!nd_ifname_valid(sb->ifname))
 		return nd_error_set(err, -EINVAL, "invalid interface name \"%s\"", sb->ifname);
 	_cleanup_close_ int nsfd = open(sb->netns_path, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0)

@@ -2,6 +2,7 @@
 /* drivers/bridge: option parsing and name/MAC derivation. Pure functions,
  * no kernel access, unit-tested in tests/unit/test_drivers.c. */
 #include "drivers/bridge/bridge.h"
+#include "drivers/nl.h"
 #include "drivers/options.h"
 
 #include <arpa/inet.h>
@@ -9,23 +10,11 @@
 #include <fcntl.h>
 #include <sys/random.h>
 
-bool bridge__ifname_valid(const char *s)
-{
-	/* the kernel's dev_valid_name() */
-	size_t n = strlen(s);
-	if (n == 0 || n >= IFNAMSIZ || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-		return false;
-	for (; *s; s++)
-		if (*s == '/' || *s == ':' || isspace((unsigned char)*s) || !isprint((unsigned char)*s))
-			return false;
-	return true;
-}
-
 static int bridge__opt(const char *key, const char *v, void *ctx, struct nd_error *err)
 {
 	struct bridge_opts *o = ctx;
 	if (strcmp(key, BRIDGE_OPT_NAME) == 0) {
-		if (!bridge__ifname_valid(v))
+		if (!nd_ifname_valid(v))
 			return nd_error_set(err, -EINVAL,
 				"option %s: \"%s\" is not a valid interface name (1-15 characters, no '/', ':' or spaces)",
 				key, v);
@@ -82,7 +71,7 @@ int bridge__bridge_name(const struct nd_drv_network *net, const struct bridge_op
 int bridge__bridge_name_of(const struct nd_drv_network *net, char out[IFNAMSIZ], struct nd_error *err)
 {
 	const char *rec = net->data ? nd_json_str(net->data, "bridge") : NULL;
-	if (rec && bridge__ifname_valid(rec)) {
+	if (rec && nd_ifname_valid(rec)) {
 		snprintf(out, IFNAMSIZ, "%s", rec);
 		return 0;
 	}

@@ -359,7 +359,7 @@ int macvlan__join(struct nd_drv_ctx *ctx, struct nd_drv_network *net, struct nd_
 	int r;
 	if ((r = macvlan__opts_parse(net->options, &o, err)) < 0 || (r = macvlan__parent_link(net, &o, link, err)) < 0)
 		return r;
-	if (!macvlan__ifname_valid(sb->ifname))
+	if (!nd_ifname_valid(sb->ifname))
 		return nd_error_set(err, -EINVAL, "invalid interface name \"%s\"", sb->ifname);
 	_cleanup_close_ int nsfd = open(sb->netns_path, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0)

@@ -56,7 +56,6 @@ int macvlan__opts_parse(const json_t *options, struct macvlan_opts *o, struct nd
 int macvlan__options_validate(const json_t *options, struct nd_error *err);
 const char *macvlan__mode_name(enum macvlan_mode_e m);
 uint32_t macvlan__mode_kernel(enum macvlan_mode_e m);
-bool macvlan__ifname_valid(const char *s);
 /* "<prefix><first 12 of id>"; -EINVAL for a bad id */
 int macvlan__name(const char *prefix, const char *id, char out[IFNAMSIZ]);
 /* The link the children hang off: the parent option or mvi<id12>. */

@@ -2,6 +2,7 @@
 /* drivers/macvlan: options, names, MACs and the host-access address. Pure
  * functions, no kernel access, unit-tested in tests/unit/test_drivers.c. */
 #include "drivers/macvlan/macvlan.h"
+#include "drivers/nl.h"
 #include "drivers/options.h"
 
 #include <arpa/inet.h>
@@ -36,18 +37,6 @@ uint32_t macvlan__mode_kernel(enum macvlan_mode_e m)
 	return MACVLAN_MODE_BRIDGE;
 }
 
-bool macvlan__ifname_valid(const char *s)
-{
-	/* the kernel's dev_valid_name() */
-	size_t n = strlen(s);
-	if (n == 0 || n >= IFNAMSIZ || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-		return false;
-	for (; *s; s++)
-		if (*s == '/' || *s == ':' || isspace((unsigned char)*s) || !isprint((unsigned char)*s))
-			return false;
-	return true;
-}
-
 static int macvlan__parse_addr(const char *key, const char *v, int family, char out[64], struct nd_error *err)
 {
 	unsigned char buf[16];
@@ -61,7 +50,7 @@ static int macvlan__parse_addr(const char *key, const char *v, int family, char 
 /* "eth0.42" -> base "eth0", vlan 42; "eth0" -> vlan 0 */
 static int macvlan__parse_parent(const char *v, struct macvlan_opts *o, struct nd_error *err)
 {
-	if (!macvlan__ifname_valid(v))
+	if (!nd_ifname_valid(v))
 		return nd_error_set(err, -EINVAL,
 				    "option parent: \"%s\" is not a valid interface name (1-15 characters, no '/', ':' or spaces)", v);
 	snprintf(o->parent, sizeof(o->parent), "%s", v);

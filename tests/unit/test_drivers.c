@@ -204,11 +204,11 @@ static void test_owns_ifname(void **state)
 
 static void test_ifname_valid(void **state)
 {
-	assert_true(bridge__ifname_valid("eth0"));
-	assert_true(bridge__ifname_valid("a.b-c_d"));
-	assert_false(bridge__ifname_valid("."));
-	assert_false(bridge__ifname_valid("a\tb"));
-	assert_false(bridge__ifname_valid("0123456789abcdef"));
+	assert_true(nd_ifname_valid("eth0"));
+	assert_true(nd_ifname_valid("a.b-c_d"));
+	assert_false(nd_ifname_valid("."));
+	assert_false(nd_ifname_valid("a\tb"));
+	assert_false(nd_ifname_valid("0123456789abcdef"));
 }
 
 static int mv_parse(const char *json, struct macvlan_opts *o, struct nd_error *e)

@@ -311,6 +311,7 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 static bool ruleset_complete(struct nd_fw *fw)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	memset(buf, 0, sizeof(buf));   /* no uninitialised padding on the wire */
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	if (!r)
 		return false;

@@ -223,6 +223,7 @@ static int xrs_load(struct nd_fw *fw, struct fw__xrs *x, struct nd_error *err)
 	memset(x, 0, sizeof(*x));
 	x->fw = fw;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	memset(buf, 0, sizeof(buf));   /* no uninitialised padding on the wire */
 	memset(buf, 0, sizeof(buf)); /* no uninitialised padding on the wire */
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, fw->seq++);
 	int r = fw__dump(fw, nlh, chain_cb, x, err);

@@ -242,6 +242,7 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 static int read_rules(struct nd_fw *fw, struct scan *s, const struct fchain *c, struct nd_error *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	memset(buf, 0, sizeof(buf));   /* no uninitialised padding on the wire */
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	if (!r)
 		return nd_error_set(err, -ENOMEM, "nftables: out of memory");
@@ -440,6 +441,7 @@ int nd_fw_foreign_sync(struct nd_fw *fw, bool apply, struct nd_fw_foreign *out, 
 	struct scan s = { .table = fw->table };
 	int r;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	memset(buf, 0, sizeof(buf));   /* no uninitialised padding on the wire */
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, fw->seq++);
 	if ((r = fw__dump(fw, nlh, chain_cb, &s, err)) < 0) {
 		nd_error_wrap(err, "firewall: list chains");
@@ -534,6 +536,7 @@ int nd_fw_remove_all(struct nd_fw *fw, void (*report)(const char *line, void *da
 	struct scan s = { .table = fw->table };
 	int r;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	memset(buf, 0, sizeof(buf));   /* no uninitialised padding on the wire */
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, fw->seq++);
 	if ((r = fw__dump(fw, nlh, chain_cb, &s, err)) < 0) {
 		nd_error_wrap(err, "firewall: list chains");

@@ -24,26 +24,13 @@ NETCTL=$NETD_BUILD/cli/netctl
 for c in python3 unshare ip nft bridge ss jq curl; do
   command -v $c >/dev/null || { echo "bench/explain.sh: $c missing" >&2; exit 77; }
 done
-if [ -z "${ND_BENCH_INNER:-}" ]; then
-  exec env ND_BENCH_INNER=1 NETD_BUILD="$NETD_BUILD" unshare --net --mount --pid --fork --mount-proc \
-    --propagation private -- bash "$0" "$@"
-fi
-B=$(mktemp -d /tmp/netd-bench-explain.XXXXXX)
-NETD_PID=
-cleanup() {
-  set +e
-  [ -n "$NETD_PID" ] && kill "$NETD_PID" && wait "$NETD_PID"
-  grep -F " $B" /proc/self/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l
-  rm -rf "$B"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+bench_unshare "$@"
+bench_begin explain
 ip link set lo up
 echo '{"userland-proxy": true}' >"$B/netd.json"
-"$NETD" --root "$B/root" --exec-root "$B/run" --socket "$B/netd.sock" --config "$B/netd.json" --log-level debug \
-  >"$B/netd.log" 2>&1 &
-NETD_PID=$!
+bench_netd_start --log-level debug
 export NETD_HOST=unix://$B/netd.sock
-for _ in $(seq 500); do curl -sf --unix-socket "$B/netd.sock" http://x/_ping >/dev/null && break; sleep 0.02; done
 nc() { "$NETCTL" "$@" >/dev/null; }
 nc network create --subnet 172.31.10.0/24 b1
 nc network create --subnet 172.31.11.0/24 b2
@@ -54,7 +41,7 @@ ns2=$("$NETCTL" sandbox inspect s2 | jq -r '.[0].NetnsPath')
 # something listening in s2 on 80 (python, in the sandbox's namespace)
 nsenter --net="$ns2" python3 -c 'import socket,time;s=socket.socket();s.bind(("0.0.0.0",80));s.listen();time.sleep(3600)' &
 LISTENER=$!
-trap 'kill $LISTENER 2>/dev/null; cleanup' EXIT
+bench_cleanup_more() { kill "$LISTENER" 2>/dev/null; }
 for _ in $(seq 200); do nsenter --net="$ns2" ss -ltn | grep -q ':80 ' && break; sleep 0.02; done
 
 now() { date +%s%N; }

@@ -10,18 +10,15 @@
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${NETD_BUILD:-$src/build}
+NETD_BUILD=$build
 n=${1:-50}; rounds=${2:-10}
-if [ -z "${NETD_BENCH_INSIDE-}" ]; then
-  exec env NETD_BENCH_INSIDE=1 unshare --net --mount --pid --fork --mount-proc --propagation private -- "$0" "$@"
-fi
+. "$src/bench/lib.sh"
+bench_unshare "$@"
+bench_begin topology
+T=$B NETD=$build/netd/netd
 ip link set lo up
-T=$(mktemp -d /tmp/netd-bench.XXXXXX)
-cleanup() { [ -n "${pid-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; grep -F " $T" /proc/self/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null; rm -rf "$T"; }
-trap cleanup EXIT
 echo '{"userland-proxy": true}' > "$T/netd.json"
-"$build/netd/netd" --root "$T/root" --exec-root "$T/run" --socket "$T/netd.sock" --config "$T/netd.json" --log-level warn &
-pid=$!
-for _ in $(seq 200); do curl -sf --unix-socket "$T/netd.sock" http://x/_ping >/dev/null && break; sleep 0.02; done
+bench_netd_start
 export NETD_HOST=unix://$T/netd.sock
 nc() { "$build/cli/netctl" "$@"; }
 nc network create --subnet 10.231.0.0/16 bn >/dev/null

@@ -31,9 +31,11 @@ E=$ETCD_TOOL
 $E put /f/a 0
 $E watch /f/ > "$T/w.out" &
 W=$!; on_exit "kill -KILL $W"
+# the watch's first full read sees the one key there is (the session, started
+# after it, would race it for a second one)
+poll 5 grep -q '^resync 1 ' "$T/w.out" || fail "no initial resync: $(cat "$T/w.out")"
 $E session 3 /f/sess alive > "$T/s.out" &
 S=$!; on_exit "kill -KILL $S"
-poll 5 grep -q '^resync 1 ' "$T/w.out" || fail "no initial resync: $(cat "$T/w.out")"
 poll 5 grep -q '^lease ' "$T/s.out" || fail "no lease"
 for i in $(seq 1 10); do $E put /f/seq "$i"; done
 poll 5 grep -q '^put /f/seq 10 ' "$T/w.out" || fail "events not seen"

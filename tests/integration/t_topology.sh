@@ -5,7 +5,8 @@
 # every sandbox), with the right peers, bridges, addresses, MACs and the
 # published port; the DOT form parses with Graphviz's own `dot`; the SVG
 # (libgvc) is XML whose node ids are the kernel objects' names; two daemons
-# (the second in a namespace of its own) make one picture of two hosts.
+# (the second in a namespace of its own) make one picture of two hosts, and
+# `netctl ui` over both draws both and follows host 2's events live.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ctr_lib.sh"
 
@@ -158,4 +159,25 @@ mkdir -p "$NETD_BUILD/test-artefacts"
 cp "$T/topo.svg" "$NETD_BUILD/test-artefacts/t_topology.svg"
 cp "$T/two.svg" "$NETD_BUILD/test-artefacts/t_topology-two-hosts.svg"
 log "SVGs kept: $NETD_BUILD/test-artefacts/t_topology.svg, t_topology-two-hosts.svg"
+
+log "netctl ui over two daemons: both hosts drawn, and host 2's changes arrive live"
+"$NETCTL_BIN" ui -H "unix://$ND_SOCK" -H "unix://$T/netd2.sock" > "$T/ui.out" 2> "$T/ui.err" &
+UI_PID=$!
+on_exit "kill -INT $UI_PID; wait $UI_PID"
+poll 15 grep -q 'token=' "$T/ui.out" || { cat "$T/ui.out" "$T/ui.err" >&2; fail "netctl ui printed no URL"; }
+URL=$(grep -o 'http://127.0.0.1:[0-9]*/?token=[0-9a-f]*' "$T/ui.out")
+BASE=${URL%%/?token=*}
+# the one-time token buys the session cookie; the page's API then answers with it
+curl -s -o /dev/null -c "$T/ui.jar" "$URL" || fail "token exchange"
+ui_topo() { curl -sf -b "$T/ui.jar" "$BASE/api/topology"; }
+hosts2() { ui_topo | jq -e '.Hosts | length == 2' >/dev/null; }
+poll 10 hosts2 || fail "the UI does not show two hosts: $(ui_topo | jq -c '[.Hosts[] | {Name, n: (.Networks | length)}]')"
+# the page redraws when the generation moves: host 2's event stream must move it
+gen0=$(ui_topo | jq .Generation)
+NETD_HOST=unix://$T/netd2.sock netctl network create --subnet 172.31.10.0/24 th2b >/dev/null
+gen_moved() { [ "$(ui_topo | jq .Generation)" -gt "$gen0" ]; }
+poll 10 gen_moved || fail "host 2's network create did not reach the UI's event stream (generation still $gen0)"
+ui_topo | jq -e '[.Hosts[1].Networks[].Name] | index("th2b") != null' >/dev/null ||
+  fail "host 2's new network missing from the UI: $(ui_topo | jq -c '[.Hosts[1].Networks[].Name]')"
+curl -sf -b "$T/ui.jar" "$BASE/api/topology.svg" | grep -q 'id="net:th2b@1"' || fail "host 2's new network missing from the UI's SVG"
 echo "PASS: t_topology"

@@ -197,6 +197,20 @@ static void net_left(struct netd *d, struct net_network *n)
 		log_info("cluster: network %s deleted in the cluster store", name);
 }
 
+/* This host's keys another host took while our lease was lost: put again
+ * (an address key only goes in once that host let go of it). */
+static void conflicted_retry(struct netd *d)
+{
+	struct net_global *g = net__g(d);
+	const char *k;
+	json_t *v;
+	json_object_foreach(g->conflicted, k, v) {
+		if (!json_object_get(g->mine, k))
+			json_object_set(g->mine, k, v);
+	}
+	net__g_republish(d);
+}
+
 /* ---- watch: events and resync ------------------------------------------------ */
 
 static void ipam_event(struct netd *d, const char *netid, const char *addr, const char *value, bool put)
@@ -215,6 +229,14 @@ static void ipam_event(struct netd *d, const char *netid, const char *addr, cons
 	json_t *was = json_object_get(m, addr);
 	bool remote = was && (!json_is_string(was) || strcmp(json_string_value(was), net__g_me(d)) != 0);
 	json_object_del(m, addr);
+	char key[512];
+	net__g_ipam_key(key, sizeof(key), netid, addr);
+	if (json_object_get(g->conflicted, key)) {
+		/* the host that took our endpoint's address let go: it stays
+		 * allocated here, and our endpoint is announced again now */
+		conflicted_retry(d);
+		return;
+	}
 	if (n && remote)
 		net__g_pool_mark(n, addr, false);
 }
@@ -479,14 +501,34 @@ static void flush_done(struct netd *d, void *arg, int rc, const struct nd_error 
 		json_object_foreach(j->conflicts, ck, cv) {
 			/* our lease was lost (an outage longer than the TTL) and
 			 * another host took the address meanwhile: two endpoints
-			 * have it now; say so, do not take it back */
+			 * have it now. Ours is not announced (the others keep
+			 * reaching the new owner) until that host lets go of it:
+			 * the periodic reconcile tries again. A reservation no
+			 * endpoint uses yet is simply void. */
 			char cn[128], ca[128];
-			if (split2(ck, K_IPAM, cn, ca))   /* a reservation of it is void */
+			bool reservation = split2(ck, K_IPAM, cn, ca) && json_object_get(json_object_get(g->reserved, cn), ca);
+			if (reservation)
 				json_object_del(json_object_get(g->reserved, cn), ca);
-			if (nd_str_has_prefix(ck, K_IPAM))
-				log_error("cluster: %s: another host took this address while this host's lease was lost; "
-					  "the local endpoint holding it is not announced again: reconnect it", ck);
+			json_t *was = json_object_get(j->put, ck);
+			if (!reservation && was && !json_object_get(g->conflicted, ck)) {
+				if (nd_str_has_prefix(ck, K_IPAM))
+					log_error("cluster: %s: another host took this address while this host's lease was "
+						  "lost; the local endpoint holding it is not announced until that host lets "
+						  "go of it (or reconnect it for a new address)", ck);
+				json_object_set(g->conflicted, ck, was);
+			} else if (!reservation && was) {
+				json_object_set(g->conflicted, ck, was);   /* its latest value */
+			}
 			json_object_del(g->mine, ck);
+		}
+		/* keys that were in conflict and went in this time: announced again */
+		json_object_foreach(j->put, ck, cv) {
+			if (rc == 0 && json_object_get(g->conflicted, ck) && !json_object_get(j->conflicts, ck)) {
+				if (nd_str_has_prefix(ck, K_IPAM))
+					log_info("cluster: %s: the other host let go of this address; the local endpoint "
+						 "holding it is announced again", ck);
+				json_object_del(g->conflicted, ck);
+			}
 		}
 		if (rc < 0)
 			log_warn("cluster: %zu key%s of this host not written yet (retried when the store answers): %s",
@@ -609,10 +651,12 @@ void net__global_endpoint_gone(struct netd *d, const struct nd_endpoint_rec *ep)
 			continue;
 		net__g_ipam_key(k, sizeof(k), ep->network_id, a);
 		json_object_del(g->mine, k);
+		json_object_del(g->conflicted, k);
 		json_object_set_new(g->gone, k, json_true());
 	}
 	net__g_ep_key(k, sizeof(k), ep->network_id, ep->id);
 	json_object_del(g->mine, k);
+	json_object_del(g->conflicted, k);
 	json_object_set_new(g->gone, k, json_true());
 	net__g_republish(d);
 }
@@ -907,7 +951,9 @@ void net_global_reconcile(struct netd *d)
 		net__global_sleep_if_idle(d, n);   /* a sandbox removed with its endpoints */
 		peers_sync(d, n);
 	}
-	if (g->dirty || json_object_size(g->gone))
+	if (json_object_size(g->conflicted))
+		conflicted_retry(d);
+	else if (g->dirty || json_object_size(g->gone))
 		net__g_republish(d);
 }
 
@@ -990,6 +1036,7 @@ int net_global_start(struct netd *d, struct nd_error *err)
 	g->mine = json_object();
 	g->gone = json_object();
 	g->reserved = json_object();
+	g->conflicted = json_object();
 	ns->global = g;
 	mine_load(d);
 	static const struct netd_cluster_hooks hooks = {
@@ -1012,6 +1059,7 @@ void net_global_stop(struct netd *d)
 	json_decref(g->mine);
 	json_decref(g->gone);
 	json_decref(g->reserved);
+	json_decref(g->conflicted);
 	free(g);
 	net_of(d)->global = NULL;
 }

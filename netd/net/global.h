@@ -19,6 +19,8 @@ struct net_global {
 	json_t *mine;     /* key -> value: this host's leased keys */
 	json_t *gone;     /* key -> true: to delete when the store answers */
 	json_t *reserved; /* netid -> {addr -> true}: taken in the store, no endpoint yet */
+	json_t *conflicted; /* key -> value: keys of this host's endpoints another host took
+	                     * while our lease was lost; put again at every reconcile */
 	bool synced;      /* a first resync arrived */
 	bool flushing;    /* a republish job is in flight */
 	bool again;       /* republish once more when it ends */

@@ -11,6 +11,7 @@
 #    the outage is refused at once with a clear message, one after it works;
 #  - a host cut off longer than the TTL: its address is given to another
 #    host, and when it is back it does not take it again (it says so);
+#    when the other host lets go of it, its endpoint is announced again;
 #  - kill -9 of a host's netd: its entries are gone on the others within
 #    TTL + 1 s and its address is reusable;
 #  - a whole host removed (netd and namespaces): the same.
@@ -107,6 +108,13 @@ assert_eq "$owner" 192.168.77.11 "the store keeps h1's claim on $ip3"
 grep -q "$ip3 " <<<"$(in_ns h2 ip neigh show dev "$VX")" && [ "$(in_ns h2 ip neigh show dev "$VX" to "$ip3" | awk '{print $3}')" != \
   "$(ovctl 1 sandbox inspect thief | jq -r '.[0].Networks.ov.MacAddress')" ] && fail "h2 points $ip3 at h3's endpoint"
 ovctl 1 network disconnect ov thief
+log "the other host lets go of $ip3: h3's endpoint holding it is announced again"
+mac3=$(ovctl 3 sandbox inspect s3 | jq -r '.[0].Networks.ov.MacAddress')
+owner3() { ETCDCTL e0 get --print-value-only "/netd/v1/ipam/$(ovctl 1 network inspect ov | jq -r '.[0].Id')/$ip3" | jq -r .vtep; }
+back3() { [ "$(owner3)" = 192.168.77.13 ] && [ "$(in_ns h2 ip neigh show dev "$VX" to "$ip3" | awk '{print $3}')" = "$mac3" ]; }
+poll 5 back3 || fail "h3 did not take $ip3 back (owner $(owner3), h2: $(in_ns h2 ip neigh show dev "$VX" to "$ip3"))"
+grep -q "announced again" "$(ov_netd_log 3)" || fail "h3 did not say its endpoint is announced again"
+poll 5 ov_x 1 s1 ping -c1 -W1 "$ip3" || fail "s1 -> s3 at $ip3 after the other host let go"
 # h3 is a member again: a new endpoint there is seen on h1
 ov_sb 3 s3b; ovctl 3 network connect ov s3b >/dev/null || { ov_log 3; fail "connect on h3 after the cut"; }
 ip3=$(ov_ip 3 s3b ov)

@@ -1013,11 +1013,20 @@ void net_global_info(struct netd *d, json_t *info)
 			remote += !host || strcmp(host, net__g_me(d)) != 0;
 		}
 	}
-	json_object_set_new(c, "GlobalScope", json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "InStep", g->synced,
+	/* addresses of this host's endpoints another host holds (an outage longer than the lease) */
+	json_t *conflicts = json_array();
+	const char *k;
+	json_t *v;
+	json_object_foreach(g->conflicted, k, v) {
+		char nid[128], addr[128];
+		if (split2(k, K_IPAM, nid, addr))
+			json_array_append_new(conflicts, json_pack("{s:s, s:s}", "Network", nid, "Address", addr));
+	}
+	json_object_set_new(c, "GlobalScope", json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "InStep", g->synced,
 		"AddressRaces", (json_int_t)g->races,
 		"RemoteEndpoints", (json_int_t)remote, "OwnKeys", (json_int_t)json_object_size(g->mine),
 		"PendingDeletes", (json_int_t)json_object_size(g->gone), "PeerEvents", (json_int_t)g->peer_events,
-		"Resyncs", (json_int_t)g->resyncs));
+		"Resyncs", (json_int_t)g->resyncs, "AddressConflicts", conflicts));
 }
 
 /* ---- start / stop -------------------------------------------------------------- */

@@ -103,6 +103,7 @@ poll 5 ovctl 1 network connect --ip "$ip3" ov thief || fail "h3's address not fr
 ip -n lab-u link set u3 up
 conflict() { grep -q "another host took this address" "$(ov_netd_log 3)"; }
 poll 15 conflict || fail "h3 did not notice that its address was taken"
+assert_eq "$(ov_api 3 GET /info | jq -r '.Cluster.GlobalScope.AddressConflicts[0].Address')" "$ip3" "h3's info names the address in conflict"
 owner=$(ETCDCTL e0 get --print-value-only "/netd/v1/ipam/$(ovctl 1 network inspect ov | jq -r '.[0].Id')/$ip3" | jq -r .vtep)
 assert_eq "$owner" 192.168.77.11 "the store keeps h1's claim on $ip3"
 grep -q "$ip3 " <<<"$(in_ns h2 ip neigh show dev "$VX")" && [ "$(in_ns h2 ip neigh show dev "$VX" to "$ip3" | awk '{print $3}')" != \
@@ -114,6 +115,7 @@ owner3() { ETCDCTL e0 get --print-value-only "/netd/v1/ipam/$(ovctl 1 network in
 back3() { [ "$(owner3)" = 192.168.77.13 ] && [ "$(in_ns h2 ip neigh show dev "$VX" to "$ip3" | awk '{print $3}')" = "$mac3" ]; }
 poll 5 back3 || fail "h3 did not take $ip3 back (owner $(owner3), h2: $(in_ns h2 ip neigh show dev "$VX" to "$ip3"))"
 grep -q "announced again" "$(ov_netd_log 3)" || fail "h3 did not say its endpoint is announced again"
+assert_eq "$(ov_api 3 GET /info | jq '.Cluster.GlobalScope.AddressConflicts | length')" 0 "h3's info after the conflict ended"
 poll 5 ov_x 1 s1 ping -c1 -W1 "$ip3" || fail "s1 -> s3 at $ip3 after the other host let go"
 # h3 is a member again: a new endpoint there is seen on h1
 ov_sb 3 s3b; ovctl 3 network connect ov s3b >/dev/null || { ov_log 3; fail "connect on h3 after the cut"; }

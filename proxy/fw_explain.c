@@ -223,7 +223,6 @@ static int xrs_load(struct nd_fw *fw, struct fw__xrs *x, struct nd_error *err)
 	memset(x, 0, sizeof(*x));
 	x->fw = fw;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	memset(buf, 0, sizeof(buf));   /* no uninitialised padding on the wire */
 	memset(buf, 0, sizeof(buf)); /* no uninitialised padding on the wire */
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, fw->seq++);
 	int r = fw__dump(fw, nlh, chain_cb, x, err);
@@ -283,6 +282,33 @@ int nd_fw_ruleset_read(struct nd_fw *fw, struct nd_fw_ruleset **out, struct nd_e
 	snprintf(rs->table, sizeof(rs->table), "%s", fw->table);
 	*out = rs;
 	return 0;
+}
+
+static const char *unread_hook(uint32_t family, uint32_t hook)
+{
+	static const char *const br[] = { "prerouting", "input", "forward", "output", "postrouting" };
+	static const char *const nd[] = { "ingress", "egress" };
+	static const char *const arp[] = { "input", "output", "forward" };
+	if (family == NFPROTO_BRIDGE && hook < ARRAY_SIZE(br))
+		return br[hook];
+	if (family == NFPROTO_NETDEV && hook < ARRAY_SIZE(nd))
+		return nd[hook];
+	if (family == NFPROTO_ARP && hook < ARRAY_SIZE(arp))
+		return arp[hook];
+	return "?";
+}
+
+size_t nd_fw_ruleset_unread(const struct nd_fw_ruleset *rs, nd_fw_unread_fn fn, void *arg)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < rs->x.nc; i++) {
+		const struct fw__xchain *c = &rs->x.c[i];
+		if (!c->base || (c->family != NFPROTO_BRIDGE && c->family != NFPROTO_NETDEV && c->family != NFPROTO_ARP))
+			continue;
+		fn(fw__family_name(c->family), c->table, c->name, unread_hook(c->family, c->hook), c->prio, arg);
+		n++;
+	}
+	return n;
 }
 
 void nd_fw_ruleset_free(struct nd_fw_ruleset *rs)

@@ -405,6 +405,12 @@ void nd_fw_ruleset_free(struct nd_fw_ruleset *rs);
 int nd_fw_ruleset_eval(struct nd_fw_ruleset *rs, enum nd_fw_hook hook, const struct nd_fw_pkt *pkt,
 		       struct nd_fw_hook_eval *out, struct nd_error *err);
 const char *nd_fw_hook_name(enum nd_fw_hook hook);
+/* Base chains of the families explain does not evaluate (bridge, netdev,
+ * arp) in the snapshot: fn for each, with its family, table, chain, hook
+ * and priority. Returns how many. */
+typedef void (*nd_fw_unread_fn)(const char *family, const char *table, const char *chain, const char *hook, int prio,
+				void *arg);
+size_t nd_fw_ruleset_unread(const struct nd_fw_ruleset *rs, nd_fw_unread_fn fn, void *arg);
 
 /* The eBPF redirection for a socket of the host (ebpf mode): the pinned
  * nd_ports map under pin_dir looked up as the programs do (the exact

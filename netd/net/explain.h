@@ -90,6 +90,7 @@ struct ex_task {
 	int rc;
 	struct nd_error err;
 	bool done;
+	bool unread_bridge;          /* the bridge family has base chains explain cannot evaluate */
 };
 
 /* The walk, on the job's thread (explain_walk.c). */

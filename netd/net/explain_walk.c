@@ -83,6 +83,24 @@ static void rule_name(const struct nd_fw_chain_eval *c, char *buf, size_t len)
 			 c->decided.comment[0] ? "\"" : "", c->decided.handle);
 }
 
+/* A base chain of a family explain does not evaluate: a hop that names it,
+ * so that nobody takes the verdict for more than it is. */
+static void unread_chain(const char *family, const char *table, const char *chain, const char *hookname, int prio,
+			 void *arg)
+{
+	struct ex_task *t = arg;
+	struct net_explain_hop *h = hop(t, "nft-unread", "nft -a list chain %s %s %s", family, table, chain);
+	if (!h)
+		return;
+	HOP_SET(h, object, "table %s %s", family, table);
+	HOP_SET(h, detail, "%s %s %s (%s hook, priority %d): a base chain of the %s family; explain evaluates the ip, ip6 "
+		"and inet families only, and a rule here may change what happens to this packet%s", family, table, chain,
+		hookname, prio, family, !strcmp(family, "bridge") ? " (it sees every bridged frame)"
+			     : !strcmp(family, "netdev") ? " if it crosses that chain's device" : " (it sees ARP only)");
+	if (!strcmp(family, "bridge"))
+		t->unread_bridge = true;
+}
+
 /* Evaluates one hook, adds a hop per chain that did something to the packet,
  * and returns the hook's verdict; *pkt becomes the packet after the hook. */
 static int fw_hook(struct ex_task *t, enum nd_fw_hook hook, struct nd_fw_pkt *pkt)
@@ -95,6 +113,7 @@ static int fw_hook(struct ex_task *t, enum nd_fw_hook hook, struct nd_fw_pkt *pk
 			HOP_SET(h, detail, "cannot read the nftables rulesets: %s", e.msg);
 			return ND_FW_UNKNOWN;
 		}
+		nd_fw_ruleset_unread(t->rs, unread_chain, t);
 	}
 	struct nd_fw_hook_eval ev;
 	struct nd_error e = { 0 };
@@ -771,4 +790,17 @@ void net__explain_walk(struct nd_job *j)
 	}
 	if (!t->done)
 		verdict(t, NET_EXPLAIN_UNKNOWN, NULL, "netd cannot tell what happens next");
+	/* delivered across a bridge, as far as the ip/inet families go: a
+	 * bridge-family chain may still drop the frame, so it is not known */
+	bool bridged = false;
+	for (size_t i = 0; i < t->ex.nhops; i++)
+		bridged |= !strcmp(t->ex.hops[i].kind, "bridge-port") || !strcmp(t->ex.hops[i].kind, "fdb");
+	if (t->ex.result == NET_EXPLAIN_DELIVERED && t->unread_bridge && bridged) {
+		char was[sizeof(t->ex.reason)];
+		snprintf(was, sizeof(was), "%s", t->ex.reason);
+		t->ex.result = NET_EXPLAIN_UNKNOWN;
+		snprintf(t->ex.reason, sizeof(t->ex.reason),
+			 "%.380s, as far as the ip, ip6 and inet tables go; the bridge family's base chains (listed) are "
+			 "not evaluated and may drop it", was);
+	}
 }

@@ -91,4 +91,22 @@ ex a b
 assert_eq "$(ex_result)" unknown "verdict with a limit rule"
 jq -e '.verdict.rule | test("owner fwchain: .*limit")' <<<"$EX" >/dev/null || fail "the limit rule is not named: $(ex_show)"
 ex_hops_ok
+nft delete rule inet owner fwchain handle "$(nft -a list chain inet owner fwchain | sed -n 's/.*limit rate.* drop # handle \([0-9]*\)$/\1/p')"
+expect "without the limit rule, delivered again" a b ping_from_ctr a "$B"
+
+log "a bridge-family table is named, and a bridged packet is not claimed delivered"
+nft add table bridge brwatch
+on_exit "nft delete table bridge brwatch 2>/dev/null || true"
+nft add chain bridge brwatch brfwd '{ type filter hook forward priority 0; policy accept; }'
+ex a b
+assert_eq "$(ex_result)" unknown "verdict with a bridge-family forward chain"
+jq -e '[.hops[] | select(.kind == "nft-unread" and .object == "table bridge brwatch")] | length == 1' <<<"$EX" >/dev/null ||
+  fail "the bridge-family chain is not named: $(ex_show)"
+ex_hops_ok
+# it matters: a drop there drops the real packet, which explain did not call delivered
+nft add rule bridge brwatch brfwd ip protocol icmp counter drop
+assert_eq "$(ping_from_ctr a "$B")" dropped "a ping through the bridge-family drop"
+nft delete table bridge brwatch
+ex a b
+assert_eq "$(ex_result)" delivered "verdict once the bridge-family table is gone"
 netctl rm -f a b >/dev/null

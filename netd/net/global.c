@@ -533,9 +533,11 @@ static void flush_done(struct netd *d, void *arg, int rc, const struct nd_error 
 		if (rc < 0)
 			log_warn("cluster: %zu key%s of this host not written yet (retried when the store answers): %s",
 				 j->failed, j->failed == 1 ? "" : "s", err ? err->msg : "");
-		else if (json_object_size(j->put))
-			log_info("cluster: %zu key%s of this host put under lease %llx", json_object_size(j->put),
-				 json_object_size(j->put) == 1 ? "" : "s", (unsigned long long)j->lease);
+		else if (json_object_size(j->put) > json_object_size(j->conflicts))   /* not for conflicts tried again */
+			log_info("cluster: %zu key%s of this host put under lease %llx",
+				 json_object_size(j->put) - json_object_size(j->conflicts),
+				 json_object_size(j->put) - json_object_size(j->conflicts) == 1 ? "" : "s",
+				 (unsigned long long)j->lease);
 		if (g->again) {
 			g->again = false;
 			net__g_republish(d);

@@ -22,6 +22,7 @@ struct reserve_job {
 	char *value;
 	int64_t lease;
 	int tries;
+	char *got;            /* NULL, or where the address taken goes (64 bytes) */
 	net_global_done done;
 	void *arg;
 };
@@ -142,6 +143,8 @@ static void cas_done(struct netd *d, void *arg, int rc, const struct nd_error *e
 	json_object_set_new(net__g_sub(g->reserved, j->netid), j->addr, json_true());
 	json_object_set_new(g->mine, j->key, json_string(j->value));
 	json_object_del(g->gone, j->key);
+	if (j->got)
+		snprintf(j->got, 64, "%s", j->addr);
 	j->done(d, j->arg, 0, NULL);
 	reserve_free(j);
 }
@@ -175,8 +178,8 @@ static const char *reserved_addr(struct netd *d, const struct net_network *n, in
 	return NULL;
 }
 
-static int reserve_one(struct netd *d, struct net_network *n, int family, const char *wish, net_global_done done,
-		       void *arg, struct nd_error *err)
+static int reserve_one(struct netd *d, struct net_network *n, int family, const char *wish, char *got,
+		       net_global_done done, void *arg, struct nd_error *err)
 {
 	struct reserve_job *j = calloc(1, sizeof(*j));
 	if (!j)
@@ -186,6 +189,7 @@ static int reserve_one(struct netd *d, struct net_network *n, int family, const 
 	j->wished = wish && *wish;
 	if (j->wished)
 		snprintf(j->addr, sizeof(j->addr), "%s", wish);
+	j->got = got;
 	j->done = done;
 	j->arg = arg;
 	int rc = reserve_try(d, j, err);
@@ -198,13 +202,31 @@ static int reserve_one(struct netd *d, struct net_network *n, int family, const 
 struct pair_job {
 	char netid[ND_ID_LEN + 1];
 	char wish6[64];
+	char got4[64];        /* the IPv4 address this job reserved */
 	net_global_done done;
 	void *arg;
 };
 
+/* A reservation nothing will use: out of the reservations and the pool,
+ * its key deleted from the store. */
+static void reservation_drop(struct netd *d, const char *netid, const char *addr)
+{
+	struct net_global *g = net__g(d);
+	if (!g || !json_object_get(json_object_get(g->reserved, netid), addr))
+		return;
+	json_object_del(json_object_get(g->reserved, netid), addr);
+	struct net_network *n = net_network_find(d, netid, &(struct nd_error){ 0 });
+	if (n)
+		net__g_pool_mark(n, addr, false);
+	net__global_addr_unused(d, netid, addr);
+}
+
 static void pair_v6_done(struct netd *d, void *arg, int rc, const struct nd_error *err)
 {
 	struct pair_job *p = arg;
+	/* the connect fails: the IPv4 address taken for it goes back */
+	if (rc < 0 && p->got4[0])
+		reservation_drop(d, p->netid, p->got4);
 	p->done(d, p->arg, rc, err);
 	free(p);
 }
@@ -223,8 +245,8 @@ static void pair_v4_done(struct netd *d, void *arg, int rc, const struct nd_erro
 		pair_v6_done(d, p, 0, NULL);
 		return;
 	}
-	if ((rc = reserve_one(d, n, AF_INET6, p->wish6, pair_v6_done, p, &e)) < 0)
-		pair_v6_done(d, p, rc, &e);   /* the IPv4 reservation stays for the next connect */
+	if ((rc = reserve_one(d, n, AF_INET6, p->wish6, NULL, pair_v6_done, p, &e)) < 0)
+		pair_v6_done(d, p, rc, &e);
 }
 
 int net_global_reserve(struct netd *d, struct net_network *n, const char *wish4, const char *wish6,
@@ -253,9 +275,9 @@ int net_global_reserve(struct netd *d, struct net_network *n, const char *wish4,
 			free(p);
 			return nd_error_set(err, -EALREADY, "network %s: addresses reserved already", n->rec.name);
 		}
-		rc = reserve_one(d, n, AF_INET6, wish6, pair_v6_done, p, err);
+		rc = reserve_one(d, n, AF_INET6, wish6, NULL, pair_v6_done, p, err);
 	} else {
-		rc = reserve_one(d, n, AF_INET, wish4, pair_v4_done, p, err);
+		rc = reserve_one(d, n, AF_INET, wish4, p->got4, pair_v4_done, p, err);
 	}
 	if (rc < 0)
 		free(p);

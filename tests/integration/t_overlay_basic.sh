@@ -68,6 +68,16 @@ poll 5 ov_x 1 d1 ping -6 -c1 -W1 "$d2v6" || fail "d1 (h1) cannot ping6 d2 ($d2v6
 poll 5 ov_x 2 d2 ping -c1 -W1 "$(ov_ip 1 d1 ov6)" || fail "d2 cannot ping d1 over IPv4"
 keys=$(ETCDCTL e0 get --prefix "/netd/v1/ipam/$(ovctl 1 network inspect ov6 | jq -r '.[0].Id')/" --keys-only | grep -c . || true)
 assert_eq "$keys" 4 "address keys of ov6 (two endpoints, two families)"
+log "a connect asking for an IPv6 address another host holds is refused and takes nothing"
+ov_sb 1 d3
+out=$(ovctl 1 network connect --ip6 "$d2v6" ov6 d3 2>&1) && fail "h1 connected with h2's IPv6 address $d2v6"
+grep -q "already in use" <<<"$out" || fail "unclear refusal: $out"
+ov6keys() { ETCDCTL e0 get --prefix "/netd/v1/ipam/$(ovctl 1 network inspect ov6 | jq -r '.[0].Id')/" --keys-only | grep -c . || true; }
+# the IPv4 address taken for it first goes back (its key deleted in a job)
+poll 5 eval '[ "$(ov6keys)" = 4 ]' || fail "the refused connect left address keys: $(ov6keys) (want 4)"
+ovctl 1 network connect ov6 d3 >/dev/null || fail "d3 connects without the wish"
+assert_eq "$(ov6keys)" 6 "address keys of ov6 with d3"
+ovctl 1 network disconnect ov6 d3
 for i in 1 2; do ovctl $i network disconnect ov6 d$i; done
 ovctl 1 network rm ov6 || fail "rm ov6"
 

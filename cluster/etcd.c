@@ -319,11 +319,22 @@ static size_t buf_write(char *data, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-static __thread long tl_connect_floor_ms;
+static __thread long tl_connect_floor_ms, tl_request_floor_ms;
 
 void etcd__thread_connect_floor(long ms)
 {
 	tl_connect_floor_ms = ms;
+}
+
+void nd_etcd_thread_request_timeout(long ms)
+{
+	tl_request_floor_ms = ms;
+}
+
+/* the answer's time limit of a request from this thread */
+static long request_timeout(const struct nd_etcd *e)
+{
+	return e->timeout_ms > tl_request_floor_ms ? e->timeout_ms : tl_request_floor_ms;
 }
 
 /* A dead peer (no RST: a partition, a host gone) is noticed in ~5 s on an
@@ -350,7 +361,8 @@ CURL *etcd__easy(struct nd_etcd *e, size_t i, const char *path, char *url_buf, s
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	long cto = e->connect_timeout_ms > tl_connect_floor_ms ? e->connect_timeout_ms : tl_connect_floor_ms;
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, cto);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, e->timeout_ms > cto ? e->timeout_ms : cto + 500);
+	long rto = request_timeout(e);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, rto > cto ? rto : cto + 500);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 2L);
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 1L);
@@ -392,12 +404,14 @@ int etcd__curl_error(struct nd_etcd *e, CURL *h, CURLcode rc, const char *errbuf
 		/* not connected: nobody answers; connected: etcd is slow (a disk
 		 * that does not keep up with its fsyncs, no leader) */
 		curl_off_t t = 0;
+		long sent = 0;
 		curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &t);
+		curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &sent);
 		code = -ETIMEDOUT;
-		if (t == 0)
+		if (t == 0 && sent == 0)   /* never connected: nobody answers */
 			why = "timed out";
-		else
-			return nd_error_set(err, code, "cluster store %s: no answer within %ld ms", e->url, e->timeout_ms);
+		else   /* connected (a reused connection has no connect time), no answer */
+			return nd_error_set(err, code, "cluster store %s: no answer within %ld ms", e->url, request_timeout(e));
 		break;
 	}
 	case CURLE_COULDNT_CONNECT:

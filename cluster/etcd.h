@@ -63,6 +63,11 @@ int nd_etcd_url_check(const char *url, struct nd_error *err);
 
 /* Parses opts (copied), no I/O. */
 int nd_etcd_new(const struct nd_etcd_opts *o, struct nd_etcd **out, struct nd_error *err);
+/* Requests made from the calling thread wait up to ms for their answer (when
+ * that is longer than the client's timeout_ms): for work a user waits on,
+ * where a slow etcd should not read as an outage. Connecting keeps its own
+ * short limit, so an etcd that is away is still told at once. */
+void nd_etcd_thread_request_timeout(long ms);
 void nd_etcd_free(struct nd_etcd *e);
 static inline void nd_etcd_freep(struct nd_etcd **e) { nd_etcd_free(*e); }
 /* "etcd://h:p,h:p" as configured (for messages and /info). */

@@ -22,6 +22,7 @@
 #define CLUSTER_QUEUE_MAX 4096
 /* how long netd's start waits for etcd's first answer */
 #define CLUSTER_START_WAIT_MS 2000
+#define CLUSTER_JOB_TIMEOUT_MS 5000   /* a job's request: etcd's own client default */
 
 enum cmsg_type { M_RESYNC, M_EVENTS, M_LEASE, M_HEALTH };
 
@@ -560,6 +561,10 @@ struct run_job {
 static void run_work(struct nd_job *j)
 {
 	struct run_job *r = (struct run_job *)j;
+	/* a user waits on this (create, connect, address CAS): etcd may take a
+	 * few seconds under load (its own client waits 5 s) before that reads
+	 * as an outage; an etcd that is away still fails at connect, at once */
+	nd_etcd_thread_request_timeout(CLUSTER_JOB_TIMEOUT_MS);
 	r->rc = r->fn(r->d->cluster->etcd, r->arg, &r->err);
 }
 

@@ -39,6 +39,21 @@ has -x "$lease" ETCDCTL e1 lease list || fail "lease $lease not in etcd: $(ETCDC
 has "Healthy" netctl info || fail "netctl info does not show the cluster"
 log "cluster: $(jq -c .Cluster <<<"$info")"
 
+# ---- a slow etcd is waited for, not taken for an outage: stopped for 1.5 s
+# while a global network is created, the create answers once etcd does
+epid=${_etcd_pid[e1]}
+kill -STOP "$epid"
+(sleep 1.5; kill -CONT "$epid") &   # the slowness itself, not a synchronisation
+cont=$!
+t0=$(date +%s%N)
+out=$(netctl network create -d vxlan --subnet 10.251.0.0/16 slowov 2>&1) || { kill -CONT "$epid"; fail "a global create failed while etcd was slow: $out"; }
+ms=$(ms_since "$t0")
+wait $cont
+[ "$ms" -ge 1000 ] || fail "the create did not wait for etcd ($ms ms)"
+log "a global network created in $ms ms while etcd was stopped for 1.5 s"
+poll 5 has -x true cl .Cluster.Healthy || fail "not healthy after etcd went on"
+netctl network rm slowov >/dev/null || fail "rm slowov"
+
 # ---- etcd goes away: unhealthy, the store named; local networks unaffected
 etcd_kill e1
 t0=$(date +%s%N)

@@ -87,6 +87,10 @@ static void *session_main(void *arg)
 {
 	struct nd_etcd_session *s = arg;
 	etcd__thread_connect_floor(ETCD_BACKGROUND_CONNECT_MS);
+	/* a keepalive waits up to 2/3 of the TTL for its answer: an etcd that
+	 * pauses a second (seen early in its life) is not an outage, and the
+	 * lease still gets its keepalive in time */
+	nd_etcd_thread_request_timeout(s->ttl_s * 2000 / 3);
 	long period = s->ttl_s * 1000 / 3;
 	if (period < 100)
 		period = 100;

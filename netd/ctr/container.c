@@ -438,6 +438,29 @@ struct start_wait {
 	struct nd_error err;
 };
 
+/* A start refused before anything was set up (the cluster store could not
+ * give an address): as any failed start, the error is recorded, exit
+ * waiters answered, and an AutoRemove container removed (as Docker does;
+ * `run --rm` waits for that). */
+static void start_refused(struct ctr *c, ctr_cb cb, void *data, const struct nd_error *err)
+{
+	struct nd_container_rec r = { 0 };
+	bool autorm = false;
+	if (rec_load(c, &r)) {
+		snprintf(r.state.error, sizeof(r.state.error), "%s", err->msg);
+		r.state.exit_code = 125;
+		save_or_log(c, &r);
+		autorm = r.auto_remove;
+		nd_container_rec_clear(&r);
+	}
+	log_info("container=%.12s start failed: %s", c->id, err->msg);
+	start_answer_error(cb, data, err, 125);
+	waiters_answer(c, K(CTR_WAIT_EXIT), 125, err->msg);
+	observers_exited(c);
+	if (autorm)
+		ctr_remove(c, NULL, NULL);
+}
+
 static void start_reserved(struct netd *d, void *arg, int rc, const struct nd_error *err)
 {
 	struct start_wait *w = arg;
@@ -448,7 +471,9 @@ static void start_reserved(struct netd *d, void *arg, int rc, const struct nd_er
 	struct ctr *c = ctr_find(d, w->id);
 	if (!c && !w->err.code)
 		nd_error_set(&w->err, -ENOENT, "no such container: %.12s", w->id);
-	if (w->err.code)
+	if (w->err.code && c)
+		start_refused(c, w->cb, w->data, &w->err);
+	else if (w->err.code)
 		start_answer_error(w->cb, w->data, &w->err, 125);
 	else
 		ctr_start(c, w->cb, w->data);
@@ -517,9 +542,9 @@ void ctr_start(struct ctr *c, ctr_cb cb, void *data)
 	 * first (off the loop); the start resumes when they are */
 	int need = start_reserve(c, &r, cb, data, &err);
 	if (need != 0) {
-		if (need < 0)
-			start_answer_error(cb, data, &err, 125);
 		nd_container_rec_clear(&r);
+		if (need < 0)
+			start_refused(c, cb, data, &err);
 		return;
 	}
 	uv_timer_stop(&c->restart_timer);

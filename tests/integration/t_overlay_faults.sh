@@ -19,6 +19,7 @@
 OV_TTL=3
 . "$(dirname "$0")/overlay_lab_lib.sh"
 ov_lab 3
+"$NETD_SRC/scripts/mk-busybox-image.sh" "$T/bb.tar" 2>/dev/null || fail "busybox image"
 ovctl 1 network create -d vxlan --subnet 10.220.0.0/16 ov >/dev/null || { ov_log 1; fail "create"; }
 for i in 2 3; do poll 5 ovctl $i network inspect ov || fail "ov not on h$i"; done
 for i in 1 2 3; do ov_sb $i s$i; ovctl $i network connect ov s$i >/dev/null || fail "connect s$i"; done
@@ -85,6 +86,14 @@ out=$(ovctl 1 network connect ov late 2>&1) && fail "connect during the outage s
 grep -q "cluster store etcd://$OV_ETCD:2379" <<<"$out" || fail "unclear refusal: $out"
 log "refused: $out"
 ovctl 1 network create lan >/dev/null || fail "a local network was refused during the outage"
+# a container whose start is refused (no address from the store): run --rm
+# says so and leaves nothing, as Docker's does, instead of waiting forever
+ovctl 1 image import "$T/bb.tar" bb >/dev/null || fail "image import on h1"
+rc=0; out=$(NETD_HOST=unix://$OV_HOSTS/h1/netd.sock timeout 20 "$NETCTL_BIN" run --rm --name refused --net ov bb true 2>&1) || rc=$?
+[ "$rc" != 124 ] || fail "run --rm hung when its start was refused"
+[ "$rc" != 0 ] || fail "run --rm on the overlay worked during the outage"
+grep -q "cluster store etcd://$OV_ETCD:2379" <<<"$out" || fail "unclear run --rm refusal: $out"
+poll 5 eval '! ovctl 1 inspect refused >/dev/null 2>&1' || fail "the refused --rm container was left behind"
 sleep 10   # the outage itself
 ov_etcd start
 poll 10 ovctl 1 network connect ov late || fail "connect after the outage"

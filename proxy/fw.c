@@ -311,12 +311,10 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 static bool ruleset_complete(struct nd_fw *fw)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	memset(buf, 0, sizeof(buf));   /* no uninitialised padding on the wire */
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	if (!r)
 		return false;
-	uint32_t seq = fw->seq++;
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, FW_FAMILY, NLM_F_DUMP, seq);
+	struct nlmsghdr *nlh = fw__dump_req(fw, buf, sizeof(buf), NFT_MSG_GETRULE, FW_FAMILY);
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, fw->table);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);

@@ -205,6 +205,12 @@ int fw__batch_send(struct nd_fw *fw, struct fw__batch *b, struct nd_error *err)
 
 /* ---- dumps ------------------------------------------------------------------ */
 
+struct nlmsghdr *fw__dump_req(struct nd_fw *fw, char *buf, size_t size, uint16_t type, uint32_t family)
+{
+	memset(buf, 0, size);
+	return nftnl_nlmsg_build_hdr(buf, type, (uint16_t)family, NLM_F_DUMP, fw->seq++);
+}
+
 int fw__dump(struct nd_fw *fw, struct nlmsghdr *req, fw__dump_cb cb, void *data, struct nd_error *err)
 {
 	uint32_t seq = req->nlmsg_seq;
@@ -265,13 +271,12 @@ int fw__dump_set_elems(struct nd_fw *fw, uint32_t family, const char *table, con
 		       void *data, struct nd_error *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	memset(buf, 0, sizeof(buf)); /* no uninitialised padding on the wire */
 	struct nftnl_set *q = nftnl_set_alloc();
 	if (!q)
 		return nd_error_set(err, -ENOMEM, "nftables: out of memory");
 	nftnl_set_set_str(q, NFTNL_SET_TABLE, table);
 	nftnl_set_set_str(q, NFTNL_SET_NAME, name);
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, (uint16_t)family, NLM_F_DUMP, fw->seq++);
+	struct nlmsghdr *nlh = fw__dump_req(fw, buf, sizeof(buf), NFT_MSG_GETSETELEM, family);
 	nftnl_set_elems_nlmsg_build_payload(nlh, q);
 	nftnl_set_free(q);
 	struct setelem_dump d = { .cb = cb, .data = data };

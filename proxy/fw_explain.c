@@ -223,15 +223,14 @@ static int xrs_load(struct nd_fw *fw, struct fw__xrs *x, struct nd_error *err)
 	memset(x, 0, sizeof(*x));
 	x->fw = fw;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	memset(buf, 0, sizeof(buf)); /* no uninitialised padding on the wire */
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, fw->seq++);
+	struct nlmsghdr *nlh = fw__dump_req(fw, buf, sizeof(buf), NFT_MSG_GETCHAIN, NFPROTO_UNSPEC);
 	int r = fw__dump(fw, nlh, chain_cb, x, err);
 	if (r < 0)
 		return r;
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, NFPROTO_UNSPEC, NLM_F_DUMP, fw->seq++);
+	nlh = fw__dump_req(fw, buf, sizeof(buf), NFT_MSG_GETRULE, NFPROTO_UNSPEC);
 	if ((r = fw__dump(fw, nlh, rule_cb, x, err)) < 0)
 		return r;
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, NFPROTO_UNSPEC, NLM_F_DUMP, fw->seq++);
+	nlh = fw__dump_req(fw, buf, sizeof(buf), NFT_MSG_GETSET, NFPROTO_UNSPEC);
 	return fw__dump(fw, nlh, set_cb, x, err);
 }
 

@@ -242,13 +242,12 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 static int read_rules(struct nd_fw *fw, struct scan *s, const struct fchain *c, struct nd_error *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	memset(buf, 0, sizeof(buf));   /* no uninitialised padding on the wire */
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	if (!r)
 		return nd_error_set(err, -ENOMEM, "nftables: out of memory");
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, c->table);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, c->name);
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, (uint16_t)c->family, NLM_F_DUMP, fw->seq++);
+	struct nlmsghdr *nlh = fw__dump_req(fw, buf, sizeof(buf), NFT_MSG_GETRULE, c->family);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);
 	return fw__dump(fw, nlh, rule_cb, s, err);
@@ -441,8 +440,7 @@ int nd_fw_foreign_sync(struct nd_fw *fw, bool apply, struct nd_fw_foreign *out, 
 	struct scan s = { .table = fw->table };
 	int r;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	memset(buf, 0, sizeof(buf));   /* no uninitialised padding on the wire */
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, fw->seq++);
+	struct nlmsghdr *nlh = fw__dump_req(fw, buf, sizeof(buf), NFT_MSG_GETCHAIN, NFPROTO_UNSPEC);
 	if ((r = fw__dump(fw, nlh, chain_cb, &s, err)) < 0) {
 		nd_error_wrap(err, "firewall: list chains");
 		goto out;
@@ -536,13 +534,12 @@ int nd_fw_remove_all(struct nd_fw *fw, void (*report)(const char *line, void *da
 	struct scan s = { .table = fw->table };
 	int r;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	memset(buf, 0, sizeof(buf));   /* no uninitialised padding on the wire */
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, fw->seq++);
+	struct nlmsghdr *nlh = fw__dump_req(fw, buf, sizeof(buf), NFT_MSG_GETCHAIN, NFPROTO_UNSPEC);
 	if ((r = fw__dump(fw, nlh, chain_cb, &s, err)) < 0) {
 		nd_error_wrap(err, "firewall: list chains");
 		goto out;
 	}
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, FW_FAMILY, NLM_F_DUMP, fw->seq++);
+	nlh = fw__dump_req(fw, buf, sizeof(buf), NFT_MSG_GETTABLE, FW_FAMILY);
 	if ((r = fw__dump(fw, nlh, table_cb, &s, err)) < 0) {
 		nd_error_wrap(err, "firewall: list tables");
 		goto out;

@@ -60,6 +60,9 @@ int fw__batch_send(struct nd_fw *fw, struct fw__batch *b, struct nd_error *err);
 
 /* A dump request (GET with NLM_F_DUMP); cb is called per message. */
 typedef int (*fw__dump_cb)(const struct nlmsghdr *nlh, void *data);
+/* A dump request's header in buf (size bytes, zeroed first: no uninitialised
+ * padding goes on the wire), with the handle's next sequence number. */
+struct nlmsghdr *fw__dump_req(struct nd_fw *fw, char *buf, size_t size, uint16_t type, uint32_t family);
 int fw__dump(struct nd_fw *fw, struct nlmsghdr *req, fw__dump_cb cb, void *data, struct nd_error *err);
 /* Dumps the elements of set `name` of table `table` (family): cb is called
  * per element (nftnl_set_elem_foreach's callback; < 0 stops the dump). */

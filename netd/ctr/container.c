@@ -438,25 +438,21 @@ struct start_wait {
 	struct nd_error err;
 };
 
-/* A start refused before anything was set up (the cluster store could not
- * give an address): as any failed start, the error is recorded, exit
- * waiters answered, and an AutoRemove container removed (as Docker does;
- * `run --rm` waits for that). */
-static void start_refused(struct ctr *c, ctr_cb cb, void *data, const struct nd_error *err)
+/* What every failed start does once it is known (r loaded, cleared here):
+ * the error recorded, the start and exit waiters answered, an AutoRemove
+ * container removed (as Docker does; `run --rm` waits for that). */
+static void start_failed(struct ctr *c, struct nd_container_rec *r, ctr_cb cb, void *data, const struct nd_error *err)
 {
-	struct nd_container_rec r = { 0 };
-	bool autorm = false;
-	if (rec_load(c, &r)) {
-		snprintf(r.state.error, sizeof(r.state.error), "%s", err->msg);
-		r.state.exit_code = 125;
-		save_or_log(c, &r);
-		autorm = r.auto_remove;
-		nd_container_rec_clear(&r);
-	}
+	r->starting = false;
+	snprintf(r->state.error, sizeof(r->state.error), "%s", err->msg);
+	r->state.exit_code = 125;
+	save_or_log(c, r);
 	log_info("container=%.12s start failed: %s", c->id, err->msg);
 	start_answer_error(cb, data, err, 125);
 	waiters_answer(c, K(CTR_WAIT_EXIT), 125, err->msg);
 	observers_exited(c);
+	bool autorm = r->auto_remove;
+	nd_container_rec_clear(r);
 	if (autorm)
 		ctr_remove(c, NULL, NULL);
 }
@@ -471,8 +467,9 @@ static void start_reserved(struct netd *d, void *arg, int rc, const struct nd_er
 	struct ctr *c = ctr_find(d, w->id);
 	if (!c && !w->err.code)
 		nd_error_set(&w->err, -ENOENT, "no such container: %.12s", w->id);
-	if (w->err.code && c)
-		start_refused(c, w->cb, w->data, &w->err);
+	struct nd_container_rec r = { 0 };
+	if (w->err.code && c && rec_load(c, &r))   /* refused before anything was set up */
+		start_failed(c, &r, w->cb, w->data, &w->err);
 	else if (w->err.code)
 		start_answer_error(w->cb, w->data, &w->err, 125);
 	else
@@ -542,9 +539,10 @@ void ctr_start(struct ctr *c, ctr_cb cb, void *data)
 	 * first (off the loop); the start resumes when they are */
 	int need = start_reserve(c, &r, cb, data, &err);
 	if (need != 0) {
-		nd_container_rec_clear(&r);
 		if (need < 0)
-			start_refused(c, cb, data, &err);
+			start_failed(c, &r, cb, data, &err);
+		else
+			nd_container_rec_clear(&r);
 		return;
 	}
 	uv_timer_stop(&c->restart_timer);
@@ -595,19 +593,8 @@ void ctr_start(struct ctr *c, ctr_cb cb, void *data)
 fail:
 	rt_spec_free(spec);
 	net_teardown(c, &r);
-	r.starting = false;
-	snprintf(r.state.error, sizeof(r.state.error), "%s", err.msg);
-	r.state.exit_code = 125;
-	save_or_log(c, &r);
 	ctr_phase_set(c, c->mount_inflight ? CTR_PREPARING : CTR_CREATED);
-	log_info("container=%.12s start failed: %s", c->id, err.msg);
-	start_answer_error(cb, data, &err, 125);
-	waiters_answer(c, K(CTR_WAIT_EXIT), 125, err.msg);
-	observers_exited(c);
-	bool autorm = r.auto_remove;
-	nd_container_rec_clear(&r);
-	if (autorm)
-		ctr_remove(c, NULL, NULL);
+	start_failed(c, &r, cb, data, &err);
 }
 
 static void on_shim_exit(uv_poll_t *p, int status, int events);

@@ -510,13 +510,11 @@ static void flush_done(struct netd *d, void *arg, int rc, const struct nd_error 
 			if (reservation)
 				json_object_del(json_object_get(g->reserved, cn), ca);
 			json_t *was = json_object_get(j->put, ck);
-			if (!reservation && was && !json_object_get(g->conflicted, ck)) {
-				if (nd_str_has_prefix(ck, K_IPAM))
+			if (!reservation && was) {
+				if (nd_str_has_prefix(ck, K_IPAM) && !json_object_get(g->conflicted, ck))
 					log_error("cluster: %s: another host took this address while this host's lease was "
 						  "lost; the local endpoint holding it is not announced until that host lets "
 						  "go of it (or reconnect it for a new address)", ck);
-				json_object_set(g->conflicted, ck, was);
-			} else if (!reservation && was) {
 				json_object_set(g->conflicted, ck, was);   /* its latest value */
 			}
 			json_object_del(g->mine, ck);
